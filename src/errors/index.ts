@@ -1,0 +1,47 @@
+/**
+ * Typed errors. A UserError is something the person running bale can fix: the CLI prints its
+ * message as one line, without a stack, and exits non-zero. Anything else is a bug in bale.
+ * `name` is set explicitly so checks survive process boundaries (queue workers).
+ */
+export class BaleError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = 'BaleError';
+  }
+}
+
+export class UserError extends BaleError {
+  readonly isUserError = true;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'UserError';
+  }
+}
+
+/** Deterministic failures a retry cannot fix (the queue marks these unrecoverable). */
+export class IntegrityError extends UserError {
+  constructor(message: string) {
+    super('EINTEGRITY', message);
+    this.name = 'IntegrityError';
+  }
+}
+
+/** Transient failures (network, 5xx): worth a retry with backoff. */
+export class TransientError extends BaleError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'TransientError';
+  }
+}
+
+export function isUserError(err: unknown): err is UserError {
+  return err instanceof UserError || (err instanceof Error && (err as { isUserError?: unknown }).isUserError === true);
+}
+
+/** One line, never a stack: what the CLI prints for any error it can explain. */
+export function oneLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.replace(/\s*\n\s*/g, ' ').trim();
+}

@@ -1,0 +1,137 @@
+import { UserError } from '../errors/index.js';
+
+/** The ecosystems bale knows. Adding one is adding a value here and an importer/builder pair. */
+export const ECOSYSTEMS = ['npm', 'pypi', 'gem'] as const;
+export type Ecosystem = (typeof ECOSYSTEMS)[number];
+
+/** An exact package identity: a Package URL with a version. */
+export interface Purl {
+  type: Ecosystem;
+  /** Full ecosystem name, e.g. `@types/node` for npm, `requests` for pypi. */
+  name: string;
+  version: string;
+}
+
+/** What a user asks for: a name and an optional range, tag or exact version. */
+export interface Spec {
+  type: Ecosystem;
+  name: string;
+  /** Range, tag or exact version as the ecosystem understands it; undefined = latest. */
+  range: string | undefined;
+}
+
+function specError(input: string, why: string): UserError {
+  return new UserError(
+    'ESPEC',
+    `invalid package spec "${input}": ${why} (expected e.g. npm:express@^4, pkg:npm/%40types/node@20.11.0, pypi:requests@2.31.0, gem:rack)`,
+  );
+}
+
+function isEcosystem(t: string): t is Ecosystem {
+  return (ECOSYSTEMS as readonly string[]).includes(t);
+}
+
+/** PEP 503 normalisation, which purl requires for pypi names. */
+export function normalizePypiName(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+const NPM_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9._~-][a-z0-9._~-]*$/i;
+const PYPI_NAME = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/i;
+const GEM_NAME = /^[a-z0-9_][a-z0-9._-]*$/i;
+
+function checkName(input: string, type: Ecosystem, name: string): string {
+  if (name === '') throw specError(input, 'empty package name');
+  const ok = type === 'npm' ? NPM_NAME.test(name) && name.length <= 214 : type === 'pypi' ? PYPI_NAME.test(name) : GEM_NAME.test(name);
+  if (!ok) throw specError(input, `"${name}" is not a valid ${type} package name`);
+  return type === 'pypi' ? normalizePypiName(name) : name;
+}
+
+function decode(input: string, part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw specError(input, `bad percent-encoding in "${part}"`);
+  }
+}
+
+/** Parse `pkg:type/[namespace/]name[@version]`; qualifiers and subpath are not used by bale. */
+function parsePurlParts(input: string): Spec {
+  let rest = input.slice(4);
+  const hash = rest.indexOf('#');
+  if (hash >= 0) rest = rest.slice(0, hash);
+  const q = rest.indexOf('?');
+  if (q >= 0) rest = rest.slice(0, q);
+  rest = rest.replace(/^\/+/, '');
+  const slash = rest.indexOf('/');
+  if (slash < 0) throw specError(input, 'a purl needs a type and a name');
+  const type = rest.slice(0, slash).toLowerCase();
+  if (!isEcosystem(type)) throw specError(input, `unknown purl type "${type}"`);
+  let path = rest.slice(slash + 1);
+  let version: string | undefined;
+  const at = path.lastIndexOf('@');
+  if (at >= 0) {
+    version = decode(input, path.slice(at + 1));
+    path = path.slice(0, at);
+    if (version === '') throw specError(input, 'empty version after "@"');
+  }
+  const segments = path.split('/').filter((s) => s !== '').map((s) => decode(input, s));
+  if (segments.length === 0) throw specError(input, 'missing name');
+  if (segments.length > 2 || (segments.length === 2 && type !== 'npm')) throw specError(input, 'too many path segments');
+  let name = segments.join('/');
+  if (type === 'npm' && segments.length === 2 && !segments[0]!.startsWith('@')) name = `@${segments[0]}/${segments[1]}`;
+  return { type, name: checkName(input, type, name), range: version };
+}
+
+/** Parse the shorthand `eco:name[@range]`. */
+function parseShorthand(input: string): Spec {
+  const colon = input.indexOf(':');
+  if (colon < 0) throw specError(input, 'missing ecosystem prefix');
+  const type = input.slice(0, colon).toLowerCase();
+  if (!isEcosystem(type)) throw specError(input, `unknown ecosystem "${type}" (one of ${ECOSYSTEMS.join(', ')})`);
+  const body = input.slice(colon + 1).trim();
+  // A scoped npm name starts with "@": the version separator is the next "@" after position 0.
+  const at = body.indexOf('@', 1);
+  const name = at >= 0 ? body.slice(0, at) : body;
+  const range = at >= 0 ? body.slice(at + 1).trim() : undefined;
+  if (range === '') throw specError(input, 'empty version after "@"');
+  return { type, name: checkName(input, type, name), range };
+}
+
+/** Parse what a user typed: a purl or the `eco:name@range` shorthand. */
+export function parseSpec(input: string): Spec {
+  const s = input.trim();
+  if (s === '') throw specError(input, 'empty spec');
+  if (/\s/.test(s)) throw specError(input, 'spaces are not allowed');
+  return s.toLowerCase().startsWith('pkg:') ? parsePurlParts(s) : parseShorthand(s);
+}
+
+/** Parse an exact purl (a version is required). */
+export function parsePurl(input: string): Purl {
+  const spec = parseSpec(input);
+  if (spec.range === undefined) throw specError(input, 'a pinned purl needs an exact version');
+  return { type: spec.type, name: spec.name, version: spec.range };
+}
+
+function encodeSegment(s: string): string {
+  // purl spec: percent-encode everything but unreserved characters; ":" is allowed too.
+  return encodeURIComponent(s).replace(/%3A/gi, ':');
+}
+
+/** Canonical purl text: `pkg:npm/%40types/node@20.11.0`. */
+export function formatPurl(p: Purl): string {
+  const name = p.type === 'pypi' ? normalizePypiName(p.name) : p.name;
+  let path: string;
+  if (p.type === 'npm' && name.startsWith('@')) {
+    const [scope, bare] = name.split('/') as [string, string];
+    path = `${encodeSegment(scope)}/${encodeSegment(bare)}`;
+  } else {
+    path = encodeSegment(name);
+  }
+  return `pkg:${p.type}/${path}@${encodeSegment(p.version)}`;
+}
+
+/** The shorthand users type, `npm:express@4.21.2`. */
+export function formatSpec(s: Spec): string {
+  return s.range === undefined ? `${s.type}:${s.name}` : `${s.type}:${s.name}@${s.range}`;
+}
