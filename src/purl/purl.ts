@@ -36,7 +36,8 @@ export function normalizePypiName(name: string): string {
   return name.toLowerCase().replace(/[-_.]+/g, '-');
 }
 
-const NPM_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9._~-][a-z0-9._~-]*$/i;
+// npm forbids a leading "." (and "_" unscoped): without that, "..", ".bin" would pass and name paths.
+const NPM_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/[a-z0-9_~-]|[a-z0-9~-])[a-z0-9._~-]*$/i;
 const PYPI_NAME = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/i;
 const GEM_NAME = /^[a-z0-9_][a-z0-9._-]*$/i;
 
@@ -69,8 +70,10 @@ function parsePurlParts(input: string): Spec {
   if (!isEcosystem(type)) throw specError(input, `unknown purl type "${type}"`);
   let path = rest.slice(slash + 1);
   let version: string | undefined;
+  // The version "@" follows the last "/" and is not the first character of the name: in
+  // `pkg:npm/@types/node` (scope "@" left unencoded) the "@" is part of the name.
   const at = path.lastIndexOf('@');
-  if (at >= 0) {
+  if (at > path.lastIndexOf('/') + 1) {
     version = decode(input, path.slice(at + 1));
     path = path.slice(0, at);
     if (version === '') throw specError(input, 'empty version after "@"');

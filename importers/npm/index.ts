@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import pacote from 'pacote';
+import ssri from 'ssri';
+import { TransientError } from '../../src/errors/index.js';
+import { loadOverrides } from '../../src/overrides/table.js';
+import type { Purl, Spec } from '../../src/purl/purl.js';
+import { recipeDigest, writeRecipe } from '../../src/recipe/index.js';
+import type { Recipe } from '../../src/recipe/index.js';
+import type { Importer, ImportOptions, ImportResult, ImportedRecipe } from '../importer.js';
+import { Crawler } from './crawl.js';
+import type { ResolvedNode } from './crawl.js';
+import { loadNpmOptions } from './npmrc.js';
+import type { NpmOptions } from './npmrc.js';
+import { PackumentSource } from './packuments.js';
+import { matchOverride, strongestIntegrity, toRecipe } from './to-recipe.js';
+
+/** Old versions carry only a sha1 shasum: fetch the tarball once (verified by it) and pin sha512. */
+async function pinSha512(node: ResolvedNode, npmOptions: NpmOptions, cacheDir: string): Promise<string> {
+  const strong = strongestIntegrity(node.manifest.dist.integrity);
+  if (strong !== undefined) return strong;
+  try {
+    const data = await pacote.tarball(`${node.name}@${node.version}`, { ...npmOptions, cache: cacheDir } as pacote.Options);
+    return ssri.fromData(data, { algorithms: ['sha512'] }).toString();
+  } catch (err) {
+    throw new TransientError('EREGISTRY', `cannot fetch ${node.name}@${node.version} to pin its sha512: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+export class NpmImporter implements Importer {
+  readonly ecosystem = 'npm' as const;
+
+  async importClosure(specs: Spec[], opts: ImportOptions): Promise<ImportResult> {
+    const npmOptions = loadNpmOptions(opts.registry !== undefined ? { registry: opts.registry } : {});
+    const cacheDir = join(opts.cacheDir, 'npm');
+    const limit = pLimit(opts.concurrency ?? 16);
+    const overrides = await loadOverrides('npm');
+    const source = new PackumentSource(npmOptions, cacheDir, limit);
+    const crawler = new Crawler(
+      source,
+      (line) => opts.onNote?.(line),
+      (resolved, discovered, current) => opts.onProgress?.({ resolved, discovered, current }),
+    );
+    const closure = await crawler.crawl(specs.map((s) => ({ name: s.name, range: s.range })));
+    // Everything is resolved before the first file is written: a failed import leaves recipes/ as it was.
+    const nodes = [...closure.nodes.values()];
+    const recipes: Recipe[] = await Promise.all(
+      nodes.map(async (n) => toRecipe(n, await limit(() => pinSha512(n, npmOptions, cacheDir)), matchOverride(overrides, n.name, n.version))),
+    );
+    const written: ImportedRecipe[] = [];
+    for (const r of recipes.sort((a, b) => (a.purl < b.purl ? -1 : a.purl > b.purl ? 1 : 0))) {
+      const { file, changed } = await writeRecipe(opts.recipesDir, r);
+      written.push({ purl: r.purl, file, changed, digest: recipeDigest(r) });
+    }
+    const roots: Purl[] = closure.roots.map((r) => ({ type: 'npm', name: r.name, version: r.version }));
+    return { roots, recipes: written };
+  }
+}

@@ -1,0 +1,97 @@
+import pacote from 'pacote';
+import type { LimitFunction } from 'p-limit';
+import { TransientError, UserError } from '../../src/errors/index.js';
+import type { NpmOptions } from './npmrc.js';
+import { registryFor } from './npmrc.js';
+
+/** One version as the abbreviated ("corgi") packument describes it. */
+export interface NpmVersion {
+  name: string;
+  version: string;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  bundleDependencies?: string[] | boolean;
+  bundledDependencies?: string[] | boolean;
+  engines?: Record<string, unknown>;
+  os?: string[] | string;
+  cpu?: string[] | string;
+  libc?: string[] | string;
+  deprecated?: string | boolean;
+  hasInstallScript?: boolean;
+  gypfile?: boolean;
+  dist: { tarball: string; integrity?: string; shasum?: string };
+}
+
+export interface Packument {
+  name: string;
+  'dist-tags'?: Record<string, string>;
+  versions: Record<string, NpmVersion>;
+  time?: Record<string, string>;
+}
+
+/** "a@1 > b@2 > c": how the crawl reached a name, for errors a user can act on. */
+export function chainText(chain: readonly string[]): string {
+  return chain.length === 0 ? '' : ` (required by ${chain.join(' > ')})`;
+}
+
+function classify(err: unknown, name: string, chain: readonly string[], registry: string): Error {
+  const e = err as { code?: string; statusCode?: number; message?: string; name?: string };
+  const where = `${name}${chainText(chain)}`;
+  if (e.code === 'E404' || e.statusCode === 404) {
+    return new UserError('ENOTFOUND', `npm package "${where}" not found on ${registry}: check the name, or pass --registry for a mirror that has it`);
+  }
+  if (e.code === 'EJSONPARSE' || e.name === 'SyntaxError' || e.code === 'EBADPACKUMENT') {
+    return new UserError('EREGISTRY', `registry ${registry} sent garbage instead of the packument for "${where}": check the registry URL`);
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new UserError('EREGISTRY', `registry ${registry} refused "${where}" with HTTP ${e.statusCode}: check credentials in .npmrc`);
+  }
+  const why = typeof e.statusCode === 'number' ? `HTTP ${e.statusCode}` : (e.code ?? e.message ?? String(err));
+  return new TransientError('EREGISTRY', `registry ${registry} failed for "${where}" (${why}): try again later`, { cause: err });
+}
+
+/** Fetches each packument once per import, through a bounded pool. */
+export class PackumentSource {
+  private readonly cache = new Map<string, Promise<Packument>>();
+  fetched = 0;
+
+  constructor(
+    private readonly npmOptions: NpmOptions,
+    private readonly cacheDir: string,
+    private readonly limit: LimitFunction,
+  ) {}
+
+  get(name: string, chain: readonly string[]): Promise<Packument> {
+    let p = this.cache.get(name);
+    if (p === undefined) {
+      p = this.limit(() => this.fetch(name, chain));
+      this.cache.set(name, p);
+    }
+    return p;
+  }
+
+  private async fetch(name: string, chain: readonly string[]): Promise<Packument> {
+    const registry = registryFor(name, this.npmOptions);
+    try {
+      const doc = (await pacote.packument(name, {
+        ...this.npmOptions,
+        cache: this.cacheDir,
+        fullMetadata: false,
+        preferOnline: true,
+        // npm's default backoff starts at 10 s; a crawl of hundreds of names wants faster retries.
+        fetchRetries: 2,
+        fetchRetryMintimeout: 200,
+        fetchRetryMaxtimeout: 2000,
+      } as pacote.Options)) as unknown as Packument;
+      if (doc === null || typeof doc !== 'object' || typeof doc.versions !== 'object' || doc.versions === null) {
+        throw Object.assign(new Error('not a packument'), { code: 'EBADPACKUMENT' });
+      }
+      this.fetched++;
+      return doc;
+    } catch (err) {
+      throw classify(err, name, chain, registry);
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import semver from 'semver';
+import ssri from 'ssri';
+import { formatPurl } from '../../src/purl/purl.js';
+import type { OverrideRow, OverrideTable } from '../../src/overrides/table.js';
+import type { Recipe } from '../../src/recipe/index.js';
+import type { ResolvedNode } from './crawl.js';
+
+/** npm pack's fixed mtime (1985-10-26T08:15:00Z): the documented epoch when the registry sends no release time. */
+export const NPM_FALLBACK_EPOCH = 499162500;
+const MIN_EPOCH = 315532800;
+
+export function sourceDateEpoch(time: string | undefined): number {
+  const ms = time === undefined ? NaN : Date.parse(time);
+  if (Number.isNaN(ms)) return NPM_FALLBACK_EPOCH;
+  return Math.max(MIN_EPOCH, Math.floor(ms / 1000));
+}
+
+/** The strongest hash of an SRI string, as one SRI entry; sha1-only metadata returns undefined. */
+export function strongestIntegrity(integrity: string | undefined): string | undefined {
+  if (integrity === undefined) return undefined;
+  const parsed = ssri.parse(integrity);
+  for (const algo of ['sha512', 'sha384', 'sha256']) {
+    const h = (parsed as unknown as Record<string, { toString(): string }[] | undefined>)[algo]?.[0];
+    if (h !== undefined) return h.toString();
+  }
+  return undefined;
+}
+
+/** The first override row whose range admits the version. */
+export function matchOverride(table: OverrideTable, name: string, version: string): OverrideRow | undefined {
+  return table
+    .rowsFor(name)
+    .find((r) => r.versions === undefined || semver.satisfies(version, r.versions, { loose: true, includePrerelease: true }));
+}
+
+/** Why a package must run something at build time, from what the metadata tells without its tarball. */
+export function buildReasons(node: ResolvedNode): string[] {
+  const reasons: string[] = [];
+  if (node.manifest.gypfile === true) reasons.push('binding.gyp');
+  if (node.manifest.hasInstallScript === true) reasons.push('install-script');
+  return reasons;
+}
+
+export function toRecipe(node: ResolvedNode, integrity: string, override: OverrideRow | undefined): Recipe {
+  const reasons = buildReasons(node);
+  const native = reasons.length > 0 && override?.ignore_scripts !== true;
+  const recipe: Recipe = {
+    format: 1,
+    purl: formatPurl({ type: 'npm', name: node.name, version: node.version }),
+    source_date_epoch: sourceDateEpoch(node.time),
+    source: [{ url: node.manifest.dist.tarball, integrity, kind: 'npm-tarball' }],
+    dependency: node.edges.map((e) => ({
+      name: e.as,
+      purl: formatPurl({ type: 'npm', name: e.name, version: e.version }),
+      kind: e.kind,
+    })),
+    build: {
+      native,
+      reasons: native ? reasons : [],
+      requires: override?.requires ?? [],
+      interpreters: [],
+      // Old manifests put arrays or objects in engines; only a string range means anything.
+      ...(typeof node.manifest.engines?.node === 'string' && node.manifest.engines.node.trim() !== '' ? { engines: node.manifest.engines.node.trim() } : {}),
+      ...(override !== undefined && Object.keys(override.env).length > 0 ? { env: override.env } : {}),
+    },
+    ...(override !== undefined && (override.build.length > 0 || override.runtime.length > 0)
+      ? { native: { build: override.build, runtime: override.runtime } }
+      : {}),
+  } as Recipe;
+  return recipe;
+}

@@ -1,0 +1,81 @@
+import { join } from 'node:path';
+import { SourceFetcher } from '../fetch/index.js';
+import type { Ecosystem } from '../purl/purl.js';
+import { pickRunner } from '../sandbox/index.js';
+import type { Runner } from '../sandbox/index.js';
+import type { LocalStore } from '../store/index.js';
+import type { RecipeGraph, RecipeNode } from './graph.js';
+import { NpmBuilder } from './npm/index.js';
+import { planTasks, runTasks } from './scheduler.js';
+import type { Task, TaskResult } from './scheduler.js';
+import type { EcosystemBuilder, TargetRequest } from './types.js';
+import { UserError } from '../errors/index.js';
+
+export interface BuildOptions {
+  store: LocalStore;
+  /** Sources, interpreters, scratch space and build logs. */
+  cacheDir: string;
+  /** Builds at once. */
+  jobs: number;
+  request: TargetRequest;
+  sandbox: 'auto' | 'bubblewrap' | 'direct';
+  warn: (line: string) => void;
+  /** pacote options for fetching interpreters from the npm registry. */
+  npmOptions?: Record<string, unknown>;
+  onPlanned?: (tasks: Task[]) => void;
+  onStart?: (task: Task) => void;
+  onDone?: (r: TaskResult) => void;
+}
+
+/** The one place that maps an ecosystem to its builder. */
+function makeBuilder(ecosystem: Ecosystem, opts: BuildOptions): EcosystemBuilder {
+  switch (ecosystem) {
+    case 'npm':
+      return new NpmBuilder({ cacheDir: opts.cacheDir, ...(opts.npmOptions ? { npmOptions: opts.npmOptions } : {}) });
+    case 'pypi':
+    case 'gem':
+      throw new UserError('EUNSUPPORTED', `building ${ecosystem} packages is not implemented yet (only npm works in this version)`);
+    default: {
+      const never: never = ecosystem;
+      throw new Error(`unknown ecosystem ${String(never)}`);
+    }
+  }
+}
+
+/** Build every recipe of the graph for the requested targets; cache hits come straight from the store. */
+export async function buildGraph(graph: RecipeGraph, opts: BuildOptions): Promise<TaskResult[]> {
+  const builders = new Map<Ecosystem, EcosystemBuilder>();
+  const builderFor = (node: RecipeNode): EcosystemBuilder => {
+    let b = builders.get(node.purl.type);
+    if (b === undefined) {
+      b = makeBuilder(node.purl.type, opts);
+      builders.set(node.purl.type, b);
+    }
+    return b;
+  };
+  let runner: Promise<Runner> | undefined;
+  const sources = new SourceFetcher({ cacheDir: opts.cacheDir });
+  try {
+    const tasks = await planTasks(graph, opts.request, { builderFor });
+    opts.onPlanned?.([...tasks.values()]);
+    return await runTasks(tasks, opts.store, opts.jobs, {
+      builderFor,
+      context: () => ({
+        graph,
+        sources,
+        runner: () => (runner ??= pickRunner(opts.sandbox, opts.warn)),
+        cacheDir: opts.cacheDir,
+        jobs: opts.jobs,
+      }),
+      ...(opts.onStart ? { onStart: opts.onStart } : {}),
+      ...(opts.onDone ? { onDone: opts.onDone } : {}),
+    });
+  } finally {
+    await sources.close();
+  }
+}
+
+export { loadGraph, RecipeGraph } from './graph.js';
+export type { RecipeNode } from './graph.js';
+export type { Task, TaskResult } from './scheduler.js';
+export type { Target, TargetRequest } from './types.js';

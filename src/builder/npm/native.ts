@@ -1,0 +1,149 @@
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile, chmod } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { UserError } from '../../errors/index.js';
+import { readTarGz, writeEntries } from '../../archive/index.js';
+import { readTree } from '../../packer/index.js';
+import type { PackEntry } from '../../packer/index.js';
+import type { NodeInterpreter } from '../../interpreters/node.js';
+import type { SandboxCommand } from '../../sandbox/index.js';
+import { packageRoot } from '../../util/package-root.js';
+import type { BuildContext } from '../types.js';
+import { checkNativeBuildDeps } from '../native-deps.js';
+import type { LinkedDependency, Pinned } from './entries.js';
+import { mainEntries } from './entries.js';
+import { flatName, packageDir, STORE } from './layout.js';
+import { binEntries as readBins, installScripts } from './package-json.js';
+import type { PackageInfo } from './package-json.js';
+
+/** Constant paths inside the sandbox, so nothing about the host leaks into a build. */
+const BUILD = '/build';
+const TOOLS = '/bale/bin';
+const DEPBIN = '/bale/depbin';
+const NODEDIR = '/bale/nodedir';
+const BALE_MODULES = '/bale/node_modules';
+
+/** Keep only what a build made for running: compiled addons, not node-gyp's intermediates. */
+export function keepBuilt(e: PackEntry): boolean {
+  if (e.path === 'build' || e.path.startsWith('build/')) return e.type === 'file' && e.path.endsWith('.node');
+  return !(e.path === 'node_modules/.bin' || e.path.startsWith('node_modules/.bin/'));
+}
+
+function tail(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return lines.slice(-1)[0] ?? '(no output)';
+}
+
+/** Install the dependency closure's files (the `.bale` store part only) into the build root. */
+async function installInputs(ctx: BuildContext, root: string): Promise<void> {
+  for (const p of ctx.inputs) {
+    const entries = await readTarGz(await readFile(p.file), { source: p.file });
+    await writeEntries(entries.filter((e) => e.path === STORE || e.path.startsWith(`${STORE}/`)), root);
+  }
+}
+
+/** `node_modules/.bin` for the scripts: the direct dependencies' executables. */
+async function linkDependencyBins(root: string, deps: LinkedDependency[], depbin: string): Promise<void> {
+  for (const d of deps) {
+    const dir = join(root, packageDir(d.name, d.version));
+    let pj: Record<string, unknown>;
+    try {
+      pj = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    for (const [bin, file] of Object.entries(readBins(pj, d.name, []))) {
+      await symlink(posix.join(BUILD, packageDir(d.name, d.version), file), join(depbin, bin)).catch(() => undefined);
+    }
+  }
+}
+
+/**
+ * Run a package's install lifecycle (what `npm install` would run on a user's machine) once, at
+ * build time, in the sandbox with no network, against one Node. Returns the package's files after.
+ */
+export async function buildWithScripts(
+  ctx: BuildContext,
+  pkg: Pinned,
+  files: PackEntry[],
+  info: PackageInfo,
+  deps: LinkedDependency[],
+  node: NodeInterpreter,
+): Promise<PackEntry[]> {
+  const { recipe } = ctx.node;
+  await checkNativeBuildDeps(ctx.node);
+  const scripts = installScripts(info);
+  await mkdir(join(ctx.cacheDir, 'tmp'), { recursive: true });
+  const work = await mkdtemp(join(ctx.cacheDir, 'tmp', `${flatName(pkg.name)}@${pkg.version}-`));
+  const root = join(work, 'root');
+  const tools = join(work, 'tools');
+  const depbin = join(work, 'depbin');
+  const logDir = join(ctx.cacheDir, 'logs');
+  const logFile = join(logDir, `${flatName(pkg.name)}@${pkg.version}-node${node.version}.log`);
+  try {
+    await Promise.all([mkdir(root, { recursive: true }), mkdir(tools), mkdir(depbin), mkdir(logDir, { recursive: true })]);
+    await rm(logFile, { force: true });
+    // The package's own files and its dependency links, exactly where the final package puts them.
+    await writeEntries(mainEntries(pkg, files, deps, {}), root);
+    await installInputs(ctx, root);
+    await linkDependencyBins(root, deps, depbin);
+    await writeFile(join(tools, 'node'), '');
+    await writeFile(join(tools, 'node-gyp'), `#!/bin/sh\nexec ${TOOLS}/node ${BALE_MODULES}/node-gyp/bin/node-gyp.js "$@"\n`);
+    await chmod(join(tools, 'node-gyp'), 0o755);
+    const cwd = posix.join(BUILD, packageDir(pkg.name, pkg.version));
+    const env: Record<string, string> = {
+      PATH: `${DEPBIN}:${TOOLS}:/usr/local/bin:/usr/bin:/bin`,
+      HOME: '/tmp',
+      TMPDIR: '/tmp',
+      TZ: 'UTC',
+      LANG: 'C.UTF-8',
+      LC_ALL: 'C.UTF-8',
+      SOURCE_DATE_EPOCH: String(recipe.source_date_epoch),
+      PYTHONHASHSEED: '0',
+      PYTHONDONTWRITEBYTECODE: '1',
+      PYTHON: '/usr/bin/python3',
+      JOBS: String(ctx.jobs),
+      CFLAGS: `-ffile-prefix-map=${BUILD}=`,
+      CXXFLAGS: `-ffile-prefix-map=${BUILD}=`,
+      INIT_CWD: cwd,
+      NODE: `${TOOLS}/node`,
+      npm_node_execpath: `${TOOLS}/node`,
+      npm_config_nodedir: NODEDIR,
+      npm_config_build_from_source: 'true',
+      npm_config_offline: 'true',
+      npm_package_name: pkg.name,
+      npm_package_version: pkg.version,
+      ...(recipe.build.env ?? {}),
+    };
+    const mounts = [
+      { host: root, sandbox: BUILD, writable: true },
+      { host: tools, sandbox: TOOLS },
+      { host: node.bin, sandbox: `${TOOLS}/node` },
+      { host: depbin, sandbox: DEPBIN },
+      { host: node.nodedir, sandbox: NODEDIR },
+      { host: join(packageRoot(), 'node_modules'), sandbox: BALE_MODULES },
+    ];
+    const runner = await ctx.runner();
+    for (const s of scripts) {
+      const cmd: SandboxCommand = {
+        argv: ['/bin/sh', '-c', s.script],
+        env: { ...env, npm_lifecycle_event: s.event, npm_lifecycle_script: s.script },
+        cwd,
+        mounts,
+        timeoutMs: 60 * 60 * 1000,
+        logFile,
+      };
+      const r = await runner.run(cmd);
+      if (r.exitCode !== 0) {
+        const log = await readFile(logFile, 'utf8').catch(() => '');
+        throw new UserError(
+          'EBUILD',
+          `${pkg.name}@${pkg.version} ${s.event} script failed for Node ${node.version} (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`}): ${tail(log)}; full log: ${logFile}`,
+        );
+      }
+    }
+    const after = await readTree(join(root, packageDir(pkg.name, pkg.version)));
+    return after.filter(keepBuilt);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

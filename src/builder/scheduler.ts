@@ -1,0 +1,98 @@
+import pLimit from 'p-limit';
+import { UserError } from '../errors/index.js';
+import type { LocalStore, StoredPackage } from '../store/index.js';
+import type { RecipeGraph, RecipeNode } from './graph.js';
+import { buildKey } from './key.js';
+import type { BuildContext, EcosystemBuilder, Target, TargetRequest } from './types.js';
+
+export interface Task {
+  /** `<purl>|<target id>` */
+  id: string;
+  node: RecipeNode;
+  target: Target;
+  key: string;
+  deps: string[];
+}
+
+export interface TaskResult {
+  task: Task;
+  packages: StoredPackage[];
+  cached: boolean;
+}
+
+export interface ScheduleHooks {
+  builderFor(node: RecipeNode): EcosystemBuilder;
+  context(task: Task, inputs: StoredPackage[]): Omit<BuildContext, 'node' | 'target' | 'inputs'>;
+  onStart?(task: Task): void;
+  onDone?(r: TaskResult): void;
+}
+
+const taskId = (purl: string, target: Target): string => `${purl}|${target.id}`;
+
+/** Every (recipe, target) build the graph needs, with the builds each waits for. */
+export async function planTasks(graph: RecipeGraph, request: TargetRequest, hooks: Pick<ScheduleHooks, 'builderFor'>): Promise<Map<string, Task>> {
+  const tasks = new Map<string, Task>();
+  for (const node of [...graph.nodes.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    const builder = hooks.builderFor(node);
+    for (const target of await builder.targets(node, request)) {
+      const deps = builder.buildDependencies(node, target, graph).map((d) => taskId(d.purl, d.target));
+      const id = taskId(node.id, target);
+      tasks.set(id, { id, node, target, key: buildKey(node.digest, target.id), deps: [...new Set(deps)].sort() });
+    }
+  }
+  for (const t of tasks.values()) {
+    for (const d of t.deps) if (!tasks.has(d)) throw new Error(`build plan: ${t.id} waits for unplanned ${d}`);
+  }
+  assertAcyclic(tasks);
+  return tasks;
+}
+
+/** A build that (transitively) waits for itself can never start: name the loop. */
+function assertAcyclic(tasks: Map<string, Task>): void {
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (id: string): void => {
+    const s = state.get(id);
+    if (s === 'done') return;
+    if (s === 'open') {
+      const loop = path.slice(path.indexOf(id)).concat(id).map((x) => x.split('|')[0]);
+      throw new UserError('ECYCLE', `build requirements form a cycle: ${loop.join(' -> ')}; break it with an override (ignore_scripts) or by building one side as pure`);
+    }
+    state.set(id, 'open');
+    path.push(id);
+    for (const d of tasks.get(id)!.deps) visit(d);
+    path.pop();
+    state.set(id, 'done');
+  };
+  for (const id of [...tasks.keys()].sort()) visit(id);
+}
+
+/** Run the plan: cache hits at once, builds with at most `jobs` at a time, each after what it waits for. */
+export async function runTasks(tasks: Map<string, Task>, store: LocalStore, jobs: number, hooks: ScheduleHooks): Promise<TaskResult[]> {
+  const limit = pLimit(Math.max(1, jobs));
+  const running = new Map<string, Promise<TaskResult>>();
+  const run = (task: Task): Promise<TaskResult> => {
+    let p = running.get(task.id);
+    if (p === undefined) {
+      p = (async () => {
+        const hit = await store.lookup(task.key);
+        if (hit !== undefined) return { task, packages: hit, cached: true };
+        const depResults = await Promise.all(task.deps.map((d) => run(tasks.get(d)!)));
+        return limit(async () => {
+          const again = await store.lookup(task.key);
+          if (again !== undefined) return { task, packages: again, cached: true };
+          hooks.onStart?.(task);
+          const inputs = depResults.flatMap((r) => r.packages);
+          const ctx: BuildContext = { ...hooks.context(task, inputs), node: task.node, target: task.target, inputs };
+          const outputs = await hooks.builderFor(task.node).build(ctx);
+          return { task, packages: await store.put(task.key, outputs), cached: false };
+        });
+      })();
+      p.then((r) => hooks.onDone?.(r), () => undefined);
+      running.set(task.id, p);
+    }
+    return p;
+  };
+  const ordered = [...tasks.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+  return Promise.all(ordered.map(run));
+}

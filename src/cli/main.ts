@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { isUserError, oneLine } from '../errors/index.js';
+import { baleVersion } from '../util/package-root.js';
+import { cmdBuild, cmdImport, cmdRequest, parseJobs } from './commands.js';
+import type { Env, GlobalOptions } from './commands.js';
+import { defaultPaths } from './paths.js';
+import { makeProgress } from './progress.js';
+import { cmdShow } from './show.js';
+
+function envFor(cmd: Command): Env {
+  const o = cmd.optsWithGlobals<Partial<GlobalOptions> & { recipes?: string; store?: string }>();
+  const paths = defaultPaths();
+  const opts: GlobalOptions = {
+    recipes: resolve(o.recipes ?? paths.recipes),
+    store: resolve(o.store ?? paths.store),
+    jobs: o.jobs ?? availableParallelism(),
+    json: o.json === true,
+    sandbox: o.sandbox ?? 'auto',
+    ...(o.registry !== undefined ? { registry: o.registry } : {}),
+    ...(o.node !== undefined ? { node: o.node } : {}),
+  };
+  return { opts, paths, progress: makeProgress(!opts.json) };
+}
+
+function program(): Command {
+  const p = new Command('bale')
+    .description('Repackage npm (and soon PyPI, RubyGems) packages into reproducible, conflict-free FHS tarballs')
+    .version(baleVersion())
+    .option('--recipes <dir>', 'recipes tree (default: $BALE_RECIPES or $XDG_DATA_HOME/bale/recipes)')
+    .option('--store <dir>', 'package store (default: $BALE_STORE or $XDG_DATA_HOME/bale/store)')
+    .option('--registry <url>', 'npm registry for imports (default: the one npm is configured with)')
+    .option('--node <versions>', 'Node versions to build native addons for, e.g. 20,22 (default: the running node)')
+    .option('--jobs <n>', 'builds at once (default: CPU count)', parseJobs)
+    .addOption(new Option('--sandbox <kind>', 'how builds are isolated').choices(['auto', 'bubblewrap', 'direct']).default('auto'))
+    .option('--json', 'machine-readable output on stdout; no progress display')
+    .showHelpAfterError('(run bale --help for usage)')
+    .exitOverride();
+  p.command('import')
+    .description('resolve specs against the registry and write the pinned recipes of their whole closure')
+    .argument('<spec...>', 'e.g. npm:express@4.21.2, npm:@types/node@^20, pkg:npm/debug@2.6.9')
+    .action((specs: string[], _o, cmd: Command) => cmdImport(specs, envFor(cmd)));
+  p.command('build')
+    .description('build recipes (and their closure) that were imported before; cache hits come from the store')
+    .argument('<spec|recipe...>', 'a spec answered from the recipes tree, or a recipe .toml file')
+    .action((args: string[], _o, cmd: Command) => cmdBuild(args, envFor(cmd)));
+  p.command('request')
+    .description('import, then build the whole closure: one command from a spec to packages')
+    .argument('<spec...>')
+    .action((specs: string[], _o, cmd: Command) => cmdRequest(specs, envFor(cmd)));
+  p.command('show')
+    .description('describe a recipe and what was built from it, or a package in the store')
+    .argument('<spec|package>', 'e.g. npm:express@4.21.2 or node-express')
+    .action((arg: string, _o, cmd: Command) => cmdShow(arg, envFor(cmd)));
+  return p;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (isUserError(err)) {
+      process.stderr.write(`bale: error: ${oneLine(err)}\n`);
+      return 1;
+    }
+    if (err instanceof Error && err.name === 'TransientError') {
+      process.stderr.write(`bale: error: ${oneLine(err)}\n`);
+      return 75;
+    }
+    process.stderr.write(`bale: internal error (a bug, please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 70;
+  }
+}
+
+process.exitCode = await main(process.argv);

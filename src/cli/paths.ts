@@ -1,0 +1,21 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { defaultStoreRoot } from '../store/index.js';
+
+/** Where bale keeps things unless told otherwise (XDG base directories). */
+export interface Paths {
+  recipes: string;
+  store: string;
+  cache: string;
+}
+
+export function defaultPaths(env: NodeJS.ProcessEnv = process.env): Paths {
+  const home = env.HOME ?? homedir();
+  const data = env.XDG_DATA_HOME || join(home, '.local', 'share');
+  const cache = env.XDG_CACHE_HOME || join(home, '.cache');
+  return {
+    recipes: env.BALE_RECIPES ? resolve(env.BALE_RECIPES) : join(data, 'bale', 'recipes'),
+    store: env.BALE_STORE ? resolve(env.BALE_STORE) : defaultStoreRoot(env),
+    cache: join(cache, 'bale'),
+  };
+}

@@ -1,0 +1,54 @@
+import cliProgress from 'cli-progress';
+
+/** A progress line on a terminal; nothing at all when stderr is a pipe or --json asked for quiet. */
+export interface Progress {
+  phase(label: string, total: number): void;
+  update(done: number, total: number, current?: string): void;
+  /** A line that must be seen (a warning), printed above the bar. */
+  log(line: string): void;
+  stop(): void;
+}
+
+class BarProgress implements Progress {
+  private bar: cliProgress.SingleBar | undefined;
+  private label = '';
+
+  phase(label: string, total: number): void {
+    this.stop();
+    this.label = label;
+    this.bar = new cliProgress.SingleBar(
+      { format: `${label.padEnd(9)} [{bar}] {value}/{total} {current}`, hideCursor: true, clearOnComplete: true, stream: process.stderr, fps: 10 },
+      cliProgress.Presets.shades_classic,
+    );
+    this.bar.start(total, 0, { current: '' });
+  }
+
+  update(done: number, total: number, current = ''): void {
+    if (this.bar === undefined) this.phase(this.label || 'working', total);
+    this.bar!.setTotal(Math.max(total, 1));
+    this.bar!.update(done, { current: current.length > 40 ? `${current.slice(0, 39)}…` : current });
+  }
+
+  log(line: string): void {
+    // Start the line afresh so the message does not run into the bar; the bar redraws on the next update.
+    process.stderr.write(`${this.bar !== undefined ? '\r\x1b[K' : ''}${line}\n`);
+  }
+
+  stop(): void {
+    this.bar?.stop();
+    this.bar = undefined;
+  }
+}
+
+class QuietProgress implements Progress {
+  phase(): void {}
+  update(): void {}
+  log(line: string): void {
+    process.stderr.write(`${line}\n`);
+  }
+  stop(): void {}
+}
+
+export function makeProgress(enabled: boolean): Progress {
+  return enabled && process.stderr.isTTY === true ? new BarProgress() : new QuietProgress();
+}

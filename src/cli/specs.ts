@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import semver from 'semver';
+import { UserError } from '../errors/index.js';
+import { parseSpec } from '../purl/purl.js';
+import type { Ecosystem, Purl, Spec } from '../purl/purl.js';
+import { listRecipeVersions } from '../recipe/index.js';
+
+/** How a range picks among the versions that have recipes, per ecosystem (the one dispatch point). */
+const PICKERS: Record<Ecosystem, (versions: string[], range: string) => string | undefined> = {
+  npm: (versions, range) => semver.maxSatisfying(versions, range, { loose: true }) ?? undefined,
+  pypi: (versions, range) => (versions.includes(range) ? range : undefined),
+  gem: (versions, range) => (versions.includes(range) ? range : undefined),
+};
+
+export type BuildRoot = { purl: Purl } | { file: string };
+
+function isRecipeFile(arg: string): boolean {
+  return arg.endsWith('.toml') || (!/^[a-z]+:/i.test(arg) && existsSync(arg));
+}
+
+/** `bale build` takes recipe files, or specs answered from the recipes already imported. */
+export async function resolveBuildRoots(args: string[], recipesDir: string): Promise<BuildRoot[]> {
+  const roots: BuildRoot[] = [];
+  for (const arg of args) {
+    if (isRecipeFile(arg)) {
+      roots.push({ file: resolve(arg) });
+      continue;
+    }
+    const spec: Spec = parseSpec(arg);
+    const versions = await listRecipeVersions(recipesDir, spec.type, spec.name);
+    const version = spec.range === undefined ? PICKERS[spec.type](versions, '*') ?? versions.at(-1) : versions.includes(spec.range) ? spec.range : PICKERS[spec.type](versions, spec.range);
+    if (version === undefined) {
+      const have = versions.length > 0 ? `recipes exist for ${versions.slice(-5).join(', ')}` : 'no recipe exists for it';
+      throw new UserError('ENORECIPE', `no recipe in ${recipesDir} matches ${arg} (${have}): run \`bale import ${arg}\` or \`bale request ${arg}\``);
+    }
+    roots.push({ purl: { type: spec.type, name: spec.name, version } });
+  }
+  return roots;
+}

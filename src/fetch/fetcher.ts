@@ -1,0 +1,144 @@
+/**
+ * The source fetcher: pinned artifacts by URL and hash. Every path out of here has verified the
+ * bytes; nothing unverified is ever cached.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { IntegrityError, UserError } from '../errors/index.js';
+import { SourceCache } from './cache.js';
+import { HttpClient } from './http.js';
+import { matchIntegrity, parseIntegrity, type PinnedDigest } from './integrity.js';
+
+export interface SourceRef {
+  url: string;
+  /** SRI string, sha256- or sha512- (the strongest present is checked). */
+  integrity: string;
+}
+
+export interface FetcherOptions {
+  /** Sources are cached content-addressed under `<cacheDir>/sources/`. */
+  cacheDir: string;
+  /**
+   * Further attempts after a transient fault (5xx, 429, 408, connection reset, timeout, truncated body).
+   * @defaultValue 3
+   */
+  retries?: number;
+  /**
+   * Longest wait for a connection, for response headers, or between two body chunks, per attempt.
+   * An idle timeout rather than a total one, so a large download on a slow link still completes.
+   * @defaultValue 60000
+   */
+  timeoutMs?: number;
+  /** @defaultValue 'bale' */
+  userAgent?: string;
+  /**
+   * Wait before the first retry; it doubles for each further retry (with jitter).
+   * @defaultValue 500
+   */
+  retryDelayMs?: number;
+  /**
+   * Cap on any wait between attempts, including a server's Retry-After.
+   * @defaultValue 30000
+   */
+  maxRetryDelayMs?: number;
+}
+
+export class SourceFetcher {
+  private readonly cache: SourceCache;
+  private readonly http: HttpClient;
+  /** One download per ref at a time: concurrent callers share the same promise. */
+  private readonly inFlight = new Map<string, Promise<Buffer>>();
+  private closed = false;
+
+  constructor(opts: FetcherOptions) {
+    this.cache = new SourceCache(opts.cacheDir);
+    this.http = new HttpClient({
+      retries: opts.retries ?? 3,
+      timeoutMs: opts.timeoutMs ?? 60_000,
+      userAgent: opts.userAgent ?? 'bale',
+      backoff: { baseMs: opts.retryDelayMs ?? 500, maxMs: opts.maxRetryDelayMs ?? 30_000 },
+    });
+  }
+
+  /**
+   * The verified bytes. Cached by integrity; a cache hit is re-verified and never touches the
+   * network. Callers sharing a download share the Buffer: do not mutate it.
+   */
+  fetch(ref: SourceRef): Promise<Buffer> {
+    if (this.closed) return Promise.reject(new Error('SourceFetcher: fetch() after close()'));
+    const key = `${ref.integrity}\n${ref.url}`;
+    const pending = this.inFlight.get(key);
+    if (pending) return pending;
+    const started = this.load(ref).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, started);
+    return started;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.http.close();
+  }
+
+  private async load(ref: SourceRef): Promise<Buffer> {
+    const pinned = parseIntegrity(ref.integrity, ref.url);
+    const cached = await this.fromCache(pinned);
+    if (cached) return cached;
+
+    const url = parseUrl(ref.url);
+    if (url.protocol === 'file:') {
+      // Local files are verified but not copied into the cache: they are already on this disk.
+      const data = await readLocal(ref.url, url);
+      matchIntegrity(data, pinned, ref.url);
+      return data;
+    }
+    const data = await this.http.get(ref.url);
+    // Verified before anything is written: a mismatching body never reaches the cache.
+    const matched = matchIntegrity(data, pinned, ref.url);
+    await this.cache.write(matched, data);
+    return data;
+  }
+
+  private async fromCache(pinned: PinnedDigest[]): Promise<Buffer | undefined> {
+    for (const digest of pinned) {
+      const data = await this.cache.read(digest);
+      if (!data) continue;
+      try {
+        matchIntegrity(data, [digest], this.cache.pathFor(digest));
+        return data;
+      } catch (err) {
+        if (!(err instanceof IntegrityError)) throw err;
+        // A corrupt cache file is a local accident, not the user's problem: drop it and download again.
+        await this.cache.remove(digest);
+      }
+    }
+    return undefined;
+  }
+}
+
+function parseUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UserError('ESOURCE', `${raw}: not a valid source URL: fix the recipe's source URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'file:') {
+    throw new UserError('ESOURCE', `${raw}: unsupported URL scheme ${url.protocol}: use https://, http:// or file://`);
+  }
+  return url;
+}
+
+async function readLocal(raw: string, url: URL): Promise<Buffer> {
+  let path: string;
+  try {
+    path = fileURLToPath(url);
+  } catch {
+    throw new UserError('ESOURCE', `${raw}: not a local file URL: use file:///absolute/path`);
+  }
+  try {
+    return await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new UserError('ESOURCE', `${raw}: cannot read the source file (${code}): fix the path in the recipe`, { cause: err });
+  }
+}

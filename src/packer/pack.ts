@@ -1,0 +1,151 @@
+/**
+ * The deterministic packer: a list of entries in, the bytes of a .tar.gz out. Every choice
+ * that could differ between two machines is fixed here, each with its reason.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { constants as zc, createGzip } from 'node:zlib';
+import { pack as tarPack, type Pack } from 'tar-stream';
+import { BaleError, UserError } from '../errors/index.js';
+import type { PackEntry } from './entry.js';
+import type { ManifestFile } from './manifest.js';
+import { planEntries, type TarEntry } from './normalize.js';
+
+export interface PackOptions {
+  /**
+   * Seconds since 1970, the mtime of every entry. At least 315532800 (1980-01-01, what zip and
+   * wheels can express) and at most 2147483647 (tar-stream writes mtime as a 32-bit integer).
+   */
+  sourceDateEpoch: number;
+  /**
+   * zlib level, 1 to 9. Fixed per bale version, since other levels give other bytes.
+   * @defaultValue 6: zlib's own default. On typescript (23 MB) it takes half the time of level 9
+   * for a 0.6% larger file, and keeps pack() as fast as `gzip -6`.
+   */
+  gzipLevel?: number;
+}
+
+export interface PackResult {
+  tgz: Buffer;
+  /** sha256 of `tgz`, hex. */
+  sha256: string;
+  /** sha256 of the uncompressed tar, hex: the identity that survives a change of zlib. */
+  tarSha256: string;
+  /** Every entry, in tar order. */
+  files: ManifestFile[];
+}
+
+export const DEFAULT_GZIP_LEVEL = 6;
+const MIN_EPOCH = 315532800;
+const MAX_EPOCH = 2147483647;
+/** Byte 9 of a gzip header names the OS; zlib says 3 on Linux but 19 on macOS. */
+const GZIP_OS_OFFSET = 9;
+const GZIP_OS_UNIX = 3;
+
+function checkOptions(opts: PackOptions): number {
+  const epoch = opts.sourceDateEpoch;
+  if (!Number.isInteger(epoch) || epoch < MIN_EPOCH || epoch > MAX_EPOCH) {
+    throw new UserError(
+      'ESOURCEDATEEPOCH',
+      `SOURCE_DATE_EPOCH ${String(epoch)} is out of range: use whole seconds from ${MIN_EPOCH} (1980-01-01) to ${MAX_EPOCH}`,
+    );
+  }
+  const level = opts.gzipLevel ?? DEFAULT_GZIP_LEVEL;
+  if (!Number.isInteger(level) || level < 1 || level > 9) {
+    throw new BaleError('EGZIPLEVEL', `gzip level ${String(level)} is not an integer from 1 to 9`);
+  }
+  return level;
+}
+
+function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * Feed the planned entries to tar-stream one after another, each added when the previous one
+ * is written (its callback), so the stream stays flow-controlled without a promise per entry.
+ * The manifest rows are made on the way, hashing each file while zlib works on earlier ones.
+ */
+function feed(tar: Pack, plan: TarEntry[], mtime: Date, files: ManifestFile[]): void {
+  let i = 0;
+  const next = (err?: Error | null): void => {
+    if (err) {
+      tar.destroy(err);
+      return;
+    }
+    const t = plan[i++];
+    if (t === undefined) {
+      tar.finalize();
+      return;
+    }
+    // uname/gname stay empty and uid/gid 0: nothing about the build user reaches the archive.
+    const common = { name: t.name, mode: t.mode, mtime, uid: 0, gid: 0, uname: '', gname: '' };
+    if (t.type === 'file') {
+      const data = t.data as Buffer;
+      files.push({ path: t.name, type: 'file', mode: t.mode, size: data.length, sha256: sha256(data) });
+      tar.entry({ ...common, type: 'file', size: data.length }, data, next);
+    } else if (t.type === 'symlink') {
+      files.push({ path: t.name, type: 'symlink', mode: t.mode, size: 0, target: t.target as string });
+      tar.entry({ ...common, type: 'symlink', linkname: t.target as string }, next);
+    } else {
+      files.push({ path: t.name, type: 'dir', mode: t.mode, size: 0 });
+      tar.entry({ ...common, type: 'directory' }, next);
+    }
+  };
+  next();
+}
+
+/** Hash the uncompressed tar as it flows to zlib. */
+async function* hashing(source: AsyncIterable<Buffer>, hash: Hash): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    hash.update(chunk);
+    yield chunk;
+  }
+}
+
+/**
+ * Set the OS byte of a gzip header to Unix, in whichever output chunk holds it. `offset` is
+ * where `chunk` starts in the gzip stream.
+ */
+export function fixGzipOsByte(chunk: Buffer, offset: number): void {
+  const at = GZIP_OS_OFFSET - offset;
+  if (at >= 0 && at < chunk.length) chunk[at] = GZIP_OS_UNIX;
+}
+
+/** Collect the gzip output, fixing the OS byte of the header before anything is hashed. */
+function collecting(chunks: Buffer[], hash: Hash): (source: AsyncIterable<Buffer>) => Promise<void> {
+  return async (source) => {
+    let offset = 0;
+    for await (const chunk of source) {
+      fixGzipOsByte(chunk, offset);
+      offset += chunk.length;
+      hash.update(chunk);
+      chunks.push(chunk);
+    }
+  };
+}
+
+/**
+ * Pack entries into a reproducible .tar.gz: same entries (in any order, with any umask-ish
+ * modes) and same options, same bytes. All validation happens before the first byte is written.
+ */
+export async function pack(entries: PackEntry[], opts: PackOptions): Promise<PackResult> {
+  const level = checkOptions(opts);
+  const plan = planEntries(entries);
+  const mtime = new Date(opts.sourceDateEpoch * 1000);
+
+  const tar = tarPack();
+  // Node writes mtime 0 into the gzip header; level, window and memLevel are pinned so a
+  // change of Node defaults cannot change the bytes.
+  const gzip = createGzip({ level, windowBits: 15, memLevel: 8, strategy: zc.Z_DEFAULT_STRATEGY, chunkSize: 64 * 1024 });
+  const tarHash = createHash('sha256');
+  const tgzHash = createHash('sha256');
+  const files: ManifestFile[] = [];
+  const chunks: Buffer[] = [];
+
+  feed(tar, plan, mtime, files);
+  await pipeline(hashing(tar as AsyncIterable<Buffer>, tarHash), gzip, collecting(chunks, tgzHash));
+
+  const tgz = Buffer.concat(chunks);
+  return { tgz, sha256: tgzHash.digest('hex'), tarSha256: tarHash.digest('hex'), files };
+}

@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { UserError } from '../errors/index.js';
+import { ECOSYSTEMS, normalizePypiName, parsePurl, type Ecosystem, type Purl } from '../purl/purl.js';
+import { checkRecipe, parseRecipe } from './parse.js';
+import { purlProblem, q, type Recipe } from './schema.js';
+import { formatRecipe } from './write.js';
+
+/**
+ * The recipes directory: `<root>/<ecosystem>/<name>/<version>.toml`, npm scopes nesting one level
+ * (`npm/@types/node/20.11.0.toml`). Names and versions become path segments, so each one is
+ * checked here: nothing a registry or a hand edit supplies may point outside the root.
+ */
+
+function errnoCode(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** A segment is safe if it names one entry and is not hidden (temp files are dot-files). */
+function isSafeSegment(s: string): boolean {
+  return s !== '' && !s.startsWith('.') && !/[/\\\u0000]/.test(s);
+}
+
+function unsafePath(what: string, seg: string): UserError {
+  return new UserError('ESPEC', `cannot use ${what} as a recipe path: ${q(seg)} is not a safe file name; check the package spec`);
+}
+
+/** The directory holding every recipe version of one package. */
+export function packageDir(root: string, type: Ecosystem, name: string): string {
+  if (!(ECOSYSTEMS as readonly string[]).includes(type)) throw unsafePath(`${type}:${name}`, type);
+  const n = type === 'pypi' ? normalizePypiName(name) : name;
+  // Only an npm scope may add a level, and only one: `@scope/name`.
+  const parts = type === 'npm' && n.startsWith('@') ? n.split('/') : [n];
+  if (parts.length > 2 || (parts.length === 2 && parts[0] === '@')) throw unsafePath(`${type}:${name}`, n);
+  for (const p of parts) if (!isSafeSegment(p)) throw unsafePath(`${type}:${name}`, p);
+  const dir = path.join(root, type, ...parts);
+  // Belt and braces: whatever the checks above missed must still land under the root.
+  const rel = path.relative(path.resolve(root), path.resolve(dir));
+  if (rel.startsWith('..') || path.isAbsolute(rel)) throw unsafePath(`${type}:${name}`, n);
+  return dir;
+}
+
+/** `<root>/<ecosystem>/<name>/<version>.toml`. Throws UserError 'ESPEC' for unsafe names or versions. */
+export function recipePath(root: string, purl: Purl): string {
+  if (!isSafeSegment(purl.version)) throw unsafePath(`${purl.type}:${purl.name}@${purl.version}`, purl.version);
+  return path.join(packageDir(root, purl.type, purl.name), `${purl.version}.toml`);
+}
+
+/** Read and validate one recipe. Throws UserError 'ERECIPE' if missing, unreadable or invalid. */
+export async function readRecipe(file: string): Promise<Recipe> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') {
+      throw new UserError('ERECIPE', `recipe ${file}: not found; run \`bale import <spec>\` to create it`, { cause: err });
+    }
+    const why = `cannot read it (${errnoCode(err) ?? String(err)}); check the path and permissions, or run \`bale import <spec>\` again`;
+    throw new UserError('ERECIPE', `recipe ${file}: ${why}`, { cause: err });
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (err) {
+    throw new UserError('ERECIPE', `recipe ${file}: not valid UTF-8; save it as UTF-8 or run \`bale import <spec>\` again`, { cause: err });
+  }
+  return parseRecipe(text, file);
+}
+
+async function readIfExists(file: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Write to a temp file beside the target, flush, then rename: readers see old or new, never half. */
+export async function writeAtomic(file: string, data: string): Promise<void> {
+  const dir = path.dirname(file);
+  await mkdir(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  try {
+    const fh = await open(tmp, 'wx');
+    try {
+      await fh.writeFile(data, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Validate, canonicalise and write a recipe to its place under `root`. A file whose bytes already
+ * match is left alone (mtime kept), so re-imports touch nothing. Throws UserError 'ERECIPE' for an
+ * invalid recipe or a failed write.
+ */
+export async function writeRecipe(root: string, r: Recipe): Promise<{ file: string; changed: boolean }> {
+  if (typeof r.purl !== 'string' || purlProblem(r.purl) !== undefined) {
+    // No trustworthy path to name yet: report the purl with every other problem under a label.
+    const label = `(new recipe for ${q(String(r.purl))})`;
+    checkRecipe(r, label);
+    throw new UserError('ERECIPE', `recipe ${label}: purl is not valid`);
+  }
+  const file = recipePath(root, parsePurl(r.purl));
+  const text = formatRecipe(checkRecipe(r, file));
+  try {
+    const existing = await readIfExists(file);
+    if (existing !== undefined && existing.equals(Buffer.from(text, 'utf8'))) return { file, changed: false };
+    await writeAtomic(file, text);
+  } catch (err) {
+    const why = `cannot write it (${errnoCode(err) ?? String(err)}); check that the recipes directory is writable`;
+    throw new UserError('ERECIPE', `recipe ${file}: ${why}`, { cause: err });
+  }
+  return { file, changed: true };
+}
+
+/**
+ * Versions with a recipe for one package, sorted by code unit (not by version: ordering is
+ * ecosystem-specific, callers sort with semver or PEP 440). [] if the package has none.
+ */
+export async function listRecipeVersions(root: string, eco: Ecosystem, name: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(packageDir(root, eco, name), { withFileTypes: true });
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw err;
+  }
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.toml') && !e.name.startsWith('.'))
+    .map((e) => e.name.slice(0, -'.toml'.length))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}

@@ -1,0 +1,175 @@
+import * as z from 'zod';
+import semver from 'semver';
+import { formatPurl, parsePurl, type Ecosystem, type Purl } from '../purl/purl.js';
+
+/**
+ * The recipe schema, format version 1, and the single source of truth for its shape: the `Recipe`
+ * type is derived from it. Shapes list keys in the order write.ts emits them.
+ * Checks that need more than one field (ecosystem agreement) live in parse.ts.
+ */
+
+export const RECIPE_FORMAT = 1;
+/** 1980-01-01T00:00:00Z: zip and some tar readers cannot represent anything older. */
+export const MIN_SOURCE_DATE_EPOCH = 315532800;
+/** 9999-12-31T23:59:59Z: anything larger is almost surely milliseconds, not seconds. */
+export const MAX_SOURCE_DATE_EPOCH = 253402300799;
+
+export const SOURCE_KINDS = ['npm-tarball', 'wheel', 'sdist', 'gem'] as const;
+export const DEPENDENCY_KINDS = ['runtime', 'optional', 'peer'] as const;
+
+/** Which artifacts each ecosystem publishes. */
+export const SOURCE_KINDS_BY_ECOSYSTEM: Readonly<Record<Ecosystem, readonly SourceKind[]>> = {
+  npm: ['npm-tarball'],
+  pypi: ['wheel', 'sdist'],
+  gem: ['gem'],
+};
+
+/** Digest lengths in bytes for the SRI algorithms bale accepts. */
+const SRI_BYTES: Readonly<Record<string, number>> = { sha256: 32, sha384: 48, sha512: 64 };
+
+/** An interpreter version as targets are named: `3.11`, `22`, `3.1`. */
+const INTERPRETER = /^\d+(?:\.\d+){0,2}$/;
+/** Exact versions only: no ranges, tags with spaces, or path separators (versions name files). */
+const EXACT_VERSION = /^[A-Za-z0-9][A-Za-z0-9.+_!-]*$/;
+/** Debian package names (Debian policy 5.6.1). */
+const DEBIAN_PACKAGE = /^[a-z0-9][a-z0-9+.-]+$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// Control characters and whitespace would make a line of output (or a file name) lie.
+const CONTROL_OR_SPACE = /[\s\u0000-\u001f\u007f]/;
+
+/** Quote a value for a one-line message (newlines and quotes escaped). */
+export function q(s: string): string {
+  return JSON.stringify(s);
+}
+
+/** One semver version; loose, because the registry still serves a few pre-2012 versions like `2.0.0beta`. */
+function isExactSemver(v: string): boolean {
+  return semver.valid(v, { loose: true }) !== null;
+}
+
+/** Why `s` is not an exact, canonical purl, or undefined if it is one. */
+export function purlProblem(s: string): string | undefined {
+  let p: Purl;
+  try {
+    p = parsePurl(s);
+  } catch {
+    return `${q(s)} is not an exact purl (expected e.g. pkg:npm/express@4.21.2)`;
+  }
+  if (!EXACT_VERSION.test(p.version)) return `${q(p.version)} is not an exact version, pin one release`;
+  if (p.type === 'npm' && !isExactSemver(p.version)) return `${q(p.version)} is not an exact semver version, pin one release`;
+  const canonical = formatPurl(p);
+  if (canonical !== s) return `not canonical, write ${q(canonical)}`;
+  return undefined;
+}
+
+/** Why `s` is not a well-formed SRI string with one sha256/384/512 digest, or undefined. */
+export function integrityProblem(s: string): string | undefined {
+  const m = /^(sha\d+)-([A-Za-z0-9+/]+={0,2})$/.exec(s);
+  const bytes = m ? SRI_BYTES[m[1]!] : undefined;
+  if (!m || bytes === undefined) return 'expected one SRI hash: sha256-, sha384- or sha512- followed by base64';
+  // Re-encoding catches wrong lengths, bad padding and non-zero trailing bits alike.
+  const digest = Buffer.from(m[2]!, 'base64');
+  if (digest.length !== bytes || digest.toString('base64') !== m[2]) {
+    return `${m[1]} digest must be ${bytes} bytes of padded base64, copy the hash again`;
+  }
+  return undefined;
+}
+
+function urlProblem(s: string): string | undefined {
+  if (CONTROL_OR_SPACE.test(s)) return 'URL must not contain spaces or control characters';
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    return `${q(s)} is not a URL`;
+  }
+  return u.protocol === 'https:' || u.protocol === 'http:' ? undefined : 'URL must be http(s)';
+}
+
+/** A string schema with a problem-returning check, so messages can say what was wrong. */
+function checked(problem: (s: string) => string | undefined) {
+  return z.string().superRefine((s, ctx) => {
+    const why = problem(s);
+    if (why !== undefined) ctx.addIssue({ code: 'custom', message: why, input: s });
+  });
+}
+
+const purlString = checked(purlProblem);
+const interpreterList = z.array(
+  checked((s) => (INTERPRETER.test(s) ? undefined : `${q(s)} is not an interpreter version like 3.11 or 22`)),
+);
+const fileName = checked((s) =>
+  s === '' || s === '.' || s === '..' || /[/\\]/.test(s) || CONTROL_OR_SPACE.test(s)
+    ? `${q(s)} is not a plain file name`
+    : undefined,
+);
+const depName = checked((s) =>
+  s === '' || s.length > 214 || CONTROL_OR_SPACE.test(s) ? `${q(s)} is not a package name` : undefined,
+);
+const debianList = z.array(
+  checked((s) => (DEBIAN_PACKAGE.test(s) ? undefined : `${q(s)} is not a Debian package name`)),
+);
+const nonEmptyLine = checked((s) =>
+  s.trim() === '' || /[\u0000-\u001f\u007f]/.test(s) ? 'expected a non-empty single line' : undefined,
+);
+
+export const SourceSchema = z.strictObject({
+  url: checked(urlProblem),
+  integrity: checked(integrityProblem),
+  kind: z.enum(SOURCE_KINDS),
+  filename: fileName.optional(),
+  interpreters: interpreterList.optional(),
+});
+
+export const DependencySchema = z.strictObject({
+  name: depName,
+  purl: purlString,
+  kind: z.enum(DEPENDENCY_KINDS),
+  interpreters: interpreterList.optional(),
+});
+
+export const BuildSchema = z.strictObject({
+  native: z.boolean(),
+  reasons: z.array(nonEmptyLine).default([]),
+  requires: z.array(purlString).default([]),
+  interpreters: interpreterList.default([]),
+  // Copied verbatim from upstream metadata, which is not always tidy; an empty one is dropped.
+  engines: z.string().optional(),
+  env: z.record(z.string().regex(ENV_NAME, 'not an environment variable name'), z.string()).optional(),
+});
+
+export const NativeSchema = z.strictObject({
+  build: debianList.default([]),
+  runtime: debianList.default([]),
+});
+
+export const RecipeSchema = z.strictObject({
+  format: z.literal(RECIPE_FORMAT),
+  purl: purlString,
+  source_date_epoch: z
+    .number()
+    .int()
+    .min(MIN_SOURCE_DATE_EPOCH, `must be at least ${MIN_SOURCE_DATE_EPOCH} (1980-01-01), use the upstream release time in seconds`)
+    .max(MAX_SOURCE_DATE_EPOCH, 'must be seconds since 1970, not milliseconds'),
+  source: z.array(SourceSchema).min(1, 'needs at least one [[source]] with url, integrity and kind'),
+  dependency: z.array(DependencySchema).default([]),
+  build: BuildSchema,
+  native: NativeSchema.optional(),
+});
+
+/** The keys each table may hold, for "unknown key" messages (indices stripped from the path). */
+export const ALLOWED_KEYS: Readonly<Record<string, readonly string[]>> = {
+  '': Object.keys(RecipeSchema.shape),
+  source: Object.keys(SourceSchema.shape),
+  dependency: Object.keys(DependencySchema.shape),
+  build: Object.keys(BuildSchema.shape),
+  native: Object.keys(NativeSchema.shape),
+};
+
+export type Recipe = z.output<typeof RecipeSchema>;
+export type RecipeSource = z.output<typeof SourceSchema>;
+export type RecipeDependency = z.output<typeof DependencySchema>;
+export type RecipeBuild = z.output<typeof BuildSchema>;
+export type RecipeNative = z.output<typeof NativeSchema>;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+export type DependencyKind = (typeof DEPENDENCY_KINDS)[number];

@@ -1,0 +1,49 @@
+/** A host directory or file made visible inside the sandbox. */
+export interface Mount {
+  /** Absolute path on the host. */
+  host: string;
+  /** Absolute path inside the sandbox. */
+  sandbox: string;
+  /** Bind read-write; otherwise read-only. @defaultValue false */
+  writable?: boolean;
+}
+
+export interface SandboxCommand {
+  /** argv[0] as seen inside the sandbox (absolute path). */
+  argv: string[];
+  /** The complete environment: nothing is inherited from bale's own process. Both runners add
+   * PWD=cwd (bwrap always sets it after chdir; the direct runner matches). */
+  env: Record<string, string>;
+  /** Working directory inside the sandbox (absolute path). */
+  cwd: string;
+  /** Binds in addition to the host toolchain. */
+  mounts: Mount[];
+  /** Kill the whole process tree after this many milliseconds. @defaultValue no limit */
+  timeoutMs?: number;
+  /** Where to append combined stdout+stderr (a log file on the host); the caller shows its tail on failure.
+   * @defaultValue output is discarded */
+  logFile?: string;
+}
+
+export interface RunResult {
+  /** The exit status; 128 + signal number when the process was killed by a signal. */
+  exitCode: number;
+  signal?: string;
+  timedOut: boolean;
+}
+
+export interface Runner {
+  readonly name: 'bubblewrap' | 'direct';
+  /** true, or a one-line reason why this runner cannot work here. */
+  usable(): Promise<true | string>;
+  run(cmd: SandboxCommand): Promise<RunResult>;
+}
+
+/** What of the host is visible read-only inside the sandbox, at the same paths. */
+export interface HostToolchain {
+  /** Host paths bound read-only at the same path (/usr, /etc/alternatives, /etc/ld.so.cache ...), only those that exist. */
+  roBinds: string[];
+  /** Top-level symlinks recreated as symlinks (/bin -> usr/bin on merged-/usr hosts), so paths resolve as on the host.
+   * @defaultValue none */
+  symlinks?: Array<{ path: string; target: string }>;
+}

@@ -1,0 +1,181 @@
+/**
+ * The local package store: a directory of packages (archive, checksum, manifest) plus build
+ * records mapping a build key to what that build produced. Every write is atomic and the record
+ * is written last, so a crash at any point leaves either a complete cache entry or a miss.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { IntegrityError, UserError } from '../errors/index.js';
+import { manifestJson, parseManifest, type PackageManifest } from '../packer/manifest.js';
+import { isTempName, writeFileAtomic } from './atomic.js';
+import { comparePackages } from './order.js';
+import { BUILDS_DIR, PACKAGES_DIR, buildRecordFile, checkBuildKey, packageFiles, packageStem } from './paths.js';
+import { parseRecord, recordJson, type RecordPackage } from './record.js';
+
+export interface StoredPackage {
+  name: string;
+  version: string;
+  /** sha256 of the .tar.gz, hex. */
+  sha256: string;
+  /** Bytes in the .tar.gz. */
+  size: number;
+  /** Absolute path of the .tar.gz. */
+  file: string;
+  /** Absolute path of the manifest beside it. */
+  manifestFile: string;
+}
+
+export interface PackageOutput {
+  manifest: PackageManifest;
+  tgz: Buffer;
+  /** sha256 of `tgz`, hex; checked before anything is written. */
+  sha256: string;
+}
+
+const MANIFEST_SUFFIX = '.manifest.json';
+const CHECKSUM_LINE = /^([0-9a-f]{64}) {2}(\S+)\n$/;
+
+function isMissing(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}
+
+/** Size of a regular file, or undefined when there is none. */
+async function fileSize(path: string): Promise<number | undefined> {
+  try {
+    const st = await stat(path);
+    return st.isFile() ? st.size : undefined;
+  } catch (err) {
+    if (isMissing(err)) return undefined;
+    throw err;
+  }
+}
+
+function stemMatches(stem: string, name: string, version: string, sha256: string): boolean {
+  try {
+    return packageStem(name, version, sha256) === stem;
+  } catch {
+    return false; // an unsafe name in a manifest: it was not written by put()
+  }
+}
+
+export class LocalStore {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  private abs(relative: string): string {
+    return join(this.root, relative);
+  }
+
+  private stored(p: RecordPackage): StoredPackage {
+    return { name: p.name, version: p.version, sha256: p.sha256, size: p.size, file: this.abs(p.file), manifestFile: this.abs(p.manifest) };
+  }
+
+  /** Cache hit: the build record exists and every package file it names exists (size matches). */
+  async lookup(buildKey: string): Promise<StoredPackage[] | undefined> {
+    const recordFile = this.abs(buildRecordFile(buildKey));
+    let text: string;
+    try {
+      text = await readFile(recordFile, 'utf8');
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+    // An unreadable record is a miss: the next put() replaces it atomically.
+    const record = parseRecord(text, buildKey);
+    if (record === undefined) return undefined;
+    for (const p of record.packages) {
+      if ((await fileSize(this.abs(p.file))) !== p.size) return undefined;
+      if ((await fileSize(this.abs(p.manifest))) === undefined) return undefined;
+    }
+    return record.packages.map((p) => this.stored(p));
+  }
+
+  /**
+   * Atomic: package files and manifests first (temp + rename), the build record last. Re-putting
+   * the same content is harmless; two processes putting the same key concurrently never corrupt
+   * anything (each writes its own temp files; the last rename wins, and both are complete).
+   */
+  async put(buildKey: string, outputs: PackageOutput[]): Promise<StoredPackage[]> {
+    checkBuildKey(buildKey);
+    // Validate everything before the first write, so a bad output leaves the store untouched.
+    const planned = outputs.map((o) => this.plan(o));
+    await mkdir(this.abs(PACKAGES_DIR), { recursive: true });
+    await mkdir(this.abs(BUILDS_DIR), { recursive: true });
+
+    const written = new Set<string>();
+    for (const { output, record, checksum } of planned) {
+      if (written.has(record.file)) continue;
+      written.add(record.file);
+      await writeFileAtomic(this.abs(record.file), output.tgz);
+      await writeFileAtomic(this.abs(checksum), `${output.sha256}  ${record.file.slice(PACKAGES_DIR.length + 1)}\n`);
+      // The manifest last: list() finds packages by their manifests, so it never sees half of one.
+      await writeFileAtomic(this.abs(record.manifest), manifestJson(output.manifest));
+    }
+    const packages = planned.map((p) => p.record);
+    await writeFileAtomic(this.abs(buildRecordFile(buildKey)), recordJson({ format: 1, build_key: buildKey, packages }));
+    return packages.map((p) => this.stored(p));
+  }
+
+  private plan(output: PackageOutput): { output: PackageOutput; record: RecordPackage; checksum: string } {
+    const { name, version } = output.manifest;
+    const files = packageFiles(packageStem(name, version, output.sha256));
+    const actual = createHash('sha256').update(output.tgz).digest('hex');
+    if (actual !== output.sha256) {
+      throw new IntegrityError(`package ${name} ${version}: archive sha256 is ${actual}, not the ${output.sha256} given: rebuild it`);
+    }
+    const record = { name, version, sha256: output.sha256, size: output.tgz.length, file: files.tgz, manifest: files.manifest };
+    return { output, record, checksum: files.checksum };
+  }
+
+  /** Every package in the store (from the manifests), sorted by name then version. */
+  async list(): Promise<StoredPackage[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.abs(PACKAGES_DIR));
+    } catch (err) {
+      if (isMissing(err)) return [];
+      throw err;
+    }
+    const found: StoredPackage[] = [];
+    for (const name of names) {
+      if (!name.endsWith(MANIFEST_SUFFIX) || name.startsWith('.') || isTempName(name)) continue;
+      const p = await this.readPackage(name.slice(0, -MANIFEST_SUFFIX.length));
+      if (p !== undefined) found.push(p);
+    }
+    return found.sort(comparePackages);
+  }
+
+  /** One package by its stem; undefined when its archive or checksum is gone. */
+  private async readPackage(stem: string): Promise<StoredPackage | undefined> {
+    const files = packageFiles(stem);
+    const manifestFile = this.abs(files.manifest);
+    let checksumText: string;
+    try {
+      checksumText = await readFile(this.abs(files.checksum), 'utf8');
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+    const size = await fileSize(this.abs(files.tgz));
+    if (size === undefined) return undefined;
+
+    const m = parseManifest(await readFile(manifestFile, 'utf8'), manifestFile);
+    const sha256 = CHECKSUM_LINE.exec(checksumText)?.[1];
+    if (sha256 === undefined || !stemMatches(stem, m.name, m.version, sha256)) {
+      throw new UserError(
+        'ESTORECORRUPT',
+        `${manifestFile}: name, version or checksum do not match the file name: remove the package's files and build it again`,
+      );
+    }
+    return { name: m.name, version: m.version, sha256, size, file: this.abs(files.tgz), manifestFile };
+  }
+
+  /** Read a package's manifest. */
+  async manifest(p: StoredPackage): Promise<PackageManifest> {
+    return parseManifest(await readFile(p.manifestFile, 'utf8'), p.manifestFile);
+  }
+}
