@@ -1,4 +1,5 @@
 import type { Ecosystem, Purl, Spec } from '../src/purl/purl.js';
+import type { Recipe } from '../src/recipe/index.js';
 
 /** What an import reports as it goes, for a progress display. */
 export interface ImportProgress {
@@ -9,8 +10,6 @@ export interface ImportProgress {
 }
 
 export interface ImportOptions {
-  /** Root of the recipes tree: `<recipes>/<ecosystem>/<name>/<version>.toml`. */
-  recipesDir: string;
   /** Registry or index base URL for mirrors; default: what the ecosystem's own client is configured with. */
   registry?: string;
   /** Cache for registry metadata. */
@@ -22,24 +21,19 @@ export interface ImportOptions {
   onNote?: (line: string) => void;
 }
 
-export interface ImportedRecipe {
-  purl: string;
-  file: string;
-  /** recipeDigest of what was written. */
-  digest: string;
-  /** false when the file already held exactly these bytes. */
-  changed: boolean;
-}
-
-export interface ImportResult {
+export interface Resolution {
   /** What each requested spec resolved to, in request order. */
   roots: Purl[];
-  /** The whole pinned closure, sorted by purl. */
-  recipes: ImportedRecipe[];
+  /** The whole pinned closure, sorted by purl, not yet written anywhere. */
+  recipes: Recipe[];
 }
 
-/** One per ecosystem: resolves specs against a registry and writes the closure's recipes. */
+/**
+ * One per ecosystem: resolves specs against a registry into the closure's recipes. Importers never
+ * write: the caller writes recipes once everything resolved (and, for `request`, built), so a
+ * failure leaves the recipes tree as it was.
+ */
 export interface Importer {
   readonly ecosystem: Ecosystem;
-  importClosure(specs: Spec[], opts: ImportOptions): Promise<ImportResult>;
+  resolveClosure(specs: Spec[], opts: ImportOptions): Promise<Resolution>;
 }

@@ -19,4 +19,4 @@ export async function importerFor(ecosystem: Ecosystem): Promise<Importer> {
   }
 }
 
-export type { Importer, ImportOptions, ImportResult, ImportedRecipe, ImportProgress } from './importer.js';
+export type { Importer, ImportOptions, Resolution, ImportProgress } from './importer.js';

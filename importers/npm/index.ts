@@ -5,9 +5,8 @@ import ssri from 'ssri';
 import { TransientError } from '../../src/errors/index.js';
 import { loadOverrides } from '../../src/overrides/table.js';
 import type { Purl, Spec } from '../../src/purl/purl.js';
-import { recipeDigest, writeRecipe } from '../../src/recipe/index.js';
 import type { Recipe } from '../../src/recipe/index.js';
-import type { Importer, ImportOptions, ImportResult, ImportedRecipe } from '../importer.js';
+import type { Importer, ImportOptions, Resolution } from '../importer.js';
 import { Crawler } from './crawl.js';
 import type { ResolvedNode } from './crawl.js';
 import { loadNpmOptions } from './npmrc.js';
@@ -30,7 +29,7 @@ async function pinSha512(node: ResolvedNode, npmOptions: NpmOptions, cacheDir: s
 export class NpmImporter implements Importer {
   readonly ecosystem = 'npm' as const;
 
-  async importClosure(specs: Spec[], opts: ImportOptions): Promise<ImportResult> {
+  async resolveClosure(specs: Spec[], opts: ImportOptions): Promise<Resolution> {
     const npmOptions = loadNpmOptions(opts.registry !== undefined ? { registry: opts.registry } : {});
     const cacheDir = join(opts.cacheDir, 'npm');
     const limit = pLimit(opts.concurrency ?? 16);
@@ -42,17 +41,11 @@ export class NpmImporter implements Importer {
       (resolved, discovered, current) => opts.onProgress?.({ resolved, discovered, current }),
     );
     const closure = await crawler.crawl(specs.map((s) => ({ name: s.name, range: s.range })));
-    // Everything is resolved before the first file is written: a failed import leaves recipes/ as it was.
     const nodes = [...closure.nodes.values()];
     const recipes: Recipe[] = await Promise.all(
       nodes.map(async (n) => toRecipe(n, await limit(() => pinSha512(n, npmOptions, cacheDir)), matchOverride(overrides, n.name, n.version))),
     );
-    const written: ImportedRecipe[] = [];
-    for (const r of recipes.sort((a, b) => (a.purl < b.purl ? -1 : a.purl > b.purl ? 1 : 0))) {
-      const { file, changed } = await writeRecipe(opts.recipesDir, r);
-      written.push({ purl: r.purl, file, changed, digest: recipeDigest(r) });
-    }
     const roots: Purl[] = closure.roots.map((r) => ({ type: 'npm', name: r.name, version: r.version }));
-    return { roots, recipes: written };
+    return { roots, recipes: recipes.sort((a, b) => (a.purl < b.purl ? -1 : a.purl > b.purl ? 1 : 0)) };
   }
 }

@@ -37,19 +37,20 @@ export function chainText(chain: readonly string[]): string {
 }
 
 function classify(err: unknown, name: string, chain: readonly string[], registry: string): Error {
-  const e = err as { code?: string; statusCode?: number; message?: string; name?: string };
-  const where = `${name}${chainText(chain)}`;
+  const e = err as { code?: string; statusCode?: number; message?: string; name?: string; type?: string };
+  const by = chainText(chain);
   if (e.code === 'E404' || e.statusCode === 404) {
-    return new UserError('ENOTFOUND', `npm package "${where}" not found on ${registry}: check the name, or pass --registry for a mirror that has it`);
+    return new UserError('ENOTFOUND', `npm package "${name}"${by} not found on ${registry}: check the name, or pass --registry for a mirror that has it`);
   }
-  if (e.code === 'EJSONPARSE' || e.name === 'SyntaxError' || e.code === 'EBADPACKUMENT') {
-    return new UserError('EREGISTRY', `registry ${registry} sent garbage instead of the packument for "${where}": check the registry URL`);
+  // minipass-fetch reports a body that is not JSON as type 'invalid-json'.
+  if (e.type === 'invalid-json' || e.code === 'EJSONPARSE' || e.name === 'SyntaxError' || e.code === 'EBADPACKUMENT') {
+    return new UserError('EREGISTRY', `registry ${registry} sent something that is not a packument for "${name}"${by}: check the registry URL`);
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return new UserError('EREGISTRY', `registry ${registry} refused "${where}" with HTTP ${e.statusCode}: check credentials in .npmrc`);
+    return new UserError('EREGISTRY', `registry ${registry} refused "${name}"${by} with HTTP ${e.statusCode}: check credentials in .npmrc`);
   }
   const why = typeof e.statusCode === 'number' ? `HTTP ${e.statusCode}` : (e.code ?? e.message ?? String(err));
-  return new TransientError('EREGISTRY', `registry ${registry} failed for "${where}" (${why}): try again later`, { cause: err });
+  return new TransientError('EREGISTRY', `registry ${registry} failed for "${name}"${by} (${why}): try again later`, { cause: err });
 }
 
 /** Fetches each packument once per import, through a bounded pool. */

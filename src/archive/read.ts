@@ -39,8 +39,8 @@ export async function readTarGz(data: Buffer, opts: ReadArchiveOptions): Promise
 
 /**
  * The archive's files, directories and symlinks in archive order, with normal relative paths
- * and the archive's mode bits. A later entry at the same path replaces the earlier one (taking
- * its place in the order). File data may share memory with `data`: treat both as read-only.
+ * and the archive's mode bits. A later entry at the same path replaces the earlier one (and sits
+ * where the later one was). File data may share memory with `data`: treat both as read-only.
  */
 export async function readTar(data: Buffer, opts: ReadArchiveOptions): Promise<PackEntry[]> {
   const { source } = opts;

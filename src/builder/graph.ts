@@ -40,6 +40,21 @@ export class RecipeGraph {
   }
 }
 
+/** A graph of recipes held in memory (just resolved, not written yet), placed where they would be written. */
+export function graphFromRecipes(recipesDir: string, recipes: Recipe[], roots: Purl[]): { graph: RecipeGraph; roots: RecipeNode[] } {
+  const graph = new RecipeGraph();
+  for (const recipe of recipes) {
+    const purl = parsePurl(recipe.purl);
+    graph.nodes.set(recipe.purl, { purl, id: recipe.purl, recipe, digest: recipeDigest(recipe), file: recipePath(recipesDir, purl) });
+  }
+  for (const n of graph.nodes.values()) {
+    for (const d of n.recipe.dependency) {
+      if (!graph.nodes.has(d.purl)) throw new Error(`resolution of ${n.id} lacks its dependency ${d.purl}`);
+    }
+  }
+  return { graph, roots: roots.map((p) => graph.get(formatPurl(p))) };
+}
+
 /** Load the closure of `roots` (recipe files or purls) from `recipesDir`. */
 export async function loadGraph(recipesDir: string, roots: ({ purl: Purl } | { file: string })[]): Promise<{ graph: RecipeGraph; roots: RecipeNode[] }> {
   const graph = new RecipeGraph();

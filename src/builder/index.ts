@@ -75,7 +75,7 @@ export async function buildGraph(graph: RecipeGraph, opts: BuildOptions): Promis
   }
 }
 
-export { loadGraph, RecipeGraph } from './graph.js';
+export { graphFromRecipes, loadGraph, RecipeGraph } from './graph.js';
 export type { RecipeNode } from './graph.js';
 export type { Task, TaskResult } from './scheduler.js';
 export type { Target, TargetRequest } from './types.js';

@@ -1,7 +1,8 @@
 import { importerFor } from '../../importers/index.js';
-import type { ImportResult } from '../../importers/index.js';
-import { buildGraph, loadGraph } from '../builder/index.js';
-import type { TaskResult } from '../builder/index.js';
+import type { Resolution } from '../../importers/index.js';
+import { buildGraph, graphFromRecipes, loadGraph } from '../builder/index.js';
+import type { RecipeGraph, TaskResult } from '../builder/index.js';
+import { writeRecipe } from '../recipe/index.js';
 import { parseNodeList } from '../interpreters/node.js';
 import { parseSpec } from '../purl/purl.js';
 import type { Purl, Spec } from '../purl/purl.js';
@@ -29,16 +30,23 @@ export interface Env {
   progress: Progress;
 }
 
-export async function runImport(specArgs: string[], env: Env): Promise<ImportResult> {
+export interface WrittenRecipe {
+  purl: string;
+  file: string;
+  /** false when the file already held exactly these bytes. */
+  changed: boolean;
+}
+
+/** Resolve specs into their pinned closures, in memory; nothing is written yet. */
+export async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolution> {
   const specs = specArgs.map(parseSpec);
   const byEco = new Map<string, Spec[]>();
   for (const s of specs) byEco.set(s.type, [...(byEco.get(s.type) ?? []), s]);
-  const all: ImportResult = { roots: [], recipes: [] };
+  const all: Resolution = { roots: [], recipes: [] };
   for (const [, group] of byEco) {
     const importer = await importerFor(group[0]!.type);
     env.progress.phase('resolving', group.length);
-    const r = await importer.importClosure(group, {
-      recipesDir: env.opts.recipes,
+    const r = await importer.resolveClosure(group, {
       cacheDir: env.paths.cache,
       ...(env.opts.registry !== undefined ? { registry: env.opts.registry } : {}),
       onProgress: (p) => env.progress.update(p.resolved, p.discovered, p.current),
@@ -53,8 +61,13 @@ export async function runImport(specArgs: string[], env: Env): Promise<ImportRes
   return all;
 }
 
-async function runBuild(roots: BuildRoot[], env: Env): Promise<TaskResult[]> {
-  const { graph } = await loadGraph(env.opts.recipes, roots);
+export async function writeRecipes(res: Resolution, env: Env): Promise<WrittenRecipe[]> {
+  const out: WrittenRecipe[] = [];
+  for (const r of res.recipes) out.push({ purl: r.purl, ...(await writeRecipe(env.opts.recipes, r)) });
+  return out;
+}
+
+async function runBuild(graph: RecipeGraph, env: Env): Promise<TaskResult[]> {
   let done = 0;
   let total = 0;
   const results = await buildGraph(graph, {
@@ -81,20 +94,28 @@ function report(results: TaskResult[], env: Env, extra: Record<string, unknown> 
   else printPackages(lines);
 }
 
+const rootNames = (roots: Purl[]): string[] => roots.map((p) => `${p.type}:${p.name}@${p.version}`);
+
 export async function cmdImport(specArgs: string[], env: Env): Promise<void> {
-  const r = await runImport(specArgs, env);
-  if (env.opts.json) printJson(r);
-  else printImport(r);
+  const res = await resolveSpecs(specArgs, env);
+  const written = await writeRecipes(res, env);
+  if (env.opts.json) printJson({ roots: rootNames(res.roots), recipes: written });
+  else printImport(rootNames(res.roots), written);
 }
 
 export async function cmdBuild(args: string[], env: Env): Promise<void> {
-  report(await runBuild(await resolveBuildRoots(args, env.opts.recipes), env), env);
+  const roots: BuildRoot[] = await resolveBuildRoots(args, env.opts.recipes);
+  const { graph } = await loadGraph(env.opts.recipes, roots);
+  report(await runBuild(graph, env), env);
 }
 
+/** Resolve, build, and only then write the recipes: a failed request leaves recipes and store as they were. */
 export async function cmdRequest(specArgs: string[], env: Env): Promise<void> {
-  const imported = await runImport(specArgs, env);
-  const roots = imported.roots.map((purl: Purl) => ({ purl }));
-  report(await runBuild(roots, env), env, { roots: imported.roots.map((p) => `${p.type}:${p.name}@${p.version}`) });
+  const res = await resolveSpecs(specArgs, env);
+  const { graph } = graphFromRecipes(env.opts.recipes, res.recipes, res.roots);
+  const results = await runBuild(graph, env);
+  const written = await writeRecipes(res, env);
+  report(results, env, { roots: rootNames(res.roots), recipes: written });
 }
 
 export function parseJobs(value: string): number {

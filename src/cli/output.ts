@@ -1,5 +1,5 @@
 import type { TaskResult } from '../builder/index.js';
-import type { ImportResult } from '../../importers/index.js';
+import type { WrittenRecipe } from './commands.js';
 
 export interface PackageLine {
   name: string;
@@ -35,10 +35,10 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-export function printImport(r: ImportResult): void {
-  const changed = r.recipes.filter((x) => x.changed).length;
-  for (const root of r.roots) process.stdout.write(`pinned ${root.type}:${root.name}@${root.version}\n`);
-  process.stdout.write(`${r.recipes.length} recipes (${changed} written, ${r.recipes.length - changed} unchanged)\n`);
+export function printImport(roots: string[], recipes: WrittenRecipe[]): void {
+  const changed = recipes.filter((x) => x.changed).length;
+  for (const root of roots) process.stdout.write(`pinned ${root}\n`);
+  process.stdout.write(`${recipes.length} recipes (${changed} written, ${recipes.length - changed} unchanged)\n`);
 }
 
 export function printPackages(lines: PackageLine[]): void {

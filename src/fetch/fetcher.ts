@@ -81,10 +81,11 @@ export class SourceFetcher {
 
   private async load(ref: SourceRef): Promise<Buffer> {
     const pinned = parseIntegrity(ref.integrity, ref.url);
+    // Validated even when the cache could answer, so a broken recipe fails on every machine alike.
+    const url = parseUrl(ref.url);
     const cached = await this.fromCache(pinned);
     if (cached) return cached;
 
-    const url = parseUrl(ref.url);
     if (url.protocol === 'file:') {
       // Local files are verified but not copied into the cache: they are already on this disk.
       const data = await readLocal(ref.url, url);

@@ -22,7 +22,6 @@ const TRANSIENT_CODES = new Set([
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
   'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
-  'UND_ERR_CLOSED',
 ]);
 
 export function isTransientError(err: unknown): boolean {

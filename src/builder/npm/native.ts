@@ -22,9 +22,18 @@ const DEPBIN = '/bale/depbin';
 const NODEDIR = '/bale/nodedir';
 const BALE_MODULES = '/bale/node_modules';
 
-/** Keep only what a build made for running: compiled addons, not node-gyp's intermediates. */
+/**
+ * Keep only what a build made for running: the addons node-gyp puts in build/<config>/ and the
+ * shared libraries they load from build/<config>/lib.target/, not objects, Makefiles or config.gypi
+ * (which holds absolute paths).
+ */
 export function keepBuilt(e: PackEntry): boolean {
-  if (e.path === 'build' || e.path.startsWith('build/')) return e.type === 'file' && e.path.endsWith('.node');
+  if (e.path === 'build' || e.path.startsWith('build/')) {
+    if (e.type === 'dir') return false;
+    const parts = e.path.split('/');
+    if (parts[2] === 'lib.target') return true;
+    return parts.length === 3 && e.path.endsWith('.node');
+  }
   return !(e.path === 'node_modules/.bin' || e.path.startsWith('node_modules/.bin/'));
 }
 
