@@ -20,6 +20,8 @@ export interface NpmVersion {
   libc?: string[] | string;
   deprecated?: string | boolean;
   hasInstallScript?: boolean;
+  /** Present when the registry sends full metadata (some mirrors ignore the abbreviated Accept header). */
+  scripts?: Record<string, unknown>;
   gypfile?: boolean;
   dist: { tarball: string; integrity?: string; shasum?: string };
 }

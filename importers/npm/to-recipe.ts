@@ -37,7 +37,9 @@ export function matchOverride(table: OverrideTable, name: string, version: strin
 export function buildReasons(node: ResolvedNode): string[] {
   const reasons: string[] = [];
   if (node.manifest.gypfile === true) reasons.push('binding.gyp');
-  if (node.manifest.hasInstallScript === true) reasons.push('install-script');
+  const s = node.manifest.scripts ?? {};
+  const scripted = ['preinstall', 'install', 'postinstall'].some((k) => typeof s[k] === 'string' && s[k] !== '');
+  if (node.manifest.hasInstallScript === true || scripted) reasons.push('install-script');
   return reasons;
 }
 
@@ -56,7 +58,8 @@ export function toRecipe(node: ResolvedNode, integrity: string, override: Overri
     })),
     build: {
       native,
-      reasons: native ? reasons : [],
+      // Kept when an override ignores the scripts, so the recipe still tells why it could need a build.
+      reasons,
       requires: override?.requires ?? [],
       interpreters: [],
       // Old manifests put arrays or objects in engines; only a string range means anything.

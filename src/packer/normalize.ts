@@ -123,7 +123,7 @@ function addAncestors(byPath: Map<string, TarEntry>): void {
         // Extracting a child through a symlinked parent would write outside the package.
         throw pathError(t.path, `its parent ${JSON.stringify(parent)} is a ${found.type}, not a directory`);
       } else {
-        break; // this parent was seen before, so were all of its own ancestors
+        break; // a known directory: its ancestors are handled when it is visited itself
       }
       end = parent.lastIndexOf('/');
     }

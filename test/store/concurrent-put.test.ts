@@ -54,13 +54,18 @@ async function race(t: TestContext, tags: [string, string]): Promise<LocalStore>
   let running = true;
   const done = Promise.all(children).finally(() => (running = false));
   let hits = 0;
-  while (running) {
-    const hit = await store.lookup(KEY);
-    if (hit !== undefined) {
-      await checkComplete(hit);
-      hits++;
+  try {
+    while (running) {
+      const hit = await store.lookup(KEY);
+      if (hit !== undefined) {
+        await checkComplete(hit);
+        hits++;
+      }
+      await new Promise((r) => setTimeout(r, 2));
     }
-    await new Promise((r) => setTimeout(r, 2));
+  } finally {
+    // Never let the children outlive the test: they would write into a removed temp dir.
+    await Promise.allSettled(children);
   }
   await done;
   assert.ok(hits > 0, 'the reader saw the build at least once while it was being written');
