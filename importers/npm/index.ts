@@ -3,12 +3,12 @@ import pLimit from 'p-limit';
 import pacote from 'pacote';
 import ssri from 'ssri';
 import { TransientError } from '../../src/errors/index.js';
-import { loadOverrides } from '../../src/overrides/table.js';
 import type { Purl, Spec } from '../../src/purl/purl.js';
 import type { Recipe } from '../../src/recipe/index.js';
 import type { Importer, ImportOptions, Resolution } from '../importer.js';
 import { Crawler } from './crawl.js';
 import type { ResolvedNode } from './crawl.js';
+import { sharedAgent } from './agent.js';
 import { loadNpmOptions } from './npmrc.js';
 import type { NpmOptions } from './npmrc.js';
 import { PackumentSource } from './packuments.js';
@@ -30,22 +30,33 @@ export class NpmImporter implements Importer {
   readonly ecosystem = 'npm' as const;
 
   async resolveClosure(specs: Spec[], opts: ImportOptions): Promise<Resolution> {
-    const npmOptions = loadNpmOptions(opts.registry !== undefined ? { registry: opts.registry } : {});
+    const base = loadNpmOptions(opts.registry !== undefined ? { registry: opts.registry } : {});
+    const concurrency = opts.concurrency ?? 16;
+    const agent = sharedAgent(base, concurrency);
+    const npmOptions: NpmOptions = agent === undefined ? base : { ...base, agent };
     const cacheDir = join(opts.cacheDir, 'npm');
-    const limit = pLimit(opts.concurrency ?? 16);
-    const overrides = await loadOverrides('npm');
-    const source = new PackumentSource(npmOptions, cacheDir, limit);
-    const crawler = new Crawler(
-      source,
-      (line) => opts.onNote?.(line),
-      (resolved, discovered, current) => opts.onProgress?.({ resolved, discovered, current }),
-    );
-    const closure = await crawler.crawl(specs.map((s) => ({ name: s.name, range: s.range })));
-    const nodes = [...closure.nodes.values()];
-    const recipes: Recipe[] = await Promise.all(
-      nodes.map(async (n) => toRecipe(n, await limit(() => pinSha512(n, npmOptions, cacheDir)), matchOverride(overrides, n.name, n.version))),
-    );
-    const roots: Purl[] = closure.roots.map((r) => ({ type: 'npm', name: r.name, version: r.version }));
-    return { roots, recipes: recipes.sort((a, b) => (a.purl < b.purl ? -1 : a.purl > b.purl ? 1 : 0)) };
+    const limit = pLimit(concurrency);
+    try {
+      const source = new PackumentSource(npmOptions, limit);
+      const crawler = new Crawler(
+        source,
+        (line) => opts.onNote?.(line),
+        (resolved, discovered, current) => opts.onProgress?.({ resolved, discovered, current }),
+      );
+      const crawling = crawler.crawl(specs.map((s) => ({ name: s.name, range: s.range })));
+      // Read the override table (and load its parser) while the crawl waits on the network.
+      const overridesP = import('../../src/overrides/table.js').then((m) => m.loadOverrides('npm'));
+      overridesP.catch(() => undefined);
+      const closure = await crawling;
+      const overrides = await overridesP;
+      const nodes = [...closure.nodes.values()];
+      const recipes: Recipe[] = await Promise.all(
+        nodes.map(async (n) => toRecipe(n, await limit(() => pinSha512(n, npmOptions, cacheDir)), matchOverride(overrides, n.name, n.version))),
+      );
+      const roots: Purl[] = closure.roots.map((r) => ({ type: 'npm', name: r.name, version: r.version }));
+      return { roots, recipes: recipes.sort((a, b) => (a.purl < b.purl ? -1 : a.purl > b.purl ? 1 : 0)) };
+    } finally {
+      agent?.destroy();
+    }
   }
 }

@@ -62,7 +62,6 @@ export class PackumentSource {
 
   constructor(
     private readonly npmOptions: NpmOptions,
-    private readonly cacheDir: string,
     private readonly limit: LimitFunction,
   ) {}
 
@@ -80,7 +79,9 @@ export class PackumentSource {
     try {
       const doc = (await pacote.packument(name, {
         ...this.npmOptions,
-        cache: this.cacheDir,
+        // No disk cache: an import wants current metadata, the in-process map already fetches each
+        // name once, and cacache's writes cost more CPU than the crawl itself (measured).
+        cache: undefined,
         fullMetadata: false,
         preferOnline: true,
         // npm's default backoff starts at 10 s; a crawl of hundreds of names wants faster retries.

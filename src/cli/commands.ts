@@ -1,17 +1,13 @@
 import { importerFor } from '../../importers/index.js';
 import type { Resolution } from '../../importers/index.js';
-import { buildGraph, graphFromRecipes, loadGraph } from '../builder/index.js';
 import type { RecipeGraph, TaskResult } from '../builder/index.js';
-import { writeRecipe } from '../recipe/index.js';
-import { parseNodeList } from '../interpreters/node.js';
+import { parseNodeList } from '../interpreters/node-request.js';
 import { parseSpec } from '../purl/purl.js';
 import type { Purl, Spec } from '../purl/purl.js';
-import { LocalStore } from '../store/index.js';
 import { UserError } from '../errors/index.js';
 import { packageLines, printImport, printJson, printPackages } from './output.js';
 import type { Paths } from './paths.js';
 import type { Progress } from './progress.js';
-import { resolveBuildRoots } from './specs.js';
 import type { BuildRoot } from './specs.js';
 
 export interface GlobalOptions {
@@ -61,13 +57,23 @@ export async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolu
   return all;
 }
 
+/**
+ * The recipe module (zod, TOML) is loaded while the crawl waits on the network: a cold import is
+ * mostly waiting, and loading it first would add to the time a user waits.
+ */
+const recipeModule = (): Promise<typeof import('../recipe/index.js')> => import('../recipe/index.js');
+
 export async function writeRecipes(res: Resolution, env: Env): Promise<WrittenRecipe[]> {
-  const out: WrittenRecipe[] = [];
-  for (const r of res.recipes) out.push({ purl: r.purl, ...(await writeRecipe(env.opts.recipes, r)) });
-  return out;
+  const { writeRecipe } = await recipeModule();
+  return Promise.all(res.recipes.map(async (r) => ({ purl: r.purl, ...(await writeRecipe(env.opts.recipes, r)) })));
 }
 
+/** The builder (undici, the sandbox, the packer) loads only for commands that build. */
+const builder = (): Promise<typeof import('../builder/index.js')> => import('../builder/index.js');
+
 async function runBuild(graph: RecipeGraph, env: Env): Promise<TaskResult[]> {
+  const { buildGraph } = await builder();
+  const { LocalStore } = await import('../store/index.js');
   let done = 0;
   let total = 0;
   const results = await buildGraph(graph, {
@@ -97,22 +103,25 @@ function report(results: TaskResult[], env: Env, extra: Record<string, unknown> 
 const rootNames = (roots: Purl[]): string[] => roots.map((p) => `${p.type}:${p.name}@${p.version}`);
 
 export async function cmdImport(specArgs: string[], env: Env): Promise<void> {
-  const res = await resolveSpecs(specArgs, env);
+  const resolving = resolveSpecs(specArgs, env);
+  void recipeModule().catch(() => undefined);
+  const res = await resolving;
   const written = await writeRecipes(res, env);
   if (env.opts.json) printJson({ roots: rootNames(res.roots), recipes: written });
   else printImport(rootNames(res.roots), written);
 }
 
 export async function cmdBuild(args: string[], env: Env): Promise<void> {
+  const { resolveBuildRoots } = await import('./specs.js');
   const roots: BuildRoot[] = await resolveBuildRoots(args, env.opts.recipes);
-  const { graph } = await loadGraph(env.opts.recipes, roots);
+  const { graph } = await (await builder()).loadGraph(env.opts.recipes, roots);
   report(await runBuild(graph, env), env);
 }
 
 /** Resolve, build, and only then write the recipes: a failed request leaves recipes and store as they were. */
 export async function cmdRequest(specArgs: string[], env: Env): Promise<void> {
   const res = await resolveSpecs(specArgs, env);
-  const { graph } = graphFromRecipes(env.opts.recipes, res.recipes, res.roots);
+  const { graph } = (await builder()).graphFromRecipes(env.opts.recipes, res.recipes, res.roots);
   const results = await runBuild(graph, env);
   const written = await writeRecipes(res, env);
   report(results, env, { roots: rootNames(res.roots), recipes: written });

@@ -8,7 +8,6 @@ import { cmdBuild, cmdImport, cmdRequest, parseJobs } from './commands.js';
 import type { Env, GlobalOptions } from './commands.js';
 import { defaultPaths } from './paths.js';
 import { makeProgress } from './progress.js';
-import { cmdShow } from './show.js';
 
 function envFor(cmd: Command): Env {
   const o = cmd.optsWithGlobals<Partial<GlobalOptions> & { recipes?: string; store?: string }>();
@@ -53,7 +52,7 @@ function program(): Command {
   p.command('show')
     .description('describe a recipe and what was built from it, or a package in the store')
     .argument('<spec|package>', 'e.g. npm:express@4.21.2 or node-express')
-    .action((arg: string, _o, cmd: Command) => cmdShow(arg, envFor(cmd)));
+    .action(async (arg: string, _o, cmd: Command) => (await import('./show.js')).cmdShow(arg, envFor(cmd)));
   return p;
 }
 

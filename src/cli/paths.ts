@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { defaultStoreRoot } from '../store/index.js';
+import { defaultStoreRoot } from '../store/paths.js';
 
 /** Where bale keeps things unless told otherwise (XDG base directories). */
 export interface Paths {

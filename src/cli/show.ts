@@ -1,6 +1,4 @@
 import { UserError } from '../errors/index.js';
-import { loadGraph } from '../builder/index.js';
-import { LocalStore } from '../store/index.js';
 import type { StoredPackage } from '../store/index.js';
 import type { PackageManifest } from '../packer/index.js';
 import type { Env } from './commands.js';
@@ -28,10 +26,12 @@ function describePackage(s: Shown): string {
 
 /** `bale show npm:express@4.21.2` (a recipe and what was built from it) or `bale show node-express`. */
 export async function cmdShow(arg: string, env: Env): Promise<void> {
+  const { LocalStore } = await import('../store/index.js');
   const store = new LocalStore(env.opts.store);
   const all = await store.list();
   if (/^[a-z]+:/i.test(arg) || arg.endsWith('.toml')) {
     const roots = await resolveBuildRoots([arg], env.opts.recipes);
+    const { loadGraph } = await import('../builder/graph.js');
     const { roots: [node] } = await loadGraph(env.opts.recipes, roots);
     const r = node!.recipe;
     const built: Shown[] = [];
