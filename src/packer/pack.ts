@@ -3,11 +3,10 @@
  * that could differ between two machines is fixed here, each with its reason.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
-import { constants as zc, createGzip, type ZlibOptions } from 'node:zlib';
 import { pack as tarPack, type Pack } from 'tar-stream';
 import { BaleError, UserError } from '../errors/index.js';
 import type { PackEntry } from './entry.js';
+import { gzipBlocks } from './gzip-blocks.js';
 import type { ManifestFile } from './manifest.js';
 import { planEntries, type TarEntry } from './normalize.js';
 
@@ -25,6 +24,7 @@ export interface PackOptions {
   gzipLevel?: number;
 }
 
+
 export interface PackResult {
   tgz: Buffer;
   /** sha256 of `tgz`, hex. */
@@ -38,12 +38,8 @@ export interface PackResult {
 export const DEFAULT_GZIP_LEVEL = 6;
 const MIN_EPOCH = 315532800;
 const MAX_EPOCH = 2147483647;
-/** Byte 9 of a gzip header names the OS; zlib says 3 on Linux but 19 on macOS. */
-const GZIP_OS_OFFSET = 9;
-const GZIP_OS_UNIX = 3;
 /** Size of the writes to zlib and of its output chunks (measured: larger gains nothing). */
 const BATCH_BYTES = 256 * 1024;
-const AHEAD_BYTES = 8 * 1024 * 1024;
 
 function checkOptions(opts: PackOptions): number {
   const epoch = opts.sourceDateEpoch;
@@ -129,28 +125,6 @@ async function* batching(source: AsyncIterable<Buffer>, hash: Hash): AsyncGenera
 }
 
 /**
- * Set the OS byte of a gzip header to Unix, in whichever output chunk holds it. `offset` is
- * where `chunk` starts in the gzip stream.
- */
-export function fixGzipOsByte(chunk: Buffer, offset: number): void {
-  const at = GZIP_OS_OFFSET - offset;
-  if (at >= 0 && at < chunk.length) chunk[at] = GZIP_OS_UNIX;
-}
-
-/** Collect the gzip output, fixing the OS byte of the header before anything is hashed. */
-function collecting(chunks: Buffer[], hash: Hash): (source: AsyncIterable<Buffer>) => Promise<void> {
-  return async (source) => {
-    let offset = 0;
-    for await (const chunk of source) {
-      fixGzipOsByte(chunk, offset);
-      offset += chunk.length;
-      hash.update(chunk);
-      chunks.push(chunk);
-    }
-  };
-}
-
-/**
  * Pack entries into a reproducible .tar.gz: same entries (in any order, with any umask-ish
  * modes) and same options, same bytes. All validation happens before the first byte is written.
  */
@@ -160,24 +134,12 @@ export async function pack(entries: PackEntry[], opts: PackOptions): Promise<Pac
   const mtime = new Date(opts.sourceDateEpoch * 1000);
 
   const tar = tarPack();
-  // Node writes mtime 0 into the gzip header; level, window and memLevel are pinned so a
-  // change of Node defaults cannot change the bytes.
-  const gzip = createGzip({
-    level,
-    windowBits: 15,
-    memLevel: 8,
-    strategy: zc.Z_DEFAULT_STRATEGY,
-    chunkSize: BATCH_BYTES,
-    // Let the tar side run ahead of zlib, so hashing and header work overlap compression.
-    writableHighWaterMark: AHEAD_BYTES,
-  } as ZlibOptions & { writableHighWaterMark: number });
   const tarHash = createHash('sha256');
-  const tgzHash = createHash('sha256');
   const files: ManifestFile[] = [];
-  const chunks: Buffer[] = [];
-
   feed(tar, plan, mtime, files);
-  await pipeline(batching(tar as AsyncIterable<Buffer>, tarHash), gzip, collecting(chunks, tgzHash));
+  const chunks = await gzipBlocks(batching(tar as AsyncIterable<Buffer>, tarHash), level);
+  const tgzHash = createHash('sha256');
+  for (const c of chunks) tgzHash.update(c);
 
   const tgz = Buffer.concat(chunks);
   return { tgz, sha256: tgzHash.digest('hex'), tarSha256: tarHash.digest('hex'), files };

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { UserError } from '../errors/index.js';
 import { ECOSYSTEMS, normalizePypiName, parsePurl, type Ecosystem, type Purl } from '../purl/purl.js';
 import { checkRecipe, parseRecipe } from './parse.js';
@@ -77,26 +77,6 @@ async function readIfExists(file: string): Promise<Buffer | undefined> {
   }
 }
 
-/** Write to a temp file beside the target, flush, then rename: readers see old or new, never half. */
-export async function writeAtomic(file: string, data: string): Promise<void> {
-  const dir = path.dirname(file);
-  await mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
-  try {
-    const fh = await open(tmp, 'wx');
-    try {
-      await fh.writeFile(data, 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-}
-
 /**
  * Validate, canonicalise and write a recipe to its place under `root`. A file whose bytes already
  * match is left alone (mtime kept), so re-imports touch nothing. Throws UserError 'ERECIPE' for an
@@ -114,7 +94,8 @@ export async function writeRecipe(root: string, r: Recipe): Promise<{ file: stri
   try {
     const existing = await readIfExists(file);
     if (existing !== undefined && existing.equals(Buffer.from(text, 'utf8'))) return { file, changed: false };
-    await writeAtomic(file, text);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFileAtomic(file, text, { durable: false });
   } catch (err) {
     const why = `cannot write it (${errnoCode(err) ?? String(err)}); check that the recipes directory is writable`;
     throw new UserError('ERECIPE', `recipe ${file}: ${why}`, { cause: err });

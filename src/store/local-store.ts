@@ -8,7 +8,7 @@ import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { IntegrityError, UserError } from '../errors/index.js';
 import { manifestJson, parseManifest, type PackageManifest } from '../packer/manifest.js';
-import { isTempName, writeFileAtomic } from './atomic.js';
+import { isTempName, writeFileAtomic } from '../util/atomic-write.js';
 import { comparePackages } from './order.js';
 import { BUILDS_DIR, PACKAGES_DIR, buildRecordFile, checkBuildKey, packageFiles, packageStem } from './paths.js';
 import { parseRecord, recordJson, type RecordPackage } from './record.js';

@@ -5,7 +5,6 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Purl } from '../../src/purl/purl.js';
 import { formatRecipe, listRecipeVersions, readRecipe, recipePath, writeRecipe, type Recipe } from '../../src/recipe/index.js';
-import { writeAtomic } from '../../src/recipe/repo.js';
 import { sampleRecipe, sri } from './helpers.js';
 
 let root: string;
@@ -127,19 +126,6 @@ describe('writeRecipe / readRecipe', () => {
     }
   });
 
-  it('writeAtomic removes its temp file when the rename fails', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'bale-recipes-atomic-'));
-    try {
-      // A non-empty directory at the target makes rename() fail after the temp file is written.
-      await mkdir(path.join(dir, 'target/occupied'), { recursive: true });
-      await assert.rejects(writeAtomic(path.join(dir, 'target'), 'data'), { code: /^(EISDIR|ENOTEMPTY|EEXIST)$/ });
-      assert.deepEqual(await readdir(dir), ['target']);
-      await writeAtomic(path.join(dir, 'fresh.toml'), 'data');
-      assert.deepEqual((await readdir(dir)).sort(), ['fresh.toml', 'target']);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
 
   it('says how to create a missing recipe', async () => {
     const file = path.join(root, 'npm/nope/1.0.0.toml');

@@ -1,6 +1,5 @@
 import { parsePurl } from '../../purl/purl.js';
 import { readTarGz } from '../../archive/index.js';
-import { resolveNode } from '../../interpreters/node.js';
 import type { NodeInterpreter } from '../../interpreters/node.js';
 import type { PackageOutput } from '../../store/index.js';
 import { assemble } from '../assemble.js';
@@ -9,7 +8,6 @@ import type { BuildContext, BuildDependency, EcosystemBuilder, Target, TargetReq
 import { binEntries, mainEntries } from './entries.js';
 import type { LinkedDependency } from './entries.js';
 import { packageName } from './layout.js';
-import { buildWithScripts } from './native.js';
 import { readPackageInfo } from './package-json.js';
 
 /** Pure JavaScript serves every Node: one build, no interpreter. */
@@ -35,7 +33,7 @@ export class NpmBuilder implements EcosystemBuilder {
   private node(request: string): Promise<NodeInterpreter> {
     let p = this.nodes.get(request);
     if (p === undefined) {
-      p = resolveNode(request, { cacheDir: this.opts.cacheDir, ...(this.opts.npmOptions ? { npmOptions: this.opts.npmOptions } : {}) });
+      p = import('../../interpreters/node.js').then(({ resolveNode }) => resolveNode(request, { cacheDir: this.opts.cacheDir, ...(this.opts.npmOptions ? { npmOptions: this.opts.npmOptions } : {}) }));
       this.nodes.set(request, p);
     }
     return p;
@@ -75,6 +73,7 @@ export class NpmBuilder implements EcosystemBuilder {
     if (target.interpreter !== null) {
       const interp = this.byTarget.get(target.id);
       if (interp === undefined) throw new Error(`no interpreter resolved for ${target.id}`);
+      const { buildWithScripts } = await import('./native.js');
       files = await buildWithScripts(ctx, pkg, files, info, deps, interp);
     }
     // A dependency built per Node is named for this Node; from a package that serves every Node, `node*-`.

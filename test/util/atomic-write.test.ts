@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { isTempName, tempNameFor, writeFileAtomic } from '../../src/store/atomic.js';
+import { isTempName, tempNameFor, writeFileAtomic } from '../../src/util/atomic-write.js';
 
 async function tempDir(t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'bale-atomic-'));

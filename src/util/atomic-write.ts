@@ -18,17 +18,24 @@ export function isTempName(name: string): boolean {
   return name.includes(TEMP_MARKER);
 }
 
-/**
- * Write `data` to `file` atomically: temp file, fsync (so a power loss cannot leave a renamed
- * but empty file), rename over the target. The directory must exist.
- */
-export async function writeFileAtomic(file: string, data: Buffer | string): Promise<void> {
+export interface AtomicWriteOptions {
+  /**
+   * fsync before the rename, so a power loss cannot leave a renamed but empty file. Worth its
+   * cost for the store (what a fleet serves); recipes (kept in git) and the source cache
+   * (re-verified on every read) can be rebuilt and skip it.
+   * @defaultValue true
+   */
+  durable?: boolean;
+}
+
+/** Write `data` to `file` atomically: temp file, optional fsync, rename over the target. The directory must exist. */
+export async function writeFileAtomic(file: string, data: Buffer | string, opts: AtomicWriteOptions = {}): Promise<void> {
   const temp = tempNameFor(file);
   try {
     const fh = await open(temp, 'wx', 0o644);
     try {
       await fh.writeFile(data);
-      await fh.sync();
+      if (opts.durable !== false) await fh.sync();
     } finally {
       await fh.close();
     }
