@@ -1,0 +1,110 @@
+/**
+ * `npm run bench`: bale against the tool a user would otherwise run, in the same run, on the same
+ * inputs, written to BENCHMARKS.md. Needs the npm registry (the one npm is configured with).
+ *
+ *   import  cold `bale import npm:express@4.21.2`  vs  cold `npm install --package-lock-only`   target <= 0.5
+ *   pack    `bale build npm:typescript@5.9.3` (source cached: extract, lay out, pack)
+ *           vs  `tar --sort=name ... | gzip -n -6` of the same tree                               target <= 1.2
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { repoRoot } from '../helpers/npm-fixtures.js';
+import { BALE_BIN } from '../helpers/cli.js';
+import { alternate, sh } from './measure.js';
+import type { Pair } from './measure.js';
+
+const RUNS = Number(process.env.BALE_BENCH_RUNS ?? 5);
+
+interface Row {
+  name: string;
+  what: string;
+  against: string;
+  pair: Pair;
+  target: number;
+}
+
+async function fresh(prefix: string): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), `bale-bench-${prefix}-`));
+}
+
+async function benchImport(): Promise<Row> {
+  const bale = async (): Promise<void> => {
+    const d = await fresh('imp');
+    try {
+      await sh(process.execPath, [BALE_BIN, 'import', 'npm:express@4.21.2', '--recipes', path.join(d, 'r')], { env: { XDG_CACHE_HOME: path.join(d, 'c') } });
+    } finally {
+      await rm(d, { recursive: true, force: true });
+    }
+  };
+  const npm = async (): Promise<void> => {
+    const d = await fresh('npm');
+    try {
+      await writeFile(path.join(d, 'package.json'), '{"name":"x","version":"1.0.0"}');
+      await sh('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', '--cache', path.join(d, '.c'), 'express@4.21.2'], { cwd: d });
+    } finally {
+      await rm(d, { recursive: true, force: true });
+    }
+  };
+  return {
+    name: 'import',
+    what: 'bale import npm:express@4.21.2, cold (empty cache)',
+    against: 'npm install --package-lock-only --ignore-scripts express@4.21.2, cold (empty cache)',
+    pair: await alternate(RUNS, bale, npm),
+    target: 0.5,
+  };
+}
+
+async function benchPack(): Promise<Row> {
+  const d = await fresh('pack');
+  try {
+    const recipes = path.join(d, 'r');
+    await sh(process.execPath, [BALE_BIN, 'request', 'npm:typescript@5.9.3', '--recipes', recipes, '--store', path.join(d, 'warm')]);
+    const tree = path.join(d, 'tree');
+    await mkdir(tree);
+    await sh('npm', ['pack', 'typescript@5.9.3', '--silent', '--pack-destination', d]);
+    await sh('tar', ['-xzf', path.join(d, 'typescript-5.9.3.tgz'), '-C', tree]);
+    let n = 0;
+    const bale = async (): Promise<void> => {
+      const store = path.join(d, `s${n++}`);
+      await sh(process.execPath, [BALE_BIN, 'build', 'npm:typescript@5.9.3', '--recipes', recipes, '--store', store]);
+      await rm(store, { recursive: true, force: true });
+    };
+    const tarGzip = async (): Promise<void> => {
+      await sh('bash', ['-c', `tar --sort=name --mtime=@315532800 --owner=0 --group=0 --numeric-owner -C '${tree}' -cf - . | gzip -n -6 > '${d}/out.tgz'`]);
+    };
+    return {
+      name: 'pack',
+      what: 'bale build npm:typescript@5.9.3 into an empty store (23 MB; source cached: verify, extract, lay out, pack, store)',
+      against: 'tar --sort=name --mtime=@N --owner=0 --group=0 --numeric-owner -c | gzip -n -6 on the extracted tree',
+      pair: await alternate(RUNS, bale, tarGzip),
+      target: 1.2,
+    };
+  } finally {
+    await rm(d, { recursive: true, force: true });
+  }
+}
+
+function report(rows: Row[]): string {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const lines = [
+    '# Benchmarks',
+    '',
+    `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${availableParallelism()} cores (${cpu}), Node ${process.versions.node}, ` +
+      `${RUNS} alternating pairs after one warm-up each; medians. Ratio = bale / the other tool (lower is better).`,
+    '',
+    '| benchmark | bale (s) | other tool (s) | ratio | target | |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.name} | ${r.pair.a.toFixed(3)} | ${r.pair.b.toFixed(3)} | ${r.pair.ratio.toFixed(3)} | <= ${r.target} | ${r.pair.ratio <= r.target ? 'met' : 'MISSED'} |`),
+    '',
+    ...rows.flatMap((r) => [`- **${r.name}**: ${r.what}; against ${r.against}.`]),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+const rows = [await benchImport(), await benchPack()];
+const text = report(rows);
+await writeFile(path.join(repoRoot(), 'BENCHMARKS.md'), text);
+process.stdout.write(text);
+process.exitCode = rows.every((r) => r.pair.ratio <= r.target) ? 0 : 1;
