@@ -71,6 +71,9 @@ function assertAcyclic(tasks: Map<string, Task>): void {
 export async function runTasks(tasks: Map<string, Task>, store: LocalStore, jobs: number, hooks: ScheduleHooks): Promise<TaskResult[]> {
   const limit = pLimit(Math.max(1, jobs));
   const running = new Map<string, Promise<TaskResult>>();
+  // After the first failure nothing new starts: the run fails with that error, and a user is not
+  // kept waiting for builds whose results will be thrown away.
+  let failure: { error: unknown } | undefined;
   const run = (task: Task): Promise<TaskResult> => {
     let p = running.get(task.id);
     if (p === undefined) {
@@ -79,6 +82,7 @@ export async function runTasks(tasks: Map<string, Task>, store: LocalStore, jobs
         if (hit !== undefined) return { task, packages: hit, cached: true };
         const depResults = await Promise.all(task.deps.map((d) => run(tasks.get(d)!)));
         return limit(async () => {
+          if (failure !== undefined) throw failure.error;
           const again = await store.lookup(task.key);
           if (again !== undefined) return { task, packages: again, cached: true };
           hooks.onStart?.(task);
@@ -88,7 +92,12 @@ export async function runTasks(tasks: Map<string, Task>, store: LocalStore, jobs
           return { task, packages: await store.put(task.key, outputs), cached: false };
         });
       })();
-      p.then((r) => hooks.onDone?.(r), () => undefined);
+      p.then(
+        (r) => hooks.onDone?.(r),
+        (error: unknown) => {
+          failure ??= { error };
+        },
+      );
       running.set(task.id, p);
     }
     return p;
