@@ -14,6 +14,8 @@ export interface ImportOptions {
   registry?: string;
   /** Cache for registry metadata. */
   cacheDir: string;
+  /** Folder of override tables (`<ecosystem>.toml`); default: the tables shipped with bale. */
+  overridesDir?: string;
   /** Bounded concurrency of registry requests. @defaultValue 16 */
   concurrency?: number;
   onProgress?: (p: ImportProgress) => void;

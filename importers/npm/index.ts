@@ -45,7 +45,7 @@ export class NpmImporter implements Importer {
       );
       const crawling = crawler.crawl(specs.map((s) => ({ name: s.name, range: s.range })));
       // Read the override table (and load its parser) while the crawl waits on the network.
-      const overridesP = import('../../src/overrides/table.js').then((m) => m.loadOverrides('npm'));
+      const overridesP = import('../../src/overrides/table.js').then((m) => m.loadOverrides('npm', opts.overridesDir));
       overridesP.catch(() => undefined);
       const closure = await crawling;
       const overrides = await overridesP;

@@ -4,6 +4,7 @@ import type { Runner } from '../sandbox/index.js';
 import type { LocalStore } from '../store/index.js';
 import type { RecipeGraph, RecipeNode } from './graph.js';
 import { NpmBuilder } from './npm/index.js';
+import { checkNativeBuildDeps } from './native-deps.js';
 import { planTasks, runTasks } from './scheduler.js';
 import type { Task, TaskResult } from './scheduler.js';
 import type { EcosystemBuilder, TargetRequest } from './types.js';
@@ -40,6 +41,12 @@ function makeBuilder(ecosystem: Ecosystem, opts: BuildOptions): EcosystemBuilder
   }
 }
 
+/** The recipes of tasks the store cannot answer: only those need their build host libraries. */
+async function toBuild(tasks: Task[], store: LocalStore): Promise<RecipeNode[]> {
+  const misses = await Promise.all(tasks.map(async (t) => ((await store.lookup(t.key)) === undefined ? t.node : undefined)));
+  return misses.filter((n): n is RecipeNode => n !== undefined);
+}
+
 /** Build every recipe of the graph for the requested targets; cache hits come straight from the store. */
 export async function buildGraph(graph: RecipeGraph, opts: BuildOptions): Promise<TaskResult[]> {
   const builders = new Map<Ecosystem, EcosystemBuilder>();
@@ -55,6 +62,7 @@ export async function buildGraph(graph: RecipeGraph, opts: BuildOptions): Promis
   const sources = new SourceFetcher({ cacheDir: opts.cacheDir });
   try {
     const tasks = await planTasks(graph, opts.request, { builderFor });
+    await checkNativeBuildDeps(await toBuild([...tasks.values()].filter((t) => t.target.interpreter !== null), opts.store));
     opts.onPlanned?.([...tasks.values()]);
     return await runTasks(tasks, opts.store, opts.jobs, {
       builderFor,

@@ -14,6 +14,7 @@ export interface GlobalOptions {
   recipes: string;
   store: string;
   registry?: string;
+  overrides?: string;
   node?: string;
   jobs: number;
   json: boolean;
@@ -45,6 +46,7 @@ export async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolu
     const r = await importer.resolveClosure(group, {
       cacheDir: env.paths.cache,
       ...(env.opts.registry !== undefined ? { registry: env.opts.registry } : {}),
+      ...(env.opts.overrides !== undefined ? { overridesDir: env.opts.overrides } : {}),
       onProgress: (p) => env.progress.update(p.resolved, p.discovered, p.current),
       onNote: (line) => {
         if (!env.opts.json) env.progress.log(`note: ${line}`);

@@ -2,7 +2,8 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { isUserError, oneLine } from '../errors/index.js';
+import { existsSync } from 'node:fs';
+import { isUserError, oneLine, UserError } from '../errors/index.js';
 import { baleVersion } from '../util/package-root.js';
 import { cmdBuild, cmdImport, cmdRequest, parseJobs } from './commands.js';
 import type { Env, GlobalOptions } from './commands.js';
@@ -10,8 +11,11 @@ import { defaultPaths } from './paths.js';
 import { makeProgress } from './progress.js';
 
 function envFor(cmd: Command): Env {
-  const o = cmd.optsWithGlobals<Partial<GlobalOptions> & { recipes?: string; store?: string }>();
+  const o = cmd.optsWithGlobals<Partial<GlobalOptions> & { recipes?: string; store?: string; overrides?: string }>();
   const paths = defaultPaths();
+  if (o.overrides !== undefined && !existsSync(o.overrides)) {
+    throw new UserError('EUSAGE', `--overrides ${o.overrides}: no such directory (it should hold npm.toml and the like)`);
+  }
   const opts: GlobalOptions = {
     recipes: resolve(o.recipes ?? paths.recipes),
     store: resolve(o.store ?? paths.store),
@@ -19,6 +23,7 @@ function envFor(cmd: Command): Env {
     json: o.json === true,
     sandbox: o.sandbox ?? 'auto',
     ...(o.registry !== undefined ? { registry: o.registry } : {}),
+    ...(o.overrides !== undefined ? { overrides: resolve(o.overrides) } : {}),
     ...(o.node !== undefined ? { node: o.node } : {}),
   };
   return { opts, paths, progress: makeProgress(!opts.json) };
@@ -31,6 +36,7 @@ function program(): Command {
     .option('--recipes <dir>', 'recipes tree (default: $BALE_RECIPES or $XDG_DATA_HOME/bale/recipes)')
     .option('--store <dir>', 'package store (default: $BALE_STORE or $XDG_DATA_HOME/bale/store)')
     .option('--registry <url>', 'npm registry for imports (default: the one npm is configured with)')
+    .option('--overrides <dir>', 'override tables (<ecosystem>.toml) to use instead of the ones shipped with bale')
     .option('--node <versions>', 'Node versions to build native addons for, e.g. 20,22 (default: the running node)')
     .option('--jobs <n>', 'builds at once (default: CPU count)', parseJobs)
     .addOption(new Option('--sandbox <kind>', 'how builds are isolated').choices(['auto', 'bubblewrap', 'direct']).default('auto'))

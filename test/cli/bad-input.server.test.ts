@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { bale, listFiles, oneErrorLine, tempDir } from '../helpers/cli.js';
@@ -71,6 +72,23 @@ describe('bad input: one clear line, non-zero exit, nothing written', () => {
     assert.equal(existsSync('/tmp/bale-evil-abs.txt'), false);
     assert.equal(existsSync(path.join(t.dir, 'evil.txt')), false);
     assert.equal(existsSync(path.join(repoRoot(), 'evil.txt')), false);
+  });
+
+  test('a missing native build library is named before the build starts, nothing written', async () => {
+    const overrides = path.join(t.dir, 'overrides');
+    await mkdir(overrides, { recursive: true });
+    await writeFile(
+      path.join(overrides, 'npm.toml'),
+      '[[package]]\nname = "fx-native"\nbuild = ["libbale-test-missing-dev", "make"]\nruntime = ["libbale-test-missing1"]\n',
+    );
+    const recipes = path.join(t.dir, 'rn');
+    const store = path.join(t.dir, 'sn');
+    const r = await bale(['request', 'npm:fx-native@1.0.0', '--overrides', overrides, '--registry', reg.url, '--recipes', recipes, '--store', store]);
+    assert.equal(r.code, 1, r.stderr);
+    const line = oneErrorLine(r.stderr);
+    assert.match(line, /pkg:npm\/fx-native@1\.0\.0 needs native libraries missing on this build host: libbale-test-missing-dev \(from the override table\): install them with apt-get install libbale-test-missing-dev$/);
+    assert.deepEqual(await listFiles(recipes), []);
+    assert.deepEqual(await listFiles(store), [], 'checked before any build started');
   });
 
   test('a malformed recipe names the file and every bad key', async () => {

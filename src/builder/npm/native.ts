@@ -8,7 +8,6 @@ import type { NodeInterpreter } from '../../interpreters/node.js';
 import type { SandboxCommand } from '../../sandbox/index.js';
 import { packageRoot } from '../../util/package-root.js';
 import type { BuildContext } from '../types.js';
-import { checkNativeBuildDeps } from '../native-deps.js';
 import type { LinkedDependency, Pinned } from './entries.js';
 import { mainEntries } from './entries.js';
 import { flatName, packageDir, STORE } from './layout.js';
@@ -79,7 +78,6 @@ export async function buildWithScripts(
   node: NodeInterpreter,
 ): Promise<PackEntry[]> {
   const { recipe } = ctx.node;
-  await checkNativeBuildDeps(ctx.node);
   const scripts = installScripts(info);
   await mkdir(join(ctx.cacheDir, 'tmp'), { recursive: true });
   const work = await mkdtemp(join(ctx.cacheDir, 'tmp', `${flatName(pkg.name)}@${pkg.version}-`));
