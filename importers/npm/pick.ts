@@ -8,8 +8,8 @@ export interface PickablePackument {
 
 /**
  * Choose a version for a spec the way npm does, but deterministically: a dist-tag names its
- * version; a range prefers the `latest` tag when it satisfies, then the highest non-deprecated
- * match, then the highest match. Never depends on the host's Node version, so every machine
+ * version; a range prefers the `latest` tag when it satisfies and is not deprecated (`*` takes it
+ * even as a prerelease), then the highest non-deprecated match, then the highest match. Never depends on the host's Node version, so every machine
  * pins the same closure from the same metadata.
  */
 export function pickVersion(p: PickablePackument, spec: string): string | undefined {
@@ -24,7 +24,13 @@ export function pickVersion(p: PickablePackument, spec: string): string | undefi
     return tagged !== undefined && Object.hasOwn(p.versions, tagged) ? tagged : undefined;
   }
   const latest = tags.latest;
-  if (latest !== undefined && Object.hasOwn(p.versions, latest) && semver.satisfies(latest, range, { loose: true })) {
+  // As npm: `*` means the latest tag even when it is a prerelease; a deprecated latest is passed over.
+  if (
+    latest !== undefined &&
+    Object.hasOwn(p.versions, latest) &&
+    !p.versions[latest]!.deprecated &&
+    (range === '*' || semver.satisfies(latest, range, { loose: true }))
+  ) {
     return latest;
   }
   const matching = Object.keys(p.versions)

@@ -18,9 +18,10 @@ export function sourceDateEpoch(time: string | undefined): number {
 /** The strongest hash of an SRI string, as one SRI entry; sha1-only metadata returns undefined. */
 export function strongestIntegrity(integrity: string | undefined): string | undefined {
   if (integrity === undefined) return undefined;
+  // null for a string with no SRI entry at all (an empty or garbled field from a registry).
   const parsed = ssri.parse(integrity);
   for (const algo of ['sha512', 'sha384', 'sha256']) {
-    const h = (parsed as unknown as Record<string, { toString(): string }[] | undefined>)[algo]?.[0];
+    const h = (parsed as unknown as Record<string, { toString(): string }[] | undefined> | null)?.[algo]?.[0];
     if (h !== undefined) return h.toString();
   }
   return undefined;

@@ -37,14 +37,27 @@ export async function planTasks(graph: RecipeGraph, request: TargetRequest, hook
     for (const target of await builder.targets(node, request)) {
       const deps = builder.buildDependencies(node, target, graph).map((d) => taskId(d.purl, d.target));
       const id = taskId(node.id, target);
-      tasks.set(id, { id, node, target, key: buildKey(node.digest, target.id), deps: [...new Set(deps)].sort() });
+      tasks.set(id, { id, node, target, key: '', deps: [...new Set(deps)].sort() });
     }
   }
   for (const t of tasks.values()) {
     for (const d of t.deps) if (!tasks.has(d)) throw new Error(`build plan: ${t.id} waits for unplanned ${d}`);
   }
   assertAcyclic(tasks);
+  assignKeys(tasks);
   return tasks;
+}
+
+/**
+ * A build's key covers what it was built from: its recipe, its target, and the keys of the builds
+ * whose packages it ran against, so editing a dependency's recipe rebuilds the addons that used it.
+ */
+function assignKeys(tasks: Map<string, Task>): void {
+  const keyOf = (t: Task): string => {
+    if (t.key === '') t.key = buildKey(t.node.digest, t.target.id, t.deps.map((d) => keyOf(tasks.get(d)!)));
+    return t.key;
+  };
+  for (const t of tasks.values()) keyOf(t);
 }
 
 /** A build that (transitively) waits for itself can never start: name the loop. */
@@ -88,7 +101,11 @@ export async function runTasks(tasks: Map<string, Task>, store: LocalStore, jobs
           hooks.onStart?.(task);
           const inputs = depResults.flatMap((r) => r.packages);
           const ctx: BuildContext = { ...hooks.context(task, inputs), node: task.node, target: task.target, inputs };
-          const outputs = await hooks.builderFor(task.node).build(ctx);
+          // Recorded before p-limit frees the slot: the handler on `p` below runs too late to stop the next queued build.
+          const outputs = await hooks.builderFor(task.node).build(ctx).catch((error: unknown) => {
+            failure ??= { error };
+            throw error;
+          });
           return { task, packages: await store.put(task.key, outputs), cached: false };
         });
       })();
