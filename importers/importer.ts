@@ -16,6 +16,8 @@ export interface ImportOptions {
   cacheDir: string;
   /** Folder of override tables (`<ecosystem>.toml`); default: the tables shipped with bale. */
   overridesDir?: string;
+  /** Interpreter versions to resolve for (`['3.11', '3.12']`), where the ecosystem has a matrix; default: every one found. */
+  interpreters?: string[];
   /** Bounded concurrency of registry requests. @defaultValue 16 */
   concurrency?: number;
   onProgress?: (p: ImportProgress) => void;
@@ -28,6 +30,8 @@ export interface Resolution {
   roots: Purl[];
   /** The whole pinned closure, sorted by purl, not yet written anywhere. */
   recipes: Recipe[];
+  /** Targets that could not be resolved, one line each, while the others were. */
+  failures?: string[];
 }
 
 /**

@@ -9,7 +9,10 @@ export async function importerFor(ecosystem: Ecosystem): Promise<Importer> {
       const { NpmImporter } = await import('./npm/index.js');
       return new NpmImporter();
     }
-    case 'pypi':
+    case 'pypi': {
+      const { PypiImporter } = await import('./pypi/index.js');
+      return new PypiImporter();
+    }
     case 'gem':
       throw new UserError('EUNSUPPORTED', `importing ${ecosystem} packages is not implemented yet (only npm works in this version)`);
     default: {

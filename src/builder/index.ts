@@ -4,6 +4,7 @@ import type { Runner } from '../sandbox/index.js';
 import type { LocalStore } from '../store/index.js';
 import type { RecipeGraph, RecipeNode } from './graph.js';
 import { NpmBuilder } from './npm/index.js';
+import { PypiBuilder } from './pypi/index.js';
 import { checkNativeBuildDeps } from './native-deps.js';
 import { planTasks, runTasks } from './scheduler.js';
 import type { Task, TaskResult } from './scheduler.js';
@@ -32,6 +33,7 @@ function makeBuilder(ecosystem: Ecosystem, opts: BuildOptions): EcosystemBuilder
     case 'npm':
       return new NpmBuilder({ cacheDir: opts.cacheDir, ...(opts.npmOptions ? { npmOptions: opts.npmOptions } : {}) });
     case 'pypi':
+      return new PypiBuilder();
     case 'gem':
       throw new UserError('EUNSUPPORTED', `building ${ecosystem} packages is not implemented yet (only npm works in this version)`);
     default: {

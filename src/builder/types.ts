@@ -16,6 +16,8 @@ export interface Target {
 /** The interpreter versions a user asked for, per ecosystem flag (`--node 20,22`). */
 export interface TargetRequest {
   node: string[];
+  /** `--python 3.11,3.12`; empty: every interpreter a recipe was imported for. */
+  python: string[];
 }
 
 /** A (recipe, target) pair that must be built before another. */

@@ -3,7 +3,8 @@ import type { Resolution } from '../../importers/index.js';
 import type { RecipeGraph, TaskResult } from '../builder/index.js';
 import { parseNodeList } from '../interpreters/node-request.js';
 import { parseSpec } from '../purl/purl.js';
-import type { Purl, Spec } from '../purl/purl.js';
+import type { Ecosystem, Purl, Spec } from '../purl/purl.js';
+import { parsePythonList } from '../interpreters/python-request.js';
 import { UserError } from '../errors/index.js';
 import { packageLines, printImport, printJson, printPackages } from './output.js';
 import type { Paths } from './paths.js';
@@ -14,8 +15,10 @@ export interface GlobalOptions {
   recipes: string;
   store: string;
   registry?: string;
+  indexUrl?: string;
   overrides?: string;
   node?: string;
+  python?: string;
   jobs: number;
   json: boolean;
   sandbox: 'auto' | 'bubblewrap' | 'direct';
@@ -35,6 +38,9 @@ export interface WrittenRecipe {
 }
 
 /** Resolve specs into their pinned closures, in memory; nothing is written yet. */
+/** Which flag names each ecosystem's index (the one place the CLI tells ecosystems apart). */
+const INDEX_FLAG: Record<Ecosystem, 'registry' | 'indexUrl' | undefined> = { npm: 'registry', pypi: 'indexUrl', gem: undefined };
+
 export async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolution> {
   const specs = specArgs.map(parseSpec);
   const byEco = new Map<string, Spec[]>();
@@ -43,9 +49,12 @@ export async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolu
   for (const [, group] of byEco) {
     const importer = await importerFor(group[0]!.type);
     env.progress.phase('resolving', group.length);
+    const flag = INDEX_FLAG[group[0]!.type];
+    const registry = flag === undefined ? undefined : env.opts[flag];
     const r = await importer.resolveClosure(group, {
       cacheDir: env.paths.cache,
-      ...(env.opts.registry !== undefined ? { registry: env.opts.registry } : {}),
+      ...(registry !== undefined ? { registry } : {}),
+      ...(env.opts.python !== undefined ? { interpreters: parsePythonList(env.opts.python) } : {}),
       ...(env.opts.overrides !== undefined ? { overridesDir: env.opts.overrides } : {}),
       onProgress: (p) => env.progress.update(p.resolved, p.discovered, p.current),
       onNote: (line) => {
@@ -54,6 +63,7 @@ export async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolu
     });
     all.roots.push(...r.roots);
     all.recipes.push(...r.recipes);
+    if (r.failures) all.failures = [...(all.failures ?? []), ...r.failures];
   }
   env.progress.stop();
   return all;
@@ -82,7 +92,10 @@ async function runBuild(graph: RecipeGraph, env: Env): Promise<TaskResult[]> {
     store: new LocalStore(env.opts.store),
     cacheDir: env.paths.cache,
     jobs: env.opts.jobs,
-    request: { node: env.opts.node !== undefined ? parseNodeList(env.opts.node) : [] },
+    request: {
+      node: env.opts.node !== undefined ? parseNodeList(env.opts.node) : [],
+      python: env.opts.python !== undefined ? parsePythonList(env.opts.python) : [],
+    },
     sandbox: env.opts.sandbox,
     warn: (line) => env.progress.log(`warning: ${line}`),
     onPlanned: (tasks) => {
@@ -104,13 +117,21 @@ function report(results: TaskResult[], env: Env, extra: Record<string, unknown> 
 
 const rootNames = (roots: Purl[]): string[] => roots.map((p) => `${p.type}:${p.name}@${p.version}`);
 
+/** Interpreters that could not be resolved fail the command, after the others were done. */
+function failIfPartial(res: Resolution): void {
+  const f = res.failures ?? [];
+  if (f.length === 0) return;
+  throw new UserError('EPARTIAL', `${f[0]}${f.length > 1 ? ` (and ${f.length - 1} more interpreter(s) failed, see the notes above)` : ''}`);
+}
+
 export async function cmdImport(specArgs: string[], env: Env): Promise<void> {
   const resolving = resolveSpecs(specArgs, env);
   void recipeModule().catch(() => undefined);
   const res = await resolving;
   const written = await writeRecipes(res, env);
-  if (env.opts.json) printJson({ roots: rootNames(res.roots), recipes: written });
+  if (env.opts.json) printJson({ roots: rootNames(res.roots), recipes: written, failures: res.failures ?? [] });
   else printImport(rootNames(res.roots), written);
+  failIfPartial(res);
 }
 
 export async function cmdBuild(args: string[], env: Env): Promise<void> {
@@ -126,7 +147,8 @@ export async function cmdRequest(specArgs: string[], env: Env): Promise<void> {
   const { graph } = (await builder()).graphFromRecipes(env.opts.recipes, res.recipes, res.roots);
   const results = await runBuild(graph, env);
   const written = await writeRecipes(res, env);
-  report(results, env, { roots: rootNames(res.roots), recipes: written });
+  report(results, env, { roots: rootNames(res.roots), recipes: written, failures: res.failures ?? [] });
+  failIfPartial(res);
 }
 
 export function parseJobs(value: string): number {

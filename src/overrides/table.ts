@@ -7,6 +7,14 @@ import type { Ecosystem } from '../purl/purl.js';
 import { packageRoot } from '../util/package-root.js';
 
 const DEBIAN_PKG = /^[a-z0-9][a-z0-9+.-]+$/;
+const ONE_LINE = /^[^\n\r\0]+$/;
+const PROVIDED = /^(?:\/[^\s\0]+|[A-Za-z0-9_][A-Za-z0-9_.+-]*)$/;
+
+/** A `/`-separated relative path: no leading `/`, no `.`, `..` or empty segment, no backslash or control character. */
+function isRelativeGlob(p: string): boolean {
+  if (p === '' || /[\\\x00-\x1f]/.test(p)) return false;
+  return p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
+}
 
 /** One row of `overrides/<ecosystem>.toml`: what a package needs that its metadata does not say. */
 export const OverrideRowSchema = z.strictObject({
@@ -24,6 +32,31 @@ export const OverrideRowSchema = z.strictObject({
   ignore_scripts: z.boolean().default(false),
   /** Where the row comes from: upstream docs, a distro recipe. */
   note: z.string().optional(),
+  /**
+   * Ecosystem-specific build flags, passed through word for word, in order. RubyGems: the words after
+   * `--` in `gem install <gem> -- <flags>` (extconf.rb options such as `--use-system-libraries`).
+   * PyPI: PEP 517 config settings, each `KEY=VALUE` as given to `--config-settings`; a key given more
+   * than once becomes a list, in order (meson-python's `setup-args=-Dblas=openblas`). npm: unused.
+   * Absent when the row has none.
+   */
+  flags: z.array(z.string().min(1).regex(ONE_LINE, 'a flag is one line of text')).optional(),
+  /**
+   * Paths to delete from the built package, relative to where the package's files are installed
+   * (PyPI: site-packages; RubyGems: the gem's own directory; npm: the package directory). `*` matches
+   * within one path segment and `**` any number of segments: e.g. a shared namespace `__init__.py`
+   * that several distributions would otherwise all own. Absent when the row has none.
+   */
+  drop: z.array(z.string().refine(isRelativeGlob, 'not a relative path (no leading "/", no ".", ".." or empty segments)')).optional(),
+  /**
+   * What a build looks for, mapped to the Debian package that provides it, so an error can name the
+   * package instead of the missing file: a command looked up on PATH (`pg_config`) or an absolute
+   * path (`/usr/include/yaml.h`). Every value must also be in `build`. Absent when the row has none.
+   */
+  provides: z.record(z.string().regex(PROVIDED, 'a command name or an absolute path'), z.string().regex(DEBIAN_PKG)).optional(),
+}).superRefine((row, ctx) => {
+  for (const [what, pkg] of Object.entries(row.provides ?? {})) {
+    if (!row.build.includes(pkg)) ctx.addIssue({ code: 'custom', path: ['provides', what], message: `${pkg} is not in build` });
+  }
 });
 export type OverrideRow = z.output<typeof OverrideRowSchema>;
 
@@ -67,9 +100,12 @@ export function parseOverrides(text: string, file: string): OverrideTable {
   return new OverrideTable(parsed.data.package);
 }
 
-/** `overrides/<ecosystem>.toml` shipped with bale, or from `dir`. A missing file is an empty table. */
+/** `overrides/npm.toml`, `pypi.toml` or `rubygems.toml` shipped with bale, or from `dir`. A missing file is an empty table. */
+/** Table files are named for the registry (`rubygems.toml`), the purl type is shorter (`gem`). */
+const TABLE_FILE: Record<Ecosystem, string> = { npm: 'npm.toml', pypi: 'pypi.toml', gem: 'rubygems.toml' };
+
 export async function loadOverrides(ecosystem: Ecosystem, dir = join(packageRoot(), 'overrides')): Promise<OverrideTable> {
-  const file = join(dir, `${ecosystem}.toml`);
+  const file = join(dir, TABLE_FILE[ecosystem]);
   let text: string;
   try {
     text = await readFile(file, 'utf8');

@@ -18,6 +18,8 @@ export interface Spec {
   name: string;
   /** Range, tag or exact version as the ecosystem understands it; undefined = latest. */
   range: string | undefined;
+  /** PyPI extras, `pypi:requests[socks]@2.31.0`: what the user wants the package to bring along. */
+  extras?: string[];
 }
 
 function specError(input: string, why: string): UserError {
@@ -95,9 +97,16 @@ function parseShorthand(input: string): Spec {
   const body = input.slice(colon + 1).trim();
   // A scoped npm name starts with "@": the version separator is the next "@" after position 0.
   const at = body.indexOf('@', 1);
-  const name = at >= 0 ? body.slice(0, at) : body;
+  let name = at >= 0 ? body.slice(0, at) : body;
   const range = at >= 0 ? body.slice(at + 1).trim() : undefined;
   if (range === '') throw specError(input, 'empty version after "@"');
+  const extras = type === 'pypi' ? /^([^[\]]+)\[([^[\]]*)\]$/.exec(name) : null;
+  if (extras) {
+    name = extras[1]!;
+    const list = extras[2]!.split(',').map((e) => e.trim().toLowerCase().replace(/[-_.]+/g, '-'));
+    if (list.some((e) => !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(e))) throw specError(input, `bad extras "[${extras[2]}]"`);
+    return { type, name: checkName(input, type, name), range, extras: [...new Set(list)].sort() };
+  }
   return { type, name: checkName(input, type, name), range };
 }
 

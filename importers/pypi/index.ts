@@ -1,0 +1,94 @@
+import { UserError } from '../../src/errors/index.js';
+import { discoverPythons, missingPythonsError, resolvePythons } from '../../src/interpreters/python.js';
+import type { PythonInterpreter } from '../../src/interpreters/python.js';
+import type { Purl, Spec } from '../../src/purl/purl.js';
+import type { Importer, ImportOptions, Resolution } from '../importer.js';
+import { jsonApi } from './json-api.js';
+import type { IndexClient } from './index-types.js';
+import { parseRequirement } from './requirement.js';
+import type { Requirement } from './requirement.js';
+import { Resolver } from './resolve.js';
+import type { Pin, ResolveTarget } from './resolve.js';
+import { simpleIndex } from './simple-api.js';
+import { recipesFromPins } from './to-recipe.js';
+import type { TargetPins } from './to-recipe.js';
+import { isValidVersion } from './versions.js';
+
+/** PyPI's Simple API (PEP 691 JSON with PEP 658 metadata files). */
+export const DEFAULT_INDEX = 'https://pypi.org/simple/';
+
+/** `--index-url`: a Simple API (`.../simple/`), or PyPI's JSON API when the URL ends in `/pypi`. */
+export function indexClient(url: string): IndexClient {
+  return /\/pypi\/?$/.test(url) ? jsonApi(url) : simpleIndex(url);
+}
+
+/** `pypi:name`, `pypi:name@1.2.3` (exact) or `pypi:name@>=1.2,<2` (a PEP 440 specifier). */
+export function specRequirement(s: Spec): Requirement {
+  const name = s.extras !== undefined && s.extras.length > 0 ? `${s.name}[${s.extras.join(',')}]` : s.name;
+  if (s.range === undefined) return parseRequirement(name);
+  const spec = s.range.trim();
+  return parseRequirement(isValidVersion(spec) ? `${name}==${spec}` : `${name}${spec}`);
+}
+
+function target(p: PythonInterpreter): ResolveTarget {
+  return { python: { version: p.version, fullVersion: p.fullVersion }, tags: { version: p.version, glibc: p.glibc, arch: 'x86_64' } };
+}
+
+/** Resolve, then give every sdist its build environment (a closure of its own), until none is left. */
+async function resolveTarget(resolver: Resolver, roots: Requirement[], t: ResolveTarget): Promise<TargetPins> {
+  const runtime = await resolver.resolve(roots, t);
+  const build = new Map<string, { direct: string[]; pins: Map<string, Pin> }>();
+  const pending = [...runtime.values()];
+  while (pending.length > 0) {
+    const pin = pending.shift()!;
+    if (pin.dist.kind !== 'sdist' || build.has(pin.name)) continue;
+    const reqs = pin.info.buildSystem?.requires ?? [];
+    const pins = reqs.length === 0 ? new Map<string, Pin>() : await resolver.resolve(reqs, t);
+    build.set(pin.name, { direct: reqs.map((r) => r.normalized), pins });
+    pending.push(...pins.values());
+  }
+  return { runtime, build };
+}
+
+export class PypiImporter implements Importer {
+  readonly ecosystem = 'pypi' as const;
+
+  async resolveClosure(specs: Spec[], opts: ImportOptions): Promise<Resolution> {
+    const found = await discoverPythons();
+    const wanted = opts.interpreters ?? found.map((p) => p.version);
+    const { ok, missing } = await resolvePythons(wanted, found);
+    if (missing.length > 0) throw missingPythonsError(missing, found);
+    const client = indexClient(opts.registry ?? DEFAULT_INDEX);
+    try {
+      const roots = specs.map(specRequirement);
+      const resolver = new Resolver(client);
+      const perTarget = new Map<string, TargetPins>();
+      const failures: string[] = [];
+      // One target at a time keeps the request pattern deterministic; files are fetched once for all.
+      for (const p of ok) {
+        try {
+          perTarget.set(p.version, await resolveTarget(resolver, roots, target(p)));
+        } catch (err) {
+          if (!(err instanceof UserError)) throw err;
+          failures.push(err.message);
+        }
+        opts.onProgress?.({ resolved: perTarget.size + failures.length, discovered: ok.length, current: `Python ${p.version}` });
+      }
+      // A release without a wheel for one interpreter fails that interpreter; the others go on.
+      if (perTarget.size === 0) throw new UserError('ERESOLVE', failures[0] ?? 'nothing to resolve');
+      for (const f of failures.slice(1)) opts.onNote?.(`error: ${f}`);
+      const { loadOverrides } = await import('../../src/overrides/table.js');
+      const recipes = recipesFromPins(perTarget, await loadOverrides('pypi', opts.overridesDir));
+      const rootPurls = new Map<string, Purl>();
+      for (const tp of perTarget.values()) {
+        for (const r of roots) {
+          const pin = tp.runtime.get(r.normalized)!;
+          rootPurls.set(`${pin.name}@${pin.version}`, { type: 'pypi', name: pin.name, version: pin.version });
+        }
+      }
+      return { roots: [...rootPurls.values()], recipes, ...(failures.length > 0 ? { failures } : {}) };
+    } finally {
+      await client.close();
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { readTarGz, readZip, writeEntries } from '../../archive/index.js';
+import { UserError } from '../../errors/index.js';
+import type { PythonInterpreter } from '../../interpreters/python.js';
+import type { PackEntry } from '../../packer/entry.js';
+import type { RecipeSource } from '../../recipe/index.js';
+import type { BuildContext } from '../types.js';
+import { sitePackages } from './layout.js';
+
+const BUILD = '/build';
+
+/**
+ * PEP 517 in a few lines: import the backend (after its backend-path), build one wheel into the
+ * output folder, print its name. Runs with the build requirements on PYTHONPATH and nothing else.
+ */
+const DRIVER = [
+  'import importlib, json, os, sys',
+  'backend, paths, out = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]',
+  'for p in reversed(paths): sys.path.insert(0, os.path.abspath(p))',
+  "mod, _, attr = backend.partition(':')",
+  'b = importlib.import_module(mod)',
+  "for a in filter(None, attr.split('.')): b = getattr(b, a)",
+  'print(b.build_wheel(out, {}))',
+].join('\n');
+
+export interface BuildSystemSpec {
+  backend: string;
+  backendPath: string[];
+}
+
+/** pyproject.toml's [build-system] backend as the sdist declares it (the importer pinned the requirements). */
+export function backendOf(entries: PackEntry[]): BuildSystemSpec {
+  const pyproject = entries.find((e) => e.path === 'pyproject.toml' && e.type === 'file');
+  const legacy = { backend: 'setuptools.build_meta:__legacy__', backendPath: [] };
+  if (pyproject?.data === undefined) return legacy;
+  const text = pyproject.data.toString('utf8');
+  const section = /^\[build-system\]\s*$([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(text)?.[1] ?? '';
+  const backend = /^build-backend\s*=\s*["']([^"']+)["']/m.exec(section)?.[1];
+  const pathList = /^backend-path\s*=\s*\[([^\]]*)\]/m.exec(section)?.[1];
+  const backendPath = pathList === undefined ? [] : [...pathList.matchAll(/["']([^"']+)["']/g)].map((m) => m[1]!);
+  return backend === undefined ? legacy : { backend, backendPath };
+}
+
+function tail(text: string): string {
+  return text.split('\n').map((l) => l.trim()).filter((l) => l !== '').slice(-1)[0] ?? '(no output)';
+}
+
+/**
+ * Build an sdist into a wheel inside the sandbox: no network, a constant path, the pinned build
+ * requirements' packages as the only importable code. Returns the wheel's entries.
+ */
+export async function buildSdist(ctx: BuildContext, source: RecipeSource, data: Buffer, py: PythonInterpreter): Promise<{ entries: PackEntry[]; filename: string }> {
+  const { node } = ctx;
+  const name = `${node.purl.name}-${node.purl.version}`;
+  const src = source.filename?.endsWith('.zip') ? await readZip(data, { source: source.url }) : await readTarGz(data, { source: source.url, stripComponents: 1 });
+  // A zip sdist has a top folder too; drop it like tar's strip.
+  const files = source.filename?.endsWith('.zip') ? src.map((e) => ({ ...e, path: e.path.split('/').slice(1).join('/') })).filter((e) => e.path !== '') : src;
+  await mkdir(join(ctx.cacheDir, 'tmp'), { recursive: true });
+  const work = await mkdtemp(join(ctx.cacheDir, 'tmp', `${name}-py${py.version}-`));
+  const root = join(work, 'root');
+  const logDir = join(ctx.cacheDir, 'logs');
+  const logFile = join(logDir, `${name}-py${py.fullVersion}.log`);
+  try {
+    await mkdir(join(root, 'out'), { recursive: true });
+    await mkdir(logDir, { recursive: true });
+    await rm(logFile, { force: true });
+    await writeEntries(files.map((e) => ({ ...e, path: `src/${e.path}` })), root);
+    const site = sitePackages(py.version);
+    for (const p of ctx.inputs) {
+      const entries = await readTarGz(await readFile(p.file), { source: p.file });
+      await writeEntries(entries.filter((e) => e.path === site || e.path.startsWith(`${site}/`)).map((e) => ({ ...e, path: `env/${e.path}` })), root);
+    }
+    const { backend, backendPath } = backendOf(files);
+    const flags = `-g0 -ffile-prefix-map=${BUILD}=/usr/src`;
+    const env: Record<string, string> = {
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+      HOME: '/tmp',
+      TMPDIR: '/tmp',
+      TZ: 'UTC',
+      LANG: 'C.UTF-8',
+      LC_ALL: 'C.UTF-8',
+      SOURCE_DATE_EPOCH: String(node.recipe.source_date_epoch),
+      PYTHONHASHSEED: '0',
+      PYTHONDONTWRITEBYTECODE: '1',
+      PYTHONNOUSERSITE: '1',
+      PYTHONPATH: posix.join(BUILD, 'env', site),
+      CFLAGS: flags,
+      CXXFLAGS: flags,
+      ...(node.recipe.build.env ?? {}),
+    };
+    const runner = await ctx.runner();
+    const r = await runner.run({
+      argv: [py.bin, '-c', DRIVER, backend, JSON.stringify(backendPath), posix.join(BUILD, 'out')],
+      env,
+      cwd: posix.join(BUILD, 'src'),
+      mounts: [
+        { host: root, sandbox: BUILD, writable: true },
+        // The interpreter at its own path: its prefix is compiled into it.
+        { host: py.prefix, sandbox: py.prefix },
+      ],
+      timeoutMs: 60 * 60 * 1000,
+      logFile,
+    });
+    if (r.exitCode !== 0) {
+      const log = await readFile(logFile, 'utf8').catch(() => '');
+      throw new UserError('EBUILD', `building ${node.id} from its sdist failed for Python ${py.fullVersion} (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`}): ${tail(log)}; full log: ${logFile}`);
+    }
+    const wheels = (await readdir(join(root, 'out'))).filter((f) => f.endsWith('.whl'));
+    if (wheels.length !== 1) throw new UserError('EBUILD', `building ${node.id} for Python ${py.fullVersion} produced ${wheels.length} wheels, expected one; full log: ${logFile}`);
+    const filename = wheels[0]!;
+    return { entries: await readZip(await readFile(join(root, 'out', filename)), { source: filename }), filename };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
