@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import pacote from 'pacote';
+import type pacote from 'pacote';
 import ssri from 'ssri';
 import { TransientError } from '../../src/errors/index.js';
 import type { Purl, Spec } from '../../src/purl/purl.js';
@@ -9,6 +9,7 @@ import type { Importer, ImportOptions, Resolution } from '../importer.js';
 import { Crawler } from './crawl.js';
 import type { ResolvedNode } from './crawl.js';
 import { sharedAgent } from './agent.js';
+import { quickPackument } from './quick-fetch.js';
 import { loadNpmOptions } from './npmrc.js';
 import type { NpmOptions } from './npmrc.js';
 import { PackumentSource } from './packuments.js';
@@ -19,7 +20,8 @@ async function pinSha512(node: ResolvedNode, npmOptions: NpmOptions, cacheDir: s
   const strong = strongestIntegrity(node.manifest.dist.integrity);
   if (strong !== undefined) return strong;
   try {
-    const data = await pacote.tarball(`${node.name}@${node.version}`, { ...npmOptions, cache: cacheDir } as pacote.Options);
+    const { default: pacoteLib } = await import('pacote');
+    const data = await pacoteLib.tarball(`${node.name}@${node.version}`, { ...npmOptions, cache: cacheDir } as pacote.Options);
     return ssri.fromData(data, { algorithms: ['sha512'] }).toString();
   } catch (err) {
     throw new TransientError('EREGISTRY', `cannot fetch ${node.name}@${node.version} to pin its sha512: ${err instanceof Error ? err.message : String(err)}`);
@@ -37,7 +39,7 @@ export class NpmImporter implements Importer {
     const cacheDir = join(opts.cacheDir, 'npm');
     const limit = pLimit(concurrency);
     try {
-      const source = new PackumentSource(npmOptions, limit);
+      const source = new PackumentSource(npmOptions, limit, (name) => quickPackument(name, base, agent));
       const crawler = new Crawler(
         source,
         (line) => opts.onNote?.(line),

@@ -1,4 +1,4 @@
-import pacote from 'pacote';
+import type pacote from 'pacote';
 import type { LimitFunction } from 'p-limit';
 import { TransientError, UserError } from '../../src/errors/index.js';
 import type { NpmOptions } from './npmrc.js';
@@ -63,6 +63,8 @@ export class PackumentSource {
   constructor(
     private readonly npmOptions: NpmOptions,
     private readonly limit: LimitFunction,
+    /** The fast path (quick-fetch.ts), tried first when given; pacote answers whatever it cannot. */
+    private readonly quick?: (name: string) => Promise<Packument | undefined>,
   ) {}
 
   get(name: string, chain: readonly string[]): Promise<Packument> {
@@ -76,8 +78,14 @@ export class PackumentSource {
 
   private async fetch(name: string, chain: readonly string[]): Promise<Packument> {
     const registry = registryFor(name, this.npmOptions);
+    const quick = this.quick === undefined ? undefined : await this.quick(name);
+    if (quick !== undefined) {
+      this.fetched++;
+      return quick;
+    }
     try {
-      const doc = (await pacote.packument(name, {
+      const { default: pacoteLib } = await import('pacote');
+      const doc = (await pacoteLib.packument(name, {
         ...this.npmOptions,
         // No disk cache: an import wants current metadata, the in-process map already fetches each
         // name once, and cacache's writes cost more CPU than the crawl itself (measured).

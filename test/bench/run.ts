@@ -5,12 +5,15 @@
  *   import  cold `bale import npm:express@4.21.2`  vs  cold `npm install --package-lock-only`   target <= 0.5
  *   pack    `bale build npm:typescript@5.9.3` (source cached: extract, lay out, pack)
  *           vs  `tar --sort=name ... | gzip -n -6` of the same tree                               target <= 1.2
+ *   pypi-import  `bale import pypi:...` vs `pip install --dry-run --report`, same local index      target <= 0.5
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../helpers/npm-fixtures.js';
 import { BALE_BIN } from '../helpers/cli.js';
+import { startPypiIndex } from '../helpers/pypi-index.js';
+import { discoverPythons } from '../../src/interpreters/python.js';
 import { alternate, sh } from './measure.js';
 import type { Pair } from './measure.js';
 
@@ -85,6 +88,45 @@ async function benchPack(): Promise<Row> {
   }
 }
 
+async function benchPypiImport(): Promise<Row> {
+  const index = await startPypiIndex();
+  const py = (await discoverPythons()).find((p) => p.version === '3.11');
+  if (py === undefined) throw new Error('the PyPI benchmark needs CPython 3.11');
+  const specs = ['fxp-app[socks]', 'fxp-zext'];
+  try {
+    const bale = async (): Promise<void> => {
+      const d = await fresh('pyimp');
+      try {
+        await sh(process.execPath, [BALE_BIN, 'import', ...specs.map((s) => `pypi:${s}`), '--python', '3.11', '--index-url', index.simpleUrl, '--recipes', path.join(d, 'r')], {
+          env: { XDG_CACHE_HOME: path.join(d, 'c') },
+        });
+      } finally {
+        await rm(d, { recursive: true, force: true });
+      }
+    };
+    const pip = async (): Promise<void> => {
+      const d = await fresh('pip');
+      try {
+        // --isolated and no config: only the fixture index, nothing from the machine's pip.conf.
+        await sh(py.bin, ['-m', 'pip', 'install', '--isolated', '--dry-run', '--ignore-installed', '--no-cache-dir', '--quiet', '--report', path.join(d, 'r.json'), '--index-url', index.simpleUrl, ...specs], {
+          env: { PIP_CONFIG_FILE: '/dev/null', HOME: d },
+        });
+      } finally {
+        await rm(d, { recursive: true, force: true });
+      }
+    };
+    return {
+      name: 'pypi-import',
+      what: `bale import ${specs.map((s) => `pypi:${s}`).join(' ')} --python 3.11 from the fixture Simple index (a pure wheel closure with extras, and an sdist with build requirements), cold`,
+      against: `pip ${py.fullVersion} install --dry-run --ignore-installed --report from the same index, no cache`,
+      pair: await alternate(RUNS, bale, pip),
+      target: 0.5,
+    };
+  } finally {
+    await index.close();
+  }
+}
+
 function report(rows: Row[]): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const lines = [
@@ -103,7 +145,7 @@ function report(rows: Row[]): string {
   return lines.join('\n');
 }
 
-const rows = [await benchImport(), await benchPack()];
+const rows = [await benchImport(), await benchPack(), await benchPypiImport()];
 const text = report(rows);
 await writeFile(path.join(repoRoot(), 'BENCHMARKS.md'), text);
 process.stdout.write(text);
