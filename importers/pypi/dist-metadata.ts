@@ -1,5 +1,6 @@
 import { parse as parseToml } from 'smol-toml';
 import { UserError } from '../../src/errors/index.js';
+import { debianPackages, parseExternal } from '../../src/overrides/pep725.js';
 import { readTarGz, readZip } from '../../src/archive/index.js';
 import type { PackEntry } from '../../src/packer/entry.js';
 import type { ChosenDist } from './releases.js';
@@ -23,6 +24,8 @@ export interface DistInfo {
   meta: CoreMetadata;
   /** For sdists: what building them needs. */
   buildSystem?: BuildSystem;
+  /** For sdists with a PEP 725 `[external]` table: the native packages it names, as Debian packages. */
+  external?: { build: string[]; runtime: string[] };
   /** The bytes, when they had to be downloaded (no PEP 658 file): reused to pin a hash. */
   data?: Buffer;
 }
@@ -77,7 +80,7 @@ function buildSystemOf(pyproject: string | undefined, source: string): BuildSyst
 }
 
 /** An sdist's PKG-INFO (and egg-info requires.txt when PKG-INFO lists no Requires-Dist), and its build system. */
-async function fromSdist(data: Buffer, file: DistFile): Promise<{ meta: CoreMetadata; buildSystem: BuildSystem }> {
+async function fromSdist(data: Buffer, file: DistFile): Promise<{ meta: CoreMetadata; buildSystem: BuildSystem; external?: { build: string[]; runtime: string[] } }> {
   const entries = file.filename.endsWith('.zip') ? await readZip(data, { source: file.filename }) : await readTarGz(data, { source: file.filename });
   const top = (p: string): string[] => p.split('/');
   const at = (name: string): PackEntry | undefined => entries.find((e) => e.type === 'file' && top(e.path).length === 2 && top(e.path)[1] === name);
@@ -89,7 +92,14 @@ async function fromSdist(data: Buffer, file: DistFile): Promise<{ meta: CoreMeta
     const lines = req === undefined ? [] : requiresTxt(text(req)!);
     if (lines.length > 0) meta = { ...meta, requiresDist: lines.map(parseRequirement) };
   }
-  return { meta, buildSystem: buildSystemOf(text(at('pyproject.toml')), file.filename) };
+  const pyproject = text(at('pyproject.toml'));
+  const ext = pyproject === undefined ? undefined : parseExternal(pyproject, `${file.filename} pyproject.toml`);
+  const mapped = ext === undefined ? undefined : debianPackages(ext);
+  return {
+    meta,
+    buildSystem: buildSystemOf(pyproject, file.filename),
+    ...(mapped !== undefined && (mapped.build.length > 0 || mapped.runtime.length > 0) ? { external: { build: mapped.build, runtime: mapped.runtime } } : {}),
+  };
 }
 
 /** Core metadata of the files a resolution considers, each read once (PEP 658 file when offered). */

@@ -34,6 +34,13 @@ export function matchOverride(table: OverrideTable, name: string, version: strin
   return table.rowsFor(name).find((r) => r.versions === undefined || satisfies(version, r.versions, { prereleases: true }));
 }
 
+/** Native packages: the override table's row when it names any, else the sdist's PEP 725 [external] table. */
+function nativeOf(override: OverrideRow | undefined, pins: Pin[]): { native?: { build: string[]; runtime: string[] } } {
+  if (override !== undefined && (override.build.length > 0 || override.runtime.length > 0)) return { native: { build: override.build, runtime: override.runtime } };
+  const ext = pins.find((p) => p.info.external !== undefined)?.info.external;
+  return ext === undefined ? {} : { native: { build: ext.build, runtime: ext.runtime } };
+}
+
 interface Group {
   name: string;
   version: string;
@@ -111,8 +118,10 @@ function toRecipe(g: Group, overrides: OverrideTable): Recipe {
       requires: [...requires, ...(override?.requires ?? [])].sort(),
       interpreters: targets,
       ...(requiresPython !== undefined && requiresPython.trim() !== '' ? { engines: requiresPython.trim() } : {}),
+      ...(override?.flags !== undefined && override.flags.length > 0 ? { flags: override.flags } : {}),
+      ...(override?.drop !== undefined && override.drop.length > 0 ? { drop: override.drop } : {}),
       ...(override !== undefined && Object.keys(override.env).length > 0 ? { env: override.env } : {}),
     },
-    ...(override !== undefined && (override.build.length > 0 || override.runtime.length > 0) ? { native: { build: override.build, runtime: override.runtime } } : {}),
+    ...nativeOf(override, pins),
   } as Recipe;
 }

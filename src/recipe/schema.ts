@@ -135,6 +135,12 @@ export const BuildSchema = z.strictObject({
   interpreters: interpreterList.default([]),
   // Copied verbatim from upstream metadata, which is not always tidy; an empty one is dropped.
   engines: z.string().optional(),
+  /** Build flags, in order (PEP 517 config settings KEY=VALUE; `gem install -- ...`), from the override table. */
+  flags: z.array(nonEmptyLine).optional(),
+  /** Paths (`*` and `**` allowed) removed from what the build installs, relative to its install root. */
+  drop: z
+    .array(checked((s) => (s === '' || s.startsWith('/') || s.split('/').some((p) => p === '' || p === '.' || p === '..') ? `${q(s)} is not a relative path` : undefined)))
+    .optional(),
   env: z.record(z.string().regex(ENV_NAME, 'not an environment variable name'), z.string()).optional(),
 });
 

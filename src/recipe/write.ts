@@ -78,6 +78,8 @@ export function canonicalRecipe(r: Recipe): Recipe {
     interpreters: sortedUnique(b.interpreters, compareInterpreters),
   };
   if (b.engines !== undefined && b.engines.trim() !== '') build.engines = b.engines;
+  if (b.flags !== undefined && b.flags.length > 0) build.flags = [...b.flags];
+  if (b.drop !== undefined && b.drop.length > 0) build.drop = sortedUnique(b.drop);
   const envKeys = Object.keys(b.env ?? {}).sort(byCodeUnit);
   if (envKeys.length > 0) build.env = Object.fromEntries(envKeys.map((k) => [k, b.env![k]!]));
   const out: Recipe = {
@@ -150,6 +152,8 @@ export function formatRecipe(recipe: Recipe): string {
     `interpreters = ${tomlList(b.interpreters)}`,
   );
   if (b.engines !== undefined) lines.push(`engines = ${tomlString(b.engines)}`);
+  if (b.flags !== undefined) lines.push(`flags = ${tomlList(b.flags)}`);
+  if (b.drop !== undefined) lines.push(`drop = ${tomlList(b.drop)}`);
   if (b.env !== undefined) {
     lines.push('', '[build.env]');
     for (const [k, v] of Object.entries(b.env)) lines.push(`${tomlKey(k)} = ${tomlString(v)}`);

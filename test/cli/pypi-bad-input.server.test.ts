@@ -3,7 +3,7 @@
  * nothing in recipes or store. And a wheel-only release fails only the interpreter it lacks.
  */
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { bale, listFiles, oneErrorLine, tempDir } from '../helpers/cli.js';
@@ -29,6 +29,7 @@ describe('PyPI bad input', () => {
   before(async () => {
     index = await startPypiIndex();
     t = await tempDir('pypi-bad');
+    await mkdir(path.join(t.dir, 'empty-ov'));
   });
   after(async () => {
     await index.close();
@@ -56,6 +57,13 @@ describe('PyPI bad input', () => {
     assert.match(oneErrorLine(r.stderr), /pkg:pypi\/fxp-zext@1\.0\.0 needs native libraries missing on this build host: libbale-test-missing-dev .*apt-get install libbale-test-missing-dev$/);
     assert.deepEqual(await listFiles(path.join(t.dir, 'rn')), []);
     assert.deepEqual(await listFiles(path.join(t.dir, 'sn')), []);
+  });
+
+  test("without an override row, the sdist's PEP 725 [external] table names its native packages", async () => {
+    const r = await bale(['import', 'pypi:fxp-zext', '--python', '3.11', '--overrides', path.join(t.dir, 'empty-ov'), '--index-url', index.simpleUrl, '--recipes', path.join(t.dir, 'r725')]);
+    assert.equal(r.code, 0, r.stderr);
+    const recipe = await readFile(path.join(t.dir, 'r725/pypi/fxp-zext/1.0.0.toml'), 'utf8');
+    assert.match(recipe, /\[native\]\nbuild = \["gcc", "libc6-dev", "zlib1g-dev"\]\nruntime = \["zlib1g"\]/);
   });
 
   test('a wheel-only release for CPython 3.11: 3.11 builds, 3.10 is a clear error, exit non-zero', async () => {

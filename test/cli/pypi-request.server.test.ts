@@ -103,3 +103,39 @@ describe('bale request pypi:fxp-app pypi:fxp-zext (fixture index, every CPython 
     assert.ok((await listFiles(path.join(t.dir, 'r/pypi'))).includes('setuptools/67.6.1.toml') || (await listFiles(path.join(t.dir, 'r/pypi'))).some((f) => f.startsWith('setuptools/')));
   });
 });
+
+describe('two distributions sharing a namespace package', () => {
+  let index: FixtureIndex;
+  let t: { dir: string; cleanup: () => Promise<void> };
+  before(async () => {
+    index = await startPypiIndex();
+    t = await tempDir('pypi-ns');
+  });
+  after(async () => {
+    await index.close();
+    await t.cleanup();
+  });
+
+  test("the override table's drop takes the shared __init__.py out; both halves import from one root", async () => {
+    const overrides = path.join(t.dir, 'ov');
+    await mkdir(overrides);
+    await writeFile(path.join(overrides, 'pypi.toml'), '[[package]]\nname = "fxp-ns-a"\ndrop = ["fxpns/__init__.py"]\nnote = "PEP 420: the namespace needs no __init__.py"\n');
+    const r = await bale(['request', 'pypi:fxp-ns-a', 'pypi:fxp-ns-b', '--python', '3.11', '--overrides', overrides, '--index-url', index.simpleUrl,
+      '--recipes', path.join(t.dir, 'r'), '--store', path.join(t.dir, 's'), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const pkgs = (JSON.parse(r.stdout) as { packages: JsonPackage[] }).packages;
+    const root = path.join(t.dir, 'root');
+    await mkdir(root);
+    const owned: string[] = [];
+    for (const p of pkgs) {
+      await execa('tar', ['-xzf', p.file, '-C', root]);
+      owned.push(...(await execa('tar', ['-tzf', p.file])).stdout.split('\n').filter((f) => !f.endsWith('/')));
+    }
+    assert.ok(!owned.some((f) => f.endsWith('fxpns/__init__.py')), owned.join(' '));
+    assert.equal(new Set(owned).size, owned.length, 'no file owned twice');
+    assert.match(await readFile(path.join(t.dir, 'r/pypi/fxp-ns-a/1.0.0.toml'), 'utf8'), /drop = \["fxpns\/__init__\.py"\]/);
+    const py = (await discoverPythons()).find((p) => p.version === '3.11')!;
+    const out = await execa(py.bin, ['-S', '-c', 'import fxpns.a, fxpns.b; print("ok")'], { env: { PYTHONPATH: path.join(root, 'usr/lib/python3.11/site-packages') }, extendEnv: false });
+    assert.equal(out.stdout.trim(), 'ok');
+  });
+});

@@ -7,7 +7,8 @@ import type { PackageOutput } from '../../store/index.js';
 import { assemble } from '../assemble.js';
 import type { RecipeGraph, RecipeNode } from '../graph.js';
 import type { BuildContext, BuildDependency, EcosystemBuilder, Target, TargetRequest } from '../types.js';
-import { pythonPackageName } from './layout.js';
+import { dropMatching } from '../drop.js';
+import { pythonPackageName, sitePackages } from './layout.js';
 import { installWheel } from './wheel-install.js';
 
 const applies = (x: { interpreters?: string[] | undefined }, v: string): boolean => x.interpreters === undefined || x.interpreters.includes(v);
@@ -79,6 +80,8 @@ export class PypiBuilder implements EcosystemBuilder {
       wheel = await readZip(data, { source: wheelName });
     }
     const installed = installWheel(wheel, { pythonVersion: v, distribution: node.purl.name, version: node.purl.version }, wheelName);
+    // RECORD keeps listing a dropped file; Python tolerates that (pip uninstall skips missing files).
+    installed.main = dropMatching(installed.main, sitePackages(v), node.recipe.build.drop ?? []);
     const mainName = pythonPackageName(node.purl.name, v);
     const depends = node.recipe.dependency
       .filter((d: RecipeDependency) => applies(d, v))

@@ -21,7 +21,7 @@ const DRIVER = [
   "mod, _, attr = backend.partition(':')",
   'b = importlib.import_module(mod)',
   "for a in filter(None, attr.split('.')): b = getattr(b, a)",
-  'print(b.build_wheel(out, {}))',
+  'print(b.build_wheel(out, json.loads(sys.argv[4])))',
 ].join('\n');
 
 export interface BuildSystemSpec {
@@ -40,6 +40,18 @@ export function backendOf(entries: PackEntry[]): BuildSystemSpec {
   const pathList = /^backend-path\s*=\s*\[([^\]]*)\]/m.exec(section)?.[1];
   const backendPath = pathList === undefined ? [] : [...pathList.matchAll(/["']([^"']+)["']/g)].map((m) => m[1]!);
   return backend === undefined ? legacy : { backend, backendPath };
+}
+
+/** PEP 517 config settings from the recipe's `KEY=VALUE` flags; a repeated key becomes a list. */
+export function configSettings(flags: readonly string[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const f of flags) {
+    const eq = f.indexOf('=');
+    const [k, v] = eq < 0 ? [f, ''] : [f.slice(0, eq), f.slice(eq + 1)];
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
 }
 
 function tail(text: string): string {
@@ -91,7 +103,7 @@ export async function buildSdist(ctx: BuildContext, source: RecipeSource, data: 
     };
     const runner = await ctx.runner();
     const r = await runner.run({
-      argv: [py.bin, '-c', DRIVER, backend, JSON.stringify(backendPath), posix.join(BUILD, 'out')],
+      argv: [py.bin, '-c', DRIVER, backend, JSON.stringify(backendPath), posix.join(BUILD, 'out'), JSON.stringify(configSettings(node.recipe.build.flags ?? []))],
       env,
       cwd: posix.join(BUILD, 'src'),
       mounts: [
