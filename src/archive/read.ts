@@ -33,7 +33,7 @@ export async function readTarGz(data: Buffer, opts: ReadArchiveOptions): Promise
   try {
     // Large output chunks: at zlib's default 16 KiB, a 23 MB package takes ~1,400 trips to the
     // thread pool and twice as long (measured).
-    tarData = await gunzipAsync(data, { chunkSize: GUNZIP_CHUNK });
+    tarData = await gunzipAsync(data, { chunkSize: Math.min(GUNZIP_CHUNK, Math.max(64 * 1024, data.length * 8)) });
   } catch (err) {
     throw notAnArchive(opts.source, 'gzip', err);
   }

@@ -20,14 +20,15 @@ const IN_FLIGHT = 4;
 /** mtime 0, XFL 0, OS 3 (Unix): nothing about the machine or the clock. */
 const HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03]);
 
-function options(level: number, dictionary: Buffer | undefined, last: boolean): ZlibOptions {
+function options(level: number, dictionary: Buffer | undefined, last: boolean, inputBytes: number): ZlibOptions {
   return {
     level,
     windowBits: 15,
     memLevel: 8,
     strategy: zc.Z_DEFAULT_STRATEGY,
-    // One output chunk per block instead of 16 KiB trips to the thread pool; does not change the bytes.
-    chunkSize: BLOCK_BYTES,
+    // About one output chunk per block instead of 16 KiB trips to the thread pool, but no 1 MiB
+    // buffer for a 2 KiB package (the garbage collector pays for those). Never changes the bytes.
+    chunkSize: Math.min(BLOCK_BYTES, Math.max(16 * 1024, inputBytes + 1024)),
     finishFlush: last ? zc.Z_FINISH : zc.Z_SYNC_FLUSH,
     ...(dictionary !== undefined ? { dictionary } : {}),
   };
@@ -45,7 +46,7 @@ export async function gzipBlocks(source: AsyncIterable<Buffer>, level: number): 
 
   const dispatch = async (block: Buffer, last: boolean): Promise<void> => {
     const dictionary = previous === undefined ? undefined : previous.subarray(Math.max(0, previous.length - WINDOW));
-    const p = deflateRawAsync(block, options(level, dictionary, last));
+    const p = deflateRawAsync(block, options(level, dictionary, last, block.length));
     out.push(p);
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p)).catch(() => undefined);
