@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { aptCache } from '../helpers/apt-cache.js';
 import { describe, it } from 'node:test';
 import { OverrideRowSchema, parseOverrides, type OverrideRow, type OverrideTable } from '../../src/overrides/table.js';
 import { packageRoot } from '../../src/util/package-root.js';
@@ -51,27 +51,6 @@ function admits(req: string, v: string): boolean {
   });
 }
 
-function aptCache(names: string[]): { unknown: string[]; transitional: string[] } {
-  const r = spawnSync('apt-cache', ['show', '--no-all-versions', ...names], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' }, maxBuffer: 64 << 20 });
-  if (r.error !== undefined) {
-    assert.fail(
-      `apt-cache could not run (${r.error.message}): the override tables name Debian bookworm packages and this test checks each one with apt-cache; run it on Debian with apt installed and \`apt-get update\` done`,
-    );
-  }
-  const known = new Set<string>();
-  const transitional: string[] = [];
-  for (const stanza of r.stdout.split(/\n\n+/)) {
-    const pkg = /^Package: (\S+)$/m.exec(stanza)?.[1];
-    if (pkg === undefined) continue;
-    known.add(pkg);
-    if (/transitional|dummy/i.test(/^Description(?:-en)?: (.*)$/m.exec(stanza)?.[1] ?? '')) transitional.push(pkg);
-  }
-  const unknown = names.filter((n) => !known.has(n));
-  if (unknown.length === names.length) {
-    assert.fail(`apt-cache knows none of ${names.length} Debian packages (${r.stderr.trim().split('\n')[0] ?? ''}): run \`apt-get update\` first`);
-  }
-  return { unknown, transitional: [...new Set(transitional)].sort() };
-}
 
 describe('overrides/rubygems.toml', () => {
   it('loads with the strict loader: at least 25 rows, each one valid', async () => {
@@ -117,7 +96,7 @@ describe('overrides/rubygems.toml', () => {
     const { rows } = await shipped();
     const names = [...new Set(rows.flatMap((r) => [...r.build, ...r.runtime, ...Object.values(r.provides ?? {})]))].sort();
     assert.ok(names.length > 30, `only ${names.length} Debian names`);
-    const { unknown, transitional } = aptCache(names);
+    const { unknown, transitional } = aptCache(names, 'overrides/rubygems.toml');
     const used = (n: string): string => rows.filter((r) => r.build.includes(n) || r.runtime.includes(n)).map(where).join(', ');
     assert.deepEqual(unknown.map((n) => `${n} (${used(n)})`), [], 'Debian packages apt-cache does not know');
     assert.deepEqual(transitional.map((n) => `${n} (${used(n)})`), [], 'transitional or dummy Debian packages: name the real one');
