@@ -139,3 +139,34 @@ describe('two distributions sharing a namespace package', () => {
     assert.equal(out.stdout.trim(), 'ok');
   });
 });
+
+describe('every index protocol pins the same closure', () => {
+  test('Simple API (PEP 691 JSON), the JSON API, and an old HTML-only mirror without PEP 658 files', async () => {
+    const modern = await startPypiIndex();
+    const old = await startPypiIndex({ htmlOnly: true, noMetadataFiles: true });
+    const t = await tempDir('pypi-protocols');
+    try {
+      const run = async (url: string, dir: string): Promise<Map<string, string>> => {
+        const r = await bale(['import', 'pypi:fxp-app[socks]', 'pypi:fxp-zext', '--python', '3.10,3.11', '--index-url', url, '--recipes', path.join(t.dir, dir)]);
+        assert.equal(r.code, 0, r.stderr);
+        const files = await listFiles(path.join(t.dir, dir));
+        return new Map(await Promise.all(files.map(async (f) => [f, await readFile(path.join(t.dir, dir, f), 'utf8')] as const)));
+      };
+      const simple = await run(modern.simpleUrl, 'simple');
+      const json = await run(modern.jsonUrl, 'json');
+      const html = await run(old.simpleUrl, 'html');
+      assert.ok(simple.size >= 8);
+      assert.deepEqual(json, simple, 'the JSON API gives byte-identical recipes');
+      // An HTML page carries no upload time (the fallback epoch) and the files sit on another port.
+      const comparable = (m: Map<string, string>, base: string): Map<string, string> =>
+        new Map([...m].map(([f, s]) => [f, s.replaceAll(base, 'INDEX/').replace(/^source_date_epoch = \d+$/m, 'source_date_epoch = X')]));
+      assert.deepEqual(comparable(html, old.url), comparable(simple, modern.url));
+      assert.ok([...html.values()].every((s) => s.includes('source_date_epoch = 315532800')));
+      assert.ok(!old.requests.some((r) => r.path.endsWith('.metadata')), 'no PEP 658 files asked of a mirror that has none');
+    } finally {
+      await modern.close();
+      await old.close();
+      await t.cleanup();
+    }
+  });
+});
