@@ -85,4 +85,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `bale show ... | head`: a reader that stops early is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 process.exitCode = await main(process.argv);

@@ -48,7 +48,7 @@ export async function cmdShow(arg: string, env: Env): Promise<void> {
       `  recipe       ${node!.file}`,
       `  digest       ${node!.digest}`,
       `  source       ${r.source.map((s) => s.url).join(', ')}`,
-      `  build        ${r.build.native ? `per interpreter (${r.build.reasons.join(', ')})` : 'pure: one package for every interpreter'}`,
+      `  build        ${r.build.native ? `a build step per interpreter (${r.build.reasons.join(', ')})` : 'no build step'}${r.build.interpreters.length > 0 ? `; imported for ${r.build.interpreters.join(', ')}` : ''}`,
       `  depends      ${r.dependency.map((d) => (d.name === d.purl.split('/').pop()?.split('@')[0] ? d.purl : `${d.name} = ${d.purl}`)).join(', ') || '(none)'}`,
       ...(r.native ? [`  native       build: ${r.native.build.join(' ') || '-'}; runtime: ${r.native.runtime.join(' ') || '-'}`] : []),
       `  built        ${built.length === 0 ? 'not yet (bale build ' + arg + ')' : ''}`,

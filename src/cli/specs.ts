@@ -5,11 +5,12 @@ import { UserError } from '../errors/index.js';
 import { parseSpec } from '../purl/purl.js';
 import type { Ecosystem, Purl, Spec } from '../purl/purl.js';
 import { listRecipeVersions } from '../recipe/index.js';
+import { bestVersion, isValidVersion } from '../../importers/pypi/versions.js';
 
 /** How a range picks among the versions that have recipes, per ecosystem (the one dispatch point). */
 const PICKERS: Record<Ecosystem, (versions: string[], range: string) => string | undefined> = {
   npm: (versions, range) => semver.maxSatisfying(versions, range, { loose: true }) ?? undefined,
-  pypi: (versions, range) => (versions.includes(range) ? range : undefined),
+  pypi: (versions, range) => bestVersion(versions, range === '*' ? '' : isValidVersion(range) ? `==${range}` : range),
   gem: (versions, range) => (versions.includes(range) ? range : undefined),
 };
 
