@@ -1,5 +1,4 @@
 import type { Ecosystem } from '../src/purl/purl.js';
-import { UserError } from '../src/errors/index.js';
 import type { Importer } from './importer.js';
 
 /** The one place that maps an ecosystem to its importer; loaded lazily so `bale build` stays light. */
@@ -13,8 +12,10 @@ export async function importerFor(ecosystem: Ecosystem): Promise<Importer> {
       const { PypiImporter } = await import('./pypi/index.js');
       return new PypiImporter();
     }
-    case 'gem':
-      throw new UserError('EUNSUPPORTED', `importing ${ecosystem} packages is not implemented yet (only npm works in this version)`);
+    case 'gem': {
+      const { GemImporter } = await import('./rubygems/index.js');
+      return new GemImporter();
+    }
     default: {
       const never: never = ecosystem;
       throw new Error(`unknown ecosystem ${String(never)}`);

@@ -5,11 +5,11 @@ import type { LocalStore } from '../store/index.js';
 import type { RecipeGraph, RecipeNode } from './graph.js';
 import { NpmBuilder } from './npm/index.js';
 import { PypiBuilder } from './pypi/index.js';
+import { GemBuilder } from './rubygems/index.js';
 import { checkNativeBuildDeps } from './native-deps.js';
 import { planTasks, runTasks } from './scheduler.js';
 import type { Task, TaskResult } from './scheduler.js';
 import type { EcosystemBuilder, TargetRequest } from './types.js';
-import { UserError } from '../errors/index.js';
 
 export interface BuildOptions {
   store: LocalStore;
@@ -35,7 +35,7 @@ function makeBuilder(ecosystem: Ecosystem, opts: BuildOptions): EcosystemBuilder
     case 'pypi':
       return new PypiBuilder();
     case 'gem':
-      throw new UserError('EUNSUPPORTED', `building ${ecosystem} packages is not implemented yet (only npm works in this version)`);
+      return new GemBuilder();
     default: {
       const never: never = ecosystem;
       throw new Error(`unknown ecosystem ${String(never)}`);

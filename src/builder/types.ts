@@ -18,6 +18,8 @@ export interface TargetRequest {
   node: string[];
   /** `--python 3.11,3.12`; empty: every interpreter a recipe was imported for. */
   python: string[];
+  /** `--ruby 3.1`; empty: every Ruby a recipe was imported for. */
+  ruby: string[];
 }
 
 /** A (recipe, target) pair that must be built before another. */

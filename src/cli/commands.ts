@@ -5,6 +5,7 @@ import { parseNodeList } from '../interpreters/node-request.js';
 import { parseSpec } from '../purl/purl.js';
 import type { Ecosystem, Purl, Spec } from '../purl/purl.js';
 import { parsePythonList } from '../interpreters/python-request.js';
+import { parseRubyList } from '../interpreters/ruby.js';
 import { UserError } from '../errors/index.js';
 import { packageLines, printImport, printJson, printPackages } from './output.js';
 import type { Paths } from './paths.js';
@@ -16,6 +17,8 @@ export interface GlobalOptions {
   store: string;
   registry?: string;
   indexUrl?: string;
+  source?: string;
+  ruby?: string;
   overrides?: string;
   node?: string;
   python?: string;
@@ -39,7 +42,13 @@ export interface WrittenRecipe {
 
 /** Resolve specs into their pinned closures, in memory; nothing is written yet. */
 /** Which flag names each ecosystem's index (the one place the CLI tells ecosystems apart). */
-const INDEX_FLAG: Record<Ecosystem, 'registry' | 'indexUrl' | undefined> = { npm: 'registry', pypi: 'indexUrl', gem: undefined };
+const INDEX_FLAG: Record<Ecosystem, 'registry' | 'indexUrl' | 'source'> = { npm: 'registry', pypi: 'indexUrl', gem: 'source' };
+/** Which flag lists each ecosystem's interpreter matrix for imports. */
+const MATRIX_FLAG: Record<Ecosystem, ((o: GlobalOptions) => string[] | undefined) | undefined> = {
+  npm: undefined,
+  pypi: (o) => (o.python !== undefined ? parsePythonList(o.python) : undefined),
+  gem: (o) => (o.ruby !== undefined ? parseRubyList(o.ruby) : undefined),
+};
 
 export async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolution> {
   const specs = specArgs.map(parseSpec);
@@ -49,12 +58,12 @@ export async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolu
   for (const [, group] of byEco) {
     const importer = await importerFor(group[0]!.type);
     env.progress.phase('resolving', group.length);
-    const flag = INDEX_FLAG[group[0]!.type];
-    const registry = flag === undefined ? undefined : env.opts[flag];
+    const registry = env.opts[INDEX_FLAG[group[0]!.type]];
+    const interpreters = MATRIX_FLAG[group[0]!.type]?.(env.opts);
     const r = await importer.resolveClosure(group, {
       cacheDir: env.paths.cache,
       ...(registry !== undefined ? { registry } : {}),
-      ...(env.opts.python !== undefined ? { interpreters: parsePythonList(env.opts.python) } : {}),
+      ...(interpreters !== undefined ? { interpreters } : {}),
       ...(env.opts.overrides !== undefined ? { overridesDir: env.opts.overrides } : {}),
       onProgress: (p) => env.progress.update(p.resolved, p.discovered, p.current),
       onNote: (line) => {
@@ -95,6 +104,7 @@ async function runBuild(graph: RecipeGraph, env: Env): Promise<TaskResult[]> {
     request: {
       node: env.opts.node !== undefined ? parseNodeList(env.opts.node) : [],
       python: env.opts.python !== undefined ? parsePythonList(env.opts.python) : [],
+      ruby: env.opts.ruby !== undefined ? parseRubyList(env.opts.ruby) : [],
     },
     sandbox: env.opts.sandbox,
     warn: (line) => env.progress.log(`warning: ${line}`),

@@ -27,19 +27,23 @@ function envFor(cmd: Command): Env {
     ...(o.node !== undefined ? { node: o.node } : {}),
     ...(o.python !== undefined ? { python: o.python } : {}),
     ...(o.indexUrl !== undefined ? { indexUrl: o.indexUrl } : {}),
+    ...(o.source !== undefined ? { source: o.source } : {}),
+    ...(o.ruby !== undefined ? { ruby: o.ruby } : {}),
   };
   return { opts, paths, progress: makeProgress(!opts.json) };
 }
 
 function program(): Command {
   const p = new Command('bale')
-    .description('Repackage npm and PyPI (and soon RubyGems) packages into reproducible, conflict-free FHS tarballs')
+    .description('Repackage npm, PyPI and RubyGems packages into reproducible, conflict-free FHS tarballs')
     .version(baleVersion())
     .option('--recipes <dir>', 'recipes tree (default: $BALE_RECIPES or $XDG_DATA_HOME/bale/recipes)')
     .option('--store <dir>', 'package store (default: $BALE_STORE or $XDG_DATA_HOME/bale/store)')
     .option('--registry <url>', 'npm registry for imports (default: the one npm is configured with)')
     .option('--index-url <url>', 'Python package index: a Simple API (.../simple/) or a JSON API ending in /pypi (default: https://pypi.org/simple/)')
     .option('--python <versions>', 'CPython versions to import and build for, e.g. 3.11,3.12 or 3.8-3.13 (default: every one found)')
+    .option('--source <url>', 'RubyGems source: compact index or JSON API (default: https://rubygems.org/)')
+    .option('--ruby <versions>', 'Ruby versions to import and build gems for, e.g. 3.1 (default: every one found)')
     .option('--overrides <dir>', 'override tables (npm.toml, pypi.toml, rubygems.toml) to use instead of the ones shipped with bale')
     .option('--node <versions>', 'Node versions to build native addons for, e.g. 20,22 (default: the running node)')
     .option('--jobs <n>', 'builds at once (default: CPU count)', parseJobs)

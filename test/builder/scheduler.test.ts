@@ -111,7 +111,7 @@ function hooks(t: TestContext, builder: EcosystemBuilder, graph: RecipeGraph, st
   };
 }
 
-async function plan(graph: RecipeGraph, builder: EcosystemBuilder, request: TargetRequest = { node: [], python: [] }): Promise<Map<string, Task>> {
+async function plan(graph: RecipeGraph, builder: EcosystemBuilder, request: TargetRequest = { node: [], python: [], ruby: [] }): Promise<Map<string, Task>> {
   return planTasks(graph, request, { builderFor: () => builder });
 }
 
@@ -126,7 +126,7 @@ describe('planTasks', () => {
 
   it('build keys differ by target and by recipe, and are the recipe digest with the target id', async () => {
     const graph = graphOf({ a: [], b: [] });
-    const tasks = await plan(graph, new TestBuilder(), { node: ['20.18.0', '22.11.0'], python: [] });
+    const tasks = await plan(graph, new TestBuilder(), { node: ['20.18.0', '22.11.0'], python: [], ruby: [] });
     assert.equal(tasks.size, 4);
     const keys = new Set([...tasks.values()].map((t) => t.key));
     assert.equal(keys.size, 4);
@@ -139,7 +139,7 @@ describe('planTasks', () => {
     assert.notEqual(a20.key, a22.key);
     assert.equal(a20.node, a22.node);
     // Planning again gives the same keys: they are content hashes, not run ids.
-    const again = await plan(graph, new TestBuilder(), { node: ['20.18.0', '22.11.0'], python: [] });
+    const again = await plan(graph, new TestBuilder(), { node: ['20.18.0', '22.11.0'], python: [], ruby: [] });
     assert.deepEqual([...again.values()].map((t) => t.key), [...tasks.values()].map((t) => t.key));
   });
 
@@ -211,7 +211,7 @@ describe('runTasks', () => {
   it('a second run is all cache hits and builds nothing', async (t) => {
     const graph = graphOf({ a: ['b'], b: [], c: [] });
     const store = new LocalStore(await storeRoot(t));
-    const request = { node: ['20.18.0', '22.11.0'], python: [] };
+    const request = { node: ['20.18.0', '22.11.0'], python: [], ruby: [] };
     const first = new TestBuilder();
     const r1 = await runTasks(await plan(graph, first, request), store, 2, hooks(t, first, graph));
     assert.equal(first.calls, 6);

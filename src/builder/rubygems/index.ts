@@ -1,0 +1,92 @@
+import { join } from 'node:path';
+import { UserError } from '../../errors/index.js';
+import type { RubyInterpreter } from '../../interpreters/ruby.js';
+import type { RecipeDependency, RecipeSource } from '../../recipe/index.js';
+import type { PackageOutput } from '../../store/index.js';
+import { assemble } from '../assemble.js';
+import { dropMatching } from '../drop.js';
+import type { RecipeGraph, RecipeNode } from '../graph.js';
+import type { BuildContext, BuildDependency, EcosystemBuilder, Target, TargetRequest } from '../types.js';
+import { gemDir, rubyPackageName } from './layout.js';
+
+const applies = (x: { interpreters?: string[] | undefined }, v: string): boolean => x.interpreters === undefined || x.interpreters.includes(v);
+const minorOf = (t: Target): string => t.interpreter!.version.split('.').slice(0, 2).join('.');
+
+/** `nokogiri-1.16.0-x86_64-linux.gem` -> `x86_64-linux`; `rack-3.0.8.gem` -> `ruby`. */
+export function gemPlatformOf(filename: string, name: string, version: string): string {
+  const stem = filename.replace(/\.gem$/, '');
+  const base = `${name}-${version}`;
+  return stem.startsWith(`${base}-`) ? stem.slice(base.length + 1) : 'ruby';
+}
+
+function sourceFor(node: RecipeNode, v: string): RecipeSource {
+  const s = node.recipe.source.find((x) => applies(x, v));
+  if (s === undefined) throw new UserError('ERECIPE', `recipe ${node.file} has no source for Ruby ${v}: re-import it with --ruby ${v}`);
+  return s;
+}
+
+/** Gems: `gem install --local` of the pinned .gem into the FHS gem dir, in the sandbox, per Ruby. */
+export class GemBuilder implements EcosystemBuilder {
+  readonly ecosystem = 'gem' as const;
+  private rubies: Promise<Map<string, RubyInterpreter>> | undefined;
+
+  private found(): Promise<Map<string, RubyInterpreter>> {
+    this.rubies ??= import('../../interpreters/ruby.js').then(async (m) => new Map((await m.discoverRubies()).map((r) => [r.version, r])));
+    return this.rubies;
+  }
+
+  async targets(node: RecipeNode, request: TargetRequest): Promise<Target[]> {
+    const imported = node.recipe.build.interpreters;
+    const wanted = request.ruby.length > 0 ? request.ruby.filter((v) => imported.includes(v)) : imported;
+    const found = await this.found();
+    const missing = wanted.filter((v) => !found.has(v));
+    if (missing.length > 0) {
+      const { missingRubiesError } = await import('../../interpreters/ruby.js');
+      throw missingRubiesError(missing, [...found.values()]);
+    }
+    return wanted.map((v) => {
+      const r = found.get(v)!;
+      return { id: `ruby${r.fullVersion}`, prefix: `ruby${v}`, interpreter: { kind: 'ruby', version: r.fullVersion, abi: r.abi } };
+    });
+  }
+
+  /** Dependencies are packages of their own: `gem install --ignore-dependencies` needs none of them. */
+  buildDependencies(_node: RecipeNode, _target: Target, _graph: RecipeGraph): BuildDependency[] {
+    return [];
+  }
+
+  async build(ctx: BuildContext): Promise<PackageOutput[]> {
+    const { node, target } = ctx;
+    const v = minorOf(target);
+    const ruby = (await this.found()).get(v)!;
+    const src = sourceFor(node, v);
+    const data = await ctx.sources.fetch({ url: src.url, integrity: src.integrity });
+    const filename = src.filename ?? src.url.slice(src.url.lastIndexOf('/') + 1);
+    const { installGem } = await import('./install.js');
+    const installed = await installGem({
+      gemFile: data,
+      name: node.purl.name,
+      version: node.purl.version,
+      platform: gemPlatformOf(filename, node.purl.name, node.purl.version),
+      ruby,
+      runner: await ctx.runner(),
+      workDir: join(ctx.cacheDir, 'tmp'),
+      sourceDateEpoch: node.recipe.source_date_epoch,
+      buildFlags: node.recipe.build.flags ?? [],
+      env: node.recipe.build.env ?? {},
+      logFile: join(ctx.cacheDir, 'logs', `${node.purl.name}-${node.purl.version}-ruby${ruby.fullVersion}.log`),
+      jobs: ctx.jobs,
+      source: filename,
+    });
+    const main = dropMatching(installed.main, `${gemDir(ruby.abi)}/gems/${node.purl.name}-${node.purl.version}`, node.recipe.build.drop ?? []);
+    const mainName = rubyPackageName(node.purl.name, v);
+    const depends = node.recipe.dependency
+      .filter((d: RecipeDependency) => applies(d, v))
+      .map((d) => ({ name: rubyPackageName(d.name, v), version: d.purl.slice(d.purl.lastIndexOf('@') + 1) }));
+    const outputs = [await assemble(node, target, { name: mainName, entries: main, depends })];
+    if (installed.bin.length > 0) {
+      outputs.push(await assemble(node, target, { name: rubyPackageName(node.purl.name, v, true), entries: installed.bin, depends: [{ name: mainName, version: node.purl.version }] }));
+    }
+    return outputs;
+  }
+}
