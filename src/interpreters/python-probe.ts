@@ -1,6 +1,5 @@
 import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { PYTHON_MINORS } from './python-request.js';
 
 /** What one run of an interpreter says about itself. */
@@ -40,6 +39,8 @@ const SCRIPT = [
 
 /** Runs the interpreter once; a string says why it cannot be used (does not run, prints garbage). */
 export async function probePython(bin: string): Promise<PythonProbe | string> {
+  // execa costs ~100 ms to load: only when an interpreter is actually probed.
+  const { execa } = await import('execa');
   const r = await execa(bin, ['-I', '-S', '-c', SCRIPT], {
     env: {}, extendEnv: false, stdin: 'ignore', reject: false, timeout: 30_000,
   });

@@ -6,6 +6,7 @@
  *   pack    `bale build npm:typescript@5.9.3` (source cached: extract, lay out, pack)
  *           vs  `tar --sort=name ... | gzip -n -6` of the same tree                               target <= 1.2
  *   pypi-import  `bale import pypi:...` vs `pip install --dry-run --report`, same local index      target <= 0.5
+ *   gem-import   `bale import gem:...` vs `bundle lock`, same fixture compact index                no target set
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import path from 'node:path';
 import { repoRoot } from '../helpers/npm-fixtures.js';
 import { BALE_BIN } from '../helpers/cli.js';
 import { startPypiIndex } from '../helpers/pypi-index.js';
+import { startGemServer } from '../helpers/gem-server.js';
 import { discoverPythons } from '../../src/interpreters/python.js';
 import { alternate, sh } from './measure.js';
 import { benchPypiBuild } from './pypi-build.js';
@@ -25,7 +27,8 @@ interface Row {
   what: string;
   against: string;
   pair: Pair;
-  target: number;
+  /** The issue's target ratio, when it sets one. */
+  target: number | undefined;
 }
 
 async function fresh(prefix: string): Promise<string> {
@@ -138,7 +141,10 @@ function report(rows: Row[]): string {
     '',
     '| benchmark | bale (s) | other tool (s) | ratio | target | |',
     '|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.name} | ${r.pair.a.toFixed(3)} | ${r.pair.b.toFixed(3)} | ${r.pair.ratio.toFixed(3)} | <= ${r.target} | ${r.pair.ratio <= r.target ? 'met' : 'MISSED'} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.pair.a.toFixed(3)} | ${r.pair.b.toFixed(3)} | ${r.pair.ratio.toFixed(3)} | ${r.target === undefined ? 'none set' : `<= ${r.target}`} | ${r.target === undefined ? '' : r.pair.ratio <= r.target ? 'met' : 'MISSED'} |`,
+    ),
     '',
     ...rows.flatMap((r) => [`- **${r.name}**: ${r.what}; against ${r.against}.`]),
     '',
@@ -146,7 +152,40 @@ function report(rows: Row[]): string {
   return lines.join('\n');
 }
 
-const rows = [await benchImport(), await benchPack(), await benchPypiImport()];
+async function benchGemImport(): Promise<Row> {
+  const server = await startGemServer();
+  const gems = ['fxg-app', 'fxg-plat', 'fxg-zext'];
+  try {
+    const bale = async (): Promise<void> => {
+      const d = await fresh('gemimp');
+      try {
+        await sh(process.execPath, [BALE_BIN, 'import', ...gems.map((g) => `gem:${g}`), '--ruby', '3.1', '--source', server.url, '--recipes', path.join(d, 'r')], { env: { XDG_CACHE_HOME: path.join(d, 'c') } });
+      } finally {
+        await rm(d, { recursive: true, force: true });
+      }
+    };
+    const bundler = async (): Promise<void> => {
+      const d = await fresh('bundle');
+      try {
+        await writeFile(path.join(d, 'Gemfile'), `source ${JSON.stringify(server.url)}\n${gems.map((g) => `gem ${JSON.stringify(g)}`).join('\n')}\n`);
+        await sh('bundle3.1', ['lock'], { cwd: d, env: { HOME: d } });
+      } finally {
+        await rm(d, { recursive: true, force: true });
+      }
+    };
+    return {
+      name: 'gem-import',
+      what: `bale import ${gems.map((g) => `gem:${g}`).join(' ')} --ruby 3.1 from the fixture compact index, cold`,
+      against: 'Bundler 2.3 `bundle lock` of the same Gemfile from the same server, cold',
+      pair: await alternate(RUNS, bale, bundler),
+      target: undefined,
+    };
+  } finally {
+    await server.close();
+  }
+}
+
+const rows = [await benchImport(), await benchPack(), await benchPypiImport(), await benchGemImport()];
 const tp = await benchPypiBuild();
 const text = `${report(rows)}
 ## PyPI build throughput
@@ -158,4 +197,4 @@ The same unzip + install + pack in one process takes ${tp.coreWork.toFixed(2)} s
 `;
 await writeFile(path.join(repoRoot(), 'BENCHMARKS.md'), text);
 process.stdout.write(text);
-process.exitCode = rows.every((r) => r.pair.ratio <= r.target) ? 0 : 1;
+process.exitCode = rows.every((r) => r.target === undefined || r.pair.ratio <= r.target) ? 0 : 1;
