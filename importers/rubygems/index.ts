@@ -30,7 +30,9 @@ export class GemImporter implements Importer {
     const index = gemIndex(opts.registry ?? DEFAULT_SOURCE);
     try {
       const roots = specs.map(specRequirement);
-      const resolver = new GemResolver(index);
+      const { loadOverrides } = await import('../../src/overrides/table.js');
+      const overrides = await loadOverrides('gem', opts.overridesDir);
+      const resolver = new GemResolver(index, (name) => overrides.rowsFor(name).some((r) => r.build.length > 0));
       const perRuby = new Map<string, Map<string, GemPin>>();
       const failures: string[] = [];
       for (const ruby of found.filter((r) => wanted.includes(r.version))) {
@@ -51,8 +53,7 @@ export class GemImporter implements Importer {
         }
       }
       const shaOf = (r: GemRelease): string => r.sha256 ?? shas.get(r.gemUrl)!;
-      const { loadOverrides } = await import('../../src/overrides/table.js');
-      const recipes = gemRecipes(perRuby, shaOf, await loadOverrides('gem', opts.overridesDir));
+      const recipes = gemRecipes(perRuby, shaOf, overrides);
       const rootPurls = new Map<string, Purl>();
       for (const pins of perRuby.values()) {
         for (const r of roots) {

@@ -49,7 +49,15 @@ export class GemResolver {
   private readonly releases = new Map<string, Promise<GemRelease[]>>();
   private steps = 0;
 
-  constructor(private readonly index: GemIndex) {}
+  /**
+   * @param preferSource gems to build from their `ruby` platform gem even when a precompiled one
+   * exists: those the override table gives native build packages (nokogiri against the system's
+   * libxml2 rather than its bundled copy), so a distribution links its own libraries.
+   */
+  constructor(
+    private readonly index: GemIndex,
+    private readonly preferSource: (name: string) => boolean = () => false,
+  ) {}
 
   private releasesOf(name: string, chain: readonly string[]): Promise<GemRelease[]> {
     let p = this.releases.get(name);
@@ -87,7 +95,7 @@ export class GemResolver {
     for (const [version, rels] of [...byVersion].sort((a, b) => compareGemVersions(b[0], a[0]))) {
       if (!pre && isPrerelease(version)) continue;
       if (!reqs.every((r) => satisfiesGem(version, r))) continue;
-      const platform = pickGemPlatform(rels.map((r) => r.platform), t.platform, 'native');
+      const platform = pickGemPlatform(rels.map((r) => r.platform), t.platform, this.preferSource(w.name) ? 'ruby' : 'native');
       const release = rels.find((r) => r.platform === platform);
       if (release === undefined || !requiredRubyAllows(release.requiredRuby, t.fullVersion)) continue;
       out.push({ release });

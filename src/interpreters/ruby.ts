@@ -1,7 +1,6 @@
 import { access, constants, readdir, realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { execa } from 'execa';
 import { UserError } from '../errors/index.js';
 
 /** The oldest Ruby bale builds for: RubyGems' extension dirs and Gem.extension_api_version as used here. */
@@ -92,6 +91,8 @@ const PROBE_KEYS: ReadonlyArray<keyof RubyProbe> = [
 
 /** Runs the interpreter once; a string says why it cannot be used (does not run, prints garbage). */
 export async function probeRuby(bin: string): Promise<RubyProbe | string> {
+  // execa costs ~100 ms to load: only when a Ruby is actually probed.
+  const { execa } = await import('execa');
   const r = await execa(bin, ['-e', SCRIPT], { env: {}, extendEnv: false, stdin: 'ignore', reject: false, timeout: 30_000 });
   if (r.exitCode !== 0) return `does not run (${String(r.stderr ?? '').trim().split('\n').pop() || r.shortMessage})`;
   let parsed: unknown;
@@ -168,6 +169,23 @@ async function gemCommand(p: RubyProbe): Promise<string | undefined> {
   return undefined;
 }
 
+interface Qualified {
+  p: RubyProbe;
+  realBin: string;
+  gem: string;
+}
+
+/** A usable Ruby with its interpreter and gem command, or why it cannot be used. */
+async function qualify(p: RubyProbe | string): Promise<Qualified | string> {
+  if (typeof p === 'string') return p;
+  const why = unusableRubyReason(p);
+  if (why !== undefined) return why;
+  const realBin = join(p.bindir, p.installName);
+  if (!(await isExecutableFile(realBin))) return `has no interpreter at ${realBin} (RbConfig bindir/ruby_install_name)`;
+  const gem = await gemCommand(p);
+  return gem === undefined ? `has no gem command in ${p.bindir}` : { p, realBin, gem };
+}
+
 const compareVersions = (a: string, b: string): number => {
   const [x, y] = [a.split('.').map(Number), b.split('.').map(Number)];
   for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
@@ -193,29 +211,27 @@ export async function discoverRubies(opts: DiscoverRubiesOptions = {}): Promise<
   found.push(...(await rubiesIn(SYSTEM_DIRS, 'system')));
 
   const probes = new Map<string, Promise<RubyProbe | string>>();
-  const best = new Map<string, { c: Candidate; p: RubyProbe; gem: string }>();
+  const best = new Map<string, { c: Candidate } & Qualified>();
   for (const [order, raw] of found.entries()) {
     const c = { ...raw, order };
     const real = await realpath(c.path).catch(() => c.path);
     if (!probes.has(real)) probes.set(real, probeRuby(c.path));
-    const p = await probes.get(real)!;
-    const unusable = typeof p === 'string' ? p : (unusableRubyReason(p) ?? (await isExecutableFile(join(p.bindir, p.installName)) ? undefined : `has no interpreter at ${join(p.bindir, p.installName)} (RbConfig bindir/ruby_install_name)`));
-    const gem = typeof p === 'string' || unusable !== undefined ? undefined : await gemCommand(p);
-    const why = unusable ?? (gem === undefined && typeof p !== 'string' ? `has no gem command in ${p.bindir}` : undefined);
-    if (why !== undefined || typeof p === 'string' || gem === undefined) {
-      if (order < nConfigured) throw new UserError('ERUBY', `configured Ruby ${c.path} ${why}: remove it from BALE_RUBIES (or the search paths) or point at a CRuby ${MIN_RUBY.join('.')}+ binary`);
-      continue;
+    const q = await qualify(await probes.get(real)!);
+    if (typeof q === 'string') {
+      if (order < nConfigured) throw new UserError('ERUBY', `configured Ruby ${c.path} ${q}: remove it from BALE_RUBIES (or the search paths) or point at a CRuby ${MIN_RUBY.join('.')}+ binary`);
+      continue; // host Rubies that do not qualify
     }
+    const { p } = q;
     const version = minorOf(p.version).join('.');
     const cur = best.get(version);
     const better = cur === undefined || PRECEDENCE[c.source] < PRECEDENCE[cur.c.source] ||
       (c.source === cur.c.source && c.source !== 'configured' && compareVersions(p.version, cur.p.version) > 0);
-    if (better) best.set(version, { c, p, gem });
+    if (better) best.set(version, { c, ...q });
   }
   const out: RubyInterpreter[] = [];
-  for (const [version, { c, p, gem }] of [...best].sort(([a], [b]) => compareVersions(a, b))) {
+  for (const [version, { c, p, realBin, gem }] of [...best].sort(([a], [b]) => compareVersions(a, b))) {
     out.push({
-      version, fullVersion: p.version, bin: c.path, realBin: join(p.bindir, p.installName), gemBin: gem, abi: p.abi, prefix: p.prefix, archdir: p.archdir,
+      version, fullVersion: p.version, bin: c.path, realBin, gemBin: gem, abi: p.abi, prefix: p.prefix, archdir: p.archdir,
       hdrdir: await headersOf(p), gemPlatform: p.gemPlatform, extensionApi: p.extensionApi, rubygemsVersion: p.rubygems,
       archFlag: p.archFlag, source: c.source,
     });

@@ -106,6 +106,18 @@ describe('bale request gem:... (fixture gem server, Ruby 3.1)', () => {
     });
   }
 
+  test('a gem the override table builds against system libraries takes its source (ruby platform) gem', async () => {
+    const ov = path.join(t.dir, 'ov-source');
+    await mkdir(ov);
+    await writeFile(path.join(ov, 'rubygems.toml'), '[[package]]\nname = "fxg-plat"\nbuild = ["zlib1g-dev"]\nnote = "as nokogiri: link the system library, not a bundled copy"\n');
+    const r = await bale(['import', 'gem:fxg-plat', '--ruby', '3.1', '--source', server.url, '--overrides', ov, '--recipes', path.join(t.dir, 'rsrc')]);
+    assert.equal(r.code, 0, r.stderr);
+    const recipe = await readFile(path.join(t.dir, 'rsrc/gem/fxg-plat/1.0.0.toml'), 'utf8');
+    assert.match(recipe, /filename = "fxg-plat-1\.0\.0\.gem"/);
+    const plain = await readFile(path.join(t.dir, 'r1/gem/fxg-plat/1.0.0.toml'), 'utf8');
+    assert.match(plain, /filename = "fxg-plat-1\.0\.0-x86_64-linux\.gem"/);
+  });
+
   test('a missing native build library is named before any build', async () => {
     const ov = path.join(t.dir, 'ov-missing');
     await mkdir(ov);

@@ -7,7 +7,7 @@ import { assemble } from '../assemble.js';
 import { dropMatching } from '../drop.js';
 import type { RecipeGraph, RecipeNode } from '../graph.js';
 import type { BuildContext, BuildDependency, EcosystemBuilder, Target, TargetRequest } from '../types.js';
-import { gemDir, rubyPackageName } from './layout.js';
+import { gemFullName, gemInstallDir, rubyPackageName } from './layout.js';
 
 const applies = (x: { interpreters?: string[] | undefined }, v: string): boolean => x.interpreters === undefined || x.interpreters.includes(v);
 const minorOf = (t: Target): string => t.interpreter!.version.split('.').slice(0, 2).join('.');
@@ -46,7 +46,8 @@ export class GemBuilder implements EcosystemBuilder {
     }
     return wanted.map((v) => {
       const r = found.get(v)!;
-      return { id: `ruby${r.fullVersion}`, prefix: `ruby${v}`, interpreter: { kind: 'ruby', version: r.fullVersion, abi: r.abi } };
+      // RubyGems writes its version into the installed gemspec: part of the build's identity.
+      return { id: `ruby${r.fullVersion}-rubygems${r.rubygemsVersion}`, prefix: `ruby${v}`, interpreter: { kind: 'ruby', version: r.fullVersion, abi: r.abi } };
     });
   }
 
@@ -78,7 +79,8 @@ export class GemBuilder implements EcosystemBuilder {
       jobs: ctx.jobs,
       source: filename,
     });
-    const main = dropMatching(installed.main, `${gemDir(ruby.abi)}/gems/${node.purl.name}-${node.purl.version}`, node.recipe.build.drop ?? []);
+    const platform = gemPlatformOf(filename, node.purl.name, node.purl.version);
+    const main = dropMatching(installed.main, gemInstallDir(ruby.abi, gemFullName(node.purl.name, node.purl.version, platform)), node.recipe.build.drop ?? []);
     const mainName = rubyPackageName(node.purl.name, v);
     const depends = node.recipe.dependency
       .filter((d: RecipeDependency) => applies(d, v))
