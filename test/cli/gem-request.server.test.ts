@@ -118,6 +118,24 @@ describe('bale request gem:... (fixture gem server, Ruby 3.1)', () => {
     assert.match(plain, /filename = "fxg-plat-1\.0\.0-x86_64-linux\.gem"/);
   });
 
+  test("an extension whose extconf.rb requires the gem's own dependency builds with it on GEM_PATH", async () => {
+    const ov = path.join(t.dir, 'ov-extdep');
+    await mkdir(ov);
+    await writeFile(path.join(ov, 'rubygems.toml'), '[[package]]\nname = "fxg-extdep"\nbuild = ["gcc"]\nnote = "compiles an extension"\n');
+    const r = await bale(['request', 'gem:fxg-extdep', '--ruby', '3.1', '--source', server.url, '--overrides', ov, '--recipes', path.join(t.dir, 'rx'), '--store', path.join(t.dir, 'sx'), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const packages = (JSON.parse(r.stdout) as { packages: JsonPackage[] }).packages;
+    assert.deepEqual(packages.map((p) => p.name).sort(), ['ruby3.1-fxg-extdep', 'ruby3.1-fxg-leaf']);
+    const root = path.join(t.dir, 'rootx');
+    await mkdir(root);
+    for (const p of packages) await execa('tar', ['-xzf', p.file, '-C', root]);
+    const files = (await execa('tar', ['-tzf', packages.find((p) => p.name === 'ruby3.1-fxg-extdep')!.file])).stdout;
+    assert.doesNotMatch(files, /fxg-leaf/, 'the dependency was only visible to the build, not packaged with it');
+    const gems = path.join(root, 'usr/lib/ruby/gems/3.1.0');
+    const out = await execa('ruby', ['-e', 'require "fxg_extdep"; puts FxgExtdep.answer'], { env: { GEM_PATH: gems, GEM_HOME: gems, PATH: '/usr/bin:/bin' }, extendEnv: false });
+    assert.equal(out.stdout.trim(), '42');
+  });
+
   test('a missing native build library is named before any build', async () => {
     const ov = path.join(t.dir, 'ov-missing');
     await mkdir(ov);

@@ -70,7 +70,7 @@ async function bundled(dir: string, code: string): Promise<string> {
 }
 
 test('every fixture gem is built, with its README, and its served bytes have the stated size and sha256', async () => {
-  assert.deepEqual([...dists.gems.keys()], ['fxg-app', 'fxg-badsum', 'fxg-chain', 'fxg-corrupt', 'fxg-evil', 'fxg-leaf', 'fxg-lib', 'fxg-newruby', 'fxg-plat', 'fxg-zext']);
+  assert.deepEqual([...dists.gems.keys()], ['fxg-app', 'fxg-badsum', 'fxg-chain', 'fxg-corrupt', 'fxg-evil', 'fxg-extdep', 'fxg-leaf', 'fxg-lib', 'fxg-newruby', 'fxg-plat', 'fxg-zext']);
   assert.deepEqual(dists.gems.get('fxg-lib')?.releases.map((r) => r.filename), ['fxg-lib-1.2.0.gem', 'fxg-lib-1.3.0.gem', 'fxg-lib-1.4.0.rc1.gem', 'fxg-lib-2.0.0.gem']);
   assert.deepEqual(dists.gems.get('fxg-plat')?.releases.map((r) => r.platform), ['ruby', 'x86_64-linux']);
   for (const g of dists.gems.values()) {

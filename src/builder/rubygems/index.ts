@@ -1,4 +1,6 @@
-import { join } from 'node:path';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { readTarGz, writeEntries } from '../../archive/index.js';
 import { UserError } from '../../errors/index.js';
 import type { RubyInterpreter } from '../../interpreters/ruby.js';
 import type { RecipeDependency, RecipeSource } from '../../recipe/index.js';
@@ -7,7 +9,11 @@ import { assemble } from '../assemble.js';
 import { dropMatching } from '../drop.js';
 import type { RecipeGraph, RecipeNode } from '../graph.js';
 import type { BuildContext, BuildDependency, EcosystemBuilder, Target, TargetRequest } from '../types.js';
-import { gemFullName, gemInstallDir, rubyPackageName } from './layout.js';
+import { BUILD, installGem } from './install.js';
+import { gemDir, gemFullName, gemInstallDir, rubyPackageName } from './layout.js';
+
+/** Where a build's dependency gems are visible in the sandbox (read-only). */
+const DEP_GEMS = '/bale/gemdeps';
 
 const applies = (x: { interpreters?: string[] | undefined }, v: string): boolean => x.interpreters === undefined || x.interpreters.includes(v);
 const minorOf = (t: Target): string => t.interpreter!.version.split('.').slice(0, 2).join('.');
@@ -51,9 +57,37 @@ export class GemBuilder implements EcosystemBuilder {
     });
   }
 
-  /** Dependencies are packages of their own: `gem install --ignore-dependencies` needs none of them. */
-  buildDependencies(_node: RecipeNode, _target: Target, _graph: RecipeGraph): BuildDependency[] {
-    return [];
+  /**
+   * Dependencies are packages of their own and `gem install --ignore-dependencies` needs none of
+   * them, except where an extension is compiled (the override table gives it native build packages):
+   * an extconf.rb may require the gem's own dependencies (nokogiri's mini_portile2, pkg-config), so
+   * their built packages go on GEM_PATH for the build.
+   */
+  buildDependencies(node: RecipeNode, target: Target, graph: RecipeGraph): BuildDependency[] {
+    if ((node.recipe.native?.build ?? []).length === 0) return [];
+    const v = minorOf(target);
+    const seen = new Set<string>();
+    const stack = node.recipe.dependency.filter((d) => applies(d, v)).map((d) => d.purl);
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (seen.has(id) || id === node.id) continue;
+      seen.add(id);
+      for (const d of graph.get(id).recipe.dependency) if (applies(d, v)) stack.push(d.purl);
+    }
+    return [...seen].sort().map((purl) => ({ purl, target }));
+  }
+
+  /** The build dependencies' gem dirs, unpacked for the sandbox; undefined when there are none. */
+  private async dependencyGems(ctx: BuildContext, abi: string): Promise<{ dir: string; cleanup: () => Promise<void> } | undefined> {
+    if (ctx.inputs.length === 0) return undefined;
+    await mkdir(join(ctx.cacheDir, 'tmp'), { recursive: true });
+    const dir = await mkdtemp(join(ctx.cacheDir, 'tmp', `${ctx.node.purl.name}-gemdeps-`));
+    const gems = gemDir(abi);
+    for (const p of ctx.inputs) {
+      const entries = await readTarGz(await readFile(p.file), { source: p.file });
+      await writeEntries(entries.filter((e) => e.path === gems || e.path.startsWith(`${gems}/`)), dir);
+    }
+    return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
   }
 
   async build(ctx: BuildContext): Promise<PackageOutput[]> {
@@ -63,7 +97,9 @@ export class GemBuilder implements EcosystemBuilder {
     const src = sourceFor(node, v);
     const data = await ctx.sources.fetch({ url: src.url, integrity: src.integrity });
     const filename = src.filename ?? src.url.slice(src.url.lastIndexOf('/') + 1);
-    const { installGem } = await import('./install.js');
+    const deps = await this.dependencyGems(ctx, ruby.abi);
+    const stagingGems = posix.join(BUILD, 'root', gemDir(ruby.abi));
+    const depGems = posix.join(DEP_GEMS, gemDir(ruby.abi));
     const installed = await installGem({
       gemFile: data,
       name: node.purl.name,
@@ -74,11 +110,12 @@ export class GemBuilder implements EcosystemBuilder {
       workDir: join(ctx.cacheDir, 'tmp'),
       sourceDateEpoch: node.recipe.source_date_epoch,
       buildFlags: node.recipe.build.flags ?? [],
-      env: node.recipe.build.env ?? {},
+      env: { ...(deps === undefined ? {} : { GEM_PATH: `${stagingGems}:${depGems}` }), ...(node.recipe.build.env ?? {}) },
+      ...(deps === undefined ? {} : { mounts: [{ host: deps.dir, sandbox: DEP_GEMS }] }),
       logFile: join(ctx.cacheDir, 'logs', `${node.purl.name}-${node.purl.version}-ruby${ruby.fullVersion}.log`),
       jobs: ctx.jobs,
       source: filename,
-    });
+    }).finally(() => deps?.cleanup());
     const platform = gemPlatformOf(filename, node.purl.name, node.purl.version);
     const main = dropMatching(installed.main, gemInstallDir(ruby.abi, gemFullName(node.purl.name, node.purl.version, platform)), node.recipe.build.drop ?? []);
     const mainName = rubyPackageName(node.purl.name, v);
