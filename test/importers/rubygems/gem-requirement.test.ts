@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { isUserError } from '../../../src/errors/index.js';
 import {
   allowsPrerelease,
   DEFAULT_GEM_REQUIREMENT,
@@ -10,45 +8,7 @@ import {
   parseGemRequirement,
   satisfiesGem,
 } from '../../../importers/rubygems/gem-requirement.js';
-
-/** Runs one Ruby (RubyGems loaded) over a whole table: JSON in on stdin, JSON out on stdout. */
-function ruby<T>(script: string, input: unknown): T {
-  let out: string;
-  try {
-    out = execFileSync('ruby', ['-e', `require "rubygems"; require "json"; input = JSON.parse(STDIN.read); ${script}`], {
-      input: JSON.stringify(input),
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C.UTF-8' },
-      maxBuffer: 512 * 1024 * 1024,
-    });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') assert.fail('these tests compare with the real RubyGems: install ruby (Debian: apt-get install ruby)');
-    throw err;
-  }
-  return JSON.parse(out) as T;
-}
-
-/** A small seeded generator, so a failing random case is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function throwsUser(fn: () => unknown, code: string, mentions: string): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(isUserError(err), `not a UserError: ${String(err)}`);
-    assert.equal((err as { code: string }).code, code);
-    assert.ok((err as Error).message.includes(mentions), (err as Error).message);
-    assert.ok(!(err as Error).message.includes('\n'), 'one line');
-    return true;
-  });
-}
+import { rng, ruby, throwsUser } from '../../helpers/ruby-oracle.js';
 
 const OPS = ['', '=', '!=', '>', '<', '>=', '<=', '~>'];
 // Versions requirements name: releases of every length, trailing zeros, prereleases, dashes.

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { isUserError } from '../../../src/errors/index.js';
 import {
   gemPlatformMatches,
   parseGemPlatform,
@@ -10,33 +8,7 @@ import {
   rubyGemVersion,
   type GemTarget,
 } from '../../../importers/rubygems/platforms.js';
-
-/** Runs one Ruby (RubyGems loaded) over a whole table: JSON in on stdin, JSON out on stdout. */
-function ruby<T>(script: string, input: unknown): T {
-  let out: string;
-  try {
-    out = execFileSync('ruby', ['-e', `require "rubygems"; require "json"; input = JSON.parse(STDIN.read); ${script}`], {
-      input: JSON.stringify(input),
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C.UTF-8' },
-      maxBuffer: 512 * 1024 * 1024,
-    });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') assert.fail('these tests compare with the real RubyGems: install ruby (Debian: apt-get install ruby)');
-    throw err;
-  }
-  return JSON.parse(out) as T;
-}
-
-function throwsUser(fn: () => unknown, code: string, mentions: string): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(isUserError(err), `not a UserError: ${String(err)}`);
-    assert.equal((err as { code: string }).code, code);
-    assert.ok((err as Error).message.includes(mentions), (err as Error).message);
-    assert.ok(!(err as Error).message.includes('\n'), 'one line');
-    return true;
-  });
-}
+import { ruby, throwsUser } from '../../helpers/ruby-oracle.js';
 
 const TARGET: GemTarget = { cpu: 'x86_64', os: 'linux', libc: 'gnu' };
 /** RubyGems' local platform for that target, whatever machine runs the test. */
