@@ -1,6 +1,7 @@
 import semver from 'semver';
 import ssri from 'ssri';
 import { formatPurl } from '../../src/purl/purl.js';
+import { overrideBuild, overrideNative } from '../../src/overrides/recipe-fields.js';
 import type { OverrideRow, OverrideTable } from '../../src/overrides/table.js';
 import type { Recipe } from '../../src/recipe/index.js';
 import type { ResolvedNode } from './crawl.js';
@@ -29,9 +30,7 @@ export function strongestIntegrity(integrity: string | undefined): string | unde
 
 /** The first override row whose range admits the version. */
 export function matchOverride(table: OverrideTable, name: string, version: string): OverrideRow | undefined {
-  return table
-    .rowsFor(name)
-    .find((r) => r.versions === undefined || semver.satisfies(version, r.versions, { loose: true, includePrerelease: true }));
+  return table.match(name, version, (v, range) => semver.satisfies(v, range, { loose: true, includePrerelease: true }));
 }
 
 /** Why a package must run something at build time, from what the metadata tells without its tarball. */
@@ -65,11 +64,9 @@ export function toRecipe(node: ResolvedNode, integrity: string, override: Overri
       interpreters: [],
       // Old manifests put arrays or objects in engines; only a string range means anything.
       ...(typeof node.manifest.engines?.node === 'string' && node.manifest.engines.node.trim() !== '' ? { engines: node.manifest.engines.node.trim() } : {}),
-      ...(override !== undefined && Object.keys(override.env).length > 0 ? { env: override.env } : {}),
+      ...overrideBuild(override),
     },
-    ...(override !== undefined && (override.build.length > 0 || override.runtime.length > 0)
-      ? { native: { build: override.build, runtime: override.runtime } }
-      : {}),
+    ...overrideNative(override),
   } as Recipe;
   return recipe;
 }

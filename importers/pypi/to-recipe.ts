@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { overrideBuild, overrideNative } from '../../src/overrides/recipe-fields.js';
 import type { OverrideRow, OverrideTable } from '../../src/overrides/table.js';
 import { formatPurl } from '../../src/purl/purl.js';
 import { compareInterpreters } from '../../src/recipe/index.js';
@@ -31,12 +32,13 @@ function epochOf(pins: Pin[]): number {
 }
 
 export function matchOverride(table: OverrideTable, name: string, version: string): OverrideRow | undefined {
-  return table.rowsFor(name).find((r) => r.versions === undefined || satisfies(version, r.versions, { prereleases: true }));
+  return table.match(name, version, (v, range) => satisfies(v, range, { prereleases: true }));
 }
 
 /** Native packages: the override table's row when it names any, else the sdist's PEP 725 [external] table. */
 function nativeOf(override: OverrideRow | undefined, pins: Pin[]): { native?: { build: string[]; runtime: string[] } } {
-  if (override !== undefined && (override.build.length > 0 || override.runtime.length > 0)) return { native: { build: override.build, runtime: override.runtime } };
+  const fromRow = overrideNative(override);
+  if (fromRow.native !== undefined) return fromRow;
   const ext = pins.find((p) => p.info.external !== undefined)?.info.external;
   return ext === undefined ? {} : { native: { build: ext.build, runtime: ext.runtime } };
 }
@@ -118,9 +120,7 @@ function toRecipe(g: Group, overrides: OverrideTable): Recipe {
       requires: [...requires, ...(override?.requires ?? [])].sort(),
       interpreters: targets,
       ...(requiresPython !== undefined && requiresPython.trim() !== '' ? { engines: requiresPython.trim() } : {}),
-      ...(override?.flags !== undefined && override.flags.length > 0 ? { flags: override.flags } : {}),
-      ...(override?.drop !== undefined && override.drop.length > 0 ? { drop: override.drop } : {}),
-      ...(override !== undefined && Object.keys(override.env).length > 0 ? { env: override.env } : {}),
+      ...overrideBuild(override),
     },
     ...nativeOf(override, pins),
   } as Recipe;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { overrideBuild, overrideNative } from '../../src/overrides/recipe-fields.js';
 import type { OverrideRow, OverrideTable } from '../../src/overrides/table.js';
 import { formatPurl } from '../../src/purl/purl.js';
 import { compareInterpreters } from '../../src/recipe/index.js';
@@ -11,7 +12,7 @@ import type { GemPin } from './resolve.js';
 export const GEM_FALLBACK_EPOCH = 315532800;
 
 export function matchGemOverride(table: OverrideTable, name: string, version: string): OverrideRow | undefined {
-  return table.rowsFor(name).find((r) => r.versions === undefined || satisfiesGem(version, r.versions));
+  return table.match(name, version, satisfiesGem);
 }
 
 /**
@@ -71,11 +72,9 @@ function toRecipe(g: Map<string, { pin: GemPin; versions: Map<string, string> }>
       requires: override?.requires ?? [],
       interpreters: rubies,
       ...(first.release.requiredRuby !== undefined ? { engines: first.release.requiredRuby } : {}),
-      ...(override?.flags !== undefined && override.flags.length > 0 ? { flags: override.flags } : {}),
-      ...(override?.drop !== undefined && override.drop.length > 0 ? { drop: override.drop } : {}),
-      ...(override !== undefined && Object.keys(override.env).length > 0 ? { env: override.env } : {}),
+      ...overrideBuild(override),
     },
-    ...(override !== undefined && (override.build.length > 0 || override.runtime.length > 0) ? { native: { build: override.build, runtime: override.runtime } } : {}),
+    ...overrideNative(override),
   } as Recipe;
 }
 

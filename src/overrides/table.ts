@@ -78,6 +78,11 @@ export class OverrideTable {
     return this.byName.get(name) ?? [];
   }
 
+  /** The first row for a name whose `versions` admits the version, by the ecosystem's own range rules. */
+  match(name: string, version: string, admits: (version: string, range: string) => boolean): OverrideRow | undefined {
+    return this.rowsFor(name).find((r) => r.versions === undefined || admits(version, r.versions));
+  }
+
   get size(): number {
     let n = 0;
     for (const l of this.byName.values()) n += l.length;

@@ -7,7 +7,8 @@ import type { RecipeGraph, RecipeNode } from '../graph.js';
 import type { BuildContext, BuildDependency, EcosystemBuilder, Target, TargetRequest } from '../types.js';
 import { binEntries, mainEntries } from './entries.js';
 import type { LinkedDependency } from './entries.js';
-import { packageName } from './layout.js';
+import { dropMatching } from '../drop.js';
+import { packageDir, packageName } from './layout.js';
 import { readPackageInfo } from './package-json.js';
 
 /** Pure JavaScript serves every Node: one build, no interpreter. */
@@ -85,7 +86,7 @@ export class NpmBuilder implements EcosystemBuilder {
     const mainName = packageName(pkg.name, major === undefined ? '' : String(major));
     const main = await assemble(node, target, {
       name: mainName,
-      entries: mainEntries(pkg, files, deps, info.bin),
+      entries: dropMatching(mainEntries(pkg, files, deps, info.bin), packageDir(pkg.name, pkg.version), node.recipe.build.drop ?? []),
       depends: deps.map((d, i) => ({ name: depName(d, node.recipe.dependency[i]!.purl), version: d.version })),
     });
     const bin = await assemble(node, target, {
