@@ -2,7 +2,7 @@ import { UserError } from '../errors/index.js';
 import { formatPurl, parsePurl } from '../purl/purl.js';
 import type { Purl } from '../purl/purl.js';
 import { readRecipe, recipeDigest, recipePath } from '../recipe/index.js';
-import type { Recipe } from '../recipe/index.js';
+import type { Recipe, RecipeDependency } from '../recipe/index.js';
 
 export interface RecipeNode {
   purl: Purl;
@@ -23,20 +23,25 @@ export class RecipeGraph {
     return n;
   }
 
-  /** Every node reachable from `id` through dependencies, excluding `id` itself, sorted. */
-  closureOf(id: string): RecipeNode[] {
-    const seen = new Set<string>([id]);
-    const stack = [id];
+  /** `from` and every node reachable from it through the dependencies `keep` admits, sorted. */
+  reachable(from: readonly string[], keep: (d: RecipeDependency) => boolean = () => true): RecipeNode[] {
+    const seen = new Set<string>(from);
+    const stack = [...from];
     while (stack.length > 0) {
-      for (const d of this.get(stack.pop()!).recipe.dependency ?? []) {
-        if (!seen.has(d.purl)) {
+      for (const d of this.get(stack.pop()!).recipe.dependency) {
+        if (keep(d) && !seen.has(d.purl)) {
           seen.add(d.purl);
           stack.push(d.purl);
         }
       }
     }
-    seen.delete(id);
     return [...seen].sort().map((p) => this.get(p));
+  }
+
+  /** Every node reachable from `id` through (kept) dependencies, excluding `id` itself, sorted. */
+  closureOf(id: string, keep: (d: RecipeDependency) => boolean = () => true): RecipeNode[] {
+    const direct = this.get(id).recipe.dependency.filter(keep).map((d) => d.purl);
+    return this.reachable(direct, keep).filter((n) => n.id !== id);
   }
 }
 

@@ -1,12 +1,10 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { readTarGz, writeEntries } from '../../archive/index.js';
-import { UserError } from '../../errors/index.js';
 import type { RubyInterpreter } from '../../interpreters/ruby.js';
-import type { RecipeDependency, RecipeSource } from '../../recipe/index.js';
 import type { PackageOutput } from '../../store/index.js';
-import { assemble } from '../assemble.js';
 import { dropMatching } from '../drop.js';
+import { applies, assembleWithBin, minorOf, sourceFor } from '../matrix.js';
 import type { RecipeGraph, RecipeNode } from '../graph.js';
 import type { BuildContext, BuildDependency, EcosystemBuilder, Target, TargetRequest } from '../types.js';
 import { BUILD, installGem } from './install.js';
@@ -15,9 +13,6 @@ import { gemDir, gemFullName, gemInstallDir, rubyPackageName } from './layout.js
 /** Where a build's dependency gems are visible in the sandbox (read-only). */
 const DEP_GEMS = '/bale/gemdeps';
 
-const applies = (x: { interpreters?: string[] | undefined }, v: string): boolean => x.interpreters === undefined || x.interpreters.includes(v);
-const minorOf = (t: Target): string => t.interpreter!.version.split('.').slice(0, 2).join('.');
-
 /** `nokogiri-1.16.0-x86_64-linux.gem` -> `x86_64-linux`; `rack-3.0.8.gem` -> `ruby`. */
 export function gemPlatformOf(filename: string, name: string, version: string): string {
   const stem = filename.replace(/\.gem$/, '');
@@ -25,11 +20,6 @@ export function gemPlatformOf(filename: string, name: string, version: string): 
   return stem.startsWith(`${base}-`) ? stem.slice(base.length + 1) : 'ruby';
 }
 
-function sourceFor(node: RecipeNode, v: string): RecipeSource {
-  const s = node.recipe.source.find((x) => applies(x, v));
-  if (s === undefined) throw new UserError('ERECIPE', `recipe ${node.file} has no source for Ruby ${v}: re-import it with --ruby ${v}`);
-  return s;
-}
 
 /** Gems: `gem install --local` of the pinned .gem into the FHS gem dir, in the sandbox, per Ruby. */
 export class GemBuilder implements EcosystemBuilder {
@@ -66,15 +56,7 @@ export class GemBuilder implements EcosystemBuilder {
   buildDependencies(node: RecipeNode, target: Target, graph: RecipeGraph): BuildDependency[] {
     if ((node.recipe.native?.build ?? []).length === 0) return [];
     const v = minorOf(target);
-    const seen = new Set<string>();
-    const stack = node.recipe.dependency.filter((d) => applies(d, v)).map((d) => d.purl);
-    while (stack.length > 0) {
-      const id = stack.pop()!;
-      if (seen.has(id) || id === node.id) continue;
-      seen.add(id);
-      for (const d of graph.get(id).recipe.dependency) if (applies(d, v)) stack.push(d.purl);
-    }
-    return [...seen].sort().map((purl) => ({ purl, target }));
+    return graph.closureOf(node.id, (d) => applies(d, v)).map((n) => ({ purl: n.id, target }));
   }
 
   /** The build dependencies' gem dirs, unpacked for the sandbox; undefined when there are none. */
@@ -94,7 +76,7 @@ export class GemBuilder implements EcosystemBuilder {
     const { node, target } = ctx;
     const v = minorOf(target);
     const ruby = (await this.found()).get(v)!;
-    const src = sourceFor(node, v);
+    const src = sourceFor(node, v, 'Ruby', '--ruby');
     const data = await ctx.sources.fetch({ url: src.url, integrity: src.integrity });
     const filename = src.filename ?? src.url.slice(src.url.lastIndexOf('/') + 1);
     const deps = await this.dependencyGems(ctx, ruby.abi);
@@ -118,14 +100,6 @@ export class GemBuilder implements EcosystemBuilder {
     }).finally(() => deps?.cleanup());
     const platform = gemPlatformOf(filename, node.purl.name, node.purl.version);
     const main = dropMatching(installed.main, gemInstallDir(ruby.abi, gemFullName(node.purl.name, node.purl.version, platform)), node.recipe.build.drop ?? []);
-    const mainName = rubyPackageName(node.purl.name, v);
-    const depends = node.recipe.dependency
-      .filter((d: RecipeDependency) => applies(d, v))
-      .map((d) => ({ name: rubyPackageName(d.name, v), version: d.purl.slice(d.purl.lastIndexOf('@') + 1) }));
-    const outputs = [await assemble(node, target, { name: mainName, entries: main, depends })];
-    if (installed.bin.length > 0) {
-      outputs.push(await assemble(node, target, { name: rubyPackageName(node.purl.name, v, true), entries: installed.bin, depends: [{ name: mainName, version: node.purl.version }] }));
-    }
-    return outputs;
+    return assembleWithBin(node, target, { main, bin: installed.bin, packageName: (name, bin) => rubyPackageName(name, v, bin) });
   }
 }
