@@ -1,4 +1,6 @@
 import { UserError } from '../../src/errors/index.js';
+import { backtrack } from '../resolver/backtrack.js';
+import type { Conflict, Provider, Want as AnyWant } from '../resolver/backtrack.js';
 import { DistMetadata } from './dist-metadata.js';
 import type { DistInfo } from './dist-metadata.js';
 import { markerEnv } from './environment.js';
@@ -10,7 +12,7 @@ import type { ChosenDist, Release } from './releases.js';
 import { formatRequirement } from './requirement.js';
 import type { Requirement } from './requirement.js';
 import type { TagTarget } from './tags.js';
-import { compareVersions, requiresPythonAllows, satisfies } from './versions.js';
+import { requiresPythonAllows, satisfies } from './versions.js';
 
 export interface ResolveTarget {
   python: PythonTarget;
@@ -29,38 +31,19 @@ export interface Pin {
   deps: readonly string[];
 }
 
-interface Want {
-  name: string;
-  req: Requirement;
-  /** The package that asked (normalised), undefined for what the user asked. */
-  from: string | undefined;
-  /** How the resolution got here, for errors: "fxp-app 1.0.0 > fxp-lib>=1.0". */
-  chain: readonly string[];
-}
-
-interface Conflict {
-  name: string;
-  why: string;
-  wants: Want[];
-  depth: number;
-}
-
-type Outcome = { pins: ReadonlyMap<string, Pin> } | { conflict: Conflict };
-
-/** Bounds the backtracking; a closure that needs more is reported, not searched forever. */
-const MAX_STEPS = 20000;
+type Want = AnyWant<Requirement>;
+type Candidate = { version: string; dist: ChosenDist };
 
 const describe = (w: Want): string => `${formatRequirement(w.req)}${w.chain.length > 0 ? ` (from ${w.chain.join(' > ')})` : ' (asked for)'}`;
 
 /**
- * One version per distribution for one interpreter, found depth-first with backtracking: the
- * newest candidate first, the next one when what it needs cannot be satisfied. Deterministic:
- * candidates and requirements are visited in a fixed order.
+ * One version per distribution for one interpreter (see resolver/backtrack.ts): the newest
+ * candidate first, yanked releases only when pinned exactly, pre-releases only when nothing else
+ * matches, Requires-Python per interpreter; extras a package asks for become its own needs.
  */
 export class Resolver {
   private readonly meta: DistMetadata;
   private readonly releases = new Map<string, Promise<Release[]>>();
-  private steps = 0;
 
   constructor(private readonly client: IndexClient) {
     this.meta = new DistMetadata(client);
@@ -83,21 +66,17 @@ export class Resolver {
   }
 
   async resolve(roots: Requirement[], t: ResolveTarget): Promise<Map<string, Pin>> {
-    this.steps = 0;
-    const env = markerEnv(t.python);
-    const queue: Want[] = roots.map((req) => ({ name: req.normalized, req, from: undefined, chain: [] }));
-    for (const w of queue) void this.releasesOf(w.name, w.chain).catch(() => undefined);
-    const out = await this.solve(queue, new Map(), [], env, t, 0);
+    const out = await backtrack(this.provider(t, markerEnv(t.python)), roots.map((req) => ({ name: req.normalized, req, from: undefined, chain: [] })));
     if ('conflict' in out) throw conflictError(out.conflict, t);
     return new Map(out.pins);
   }
 
-  /** Releases a requirement admits for the target, newest first, each with the file it would use. */
-  private async candidates(w: Want, t: ResolveTarget): Promise<{ version: string; dist: ChosenDist }[]> {
+  /** Releases one requirement admits for the target, newest first, each with the file it would use. */
+  private async admitted(w: Want, t: ResolveTarget): Promise<Candidate[]> {
     const releases = await this.releasesOf(w.name, w.chain);
     const exact = /^={2,3}[^,*]+$/.test(w.req.specifier);
-    const pick = (prereleases: boolean | undefined): { version: string; dist: ChosenDist }[] => {
-      const out: { version: string; dist: ChosenDist }[] = [];
+    const pick = (prereleases: boolean | undefined): Candidate[] => {
+      const out: Candidate[] = [];
       for (const r of releases) {
         // PEP 592: a yanked release is only for whoever pins it exactly.
         if (r.yanked && !exact) continue;
@@ -113,69 +92,48 @@ export class Resolver {
     return finals.length > 0 ? finals : pick(true);
   }
 
-  private async solve(queue: Want[], pins: ReadonlyMap<string, Pin>, seen: readonly Want[], env: MarkerEnv, t: ResolveTarget, depth: number): Promise<Outcome> {
-    if (queue.length === 0) return { pins };
-    const [w, ...rest] = queue as [Want, ...Want[]];
-    const wants = [...seen, w];
-    // Every constraint known on this name, seen or still queued: a conflict names them all.
-    const known = [...wants, ...rest].filter((x) => x.name === w.name);
-    const pinned = pins.get(w.name);
-    if (pinned !== undefined) {
-      const withDep = addDep(pins, w.from, w.name);
-      if (!satisfies(pinned.version, w.req.specifier, { prereleases: true })) {
-        return { conflict: { name: w.name, why: `${pinned.version} was chosen`, wants: known, depth } };
-      }
-      const added = w.req.extras.filter((e) => !pinned.extras.includes(e));
-      if (added.length === 0) return this.solve(rest, withDep, wants, env, t, depth + 1);
-      const extras = [...pinned.extras, ...added].sort();
-      const more = this.extraWants(pinned, extras, w, env);
-      const next = new Map(withDep).set(w.name, { ...pinned, extras });
-      return this.solve([...rest, ...more], next, wants, env, t, depth + 1);
-    }
-    // Candidates must satisfy what is already known about the name, not only this requirement.
-    const others = known.filter((x) => x !== w).map((x) => x.req.specifier).filter((s) => s !== '');
-    const candidates = (await this.candidates(w, t)).filter((c) => others.every((s) => satisfies(c.version, s, { prereleases: true })));
-    if (candidates.length === 0) {
-      const releases = await this.releasesOf(w.name, w.chain);
-      const alone = others.length > 0 && (await this.candidates(w, t)).length > 0;
-      return { conflict: { name: w.name, why: alone ? 'no version satisfies all of them' : noCandidateWhy(releases, t), wants: known, depth } };
-    }
-    let deepest: Conflict | undefined;
-    for (const c of candidates) {
-      if (++this.steps > MAX_STEPS) {
-        throw new UserError('ERESOLVE', `resolving for Python ${t.python.version} took more than ${MAX_STEPS} steps (last at ${w.name}): pin some versions exactly to narrow the search`);
-      }
-      const info = await this.meta.get(c.dist);
-      if (!requiresPythonAllows(info.meta.requiresPython, t.python)) continue;
-      const pin: Pin = { name: w.name, version: c.version, dist: c.dist, info, extras: [...w.req.extras].sort(), deps: [] };
-      const here = [...w.chain, `${w.name} ${c.version}`];
-      const base = dependenciesFor(info.meta, env, new Set()).map((req): Want => ({ name: req.normalized, req, from: w.name, chain: here }));
-      const more = this.extraWants(pin, pin.extras, w, env);
-      for (const x of [...base, ...more]) void this.releasesOf(x.name, x.chain).catch(() => undefined);
-      const next = new Map(addDep(pins, w.from, w.name)).set(w.name, pin);
-      const out = await this.solve([...rest, ...base, ...more], next, wants, env, t, depth + 1);
-      if ('pins' in out) return out;
-      if (deepest === undefined || out.conflict.depth >= deepest.depth) deepest = out.conflict;
-    }
-    return { conflict: deepest ?? { name: w.name, why: 'no candidate supports this Python (Requires-Python)', wants: known, depth } };
-  }
-
-  /** What requested extras add: needs of the one who asked for them (extras are theirs, not the package's). */
-  private extraWants(pin: Pin, extras: readonly string[], w: Want, env: MarkerEnv): Want[] {
-    if (extras.length === 0) return [];
-    const base = new Set(dependenciesFor(pin.info.meta, env, new Set()).map((r) => formatRequirement(r)));
-    const here = [...w.chain, `${pin.name}[${extras.join(',')}] ${pin.version}`];
-    return dependenciesFor(pin.info.meta, env, new Set(extras))
-      .filter((r) => !base.has(formatRequirement(r)))
-      .map((req) => ({ name: req.normalized, req, from: w.from, chain: here }));
+  private provider(t: ResolveTarget, env: MarkerEnv): Provider<Requirement, Candidate, Pin> {
+    const others = (w: Want, known: readonly Want[]): string[] => known.filter((x) => x !== w).map((x) => x.req.specifier).filter((s) => s !== '');
+    return {
+      candidates: async (w, known) => {
+        const more = others(w, known);
+        return (await this.admitted(w, t)).filter((c) => more.every((s) => satisfies(c.version, s, { prereleases: true })));
+      },
+      noneWhy: async (w, known) => {
+        const alone = others(w, known).length > 0 && (await this.admitted(w, t)).length > 0;
+        return alone ? 'no version satisfies all of them' : noCandidateWhy(await this.releasesOf(w.name, w.chain), t);
+      },
+      expand: async (c, w) => {
+        const info = await this.meta.get(c.dist);
+        if (!requiresPythonAllows(info.meta.requiresPython, t.python)) return undefined;
+        const pin: Pin = { name: w.name, version: c.version, dist: c.dist, info, extras: [...w.req.extras].sort(), deps: [] };
+        const here = [...w.chain, `${w.name} ${c.version}`];
+        const base = dependenciesFor(info.meta, env, new Set()).map((req): Want => ({ name: req.normalized, req, from: w.name, chain: here }));
+        return { pin, wants: [...base, ...extraWants(pin, pin.extras, w, env)] };
+      },
+      revisit: (pinned, w) => {
+        if (!satisfies(pinned.version, w.req.specifier, { prereleases: true })) return undefined;
+        const added = w.req.extras.filter((e) => !pinned.extras.includes(e));
+        if (added.length === 0) return { pin: pinned, wants: [] };
+        const extras = [...pinned.extras, ...added].sort();
+        return { pin: { ...pinned, extras }, wants: extraWants(pinned, extras, w, env) };
+      },
+      exhaustedWhy: 'no candidate supports this Python (Requires-Python)',
+      tooComplex: (w) =>
+        new UserError('ERESOLVE', `resolving for Python ${t.python.version} took too many steps (last at ${w.name}): pin some versions exactly to narrow the search`),
+      prefetch: (w) => void this.releasesOf(w.name, w.chain).catch(() => undefined),
+    };
   }
 }
 
-function addDep(pins: ReadonlyMap<string, Pin>, from: string | undefined, name: string): ReadonlyMap<string, Pin> {
-  if (from === undefined || from === name) return pins;
-  const p = pins.get(from);
-  if (p === undefined || p.deps.includes(name)) return pins;
-  return new Map(pins).set(from, { ...p, deps: [...p.deps, name].sort() });
+/** What requested extras add: needs of the one who asked for them (extras are theirs, not the package's). */
+function extraWants(pin: Pin, extras: readonly string[], w: Want, env: MarkerEnv): Want[] {
+  if (extras.length === 0) return [];
+  const base = new Set(dependenciesFor(pin.info.meta, env, new Set()).map((r) => formatRequirement(r)));
+  const here = [...w.chain, `${pin.name}[${extras.join(',')}] ${pin.version}`];
+  return dependenciesFor(pin.info.meta, env, new Set(extras))
+    .filter((r) => !base.has(formatRequirement(r)))
+    .map((req) => ({ name: req.normalized, req, from: w.from, chain: here }));
 }
 
 function noCandidateWhy(releases: Release[], t: ResolveTarget): string {
@@ -186,9 +144,7 @@ function noCandidateWhy(releases: Release[], t: ResolveTarget): string {
   return `no version matches; newest: ${versions.join(', ')}`;
 }
 
-function conflictError(c: Conflict, t: ResolveTarget): UserError {
-  const asks = [...new Map(c.wants.map((w) => [describe(w), w])).keys()];
+function conflictError(c: Conflict<Requirement>, t: ResolveTarget): UserError {
+  const asks = [...new Set(c.wants.map(describe))];
   return new UserError('ERESOLVE', `cannot resolve ${c.name} for Python ${t.python.version}: ${asks.join(' and ')}; ${c.why}`);
 }
-
-export { compareVersions };
