@@ -8,9 +8,9 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { gemFixtureDists, type FixtureGem, type FixtureGemFamily, type GemDists, type GemRequirementList } from './gem-dists.js';
+import { closeServer, listenLoopback } from './loopback.js';
 
 export interface GemRequest {
   method: string;
@@ -216,11 +216,7 @@ export async function startGemServer(opts: GemServerOptions = {}): Promise<GemSe
       else send(req, res, 500, 'text/plain', `fixture gem server bug: ${String(err)}\n`);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port: opts.port ?? 0, host: '127.0.0.1' }, () => resolve());
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  base = await listenLoopback(server, opts.port ?? 0);
 
   return {
     url: base,
@@ -239,12 +235,7 @@ export async function startGemServer(opts: GemServerOptions = {}): Promise<GemSe
       if ((f.kind === 'status' || f.kind === 'reset') && f.times !== undefined) remaining.set(gem, f.times);
     },
     close() {
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      return new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      });
+      return closeServer(server, timers);
     },
   };
 }

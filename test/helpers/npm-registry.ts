@@ -4,10 +4,10 @@
  * point their client at `url`, and close it.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import semver from 'semver';
 import { hostileFixtures } from './hostile-tarballs.js';
 import { addPackage, loadFixturePackages, type FixturePackage, type FixtureVersion } from './npm-fixtures.js';
+import { closeServer, listenLoopback } from './loopback.js';
 
 export interface RegistryRequest {
   method: string;
@@ -195,11 +195,7 @@ export async function startNpmRegistry(opts: StartOptions = {}): Promise<Fixture
       else sendJson(res, 500, { error: `fixture registry bug: ${String(err)}` });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port: opts.port ?? 0, host: '127.0.0.1' }, () => resolve());
-  });
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  baseUrl = await listenLoopback(server, opts.port ?? 0);
 
   return {
     url: baseUrl,
@@ -211,12 +207,7 @@ export async function startNpmRegistry(opts: StartOptions = {}): Promise<Fixture
       if (f.kind === 'status' && f.times !== undefined) remaining.set(name, f.times);
     },
     close() {
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      return new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      });
+      return closeServer(server, timers);
     },
   };
 }

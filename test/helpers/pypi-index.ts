@@ -7,9 +7,9 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { compare, explain } from '@renovatebot/pep440';
 import { pypiFixtureDists, type FixtureDists, type FixtureFile, type FixtureProject } from './pypi-dists.js';
+import { closeServer, listenLoopback } from './loopback.js';
 
 export interface IndexRequest {
   method: string;
@@ -289,11 +289,7 @@ export async function startPypiIndex(opts: PypiIndexOptions = {}): Promise<Fixtu
       else send(res, 500, 'text/plain', `fixture index bug: ${String(err)}\n`);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port: opts.port ?? 0, host: '127.0.0.1' }, () => resolve());
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  base = await listenLoopback(server, opts.port ?? 0);
 
   return {
     url: base,
@@ -320,12 +316,7 @@ export async function startPypiIndex(opts: PypiIndexOptions = {}): Promise<Fixtu
       if ((f.kind === 'status' || f.kind === 'reset') && f.times !== undefined) remaining.set(name, f.times);
     },
     close() {
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      return new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      });
+      return closeServer(server, timers);
     },
   };
 }
