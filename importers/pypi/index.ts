@@ -1,8 +1,8 @@
-import { UserError } from '../../src/errors/index.js';
 import { discoverPythons, missingPythonsError, resolvePythons } from '../../src/interpreters/python.js';
 import type { PythonInterpreter } from '../../src/interpreters/python.js';
-import type { Purl, Spec } from '../../src/purl/purl.js';
+import type { Spec } from '../../src/purl/purl.js';
 import type { Importer, ImportOptions, Resolution } from '../importer.js';
+import { pinnedRoots, resolvePerInterpreter } from '../matrix.js';
 import { jsonApi } from './json-api.js';
 import type { IndexClient } from './index-types.js';
 import { parseRequirement } from './requirement.js';
@@ -62,31 +62,11 @@ export class PypiImporter implements Importer {
     try {
       const roots = specs.map(specRequirement);
       const resolver = new Resolver(client);
-      const perTarget = new Map<string, TargetPins>();
-      const failures: string[] = [];
-      // One target at a time keeps the request pattern deterministic; files are fetched once for all.
-      for (const p of ok) {
-        try {
-          perTarget.set(p.version, await resolveTarget(resolver, roots, target(p)));
-        } catch (err) {
-          if (!(err instanceof UserError)) throw err;
-          failures.push(err.message);
-        }
-        opts.onProgress?.({ resolved: perTarget.size + failures.length, discovered: ok.length, current: `Python ${p.version}` });
-      }
-      // A release without a wheel for one interpreter fails that interpreter; the others go on.
-      if (perTarget.size === 0) throw new UserError('ERESOLVE', failures[0] ?? 'nothing to resolve');
-      for (const f of failures.slice(1)) opts.onNote?.(`error: ${f}`);
+      const { results, failures } = await resolvePerInterpreter(ok, (p) => resolveTarget(resolver, roots, target(p)), opts, 'Python');
       const { loadOverrides } = await import('../../src/overrides/table.js');
-      const recipes = recipesFromPins(perTarget, await loadOverrides('pypi', opts.overridesDir));
-      const rootPurls = new Map<string, Purl>();
-      for (const tp of perTarget.values()) {
-        for (const r of roots) {
-          const pin = tp.runtime.get(r.normalized)!;
-          rootPurls.set(`${pin.name}@${pin.version}`, { type: 'pypi', name: pin.name, version: pin.version });
-        }
-      }
-      return { roots: [...rootPurls.values()], recipes, ...(failures.length > 0 ? { failures } : {}) };
+      const recipes = recipesFromPins(results, await loadOverrides('pypi', opts.overridesDir));
+      const rootPurls = pinnedRoots('pypi', results, roots.map((r) => r.normalized), (tp, name) => tp.runtime.get(name)!);
+      return { roots: rootPurls, recipes, ...(failures.length > 0 ? { failures } : {}) };
     } finally {
       await client.close();
     }

@@ -1,12 +1,11 @@
-import { UserError } from '../../src/errors/index.js';
 import { discoverRubies, missingRubiesError } from '../../src/interpreters/ruby.js';
-import type { Purl, Spec } from '../../src/purl/purl.js';
+import type { Spec } from '../../src/purl/purl.js';
 import type { Importer, ImportOptions, Resolution } from '../importer.js';
+import { pinnedRoots, resolvePerInterpreter } from '../matrix.js';
 import { gemIndex } from './gem-index.js';
 import type { GemRelease } from './gem-index.js';
 import { isValidGemVersion } from './gem-version.js';
 import { GemResolver } from './resolve.js';
-import type { GemPin } from './resolve.js';
 import { gemRecipes, sha256Hex } from './to-recipe.js';
 
 /** rubygems.org: the compact index Bundler uses, the JSON API otherwise. */
@@ -33,18 +32,13 @@ export class GemImporter implements Importer {
       const { loadOverrides } = await import('../../src/overrides/table.js');
       const overrides = await loadOverrides('gem', opts.overridesDir);
       const resolver = new GemResolver(index, (name) => overrides.rowsFor(name).some((r) => r.build.length > 0));
-      const perRuby = new Map<string, Map<string, GemPin>>();
-      const failures: string[] = [];
-      for (const ruby of found.filter((r) => wanted.includes(r.version))) {
-        try {
-          perRuby.set(ruby.version, await resolver.resolve(roots, { version: ruby.version, fullVersion: ruby.fullVersion, platform: { cpu: 'x86_64', os: 'linux', libc: 'gnu' } }));
-        } catch (err) {
-          if (!(err instanceof UserError)) throw err;
-          failures.push(err.message);
-        }
-      }
-      if (perRuby.size === 0) throw new UserError('ERESOLVE', failures[0] ?? 'nothing to resolve');
-      for (const f of failures.slice(1)) opts.onNote?.(`error: ${f}`);
+      const rubies = found.filter((r) => wanted.includes(r.version));
+      const { results: perRuby, failures } = await resolvePerInterpreter(
+        rubies,
+        (ruby) => resolver.resolve(roots, { version: ruby.version, fullVersion: ruby.fullVersion, platform: { cpu: 'x86_64', os: 'linux', libc: 'gnu' } }),
+        opts,
+        'Ruby',
+      );
       // A source without checksums: download once and pin what came.
       const shas = new Map<string, string>();
       for (const pins of perRuby.values()) {
@@ -54,14 +48,8 @@ export class GemImporter implements Importer {
       }
       const shaOf = (r: GemRelease): string => r.sha256 ?? shas.get(r.gemUrl)!;
       const recipes = gemRecipes(perRuby, shaOf, overrides);
-      const rootPurls = new Map<string, Purl>();
-      for (const pins of perRuby.values()) {
-        for (const r of roots) {
-          const p = pins.get(r.name)!;
-          rootPurls.set(`${p.name}@${p.version}`, { type: 'gem', name: p.name, version: p.version });
-        }
-      }
-      return { roots: [...rootPurls.values()], recipes, ...(failures.length > 0 ? { failures } : {}) };
+      const rootPurls = pinnedRoots('gem', perRuby, roots.map((r) => r.name), (pins, name) => pins.get(name)!);
+      return { roots: rootPurls, recipes, ...(failures.length > 0 ? { failures } : {}) };
     } finally {
       await index.close();
     }

@@ -1,0 +1,44 @@
+/**
+ * What importers with an interpreter matrix (PyPI, RubyGems) share: one resolution per interpreter,
+ * where an interpreter that cannot be resolved (a wheel-only release without its wheel) is a failure
+ * of that interpreter only, and the pinned roots gathered across them.
+ */
+import { UserError } from '../src/errors/index.js';
+import type { Ecosystem, Purl } from '../src/purl/purl.js';
+import type { ImportOptions } from './importer.js';
+
+export async function resolvePerInterpreter<I extends { version: string }, R>(
+  interpreters: I[],
+  resolveOne: (i: I) => Promise<R>,
+  opts: ImportOptions,
+  label: string,
+): Promise<{ results: Map<string, R>; failures: string[] }> {
+  const results = new Map<string, R>();
+  const failures: string[] = [];
+  // One interpreter at a time keeps the request pattern deterministic; each file is fetched once for all.
+  for (const i of interpreters) {
+    try {
+      results.set(i.version, await resolveOne(i));
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      failures.push(err.message);
+    }
+    opts.onProgress?.({ resolved: results.size + failures.length, discovered: interpreters.length, current: `${label} ${i.version}` });
+  }
+  if (results.size === 0) throw new UserError('ERESOLVE', failures[0] ?? 'nothing to resolve');
+  // The first failure becomes the command's error line once the others are done; the rest are notes.
+  for (const f of failures.slice(1)) opts.onNote?.(`error: ${f}`);
+  return { results, failures };
+}
+
+/** Every (name, version) the roots were pinned to, across interpreters (they may differ). */
+export function pinnedRoots<R>(type: Ecosystem, results: Map<string, R>, roots: string[], pinOf: (r: R, root: string) => { name: string; version: string }): Purl[] {
+  const out = new Map<string, Purl>();
+  for (const r of results.values()) {
+    for (const root of roots) {
+      const p = pinOf(r, root);
+      out.set(`${p.name}@${p.version}`, { type, name: p.name, version: p.version });
+    }
+  }
+  return [...out.values()];
+}
