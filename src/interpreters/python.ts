@@ -1,10 +1,11 @@
-import { access, constants, readdir, realpath, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { compare as comparePep440, valid as validPep440 } from '@renovatebot/pep440';
 import { UserError } from '../errors/index.js';
 import { includeDir, parseGlibc, probePython, unusableReason, type PythonProbe } from './python-probe.js';
 import { PYTHON_MINORS, supportedPythons } from './python-request.js';
+import { isExecutableFile } from '../util/executable.js';
 
 export { parsePythonList } from './python-request.js';
 
@@ -124,15 +125,6 @@ function preferred(a: Candidate, ap: PythonProbe, b: Candidate, bp: PythonProbe)
 
 const NAMES = supportedPythons().map((v) => `python${v}`);
 
-async function isExecutableFile(path: string): Promise<boolean> {
-  try {
-    if (!(await stat(path)).isFile()) return false;
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** `python3.8` .. `python3.13` in each directory, in directory order, then name order. */
 async function interpretersIn(dirs: string[], source: Source): Promise<Array<Omit<Candidate, 'order'>>> {

@@ -2,6 +2,7 @@ import { access, constants, readdir, realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors/index.js';
+import { isExecutableFile } from '../util/executable.js';
 
 /** The oldest Ruby bale builds for: RubyGems' extension dirs and Gem.extension_api_version as used here. */
 export const MIN_RUBY: readonly [number, number] = [2, 7];
@@ -117,15 +118,6 @@ export function unusableRubyReason(p: RubyProbe): string | undefined {
   return undefined;
 }
 
-async function isExecutableFile(path: string): Promise<boolean> {
-  try {
-    if (!(await stat(path)).isFile()) return false;
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface Candidate {
   path: string;
