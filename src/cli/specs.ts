@@ -6,12 +6,14 @@ import { parseSpec } from '../purl/purl.js';
 import type { Ecosystem, Purl, Spec } from '../purl/purl.js';
 import { listRecipeVersions } from '../recipe/index.js';
 import { bestVersion, isValidVersion } from '../../importers/pypi/versions.js';
+import { satisfiesGem } from '../../importers/rubygems/gem-requirement.js';
+import { sortGemVersions } from '../../importers/rubygems/gem-version.js';
 
 /** How a range picks among the versions that have recipes, per ecosystem (the one dispatch point). */
 const PICKERS: Record<Ecosystem, (versions: string[], range: string) => string | undefined> = {
   npm: (versions, range) => semver.maxSatisfying(versions, range, { loose: true }) ?? undefined,
   pypi: (versions, range) => bestVersion(versions, range === '*' ? '' : isValidVersion(range) ? `==${range}` : range),
-  gem: (versions, range) => (versions.includes(range) ? range : undefined),
+  gem: (versions, range) => sortGemVersions(versions, true).find((v) => range === '*' || satisfiesGem(v, range)),
 };
 
 export type BuildRoot = { purl: Purl } | { file: string };
