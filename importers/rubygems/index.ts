@@ -6,7 +6,8 @@ import { gemIndex } from './gem-index.js';
 import type { GemRelease } from './gem-index.js';
 import { isValidGemVersion } from './gem-version.js';
 import { GemResolver } from './resolve.js';
-import { gemRecipes, sha256Hex } from './to-recipe.js';
+import { gemFacts, type GemFacts } from './gem-facts.js';
+import { gemRecipes } from './to-recipe.js';
 
 /** rubygems.org: the compact index Bundler uses, the JSON API otherwise. */
 export const DEFAULT_SOURCE = 'https://rubygems.org/';
@@ -39,15 +40,10 @@ export class GemImporter implements Importer {
         opts,
         'Ruby',
       );
-      // A source without checksums: download once and pin what came.
-      const shas = new Map<string, string>();
-      for (const pins of perRuby.values()) {
-        for (const p of pins.values()) {
-          if (p.release.sha256 === undefined && !shas.has(p.release.gemUrl)) shas.set(p.release.gemUrl, sha256Hex(await index.download(p.release)));
-        }
-      }
-      const shaOf = (r: GemRelease): string => r.sha256 ?? shas.get(r.gemUrl)!;
-      const recipes = gemRecipes(perRuby, shaOf, overrides);
+      const releases = [...perRuby.values()].flatMap((pins) => [...pins.values()].map((p) => p.release));
+      const facts = await gemFacts(index, releases, opts.cacheDir, opts.concurrency);
+      const factsOf = (r: GemRelease): GemFacts => facts.get(r.gemUrl)!;
+      const recipes = gemRecipes(perRuby, factsOf, overrides);
       const rootPurls = pinnedRoots('gem', perRuby, roots.map((r) => r.name), (pins, name) => pins.get(name)!);
       return { roots: rootPurls, recipes, ...(failures.length > 0 ? { failures } : {}) };
     } finally {

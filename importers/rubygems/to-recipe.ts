@@ -1,14 +1,14 @@
-import { createHash } from 'node:crypto';
 import { overrideBuild, overrideNative } from '../../src/overrides/recipe-fields.js';
 import type { OverrideRow, OverrideTable } from '../../src/overrides/table.js';
 import { formatPurl } from '../../src/purl/purl.js';
 import { compareInterpreters } from '../../src/recipe/index.js';
 import type { Recipe, RecipeDependency, RecipeSource } from '../../src/recipe/index.js';
+import type { GemFacts } from './gem-facts.js';
 import type { GemRelease } from './gem-index.js';
 import { satisfiesGem } from './gem-requirement.js';
 import type { GemPin } from './resolve.js';
 
-/** The compact index carries no release dates: one documented epoch for every gem recipe. */
+/** The floor for SOURCE_DATE_EPOCH (zip's and the packer's 1980-01-01), for gems dated earlier or not at all. */
 export const GEM_FALLBACK_EPOCH = 315532800;
 
 export function matchGemOverride(table: OverrideTable, name: string, version: string): OverrideRow | undefined {
@@ -19,7 +19,7 @@ export function matchGemOverride(table: OverrideTable, name: string, version: st
  * One recipe per gem version across the Rubies: sources (a platform gem for one Ruby, the plain
  * one for another) and dependencies say which Rubies they apply to when not all.
  */
-export function gemRecipes(perRuby: Map<string, Map<string, GemPin>>, shaOf: (r: GemRelease) => string, overrides: OverrideTable): Recipe[] {
+export function gemRecipes(perRuby: Map<string, Map<string, GemPin>>, factsOf: (r: GemRelease) => GemFacts, overrides: OverrideTable): Recipe[] {
   const groups = new Map<string, Map<string, { pin: GemPin; versions: Map<string, string> }>>();
   for (const [ruby, pins] of perRuby) {
     for (const pin of pins.values()) {
@@ -29,10 +29,10 @@ export function gemRecipes(perRuby: Map<string, Map<string, GemPin>>, shaOf: (r:
       groups.set(key, g);
     }
   }
-  return [...groups.values()].map((g) => toRecipe(g, shaOf, overrides)).sort((a, b) => (a.purl < b.purl ? -1 : 1));
+  return [...groups.values()].map((g) => toRecipe(g, factsOf, overrides)).sort((a, b) => (a.purl < b.purl ? -1 : 1));
 }
 
-function toRecipe(g: Map<string, { pin: GemPin; versions: Map<string, string> }>, shaOf: (r: GemRelease) => string, overrides: OverrideTable): Recipe {
+function toRecipe(g: Map<string, { pin: GemPin; versions: Map<string, string> }>, factsOf: (r: GemRelease) => GemFacts, overrides: OverrideTable): Recipe {
   const rubies = [...g.keys()].sort(compareInterpreters);
   const only = (ts: string[]): { interpreters?: string[] } => (ts.length === rubies.length ? {} : { interpreters: ts.sort(compareInterpreters) });
   const sources = new Map<string, { release: GemRelease; rubies: string[] }>();
@@ -53,22 +53,26 @@ function toRecipe(g: Map<string, { pin: GemPin; versions: Map<string, string> }>
   const override = matchGemOverride(overrides, first.name, first.version);
   const source: RecipeSource[] = [...sources.values()].map(({ release, rubies: rs }) => ({
     url: release.gemUrl,
-    integrity: `sha256-${Buffer.from(shaOf(release), 'hex').toString('base64')}`,
+    integrity: `sha256-${Buffer.from(factsOf(release).sha256, 'hex').toString('base64')}`,
     kind: 'gem',
     filename: release.gemUrl.slice(release.gemUrl.lastIndexOf('/') + 1),
     ...only(rs),
   }));
+  const facts = [...sources.values()].map((s) => factsOf(s.release));
+  // The latest spec date among the sources (one per platform), so the recipe does not depend on their order.
+  const epoch = Math.max(GEM_FALLBACK_EPOCH, ...facts.map((f) => f.date ?? 0));
+  const compiles = facts.some((f) => f.extensions.length > 0);
   const dependency: RecipeDependency[] = [...deps.values()].map((d) => ({ name: d.name, purl: d.purl, kind: 'runtime', ...only(d.rubies) }));
   return {
     format: 1,
     purl: formatPurl({ type: 'gem', name: first.name, version: first.version }),
-    source_date_epoch: GEM_FALLBACK_EPOCH,
+    source_date_epoch: epoch,
     source,
     dependency,
     build: {
       // `gem install` runs for every gem (it writes the specification and, for some, compiles).
       native: true,
-      reasons: ['gem-install'],
+      reasons: compiles ? ['gem-install', 'extension'] : ['gem-install'],
       requires: override?.requires ?? [],
       interpreters: rubies,
       ...(first.release.requiredRuby !== undefined ? { engines: first.release.requiredRuby } : {}),
@@ -77,5 +81,3 @@ function toRecipe(g: Map<string, { pin: GemPin; versions: Map<string, string> }>
     ...overrideNative(override),
   } as Recipe;
 }
-
-export const sha256Hex = (data: Buffer): string => createHash('sha256').update(data).digest('hex');

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { access, constants, readdir, realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -92,10 +93,15 @@ const PROBE_KEYS: ReadonlyArray<keyof RubyProbe> = [
 
 /** Runs the interpreter once; a string says why it cannot be used (does not run, prints garbage). */
 export async function probeRuby(bin: string): Promise<RubyProbe | string> {
-  // execa costs ~100 ms to load: only when a Ruby is actually probed.
-  const { execa } = await import('execa');
-  const r = await execa(bin, ['-e', SCRIPT], { env: {}, extendEnv: false, stdin: 'ignore', reject: false, timeout: 30_000 });
-  if (r.exitCode !== 0) return `does not run (${String(r.stderr ?? '').trim().split('\n').pop() || r.shortMessage})`;
+  // node's execFile, not execa: loading execa (~100 ms) costs more than this one fixed, shell-less
+  // probe, and every `bale import gem:...` pays it before its first request.
+  const r = await new Promise<{ ok: boolean; stdout: string; why: string }>((resolve) => {
+    const child = execFile(bin, ['-e', SCRIPT], { env: {}, timeout: 30_000, maxBuffer: 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+      resolve({ ok: err === null, stdout, why: stderr.trim().split('\n').pop() || (err?.message ?? '') });
+    });
+    child.stdin?.end();
+  });
+  if (!r.ok) return `does not run (${r.why})`;
   let parsed: unknown;
   try {
     parsed = JSON.parse(String(r.stdout));

@@ -49,12 +49,14 @@ export class GemBuilder implements EcosystemBuilder {
 
   /**
    * Dependencies are packages of their own and `gem install --ignore-dependencies` needs none of
-   * them, except where an extension is compiled (the override table gives it native build packages):
-   * an extconf.rb may require the gem's own dependencies (nokogiri's mini_portile2, pkg-config), so
-   * their built packages go on GEM_PATH for the build.
+   * them, except where an extension is compiled (the importer read `extensions` from the gem, or
+   * the override table gives it native build packages): an extconf.rb may require the gem's own
+   * dependencies (nokogiri's mini_portile2, pkg-config), so their packages go on GEM_PATH for the
+   * build. Pure gems build without waiting for anything.
    */
   buildDependencies(node: RecipeNode, target: Target, graph: RecipeGraph): BuildDependency[] {
-    if ((node.recipe.native?.build ?? []).length === 0) return [];
+    const compiles = node.recipe.build.reasons.includes('extension') || (node.recipe.native?.build ?? []).length > 0;
+    if (!compiles) return [];
     const v = minorOf(target);
     return graph.closureOf(node.id, (d) => applies(d, v)).map((n) => ({ purl: n.id, target }));
   }

@@ -12,7 +12,7 @@ import type { PackEntry } from '../../packer/entry.js';
 import { readTree } from '../../packer/index.js';
 import type { Mount, Runner } from '../../sandbox/index.js';
 import { cleanupInstall } from './cleanup.js';
-import { readGemFile, specList } from './gem-file.js';
+import { readGemFile, specList } from '../../archive/gem-file.js';
 import { BIN_DIR, gemDir, gemFullName, gemInstallDir, specificationPath } from './layout.js';
 
 /** The constant path of the work dir inside the sandbox. */

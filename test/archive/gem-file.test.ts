@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { before, test } from 'node:test';
 import tar from 'tar-stream';
-import { isUserError } from '../../../src/errors/index.js';
-import { parseChecksums, readGemFile, specList, verifyChecksums } from '../../../src/builder/rubygems/gem-file.js';
-import { buildGem, HELLO, tamperGem, ZEXT } from './make-gem.js';
+import { isUserError } from '../../src/errors/index.js';
+import { parseChecksums, readGemFile, specList, verifyChecksums } from '../../src/archive/gem-file.js';
+import { buildGem, HELLO, tamperGem, ZEXT } from '../builder/rubygems/make-gem.js';
 
 let hello: Buffer;
 let zext: Buffer;
@@ -135,3 +135,16 @@ async function outerTar(entries: Array<{ name: string; body?: Buffer; type?: 'di
   for await (const c of pack) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
 }
+
+test('specDate reads the date Psych writes, in UTC or with an offset, and nothing else', async () => {
+  const { specDate } = await import('../../src/archive/gem-file.js');
+  const spec = (line: string): string => `--- !ruby/object:Gem::Specification\nname: x\n${line}\nsummary: y\n`;
+  assert.equal(specDate(spec('date: 2020-01-01 00:00:00.000000000 Z')), 1577836800);
+  assert.equal(specDate(spec('date: 1980-01-02 00:00:00.000000000 Z')), 315619200);
+  assert.equal(specDate(spec('date: 2020-01-01')), 1577836800);
+  assert.equal(specDate(spec('date: 2020-01-01 02:00:00.000000000 +02:00')), 1577836800);
+  assert.equal(specDate(spec('date: 2019-12-31 19:00:00 -05:00')), 1577836800);
+  assert.equal(specDate(spec('  date: 2020-01-01 00:00:00 Z')), undefined, 'only the top-level key');
+  assert.equal(specDate(spec('date: yesterday')), undefined);
+  assert.equal(specDate(spec('summary2: none')), undefined);
+});

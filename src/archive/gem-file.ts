@@ -10,9 +10,9 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip, type ZlibOptions } from 'node:zlib';
 import tar from 'tar-stream';
-import { IntegrityError, isUserError, UserError } from '../../errors/index.js';
-import { readTar } from '../../archive/index.js';
-import type { PackEntry } from '../../packer/entry.js';
+import { IntegrityError, isUserError, UserError } from '../errors/index.js';
+import { readTar } from './read.js';
+import type { PackEntry } from '../packer/entry.js';
 
 const gunzipAsync = promisify(gunzip) as (buf: Buffer, opts: ZlibOptions) => Promise<Buffer>;
 
@@ -118,6 +118,18 @@ export function verifyChecksums(checksums: GemChecksums, parts: Map<string, Buff
  * through src/archive (UserError 'EARCHIVE' for hostile entries). A corrupt gem is UserError 'EGEM'.
  */
 export async function readGemFile(data: Buffer, source: string): Promise<GemFile> {
+  const { parts, metadataYaml } = await readGemParts(data, source);
+  const tarData = await gunzipPart(parts.get('data.tar.gz')!, 'data.tar.gz', source);
+  const entries = await readTar(tarData, { source: `${source} data.tar.gz` });
+  return { metadataYaml, data: entries };
+}
+
+/** The checked spec of a .gem without unpacking its files (an importer's question: extensions, date). */
+export async function readGemMetadata(data: Buffer, source: string): Promise<string> {
+  return (await readGemParts(data, source)).metadataYaml;
+}
+
+async function readGemParts(data: Buffer, source: string): Promise<{ parts: Map<string, Buffer>; metadataYaml: string }> {
   const parts = await outerEntries(data, source);
   for (const required of ['metadata.gz', 'data.tar.gz']) {
     if (!parts.has(required)) throw corrupt(source, `no ${required} in it`);
@@ -130,9 +142,24 @@ export async function readGemFile(data: Buffer, source: string): Promise<GemFile
   }
   const metadataYaml = (await gunzipPart(parts.get('metadata.gz')!, 'metadata.gz', source, METADATA_LIMIT)).toString('utf8');
   if (!metadataYaml.startsWith('--- !ruby/object:Gem::Specification')) throw corrupt(source, 'metadata.gz is not a YAML Gem::Specification');
-  const tarData = await gunzipPart(parts.get('data.tar.gz')!, 'data.tar.gz', source);
-  const entries = await readTar(tarData, { source: `${source} data.tar.gz` });
-  return { metadataYaml, data: entries };
+  return { parts, metadataYaml };
+}
+
+/**
+ * The spec's `date` (`date: 2024-01-02 00:00:00.000000000 Z`) as seconds since the epoch, or
+ * undefined when absent or unreadable. RubyGems writes the day the gem was built, or
+ * SOURCE_DATE_EPOCH's day (1980-01-02 by default since RubyGems 3.3).
+ */
+export function specDate(metadataYaml: string): number | undefined {
+  const m = /^date: (\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?)?(?: ?(Z|UTC|[+-]\d{2}:?\d{2}))?\s*$/m.exec(metadataYaml);
+  if (m === null) return undefined;
+  const [, y, mo, d, h = '00', mi = '00', s = '00', zone] = m;
+  let t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  if (zone !== undefined && zone !== 'Z' && zone !== 'UTC') {
+    const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)!;
+    t -= (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3])) * 60_000;
+  }
+  return Number.isFinite(t) ? Math.floor(t / 1000) : undefined;
 }
 
 /** One YAML scalar as Psych writes a plain, 'single' or "double" quoted string. */
