@@ -69,7 +69,7 @@ export class IndexHttp {
         throw new TransientError(
           'EFETCH',
           `${url}: ${outcome.fault} (${attempt} attempts): the index or the network is failing; try again later`,
-          { cause: outcome.cause },
+          { cause: outcome.cause, retryAfterMs: outcome.retryAfterMs },
         );
       }
       const backoff = { baseMs: this.opts.retryBaseMs, maxMs: this.opts.retryMaxMs };

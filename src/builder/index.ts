@@ -1,7 +1,7 @@
 import { SourceFetcher } from '../fetch/index.js';
 import type { Ecosystem } from '../purl/purl.js';
 import type { Runner } from '../sandbox/index.js';
-import type { LocalStore } from '../store/index.js';
+import type { LocalStore, StoredPackage } from '../store/index.js';
 import type { RecipeGraph, RecipeNode } from './graph.js';
 import { NpmBuilder } from './npm/index.js';
 import { PypiBuilder } from './pypi/index.js';
@@ -9,7 +9,7 @@ import { GemBuilder } from './rubygems/index.js';
 import { checkNativeBuildDeps } from './native-deps.js';
 import { planTasks, runTasks } from './scheduler.js';
 import type { Task, TaskResult } from './scheduler.js';
-import type { EcosystemBuilder, TargetRequest } from './types.js';
+import type { BuildContext, EcosystemBuilder, TargetRequest } from './types.js';
 
 export interface BuildOptions {
   store: LocalStore;
@@ -49,38 +49,76 @@ async function toBuild(tasks: Task[], store: LocalStore): Promise<RecipeNode[]> 
   return misses.filter((n): n is RecipeNode => n !== undefined);
 }
 
-/** Build every recipe of the graph for the requested targets; cache hits come straight from the store. */
-export async function buildGraph(graph: RecipeGraph, opts: BuildOptions): Promise<TaskResult[]> {
-  const builders = new Map<Ecosystem, EcosystemBuilder>();
-  const builderFor = (node: RecipeNode): EcosystemBuilder => {
-    let b = builders.get(node.purl.type);
+/**
+ * The builders, source fetcher and sandbox one process builds with: an in-process run makes one
+ * per command, a queue worker one for its lifetime (interpreters are discovered once).
+ */
+export class BuildSession {
+  private readonly builders = new Map<Ecosystem, EcosystemBuilder>();
+  private runner: Promise<Runner> | undefined;
+  readonly sources: SourceFetcher;
+
+  constructor(readonly opts: BuildOptions) {
+    this.sources = new SourceFetcher({ cacheDir: opts.cacheDir });
+  }
+
+  builderFor = (node: RecipeNode): EcosystemBuilder => {
+    let b = this.builders.get(node.purl.type);
     if (b === undefined) {
-      b = makeBuilder(node.purl.type, opts);
-      builders.set(node.purl.type, b);
+      b = makeBuilder(node.purl.type, this.opts);
+      this.builders.set(node.purl.type, b);
     }
     return b;
   };
-  let runner: Promise<Runner> | undefined;
-  const sources = new SourceFetcher({ cacheDir: opts.cacheDir });
+
+  /** Every (recipe, target) build the graph needs, keyed, with what each waits for. */
+  plan(graph: RecipeGraph, request: TargetRequest = this.opts.request): Promise<Map<string, Task>> {
+    return planTasks(graph, request, { builderFor: this.builderFor });
+  }
+
+  context(graph: RecipeGraph): Omit<BuildContext, 'node' | 'target' | 'inputs'> {
+    return {
+      graph,
+      sources: this.sources,
+      // The sandbox (and execa) load only when a build needs it: pure packages never do.
+      runner: () => (this.runner ??= import('../sandbox/index.js').then((m) => m.pickRunner(this.opts.sandbox, this.opts.warn))),
+      cacheDir: this.opts.cacheDir,
+      jobs: this.opts.jobs,
+    };
+  }
+
+  /**
+   * One planned build whose dependencies' packages (`inputs`) are already in the store: a hit
+   * when the store has it, else built (its native build packages checked first) and stored.
+   */
+  async buildOne(task: Task, graph: RecipeGraph, inputs: StoredPackage[]): Promise<TaskResult> {
+    const hit = await this.opts.store.lookup(task.key);
+    if (hit !== undefined) return { task, packages: hit, cached: true };
+    if (task.target.interpreter !== null) await checkNativeBuildDeps([task.node]);
+    const outputs = await this.builderFor(task.node).build({ ...this.context(graph), node: task.node, target: task.target, inputs });
+    return { task, packages: await this.opts.store.put(task.key, outputs), cached: false };
+  }
+
+  async close(): Promise<void> {
+    await this.sources.close();
+  }
+}
+
+/** Build every recipe of the graph for the requested targets; cache hits come straight from the store. */
+export async function buildGraph(graph: RecipeGraph, opts: BuildOptions): Promise<TaskResult[]> {
+  const session = new BuildSession(opts);
   try {
-    const tasks = await planTasks(graph, opts.request, { builderFor });
+    const tasks = await session.plan(graph);
     await checkNativeBuildDeps(await toBuild([...tasks.values()].filter((t) => t.target.interpreter !== null), opts.store));
     opts.onPlanned?.([...tasks.values()]);
     return await runTasks(tasks, opts.store, opts.jobs, {
-      builderFor,
-      context: () => ({
-        graph,
-        sources,
-        // The sandbox (and execa) load only when a build needs it: pure packages never do.
-        runner: () => (runner ??= import('../sandbox/index.js').then((m) => m.pickRunner(opts.sandbox, opts.warn))),
-        cacheDir: opts.cacheDir,
-        jobs: opts.jobs,
-      }),
+      builderFor: session.builderFor,
+      context: () => session.context(graph),
       ...(opts.onStart ? { onStart: opts.onStart } : {}),
       ...(opts.onDone ? { onDone: opts.onDone } : {}),
     });
   } finally {
-    await sources.close();
+    await session.close();
   }
 }
 

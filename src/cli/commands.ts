@@ -1,6 +1,6 @@
 import { importerFor } from '../../importers/index.js';
 import type { Resolution } from '../../importers/index.js';
-import type { RecipeGraph, TaskResult } from '../builder/index.js';
+import type { RecipeGraph, TargetRequest, TaskResult } from '../builder/index.js';
 import { parseNodeList } from '../interpreters/node-request.js';
 import { parseSpec } from '../purl/purl.js';
 import type { Ecosystem, Purl, Spec } from '../purl/purl.js';
@@ -42,9 +42,9 @@ export interface WrittenRecipe {
 
 /** Resolve specs into their pinned closures, in memory; nothing is written yet. */
 /** Which flag names each ecosystem's index (the one place the CLI tells ecosystems apart). */
-const INDEX_FLAG: Record<Ecosystem, 'registry' | 'indexUrl' | 'source'> = { npm: 'registry', pypi: 'indexUrl', gem: 'source' };
+export const INDEX_FLAG: Record<Ecosystem, 'registry' | 'indexUrl' | 'source'> = { npm: 'registry', pypi: 'indexUrl', gem: 'source' };
 /** Which flag lists each ecosystem's interpreter matrix for imports. */
-const MATRIX_FLAG: Record<Ecosystem, ((o: GlobalOptions) => string[] | undefined) | undefined> = {
+export const MATRIX_FLAG: Record<Ecosystem, ((o: GlobalOptions) => string[] | undefined) | undefined> = {
   npm: undefined,
   pypi: (o) => (o.python !== undefined ? parsePythonList(o.python) : undefined),
   gem: (o) => (o.ruby !== undefined ? parseRubyList(o.ruby) : undefined),
@@ -92,6 +92,15 @@ export async function writeRecipes(res: Resolution, env: Env): Promise<WrittenRe
 /** The builder (undici, the sandbox, the packer) loads only for commands that build. */
 const builder = (): Promise<typeof import('../builder/index.js')> => import('../builder/index.js');
 
+/** The interpreters asked for, from the flags (the same for an in-process build and a queued one). */
+export function targetRequest(o: GlobalOptions): TargetRequest {
+  return {
+    node: o.node !== undefined ? parseNodeList(o.node) : [],
+    python: o.python !== undefined ? parsePythonList(o.python) : [],
+    ruby: o.ruby !== undefined ? parseRubyList(o.ruby) : [],
+  };
+}
+
 async function runBuild(graph: RecipeGraph, env: Env): Promise<TaskResult[]> {
   const { buildGraph } = await builder();
   const { LocalStore } = await import('../store/index.js');
@@ -101,11 +110,7 @@ async function runBuild(graph: RecipeGraph, env: Env): Promise<TaskResult[]> {
     store: new LocalStore(env.opts.store),
     cacheDir: env.paths.cache,
     jobs: env.opts.jobs,
-    request: {
-      node: env.opts.node !== undefined ? parseNodeList(env.opts.node) : [],
-      python: env.opts.python !== undefined ? parsePythonList(env.opts.python) : [],
-      ruby: env.opts.ruby !== undefined ? parseRubyList(env.opts.ruby) : [],
-    },
+    request: targetRequest(env.opts),
     sandbox: env.opts.sandbox,
     warn: (line) => env.progress.log(`warning: ${line}`),
     onPlanned: (tasks) => {
@@ -152,8 +157,17 @@ export async function cmdBuild(args: string[], env: Env): Promise<void> {
 }
 
 /** Resolve, build, and only then write the recipes: a failed request leaves recipes and store as they were. */
-export async function cmdRequest(specArgs: string[], env: Env): Promise<void> {
+export async function cmdRequest(specArgs: string[], env: Env, queue?: string): Promise<void> {
   const res = await resolveSpecs(specArgs, env);
+  if (queue !== undefined) {
+    const { requestViaQueue } = await import('./queue-commands.js');
+    const lines = await requestViaQueue(res, env, { redis: queue });
+    const written = await writeRecipes(res, env);
+    if (env.opts.json) printJson({ roots: rootNames(res.roots), recipes: written, failures: res.failures ?? [], packages: lines });
+    else printPackages(lines);
+    failIfPartial(res);
+    return;
+  }
   const { graph } = (await builder()).graphFromRecipes(env.opts.recipes, res.recipes, res.roots);
   const results = await runBuild(graph, env);
   const written = await writeRecipes(res, env);

@@ -62,7 +62,33 @@ function program(): Command {
   p.command('request')
     .description('import, then build the whole closure: one command from a spec to packages')
     .argument('<spec...>')
-    .action((specs: string[], _o, cmd: Command) => cmdRequest(specs, envFor(cmd)));
+    .option('--queue [url]', 'build on the worker fleet behind this Redis (default: $BALE_REDIS_URL) instead of in this process')
+    .action((specs: string[], o: { queue?: string | true }, cmd: Command) => cmdRequest(specs, envFor(cmd), o.queue === undefined ? undefined : o.queue === true ? (process.env['BALE_REDIS_URL'] ?? '') : o.queue));
+  const redis = (): Option => new Option('--redis <url>', 'the fleet\'s Redis, e.g. redis://10.0.0.5:6379 (default: $BALE_REDIS_URL)');
+  const fleet = (): Promise<typeof import('./queue-commands.js')> => import('./queue-commands.js');
+  p.command('worker')
+    .description('take build and import jobs from the queue until SIGTERM, writing packages to --store')
+    .addOption(redis())
+    .option('--concurrency <n>', 'builds at once in this worker (default: 1)', parseJobs)
+    .action(async (o: { redis?: string; concurrency?: number }, cmd: Command) => (await fleet()).cmdWorker(o, envFor(cmd)));
+  p.command('enqueue')
+    .description('queue builds of imported recipes (or, with --import, imports and their builds) for the fleet')
+    .argument('[spec...]')
+    .addOption(redis())
+    .option('--from-file <file>', 'one spec per line (# comments and blank lines ignored)')
+    .option('--import', 'resolve the specs on the workers (each its own import job) instead of reading --recipes here')
+    .option('--wait', 'wait until every planned build finished, then list the packages like request')
+    .action(async (specs: string[], o: { redis?: string; fromFile?: string; import?: boolean; wait?: boolean }, cmd: Command) => (await fleet()).cmdEnqueue(specs, o, envFor(cmd)));
+  const q = p.command('queue').description("the fleet's queues: status, retry");
+  q.command('status')
+    .description('waiting/active/completed/failed per queue, jobs per minute, the slowest and the failed jobs with their reasons')
+    .addOption(redis())
+    .action(async (o: { redis?: string }, cmd: Command) => (await fleet()).cmdQueueStatus(o, envFor(cmd)));
+  q.command('retry')
+    .description('run failed jobs again (after fixing an override, say)')
+    .addOption(redis())
+    .option('--failed', 'every failed job of every queue')
+    .action(async (o: { redis?: string; failed?: boolean }, cmd: Command) => (await fleet()).cmdQueueRetry(o, envFor(cmd)));
   p.command('show')
     .description('describe a recipe and what was built from it, or a package in the store')
     .argument('<spec|package>', 'e.g. npm:express@4.21.2 or node-express')

@@ -30,9 +30,12 @@ export class IntegrityError extends UserError {
 
 /** Transient failures (network, 5xx): worth a retry with backoff. */
 export class TransientError extends BaleError {
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  /** How long the server asked us to wait (429/503 Retry-After), when it did. */
+  readonly retryAfterMs: number | undefined;
+  constructor(code: string, message: string, options?: { cause?: unknown; retryAfterMs?: number | undefined }) {
     super(code, message, options);
     this.name = 'TransientError';
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 

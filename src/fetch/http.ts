@@ -49,7 +49,7 @@ export class HttpClient {
         throw new TransientError(
           'EFETCH',
           `${url}: ${outcome.fault} (${attempt} attempts): the server or network is failing; try again later`,
-          { cause: outcome.cause },
+          { cause: outcome.cause, retryAfterMs: outcome.retryAfterMs },
         );
       }
       await sleep(retryDelayMs(attempt, this.opts.backoff, outcome.retryAfterMs));

@@ -5,14 +5,31 @@
  */
 import { randomBytes } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
 export const TEMP_MARKER = '.tmp-';
 
-/** A temp name in the same directory (rename is only atomic within one file system), unique per process and call. */
+/** Hostnames as a file name part: anything unusual becomes `_`. */
+const HOST = hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'host';
+
+/**
+ * A temp name in the same directory (rename is only atomic within one file system), unique per
+ * process and call, naming its host and pid so a crashed writer's leftovers can be told from a
+ * live writer's (queue/sweep.ts).
+ */
 export function tempNameFor(file: string): string {
-  return join(dirname(file), `.${basename(file)}${TEMP_MARKER}${process.pid}-${randomBytes(6).toString('hex')}`);
+  return join(dirname(file), `.${basename(file)}${TEMP_MARKER}${HOST}-${process.pid}-${randomBytes(6).toString('hex')}`);
 }
+
+/** The writer of a temp file, from its name; undefined for anything else. */
+export function parseTempName(name: string): { host: string; pid: number } | undefined {
+  const m = /\.tmp-(.+)-(\d+)-[0-9a-f]{12}$/.exec(name);
+  return m === null ? undefined : { host: m[1]!, pid: Number(m[2]) };
+}
+
+/** This host, as temp names spell it. */
+export const TEMP_HOST = HOST;
 
 export function isTempName(name: string): boolean {
   return name.includes(TEMP_MARKER);

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import semver from 'semver';
 import { hostileFixtures } from './hostile-tarballs.js';
-import { addPackage, loadFixturePackages, type FixturePackage, type FixtureVersion } from './npm-fixtures.js';
+import { addPackage, loadFixturePackages, type FixturePackage, type FixtureVersion, type Manifest } from './npm-fixtures.js';
 import { closeServer, listenLoopback } from './loopback.js';
 
 export interface RegistryRequest {
@@ -42,6 +42,8 @@ export interface FixtureRegistry {
 export interface StartOptions {
   /** @defaultValue 0 (any free port) */
   port?: number;
+  /** Generated packages served besides the fixtures (one version each; manifest as published, e.g. through publishedManifest). */
+  extraPackages?: { manifest: Manifest; tarball: Buffer }[];
 }
 
 export const CORGI_TYPE = 'application/vnd.npm.install-v1+json';
@@ -115,6 +117,7 @@ function sendTruncated(res: http.ServerResponse, bytes: Buffer): void {
 
 export async function startNpmRegistry(opts: StartOptions = {}): Promise<FixtureRegistry> {
   const packages = await catalogue();
+  for (const p of opts.extraPackages ?? []) addPackage(packages, p.manifest.name, [p]);
   const faults = new Map<string, Fault>(BUILTIN_FAULTS);
   const remaining = new Map<string, number>();
   const requests: RegistryRequest[] = [];

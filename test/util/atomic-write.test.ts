@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { isTempName, tempNameFor, writeFileAtomic } from '../../src/util/atomic-write.js';
+import { isTempName, parseTempName, TEMP_HOST, tempNameFor, writeFileAtomic } from '../../src/util/atomic-write.js';
 
 async function tempDir(t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'bale-atomic-'));
@@ -43,7 +43,9 @@ describe('temp names', () => {
     const a = tempNameFor('/store/packages/p.tar.gz');
     const b = tempNameFor('/store/packages/p.tar.gz');
     assert.equal(dirname(a), '/store/packages');
-    assert.match(a, /\/\.p\.tar\.gz\.tmp-\d+-[0-9a-f]{12}$/);
+    assert.match(a, /\/\.p\.tar\.gz\.tmp-.+-\d+-[0-9a-f]{12}$/);
+    assert.deepEqual(parseTempName(basename(a)), { host: TEMP_HOST, pid: process.pid });
+    assert.equal(parseTempName('p.tar.gz'), undefined);
     assert.ok(isTempName(a));
     assert.notEqual(a, b);
     assert.ok(!isTempName('p.tar.gz'));

@@ -1,0 +1,91 @@
+/**
+ * Redis for the queues: where it is (`--redis` or BALE_REDIS_URL), one client per role, and the
+ * settings BullMQ needs checked before anything is enqueued or taken.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import { UserError } from '../src/errors/index.js';
+
+/** Every queue bale uses; keys in Redis live under BullMQ's `bull:<queue>:` prefix. */
+export const QUEUE = {
+  /** Resolve a spec, write its recipes, plan and enqueue its builds; one queue per upstream so each has its own rate limit. */
+  importFor: (ecosystem: string): string => `bale-import-${ecosystem}`,
+  /** Plan and enqueue the builds of recipes a producer already holds. */
+  plan: 'bale-plan',
+  /** One recipe for one target. */
+  build: 'bale-build',
+} as const;
+
+export const IMPORT_ECOSYSTEMS = ['npm', 'pypi', 'gem'] as const;
+
+/** Every queue name, for status and retry. */
+export const ALL_QUEUES: string[] = [...IMPORT_ECOSYSTEMS.map(QUEUE.importFor), QUEUE.plan, QUEUE.build];
+
+/** The Redis URL from the flag, else BALE_REDIS_URL; a clear error when neither names a redis:// URL. */
+export function redisUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const url = flag ?? env['BALE_REDIS_URL'];
+  if (url === undefined || url === '') {
+    throw new UserError('EUSAGE', 'no Redis to talk to: pass --redis redis://HOST:PORT or set BALE_REDIS_URL');
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UserError('EUSAGE', `--redis ${url}: not a URL; expected redis://HOST:PORT[/DB]`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new UserError('EUSAGE', `--redis ${url}: expected a redis:// or rediss:// URL`);
+  }
+  return url;
+}
+
+/** Printable without a password. */
+export function redactUrl(url: string): string {
+  const u = new URL(url);
+  if (u.password !== '') u.password = '***';
+  return u.toString();
+}
+
+/**
+ * A long-lived client as BullMQ wants it: commands wait through a reconnect instead of failing
+ * (a restarted Redis loses no work), reconnecting with a capped backoff.
+ */
+export function connect(url: string, extra: RedisOptions = {}): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+    ...extra,
+  });
+}
+
+/**
+ * Before a worker or producer starts: Redis answers, is 5.0 or later, and never evicts keys
+ * (an evicted job or lock is lost work). One attempt with a short timeout, one clear line.
+ */
+export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
+  const probe = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  probe.on('error', () => undefined);
+  const where = redactUrl(url);
+  try {
+    try {
+      await probe.connect();
+    } catch (err) {
+      throw new UserError('EREDIS', `cannot reach Redis at ${where} (${err instanceof Error ? err.message : String(err)}): start it, or point --redis / BALE_REDIS_URL at one that runs`);
+    }
+    const info = await probe.info('memory').catch(() => '');
+    const server = await probe.info('server').catch(() => '');
+    const policy = /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
+    if (policy !== undefined && policy !== 'noeviction') {
+      throw new UserError(
+        'EREDIS',
+        `Redis at ${where} has maxmemory-policy ${policy}: it may evict queued jobs and locks; set it to noeviction (CONFIG SET maxmemory-policy noeviction, and in redis.conf)`,
+      );
+    }
+    const version = /^redis_version:(\d+)/m.exec(server)?.[1];
+    if (version !== undefined && Number(version) < 5) {
+      throw new UserError('EREDIS', `Redis at ${where} is version ${version}: the queues need Redis 5 or later`);
+    }
+  } finally {
+    probe.disconnect();
+  }
+}

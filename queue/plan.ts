@@ -1,0 +1,45 @@
+/**
+ * From recipes to build jobs: the builder's own plan (targets, build dependencies, keys; a cycle
+ * is a UserError naming it), recipes put in Redis by digest, one build job per (recipe, target)
+ * with the build key as its id. BullMQ flows are trees and these plans are DAGs, so the order is
+ * bale's: a job lists the keys it waits for and the build processor holds it back until they are
+ * in the store.
+ */
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { graphFromRecipes, type BuildSession, type TargetRequest } from '../src/builder/index.js';
+import { parsePurl } from '../src/purl/purl.js';
+import type { Recipe } from '../src/recipe/index.js';
+import { BUILD_JOB_OPTIONS, type BuildJobData, type PlanResult } from './jobs.js';
+import { putRecipes } from './recipe-store.js';
+
+export interface PlanDeps {
+  session: BuildSession;
+  redis: Redis;
+  buildQueue: Queue<BuildJobData>;
+  /** Where the recipes would live (only used to name them in messages). */
+  recipesDir: string;
+}
+
+export async function planAndEnqueue(recipes: Recipe[], roots: string[], request: TargetRequest, deps: PlanDeps): Promise<PlanResult> {
+  const { graph } = graphFromRecipes(deps.recipesDir, recipes, roots.map(parsePurl));
+  const tasks = await deps.session.plan(graph, request);
+  await putRecipes(deps.redis, [...graph.nodes.values()].map((n) => ({ digest: n.digest, recipe: n.recipe })));
+  const ordered = [...tasks.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+  const jobs = ordered.map((t) => ({
+    name: t.id,
+    data: {
+      task: t.id,
+      purl: t.node.id,
+      key: t.key,
+      closure: graph.reachable([t.node.id]).map((n) => n.digest),
+      request,
+      deps: t.deps.map((d) => tasks.get(d)!.key),
+      interpreter: t.target.interpreter === null ? null : `${t.target.interpreter.kind}${t.target.interpreter.version}`,
+    } satisfies BuildJobData,
+    // Adding an id the queue already holds (queued, running, done) is a no-op: never built twice.
+    opts: { ...BUILD_JOB_OPTIONS, jobId: t.key },
+  }));
+  for (let i = 0; i < jobs.length; i += 500) await deps.buildQueue.addBulk(jobs.slice(i, i + 500));
+  return { roots, builds: ordered.map((t) => ({ key: t.key, task: t.id, purl: t.node.id })) };
+}

@@ -1,0 +1,106 @@
+/**
+ * The producer side: enqueue imports or a plan, and wait for what they planned. Waiting polls
+ * job states rather than listening to events: a poll survives a Redis restart and a missed
+ * event alike, and costs one round trip per pending job per interval.
+ */
+import { Queue, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { UserError } from '../src/errors/index.js';
+import type { TargetRequest } from '../src/builder/index.js';
+import type { Recipe } from '../src/recipe/index.js';
+import { parseSpec } from '../src/purl/purl.js';
+import { QUEUE } from './connection.js';
+import { contentId, IMPORT_JOB_OPTIONS, type BuildJobData, type BuildRef, type BuildResult, type ImportJobData, type PlanJobData, type PlanResult } from './jobs.js';
+
+const POLL_MS = 200;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface EnqueuedJob {
+  queue: string;
+  id: string;
+}
+
+export class Producer {
+  private readonly queues = new Map<string, Queue>();
+
+  constructor(private readonly redis: Redis) {}
+
+  queue<T = unknown>(name: string): Queue<T> {
+    let q = this.queues.get(name);
+    if (q === undefined) {
+      q = new Queue(name, { connection: this.redis });
+      this.queues.set(name, q);
+    }
+    return q as Queue<T>;
+  }
+
+  /** One import job per spec, on its ecosystem's queue; the same import twice within the hour is one job. */
+  async enqueueImports(specs: string[], options: (ecosystem: string) => Omit<ImportJobData, 'spec'>): Promise<EnqueuedJob[]> {
+    const out: EnqueuedJob[] = [];
+    for (const spec of specs) {
+      const eco = parseSpec(spec).type;
+      const data: ImportJobData = { spec, ...options(eco) };
+      const name = QUEUE.importFor(eco);
+      const job = await this.queue<ImportJobData>(name).add(spec, data, { ...IMPORT_JOB_OPTIONS, jobId: contentId('import', data) });
+      out.push({ queue: name, id: job.id! });
+    }
+    return out;
+  }
+
+  /** A plan job for recipes this side holds; its id is the content hash of what it plans. */
+  async enqueuePlan(recipes: Recipe[], roots: string[], request: TargetRequest, digests: string[]): Promise<EnqueuedJob> {
+    const data: PlanJobData = { recipes, roots, request };
+    const job = await this.queue<PlanJobData>(QUEUE.plan).add(roots.join(' '), data, { ...IMPORT_JOB_OPTIONS, jobId: contentId('plan', { digests: [...digests].sort(), roots, request }) });
+    return { queue: QUEUE.plan, id: job.id! };
+  }
+
+  /** The plan's result once a worker ran it; its failure reason as a UserError. */
+  async waitForPlan(j: EnqueuedJob, onWait?: () => void): Promise<PlanResult> {
+    const q = this.queue<PlanJobData>(j.queue);
+    for (;;) {
+      const state = await q.getJobState(j.id);
+      if (state === 'completed') return ((await q.getJob(j.id)) as Job<PlanJobData, PlanResult>).returnvalue;
+      if (state === 'failed') {
+        const job = await q.getJob(j.id);
+        throw new UserError('EQUEUE', `planning ${job?.name ?? j.id} failed on a worker: ${job?.failedReason ?? 'no reason recorded'}; fix it, then bale queue retry --failed`);
+      }
+      if (state === 'unknown') throw new UserError('EQUEUE', `plan job ${j.id} is gone from the queue: enqueue again`);
+      onWait?.();
+      await sleep(POLL_MS);
+    }
+  }
+
+  /**
+   * Every planned build's result, in plan order. Fails on the first build that failed (its job's
+   * reason), after the others were left to run: the fleet keeps building what it can.
+   */
+  async waitForBuilds(builds: BuildRef[], onProgress?: (done: number, total: number) => void): Promise<BuildResult[]> {
+    const q = this.queue<BuildJobData>(QUEUE.build);
+    const results = new Map<string, BuildResult>();
+    const since = Date.now();
+    for (;;) {
+      const pending = builds.filter((b) => !results.has(b.key));
+      const states = await Promise.all(pending.map((b) => q.getJobState(b.key)));
+      for (const [i, state] of states.entries()) {
+        const b = pending[i]!;
+        if (state === 'completed') {
+          const job = (await q.getJob(b.key)) as Job<BuildJobData, BuildResult> | undefined;
+          // Finished before this wait began: for this caller it came from the store.
+          if (job?.returnvalue) results.set(b.key, (job.finishedOn ?? 0) < since ? { ...job.returnvalue, cached: true } : job.returnvalue);
+        } else if (state === 'failed') {
+          const job = await q.getJob(b.key);
+          throw new UserError('EQUEUE', `${b.task} failed on a worker: ${job?.failedReason ?? 'no reason recorded'}; fix it, then bale queue retry --failed`);
+        } else if (state === 'unknown') {
+          throw new UserError('EQUEUE', `build job ${b.key.slice(0, 12)} for ${b.task} is gone from the queue: enqueue again`);
+        }
+      }
+      onProgress?.(results.size, builds.length);
+      if (results.size === builds.length) return builds.map((b) => results.get(b.key)!);
+      await sleep(POLL_MS);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+}

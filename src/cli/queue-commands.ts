@@ -1,0 +1,173 @@
+/**
+ * The fleet's commands: `worker`, `enqueue`, `queue status`, `queue retry` and `request --queue`.
+ * BullMQ and ioredis load only here, so in-process commands never pay for them.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserError } from '../errors/index.js';
+import type { Resolution } from '../../importers/index.js';
+import type { BuildRef, BuildResult } from '../../queue/jobs.js';
+import type { Producer } from '../../queue/producer.js';
+import { MATRIX_FLAG, INDEX_FLAG, targetRequest, type Env } from './commands.js';
+import { printJson, printPackages, type PackageLine } from './output.js';
+
+export interface QueueFlags {
+  redis?: string;
+}
+
+async function producerFor(flags: QueueFlags): Promise<{ producer: Producer; url: string; close: () => Promise<void> }> {
+  const { redisUrl, checkRedis, connect } = await import('../../queue/connection.js');
+  const url = redisUrl(flags.redis);
+  await checkRedis(url);
+  const redis = connect(url);
+  redis.on('error', () => undefined);
+  const { Producer } = await import('../../queue/producer.js');
+  const producer = new Producer(redis);
+  return {
+    producer,
+    url,
+    close: async () => {
+      await producer.close();
+      redis.disconnect();
+    },
+  };
+}
+
+export function builtLines(results: BuildResult[], storeRoot: string): PackageLine[] {
+  return results
+    .flatMap((r) => r.packages.map((p) => ({ name: p.name, version: p.version, purl: r.purl, interpreter: r.interpreter, file: join(storeRoot, p.file), sha256: p.sha256, size: p.size, cached: r.cached })))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
+}
+
+/** Plan on a worker, then wait for every build it planned. */
+async function planAndWait(producer: Producer, res: Pick<Resolution, 'recipes' | 'roots'>, digests: string[], env: Env): Promise<BuildResult[]> {
+  const { formatPurl } = await import('../purl/purl.js');
+  const job = await producer.enqueuePlan(res.recipes, res.roots.map(formatPurl), targetRequest(env.opts), digests);
+  env.progress.phase('waiting for a worker to plan', 1);
+  const plan = await producer.waitForPlan(job);
+  return waitBuilds(producer, plan.builds, env);
+}
+
+async function waitBuilds(producer: Producer, builds: BuildRef[], env: Env): Promise<BuildResult[]> {
+  env.progress.phase('building on the fleet', builds.length);
+  const results = await producer.waitForBuilds(builds, (done, total) => env.progress.update(done, total));
+  env.progress.stop();
+  return results;
+}
+
+/** `bale request ... --queue URL`: resolved here, built by the fleet, recipes written once it succeeded. */
+export async function requestViaQueue(res: Resolution, env: Env, flags: QueueFlags): Promise<PackageLine[]> {
+  const { recipeDigest } = await import('../recipe/index.js');
+  const { producer, close } = await producerFor(flags);
+  try {
+    return builtLines(await planAndWait(producer, res, res.recipes.map(recipeDigest), env), env.opts.store);
+  } finally {
+    await close();
+  }
+}
+
+async function specsFrom(specs: string[], fromFile: string | undefined): Promise<string[]> {
+  const all = [...specs];
+  if (fromFile !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(fromFile, 'utf8');
+    } catch (err) {
+      throw new UserError('EUSAGE', `--from-file ${fromFile}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    }
+    for (const line of text.split('\n')) {
+      const s = line.replace(/#.*/, '').trim();
+      if (s !== '') all.push(s);
+    }
+  }
+  if (all.length === 0) throw new UserError('EUSAGE', 'nothing to enqueue: name specs, or --from-file FILE with one spec per line');
+  return all;
+}
+
+export async function cmdEnqueue(specArgs: string[], o: QueueFlags & { fromFile?: string; import?: boolean; wait?: boolean }, env: Env): Promise<void> {
+  const specs = await specsFrom(specArgs, o.fromFile);
+  const { parseSpec } = await import('../purl/purl.js');
+  specs.forEach((s) => parseSpec(s)); // every spec checked before anything is enqueued
+  const { producer, close } = await producerFor(o);
+  try {
+    if (o.import === true) {
+      const jobs = await producer.enqueueImports(specs, (eco) => {
+        const e = eco as keyof typeof INDEX_FLAG;
+        const registry = env.opts[INDEX_FLAG[e]];
+        const interpreters = MATRIX_FLAG[e]?.(env.opts);
+        return { request: targetRequest(env.opts), ...(registry !== undefined ? { registry } : {}), ...(interpreters !== undefined ? { interpreters } : {}) };
+      });
+      if (env.opts.json) printJson({ jobs });
+      else process.stdout.write(`enqueued ${jobs.length} import job(s)\n`);
+      return;
+    }
+    const { resolveBuildRoots } = await import('./specs.js');
+    const { loadGraph } = await import('../builder/index.js');
+    const { graph, roots } = await loadGraph(env.opts.recipes, await resolveBuildRoots(specs, env.opts.recipes));
+    const nodes = [...graph.nodes.values()];
+    const res = { recipes: nodes.map((n) => n.recipe), roots: roots.map((r) => r.purl) };
+    if (o.wait === true) {
+      const lines = builtLines(await planAndWait(producer, res, nodes.map((n) => n.digest), env), env.opts.store);
+      if (env.opts.json) printJson({ packages: lines });
+      else printPackages(lines);
+      return;
+    }
+    const { formatPurl } = await import('../purl/purl.js');
+    const job = await producer.enqueuePlan(res.recipes, res.roots.map(formatPurl), targetRequest(env.opts), nodes.map((n) => n.digest));
+    if (env.opts.json) printJson({ jobs: [job], recipes: nodes.length });
+    else process.stdout.write(`enqueued the plan of ${nodes.length} recipe(s) as ${job.id}\n`);
+  } finally {
+    await close();
+  }
+}
+
+export async function cmdQueueStatus(o: QueueFlags, env: Env): Promise<void> {
+  const { producer, close } = await producerFor(o);
+  try {
+    const { queueStatus, formatStatus } = await import('../../queue/status.js');
+    const s = await queueStatus(producer);
+    if (env.opts.json) printJson(s);
+    else process.stdout.write(`${formatStatus(s)}\n`);
+  } finally {
+    await close();
+  }
+}
+
+export async function cmdQueueRetry(o: QueueFlags & { failed?: boolean }, env: Env): Promise<void> {
+  if (o.failed !== true) throw new UserError('EUSAGE', 'bale queue retry: say which jobs: --failed');
+  const { producer, close } = await producerFor(o);
+  try {
+    const { retryFailed } = await import('../../queue/status.js');
+    const retried = await retryFailed(producer);
+    if (env.opts.json) printJson({ retried });
+    else process.stdout.write(`${retried.length} failed job(s) back in their queues\n`);
+  } finally {
+    await close();
+  }
+}
+
+export async function cmdWorker(o: QueueFlags & { concurrency?: number }, env: Env): Promise<void> {
+  const { redisUrl } = await import('../../queue/connection.js');
+  const { startWorker } = await import('../../queue/worker.js');
+  const lockMs = process.env['BALE_QUEUE_LOCK_MS'] !== undefined ? Number(process.env['BALE_QUEUE_LOCK_MS']) : undefined;
+  const w = await startWorker({
+    redisUrl: redisUrl(o.redis),
+    store: env.opts.store,
+    recipes: env.opts.recipes,
+    cacheDir: env.paths.cache,
+    concurrency: o.concurrency ?? 1,
+    sandbox: env.opts.sandbox,
+    ...(env.opts.overrides !== undefined ? { overridesDir: env.opts.overrides } : {}),
+    ...(lockMs !== undefined && Number.isFinite(lockMs) && lockMs >= 1000 ? { lockMs } : {}),
+    log: (line) => process.stderr.write(`bale worker: ${line}\n`),
+  });
+  let signals = 0;
+  const stop = (sig: string): void => {
+    if (++signals > 1) process.exit(130);
+    process.stderr.write(`bale worker: ${sig}: taking no more jobs, finishing the running ones\n`);
+    void w.close();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  await w.closed;
+}
