@@ -158,16 +158,16 @@ export async function cmdBuild(args: string[], env: Env): Promise<void> {
 
 /** Resolve, build, and only then write the recipes: a failed request leaves recipes and store as they were. */
 export async function cmdRequest(specArgs: string[], env: Env, queue?: string): Promise<void> {
-  const res = await resolveSpecs(specArgs, env);
   if (queue !== undefined) {
     const { requestViaQueue } = await import('./queue-commands.js');
-    const lines = await requestViaQueue(res, env, { redis: queue });
+    const { res, lines } = await requestViaQueue(() => resolveSpecs(specArgs, env), env, { redis: queue });
     const written = await writeRecipes(res, env);
     if (env.opts.json) printJson({ roots: rootNames(res.roots), recipes: written, failures: res.failures ?? [], packages: lines });
     else printPackages(lines);
     failIfPartial(res);
     return;
   }
+  const res = await resolveSpecs(specArgs, env);
   const { graph } = (await builder()).graphFromRecipes(env.opts.recipes, res.recipes, res.roots);
   const results = await runBuild(graph, env);
   const written = await writeRecipes(res, env);

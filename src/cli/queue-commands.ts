@@ -55,12 +55,16 @@ async function waitBuilds(producer: Producer, builds: BuildRef[], env: Env): Pro
   return results;
 }
 
-/** `bale request ... --queue URL`: resolved here, built by the fleet, recipes written once it succeeded. */
-export async function requestViaQueue(res: Resolution, env: Env, flags: QueueFlags): Promise<PackageLine[]> {
-  const { recipeDigest } = await import('../recipe/index.js');
+/**
+ * `bale request ... --queue URL`: Redis checked first (a wrong URL fails before any registry is
+ * asked), resolved here, built by the fleet; the caller writes the recipes once it succeeded.
+ */
+export async function requestViaQueue(resolve: () => Promise<Resolution>, env: Env, flags: QueueFlags): Promise<{ res: Resolution; lines: PackageLine[] }> {
   const { producer, close } = await producerFor(flags);
   try {
-    return builtLines(await planAndWait(producer, res, res.recipes.map(recipeDigest), env), env.opts.store);
+    const res = await resolve();
+    const { recipeDigest } = await import('../recipe/index.js');
+    return { res, lines: builtLines(await planAndWait(producer, res, res.recipes.map(recipeDigest), env), env.opts.store) };
   } finally {
     await close();
   }

@@ -26,13 +26,15 @@ export interface WorkerArgs {
   /** BALE_QUEUE_LOCK_MS: how soon a killed worker's job is taken again. @defaultValue 2000 */
   lockMs?: number;
   extra?: string[];
+  /** XDG_CACHE_HOME (sources are cached there). @defaultValue SHARED_XDG_CACHE */
+  cacheHome?: string;
 }
 
 export async function startWorkerProcess(a: WorkerArgs): Promise<WorkerProcess> {
   const args = [BALE_BIN, 'worker', '--redis', a.redis, '--store', a.store, '--recipes', a.recipes, '--concurrency', String(a.concurrency ?? 1), ...(a.extra ?? [])];
   const proc = execa(process.execPath, args, {
     cwd: repoRoot(),
-    env: { XDG_CACHE_HOME: SHARED_XDG_CACHE, BALE_QUEUE_LOCK_MS: String(a.lockMs ?? 2000) },
+    env: { XDG_CACHE_HOME: a.cacheHome ?? SHARED_XDG_CACHE, BALE_QUEUE_LOCK_MS: String(a.lockMs ?? 2000) },
     reject: false,
     stdin: 'ignore',
     stdout: 'ignore',
