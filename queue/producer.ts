@@ -54,7 +54,7 @@ export class Producer {
     return { queue: QUEUE.plan, id: job.id! };
   }
 
-  /** The plan's result once a worker ran it; its failure reason as a UserError. */
+  /** The result of a plan or import job once a worker ran it; its failure reason as a UserError. */
   async waitForPlan(j: EnqueuedJob, onWait?: () => void): Promise<PlanResult> {
     const q = this.queue<PlanJobData>(j.queue);
     for (;;) {
@@ -62,7 +62,7 @@ export class Producer {
       if (state === 'completed') return ((await q.getJob(j.id)) as Job<PlanJobData, PlanResult>).returnvalue;
       if (state === 'failed') {
         const job = await q.getJob(j.id);
-        throw new UserError('EQUEUE', `planning ${job?.name ?? j.id} failed on a worker: ${job?.failedReason ?? 'no reason recorded'}; fix it, then bale queue retry --failed`);
+        throw new UserError('EQUEUE', `${j.queue === QUEUE.plan ? 'planning' : 'importing'} ${job?.name ?? j.id} failed on a worker: ${job?.failedReason ?? 'no reason recorded'}; fix it, then bale queue retry --failed`);
       }
       if (state === 'unknown') throw new UserError('EQUEUE', `plan job ${j.id} is gone from the queue: enqueue again`);
       onWait?.();

@@ -1,6 +1,7 @@
 import type pacote from 'pacote';
 import type { LimitFunction } from 'p-limit';
 import { TransientError, UserError } from '../../src/errors/index.js';
+import { parseRetryAfter } from '../../src/fetch/retry.js';
 import type { NpmOptions } from './npmrc.js';
 import { registryFor } from './npmrc.js';
 
@@ -47,6 +48,12 @@ function classify(err: unknown, name: string, chain: readonly string[], registry
   // minipass-fetch reports a body that is not JSON as type 'invalid-json'.
   if (e.type === 'invalid-json' || e.code === 'EJSONPARSE' || e.name === 'SyntaxError' || e.code === 'EBADPACKUMENT') {
     return new UserError('EREGISTRY', `registry ${registry} sent something that is not a packument for "${name}"${by}: check the registry URL`);
+  }
+  if (e.statusCode === 429 || e.statusCode === 408) {
+    // Rate limited or timed out: a later attempt may pass (the queue pauses imports for Retry-After).
+    const h = (err as { headers?: { get?: (k: string) => string | null } | Record<string, string> }).headers;
+    const raw = h === undefined ? undefined : typeof h.get === 'function' ? (h.get('retry-after') ?? undefined) : (h as Record<string, string>)['retry-after'];
+    return new TransientError('EREGISTRY', `registry ${registry} answered HTTP ${e.statusCode} for "${name}"${by}: try again later`, { cause: err, retryAfterMs: parseRetryAfter(raw) });
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return new UserError('EREGISTRY', `registry ${registry} refused "${name}"${by} with HTTP ${e.statusCode}: check credentials in .npmrc`);

@@ -101,6 +101,15 @@ export async function cmdEnqueue(specArgs: string[], o: QueueFlags & { fromFile?
         const interpreters = MATRIX_FLAG[e]?.(env.opts);
         return { request: targetRequest(env.opts), ...(registry !== undefined ? { registry } : {}), ...(interpreters !== undefined ? { interpreters } : {}) };
       });
+      if (o.wait === true) {
+        env.progress.phase('importing on the fleet', jobs.length);
+        const plans = await Promise.all(jobs.map((j) => producer.waitForPlan(j)));
+        const builds = [...new Map(plans.flatMap((p) => p.builds).map((b) => [b.key, b])).values()];
+        const lines = builtLines(await waitBuilds(producer, builds, env), env.opts.store);
+        if (env.opts.json) printJson({ roots: plans.flatMap((p) => p.roots), packages: lines });
+        else printPackages(lines);
+        return;
+      }
       if (env.opts.json) printJson({ jobs });
       else process.stdout.write(`enqueued ${jobs.length} import job(s)\n`);
       return;

@@ -21,7 +21,7 @@ export interface RegistryRequest {
  * otherwise; `truncate-tarball` cuts every tarball of the package in half.
  */
 export type Fault =
-  | { kind: 'status'; status: number; /** then healthy; forever when absent */ times?: number; on?: FaultTarget }
+  | { kind: 'status'; status: number; /** then healthy; forever when absent */ times?: number; on?: FaultTarget; /** a Retry-After header */ retryAfter?: string }
   | { kind: 'garbage'; on?: FaultTarget }
   | { kind: 'truncate-tarball' }
   | { kind: 'delay'; ms: number; on?: FaultTarget };
@@ -147,6 +147,7 @@ export async function startNpmRegistry(opts: StartOptions = {}): Promise<Fixture
           if (left <= 1) faults.delete(name);
           remaining.set(name, left - 1);
         }
+        if (f.retryAfter !== undefined) res.setHeader('retry-after', f.retryAfter);
         sendJson(res, f.status, { error: `fixture fault: status ${f.status}` });
         return true;
       }
