@@ -71,12 +71,17 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   workers.push(build);
   workers.push(new Worker(QUEUE.plan, planProcessor(planDeps), { ...common, concurrency: 1 }));
   const rate = o.importRate ?? { max: 10, durationMs: 1000 };
+  const importQueues: Queue[] = [];
   for (const eco of IMPORT_ECOSYSTEMS) {
     const name = QUEUE.importFor(eco);
     let queue: Queue | undefined;
+    const opened = (): Queue => {
+      if (queue === undefined) importQueues.push((queue = new Queue(name, { connection: redis })));
+      return queue;
+    };
     const deps = { ...planDeps, cacheDir: o.cacheDir, ...(o.overridesDir !== undefined ? { overridesDir: o.overridesDir } : {}) };
     workers.push(
-      new Worker(name, importProcessor(deps, () => (queue ??= new Queue(name, { connection: redis }))), {
+      new Worker(name, importProcessor(deps, opened), {
         ...common,
         concurrency: 2,
         limiter: { max: rate.max, duration: rate.durationMs },
@@ -97,7 +102,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       await Promise.all(workers.map((w) => w.close()));
-      await buildQueue.close();
+      await Promise.all([buildQueue, ...importQueues].map((q) => q.close()));
       await session.close();
       redis.disconnect();
       stopped();
