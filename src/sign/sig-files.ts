@@ -1,0 +1,91 @@
+/**
+ * Signing and verifying files on disk, with the signature next to them in `<file>.minisig`
+ * (minisign's default name, so `minisign -Vm <file> -p key.pub` finds it).
+ */
+import { basename } from 'node:path';
+import { UserError } from '../errors/index.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { fsUserError, hashFile, isMissing, readFileOr } from './fs-util.js';
+import type { PublicKey, SecretKey } from './keys.js';
+import { checkSignature, parseSignature, signPrehashed } from './signature.js';
+
+export const SIG_SUFFIX = '.minisig';
+
+export interface SignFileOptions {
+  /** Unix seconds for the default trusted comment; beats $SOURCE_DATE_EPOCH. */
+  timestamp?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The timestamp of the default trusted comment. Ed25519 signatures are deterministic, so with
+ * a fixed timestamp the whole .minisig is reproducible: an explicit timestamp wins, then
+ * $SOURCE_DATE_EPOCH (the reproducible-builds convention), and only then the clock.
+ */
+export function signatureTimestamp(opts: SignFileOptions = {}): number {
+  if (opts.timestamp !== undefined) {
+    if (!Number.isSafeInteger(opts.timestamp) || opts.timestamp < 0) throw new RangeError('signFile: timestamp must be whole unix seconds');
+    return opts.timestamp;
+  }
+  const sde = (opts.env ?? process.env).SOURCE_DATE_EPOCH;
+  if (sde !== undefined && sde !== '') {
+    if (!/^\d{1,15}$/.test(sde)) {
+      throw new UserError('EUSAGE', `SOURCE_DATE_EPOCH=${JSON.stringify(sde)} is not a unix timestamp: set it to whole seconds since 1970, or unset it`);
+    }
+    return Number(sde);
+  }
+  return Math.floor(Date.now() / 1000);
+}
+
+/** minisign's default trusted comment for a prehashed signature. */
+export function defaultTrustedComment(file: string, timestamp: number): string {
+  return `timestamp:${timestamp}\tfile:${basename(file)}\thashed`;
+}
+
+/**
+ * Sign `file` ("ED", prehashed) and write `<file>.minisig` atomically; returns its path.
+ * Without `trustedComment`, uses minisign's default `timestamp:<t>\tfile:<name>\thashed`.
+ */
+export async function signFile(file: string, key: SecretKey, trustedComment?: string, opts: SignFileOptions = {}): Promise<string> {
+  const comment = trustedComment ?? defaultTrustedComment(file, signatureTimestamp(opts));
+  let digest: Buffer;
+  try {
+    digest = await hashFile(file);
+  } catch (err) {
+    throw fsUserError(err, file, 'ESIGN', 'cannot sign', 'give an existing, readable file');
+  }
+  const text = signPrehashed(digest, key, comment);
+  const sigFile = file + SIG_SUFFIX;
+  try {
+    await writeFileAtomic(sigFile, text);
+  } catch (err) {
+    throw fsUserError(err, sigFile, 'ESIGN', 'cannot write the signature', 'sign in a directory you can write to');
+  }
+  return sigFile;
+}
+
+/**
+ * Verify `<file>.minisig` against `keys`: UserError when the signature is missing, malformed
+ * or from an untrusted key; IntegrityError when it does not match.
+ */
+export async function verifyFile(file: string, keys: readonly PublicKey[]): Promise<{ keyId: string; trustedComment: string }> {
+  const sigFile = file + SIG_SUFFIX;
+  let sigText: Buffer;
+  try {
+    sigText = await readFileOr(sigFile, 'ESIGFORMAT', 'cannot read the signature', 'check its permissions');
+  } catch (err) {
+    if (!isMissing((err as Error).cause)) throw err;
+    throw new UserError('ENOSIG', `${file}: no signature (${sigFile}): sign it with bale sign, or fetch the .minisig published with it`);
+  }
+  const sig = parseSignature(sigText, sigFile);
+  const what = 'cannot verify';
+  const hint = 'give an existing, readable file';
+  let message: Buffer;
+  try {
+    // Legacy "Ed" signatures cover the file itself, so those have to read it whole.
+    message = sig.hashed ? await hashFile(file) : await readFileOr(file, 'EVERIFY', what, hint);
+  } catch (err) {
+    throw fsUserError(err, file, 'EVERIFY', what, hint);
+  }
+  return checkSignature(sig, message, keys, file);
+}
