@@ -1,0 +1,172 @@
+/**
+ * Export an image as an OCI image layout directory (what skopeo, umoci, podman and crane read
+ * as `oci:DIR:TAG`). Each package .tar.gz becomes a layer blob as it is, hard-linked from the
+ * store when it can be (no copy of hundreds of megabytes), and checked against the image's
+ * sha256 and size on the way in. A new layout is built beside its destination and renamed into
+ * place, so a failed export leaves nothing; an existing layout gains (or replaces) one tag, its
+ * index.json rewritten last and atomically.
+ */
+import { copyFile, link, lstat, mkdir, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { UserError } from '../../errors/index.js';
+import { tempNameFor, writeFileAtomic } from '../../util/atomic-write.js';
+import type { ImageFile, ResolvedPackage } from '../types.js';
+import {
+  ANNOTATION_REF_NAME,
+  MEDIA_TYPE_MANIFEST,
+  OCI_LAYOUT_BYTES,
+  OCI_LAYOUT_FILE,
+  descriptorOf,
+  ociConfig,
+  ociIndex,
+  ociManifest,
+  sha256Digest,
+} from './oci-spec.js';
+import { checkBytes, hashFile, packagesOfImage, unreadable } from './packages.js';
+
+export { ociConfig, ociManifest } from './oci-spec.js';
+
+export interface ExportOciOptions {
+  /** Added to the image manifest's annotations (title and version are always there). */
+  annotations?: Record<string, string>;
+}
+
+export interface ExportOciResult {
+  /** `sha256:<hex>` of the image manifest: the image's digest. */
+  manifestDigest: string;
+  configDigest: string;
+  /** `sha256:<hex>` of index.json. */
+  indexDigest?: string;
+}
+
+type Destination = { kind: 'new' } | { kind: 'layout'; index: Record<string, unknown> & { manifests: unknown[] } };
+
+const isMissing = (err: unknown): boolean => (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+
+function notALayout(dir: string, why: string): UserError {
+  return new UserError('EOCIDIR', `${dir}: ${why}: export to a new or empty directory, or to an existing OCI layout to add a tag`);
+}
+
+/** What is at `dir`: nothing or an empty directory (a new layout), or an OCI layout to add to. */
+async function inspectDestination(dir: string): Promise<Destination> {
+  try {
+    if (!(await lstat(dir)).isDirectory()) throw notALayout(dir, 'exists and is not a directory');
+  } catch (err) {
+    if (isMissing(err)) return { kind: 'new' };
+    throw err;
+  }
+  if ((await readdir(dir)).length === 0) return { kind: 'new' };
+  let layout: unknown;
+  let index: unknown;
+  try {
+    layout = JSON.parse(await readFile(join(dir, OCI_LAYOUT_FILE), 'utf8'));
+    index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8'));
+  } catch {
+    throw notALayout(dir, 'is not empty and not an OCI image layout (no readable oci-layout and index.json)');
+  }
+  if ((layout as { imageLayoutVersion?: unknown } | null)?.imageLayoutVersion !== '1.0.0') {
+    throw notALayout(dir, 'its oci-layout is not imageLayoutVersion 1.0.0');
+  }
+  const manifests = (index as { manifests?: unknown } | null)?.manifests;
+  if (typeof index !== 'object' || index === null || Array.isArray(index) || !Array.isArray(manifests)) {
+    throw notALayout(dir, 'its index.json is not an OCI image index');
+  }
+  return { kind: 'layout', index: index as Record<string, unknown> & { manifests: unknown[] } };
+}
+
+/**
+ * Put the package file at blobs/sha256/<hex>: hard link (same file system) or copy, into a temp
+ * name, hash what landed, then rename. Hashing the placed file checks exactly the bytes served.
+ */
+async function placeLayer(p: ResolvedPackage, blobs: string): Promise<void> {
+  const final = join(blobs, p.sha256);
+  const temp = tempNameFor(final);
+  try {
+    try {
+      await link(p.file, temp);
+    } catch {
+      await copyFile(p.file, temp); // another file system, or links refused: a real copy
+    }
+  } catch (err) {
+    throw unreadable(p, p.file, err);
+  }
+  try {
+    checkBytes(p, p.file, await hashFile(temp));
+    await rename(temp, final);
+  } finally {
+    // rename() between two names of one inode (re-export of a linked blob) leaves both names.
+    await unlink(temp).catch(() => undefined);
+  }
+}
+
+async function writeBlob(blobs: string, data: Buffer): Promise<string> {
+  const digest = sha256Digest(data);
+  await writeFileAtomic(join(blobs, digest.slice('sha256:'.length)), data);
+  return digest;
+}
+
+/** Blobs for every layer, the config and the manifest; returns the manifest's descriptor. */
+async function writeBlobs(root: string, image: ImageFile, ordered: ResolvedPackage[], annotations?: Record<string, string>) {
+  const blobs = join(root, 'blobs', 'sha256');
+  await mkdir(blobs, { recursive: true });
+  for (const p of ordered) await placeLayer(p, blobs);
+  const config = ociConfig(image, ordered);
+  const manifest = ociManifest(image, ordered, config, annotations);
+  const configDigest = await writeBlob(blobs, config);
+  await writeBlob(blobs, manifest);
+  return { configDigest, descriptor: descriptorOf(MEDIA_TYPE_MANIFEST, manifest, { [ANNOTATION_REF_NAME]: image.tag }) };
+}
+
+const refName = (d: unknown): string => {
+  const name = (d as { annotations?: Record<string, unknown> } | null)?.annotations?.[ANNOTATION_REF_NAME];
+  return typeof name === 'string' ? name : '';
+};
+const digestOf = (d: unknown): string => String((d as { digest?: unknown } | null)?.digest ?? '');
+
+/** Other tags kept, this tag replaced; sorted by tag then digest so the order never depends on history. */
+function mergeManifests(existing: unknown[], added: unknown, tag: string): unknown[] {
+  const kept = existing.filter((d) => refName(d) !== tag);
+  const key = (d: unknown): Buffer => Buffer.from(`${refName(d)}\0${digestOf(d)}`, 'utf8');
+  return [...kept, added].sort((a, b) => Buffer.compare(key(a), key(b)));
+}
+
+/** Write `image` as an OCI image layout at `outDir`, tagged with the image's tag. */
+export async function exportOciLayout(
+  image: ImageFile,
+  packages: ResolvedPackage[],
+  outDir: string,
+  opts: ExportOciOptions = {},
+): Promise<ExportOciResult> {
+  const ordered = packagesOfImage(image, packages);
+  const dir = resolve(outDir);
+  const dest = await inspectDestination(dir);
+
+  if (dest.kind === 'layout') {
+    const { configDigest, descriptor } = await writeBlobs(dir, image, ordered, opts.annotations);
+    const { manifests, ...extra } = dest.index;
+    const index = ociIndex(mergeManifests(manifests, descriptor, image.tag), extra);
+    await writeFileAtomic(join(dir, 'index.json'), index);
+    return { manifestDigest: descriptor.digest, configDigest, indexDigest: sha256Digest(index) };
+  }
+
+  await mkdir(dirname(dir), { recursive: true });
+  const temp = tempNameFor(dir);
+  await mkdir(temp);
+  try {
+    const { configDigest, descriptor } = await writeBlobs(temp, image, ordered, opts.annotations);
+    const index = ociIndex([descriptor]);
+    await writeFileAtomic(join(temp, OCI_LAYOUT_FILE), OCI_LAYOUT_BYTES);
+    await writeFileAtomic(join(temp, 'index.json'), index);
+    try {
+      await rename(temp, dir); // replaces an empty directory; fails if one appeared with contents
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') throw notALayout(dir, 'was filled by something else during the export');
+      throw err;
+    }
+    return { manifestDigest: descriptor.digest, configDigest, indexDigest: sha256Digest(index) };
+  } catch (err) {
+    await rm(temp, { recursive: true, force: true });
+    throw err;
+  }
+}

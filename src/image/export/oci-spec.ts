@@ -1,0 +1,97 @@
+/**
+ * The OCI image documents for an image, as exact bytes: config, manifest and index. Pure
+ * functions of the image and its packages (no clock, no paths), so an OCI layout written to
+ * disk and a push to a registry carry the same manifest digest. Each package .tar.gz is a layer
+ * blob unchanged: an ordinary gzip of a tar of relative paths, its diff_id the manifest's
+ * tar_sha256.
+ */
+import { createHash } from 'node:crypto';
+import type { ImageFile, ResolvedPackage } from '../types.js';
+import { canonicalJson } from './canonical-json.js';
+import { imageEpoch, packageLabel, packagesOfImage, rfc3339 } from './packages.js';
+
+export const MEDIA_TYPE_INDEX = 'application/vnd.oci.image.index.v1+json';
+export const MEDIA_TYPE_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+export const MEDIA_TYPE_CONFIG = 'application/vnd.oci.image.config.v1+json';
+export const MEDIA_TYPE_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
+
+export const ANNOTATION_REF_NAME = 'org.opencontainers.image.ref.name';
+export const ANNOTATION_TITLE = 'org.opencontainers.image.title';
+export const ANNOTATION_VERSION = 'org.opencontainers.image.version';
+
+export const OCI_LAYOUT_FILE = 'oci-layout';
+/** The whole `oci-layout` file. */
+export const OCI_LAYOUT_BYTES = Buffer.from('{"imageLayoutVersion":"1.0.0"}');
+
+export const IMAGE_ARCHITECTURE = 'amd64';
+export const IMAGE_OS = 'linux';
+export const IMAGE_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  annotations?: Record<string, string>;
+}
+
+export const sha256Digest = (data: Buffer): string => `sha256:${createHash('sha256').update(data).digest('hex')}`;
+
+export function descriptorOf(mediaType: string, data: Buffer, annotations?: Record<string, string>): Descriptor {
+  const d: Descriptor = { mediaType, digest: sha256Digest(data), size: data.length };
+  if (annotations !== undefined) d.annotations = annotations;
+  return d;
+}
+
+/** One layer per package, in image order. */
+/** Per-layer annotations: which package a layer is, so a registry can be searched by package (who-uses) without reading blobs. */
+export const ANNOTATION_PACKAGE = 'dev.bale.package';
+export const ANNOTATION_PACKAGE_VERSION = 'dev.bale.package.version';
+export const ANNOTATION_PURL = 'dev.bale.purl';
+
+export function layerDescriptors(image: ImageFile, packages: readonly ResolvedPackage[]): Descriptor[] {
+  return packagesOfImage(image, packages).map((p) => ({
+    mediaType: MEDIA_TYPE_LAYER_GZIP,
+    digest: `sha256:${p.sha256}`,
+    size: p.size,
+    annotations: { [ANNOTATION_PACKAGE]: p.name, [ANNOTATION_PACKAGE_VERSION]: p.version, [ANNOTATION_PURL]: p.purl },
+  }));
+}
+
+/**
+ * The image config: fixed platform and PATH, `created` and every history entry at the newest
+ * package's source_date_epoch, one diff_id and one history entry per layer. Depends only on the
+ * packages (not on the image's name or tag), so retagging leaves the config digest alone.
+ */
+export function ociConfig(image: ImageFile, packages: readonly ResolvedPackage[]): Buffer {
+  const ordered = packagesOfImage(image, packages);
+  const created = rfc3339(imageEpoch(ordered));
+  const config = {
+    architecture: IMAGE_ARCHITECTURE,
+    os: IMAGE_OS,
+    created,
+    config: { Env: [IMAGE_PATH] },
+    rootfs: { type: 'layers', diff_ids: ordered.map((p) => `sha256:${p.tar_sha256}`) },
+    history: ordered.map((p) => ({ created, created_by: `bale package ${packageLabel(p)}`, comment: p.purl })),
+  };
+  return Buffer.from(canonicalJson(config));
+}
+
+/**
+ * The image manifest for `configBytes` (from ociConfig): annotated with the image's name as
+ * title and its tag as version; `annotations` are added on top (and win on a shared key).
+ */
+export function ociManifest(image: ImageFile, packages: readonly ResolvedPackage[], configBytes: Buffer, annotations?: Record<string, string>): Buffer {
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPE_MANIFEST,
+    config: descriptorOf(MEDIA_TYPE_CONFIG, configBytes),
+    layers: layerDescriptors(image, packages),
+    annotations: { [ANNOTATION_TITLE]: image.name, [ANNOTATION_VERSION]: image.tag, ...(annotations ?? {}) },
+  };
+  return Buffer.from(canonicalJson(manifest));
+}
+
+/** A layout's index.json: the given manifest descriptors (plus any other top-level fields kept). */
+export function ociIndex(manifests: readonly unknown[], extra: Record<string, unknown> = {}): Buffer {
+  return Buffer.from(canonicalJson({ ...extra, schemaVersion: 2, mediaType: MEDIA_TYPE_INDEX, manifests }));
+}
