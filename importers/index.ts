@@ -16,6 +16,10 @@ export async function importerFor(ecosystem: Ecosystem): Promise<Importer> {
       const { GemImporter } = await import('./rubygems/index.js');
       return new GemImporter();
     }
+    case 'deb': {
+      const { DebImporter } = await import('./debian/index.js');
+      return new DebImporter();
+    }
     default: {
       const never: never = ecosystem;
       throw new Error(`unknown ecosystem ${String(never)}`);

@@ -15,7 +15,7 @@ export const QUEUE = {
   build: 'bale-build',
 } as const;
 
-export const IMPORT_ECOSYSTEMS = ['npm', 'pypi', 'gem'] as const;
+export const IMPORT_ECOSYSTEMS = ['npm', 'pypi', 'gem', 'deb'] as const;
 
 /** Every queue name, for status and retry. */
 export const ALL_QUEUES: string[] = [...IMPORT_ECOSYSTEMS.map(QUEUE.importFor), QUEUE.plan, QUEUE.build];

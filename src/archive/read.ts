@@ -25,6 +25,13 @@ export interface ReadArchiveOptions {
    * @defaultValue 0
    */
   stripComponents?: number;
+  /**
+   * The archive is meant to be unpacked at `/` (a .deb's data): an absolute symlink target means
+   * the same path inside the root, and is rewritten relative to the link (`lib64/ld.so ->
+   * /lib/x/ld.so` becomes `../lib/x/ld.so`), then checked like any other. Off: absolute targets
+   * are refused.
+   */
+  rootedSymlinks?: boolean;
 }
 
 /** Gunzips (off the main thread) then reads the tar; see readTar. */
@@ -55,7 +62,7 @@ export async function readTar(data: Buffer, opts: ReadArchiveOptions): Promise<P
   const consumed = (async () => {
     for await (const entry of extract) {
       const body = await readEntryBody(entry);
-      addEntry(tree, entry.header, body, strip, source);
+      addEntry(tree, entry.header, body, strip, opts);
     }
   })();
   extract.end(data);
@@ -83,7 +90,14 @@ async function readEntryBody(entry: AsyncIterable<unknown>): Promise<Buffer> {
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }
 
-function addEntry(tree: EntryTree, header: tar.Header, body: Buffer, strip: number, source: string): void {
+/** `/a/b` seen from the link `x/y/link`: `../../a/b`, segment for segment (no lexical `..` folding). */
+export function rootedTarget(linkPath: string, target: string): string {
+  const up = linkPath.split('/').slice(1).map(() => '..');
+  return [...up, ...target.split('/').filter((s) => s !== '')].join('/') || '.';
+}
+
+function addEntry(tree: EntryTree, header: tar.Header, body: Buffer, strip: number, opts: ReadArchiveOptions): void {
+  const { source } = opts;
   const name = header.name;
   const where = normaliseEntryPath(name, strip);
   if (where.kind === 'unsafe') throw unsafeEntry(source, name, where.reason);
@@ -98,8 +112,9 @@ function addEntry(tree: EntryTree, header: tar.Header, body: Buffer, strip: numb
       if (where.kind === 'ok') tree.add({ path: where.path, type: 'dir', mode }, name);
       return;
     case 'symlink': {
-      const target = header.linkname ?? '';
+      let target = header.linkname ?? '';
       if (target === '') throw unsafeEntry(source, name, 'symlink without a target');
+      if (target.startsWith('/') && opts.rootedSymlinks === true && where.kind === 'ok') target = rootedTarget(where.path, target);
       if (target.startsWith('/')) throw unsafeEntry(source, name, `symlink to the absolute path "${target}"`);
       // Whether the target stays inside is decided in EntryTree.finish(), once every link is known.
       if (where.kind === 'ok') tree.add({ path: where.path, type: 'symlink', mode, target }, name);

@@ -10,6 +10,8 @@ export interface OutputSpec {
   name: string;
   entries: PackEntry[];
   depends: { name: string; version: string }[];
+  /** Debian maintainer scripts left out (see PackageManifest.dropped_scripts). */
+  droppedScripts?: string[];
 }
 
 /** Pack one output of a build and describe it: the same for every ecosystem. */
@@ -25,6 +27,7 @@ export async function assemble(node: RecipeNode, target: Target, spec: OutputSpe
     recipe_digest: node.digest,
     source_date_epoch: sde,
     depends: spec.depends,
+    ...(spec.droppedScripts === undefined ? {} : { dropped_scripts: spec.droppedScripts }),
     builder: { bale: baleVersion(), node: process.versions.node, zlib: process.versions.zlib ?? 'unknown' },
     tar_sha256: packed.tarSha256,
     files: packed.files,

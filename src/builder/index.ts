@@ -6,6 +6,7 @@ import type { RecipeGraph, RecipeNode } from './graph.js';
 import { NpmBuilder } from './npm/index.js';
 import { PypiBuilder } from './pypi/index.js';
 import { GemBuilder } from './rubygems/index.js';
+import { DebBuilder } from './debian/index.js';
 import { checkNativeBuildDeps } from './native-deps.js';
 import { planTasks, runTasks } from './scheduler.js';
 import type { Task, TaskResult } from './scheduler.js';
@@ -36,6 +37,8 @@ function makeBuilder(ecosystem: Ecosystem, opts: BuildOptions): EcosystemBuilder
       return new PypiBuilder();
     case 'gem':
       return new GemBuilder();
+    case 'deb':
+      return new DebBuilder();
     default: {
       const never: never = ecosystem;
       throw new Error(`unknown ecosystem ${String(never)}`);

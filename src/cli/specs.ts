@@ -8,12 +8,15 @@ import { listRecipeVersions } from '../recipe/index.js';
 import { bestVersion, isValidVersion } from '../../importers/pypi/versions.js';
 import { satisfiesGem } from '../../importers/rubygems/gem-requirement.js';
 import { sortGemVersions } from '../../importers/rubygems/gem-version.js';
+import { sortDebVersionsDescending } from '../../importers/debian/version.js';
 
 /** How a range picks among the versions that have recipes, per ecosystem (the one dispatch point). */
 const PICKERS: Record<Ecosystem, (versions: string[], range: string) => string | undefined> = {
   npm: (versions, range) => semver.maxSatisfying(versions, range, { loose: true }) ?? undefined,
   pypi: (versions, range) => bestVersion(versions, range === '*' ? '' : isValidVersion(range) ? `==${range}` : range),
   gem: (versions, range) => sortGemVersions(versions, true).find((v) => range === '*' || satisfiesGem(v, range)),
+  // Debian specs name one exact version (matched before the picker is asked) or none: the newest.
+  deb: (versions, range) => (range === '*' ? sortDebVersionsDescending(versions)[0] : undefined),
 };
 
 export type BuildRoot = { purl: Purl } | { file: string };

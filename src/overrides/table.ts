@@ -106,11 +106,13 @@ export function parseOverrides(text: string, file: string): OverrideTable {
 }
 
 /** `overrides/npm.toml`, `pypi.toml` or `rubygems.toml` shipped with bale, or from `dir`. A missing file is an empty table. */
-/** Table files are named for the registry (`rubygems.toml`), the purl type is shorter (`gem`). */
-const TABLE_FILE: Record<Ecosystem, string> = { npm: 'npm.toml', pypi: 'pypi.toml', gem: 'rubygems.toml' };
+/** Table files are named for the registry (`rubygems.toml`), the purl type is shorter (`gem`); Debian packages have none. */
+const TABLE_FILE: Record<Ecosystem, string | undefined> = { npm: 'npm.toml', pypi: 'pypi.toml', gem: 'rubygems.toml', deb: undefined };
 
 export async function loadOverrides(ecosystem: Ecosystem, dir = join(packageRoot(), 'overrides')): Promise<OverrideTable> {
-  const file = join(dir, TABLE_FILE[ecosystem]);
+  const name = TABLE_FILE[ecosystem];
+  if (name === undefined) return new OverrideTable([]);
+  const file = join(dir, name);
   let text: string;
   try {
     text = await readFile(file, 'utf8');

@@ -1,7 +1,7 @@
 import { UserError } from '../errors/index.js';
 
 /** The ecosystems bale knows. Adding one is adding a value here and an importer/builder pair. */
-export const ECOSYSTEMS = ['npm', 'pypi', 'gem'] as const;
+export const ECOSYSTEMS = ['npm', 'pypi', 'gem', 'deb'] as const;
 export type Ecosystem = (typeof ECOSYSTEMS)[number];
 
 /** An exact package identity: a Package URL with a version. */
@@ -25,7 +25,7 @@ export interface Spec {
 function specError(input: string, why: string): UserError {
   return new UserError(
     'ESPEC',
-    `invalid package spec "${input}": ${why} (expected e.g. npm:express@^4, pkg:npm/%40types/node@20.11.0, pypi:requests@2.31.0, gem:rack)`,
+    `invalid package spec "${input}": ${why} (expected e.g. npm:express@^4, pkg:npm/%40types/node@20.11.0, pypi:requests@2.31.0, gem:rack, deb:libc6)`,
   );
 }
 
@@ -42,10 +42,20 @@ export function normalizePypiName(name: string): string {
 const NPM_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/[a-z0-9_~-]|[a-z0-9~-])[a-z0-9._~-]*$/i;
 const PYPI_NAME = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/i;
 const GEM_NAME = /^[a-z0-9_][a-z0-9._-]*$/i;
+/** Debian policy 5.6.1: lowercase, at least two characters. */
+const DEB_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
+/**
+ * Debian purls name the vendor as their namespace (`pkg:deb/debian/libc6@...`); bale resolves
+ * against the host's apt, which is Debian. The architecture is the host's (amd64) or `all`, so it
+ * is left out of canonical purls; an `arch` qualifier naming another one is refused.
+ */
+const DEB_NAMESPACE = 'debian';
+const DEB_ARCHES = ['amd64', 'all'];
 
 function checkName(input: string, type: Ecosystem, name: string): string {
   if (name === '') throw specError(input, 'empty package name');
-  const ok = type === 'npm' ? NPM_NAME.test(name) && name.length <= 214 : type === 'pypi' ? PYPI_NAME.test(name) : GEM_NAME.test(name);
+  const pattern = { npm: NPM_NAME, pypi: PYPI_NAME, gem: GEM_NAME, deb: DEB_NAME }[type];
+  const ok = pattern.test(name) && (type !== 'npm' || name.length <= 214);
   if (!ok) throw specError(input, `"${name}" is not a valid ${type} package name`);
   return type === 'pypi' ? normalizePypiName(name) : name;
 }
@@ -64,6 +74,7 @@ function parsePurlParts(input: string): Spec {
   const hash = rest.indexOf('#');
   if (hash >= 0) rest = rest.slice(0, hash);
   const q = rest.indexOf('?');
+  const qualifiers = q >= 0 ? new URLSearchParams(rest.slice(q + 1)) : undefined;
   if (q >= 0) rest = rest.slice(0, q);
   rest = rest.replace(/^\/+/, '');
   const slash = rest.indexOf('/');
@@ -82,10 +93,21 @@ function parsePurlParts(input: string): Spec {
   }
   const segments = path.split('/').filter((s) => s !== '').map((s) => decode(input, s));
   if (segments.length === 0) throw specError(input, 'missing name');
+  if (type === 'deb') return debPurl(input, segments, version, qualifiers);
   if (segments.length > 2 || (segments.length === 2 && type !== 'npm')) throw specError(input, 'too many path segments');
   let name = segments.join('/');
   if (type === 'npm' && segments.length === 2 && !segments[0]!.startsWith('@')) name = `@${segments[0]}/${segments[1]}`;
   return { type, name: checkName(input, type, name), range: version };
+}
+
+/** `pkg:deb/debian/<name>[@version][?arch=amd64|all]`: the namespace is required, the arch optional. */
+function debPurl(input: string, segments: string[], version: string | undefined, qualifiers: URLSearchParams | undefined): Spec {
+  if (segments.length !== 2 || segments[0]!.toLowerCase() !== DEB_NAMESPACE) {
+    throw specError(input, `a Debian purl is pkg:deb/${DEB_NAMESPACE}/<name>@<version>`);
+  }
+  const arch = qualifiers?.get('arch');
+  if (arch != null && !DEB_ARCHES.includes(arch.toLowerCase())) throw specError(input, `bale builds Debian packages for amd64 (or all), not ${arch}`);
+  return { type: 'deb', name: checkName(input, 'deb', segments[1]!), range: version };
 }
 
 /** Parse the shorthand `eco:name[@range]`. */
@@ -137,6 +159,8 @@ export function formatPurl(p: Purl): string {
   if (p.type === 'npm' && name.startsWith('@')) {
     const [scope, bare] = name.split('/') as [string, string];
     path = `${encodeSegment(scope)}/${encodeSegment(bare)}`;
+  } else if (p.type === 'deb') {
+    path = `${DEB_NAMESPACE}/${encodeSegment(name)}`;
   } else {
     path = encodeSegment(name);
   }

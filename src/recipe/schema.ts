@@ -14,7 +14,7 @@ export const MIN_SOURCE_DATE_EPOCH = 315532800;
 /** 9999-12-31T23:59:59Z: anything larger is almost surely milliseconds, not seconds. */
 export const MAX_SOURCE_DATE_EPOCH = 253402300799;
 
-export const SOURCE_KINDS = ['npm-tarball', 'wheel', 'sdist', 'gem'] as const;
+export const SOURCE_KINDS = ['npm-tarball', 'wheel', 'sdist', 'gem', 'deb'] as const;
 export const DEPENDENCY_KINDS = ['runtime', 'optional', 'peer'] as const;
 
 /** Which artifacts each ecosystem publishes. */
@@ -22,6 +22,7 @@ export const SOURCE_KINDS_BY_ECOSYSTEM: Readonly<Record<Ecosystem, readonly Sour
   npm: ['npm-tarball'],
   pypi: ['wheel', 'sdist'],
   gem: ['gem'],
+  deb: ['deb'],
 };
 
 /** Digest lengths in bytes for the SRI algorithms bale accepts. */
@@ -31,6 +32,11 @@ const SRI_BYTES: Readonly<Record<string, number>> = { sha256: 32, sha384: 48, sh
 const INTERPRETER = /^\d+(?:\.\d+){0,2}$/;
 /** Exact versions only: no ranges, tags with spaces, or path separators (versions name files). */
 const EXACT_VERSION = /^[A-Za-z0-9][A-Za-z0-9.+_!-]*$/;
+/**
+ * Debian versions (policy 5.6.12): `[epoch:]upstream[-revision]`; `~` and `:` are legal there, and
+ * the revision (after the last `-`) is not empty.
+ */
+const DEBIAN_VERSION = /^(?:\d+:)?[A-Za-z0-9][A-Za-z0-9.+~-]*(?<!-)$/;
 /** Debian package names (Debian policy 5.6.1). */
 const DEBIAN_PACKAGE = /^[a-z0-9][a-z0-9+.-]+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -55,7 +61,7 @@ export function purlProblem(s: string): string | undefined {
   } catch {
     return `${q(s)} is not an exact purl (expected e.g. pkg:npm/express@4.21.2)`;
   }
-  if (!EXACT_VERSION.test(p.version)) return `${q(p.version)} is not an exact version, pin one release`;
+  if (!(p.type === 'deb' ? DEBIAN_VERSION : EXACT_VERSION).test(p.version)) return `${q(p.version)} is not an exact version, pin one release`;
   if (p.type === 'npm' && !isExactSemver(p.version)) return `${q(p.version)} is not an exact semver version, pin one release`;
   const canonical = formatPurl(p);
   if (canonical !== s) return `not canonical, write ${q(canonical)}`;
