@@ -9,7 +9,7 @@ import { cpus } from 'node:os';
 import { Queue, Worker, type Job } from 'bullmq';
 import { BuildSession } from '../src/builder/index.js';
 import { oneLine } from '../src/errors/index.js';
-import { LocalStore } from '../src/store/index.js';
+import { LocalStore, type StoreOptions } from '../src/store/index.js';
 import { TEMP_HOST } from '../src/util/atomic-write.js';
 import { buildProcessor } from './build-processor.js';
 import { checkRedis, connect, IMPORT_ECOSYSTEMS, QUEUE, redactUrl } from './connection.js';
@@ -20,6 +20,8 @@ import { sweepDeadTemps } from './sweep.js';
 export interface WorkerOptions {
   redisUrl: string;
   store: string;
+  /** E.g. a signer for every package written (the CLI passes one when a signing key is configured). */
+  storeOptions?: StoreOptions;
   recipes: string;
   cacheDir: string;
   /** Build jobs at once in this process. */
@@ -42,7 +44,7 @@ export interface RunningWorker {
 
 export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   await checkRedis(o.redisUrl);
-  const store = new LocalStore(o.store);
+  const store = new LocalStore(o.store, o.storeOptions);
   const swept = await sweepDeadTemps(store.root, TEMP_HOST);
   if (swept > 0) o.log(`removed ${swept} temp file(s) left in the store by killed workers on this host`);
   const redis = connect(o.redisUrl);

@@ -24,6 +24,10 @@ export interface GlobalOptions {
   python?: string;
   jobs: number;
   json: boolean;
+  /** Signing key file (`--key`, else $BALE_SIGNING_KEY): every package stored is signed. */
+  key?: string;
+  /** More trusted public keys (`--trust FILE`, repeatable). */
+  trust?: string[];
   sandbox: 'auto' | 'bubblewrap' | 'direct';
 }
 
@@ -42,12 +46,19 @@ export interface WrittenRecipe {
 
 /** Resolve specs into their pinned closures, in memory; nothing is written yet. */
 /** Which flag names each ecosystem's index (the one place the CLI tells ecosystems apart). */
-export const INDEX_FLAG: Record<Ecosystem, 'registry' | 'indexUrl' | 'source'> = { npm: 'registry', pypi: 'indexUrl', gem: 'source' };
+/** Debian has none: apt's own sources are the index. */
+export const INDEX_FLAG: Record<Ecosystem, 'registry' | 'indexUrl' | 'source' | undefined> = { npm: 'registry', pypi: 'indexUrl', gem: 'source', deb: undefined };
+/** The index URL given for an ecosystem, if any. */
+export function indexOf(eco: Ecosystem, o: GlobalOptions): string | undefined {
+  const flag = INDEX_FLAG[eco];
+  return flag === undefined ? undefined : o[flag];
+}
 /** Which flag lists each ecosystem's interpreter matrix for imports. */
 export const MATRIX_FLAG: Record<Ecosystem, ((o: GlobalOptions) => string[] | undefined) | undefined> = {
   npm: undefined,
   pypi: (o) => (o.python !== undefined ? parsePythonList(o.python) : undefined),
   gem: (o) => (o.ruby !== undefined ? parseRubyList(o.ruby) : undefined),
+  deb: undefined,
 };
 
 export async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolution> {
@@ -58,7 +69,7 @@ export async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolu
   for (const [, group] of byEco) {
     const importer = await importerFor(group[0]!.type);
     env.progress.phase('resolving', group.length);
-    const registry = env.opts[INDEX_FLAG[group[0]!.type]];
+    const registry = indexOf(group[0]!.type, env.opts);
     const interpreters = MATRIX_FLAG[group[0]!.type]?.(env.opts);
     const r = await importer.resolveClosure(group, {
       cacheDir: env.paths.cache,
@@ -103,11 +114,11 @@ export function targetRequest(o: GlobalOptions): TargetRequest {
 
 async function runBuild(graph: RecipeGraph, env: Env): Promise<TaskResult[]> {
   const { buildGraph } = await builder();
-  const { LocalStore } = await import('../store/index.js');
+  const { openStore } = await import('./signing.js');
   let done = 0;
   let total = 0;
   const results = await buildGraph(graph, {
-    store: new LocalStore(env.opts.store),
+    store: await openStore(env.opts.store, env.opts),
     cacheDir: env.paths.cache,
     jobs: env.opts.jobs,
     request: targetRequest(env.opts),
@@ -167,12 +178,17 @@ export async function cmdRequest(specArgs: string[], env: Env, queue?: string): 
     failIfPartial(res);
     return;
   }
+  const { res, results, written } = await requestBuilt(specArgs, env);
+  report(results, env, { roots: rootNames(res.roots), recipes: written, failures: res.failures ?? [] });
+  failIfPartial(res);
+}
+
+/** What `request` does before it reports: resolve, build, then write the recipes. */
+export async function requestBuilt(specArgs: string[], env: Env): Promise<{ res: Resolution; results: TaskResult[]; written: WrittenRecipe[] }> {
   const res = await resolveSpecs(specArgs, env);
   const { graph } = (await builder()).graphFromRecipes(env.opts.recipes, res.recipes, res.roots);
   const results = await runBuild(graph, env);
-  const written = await writeRecipes(res, env);
-  report(results, env, { roots: rootNames(res.roots), recipes: written, failures: res.failures ?? [] });
-  failIfPartial(res);
+  return { res, results, written: await writeRecipes(res, env) };
 }
 
 export function parseJobs(value: string): number {

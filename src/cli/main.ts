@@ -29,6 +29,8 @@ function envFor(cmd: Command): Env {
     ...(o.indexUrl !== undefined ? { indexUrl: o.indexUrl } : {}),
     ...(o.source !== undefined ? { source: o.source } : {}),
     ...(o.ruby !== undefined ? { ruby: o.ruby } : {}),
+    ...(o.key !== undefined ? { key: resolve(o.key) } : {}),
+    ...(o.trust !== undefined ? { trust: o.trust.map((f) => resolve(f)) } : {}),
   };
   return { opts, paths, progress: makeProgress(!opts.json) };
 }
@@ -49,6 +51,8 @@ function program(): Command {
     .option('--jobs <n>', 'builds at once (default: CPU count)', parseJobs)
     .addOption(new Option('--sandbox <kind>', 'how builds are isolated').choices(['auto', 'bubblewrap', 'direct']).default('auto'))
     .option('--json', 'machine-readable output on stdout; no progress display')
+    .option('--key <file>', 'signing key (minisign format): every package stored, and every image composed, is signed (default: $BALE_SIGNING_KEY)')
+    .option('--trust <file>', 'a trusted public key, besides $XDG_CONFIG_HOME/bale/trusted/*.pub (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .showHelpAfterError('(run bale --help for usage)')
     .exitOverride();
   p.command('import')
@@ -79,6 +83,55 @@ function program(): Command {
     .option('--import', 'resolve the specs on the workers (each its own import job) instead of reading --recipes here')
     .option('--wait', 'wait until every planned build finished, then list the packages like request')
     .action(async (specs: string[], o: { redis?: string; fromFile?: string; import?: boolean; wait?: boolean }, cmd: Command) => (await fleet()).cmdEnqueue(specs, o, envFor(cmd)));
+  const images = (): Promise<typeof import('./image-commands.js')> => import('./image-commands.js');
+  p.command('keygen')
+    .description("create an ed25519 signing key pair in minisign's formats: PREFIX.key (secret, 0600) and PREFIX.pub")
+    .option('--out <prefix>', 'where to write, e.g. ~/keys/me')
+    .action(async (o: { out?: string }, cmd: Command) => (await images()).cmdKeygen(o, envFor(cmd)));
+  p.command('sign')
+    .description('sign files (packages built before, image files) with --key / $BALE_SIGNING_KEY: FILE.minisig beside each')
+    .argument('<file...>')
+    .action(async (files: string[], _o, cmd: Command) => (await images()).cmdSign(files, envFor(cmd)));
+  p.command('verify')
+    .description("check files' .minisig signatures against the trust list")
+    .argument('<file...>')
+    .action(async (files: string[], _o, cmd: Command) => (await images()).cmdVerify(files, envFor(cmd)));
+  const img = p.command('image').description('images: signed, conflict-free sets of packages');
+  img
+    .command('compose')
+    .description('the closure of specs (built when missing) or store package names, conflict-checked, written canonically and signed')
+    .argument('<spec|package...>', 'e.g. npm:express@4.21.2 or node-express')
+    .option('--name <name>', 'image name (an OCI repository name)')
+    .option('--tag <tag>', 'image tag')
+    .option('-o, --output <file>', 'the image file to write, e.g. app.image.toml')
+    .option('--unsigned', 'write it without signatures (export and push will refuse it unless --no-verify)')
+    .action(async (args: string[], o: Record<string, unknown>, cmd: Command) => (await images()).cmdImageCompose(args, o, envFor(cmd)));
+  img
+    .command('export')
+    .description('write an image as an OCI image layout and/or a rootfs tarball, with an SPDX SBOM beside it')
+    .argument('<image-file>')
+    .option('--oci <dir>', 'OCI image layout directory (one layer per package)')
+    .option('--rootfs <file>', 'one deterministic tar of every package')
+    .option('--sbom <file>', 'where the SPDX 2.3 JSON goes (default: beside the export)')
+    .option('--no-verify', 'skip signature checks')
+    .action(async (file: string, o: Record<string, unknown>, cmd: Command) => (await images()).cmdImageExport(file, o, envFor(cmd)));
+  p.command('push')
+    .description('push an image and its packages to an OCI registry (packages as artifacts, the image as an OCI image, signatures attached)')
+    .argument('<image-file>')
+    .option('--to <url>', 'oci://HOST[:PORT]/NAMESPACE, e.g. oci://127.0.0.1:5000/bale')
+    .option('--no-verify', 'skip signature checks before pushing')
+    .action(async (file: string, o: Record<string, unknown>, cmd: Command) => (await images()).cmdPush(file, o, envFor(cmd)));
+  p.command('pull')
+    .description('pull an image and its packages from a registry into --store, writing the image file')
+    .argument('<ref>', 'oci://HOST[:PORT]/NAMESPACE/NAME:TAG or ...@sha256:...')
+    .option('--verify', 'refuse the image or any package whose signature does not verify against the trust list')
+    .option('-o, --output <file>', 'the image file to write (default: NAME-TAG.image.toml here)')
+    .action(async (ref: string, o: Record<string, unknown>, cmd: Command) => (await images()).cmdPull(ref, o, envFor(cmd)));
+  p.command('who-uses')
+    .description('every image in a registry namespace that holds a package')
+    .argument('<purl|package>', 'pkg:npm/debug@2.6.9, node-debug or node-debug@2.6.9')
+    .option('--registry <url>', 'oci://HOST[:PORT]/NAMESPACE')
+    .action(async (what: string, o: Record<string, unknown>, cmd: Command) => (await images()).cmdWhoUses(what, o, envFor(cmd)));
   const q = p.command('queue').description("the fleet's queues: status, retry");
   q.command('status')
     .description('waiting/active/completed/failed per queue, jobs per minute, the slowest and the failed jobs with their reasons')

@@ -8,7 +8,7 @@ import { UserError } from '../errors/index.js';
 import type { Resolution } from '../../importers/index.js';
 import type { BuildRef, BuildResult } from '../../queue/jobs.js';
 import type { Producer } from '../../queue/producer.js';
-import { MATRIX_FLAG, INDEX_FLAG, targetRequest, type Env } from './commands.js';
+import { MATRIX_FLAG, INDEX_FLAG, indexOf, targetRequest, type Env } from './commands.js';
 import { printJson, printPackages, type PackageLine } from './output.js';
 
 export interface QueueFlags {
@@ -97,7 +97,7 @@ export async function cmdEnqueue(specArgs: string[], o: QueueFlags & { fromFile?
     if (o.import === true) {
       const jobs = await producer.enqueueImports(specs, (eco) => {
         const e = eco as keyof typeof INDEX_FLAG;
-        const registry = env.opts[INDEX_FLAG[e]];
+        const registry = indexOf(e, env.opts);
         const interpreters = MATRIX_FLAG[e]?.(env.opts);
         return { request: targetRequest(env.opts), ...(registry !== undefined ? { registry } : {}), ...(interpreters !== undefined ? { interpreters } : {}) };
       });
@@ -163,9 +163,11 @@ export async function cmdWorker(o: QueueFlags & { concurrency?: number }, env: E
   const { redisUrl } = await import('../../queue/connection.js');
   const { startWorker } = await import('../../queue/worker.js');
   const lockMs = process.env['BALE_QUEUE_LOCK_MS'] !== undefined ? Number(process.env['BALE_QUEUE_LOCK_MS']) : undefined;
+  const { signingStoreOptions } = await import('./signing.js');
   const w = await startWorker({
     redisUrl: redisUrl(o.redis),
     store: env.opts.store,
+    storeOptions: await signingStoreOptions(env.opts),
     recipes: env.opts.recipes,
     cacheDir: env.paths.cache,
     concurrency: o.concurrency ?? 1,

@@ -11,18 +11,17 @@ import type { ImageFile, ResolvedPackage } from './types.js';
 
 const keyOf = (name: string, version: string): string => `${name}@${version}`;
 
-/**
- * The runtime closure of `roots`: the packages given first, the rest of the store when a
- * dependency is not among them (read only then: listing a big store reads every manifest).
- */
+/** The runtime closure of `roots`: the packages given first, then the store's, found by name and version. */
 export async function closure(roots: StoredPackage[], store: LocalStore): Promise<ResolvedPackage[]> {
   const known = new Map(roots.map((p) => [keyOf(p.name, p.version), p]));
-  let all: Map<string, StoredPackage> | undefined;
   const find = async (name: string, version: string): Promise<StoredPackage | undefined> => {
     const k = keyOf(name, version);
     if (known.has(k)) return known.get(k);
-    all ??= new Map((await store.list()).map((p) => [keyOf(p.name, p.version), p]));
-    return all.get(k);
+    const found = await store.findPackages(name, version);
+    if (found.length > 1) {
+      throw new UserError('EAMBIGUOUS', `the store ${store.root} holds ${found.length} different builds of ${name} ${version} (${found.map((p) => p.sha256.slice(0, 12)).join(', ')}): name the one you want (or remove the others)`);
+    }
+    return found[0];
   };
   const out = new Map<string, ResolvedPackage>();
   const stack = [...roots];

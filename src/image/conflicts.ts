@@ -40,15 +40,23 @@ export function findConflicts(packages: OwnedPackage[]): Conflict[] {
       else leaves.set(key, p);
     }
   }
-  // Anything beneath another package's file or symlink: walk each path's ancestors once.
+  // Anything beneath another package's file or symlink: walk each path's ancestors, up to the
+  // first directory already seen to have no file or symlink above it (siblings share parents).
+  const clear = new Set<string>();
   const below = (key: string, owner: OwnedPackage): void => {
-    for (let i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) {
-      const leaf = leaves.get(key.slice(0, i));
+    const walked: string[] = [];
+    for (let i = key.lastIndexOf('/'); i > 0; i = key.lastIndexOf('/', i - 1)) {
+      const parent = key.slice(0, i);
+      if (clear.has(parent)) break;
+      const leaf = leaves.get(parent);
       if (leaf !== undefined && leaf !== owner) {
         out.push({ path: key, a: leaf, b: owner, why: 'beneath a file or symlink' });
         return;
       }
+      walked.push(parent);
     }
+    // Only what no leaf sits on is clear: a package's own symlinked dir is not clear for others.
+    for (const w of walked) if (!leaves.has(w)) clear.add(w);
   };
   for (const [key, owner] of leaves) below(key, owner);
   for (const [key, owner] of dirs) below(key, owner);

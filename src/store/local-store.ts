@@ -4,7 +4,8 @@
  * is written last, so a crash at any point leaves either a complete cache entry or a miss.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { IntegrityError, UserError } from '../errors/index.js';
 import { manifestJson, parseManifest, type PackageManifest } from '../packer/manifest.js';
@@ -41,9 +42,10 @@ function isMissing(err: unknown): boolean {
 }
 
 /** Size of a regular file, or undefined when there is none. */
+/** Synchronous, like the manifest reads: a stat is microseconds, a thread-pool round trip is not. */
 async function fileSize(path: string): Promise<number | undefined> {
   try {
-    const st = await stat(path);
+    const st = statSync(path);
     return st.isFile() ? st.size : undefined;
   } catch (err) {
     if (isMissing(err)) return undefined;
@@ -59,10 +61,24 @@ function stemMatches(stem: string, name: string, version: string, sha256: string
   }
 }
 
+export interface StoreOptions {
+  /**
+   * Called with each package file once it is in place, before the build record makes it a hit
+   * (bale signs it here when a signing key is configured: `<file>.minisig` beside it).
+   */
+  onPackage?: (file: string) => Promise<void>;
+}
+
 export class LocalStore {
   readonly root: string;
+  /** Package file stems by `<name>-<version>-`, read once per instance by findPackages. */
+  private stems: Promise<Map<string, string[]>> | undefined;
+  private readonly manifests = new Map<string, { size: number; mtimeMs: number; manifest: PackageManifest }>();
 
-  constructor(root: string) {
+  constructor(
+    root: string,
+    private readonly opts: StoreOptions = {},
+  ) {
     this.root = resolve(root);
   }
 
@@ -101,10 +117,21 @@ export class LocalStore {
    */
   async put(buildKey: string, outputs: PackageOutput[]): Promise<StoredPackage[]> {
     checkBuildKey(buildKey);
+    const packages = await this.writePackages(outputs);
+    await mkdir(this.abs(BUILDS_DIR), { recursive: true });
+    await writeFileAtomic(this.abs(buildRecordFile(buildKey)), recordJson({ format: 1, build_key: buildKey, packages }));
+    return packages.map((p) => this.stored(p));
+  }
+
+  /** Packages that were not built here (pulled from a registry): stored without a build record. */
+  async importPackages(outputs: PackageOutput[]): Promise<StoredPackage[]> {
+    return (await this.writePackages(outputs)).map((p) => this.stored(p));
+  }
+
+  private async writePackages(outputs: PackageOutput[]): Promise<RecordPackage[]> {
     // Validate everything before the first write, so a bad output leaves the store untouched.
     const planned = outputs.map((o) => this.plan(o));
     await mkdir(this.abs(PACKAGES_DIR), { recursive: true });
-    await mkdir(this.abs(BUILDS_DIR), { recursive: true });
 
     const written = new Set<string>();
     for (const { output, record, checksum } of planned) {
@@ -114,10 +141,9 @@ export class LocalStore {
       await writeFileAtomic(this.abs(checksum), `${output.sha256}  ${record.file.slice(PACKAGES_DIR.length + 1)}\n`);
       // The manifest last: list() finds packages by their manifests, so it never sees half of one.
       await writeFileAtomic(this.abs(record.manifest), manifestJson(output.manifest));
+      await this.opts.onPackage?.(this.abs(record.file));
     }
-    const packages = planned.map((p) => p.record);
-    await writeFileAtomic(this.abs(buildRecordFile(buildKey)), recordJson({ format: 1, build_key: buildKey, packages }));
-    return packages.map((p) => this.stored(p));
+    return planned.map((p) => p.record);
   }
 
   private plan(output: PackageOutput): { output: PackageOutput; record: RecordPackage; checksum: string } {
@@ -155,7 +181,7 @@ export class LocalStore {
     const manifestFile = this.abs(files.manifest);
     let checksumText: string;
     try {
-      checksumText = await readFile(this.abs(files.checksum), 'utf8');
+      checksumText = readFileSync(this.abs(files.checksum), 'utf8');
     } catch (err) {
       if (isMissing(err)) return undefined;
       throw err;
@@ -163,7 +189,7 @@ export class LocalStore {
     const size = await fileSize(this.abs(files.tgz));
     if (size === undefined) return undefined;
 
-    const m = parseManifest(await readFile(manifestFile, 'utf8'), manifestFile);
+    const m = this.readManifest(manifestFile);
     const sha256 = CHECKSUM_LINE.exec(checksumText)?.[1];
     if (sha256 === undefined || !stemMatches(stem, m.name, m.version, sha256)) {
       throw new UserError(
@@ -174,8 +200,53 @@ export class LocalStore {
     return { name: m.name, version: m.version, sha256, size, file: this.abs(files.tgz), manifestFile };
   }
 
-  /** Read a package's manifest. */
+  /**
+   * Read a package's manifest. Read synchronously: a manifest is tens of kilobytes, and composing
+   * an image reads thousands of them, where each async read's thread-pool round trip costs ~8x
+   * the read itself.
+   */
   async manifest(p: StoredPackage): Promise<PackageManifest> {
-    return parseManifest(await readFile(p.manifestFile, 'utf8'), p.manifestFile);
+    return this.readManifest(p.manifestFile);
+  }
+
+  /** Parsed once per instance while the file stays the same (size and mtime): an edit is read again, and checked. */
+  private readManifest(file: string): PackageManifest {
+    const st = statSync(file);
+    const seen = this.manifests.get(file);
+    if (seen !== undefined && seen.size === st.size && seen.mtimeMs === st.mtimeMs) return seen.manifest;
+    const manifest = parseManifest(readFileSync(file, 'utf8'), file);
+    this.manifests.set(file, { size: st.size, mtimeMs: st.mtimeMs, manifest });
+    return manifest;
+  }
+
+  /**
+   * The stored packages named `name` at `version` (usually one; several builds of one version
+   * differ in sha256), found by file name alone: no manifest is read.
+   */
+  async findPackages(name: string, version: string): Promise<StoredPackage[]> {
+    const prefix = `${name}-${version}-`;
+    this.stems ??= (async () => {
+      let names: string[];
+      try {
+        names = await readdir(this.abs(PACKAGES_DIR));
+      } catch (err) {
+        if (isMissing(err)) return new Map<string, string[]>();
+        throw err;
+      }
+      const byPrefix = new Map<string, string[]>();
+      for (const n of names) {
+        if (!n.endsWith(MANIFEST_SUFFIX) || n.startsWith('.')) continue;
+        const stem = n.slice(0, -MANIFEST_SUFFIX.length);
+        const key = stem.slice(0, -12); // `<name>-<version>-`
+        byPrefix.set(key, [...(byPrefix.get(key) ?? []), stem]);
+      }
+      return byPrefix;
+    })();
+    const found: StoredPackage[] = [];
+    for (const stem of (await this.stems).get(prefix) ?? []) {
+      const p = await this.readPackage(stem);
+      if (p !== undefined && p.name === name && p.version === version) found.push(p);
+    }
+    return found;
   }
 }

@@ -1,0 +1,219 @@
+/**
+ * Keys, signatures and images: `keygen`, `sign`, `verify`, `image compose`, `image export`.
+ * An image is composed from specs (built like `request` when missing) or from package names in
+ * the store, checked for conflicts, written canonically and signed; export refuses any image or
+ * package whose signature is missing or does not verify against the trust list.
+ */
+import { dirname, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { UserError } from '../errors/index.js';
+import type { ResolvedPackage } from '../image/types.js';
+import type { StoredPackage } from '../store/index.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { requestBuilt, type Env } from './commands.js';
+import { printJson } from './output.js';
+import { openStore, requireSigningKey, trustList } from './signing.js';
+
+export async function cmdKeygen(o: { out?: string }, env: Env): Promise<void> {
+  if (o.out === undefined) throw new UserError('EUSAGE', 'bale keygen: say where: --out PREFIX (writes PREFIX.key and PREFIX.pub)');
+  const { keygen } = await import('../sign/index.js');
+  await mkdir(dirname(resolve(o.out)), { recursive: true });
+  const k = await keygen(resolve(o.out));
+  if (env.opts.json) printJson(k);
+  else process.stdout.write(`public key ${k.publicFile} (id ${k.keyId})\nsecret key ${k.secretFile} (keep it private; export BALE_SIGNING_KEY=${k.secretFile})\n`);
+}
+
+export async function cmdSign(files: string[], env: Env): Promise<void> {
+  const key = await requireSigningKey(env.opts, 'bale sign');
+  const { signFile } = await import('../sign/index.js');
+  const signed = [];
+  for (const f of files) signed.push(await signFile(resolve(f), key));
+  if (env.opts.json) printJson({ signatures: signed });
+  else for (const s of signed) process.stdout.write(`${s}\n`);
+}
+
+export async function cmdVerify(files: string[], env: Env): Promise<void> {
+  const { verifyFile } = await import('../sign/index.js');
+  const keys = await trustList(env.opts);
+  const out = [];
+  for (const f of files) out.push({ file: resolve(f), ...(await verifyFile(resolve(f), keys)) });
+  if (env.opts.json) printJson({ verified: out });
+  else for (const v of out) process.stdout.write(`ok ${v.file} (key ${v.keyId})\n`);
+}
+
+export interface ComposeFlags {
+  name?: string;
+  tag?: string;
+  output?: string;
+  unsigned?: boolean;
+}
+
+/** Specs (`npm:express@4.21.2`) are requested (built when missing); plain names come from the store. */
+async function rootPackages(args: string[], env: Env): Promise<StoredPackage[]> {
+  const specs = args.filter((a) => a.includes(':'));
+  const names = args.filter((a) => !a.includes(':'));
+  const roots: StoredPackage[] = [];
+  if (specs.length > 0) {
+    // The requested packages (with their -bin: top-level links and executables are for what was
+    // asked for); their dependencies come in through the manifests, without -bin, as npm would.
+    const { res, results } = await requestBuilt(specs, env);
+    const { formatPurl } = await import('../purl/purl.js');
+    const asked = new Set(res.roots.map(formatPurl));
+    roots.push(...results.filter((r) => asked.has(r.task.node.id)).flatMap((r) => r.packages));
+  }
+  if (names.length > 0) {
+    const { storePackagesByName } = await import('../image/compose.js');
+    roots.push(...(await storePackagesByName(names, await openStore(env.opts.store, env.opts))));
+  }
+  return roots;
+}
+
+/** Every package signed: missing signatures are added with `key`, existing ones must verify. */
+async function signPackages(packages: ResolvedPackage[], env: Env): Promise<void> {
+  const key = await requireSigningKey(env.opts, 'bale image compose');
+  const { signFile, verifyFile } = await import('../sign/index.js');
+  const { access } = await import('node:fs/promises');
+  const keys = await trustList(env.opts);
+  for (const p of packages) {
+    const has = await access(`${p.file}.minisig`).then(
+      () => true,
+      () => false,
+    );
+    if (has) await verifyFile(p.file, keys);
+    else await signFile(p.file, key);
+  }
+}
+
+export async function cmdImageCompose(args: string[], o: ComposeFlags, env: Env): Promise<void> {
+  if (o.name === undefined || o.tag === undefined || o.output === undefined) {
+    throw new UserError('EUSAGE', 'bale image compose: needs --name NAME, --tag TAG and -o FILE (e.g. --name app --tag 1 -o app.image.toml)');
+  }
+  if (o.unsigned !== true) await requireSigningKey(env.opts, 'bale image compose'); // before any build
+  const { closure, imageOf } = await import('../image/compose.js');
+  const { formatImageFile, parseImageFile } = await import('../image/image-file.js');
+  const roots = await rootPackages(args, env);
+  const store = await openStore(env.opts.store, env.opts);
+  const packages = await closure(roots, store);
+  const image = imageOf(o.name, o.tag, packages);
+  const text = formatImageFile(image);
+  parseImageFile(text, `--name ${o.name} --tag ${o.tag}`); // the name and tag must make a valid file
+  const out = resolve(o.output);
+  if (o.unsigned !== true) await signPackages(packages, env);
+  await writeFileAtomic(out, text);
+  let signature: string | undefined;
+  if (o.unsigned !== true) {
+    const { signFile } = await import('../sign/index.js');
+    signature = await signFile(out, await requireSigningKey(env.opts, 'bale image compose'));
+  }
+  if (env.opts.json) printJson({ image: out, signature: signature ?? null, name: image.name, tag: image.tag, packages: image.packages });
+  else process.stdout.write(`${out}: ${image.name}:${image.tag}, ${image.packages.length} packages${signature ? `, signed (${signature})` : ', unsigned'}\n`);
+}
+
+export interface ExportFlags {
+  oci?: string;
+  rootfs?: string;
+  sbom?: string;
+  verify?: boolean;
+}
+
+/** The image and its packages from the store, every signature checked unless --no-verify. */
+export async function verifiedImage(file: string, env: Env, verify: boolean): Promise<{ image: import('../image/types.js').ImageFile; packages: ResolvedPackage[] }> {
+  const { readImageFile } = await import('../image/image-file.js');
+  const { resolveImage } = await import('../image/compose.js');
+  const { image } = await readImageFile(file);
+  const store = await openStore(env.opts.store, env.opts);
+  if (verify) {
+    const { verifyFile } = await import('../sign/index.js');
+    const keys = await trustList(env.opts);
+    await verifyFile(file, keys);
+    const packages = await resolveImage(image, store, file);
+    for (const p of packages) await verifyFile(p.file, keys);
+    return { image, packages };
+  }
+  return { image, packages: await resolveImage(image, store, file) };
+}
+
+export async function cmdImageExport(file: string, o: ExportFlags, env: Env): Promise<void> {
+  if (o.oci === undefined && o.rootfs === undefined) throw new UserError('EUSAGE', 'bale image export: say what to write: --oci DIR and/or --rootfs FILE');
+  const { image, packages } = await verifiedImage(resolve(file), env, o.verify !== false);
+  const { exportOciLayout, exportRootfs, spdxSbom } = await import('../image/export/index.js');
+  const result: Record<string, unknown> = {};
+  if (o.oci !== undefined) result['oci'] = { dir: resolve(o.oci), ...(await exportOciLayout(image, packages, resolve(o.oci))) };
+  if (o.rootfs !== undefined) result['rootfs'] = { file: resolve(o.rootfs), ...(await exportRootfs(packages, resolve(o.rootfs))) };
+  // The SBOM goes beside what was exported (or where --sbom says).
+  const sbom = resolve(o.sbom ?? `${o.oci ?? o.rootfs}.spdx.json`);
+  await writeFileAtomic(sbom, spdxSbom(image, packages));
+  result['sbom'] = sbom;
+  if (env.opts.json) printJson(result);
+  else for (const [k, v] of Object.entries(result)) process.stdout.write(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}\n`);
+}
+
+export async function cmdPush(file: string, o: { to?: string; verify?: boolean }, env: Env): Promise<void> {
+  if (o.to === undefined) throw new UserError('EUSAGE', 'bale push: say where: --to oci://HOST[:PORT]/NAMESPACE');
+  const { parseRegistryUrl, RegistryClient } = await import('../registry/index.js');
+  const target = parseRegistryUrl(o.to);
+  const imageFile = resolve(file);
+  const { image, packages } = await verifiedImage(imageFile, env, o.verify !== false);
+  const { readFile } = await import('node:fs/promises');
+  const text = await readFile(imageFile, 'utf8');
+  const sig = await readFile(`${imageFile}.minisig`).catch(() => {
+    throw new UserError('ENOSIG', `${imageFile}: no signature (${imageFile}.minisig): sign it with bale sign, or compose it with a key`);
+  });
+  const { pushImage } = await import('../image/registry/push.js');
+  const client = new RegistryClient(target.registry);
+  try {
+    const r = await pushImage(client, target.namespace, image, text, sig, packages);
+    if (env.opts.json) printJson(r);
+    else process.stdout.write(`pushed ${target.registry.host}/${r.repository}:${r.tag} (${r.digest}), ${r.packages} packages\n`);
+  } finally {
+    await client.close();
+  }
+}
+
+export async function cmdPull(ref: string, o: { verify?: boolean; output?: string }, env: Env): Promise<void> {
+  const { parseImageRef, RegistryClient } = await import('../registry/index.js');
+  const parsed = parseImageRef(ref);
+  const { LocalStore } = await import('../store/index.js');
+  const store = new LocalStore(env.opts.store); // pulled packages keep their publisher's signatures
+  const keys = o.verify === true ? await trustList(env.opts) : undefined;
+  const { pullImage } = await import('../image/registry/pull.js');
+  const client = new RegistryClient(parsed.registry);
+  try {
+    const r = await pullImage(client, parsed, store, keys);
+    const out = resolve(o.output ?? `${r.image.name.replace(/\//g, '-')}-${r.image.tag}.image.toml`);
+    await writeFileAtomic(out, r.imageText);
+    await writeFileAtomic(`${out}.minisig`, r.imageSig);
+    if (env.opts.json) printJson({ image: out, digest: r.digest, verified: keys !== undefined, packages: r.packages.map((p) => ({ name: p.name, version: p.version, sha256: p.sha256, file: p.file })), present: r.present });
+    else process.stdout.write(`${out}: ${r.image.name}:${r.image.tag} (${r.digest}), ${r.packages.length} packages (${r.present} already in the store)${keys !== undefined ? ', signatures verified' : ''}\n`);
+  } finally {
+    await client.close();
+  }
+}
+
+export async function cmdWhoUses(what: string, o: { registry?: string }, env: Env): Promise<void> {
+  // `--registry` is also the global npm registry flag: commander hands it to whichever parsed it.
+  const registry = o.registry ?? env.opts.registry;
+  if (registry === undefined || !registry.startsWith('oci://')) throw new UserError('EUSAGE', 'bale who-uses: say which registry: --registry oci://HOST[:PORT]/NAMESPACE');
+  const { parseRegistryUrl, RegistryClient } = await import('../registry/index.js');
+  const target = parseRegistryUrl(registry);
+  let match: (l: { purl?: string; name?: string; version?: string }) => boolean;
+  if (what.startsWith('pkg:')) {
+    const { formatPurl, parsePurl } = await import('../purl/purl.js');
+    const want = formatPurl(parsePurl(what));
+    match = (l) => l.purl !== undefined && formatPurl(parsePurl(l.purl)) === want;
+  } else {
+    const at = what.lastIndexOf('@');
+    const [name, version] = at > 0 ? [what.slice(0, at), what.slice(at + 1)] : [what, undefined];
+    match = (l) => l.name === name && (version === undefined || l.version === version);
+  }
+  const { whoUses } = await import('../image/registry/who-uses.js');
+  const client = new RegistryClient(target.registry);
+  try {
+    const uses = await whoUses(client, target.namespace, match);
+    if (env.opts.json) printJson({ uses });
+    else if (uses.length === 0) process.stdout.write(`no image under ${registry} holds ${what}\n`);
+    else for (const u of uses) process.stdout.write(`${u.image}  ${u.package} ${u.version}\n`);
+  } finally {
+    await client.close();
+  }
+}

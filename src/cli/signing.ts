@@ -1,0 +1,53 @@
+/**
+ * Where the CLI's signing key and trust list come from, and the store that signs what it
+ * writes. The key: `--key FILE`, else $BALE_SIGNING_KEY; the trust list: every .pub in
+ * $XDG_CONFIG_HOME/bale/trusted/ plus `--trust FILE`s, plus the signing key's own public half
+ * (what you sign yourself you trust).
+ */
+import { UserError } from '../errors/index.js';
+import type { PublicKey, SecretKey } from '../sign/index.js';
+import { LocalStore, type StoreOptions } from '../store/index.js';
+
+export interface SigningFlags {
+  key?: string;
+  trust?: string[];
+}
+
+export function keyFile(flags: SigningFlags, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const f = flags.key ?? env['BALE_SIGNING_KEY'];
+  return f === undefined || f === '' ? undefined : f;
+}
+
+export async function signingKey(flags: SigningFlags): Promise<SecretKey | undefined> {
+  const file = keyFile(flags);
+  if (file === undefined) return undefined;
+  const { loadSecretKey } = await import('../sign/index.js');
+  return loadSecretKey(file);
+}
+
+export async function requireSigningKey(flags: SigningFlags, what: string): Promise<SecretKey> {
+  const key = await signingKey(flags);
+  if (key === undefined) {
+    throw new UserError('ENOKEY', `${what} needs a signing key: pass --key FILE or set BALE_SIGNING_KEY (create one with bale keygen --out ~/keys/me)`);
+  }
+  return key;
+}
+
+export async function trustList(flags: SigningFlags): Promise<PublicKey[]> {
+  const { loadTrustList } = await import('../sign/index.js');
+  const keys = await loadTrustList({ trustFiles: flags.trust ?? [] });
+  const own = await signingKey(flags);
+  return own === undefined ? keys : [...keys, { keyId: own.keyId, key: own.publicKey }];
+}
+
+/** Store options that sign every package written, when a key is configured. */
+export async function signingStoreOptions(flags: SigningFlags): Promise<StoreOptions> {
+  const key = await signingKey(flags);
+  if (key === undefined) return {};
+  const { signFile } = await import('../sign/index.js');
+  return { onPackage: async (file) => void (await signFile(file, key)) };
+}
+
+export async function openStore(root: string, flags: SigningFlags): Promise<LocalStore> {
+  return new LocalStore(root, await signingStoreOptions(flags));
+}
