@@ -42,17 +42,22 @@ export async function cmdVerify(files: string[], env: Env): Promise<void> {
 }
 
 export interface ComposeFlags {
+  base?: string;
   name?: string;
   tag?: string;
   output?: string;
   unsigned?: boolean;
 }
 
-/** Specs (`npm:express@4.21.2`) are requested (built when missing); plain names come from the store. */
-async function rootPackages(args: string[], env: Env): Promise<StoredPackage[]> {
+/**
+ * Specs (`npm:express@4.21.2`) are requested (built when missing); plain names come from the
+ * store. Also the Debian runtime packages the built recipes' override rows name (for --base).
+ */
+async function rootPackages(args: string[], env: Env): Promise<{ roots: StoredPackage[]; runtimeDebs: string[] }> {
   const specs = args.filter((a) => a.includes(':'));
   const names = args.filter((a) => !a.includes(':'));
   const roots: StoredPackage[] = [];
+  const runtimeDebs = new Set<string>();
   if (specs.length > 0) {
     // The requested packages (with their -bin: top-level links and executables are for what was
     // asked for); their dependencies come in through the manifests, without -bin, as npm would.
@@ -60,12 +65,13 @@ async function rootPackages(args: string[], env: Env): Promise<StoredPackage[]> 
     const { formatPurl } = await import('../purl/purl.js');
     const asked = new Set(res.roots.map(formatPurl));
     roots.push(...results.filter((r) => asked.has(r.task.node.id)).flatMap((r) => r.packages));
+    for (const r of results) for (const d of r.task.node.recipe.native?.runtime ?? []) runtimeDebs.add(d);
   }
   if (names.length > 0) {
     const { storePackagesByName } = await import('../image/compose.js');
     roots.push(...(await storePackagesByName(names, await openStore(env.opts.store, env.opts))));
   }
-  return roots;
+  return { roots, runtimeDebs: [...runtimeDebs].sort() };
 }
 
 /** Every package signed: missing signatures are added with `key`, existing ones must verify. */
@@ -91,9 +97,19 @@ export async function cmdImageCompose(args: string[], o: ComposeFlags, env: Env)
   if (o.unsigned !== true) await requireSigningKey(env.opts, 'bale image compose'); // before any build
   const { closure, imageOf } = await import('../image/compose.js');
   const { formatImageFile, parseImageFile } = await import('../image/image-file.js');
-  const roots = await rootPackages(args, env);
+  if (o.base !== undefined) (await import('../image/base.js')).checkBase(o.base);
+  const { roots, runtimeDebs } = await rootPackages(args, env);
   const store = await openStore(env.opts.store, env.opts);
-  const packages = await closure(roots, store);
+  let packages = await closure(roots, store);
+  if (o.base !== undefined) {
+    // What the packages need to run: requested like them, joined to the same closure and checks.
+    const { baseSpecs } = await import('../image/base.js');
+    const { parseNodeList } = await import('../interpreters/node-request.js');
+    const asked = env.opts.node !== undefined ? parseNodeList(env.opts.node)[0] : undefined;
+    const specs = baseSpecs({ packages, runtimeDebs, defaultNode: asked === undefined || asked === 'current' ? process.versions.node : asked });
+    const base = await rootPackages(specs, env);
+    packages = await closure([...roots, ...base.roots], store);
+  }
   const image = imageOf(o.name, o.tag, packages);
   const text = formatImageFile(image);
   parseImageFile(text, `--name ${o.name} --tag ${o.tag}`); // the name and tag must make a valid file

