@@ -63,9 +63,10 @@ function sha256(data: Buffer): string {
 /**
  * Feed the planned entries to tar-stream one after another, each added when the previous one
  * is written (its callback), so the stream stays flow-controlled without a promise per entry.
- * The manifest rows are made on the way, hashing each file while zlib works on earlier ones.
+ * The manifest rows are made on the way (when asked for), hashing each file while zlib works on
+ * earlier ones. The image rootfs writes its tar through this too: the same headers.
  */
-function feed(tar: Pack, plan: TarEntry[], mtime: Date, files: ManifestFile[]): void {
+export function feed(tar: Pack, plan: readonly TarEntry[], mtime: Date, files?: ManifestFile[]): void {
   let i = 0;
   const next = (err?: Error | null): void => {
     if (err || tar.destroying) {
@@ -82,13 +83,13 @@ function feed(tar: Pack, plan: TarEntry[], mtime: Date, files: ManifestFile[]): 
     const common = { name: t.name, mode: t.mode, mtime, uid: 0, gid: 0, uname: '', gname: '' };
     if (t.type === 'file') {
       const data = t.data as Buffer;
-      files.push({ path: t.name, type: 'file', mode: t.mode, size: data.length, sha256: sha256(data) });
+      files?.push({ path: t.name, type: 'file', mode: t.mode, size: data.length, sha256: sha256(data) });
       tar.entry({ ...common, type: 'file', size: data.length }, data, next);
     } else if (t.type === 'symlink') {
-      files.push({ path: t.name, type: 'symlink', mode: t.mode, size: 0, target: t.target as string });
+      files?.push({ path: t.name, type: 'symlink', mode: t.mode, size: 0, target: t.target as string });
       tar.entry({ ...common, type: 'symlink', linkname: t.target as string }, next);
     } else {
-      files.push({ path: t.name, type: 'dir', mode: t.mode, size: 0 });
+      files?.push({ path: t.name, type: 'dir', mode: t.mode, size: 0 });
       tar.entry({ ...common, type: 'directory' }, next);
     }
   };

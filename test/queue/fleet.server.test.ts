@@ -12,16 +12,10 @@ import { bale, tempDir } from '../helpers/cli.js';
 import { startWorkerProcess, stopAll, type WorkerProcess } from '../helpers/fleet.js';
 import { startNpmRegistry, type FixtureRegistry } from '../helpers/npm-registry.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
+import type { PackageLine } from '../../src/cli/output.js';
 
-interface Line {
-  name: string;
-  version: string;
-  purl: string;
-  interpreter: string | null;
-  file: string;
-  sha256: string;
-  cached: boolean;
-}
+/** What `--json` prints per package, in-process or through the queue alike. */
+type Line = PackageLine;
 
 const SPECS = ['npm:fx-app@1.0.0', 'npm:fx-scripted@1.0.0', 'npm:fx-native@1.0.0'];
 const comparable = (ls: Line[]): string[] => ls.map((l) => `${l.name} ${l.version} ${l.purl} ${l.interpreter} ${path.basename(l.file)} ${l.sha256}`).sort();

@@ -13,11 +13,12 @@ import { dirname, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { gunzip, type ZlibOptions } from 'node:zlib';
-import { pack as tarPack, type Pack } from 'tar-stream';
+import { pack as tarPack } from 'tar-stream';
 import { readTar } from '../../archive/index.js';
 import { IntegrityError, UserError } from '../../errors/index.js';
 import type { PackEntry } from '../../packer/entry.js';
 import { planEntries, type TarEntry } from '../../packer/normalize.js';
+import { feed } from '../../packer/pack.js';
 import { tempNameFor } from '../../util/atomic-write.js';
 import type { ResolvedPackage } from '../types.js';
 import { checkBytes, checkManifest, imageEpoch, orderPackages, packageLabel, unreadable } from './packages.js';
@@ -78,27 +79,6 @@ async function unionEntries(packages: readonly ResolvedPackage[]): Promise<TarEn
     return out;
   });
   return planEntries(union);
-}
-
-/** Entries into tar-stream one at a time, each when the previous is written; the same headers as the packer. */
-function feed(tar: Pack, plan: readonly TarEntry[], mtime: Date): void {
-  let i = 0;
-  const next = (err?: Error | null): void => {
-    if (err || tar.destroying) {
-      if (err && !tar.destroying) tar.destroy(err);
-      return;
-    }
-    const t = plan[i++];
-    if (t === undefined) {
-      tar.finalize();
-      return;
-    }
-    const common = { name: t.name, mode: t.mode, mtime, uid: 0, gid: 0, uname: '', gname: '' };
-    if (t.type === 'file') tar.entry({ ...common, type: 'file', size: (t.data as Buffer).length }, t.data as Buffer, next);
-    else if (t.type === 'symlink') tar.entry({ ...common, type: 'symlink', linkname: t.target as string }, next);
-    else tar.entry({ ...common, type: 'directory' }, next);
-  };
-  next();
 }
 
 /** Write the union of `packages` as an uncompressed tar at `outFile` (atomically); returns its sha256. */
