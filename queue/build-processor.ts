@@ -9,14 +9,14 @@ import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { relative } from 'node:path';
 import { graphFromRecipes, type BuildSession } from '../src/builder/index.js';
-import type { LocalStore, StoredPackage } from '../src/store/index.js';
+import type { Store, StoredPackage } from '../src/store/index.js';
 import { DEPENDENCY_POLL_MS, forQueue, type BuildJobData, type BuildResult, type BuiltPackage } from './jobs.js';
 import { getRecipes } from './recipe-store.js';
 
 export interface BuildProcessorDeps {
   session: BuildSession;
   redis: Redis;
-  store: LocalStore;
+  store: Store;
   buildQueue: Queue<BuildJobData>;
   /** Called before a job that stalled elsewhere runs again: its worker may have died mid-write. */
   onRecovered?: () => Promise<void>;

@@ -9,7 +9,7 @@ import { cpus } from 'node:os';
 import { Queue, Worker, type Job } from 'bullmq';
 import { BuildSession } from '../src/builder/index.js';
 import { oneLine } from '../src/errors/index.js';
-import { LocalStore, type StoreOptions } from '../src/store/index.js';
+import { openStoreAt, type StoreOptions } from '../src/store/index.js';
 import { TEMP_HOST } from '../src/util/atomic-write.js';
 import { buildProcessor } from './build-processor.js';
 import { checkRedis, connect, IMPORT_ECOSYSTEMS, QUEUE, redactUrl } from './connection.js';
@@ -19,6 +19,7 @@ import { sweepDeadTemps } from './sweep.js';
 
 export interface WorkerOptions {
   redisUrl: string;
+  /** A directory, or `oci://HOST[:PORT]/NAMESPACE` for a registry store (its local copy under cacheDir). */
   store: string;
   /** E.g. a signer for every package written (the CLI passes one when a signing key is configured). */
   storeOptions?: StoreOptions;
@@ -44,7 +45,7 @@ export interface RunningWorker {
 
 export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   await checkRedis(o.redisUrl);
-  const store = new LocalStore(o.store, o.storeOptions);
+  const store = await openStoreAt(o.store, { cacheDir: o.cacheDir, ...(o.storeOptions !== undefined ? { storeOptions: o.storeOptions } : {}) });
   const swept = await sweepDeadTemps(store.root, TEMP_HOST);
   if (swept > 0) o.log(`removed ${swept} temp file(s) left in the store by killed workers on this host`);
   const redis = connect(o.redisUrl);
@@ -96,7 +97,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     });
     w.on('error', (err) => o.log(`worker: ${oneLine(err)}`));
   }
-  o.log(`worker ${TEMP_HOST}:${process.pid} on ${redactUrl(o.redisUrl)}, store ${store.root}, ${o.concurrency} build(s) at once`);
+  o.log(`worker ${TEMP_HOST}:${process.pid} on ${redactUrl(o.redisUrl)}, store ${store.location}, ${o.concurrency} build(s) at once`);
 
   let closing: Promise<void> | undefined;
   let stopped!: () => void;
@@ -106,6 +107,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all([buildQueue, ...importQueues].map((q) => q.close()));
       await session.close();
+      await store.close?.();
       redis.disconnect();
       stopped();
     })());

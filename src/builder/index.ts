@@ -1,7 +1,7 @@
 import { SourceFetcher } from '../fetch/index.js';
 import type { Ecosystem } from '../purl/purl.js';
 import type { Runner } from '../sandbox/index.js';
-import type { LocalStore, StoredPackage } from '../store/index.js';
+import type { Store, StoredPackage } from '../store/index.js';
 import type { RecipeGraph, RecipeNode } from './graph.js';
 import { NpmBuilder } from './npm/index.js';
 import { PypiBuilder } from './pypi/index.js';
@@ -13,7 +13,7 @@ import type { Task, TaskResult } from './scheduler.js';
 import type { BuildContext, EcosystemBuilder, TargetRequest } from './types.js';
 
 export interface BuildOptions {
-  store: LocalStore;
+  store: Store;
   /** Sources, interpreters, scratch space and build logs. */
   cacheDir: string;
   /** Builds at once. */
@@ -47,7 +47,7 @@ function makeBuilder(ecosystem: Ecosystem, opts: BuildOptions): EcosystemBuilder
 }
 
 /** The recipes of tasks the store cannot answer: only those need their build host libraries. */
-async function toBuild(tasks: Task[], store: LocalStore): Promise<RecipeNode[]> {
+async function toBuild(tasks: Task[], store: Store): Promise<RecipeNode[]> {
   const misses = await Promise.all(tasks.map(async (t) => ((await store.lookup(t.key)) === undefined ? t.node : undefined)));
   return misses.filter((n): n is RecipeNode => n !== undefined);
 }

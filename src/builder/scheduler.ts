@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { UserError } from '../errors/index.js';
-import type { LocalStore, StoredPackage } from '../store/index.js';
+import type { Store, StoredPackage } from '../store/index.js';
 import type { RecipeGraph, RecipeNode } from './graph.js';
 import { buildKey } from './key.js';
 import type { BuildContext, EcosystemBuilder, Target, TargetRequest } from './types.js';
@@ -81,7 +81,7 @@ function assertAcyclic(tasks: Map<string, Task>): void {
 }
 
 /** Run the plan: cache hits at once, builds with at most `jobs` at a time, each after what it waits for. */
-export async function runTasks(tasks: Map<string, Task>, store: LocalStore, jobs: number, hooks: ScheduleHooks): Promise<TaskResult[]> {
+export async function runTasks(tasks: Map<string, Task>, store: Store, jobs: number, hooks: ScheduleHooks): Promise<TaskResult[]> {
   const limit = pLimit(Math.max(1, jobs));
   const running = new Map<string, Promise<TaskResult>>();
   // After the first failure nothing new starts: the run fails with that error, and a user is not

@@ -118,7 +118,7 @@ async function runBuild(graph: RecipeGraph, env: Env): Promise<TaskResult[]> {
   let done = 0;
   let total = 0;
   const results = await buildGraph(graph, {
-    store: await openStore(env.opts.store, env.opts),
+    store: await openStore(env.opts.store, env.opts, env.paths.cache),
     cacheDir: env.paths.cache,
     jobs: env.opts.jobs,
     request: targetRequest(env.opts),

@@ -189,8 +189,8 @@ export async function cmdPush(file: string, o: { to?: string; verify?: boolean }
 export async function cmdPull(ref: string, o: { verify?: boolean; output?: string }, env: Env): Promise<void> {
   const { parseImageRef, RegistryClient } = await import('../registry/index.js');
   const parsed = parseImageRef(ref);
-  const { LocalStore } = await import('../store/index.js');
-  const store = new LocalStore(env.opts.store); // pulled packages keep their publisher's signatures
+  const { openStoreAt } = await import('../store/open.js');
+  const store = await openStoreAt(env.opts.store, { cacheDir: env.paths.cache }); // no signer: pulled packages keep their publisher's signatures
   const keys = o.verify === true ? await trustList(env.opts) : undefined;
   const { pullImage } = await import('../image/registry/pull.js');
   const client = new RegistryClient(parsed.registry);

@@ -18,7 +18,7 @@ function envFor(cmd: Command): Env {
   }
   const opts: GlobalOptions = {
     recipes: resolve(o.recipes ?? paths.recipes),
-    store: resolve(o.store ?? paths.store),
+    store: ((s) => (s.startsWith('oci://') ? s : resolve(s)))(o.store ?? paths.store), // oci:// is a registry store, not a path
     jobs: o.jobs ?? availableParallelism(),
     json: o.json === true,
     sandbox: o.sandbox ?? 'auto',
@@ -40,7 +40,7 @@ function program(): Command {
     .description('Repackage npm, PyPI and RubyGems packages into reproducible, conflict-free FHS tarballs')
     .version(baleVersion())
     .option('--recipes <dir>', 'recipes tree (default: $BALE_RECIPES or $XDG_DATA_HOME/bale/recipes)')
-    .option('--store <dir>', 'package store (default: $BALE_STORE or $XDG_DATA_HOME/bale/store)')
+    .option('--store <dir|url>', 'package store: a directory, or oci://HOST[:PORT]/NAMESPACE for a registry (default: $BALE_STORE or $XDG_DATA_HOME/bale/store)')
     .option('--registry <url>', 'npm registry for imports (default: the one npm is configured with)')
     .option('--index-url <url>', 'Python package index: a Simple API (.../simple/) or a JSON API ending in /pypi (default: https://pypi.org/simple/)')
     .option('--python <versions>', 'CPython versions to import and build for, e.g. 3.11,3.12 or 3.8-3.13 (default: every one found)')

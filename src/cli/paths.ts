@@ -15,7 +15,8 @@ export function defaultPaths(env: NodeJS.ProcessEnv = process.env): Paths {
   const cache = env.XDG_CACHE_HOME || join(home, '.cache');
   return {
     recipes: env.BALE_RECIPES ? resolve(env.BALE_RECIPES) : join(data, 'bale', 'recipes'),
-    store: env.BALE_STORE ? resolve(env.BALE_STORE) : defaultStoreRoot(env),
+    // oci:// is a registry store (see src/store/open.ts), not a path.
+    store: env.BALE_STORE ? (env.BALE_STORE.startsWith('oci://') ? env.BALE_STORE : resolve(env.BALE_STORE)) : defaultStoreRoot(env),
     cache: join(cache, 'bale'),
   };
 }

@@ -33,10 +33,19 @@ async function producerFor(flags: QueueFlags): Promise<{ producer: Producer; url
   };
 }
 
+/**
+ * `storeRoot` is the local directory of the store (a registry store's cache, see localStoreRoot):
+ * the workers' files are relative to theirs.
+ */
 export function builtLines(results: BuildResult[], storeRoot: string): PackageLine[] {
   return results
     .flatMap((r) => r.packages.map((p) => ({ name: p.name, version: p.version, purl: r.purl, interpreter: r.interpreter, file: join(storeRoot, p.file), sha256: p.sha256, size: p.size, cached: r.cached })))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
+}
+
+async function localRoot(env: Env): Promise<string> {
+  const { localStoreRoot } = await import('../store/index.js');
+  return localStoreRoot(env.opts.store, env.paths.cache);
 }
 
 /** Plan on a worker, then wait for every build it planned. */
@@ -64,7 +73,7 @@ export async function requestViaQueue(resolve: () => Promise<Resolution>, env: E
   try {
     const res = await resolve();
     const { recipeDigest } = await import('../recipe/index.js');
-    return { res, lines: builtLines(await planAndWait(producer, res, res.recipes.map(recipeDigest), env), env.opts.store) };
+    return { res, lines: builtLines(await planAndWait(producer, res, res.recipes.map(recipeDigest), env), await localRoot(env)) };
   } finally {
     await close();
   }
@@ -105,7 +114,7 @@ export async function cmdEnqueue(specArgs: string[], o: QueueFlags & { fromFile?
         env.progress.phase('importing on the fleet', jobs.length);
         const plans = await Promise.all(jobs.map((j) => producer.waitForPlan(j)));
         const builds = [...new Map(plans.flatMap((p) => p.builds).map((b) => [b.key, b])).values()];
-        const lines = builtLines(await waitBuilds(producer, builds, env), env.opts.store);
+        const lines = builtLines(await waitBuilds(producer, builds, env), await localRoot(env));
         if (env.opts.json) printJson({ roots: plans.flatMap((p) => p.roots), packages: lines });
         else printPackages(lines);
         return;
@@ -120,7 +129,7 @@ export async function cmdEnqueue(specArgs: string[], o: QueueFlags & { fromFile?
     const nodes = [...graph.nodes.values()];
     const res = { recipes: nodes.map((n) => n.recipe), roots: roots.map((r) => r.purl) };
     if (o.wait === true) {
-      const lines = builtLines(await planAndWait(producer, res, nodes.map((n) => n.digest), env), env.opts.store);
+      const lines = builtLines(await planAndWait(producer, res, nodes.map((n) => n.digest), env), await localRoot(env));
       if (env.opts.json) printJson({ packages: lines });
       else printPackages(lines);
       return;

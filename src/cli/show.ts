@@ -26,8 +26,8 @@ function describePackage(s: Shown): string {
 
 /** `bale show npm:express@4.21.2` (a recipe and what was built from it) or `bale show node-express`. */
 export async function cmdShow(arg: string, env: Env): Promise<void> {
-  const { LocalStore } = await import('../store/index.js');
-  const store = new LocalStore(env.opts.store);
+  const { openStoreAt } = await import('../store/index.js');
+  const store = await openStoreAt(env.opts.store, { cacheDir: env.paths.cache }); // a registry store: what this machine has
   const all = await store.list();
   if (/^[a-z]+:/i.test(arg) || arg.endsWith('.toml')) {
     const roots = await resolveBuildRoots([arg], env.opts.recipes);

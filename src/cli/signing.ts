@@ -6,7 +6,8 @@
  */
 import { UserError } from '../errors/index.js';
 import type { PublicKey, SecretKey } from '../sign/index.js';
-import { LocalStore, type StoreOptions } from '../store/index.js';
+import { defaultPaths } from './paths.js';
+import { openStoreAt, type Store, type StoreOptions } from '../store/index.js';
 
 export interface SigningFlags {
   key?: string;
@@ -48,6 +49,7 @@ export async function signingStoreOptions(flags: SigningFlags): Promise<StoreOpt
   return { onPackage: async (file) => void (await signFile(file, key)) };
 }
 
-export async function openStore(root: string, flags: SigningFlags): Promise<LocalStore> {
-  return new LocalStore(root, await signingStoreOptions(flags));
+/** The store at `location` (a directory or `oci://…`; a registry store keeps its local copy under `cacheDir`). */
+export async function openStore(location: string, flags: SigningFlags, cacheDir: string = defaultPaths().cache): Promise<Store> {
+  return openStoreAt(location, { cacheDir, storeOptions: await signingStoreOptions(flags) });
 }

@@ -4,7 +4,7 @@
  * checked for conflicts, and the result is the image file's sorted package list.
  */
 import { UserError } from '../errors/index.js';
-import type { LocalStore, StoredPackage } from '../store/index.js';
+import type { Store, StoredPackage } from '../store/index.js';
 import { assertNoConflicts } from './conflicts.js';
 import { comparePackages } from './image-file.js';
 import type { ImageFile, ResolvedPackage } from './types.js';
@@ -12,7 +12,7 @@ import type { ImageFile, ResolvedPackage } from './types.js';
 const keyOf = (name: string, version: string): string => `${name}@${version}`;
 
 /** The runtime closure of `roots`: the packages given first, then the store's, found by name and version. */
-export async function closure(roots: StoredPackage[], store: LocalStore): Promise<ResolvedPackage[]> {
+export async function closure(roots: StoredPackage[], store: Store): Promise<ResolvedPackage[]> {
   const known = new Map(roots.map((p) => [keyOf(p.name, p.version), p]));
   const find = async (name: string, version: string): Promise<StoredPackage | undefined> => {
     const k = keyOf(name, version);
@@ -55,7 +55,7 @@ export function imageOf(name: string, tag: string, packages: ResolvedPackage[]):
 }
 
 /** `name` or `name@version` against the store: the highest version when none is given. */
-export async function storePackagesByName(args: string[], store: LocalStore): Promise<StoredPackage[]> {
+export async function storePackagesByName(args: string[], store: Store): Promise<StoredPackage[]> {
   const all = await store.list();
   return args.map((arg) => {
     const at = arg.lastIndexOf('@');
@@ -70,7 +70,7 @@ export async function storePackagesByName(args: string[], store: LocalStore): Pr
 }
 
 /** Every package of an image resolved to the store's files; a missing one is named. */
-export async function resolveImage(image: ImageFile, store: LocalStore, source: string): Promise<ResolvedPackage[]> {
+export async function resolveImage(image: ImageFile, store: Store, source: string): Promise<ResolvedPackage[]> {
   const all = new Map((await store.list()).map((p) => [`${p.name}@${p.version}@${p.sha256}`, p]));
   const out: ResolvedPackage[] = [];
   for (const ip of image.packages) {

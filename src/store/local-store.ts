@@ -13,6 +13,7 @@ import { isTempName, writeFileAtomic } from '../util/atomic-write.js';
 import { comparePackages } from './order.js';
 import { BUILDS_DIR, PACKAGES_DIR, buildRecordFile, checkBuildKey, packageFiles, packageStem } from './paths.js';
 import { parseRecord, recordJson, type RecordPackage } from './record.js';
+import type { Store } from './store.js';
 
 export interface StoredPackage {
   name: string;
@@ -69,7 +70,7 @@ export interface StoreOptions {
   onPackage?: (file: string) => Promise<void>;
 }
 
-export class LocalStore {
+export class LocalStore implements Store {
   readonly root: string;
   /** Package file stems by `<name>-<version>-`, read once per instance by findPackages. */
   private stems: Promise<Map<string, string[]>> | undefined;
@@ -80,6 +81,10 @@ export class LocalStore {
     private readonly opts: StoreOptions = {},
   ) {
     this.root = resolve(root);
+  }
+
+  get location(): string {
+    return this.root;
   }
 
   private abs(relative: string): string {
@@ -118,9 +123,27 @@ export class LocalStore {
   async put(buildKey: string, outputs: PackageOutput[]): Promise<StoredPackage[]> {
     checkBuildKey(buildKey);
     const packages = await this.writePackages(outputs);
+    await this.writeRecord(buildKey, packages);
+    return packages.map((p) => this.stored(p));
+  }
+
+  /**
+   * The build record alone, for packages already stored (pulled from a registry store): after
+   * this, lookup(buildKey) is a hit. The paths are the canonical ones, whatever `packages` says.
+   */
+  async recordBuild(buildKey: string, packages: Pick<StoredPackage, 'name' | 'version' | 'sha256' | 'size'>[]): Promise<StoredPackage[]> {
+    checkBuildKey(buildKey);
+    const records = packages.map((p) => {
+      const files = packageFiles(packageStem(p.name, p.version, p.sha256));
+      return { name: p.name, version: p.version, sha256: p.sha256, size: p.size, file: files.tgz, manifest: files.manifest };
+    });
+    await this.writeRecord(buildKey, records);
+    return records.map((p) => this.stored(p));
+  }
+
+  private async writeRecord(buildKey: string, packages: RecordPackage[]): Promise<void> {
     await mkdir(this.abs(BUILDS_DIR), { recursive: true });
     await writeFileAtomic(this.abs(buildRecordFile(buildKey)), recordJson({ format: 1, build_key: buildKey, packages }));
-    return packages.map((p) => this.stored(p));
   }
 
   /** Packages that were not built here (pulled from a registry): stored without a build record. */

@@ -7,7 +7,7 @@ import { IntegrityError, UserError } from '../../errors/index.js';
 import { parseManifest as parsePackageManifest } from '../../packer/manifest.js';
 import { parseManifest, referenceOf, type ImageRef, type RegistryClient } from '../../registry/index.js';
 import { verifyData, type PublicKey } from '../../sign/index.js';
-import type { LocalStore, StoredPackage } from '../../store/index.js';
+import type { Store, StoredPackage } from '../../store/index.js';
 import { comparePackages, parseImageFile } from '../image-file.js';
 import type { ImageFile } from '../types.js';
 import { ARTIFACT, BLOB, packagesRepo, packageTag } from './layout.js';
@@ -35,7 +35,7 @@ async function layerOf(client: RegistryClient, repo: string, layers: { mediaType
   return client.pullBlob(repo, d.digest);
 }
 
-export async function pullImage(client: RegistryClient, ref: ImageRef, store: LocalStore, keys: PublicKey[] | undefined): Promise<PullResult> {
+export async function pullImage(client: RegistryClient, ref: ImageRef, store: Store, keys: PublicKey[] | undefined): Promise<PullResult> {
   const where = `${ref.registry.host}/${ref.repository}:${referenceOf(ref)}`;
   const fetched = await client.getManifest(ref.repository, referenceOf(ref));
   const manifest = parseManifest(fetched.bytes, where);

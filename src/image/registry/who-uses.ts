@@ -5,7 +5,7 @@
  */
 import { parseManifest, type RegistryClient } from '../../registry/index.js';
 import { ANNOTATION_PACKAGE, ANNOTATION_PACKAGE_VERSION, ANNOTATION_PURL } from '../export/index.js';
-import { isReferrersTag, packagesRepo } from './layout.js';
+import { buildsRepo, isReferrersTag, packagesRepo } from './layout.js';
 
 export interface Use {
   image: string;
@@ -17,9 +17,10 @@ export interface Use {
 /** `wanted` matches a layer by purl (`pkg:npm/debug@2.6.9`) or by package name (`node-debug` or `node-debug@2.6.9`). */
 export async function whoUses(client: RegistryClient, ns: string, wanted: (layer: { purl?: string; name?: string; version?: string }) => boolean): Promise<Use[]> {
   const uses: Use[] = [];
-  const skip = packagesRepo(ns);
+  // Packages and a registry store's build records are not images.
+  const skip = new Set([packagesRepo(ns), buildsRepo(ns)]);
   for (const repo of await client.catalog(ns === '' ? {} : { under: ns })) {
-    if (repo === skip) continue;
+    if (skip.has(repo)) continue;
     for (const tag of await client.listTags(repo)) {
       if (isReferrersTag(tag)) continue;
       const m = await client.getManifest(repo, tag);

@@ -1,0 +1,27 @@
+/**
+ * What builders, the scheduler, the queue and the image commands need from a package store. A
+ * store always hands out local files (builders read `StoredPackage.file`): a remote store keeps
+ * a local cache and fills it on a hit.
+ */
+import type { PackageManifest } from '../packer/manifest.js';
+import type { PackageOutput, StoredPackage } from './local-store.js';
+
+export interface Store {
+  /** The local directory the store's files are in (StoredPackage paths are under it). */
+  readonly root: string;
+  /** Where the store is, for messages: the directory, or the `oci://` URL of a registry store. */
+  readonly location: string;
+  /** The packages of a finished build, or undefined when the store has no complete record of it. */
+  lookup(buildKey: string): Promise<StoredPackage[] | undefined>;
+  /** Store a build's packages, its record last (so a record always means a complete build). */
+  put(buildKey: string, outputs: PackageOutput[]): Promise<StoredPackage[]>;
+  /** Packages that were not built here (pulled images): stored without a build record. */
+  importPackages(outputs: PackageOutput[]): Promise<StoredPackage[]>;
+  /** Every package the store has locally, sorted by name then version. */
+  list(): Promise<StoredPackage[]>;
+  manifest(p: StoredPackage): Promise<PackageManifest>;
+  /** The local packages named `name` at `version`. */
+  findPackages(name: string, version: string): Promise<StoredPackage[]>;
+  /** Connections a remote store keeps open (a long-lived worker closes them on shutdown). */
+  close?(): Promise<void>;
+}
