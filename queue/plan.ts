@@ -7,7 +7,7 @@
  */
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { graphFromRecipes, type BuildSession, type TargetRequest } from '../src/builder/index.js';
+import { graphFromRecipes, type BuildSession, type TargetRequest, type Task } from '../src/builder/index.js';
 import { parsePurl } from '../src/purl/purl.js';
 import type { Recipe } from '../src/recipe/index.js';
 import { BUILD_JOB_OPTIONS, type BuildJobData, type PlanResult } from './jobs.js';
@@ -19,6 +19,19 @@ export interface PlanDeps {
   buildQueue: Queue<BuildJobData>;
   /** Where the recipes would live (only used to name them in messages). */
   recipesDir: string;
+}
+
+/**
+ * A finished job whose packages are no longer in the store (a store cleaned out, or one replaced
+ * under the same Redis) would answer "built" for files that are gone: run it again. Its id stays
+ * the build key, so the fleet still builds it once.
+ */
+async function rerunVanished(tasks: Task[], deps: PlanDeps): Promise<void> {
+  const states = await Promise.all(tasks.map((t) => deps.buildQueue.getJobState(t.key)));
+  for (const [i, t] of tasks.entries()) {
+    if (states[i] !== 'completed' || (await deps.session.opts.store.lookup(t.key)) !== undefined) continue;
+    await (await deps.buildQueue.getJob(t.key))?.retry('completed');
+  }
 }
 
 export async function planAndEnqueue(recipes: Recipe[], roots: string[], request: TargetRequest, deps: PlanDeps): Promise<PlanResult> {
@@ -41,5 +54,6 @@ export async function planAndEnqueue(recipes: Recipe[], roots: string[], request
     opts: { ...BUILD_JOB_OPTIONS, jobId: t.key },
   }));
   for (let i = 0; i < jobs.length; i += 500) await deps.buildQueue.addBulk(jobs.slice(i, i + 500));
+  await rerunVanished(ordered, deps);
   return { roots, builds: ordered.map((t) => ({ key: t.key, task: t.id, purl: t.node.id })) };
 }

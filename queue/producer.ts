@@ -57,6 +57,7 @@ export class Producer {
   /** The result of a plan or import job once a worker ran it; its failure reason as a UserError. */
   async waitForPlan(j: EnqueuedJob, onWait?: () => void): Promise<PlanResult> {
     const q = this.queue<PlanJobData>(j.queue);
+    let round = 0;
     for (;;) {
       const state = await q.getJobState(j.id);
       if (state === 'completed') return ((await q.getJob(j.id)) as Job<PlanJobData, PlanResult>).returnvalue;
@@ -66,7 +67,7 @@ export class Producer {
       }
       if (state === 'unknown') throw new UserError('EQUEUE', `plan job ${j.id} is gone from the queue: enqueue again`);
       onWait?.();
-      await sleep(POLL_MS);
+      await sleep(Math.min(POLL_MS, 25 * 2 ** round++));
     }
   }
 
@@ -74,29 +75,29 @@ export class Producer {
    * Every planned build's result, in plan order. Fails on the first build that failed (its job's
    * reason), after the others were left to run: the fleet keeps building what it can.
    */
-  async waitForBuilds(builds: BuildRef[], onProgress?: (done: number, total: number) => void): Promise<BuildResult[]> {
+  async waitForBuilds(builds: BuildRef[], since: number, onProgress?: (done: number, total: number) => void): Promise<BuildResult[]> {
     const q = this.queue<BuildJobData>(QUEUE.build);
     const results = new Map<string, BuildResult>();
-    const since = Date.now();
-    for (;;) {
+    for (let round = 0; ; round++) {
       const pending = builds.filter((b) => !results.has(b.key));
       const states = await Promise.all(pending.map((b) => q.getJobState(b.key)));
-      for (const [i, state] of states.entries()) {
-        const b = pending[i]!;
-        if (state === 'completed') {
-          const job = (await q.getJob(b.key)) as Job<BuildJobData, BuildResult> | undefined;
-          // Finished before this wait began: for this caller it came from the store.
-          if (job?.returnvalue) results.set(b.key, (job.finishedOn ?? 0) < since ? { ...job.returnvalue, cached: true } : job.returnvalue);
-        } else if (state === 'failed') {
-          const job = await q.getJob(b.key);
-          throw new UserError('EQUEUE', `${b.task} failed on a worker: ${job?.failedReason ?? 'no reason recorded'}; fix it, then bale queue retry --failed`);
-        } else if (state === 'unknown') {
-          throw new UserError('EQUEUE', `build job ${b.key.slice(0, 12)} for ${b.task} is gone from the queue: enqueue again`);
-        }
+      const failed = pending.find((_, i) => states[i] === 'failed');
+      if (failed !== undefined) {
+        const job = await q.getJob(failed.key);
+        throw new UserError('EQUEUE', `${failed.task} failed on a worker: ${job?.failedReason ?? 'no reason recorded'}; fix it, then bale queue retry --failed`);
+      }
+      const gone = pending.find((_, i) => states[i] === 'unknown');
+      if (gone !== undefined) throw new UserError('EQUEUE', `build job ${gone.key.slice(0, 12)} for ${gone.task} is gone from the queue: enqueue again`);
+      // Results fetched all at once: one round trip's latency, not one per job.
+      const done = pending.filter((_, i) => states[i] === 'completed');
+      const jobs = (await Promise.all(done.map((b) => q.getJob(b.key)))) as (Job<BuildJobData, BuildResult> | undefined)[];
+      for (const job of jobs) {
+        // Finished before this request was planned: for this caller it came from the store.
+        if (job?.returnvalue) results.set(job.id!, (job.finishedOn ?? 0) < since ? { ...job.returnvalue, cached: true } : job.returnvalue);
       }
       onProgress?.(results.size, builds.length);
       if (results.size === builds.length) return builds.map((b) => results.get(b.key)!);
-      await sleep(POLL_MS);
+      await sleep(Math.min(POLL_MS, 25 * 2 ** round));
     }
   }
 

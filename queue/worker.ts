@@ -70,7 +70,10 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     buildProcessor({ session, redis, store, buildQueue, onRecovered: async () => void (await sweepDeadTemps(store.root, TEMP_HOST)) }),
     { ...common, concurrency: o.concurrency },
   );
-  build.on('completed', (job: Job<BuildJobData, BuildResult>, r: BuildResult) => o.log(`${r.cached ? 'cached' : 'built'} ${job.data.task}`));
+  // Builds only: a cache hit is a line per job at thousands of jobs a second (queue status counts them).
+  build.on('completed', (job: Job<BuildJobData, BuildResult>, r: BuildResult) => {
+    if (!r.cached) o.log(`built ${job.data.task}`);
+  });
   workers.push(build);
   workers.push(new Worker(QUEUE.plan, planProcessor(planDeps), { ...common, concurrency: 1 }));
   const rate = o.importRate ?? { max: 10, durationMs: 1000 };

@@ -51,15 +51,16 @@ async function localRoot(env: Env): Promise<string> {
 /** Plan on a worker, then wait for every build it planned. */
 async function planAndWait(producer: Producer, res: Pick<Resolution, 'recipes' | 'roots'>, digests: string[], env: Env): Promise<BuildResult[]> {
   const { formatPurl } = await import('../purl/purl.js');
+  const since = Date.now();
   const job = await producer.enqueuePlan(res.recipes, res.roots.map(formatPurl), targetRequest(env.opts), digests);
   env.progress.phase('waiting for a worker to plan', 1);
   const plan = await producer.waitForPlan(job);
-  return waitBuilds(producer, plan.builds, env);
+  return waitBuilds(producer, plan.builds, since, env);
 }
 
-async function waitBuilds(producer: Producer, builds: BuildRef[], env: Env): Promise<BuildResult[]> {
+async function waitBuilds(producer: Producer, builds: BuildRef[], since: number, env: Env): Promise<BuildResult[]> {
   env.progress.phase('building on the fleet', builds.length);
-  const results = await producer.waitForBuilds(builds, (done, total) => env.progress.update(done, total));
+  const results = await producer.waitForBuilds(builds, since, (done, total) => env.progress.update(done, total));
   env.progress.stop();
   return results;
 }
@@ -104,6 +105,7 @@ export async function cmdEnqueue(specArgs: string[], o: QueueFlags & { fromFile?
   const { producer, close } = await producerFor(o);
   try {
     if (o.import === true) {
+      const since = Date.now();
       const jobs = await producer.enqueueImports(specs, (eco) => {
         const e = eco as keyof typeof INDEX_FLAG;
         const registry = indexOf(e, env.opts);
@@ -111,10 +113,10 @@ export async function cmdEnqueue(specArgs: string[], o: QueueFlags & { fromFile?
         return { request: targetRequest(env.opts), ...(registry !== undefined ? { registry } : {}), ...(interpreters !== undefined ? { interpreters } : {}) };
       });
       if (o.wait === true) {
-        env.progress.phase('importing on the fleet', jobs.length);
         const plans = await Promise.all(jobs.map((j) => producer.waitForPlan(j)));
         const builds = [...new Map(plans.flatMap((p) => p.builds).map((b) => [b.key, b])).values()];
-        const lines = builtLines(await waitBuilds(producer, builds, env), await localRoot(env));
+        env.progress.phase('importing on the fleet', jobs.length);
+        const lines = builtLines(await waitBuilds(producer, builds, since, env), await localRoot(env));
         if (env.opts.json) printJson({ roots: plans.flatMap((p) => p.roots), packages: lines });
         else printPackages(lines);
         return;

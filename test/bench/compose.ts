@@ -60,7 +60,9 @@ export async function benchCompose(runs: number): Promise<ComposeBench> {
     const roots = await populate(store);
     let files = 0;
     const bale = async (): Promise<void> => {
-      const packages = await closure(roots, store);
+      // A fresh store each time: nothing cached from the previous run.
+      const fresh = new LocalStore(store.root);
+      const packages = await closure(roots, fresh);
       const image = imageOf('bench', '1', packages);
       formatImageFile(image);
       files = packages.reduce((n, p) => n + p.manifest.files.length, 0);

@@ -77,6 +77,16 @@ describe('bale worker x2 + bale request --queue (real Redis, npm fixtures)', () 
     assert.match(text.stdout, /^bale-build\s+0\s+0\s+0\s+0\s+\d+\s+0\s/m);
   });
 
+  test('a store cleaned out is built again, not answered from the jobs that finished before', async () => {
+    const { rm, access } = await import('node:fs/promises');
+    await rm(dir('s'), { recursive: true, force: true });
+    const r = await bale(['request', 'npm:fx-app@1.0.0', '--queue', redis.url, '--registry', registry.url, '--store', dir('s'), '--recipes', dir('r'), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = (JSON.parse(r.stdout) as { packages: Line[] }).packages;
+    assert.ok(lines.length > 0 && lines.every((l) => !l.cached), 'rebuilt, and said so');
+    for (const l of lines) await access(l.file);
+  });
+
   test('enqueue reads imported recipes here and builds them on the fleet (--wait lists the packages)', async () => {
     const r = await bale(['enqueue', 'npm:fx-scripted@1.0.0', '--redis', redis.url, '--recipes', dir('r0'), '--store', dir('s'), '--wait', '--json']);
     assert.equal(r.code, 0, r.stderr);
