@@ -75,7 +75,10 @@ function fileProblems(f: unknown, i: number): string[] {
   const keys = FILE_KEYS[String(o['type'])];
   if (keys === undefined) return [at('type', 'expected "file", "dir" or "symlink"')];
   const out: string[] = [];
-  for (const k of Object.keys(o)) if (!keys.includes(k)) out.push(at(k, `unknown key for a ${String(o['type'])}`));
+  // Counting keys is enough on the common path: the checks below require each expected one.
+  let n = 0;
+  for (const k in o) if (Object.hasOwn(o, k)) n++;
+  if (n !== keys.length) for (const k of Object.keys(o)) if (!keys.includes(k)) out.push(at(k, `unknown key for a ${String(o['type'])}`));
   if (!isText(o['path'])) out.push(at('path', 'expected a non-empty string'));
   if (!isCount(o['mode'], 0o7777)) out.push(at('mode', 'expected an integer from 0 to 0o7777'));
   if (o['type'] === 'file') {
