@@ -108,7 +108,10 @@ export async function cmdImageCompose(args: string[], o: ComposeFlags, env: Env)
     const asked = env.opts.node !== undefined ? parseNodeList(env.opts.node)[0] : undefined;
     const specs = baseSpecs({ packages, runtimeDebs, defaultNode: asked === undefined || asked === 'current' ? process.versions.node : asked });
     const base = await rootPackages(specs, env);
-    packages = await closure([...roots, ...base.roots], store);
+    const { pythonOf, pythonSiteBridge } = await import('../image/base.js');
+    const py = pythonOf(packages);
+    const glue = py === undefined ? [] : await store.importPackages([await pythonSiteBridge(py)]);
+    packages = await closure([...roots, ...base.roots, ...glue], store);
   }
   const image = imageOf(o.name, o.tag, packages);
   const text = formatImageFile(image);
@@ -216,7 +219,14 @@ export async function cmdWhoUses(what: string, o: { registry?: string }, env: En
   if (what.startsWith('pkg:')) {
     const { formatPurl, parsePurl } = await import('../purl/purl.js');
     const want = formatPurl(parsePurl(what));
-    match = (l) => l.purl !== undefined && formatPurl(parsePurl(l.purl)) === want;
+    const canonical = (purl: string): string => {
+      try {
+        return formatPurl(parsePurl(purl));
+      } catch {
+        return purl; // a purl bale does not build from (pkg:generic/... of a --base bridge)
+      }
+    };
+    match = (l) => l.purl !== undefined && canonical(l.purl) === want;
   } else {
     const at = what.lastIndexOf('@');
     const [name, version] = at > 0 ? [what.slice(0, at), what.slice(at + 1)] : [what, undefined];

