@@ -37,7 +37,7 @@ function envFor(cmd: Command): Env {
 
 function program(): Command {
   const p = new Command('bale')
-    .description('Repackage npm, PyPI and RubyGems packages into reproducible, conflict-free FHS tarballs')
+    .description('Repackage npm, PyPI, RubyGems and Debian packages into reproducible, conflict-free FHS tarballs, and sets of them into signed OCI images')
     .version(baleVersion())
     .option('--recipes <dir>', 'recipes tree (default: $BALE_RECIPES or $XDG_DATA_HOME/bale/recipes)')
     .option('--store <dir|url>', 'package store: a directory, or oci://HOST[:PORT]/NAMESPACE for a registry (default: $BALE_STORE or $XDG_DATA_HOME/bale/store)')
