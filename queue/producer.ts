@@ -1,7 +1,7 @@
 /**
  * The producer side: enqueue imports or a plan, and wait for what they planned. Waiting polls
  * job states rather than listening to events: a poll survives a Redis restart and a missed
- * event alike, and costs one round trip per pending job per interval.
+ * event alike.
  */
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -13,6 +13,8 @@ import { QUEUE } from './connection.js';
 import { contentId, IMPORT_JOB_OPTIONS, type BuildJobData, type BuildRef, type BuildResult, type ImportJobData, type PlanJobData, type PlanResult } from './jobs.js';
 
 const POLL_MS = 200;
+/** Build jobs whose states one round asks for at once. */
+const WINDOW = 64;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export interface EnqueuedJob {
@@ -72,32 +74,41 @@ export class Producer {
   }
 
   /**
-   * Every planned build's result, in plan order. Fails on the first build that failed (its job's
+   * Every planned build's result, in plan order. Fails at the first failed build it reaches (its job's
    * reason), after the others were left to run: the fleet keeps building what it can.
    */
   async waitForBuilds(builds: BuildRef[], since: number, onProgress?: (done: number, total: number) => void): Promise<BuildResult[]> {
     const q = this.queue<BuildJobData>(QUEUE.build);
     const results = new Map<string, BuildResult>();
-    for (let round = 0; ; round++) {
-      const pending = builds.filter((b) => !results.has(b.key));
-      const states = await Promise.all(pending.map((b) => q.getJobState(b.key)));
-      const failed = pending.find((_, i) => states[i] === 'failed');
-      if (failed !== undefined) {
-        const job = await q.getJob(failed.key);
-        throw new UserError('EQUEUE', `${failed.task} failed on a worker: ${job?.failedReason ?? 'no reason recorded'}; fix it, then bale queue retry --failed`);
-      }
-      const gone = pending.find((_, i) => states[i] === 'unknown');
-      if (gone !== undefined) throw new UserError('EQUEUE', `build job ${gone.key.slice(0, 12)} for ${gone.task} is gone from the queue: enqueue again`);
-      // Results fetched all at once: one round trip's latency, not one per job.
-      const done = pending.filter((_, i) => states[i] === 'completed');
-      const jobs = (await Promise.all(done.map((b) => q.getJob(b.key)))) as (Job<BuildJobData, BuildResult> | undefined)[];
-      for (const job of jobs) {
-        // Finished before this request was planned: for this caller it came from the store.
-        if (job?.returnvalue) results.set(job.id!, (job.finishedOn ?? 0) < since ? { ...job.returnvalue, cached: true } : job.returnvalue);
+    // Jobs are looked at in plan order from the first unfinished one, a window at a time: a round
+    // costs what finished since the last one, not one call per pending job (1,000 jobs: ~1 s a round).
+    let cursor = 0;
+    for (let idle = 0; ; ) {
+      const before = cursor;
+      while (cursor < builds.length) {
+        const window = builds.slice(cursor, cursor + WINDOW);
+        const states = await Promise.all(window.map((b) => q.getJobState(b.key)));
+        const failed = window.find((_, i) => states[i] === 'failed');
+        if (failed !== undefined) {
+          const job = await q.getJob(failed.key);
+          throw new UserError('EQUEUE', `${failed.task} failed on a worker: ${job?.failedReason ?? 'no reason recorded'}; fix it, then bale queue retry --failed`);
+        }
+        const gone = window.find((_, i) => states[i] === 'unknown');
+        if (gone !== undefined) throw new UserError('EQUEUE', `build job ${gone.key.slice(0, 12)} for ${gone.task} is gone from the queue: enqueue again`);
+        const done = window.findIndex((_, i) => states[i] !== 'completed');
+        const finished = done < 0 ? window : window.slice(0, done);
+        const jobs = (await Promise.all(finished.map((b) => q.getJob(b.key)))) as (Job<BuildJobData, BuildResult> | undefined)[];
+        for (const job of jobs) {
+          // Finished before this request was planned: for this caller it came from the store.
+          if (job?.returnvalue) results.set(job.id!, (job.finishedOn ?? 0) < since ? { ...job.returnvalue, cached: true } : job.returnvalue);
+        }
+        cursor += finished.length;
+        if (done >= 0) break;
       }
       onProgress?.(results.size, builds.length);
-      if (results.size === builds.length) return builds.map((b) => results.get(b.key)!);
-      await sleep(Math.min(POLL_MS, 25 * 2 ** round));
+      if (cursor === builds.length) return builds.map((b) => results.get(b.key)!);
+      idle = cursor > before ? 0 : idle + 1;
+      await sleep(Math.min(POLL_MS, 25 * 2 ** idle));
     }
   }
 
