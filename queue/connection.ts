@@ -4,6 +4,7 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { UserError } from '../src/errors/index.js';
+import { ECOSYSTEMS } from '../src/purl/purl.js';
 
 /** Every queue bale uses; keys in Redis live under BullMQ's `bull:<queue>:` prefix. */
 export const QUEUE = {
@@ -15,7 +16,8 @@ export const QUEUE = {
   build: 'bale-build',
 } as const;
 
-export const IMPORT_ECOSYSTEMS = ['npm', 'pypi', 'gem', 'deb'] as const;
+/** Every ecosystem has an import queue of its own. */
+export const IMPORT_ECOSYSTEMS = ECOSYSTEMS;
 
 /** Every queue name, for status and retry. */
 export const ALL_QUEUES: string[] = [...IMPORT_ECOSYSTEMS.map(QUEUE.importFor), QUEUE.plan, QUEUE.build];

@@ -4,10 +4,11 @@
  * the store, checked for conflicts, written canonically and signed; export refuses any image or
  * package whose signature is missing or does not verify against the trust list.
  */
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { UserError } from '../errors/index.js';
-import type { ResolvedPackage } from '../image/types.js';
+import type { ImageFile, ResolvedPackage } from '../image/types.js';
 import type { StoredPackage } from '../store/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { requestBuilt, type Env } from './commands.js';
@@ -78,14 +79,9 @@ async function rootPackages(args: string[], env: Env): Promise<{ roots: StoredPa
 async function signPackages(packages: ResolvedPackage[], env: Env): Promise<void> {
   const key = await requireSigningKey(env.opts, 'bale image compose');
   const { signFile, verifyFile } = await import('../sign/index.js');
-  const { access } = await import('node:fs/promises');
   const keys = await trustList(env.opts);
   for (const p of packages) {
-    const has = await access(`${p.file}.minisig`).then(
-      () => true,
-      () => false,
-    );
-    if (has) await verifyFile(p.file, keys);
+    if (existsSync(`${p.file}.minisig`)) await verifyFile(p.file, keys);
     else await signFile(p.file, key);
   }
 }
@@ -135,21 +131,17 @@ export interface ExportFlags {
   verify?: boolean;
 }
 
-/** The image and its packages from the store, every signature checked unless --no-verify. */
-export async function verifiedImage(file: string, env: Env, verify: boolean): Promise<{ image: import('../image/types.js').ImageFile; packages: ResolvedPackage[] }> {
+/** The image (and its file's text) with its packages from the store, every signature checked unless --no-verify. */
+export async function verifiedImage(file: string, env: Env, verify: boolean): Promise<{ image: ImageFile; text: string; packages: ResolvedPackage[] }> {
   const { readImageFile } = await import('../image/image-file.js');
   const { resolveImage } = await import('../image/compose.js');
-  const { image } = await readImageFile(file);
-  const store = await openStore(env.opts.store, env.opts);
-  if (verify) {
-    const { verifyFile } = await import('../sign/index.js');
-    const keys = await trustList(env.opts);
-    await verifyFile(file, keys);
-    const packages = await resolveImage(image, store, file);
-    for (const p of packages) await verifyFile(p.file, keys);
-    return { image, packages };
-  }
-  return { image, packages: await resolveImage(image, store, file) };
+  const { verifyFile } = await import('../sign/index.js');
+  const { image, text } = await readImageFile(file);
+  const keys = verify ? await trustList(env.opts) : [];
+  if (verify) await verifyFile(file, keys);
+  const packages = await resolveImage(image, await openStore(env.opts.store, env.opts), file);
+  if (verify) for (const p of packages) await verifyFile(p.file, keys);
+  return { image, text, packages };
 }
 
 export async function cmdImageExport(file: string, o: ExportFlags, env: Env): Promise<void> {
@@ -172,9 +164,8 @@ export async function cmdPush(file: string, o: { to?: string; verify?: boolean }
   const { parseRegistryUrl, RegistryClient } = await import('../registry/index.js');
   const target = parseRegistryUrl(o.to);
   const imageFile = resolve(file);
-  const { image, packages } = await verifiedImage(imageFile, env, o.verify !== false);
+  const { image, text, packages } = await verifiedImage(imageFile, env, o.verify !== false);
   const { readFile } = await import('node:fs/promises');
-  const text = await readFile(imageFile, 'utf8');
   const sig = await readFile(`${imageFile}.minisig`).catch(() => {
     throw new UserError('ENOSIG', `${imageFile}: no signature (${imageFile}.minisig): sign it with bale sign, or compose it with a key`);
   });

@@ -19,11 +19,19 @@ export function keyFile(flags: SigningFlags, env: NodeJS.ProcessEnv = process.en
   return f === undefined || f === '' ? undefined : f;
 }
 
+/** Loaded once per file and process: an encrypted key costs seconds of scrypt, and one command asks several times. */
+const loaded = new Map<string, Promise<SecretKey>>();
+
 export async function signingKey(flags: SigningFlags): Promise<SecretKey | undefined> {
   const file = keyFile(flags);
   if (file === undefined) return undefined;
-  const { loadSecretKey } = await import('../sign/index.js');
-  return loadSecretKey(file);
+  let key = loaded.get(file);
+  if (key === undefined) {
+    key = import('../sign/index.js').then((m) => m.loadSecretKey(file));
+    key.catch(() => loaded.delete(file));
+    loaded.set(file, key);
+  }
+  return key;
 }
 
 export async function requireSigningKey(flags: SigningFlags, what: string): Promise<SecretKey> {

@@ -71,10 +71,10 @@ export async function storePackagesByName(args: string[], store: Store): Promise
 
 /** Every package of an image resolved to the store's files; a missing one is named. */
 export async function resolveImage(image: ImageFile, store: Store, source: string): Promise<ResolvedPackage[]> {
-  const all = new Map((await store.list()).map((p) => [`${p.name}@${p.version}@${p.sha256}`, p]));
   const out: ResolvedPackage[] = [];
   for (const ip of image.packages) {
-    const p = all.get(`${ip.name}@${ip.version}@${ip.sha256}`);
+    // By file name: no manifest of a package outside the image is read.
+    const p = (await store.findPackages(ip.name, ip.version)).find((x) => x.sha256 === ip.sha256);
     if (p === undefined) {
       throw new UserError('EMISSING', `${source}: package ${ip.name} ${ip.version} (sha256 ${ip.sha256.slice(0, 12)}) is not in the store ${store.root}: build or pull it first`);
     }

@@ -4,12 +4,13 @@
  * is stored; digests are checked always (the client verifies every blob it pulls).
  */
 import { IntegrityError, UserError } from '../../errors/index.js';
-import { parseManifest as parsePackageManifest } from '../../packer/manifest.js';
 import { parseManifest, referenceOf, type ImageRef, type RegistryClient } from '../../registry/index.js';
 import { verifyData, type PublicKey } from '../../sign/index.js';
 import type { Store, StoredPackage } from '../../store/index.js';
 import { comparePackages, parseImageFile } from '../image-file.js';
 import type { ImageFile } from '../types.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { fetchPackage } from './artifacts.js';
 import { ARTIFACT, BLOB, packagesRepo, packageTag } from './layout.js';
 
 export interface PullResult {
@@ -51,31 +52,25 @@ export async function pullImage(client: RegistryClient, ref: ImageRef, store: St
   if (want.join(' ') !== got.join(' ')) throw new IntegrityError(`${where}: the image manifest's layers are not the packages its signed image file lists: do not use it`);
 
   const ns = ref.repository.includes('/') ? ref.repository.slice(0, ref.repository.lastIndexOf('/')) : '';
-  const have = new Map((await store.list()).map((p) => [`${p.name}@${p.version}@${p.sha256}`, p]));
   const packages: StoredPackage[] = [];
   let present = 0;
   for (const ip of image.packages) {
-    const hit = have.get(`${ip.name}@${ip.version}@${ip.sha256}`);
+    const hit = (await store.findPackages(ip.name, ip.version)).find((p) => p.sha256 === ip.sha256);
     if (hit !== undefined) {
       packages.push(hit);
       present++;
       continue;
     }
-    const repo = packagesRepo(ns);
-    const pw = `${ref.registry.host}/${repo}:${packageTag(ip)}`;
-    const art = await client.getManifest(repo, packageTag(ip));
-    const layers = parseManifest(art.bytes, pw).layers;
-    const tgz = await layerOf(client, repo, layers, 'application/vnd.oci.image.layer.v1.tar+gzip', pw);
-    const sig = await layerOf(client, repo, await artifactLayers(client, repo, art.digest, ARTIFACT.signature, pw), BLOB.minisig, pw);
-    if (keys !== undefined) verifyData(tgz, sig, keys, `${pw} package`);
-    const manifestText = (await layerOf(client, repo, layers, BLOB.packageManifest, pw)).toString('utf8');
-    const pm = parsePackageManifest(manifestText, `${pw} manifest`);
-    if (pm.name !== ip.name || pm.version !== ip.version || pm.tar_sha256 !== ip.tar_sha256) {
-      throw new IntegrityError(`${pw}: its manifest says ${pm.name} ${pm.version}, not the ${ip.name} ${ip.version} the image lists: do not use it`);
+    const pw = `${ref.registry.host}/${packagesRepo(ns)}:${packageTag(ip)}`;
+    const got = await fetchPackage(client, ns, ip);
+    if (got === undefined) throw new UserError('EPULL', `${pw}: not in the registry, though ${where} lists it: push the image again`);
+    if (got.manifest.tar_sha256 !== ip.tar_sha256) throw new IntegrityError(`${pw}: its manifest's tar sha256 is not the one the image lists: do not use it`);
+    if (keys !== undefined) {
+      if (got.sig === undefined) throw new UserError('ENOSIG', `${pw}: no signature attached: it cannot be verified; push it with its .minisig`);
+      verifyData(got.tgz, got.sig, keys, `${pw} package`);
     }
-    const [stored] = await store.importPackages([{ manifest: pm, tgz, sha256: ip.sha256 }]);
-    const { writeFileAtomic } = await import('../../util/atomic-write.js');
-    await writeFileAtomic(`${stored!.file}.minisig`, sig);
+    const [stored] = await store.importPackages([{ manifest: got.manifest, tgz: got.tgz, sha256: ip.sha256 }]);
+    if (got.sig !== undefined) await writeFileAtomic(`${stored!.file}.minisig`, got.sig);
     packages.push(stored!);
   }
   return { image, imageText, imageSig, digest: fetched.digest, packages, present };
