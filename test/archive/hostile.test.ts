@@ -4,20 +4,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { readTar, readTarGz } from '../../src/archive/index.js';
-import { makeTar, makeTgz, type TestEntry } from './make-tar.js';
+import { isEarchive as isEarchiveFrom, makeTar, makeTgz, type TestEntry } from './make-tar.js';
 
 const SOURCE = 'https://registry.example/evil/-/evil-1.0.0.tgz';
 
-function isEarchive(mentions: string[]) {
-  return (err: Error & { code?: string }) => {
-    assert.equal(err.name, 'UserError');
-    assert.equal(err.code, 'EARCHIVE');
-    assert.ok(err.message.startsWith(`${SOURCE}: `), err.message);
-    for (const m of mentions) assert.ok(err.message.includes(m), `"${m}" missing from: ${err.message}`);
-    assert.ok(!err.message.includes('\n'));
-    return true;
-  };
-}
+const isEarchive = (mentions: string[]): ((err: Error & { code?: string }) => boolean) => isEarchiveFrom(SOURCE, mentions);
 
 const OK_FILE: TestEntry = { name: 'package/index.js', data: 'ok' };
 

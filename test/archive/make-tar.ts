@@ -1,4 +1,5 @@
 /** Builds real tar archives for the tests with tar-stream's packer, hostile ones included. */
+import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 
@@ -59,4 +60,16 @@ function setModeZero(archive: Buffer, name: string): void {
     }
     at += 512 + Math.ceil(size / 512) * 512;
   }
+}
+
+/** An assertion for assert.rejects: a one-line UserError EARCHIVE about `source`, mentioning each of `mentions`. */
+export function isEarchive(source: string, mentions: string[]) {
+  return (err: Error & { code?: string }): boolean => {
+    assert.equal(err.name, 'UserError');
+    assert.equal(err.code, 'EARCHIVE');
+    assert.ok(err.message.startsWith(`${source}: `), err.message);
+    for (const m of mentions) assert.ok(err.message.includes(m), `"${m}" missing from: ${err.message}`);
+    assert.ok(!err.message.includes('\n'));
+    return true;
+  };
 }

@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import tar, { type Header } from 'tar-stream';
 import { repoRoot, tarGz } from './npm-fixtures.js';
+import { onceRetrying } from './once.js';
 
 const execFileP = promisify(execFile);
 
@@ -290,16 +291,8 @@ async function build(): Promise<GemDists> {
   return { dir, gems, byFile };
 }
 
-let built: Promise<GemDists> | undefined;
-
 /** The fixture gems, built (or found in the cache) once per process. */
-export function gemFixtureDists(): Promise<GemDists> {
-  built ??= build().catch((err: unknown) => {
-    built = undefined;
-    throw err;
-  });
-  return built;
-}
+export const gemFixtureDists: () => Promise<GemDists> = onceRetrying(build);
 
 /** One fixture gem by filename (`fxg-app-1.0.0.gem`). */
 export async function fixtureGem(filename: string): Promise<FixtureGem> {

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { gemFixtureDists, type FixtureGem, type FixtureGemFamily, type GemDists, type GemRequirementList } from './gem-dists.js';
+import { FaultBook, type ServerFault } from './faults.js';
 import { closeServer, listenLoopback } from './loopback.js';
 
 export interface GemRequest {
@@ -21,14 +22,9 @@ export interface GemRequest {
 /** Which requests of a gem a fault hits. `index`: its /info and JSON API pages. @defaultValue 'index' */
 export type FaultTarget = 'index' | 'gem' | 'all';
 
-/** How a gem misbehaves; `times` counts the requests it hits, then the gem is healthy (forever when absent). */
-export type Fault =
-  | { kind: 'status'; status: number; times?: number; on?: FaultTarget }
-  /** 200 with a body that is not what was asked for (not the compact format, broken JSON, other bytes). */
-  | { kind: 'garbage'; on?: FaultTarget }
-  /** Drops the connection before answering: a network error. */
-  | { kind: 'reset'; times?: number; on?: FaultTarget }
-  | { kind: 'delay'; ms: number; on?: FaultTarget };
+
+/** How a gem misbehaves (see faults.ts). */
+export type Fault = ServerFault<Exclude<FaultTarget, 'all'>>;
 
 export interface GemServer {
   /** `http://127.0.0.1:PORT/`, with the trailing slash. */
@@ -79,10 +75,8 @@ function latest(f: FixtureGemFamily): FixtureGem {
 
 export async function startGemServer(opts: GemServerOptions = {}): Promise<GemServer> {
   const dists = await gemFixtureDists();
-  const faults = new Map<string, Fault>();
-  const remaining = new Map<string, number>();
+  const faults = new FaultBook<Exclude<FaultTarget, 'all'>>('index');
   const requests: GemRequest[] = [];
-  const timers = new Set<NodeJS.Timeout>();
   const date = '2020-01-01T00:00:00.000Z';
   let base = '';
 
@@ -112,15 +106,6 @@ export async function startGemServer(opts: GemServerOptions = {}): Promise<GemSe
     };
   }
 
-  const sleep = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      const t = setTimeout(() => {
-        timers.delete(t);
-        resolve();
-      }, ms);
-      timers.add(t);
-    });
-
   function send(req: http.IncomingMessage, res: http.ServerResponse, status: number, type: string, body: string | Buffer, gzip = false): void {
     let bytes = typeof body === 'string' ? Buffer.from(body) : body;
     const headers: http.OutgoingHttpHeaders = { 'content-type': type };
@@ -137,24 +122,10 @@ export async function startGemServer(opts: GemServerOptions = {}): Promise<GemSe
 
   /** Applies the gem's fault to this request, if it targets it; true when the fault answered. */
   async function misbehave(gem: string, target: Exclude<FaultTarget, 'all'>, req: http.IncomingMessage, res: http.ServerResponse, type: string): Promise<boolean> {
-    const f = faults.get(gem);
-    const on = f?.on ?? 'index';
-    if (!f || (on !== 'all' && on !== target)) return false;
-    if (f.kind === 'delay') {
-      await sleep(f.ms);
-      return false;
-    }
-    if (f.kind === 'garbage') {
-      const body = type.includes('json') ? '[{"number": "1.0.0", "platform": ' : '<html><body>Maintenance</body></html>\n';
-      send(req, res, 200, type, body);
-      return true;
-    }
-    const left = remaining.get(gem);
-    if (left !== undefined) {
-      if (left <= 1) faults.delete(gem);
-      remaining.set(gem, left - 1);
-    }
-    if (f.kind === 'reset') res.socket?.destroy();
+    const f = await faults.take(gem, target);
+    if (f === undefined) return false;
+    if (f.kind === 'garbage') send(req, res, 200, type, type.includes('json') ? '[{"number": "1.0.0", "platform": ' : '<html><body>Maintenance</body></html>\n');
+    else if (f.kind === 'reset') res.socket?.destroy();
     else send(req, res, f.status, 'text/plain', `fixture fault: HTTP ${f.status}\n`);
     return true;
   }
@@ -229,13 +200,10 @@ export async function startGemServer(opts: GemServerOptions = {}): Promise<GemSe
       return f.releases.map(infoLine);
     },
     fault(gem, f) {
-      remaining.delete(gem);
-      if (f === null) return void faults.delete(gem);
       faults.set(gem, f);
-      if ((f.kind === 'status' || f.kind === 'reset') && f.times !== undefined) remaining.set(gem, f.times);
     },
     close() {
-      return closeServer(server, timers);
+      return closeServer(server, faults.timers);
     },
   };
 }

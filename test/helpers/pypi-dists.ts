@@ -12,6 +12,7 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from './npm-fixtures.js';
+import { onceRetrying } from './once.js';
 
 const execFileP = promisify(execFile);
 
@@ -191,16 +192,8 @@ async function build(): Promise<FixtureDists> {
   return { dir, projects: new Map(index.projects.map((p) => [p.normalized, toProject(dir, p)])) };
 }
 
-let built: Promise<FixtureDists> | undefined;
-
 /** The fixture distributions, built (or found in the cache) once per process. */
-export function pypiFixtureDists(): Promise<FixtureDists> {
-  built ??= build().catch((err: unknown) => {
-    built = undefined;
-    throw err;
-  });
-  return built;
-}
+export const pypiFixtureDists: () => Promise<FixtureDists> = onceRetrying(build);
 
 /** One fixture file by filename (the catalogue must hold it). */
 export async function fixtureFile(filename: string): Promise<FixtureFile & { project: FixtureProject }> {

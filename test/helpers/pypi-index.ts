@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { compare, explain } from '@renovatebot/pep440';
 import { pypiFixtureDists, type FixtureDists, type FixtureFile, type FixtureProject } from './pypi-dists.js';
+import { FaultBook, type ServerFault } from './faults.js';
 import { closeServer, listenLoopback } from './loopback.js';
 
 export interface IndexRequest {
@@ -21,14 +22,8 @@ export interface IndexRequest {
 /** Which requests of a project a fault hits. `page`: its Simple and JSON API pages. @defaultValue 'page' */
 export type FaultTarget = 'page' | 'file' | 'metadata' | 'all';
 
-/** How a project misbehaves; `times` counts the requests it hits, then the project is healthy (forever when absent). */
-export type Fault =
-  | { kind: 'status'; status: number; times?: number; on?: FaultTarget }
-  /** 200 with a body that is not what was asked for (broken JSON, not HTML, the wrong bytes). */
-  | { kind: 'garbage'; on?: FaultTarget }
-  /** Drops the connection before answering: a network error. */
-  | { kind: 'reset'; times?: number; on?: FaultTarget }
-  | { kind: 'delay'; ms: number; on?: FaultTarget };
+/** How a project misbehaves (see faults.ts). */
+export type Fault = ServerFault<Exclude<FaultTarget, 'all'>>;
 
 export interface FixtureIndex {
   /** e.g. `http://127.0.0.1:PORT/`, with the trailing slash. */
@@ -100,10 +95,8 @@ export async function startPypiIndex(opts: PypiIndexOptions = {}): Promise<Fixtu
   const dists = await pypiFixtureDists();
   const byFile = new Map<string, { project: FixtureProject; file: FixtureFile }>();
   for (const project of dists.projects.values()) for (const file of project.files) byFile.set(file.filename, { project, file });
-  const faults = new Map<string, Fault>();
-  const remaining = new Map<string, number>();
+  const faults = new FaultBook<Exclude<FaultTarget, 'all'>>('page');
   const requests: IndexRequest[] = [];
-  const timers = new Set<NodeJS.Timeout>();
   let base = '';
 
   const sha256 = (p: FixtureProject, f: FixtureFile): string =>
@@ -194,35 +187,12 @@ export async function startPypiIndex(opts: PypiIndexOptions = {}): Promise<Fixtu
     return { info, last_serial: 1, releases, urls, vulnerabilities: [] };
   }
 
-  const sleep = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      const t = setTimeout(() => {
-        timers.delete(t);
-        resolve();
-      }, ms);
-      timers.add(t);
-    });
-
   /** Applies the project's fault to this request, if it targets it; true when the fault answered. */
   async function misbehave(project: string, target: Exclude<FaultTarget, 'all'>, res: http.ServerResponse, garbageType: string): Promise<boolean> {
-    const f = faults.get(project);
-    const on = f?.on ?? 'page';
-    if (!f || (on !== 'all' && on !== target)) return false;
-    if (f.kind === 'delay') {
-      await sleep(f.ms);
-      return false;
-    }
-    if (f.kind === 'garbage') {
-      const body = garbageType.includes('json') ? '{"meta": {"api-version": "1.1"}, "files": [' : 'this is not what you asked for\n';
-      send(res, 200, garbageType, body);
-      return true;
-    }
-    const left = remaining.get(project);
-    if (left !== undefined) {
-      if (left <= 1) faults.delete(project);
-      remaining.set(project, left - 1);
-    }
-    if (f.kind === 'reset') res.socket?.destroy();
+    const f = await faults.take(project, target);
+    if (f === undefined) return false;
+    if (f.kind === 'garbage') send(res, 200, garbageType, garbageType.includes('json') ? '{"meta": {"api-version": "1.1"}, "files": [' : 'this is not what you asked for\n');
+    else if (f.kind === 'reset') res.socket?.destroy();
     else send(res, f.status, 'text/plain', `fixture fault: HTTP ${f.status}\n`);
     return true;
   }
@@ -309,14 +279,10 @@ export async function startPypiIndex(opts: PypiIndexOptions = {}): Promise<Fixtu
       return sha256(hit.project, hit.file);
     },
     fault(project, f) {
-      const name = normalize(project);
-      remaining.delete(name);
-      if (f === null) return void faults.delete(name);
-      faults.set(name, f);
-      if ((f.kind === 'status' || f.kind === 'reset') && f.times !== undefined) remaining.set(name, f.times);
+      faults.set(normalize(project), f);
     },
     close() {
-      return closeServer(server, timers);
+      return closeServer(server, faults.timers);
     },
   };
 }
