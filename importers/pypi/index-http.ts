@@ -169,3 +169,22 @@ function describe(err: unknown): string {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
 }
+
+/**
+ * A response's JSON through `parse`. A body that is not JSON, or one `parse` refuses with a
+ * format error (`isFormatError`), becomes the caller's one-line `garbage` error; other errors pass.
+ */
+export function readJson<T>(res: HttpResponse, parse: (doc: unknown) => T, isFormatError: (err: unknown) => boolean, garbage: (why: string, cause: unknown) => Error): T {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(res.body.toString('utf8'));
+  } catch (err) {
+    throw garbage(`not JSON (content-type ${res.contentType || '(none)'})`, err);
+  }
+  try {
+    return parse(doc);
+  } catch (err) {
+    if (isFormatError(err)) throw garbage((err as Error).message, err);
+    throw err;
+  }
+}

@@ -5,7 +5,7 @@
  */
 import { UserError } from '../../src/errors/index.js';
 import { IndexClientBase } from './index-base.js';
-import type { HttpResponse } from './index-http.js';
+import { readJson, type HttpResponse } from './index-http.js';
 import { projectUrlName, withSlash, type DistFile, type IndexClient, type IndexClientOptions, type ProjectFiles } from './index-types.js';
 
 export interface JsonApiClient extends IndexClient {
@@ -105,18 +105,7 @@ class JsonApi extends IndexClientBase implements JsonApiClient {
   }
 
   private read(subject: string, res: HttpResponse): ProjectFiles {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(res.body.toString('utf8'));
-    } catch (err) {
-      throw this.garbage(subject, res, `not JSON (content-type ${res.contentType || '(none)'})`, err);
-    }
-    try {
-      return parseJsonApi(doc, res.url);
-    } catch (err) {
-      if (err instanceof JsonApiError) throw this.garbage(subject, res, err.message, err);
-      throw err;
-    }
+    return readJson(res, (doc) => parseJsonApi(doc, res.url), (err) => err instanceof JsonApiError, (why, err) => this.garbage(subject, res, why, err));
   }
 }
 

@@ -5,7 +5,7 @@
  * is asked too, for `dependencies.runtime`. That is 1 + one request per release, bounded by the
  * client's concurrency: the compact index (one request per gem) is always preferred when served.
  */
-import type { HttpResponse } from '../pypi/index-http.js';
+import { readJson, type HttpResponse } from '../pypi/index-http.js';
 import { checkVersion, gemFileUrl, GemIndexFormatError, GemSourceClient, normalizeRequirement, platformRequirement } from './compact-index.js';
 import type { GemDependency, GemIndex, GemIndexOptions, GemRelease } from './gem-index.js';
 
@@ -124,18 +124,7 @@ class JsonApiClient extends GemSourceClient {
   }
 
   private read<T>(subject: string, res: HttpResponse, parse: (doc: unknown) => T): T {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(res.body.toString('utf8'));
-    } catch (err) {
-      throw this.garbage(subject, res, `not JSON (content-type ${res.contentType || '(none)'})`, err);
-    }
-    try {
-      return parse(doc);
-    } catch (err) {
-      if (err instanceof GemIndexFormatError) throw this.garbage(subject, res, err.message, err);
-      throw err;
-    }
+    return readJson(res, parse, (err) => err instanceof GemIndexFormatError, (why, err) => this.garbage(subject, res, why, err));
   }
 }
 

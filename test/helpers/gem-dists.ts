@@ -17,6 +17,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import tar, { type Header } from 'tar-stream';
 import { repoRoot, tarGz } from './npm-fixtures.js';
 import { onceRetrying } from './once.js';
+import { walk } from './walk.js';
 
 const execFileP = promisify(execFile);
 
@@ -97,15 +98,6 @@ function buildEnv(home: string, epoch: number): NodeJS.ProcessEnv {
   return { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, SOURCE_DATE_EPOCH: String(epoch), TZ: 'UTC', LC_ALL: 'C.UTF-8' };
 }
 
-async function walk(dir: string, rel = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of (await readdir(path.join(dir, rel), { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const r = path.posix.join(rel, e.name);
-    if (e.isDirectory()) out.push(...(await walk(dir, r)));
-    else if (e.isFile()) out.push(r);
-  }
-  return out;
-}
 
 /**
  * `gem build` of one fixture version folder into `out`: the folder is copied first with modes set

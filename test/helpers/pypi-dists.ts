@@ -13,6 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from './npm-fixtures.js';
 import { onceRetrying } from './once.js';
+import { walk } from './walk.js';
 
 const execFileP = promisify(execFile);
 
@@ -100,16 +101,6 @@ export async function findCPython(minor: string): Promise<CPython | undefined> {
   return undefined;
 }
 
-/** Every file under dir, sorted, relative. */
-async function walk(dir: string, rel = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of (await readdir(path.join(dir, rel), { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const r = path.posix.join(rel, e.name);
-    if (e.isDirectory()) out.push(...(await walk(dir, r)));
-    else if (e.isFile()) out.push(r);
-  }
-  return out;
-}
 
 /** Everything the output depends on: the fixture tree (script included), the copied wheels, the tools. */
 async function cacheKey(fixtures: string, py: string, includeArgs: string[]): Promise<string> {
