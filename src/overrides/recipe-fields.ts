@@ -6,12 +6,13 @@ import type { OverrideRow } from './table.js';
  * drop and environment in [build], its requirements added to build.requires, its Debian packages in
  * [native]. Empty parts are left out, so the recipe stays canonical.
  */
-export function overrideBuild(row: OverrideRow | undefined): Pick<RecipeBuild, 'flags' | 'drop' | 'env'> {
+export function overrideBuild(row: OverrideRow | undefined): Pick<RecipeBuild, 'flags' | 'drop' | 'env' | 'limits'> {
   if (row === undefined) return {};
   return {
     ...(row.flags !== undefined && row.flags.length > 0 ? { flags: row.flags } : {}),
     ...(row.drop !== undefined && row.drop.length > 0 ? { drop: row.drop } : {}),
     ...(Object.keys(row.env).length > 0 ? { env: row.env } : {}),
+    ...(row.limits !== undefined && Object.keys(row.limits).length > 0 ? { limits: row.limits } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { UserError } from '../errors/index.js';
 import type { Ecosystem } from '../purl/purl.js';
 import { packageRoot } from '../util/package-root.js';
+import { LimitsSchema } from '../recipe/schema.js';
 
 const DEBIAN_PKG = /^[a-z0-9][a-z0-9+.-]+$/;
 const ONE_LINE = /^[^\n\r\0]+$/;
@@ -52,6 +53,11 @@ export const OverrideRowSchema = z.strictObject({
    * package instead of the missing file: a command looked up on PATH (`pg_config`) or an absolute
    * path (`/usr/include/yaml.h`). Every value must also be in `build`. Absent when the row has none.
    */
+  /**
+   * Bounds over bale's defaults for this package (src/limits): `{ timeout = "45m", unpacked_size = "6GiB" }`
+   * for a build known to be long or an archive known to be huge. Copied into the recipe's [build.limits].
+   */
+  limits: LimitsSchema.optional(),
   provides: z.record(z.string().regex(PROVIDED, 'a command name or an absolute path'), z.string().regex(DEBIAN_PKG)).optional(),
 }).superRefine((row, ctx) => {
   for (const [what, pkg] of Object.entries(row.provides ?? {})) {

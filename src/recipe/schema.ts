@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import semver from 'semver';
 import { formatPurl, parsePurl, type Ecosystem, type Purl } from '../purl/purl.js';
+import { LIMIT_KEYS, limitProblem, type LimitKey } from '../limits/index.js';
 
 /**
  * The recipe schema, format version 1, and the single source of truth for its shape: the `Recipe`
@@ -134,6 +135,22 @@ export const DependencySchema = z.strictObject({
   interpreters: interpreterList.optional(),
 });
 
+/** `[build.limits]`: per-package bounds over bale's defaults (src/limits); integers, or strings with units. */
+export const LimitsSchema = z.strictObject(
+  Object.fromEntries(
+    (Object.keys(LIMIT_KEYS) as LimitKey[]).map((key) => [
+      key,
+      z
+        .union([z.number(), z.string()])
+        .superRefine((v, ctx) => {
+          const why = limitProblem(key, v);
+          if (why !== undefined) ctx.addIssue({ code: 'custom', message: why, input: v });
+        })
+        .optional(),
+    ]),
+  ) as Record<LimitKey, z.ZodOptional<z.ZodUnion<[z.ZodNumber, z.ZodString]>>>,
+);
+
 export const BuildSchema = z.strictObject({
   native: z.boolean(),
   reasons: z.array(nonEmptyLine).default([]),
@@ -148,6 +165,7 @@ export const BuildSchema = z.strictObject({
     .array(checked((s) => (s === '' || s.startsWith('/') || s.split('/').some((p) => p === '' || p === '.' || p === '..') ? `${q(s)} is not a relative path` : undefined)))
     .optional(),
   env: z.record(z.string().regex(ENV_NAME, 'not an environment variable name'), z.string()).optional(),
+  limits: LimitsSchema.optional(),
 });
 
 export const NativeSchema = z.strictObject({
@@ -175,6 +193,7 @@ export const ALLOWED_KEYS: Readonly<Record<string, readonly string[]>> = {
   source: Object.keys(SourceSchema.shape),
   dependency: Object.keys(DependencySchema.shape),
   build: Object.keys(BuildSchema.shape),
+  'build.limits': Object.keys(LimitsSchema.shape),
   native: Object.keys(NativeSchema.shape),
 };
 
@@ -183,5 +202,6 @@ export type RecipeSource = z.output<typeof SourceSchema>;
 export type RecipeDependency = z.output<typeof DependencySchema>;
 export type RecipeBuild = z.output<typeof BuildSchema>;
 export type RecipeNative = z.output<typeof NativeSchema>;
+export type RecipeLimits = z.output<typeof LimitsSchema>;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 export type DependencyKind = (typeof DEPENDENCY_KINDS)[number];

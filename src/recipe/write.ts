@@ -82,6 +82,8 @@ export function canonicalRecipe(r: Recipe): Recipe {
   if (b.drop !== undefined && b.drop.length > 0) build.drop = sortedUnique(b.drop);
   const envKeys = Object.keys(b.env ?? {}).sort(byCodeUnit);
   if (envKeys.length > 0) build.env = Object.fromEntries(envKeys.map((k) => [k, b.env![k]!]));
+  const limitKeys = (Object.keys(b.limits ?? {}) as Array<keyof NonNullable<typeof b.limits>>).filter((k) => b.limits![k] !== undefined).sort(byCodeUnit);
+  if (limitKeys.length > 0) build.limits = Object.fromEntries(limitKeys.map((k) => [k, b.limits![k]!]));
   const out: Recipe = {
     format: r.format,
     purl: r.purl,
@@ -157,6 +159,10 @@ export function formatRecipe(recipe: Recipe): string {
   if (b.env !== undefined) {
     lines.push('', '[build.env]');
     for (const [k, v] of Object.entries(b.env)) lines.push(`${tomlKey(k)} = ${tomlString(v)}`);
+  }
+  if (b.limits !== undefined) {
+    lines.push('', '[build.limits]');
+    for (const [k, v] of Object.entries(b.limits)) lines.push(`${k} = ${typeof v === 'number' ? String(v) : tomlString(v as string)}`);
   }
   if (r.native !== undefined) {
     lines.push('', '[native]', `build = ${tomlList(r.native.build)}`, `runtime = ${tomlList(r.native.runtime)}`);
