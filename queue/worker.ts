@@ -6,6 +6,7 @@
  * SIGTERM/SIGINT: stop taking jobs, let the running ones finish, exit 0.
  */
 import { cpus } from 'node:os';
+import type { Limits } from '../src/limits/index.js';
 import { Queue, Worker, type Job } from 'bullmq';
 import { BuildSession } from '../src/builder/index.js';
 import { oneLine } from '../src/errors/index.js';
@@ -28,6 +29,10 @@ export interface WorkerOptions {
   /** Build jobs at once in this process. */
   concurrency: number;
   sandbox: 'auto' | 'bubblewrap' | 'direct';
+  /** The direct runner may run builds as root (`--sandbox direct --i-know`). @defaultValue false */
+  directAsRoot?: boolean;
+  /** Bounds for recipes without their own `[build.limits]` (--build-timeout). */
+  limits?: Partial<Limits>;
   overridesDir?: string;
   /** Import jobs per ecosystem per `durationMs`, fleet-wide (BullMQ's limiter). @defaultValue 10 per second */
   importRate?: { max: number; durationMs: number };
@@ -57,6 +62,8 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     jobs: Math.max(1, Math.floor(cpus().length / o.concurrency)),
     request: { node: [], python: [], ruby: [] },
     sandbox: o.sandbox,
+    ...(o.directAsRoot !== undefined ? { directAsRoot: o.directAsRoot } : {}),
+    ...(o.limits !== undefined ? { limits: o.limits } : {}),
     warn: (line) => o.log(`warning: ${line}`),
   });
   const buildQueue = new Queue<BuildJobData>(QUEUE.build, { connection: redis });

@@ -1,6 +1,7 @@
 import { SourceFetcher } from '../fetch/index.js';
 import type { Ecosystem } from '../purl/purl.js';
 import type { Runner } from '../sandbox/index.js';
+import type { Limits } from '../limits/index.js';
 import type { Store, StoredPackage } from '../store/index.js';
 import type { RecipeGraph, RecipeNode } from './graph.js';
 import { NpmBuilder } from './npm/index.js';
@@ -20,6 +21,10 @@ export interface BuildOptions {
   jobs: number;
   request: TargetRequest;
   sandbox: 'auto' | 'bubblewrap' | 'direct';
+  /** The direct runner may run builds as root (`--sandbox direct --i-know`). @defaultValue false */
+  directAsRoot?: boolean;
+  /** Bounds for recipes without their own `[build.limits]` (flags such as --build-timeout). */
+  limits?: Partial<Limits>;
   warn: (line: string) => void;
   /** pacote options for fetching interpreters from the npm registry. */
   npmOptions?: Record<string, unknown>;

@@ -29,6 +29,10 @@ export interface GlobalOptions {
   /** More trusted public keys (`--trust FILE`, repeatable). */
   trust?: string[];
   sandbox: 'auto' | 'bubblewrap' | 'direct';
+  /** `--i-know`: the direct runner may run builds as root. */
+  iKnow: boolean;
+  /** `--build-timeout`: wall time of a build command for recipes without their own `[build.limits] timeout`. */
+  buildTimeoutMs?: number;
 }
 
 export interface Env {
@@ -123,6 +127,8 @@ async function runBuild(graph: RecipeGraph, env: Env): Promise<TaskResult[]> {
     jobs: env.opts.jobs,
     request: targetRequest(env.opts),
     sandbox: env.opts.sandbox,
+    directAsRoot: env.opts.iKnow,
+    ...(env.opts.buildTimeoutMs !== undefined ? { limits: { timeoutMs: env.opts.buildTimeoutMs } } : {}),
     warn: (line) => env.progress.log(`warning: ${line}`),
     onPlanned: (tasks) => {
       total = tasks.length;

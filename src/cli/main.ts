@@ -5,13 +5,20 @@ import { Command, CommanderError, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { isUserError, oneLine, UserError } from '../errors/index.js';
 import { baleVersion } from '../util/package-root.js';
+import { parseDuration } from '../limits/index.js';
 import { cmdBuild, cmdImport, cmdRequest, parseJobs } from './commands.js';
 import type { Env, GlobalOptions } from './commands.js';
 import { defaultPaths } from './paths.js';
 import { makeProgress } from './progress.js';
 
+function parseBuildTimeout(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new UserError('EUSAGE', `--build-timeout ${value}: expected a duration such as 600, 90s, 20m or 2h`);
+  return ms;
+}
+
 function envFor(cmd: Command): Env {
-  const o = cmd.optsWithGlobals<Partial<GlobalOptions> & { recipes?: string; store?: string; overrides?: string }>();
+  const o = cmd.optsWithGlobals<Partial<GlobalOptions> & { recipes?: string; store?: string; overrides?: string; buildTimeout?: number }>();
   const paths = defaultPaths();
   if (o.overrides !== undefined && !existsSync(o.overrides)) {
     throw new UserError('EUSAGE', `--overrides ${o.overrides}: no such directory (it should hold npm.toml and the like)`);
@@ -22,6 +29,8 @@ function envFor(cmd: Command): Env {
     jobs: o.jobs ?? availableParallelism(),
     json: o.json === true,
     sandbox: o.sandbox ?? 'auto',
+    iKnow: o.iKnow === true,
+    ...(o.buildTimeout !== undefined ? { buildTimeoutMs: o.buildTimeout } : {}),
     ...(o.registry !== undefined ? { registry: o.registry } : {}),
     ...(o.overrides !== undefined ? { overrides: resolve(o.overrides) } : {}),
     ...(o.node !== undefined ? { node: o.node } : {}),
@@ -50,6 +59,8 @@ function program(): Command {
     .option('--node <versions>', 'Node versions to build native addons for, e.g. 20,22 (default: the running node)')
     .option('--jobs <n>', 'builds at once (default: CPU count)', parseJobs)
     .addOption(new Option('--sandbox <kind>', 'how builds are isolated').choices(['auto', 'bubblewrap', 'direct']).default('auto'))
+    .option('--i-know', 'with --sandbox direct: run build scripts without a sandbox even as root')
+    .option('--build-timeout <duration>', 'wall time of one build command, for recipes without their own limit (default: 20m)', parseBuildTimeout)
     .option('--json', 'machine-readable output on stdout; no progress display')
     .option('--key <file>', 'signing key (minisign format): every package stored, and every image composed, is signed (default: $BALE_SIGNING_KEY)')
     .option('--trust <file>', 'a trusted public key, besides $XDG_CONFIG_HOME/bale/trusted/*.pub (repeatable)', (v: string, prev: string[] = []) => [...prev, v])

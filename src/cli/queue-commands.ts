@@ -183,6 +183,8 @@ export async function cmdWorker(o: QueueFlags & { concurrency?: number }, env: E
     cacheDir: env.paths.cache,
     concurrency: o.concurrency ?? 1,
     sandbox: env.opts.sandbox,
+    directAsRoot: env.opts.iKnow,
+    ...(env.opts.buildTimeoutMs !== undefined ? { limits: { timeoutMs: env.opts.buildTimeoutMs } } : {}),
     ...(env.opts.overrides !== undefined ? { overridesDir: env.opts.overrides } : {}),
     ...(lockMs !== undefined && Number.isFinite(lockMs) && lockMs >= 1000 ? { lockMs } : {}),
     log: (line) => process.stderr.write(`bale worker: ${line}\n`),
