@@ -89,9 +89,10 @@ export class BuildSession {
       graph,
       sources: this.sources,
       // The sandbox (and execa) load only when a build needs it: pure packages never do.
-      runner: () => (this.runner ??= import('../sandbox/index.js').then((m) => m.pickRunner(this.opts.sandbox, this.opts.warn))),
+      runner: () => (this.runner ??= import('../sandbox/index.js').then((m) => m.pickRunner(this.opts.sandbox, this.opts.warn, { directAsRoot: this.opts.directAsRoot === true }))),
       cacheDir: this.opts.cacheDir,
       jobs: this.opts.jobs,
+      limits: this.opts.limits ?? {},
     };
   }
 

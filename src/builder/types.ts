@@ -2,6 +2,7 @@ import type { SourceFetcher } from '../fetch/index.js';
 import type { PackageOutput, StoredPackage } from '../store/index.js';
 import type { Ecosystem } from '../purl/purl.js';
 import type { Runner } from '../sandbox/index.js';
+import type { Limits } from '../limits/index.js';
 import type { RecipeGraph, RecipeNode } from './graph.js';
 
 /** What a package's files depend on: nothing ('any'), or one interpreter version. */
@@ -40,6 +41,8 @@ export interface BuildContext {
   /** Scratch space and logs. */
   cacheDir: string;
   jobs: number;
+  /** Bounds for recipes without their own `[build.limits]` (flags); resolveLimits() adds the defaults. */
+  limits: Partial<Limits>;
 }
 
 /** One per ecosystem: turns a pinned recipe into packages for a target. */

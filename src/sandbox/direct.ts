@@ -1,4 +1,5 @@
-import { checkCommand } from './bwrap-args.js';
+import { UserError } from '../errors/index.js';
+import { checkCommand, rlimitArgv } from './bwrap-args.js';
 import { spawnLogged } from './spawn.js';
 import type { Mount, RunResult, Runner, SandboxCommand } from './types.js';
 
@@ -29,17 +30,42 @@ export function toHostCommand(cmd: SandboxCommand): { file: string; args: string
   return { file, args, env, cwd };
 }
 
+export interface DirectOptions {
+  /** Run even when bale is root (`--sandbox direct --i-know`). @defaultValue false */
+  allowRoot?: boolean;
+  /** @defaultValue process.getuid() === 0 */
+  asRoot?: boolean;
+}
+
+export const DIRECT_AS_ROOT =
+  'refusing to run build scripts as root without a sandbox (--sandbox direct): a package\'s install script would run with full control of this machine; ' +
+  'install bubblewrap (apt-get install bubblewrap) and use --sandbox bubblewrap, run bale as an unprivileged user, or add --i-know if this machine is disposable';
+
 /** No isolation at all: network, the whole host filesystem and read-only mounts are all writable
- * as far as this runner is concerned. For hosts where bubblewrap cannot work. */
+ * as far as this runner is concerned. For hosts where bubblewrap cannot work; as root only when told. */
 export class DirectRunner implements Runner {
   readonly name = 'direct' as const;
+  private readonly refused: boolean;
 
-  async usable(): Promise<true> {
-    return true;
+  constructor(opts: DirectOptions = {}) {
+    this.refused = (opts.asRoot ?? process.getuid?.() === 0) && opts.allowRoot !== true;
   }
 
-  run(cmd: SandboxCommand): Promise<RunResult> {
+  async usable(): Promise<true | string> {
+    return this.refused ? DIRECT_AS_ROOT : true;
+  }
+
+  async run(cmd: SandboxCommand): Promise<RunResult> {
+    if (this.refused) throw new UserError('ESANDBOX', DIRECT_AS_ROOT);
     const host = toHostCommand(cmd);
-    return spawnLogged(host.file, host.args, { env: host.env, cwd: host.cwd, timeoutMs: cmd.timeoutMs, logFile: cmd.logFile });
+    // The same resource limits as in the sandbox (prlimit), though nothing else is contained.
+    const [file, ...args] = [...rlimitArgv(cmd.limits), host.file, ...host.args] as [string, ...string[]];
+    return spawnLogged(file, args, {
+      env: host.env,
+      cwd: host.cwd,
+      timeoutMs: cmd.timeoutMs ?? cmd.limits?.timeoutMs,
+      logFile: cmd.logFile,
+      ...(cmd.limits !== undefined ? { disk: { dirs: cmd.mounts.filter((m) => m.writable === true).map((m) => m.host), limit: cmd.limits.disk } } : {}),
+    });
   }
 }

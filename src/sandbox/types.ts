@@ -1,3 +1,5 @@
+import type { BuildLimits } from '../limits/index.js';
+
 /** A host directory or file made visible inside the sandbox. */
 export interface Mount {
   /** Absolute path on the host. */
@@ -18,8 +20,14 @@ export interface SandboxCommand {
   cwd: string;
   /** Binds in addition to the host toolchain. */
   mounts: Mount[];
-  /** Kill the whole process tree after this many milliseconds. @defaultValue no limit */
+  /** Kill the whole process tree after this many milliseconds; `limits.timeoutMs` when absent. @defaultValue no limit */
   timeoutMs?: number;
+  /**
+   * Resource limits: wall time, address space, processes, file size (rlimits set inside the
+   * sandbox) and bytes added to the disk through writable mounts (watched from outside).
+   * @defaultValue none but timeoutMs
+   */
+  limits?: BuildLimits;
   /** Where to append combined stdout+stderr (a log file on the host); the caller shows its tail on failure.
    * @defaultValue output is discarded */
   logFile?: string;
@@ -30,6 +38,10 @@ export interface RunResult {
   exitCode: number;
   signal?: string;
   timedOut: boolean;
+  /** Which limit stopped the command, when bale killed it for one. */
+  limit?: 'timeout' | 'disk';
+  /** What about the limit, when there is more to say than its name (the disk's free space ran out). */
+  detail?: string;
 }
 
 export interface Runner {

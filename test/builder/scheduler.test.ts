@@ -106,6 +106,7 @@ function hooks(t: TestContext, builder: EcosystemBuilder, graph: RecipeGraph, st
       runner: () => Promise.reject(new Error('these builds never run a sandbox')),
       cacheDir: '/nonexistent/bale-cache',
       jobs: 1,
+      limits: {},
     }),
     onStart: (task: Task) => started.push(task.id),
   };

@@ -35,7 +35,7 @@ test('toHostCommand translates argv, env and cwd and adds PWD', () => {
   assert.deepEqual(got, { file: '/tmp/x/bin/tool', args: ['/srv/src/in'], env: { OUT: '/tmp/x/out', TZ: 'UTC', PWD: '/srv/src' }, cwd: '/srv/src' });
 });
 
-const runner = new DirectRunner();
+const runner = new DirectRunner({ allowRoot: true });
 
 test('runs on the host with sandbox paths translated', async () => {
   const host = tempDir();

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after } from 'node:test';
@@ -8,6 +8,8 @@ import type { Mount } from '../../src/sandbox/types.js';
 /** A fresh host directory, removed when the test file ends. */
 export function tempDir(prefix = 'bale-sandbox-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
+  // Readable like the directories bale binds (as root, builds run as an unprivileged uid).
+  chmodSync(dir, 0o755);
   after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }

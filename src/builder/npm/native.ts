@@ -7,6 +7,8 @@ import type { PackEntry } from '../../packer/index.js';
 import type { NodeInterpreter } from '../../interpreters/node.js';
 import type { SandboxCommand } from '../../sandbox/index.js';
 import { packageRoot } from '../../util/package-root.js';
+import { resolveLimits } from '../../limits/index.js';
+import { runFailure } from '../run-failure.js';
 import type { BuildContext } from '../types.js';
 import type { LinkedDependency, Pinned } from './entries.js';
 import { mainEntries } from './entries.js';
@@ -130,13 +132,14 @@ export async function buildWithScripts(
       { host: join(packageRoot(), 'node_modules'), sandbox: BALE_MODULES },
     ];
     const runner = await ctx.runner();
+    const limits = resolveLimits(recipe.build.limits, ctx.limits);
     for (const s of scripts) {
       const cmd: SandboxCommand = {
         argv: ['/bin/sh', '-c', s.script],
         env: { ...env, npm_lifecycle_event: s.event, npm_lifecycle_script: s.script },
         cwd,
         mounts,
-        timeoutMs: 60 * 60 * 1000,
+        limits,
         logFile,
       };
       const r = await runner.run(cmd);
@@ -144,7 +147,7 @@ export async function buildWithScripts(
         const log = await readFile(logFile, 'utf8').catch(() => '');
         throw new UserError(
           'EBUILD',
-          `${pkg.name}@${pkg.version} ${s.event} script failed for Node ${node.version} (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`}): ${tail(log)}; full log: ${logFile}`,
+          `${pkg.name}@${pkg.version} ${s.event} script failed for Node ${node.version} (${runFailure(r, limits)}): ${tail(log)}; full log: ${logFile}`,
         );
       }
     }

@@ -7,6 +7,8 @@ import type { PackEntry } from '../../packer/entry.js';
 import type { RecipeSource } from '../../recipe/index.js';
 import type { BuildContext } from '../types.js';
 import { sitePackages } from './layout.js';
+import { resolveLimits } from '../../limits/index.js';
+import { runFailure } from '../run-failure.js';
 
 const BUILD = '/build';
 
@@ -102,6 +104,7 @@ export async function buildSdist(ctx: BuildContext, source: RecipeSource, data: 
       ...(node.recipe.build.env ?? {}),
     };
     const runner = await ctx.runner();
+    const limits = resolveLimits(node.recipe.build.limits, ctx.limits);
     const r = await runner.run({
       argv: [py.bin, '-c', DRIVER, backend, JSON.stringify(backendPath), posix.join(BUILD, 'out'), JSON.stringify(configSettings(node.recipe.build.flags ?? []))],
       env,
@@ -111,12 +114,12 @@ export async function buildSdist(ctx: BuildContext, source: RecipeSource, data: 
         // The interpreter at its own path: its prefix is compiled into it.
         { host: py.prefix, sandbox: py.prefix },
       ],
-      timeoutMs: 60 * 60 * 1000,
+      limits,
       logFile,
     });
     if (r.exitCode !== 0) {
       const log = await readFile(logFile, 'utf8').catch(() => '');
-      throw new UserError('EBUILD', `building ${node.id} from its sdist failed for Python ${py.fullVersion} (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`}): ${tail(log)}; full log: ${logFile}`);
+      throw new UserError('EBUILD', `building ${node.id} from its sdist failed for Python ${py.fullVersion} (${runFailure(r, limits)}): ${tail(log)}; full log: ${logFile}`);
     }
     const wheels = (await readdir(join(root, 'out'))).filter((f) => f.endsWith('.whl'));
     if (wheels.length !== 1) throw new UserError('EBUILD', `building ${node.id} for Python ${py.fullVersion} produced ${wheels.length} wheels, expected one; full log: ${logFile}`);

@@ -8,6 +8,7 @@ import { applies, assembleWithBin, minorOf, sourceFor } from '../matrix.js';
 import type { RecipeGraph, RecipeNode } from '../graph.js';
 import type { BuildContext, BuildDependency, EcosystemBuilder, Target, TargetRequest } from '../types.js';
 import { BUILD, installGem } from './install.js';
+import { resolveLimits } from '../../limits/index.js';
 import { gemDir, gemFullName, gemInstallDir, rubyPackageName } from './layout.js';
 
 /** Where a build's dependency gems are visible in the sandbox (read-only). */
@@ -98,6 +99,7 @@ export class GemBuilder implements EcosystemBuilder {
       ...(deps === undefined ? {} : { mounts: [{ host: deps.dir, sandbox: DEP_GEMS }] }),
       logFile: join(ctx.cacheDir, 'logs', `${node.purl.name}-${node.purl.version}-ruby${ruby.fullVersion}.log`),
       jobs: ctx.jobs,
+      limits: resolveLimits(node.recipe.build.limits, ctx.limits),
       source: filename,
     }).finally(() => deps?.cleanup());
     const platform = gemPlatformOf(filename, node.purl.name, node.purl.version);

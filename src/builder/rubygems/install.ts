@@ -12,6 +12,8 @@ import type { PackEntry } from '../../packer/entry.js';
 import { readTree } from '../../packer/index.js';
 import type { Mount, Runner } from '../../sandbox/index.js';
 import { cleanupInstall } from './cleanup.js';
+import type { BuildLimits } from '../../limits/index.js';
+import { runFailure } from '../run-failure.js';
 import { readGemFile, specList } from '../../archive/gem-file.js';
 import { BIN_DIR, gemDir, gemFullName, gemInstallDir, specificationPath } from './layout.js';
 
@@ -24,7 +26,6 @@ const ROOT = `${BUILD}/root`;
  * the last matching map, so the more specific one comes second.
  */
 const PREFIX_MAPS = `-ffile-prefix-map=${BUILD}=/usr/src -ffile-prefix-map=${ROOT}=`;
-const TIMEOUT_MS = 60 * 60 * 1000;
 
 export interface InstallGemOptions {
   /** The .gem's bytes, already verified against the recipe's hash. */
@@ -49,6 +50,8 @@ export interface InstallGemOptions {
   logFile: string;
   /** Parallel make jobs (MAKEFLAGS=-j). */
   jobs: number;
+  /** Wall time, memory, processes and disk for `gem install`. */
+  limits: BuildLimits;
   /** What the gem is, in error messages. @defaultValue `<full name>.gem` */
   source?: string;
 }
@@ -144,13 +147,13 @@ export async function installGem(opts: InstallGemOptions): Promise<InstalledGem>
       env: gemBuildEnv(ruby, opts),
       cwd: BUILD,
       mounts: [{ host: work, sandbox: BUILD, writable: true }, ...own, ...(opts.mounts ?? [])],
-      timeoutMs: TIMEOUT_MS,
+      limits: opts.limits,
       logFile: opts.logFile,
     });
     if (r.exitCode !== 0) {
       const log = await readFile(opts.logFile, 'utf8').catch(() => '');
       await keepMkmfLogs(join(work, 'root'), opts.logFile);
-      const how = r.timedOut ? 'timed out' : `exit ${r.exitCode}`;
+      const how = runFailure(r, opts.limits);
       throw new UserError('EBUILD', `gem install of ${fullName} failed for Ruby ${ruby.fullVersion} (${how}): ${failureSummary(log)}; full log: ${opts.logFile}`);
     }
     const entries = await readTree(join(work, 'root'));

@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from '../../../src/limits/index.js';
 /**
  * `gem install` in the real sandbox (bubblewrap) with the host's Ruby 3.1, gems made by `gem build`:
  * what is packaged, that it runs from an unpacked root with nothing from the host's gems, that a
@@ -41,7 +42,7 @@ function opts(gem: string, over: Partial<InstallGemOptions> = {}): InstallGemOpt
   n++;
   return {
     gemFile: gems[gem]!, name: spec.name, version: spec.version, platform: 'ruby', ruby, runner, workDir: join(tmp, `work${n}`),
-    sourceDateEpoch: SDE, logFile: join(tmp, 'logs', `${gem}-${n}.log`), jobs: 2, ...over,
+    sourceDateEpoch: SDE, logFile: join(tmp, 'logs', `${gem}-${n}.log`), jobs: 2, limits: DEFAULT_LIMITS, ...over,
   };
 }
 

@@ -1,0 +1,20 @@
+import { formatDuration, formatSize, type BuildLimits } from '../limits/index.js';
+import type { RunResult } from '../sandbox/index.js';
+
+const SIGXCPU = 128 + 24;
+const SIGXFSZ = 128 + 25;
+
+/** Why a sandboxed build command failed, naming the limit it hit and how to raise it. */
+export function runFailure(r: RunResult, limits: BuildLimits): string {
+  if (r.limit === 'timeout') {
+    return `timed out after ${formatDuration(limits.timeoutMs)} (the timeout limit: raise it with --build-timeout, or [build.limits] timeout in the recipe)`;
+  }
+  if (r.limit === 'disk') {
+    return r.detail !== undefined
+      ? `stopped: ${r.detail}`
+      : `stopped after writing more than ${formatSize(limits.disk)} to disk (the disk limit: raise it with [build.limits] disk in the recipe)`;
+  }
+  if (r.signal === 'SIGXFSZ' || r.exitCode === SIGXFSZ) return `exit ${r.exitCode} (SIGXFSZ: a file larger than the disk limit, ${formatSize(limits.disk)})`;
+  if (r.signal === 'SIGXCPU' || r.exitCode === SIGXCPU) return `exit ${r.exitCode} (SIGXCPU: a process used ${formatDuration(limits.timeoutMs)} of CPU time)`;
+  return r.signal !== undefined ? `killed by ${r.signal}` : `exit ${r.exitCode}`;
+}
