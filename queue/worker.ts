@@ -7,6 +7,8 @@
  */
 import { cpus } from 'node:os';
 import type { Limits } from '../src/limits/index.js';
+import { join } from 'node:path';
+import { sweepScratch } from '../src/util/scratch.js';
 import { Queue, Worker, type Job } from 'bullmq';
 import { BuildSession } from '../src/builder/index.js';
 import { oneLine } from '../src/errors/index.js';
@@ -51,6 +53,8 @@ export interface RunningWorker {
 export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   await checkRedis(o.redisUrl);
   const store = await openStoreAt(o.store, { cacheDir: o.cacheDir, ...(o.storeOptions !== undefined ? { storeOptions: o.storeOptions } : {}) });
+  const scratch = await sweepScratch(join(o.cacheDir, 'tmp'));
+  if (scratch > 0) o.log(`removed ${scratch} build scratch dir(s) left by killed bale processes`);
   const swept = await sweepDeadTemps(store.root, TEMP_HOST);
   if (swept > 0) o.log(`removed ${swept} temp file(s) left in the store by killed workers on this host`);
   const redis = connect(o.redisUrl);

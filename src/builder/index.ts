@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { SourceFetcher } from '../fetch/index.js';
+import { sweepScratch } from '../util/scratch.js';
 import type { Ecosystem } from '../purl/purl.js';
 import type { Runner } from '../sandbox/index.js';
 import type { Limits } from '../limits/index.js';
@@ -116,6 +118,7 @@ export class BuildSession {
 /** Build every recipe of the graph for the requested targets; cache hits come straight from the store. */
 export async function buildGraph(graph: RecipeGraph, opts: BuildOptions): Promise<TaskResult[]> {
   const session = new BuildSession(opts);
+  await sweepScratch(join(opts.cacheDir, 'tmp'));
   try {
     const tasks = await session.plan(graph);
     await checkNativeBuildDeps(await toBuild([...tasks.values()].filter((t) => t.target.interpreter !== null), opts.store));

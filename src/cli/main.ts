@@ -11,6 +11,15 @@ import type { Env, GlobalOptions } from './commands.js';
 import { defaultPaths } from './paths.js';
 import { makeProgress } from './progress.js';
 
+function exitOnSignals(): void {
+  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    process.on(sig, () => {
+      process.stderr.write(`bale: ${sig}: stopped\n`);
+      process.exit(code);
+    });
+  }
+}
+
 function parseBuildTimeout(value: string): number {
   const ms = parseDuration(value);
   if (ms === undefined) throw new UserError('EUSAGE', `--build-timeout ${value}: expected a duration such as 600, 90s, 20m or 2h`);
@@ -65,7 +74,12 @@ function program(): Command {
     .option('--key <file>', 'signing key (minisign format): every package stored, and every image composed, is signed (default: $BALE_SIGNING_KEY)')
     .option('--trust <file>', 'a trusted public key, besides $XDG_CONFIG_HOME/bale/trusted/*.pub (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .showHelpAfterError('(run bale --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    // The worker handles its own signals (finish the running jobs); everything else stops at once,
+    // and its exit hooks kill running builds and remove their scratch directories.
+    .hook('preAction', (_root, action) => {
+      if (action.name() !== 'worker') exitOnSignals();
+    });
   p.command('import')
     .description('resolve specs against the registry and write the pinned recipes of their whole closure')
     .argument('<spec...>', 'e.g. npm:express@4.21.2, npm:@types/node@^20, pkg:npm/debug@2.6.9')

@@ -51,7 +51,7 @@ async function assertReadableByOthers(path: string): Promise<void> {
 
 /**
  * As root, the build runs as BUILD_UID: give it what it may write (the build's own directories,
- * nothing else). The top stays enterable by others: bwrap, holding no CAP_DAC_OVERRIDE, chdirs there.
+ * nothing else). The top stays enterable by others, like every directory bale binds.
  */
 async function chownTree(dir: string, top = true): Promise<void> {
   await lchown(dir, BUILD_UID, BUILD_GID);

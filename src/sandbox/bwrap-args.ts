@@ -93,7 +93,8 @@ export function bwrapArgs(cmd: SandboxCommand, host: HostToolchain, how: Confine
   if (how.asRoot) {
     // Without a user namespace, root's capabilities would reach the host (remount, mknod): keep only
     // what setpriv needs to switch to BUILD_UID, which then drops those too.
-    args.push('--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', '--cap-add', 'CAP_SETPCAP');
+    // CAP_DAC_READ_SEARCH lets bwrap chdir into the build's tree, which now belongs to BUILD_UID.
+    args.push('--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', '--cap-add', 'CAP_SETPCAP', '--cap-add', 'CAP_DAC_READ_SEARCH');
   } else {
     // Unprivileged: a user namespace mapping us to BUILD_UID, with no capabilities and no further namespaces.
     args.push('--unshare-user', '--uid', String(BUILD_UID), '--gid', String(BUILD_GID), '--disable-userns', '--cap-drop', 'ALL');

@@ -123,7 +123,7 @@ test('as root: capabilities dropped but for setpriv\'s, which becomes BUILD_UID 
   const args = bwrapArgs(base, host, ROOT);
   assert.ok(!args.includes('--unshare-user'), 'no user namespace: it would map the build to root outside');
   assert.deepEqual(after(args, '--cap-drop'), ['ALL']);
-  assert.deepEqual(after(args, '--cap-add'), ['CAP_SETUID', 'CAP_SETGID', 'CAP_SETPCAP']);
+  assert.deepEqual(after(args, '--cap-add'), ['CAP_SETUID', 'CAP_SETGID', 'CAP_SETPCAP', 'CAP_DAC_READ_SEARCH']);
   assert.deepEqual(after(args, '--seccomp'), ['3']);
   const tail = args.slice(args.indexOf('--') + 1);
   assert.deepEqual(tail, [SETPRIV, `--reuid=${BUILD_UID}`, `--regid=${BUILD_UID}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--', '/usr/bin/make', '-j1']);

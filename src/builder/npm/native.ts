@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile, chmod } from 'node:fs/promises';
+import { mkdir, readFile, rm, symlink, writeFile, chmod } from 'node:fs/promises';
+import { makeScratch } from '../../util/scratch.js';
 import { join, posix } from 'node:path';
 import { UserError } from '../../errors/index.js';
 import { readTarGz, writeEntries } from '../../archive/index.js';
@@ -81,8 +82,8 @@ export async function buildWithScripts(
 ): Promise<PackEntry[]> {
   const { recipe } = ctx.node;
   const scripts = installScripts(info);
-  await mkdir(join(ctx.cacheDir, 'tmp'), { recursive: true });
-  const work = await mkdtemp(join(ctx.cacheDir, 'tmp', `${flatName(pkg.name)}@${pkg.version}-`));
+  const scratch = await makeScratch(join(ctx.cacheDir, 'tmp'), `${flatName(pkg.name)}@${pkg.version}-`);
+  const work = scratch.dir;
   const root = join(work, 'root');
   const tools = join(work, 'tools');
   const depbin = join(work, 'depbin');
@@ -90,6 +91,8 @@ export async function buildWithScripts(
   const logFile = join(logDir, `${flatName(pkg.name)}@${pkg.version}-node${node.version}.log`);
   try {
     await Promise.all([mkdir(root, { recursive: true }), mkdir(tools), mkdir(depbin), mkdir(logDir, { recursive: true })]);
+    // Bound read-only for a build that runs as another uid (as root): readable whatever bale's umask.
+    await Promise.all([chmod(tools, 0o755), chmod(depbin, 0o755)]);
     await rm(logFile, { force: true });
     // The package's own files and its dependency links, exactly where the final package puts them.
     await writeEntries(mainEntries(pkg, files, deps, {}), root);
@@ -154,6 +157,6 @@ export async function buildWithScripts(
     const after = await readTree(join(root, packageDir(pkg.name, pkg.version)));
     return after.filter(keepBuilt);
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await scratch.remove();
   }
 }

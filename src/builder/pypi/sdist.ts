@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { makeScratch } from '../../util/scratch.js';
 import { join, posix } from 'node:path';
 import { readTarGz, readZip, writeEntries } from '../../archive/index.js';
 import { UserError } from '../../errors/index.js';
@@ -70,8 +71,8 @@ export async function buildSdist(ctx: BuildContext, source: RecipeSource, data: 
   const src = source.filename?.endsWith('.zip') ? await readZip(data, { source: source.url }) : await readTarGz(data, { source: source.url, stripComponents: 1 });
   // A zip sdist has a top folder too; drop it like tar's strip.
   const files = source.filename?.endsWith('.zip') ? src.map((e) => ({ ...e, path: e.path.split('/').slice(1).join('/') })).filter((e) => e.path !== '') : src;
-  await mkdir(join(ctx.cacheDir, 'tmp'), { recursive: true });
-  const work = await mkdtemp(join(ctx.cacheDir, 'tmp', `${name}-py${py.version}-`));
+  const scratch = await makeScratch(join(ctx.cacheDir, 'tmp'), `${name}-py${py.version}-`);
+  const work = scratch.dir;
   const root = join(work, 'root');
   const logDir = join(ctx.cacheDir, 'logs');
   const logFile = join(logDir, `${name}-py${py.fullVersion}.log`);
@@ -126,6 +127,6 @@ export async function buildSdist(ctx: BuildContext, source: RecipeSource, data: 
     const filename = wheels[0]!;
     return { entries: await readZip(await readFile(join(root, 'out', filename)), { source: filename }), filename };
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await scratch.remove();
   }
 }

@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { makeScratch } from '../../util/scratch.js';
 import { join, posix } from 'node:path';
 import { readTarGz, writeEntries } from '../../archive/index.js';
 import type { RubyInterpreter } from '../../interpreters/ruby.js';
@@ -65,14 +66,14 @@ export class GemBuilder implements EcosystemBuilder {
   /** The build dependencies' gem dirs, unpacked for the sandbox; undefined when there are none. */
   private async dependencyGems(ctx: BuildContext, abi: string): Promise<{ dir: string; cleanup: () => Promise<void> } | undefined> {
     if (ctx.inputs.length === 0) return undefined;
-    await mkdir(join(ctx.cacheDir, 'tmp'), { recursive: true });
-    const dir = await mkdtemp(join(ctx.cacheDir, 'tmp', `${ctx.node.purl.name}-gemdeps-`));
+    const scratch = await makeScratch(join(ctx.cacheDir, 'tmp'), `${ctx.node.purl.name}-gemdeps-`);
+    const dir = scratch.dir;
     const gems = gemDir(abi);
     for (const p of ctx.inputs) {
       const entries = await readTarGz(await readFile(p.file), { source: p.file });
       await writeEntries(entries.filter((e) => e.path === gems || e.path.startsWith(`${gems}/`)), dir);
     }
-    return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+    return { dir, cleanup: scratch.remove };
   }
 
   async build(ctx: BuildContext): Promise<PackageOutput[]> {

@@ -4,7 +4,8 @@
  * (GEM_HOME = GEM_PATH = the staging gem dir), dependencies ignored (each is its own package).
  * Native extensions are compiled there; then the tree is read back and cleaned (cleanup.ts).
  */
-import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { makeScratch } from '../../util/scratch.js';
 import { dirname, join, posix } from 'node:path';
 import { UserError } from '../../errors/index.js';
 import type { RubyInterpreter } from '../../interpreters/ruby.js';
@@ -131,8 +132,8 @@ export async function installGem(opts: InstallGemOptions): Promise<InstalledGem>
   const source = opts.source ?? `${fullName}.gem`;
   // Checked before anything runs: a hostile or tampered gem never reaches `gem install`.
   const gem = await readGemFile(opts.gemFile, source);
-  await mkdir(opts.workDir, { recursive: true });
-  const work = await mkdtemp(join(opts.workDir, `${fullName}-ruby${ruby.version}-`));
+  const scratch = await makeScratch(opts.workDir, `${fullName}-ruby${ruby.version}-`);
+  const work = scratch.dir;
   try {
     await mkdir(join(work, 'root'), { recursive: true });
     await writeFile(join(work, `${fullName}.gem`), opts.gemFile);
@@ -172,7 +173,7 @@ export async function installGem(opts: InstallGemOptions): Promise<InstalledGem>
     });
     return { main, bin };
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await scratch.remove();
   }
 }
 
