@@ -111,6 +111,9 @@ export function bwrapArgs(cmd: SandboxCommand, host: HostToolchain, how: Confine
   args.push('--perms', '1777', '--size', String(how.tmpBytes), '--tmpfs', '/dev/shm');
   // After /tmp's tmpfs, so that mounts under /tmp stay visible.
   for (const m of orderMounts(cmd.mounts)) args.push(m.writable ? '--bind' : '--ro-bind', m.host, m.sandbox);
+  // The sandbox's own root (the tmpfs holding the mount points) is read-only too: writable are /tmp,
+  // /dev/shm and the writable binds, nothing else.
+  args.push('--remount-ro', '/');
   args.push('--chdir', cmd.cwd, '--', ...confinedArgv(cmd, how));
   return args;
 }

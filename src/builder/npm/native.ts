@@ -150,7 +150,7 @@ export async function buildWithScripts(
         const log = await readFile(logFile, 'utf8').catch(() => '');
         throw new UserError(
           'EBUILD',
-          `${pkg.name}@${pkg.version} ${s.event} script failed for Node ${node.version} (${runFailure(r, limits)}): ${tail(log)}; full log: ${logFile}`,
+          `${pkg.name}@${pkg.version} ${s.event} script failed for Node ${node.version} (${runFailure(r, limits, log)}): ${tail(log)}; full log: ${logFile}`,
         );
       }
     }

@@ -120,7 +120,7 @@ export async function buildSdist(ctx: BuildContext, source: RecipeSource, data: 
     });
     if (r.exitCode !== 0) {
       const log = await readFile(logFile, 'utf8').catch(() => '');
-      throw new UserError('EBUILD', `building ${node.id} from its sdist failed for Python ${py.fullVersion} (${runFailure(r, limits)}): ${tail(log)}; full log: ${logFile}`);
+      throw new UserError('EBUILD', `building ${node.id} from its sdist failed for Python ${py.fullVersion} (${runFailure(r, limits, log)}): ${tail(log)}; full log: ${logFile}`);
     }
     const wheels = (await readdir(join(root, 'out'))).filter((f) => f.endsWith('.whl'));
     if (wheels.length !== 1) throw new UserError('EBUILD', `building ${node.id} for Python ${py.fullVersion} produced ${wheels.length} wheels, expected one; full log: ${logFile}`);

@@ -154,7 +154,7 @@ export async function installGem(opts: InstallGemOptions): Promise<InstalledGem>
     if (r.exitCode !== 0) {
       const log = await readFile(opts.logFile, 'utf8').catch(() => '');
       await keepMkmfLogs(join(work, 'root'), opts.logFile);
-      const how = runFailure(r, opts.limits);
+      const how = runFailure(r, opts.limits, log);
       throw new UserError('EBUILD', `gem install of ${fullName} failed for Ruby ${ruby.fullVersion} (${how}): ${failureSummary(log)}; full log: ${opts.logFile}`);
     }
     const entries = await readTree(join(work, 'root'));
