@@ -84,12 +84,16 @@ export function httpTimeouts(traffic: HttpTraffic, given: Partial<HttpTimeouts> 
   return out;
 }
 
-/** `https://user:***@host/...`: a URL as messages may show it. Anything unparsable is shown as is. */
+/**
+ * `https://user:***@host/...`: a URL as messages may show it; a user name alone is shown as `***`
+ * (tokens travel as user names too). Anything unparsable is shown as is.
+ */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
-    if (u.password === '') return url;
-    u.password = '***';
+    if (u.password !== '') u.password = '***';
+    else if (u.username !== '') u.username = '***';
+    else return url;
     return u.href;
   } catch {
     return url;
@@ -168,7 +172,7 @@ export function undiciStall(err: unknown, t: HttpTimeouts, deadline: Deadline, r
  * The one line a stall ends in: the URL (password redacted), what stalled, how many attempts,
  * and that a later try may pass. Exit 75 in the CLI; the queue retries the job with backoff.
  */
-export function stallError(code: string, subject: string, stall: string, attempts: number, cause?: unknown): TransientError {
-  const tries = attempts === 1 ? '1 attempt' : `${attempts} attempts`;
-  return new TransientError(code, `${subject}: timed out: ${stall} (${tries}): the server or network is stalling; try again later`, { cause });
+export function stallError(code: string, subject: string, stall: string, attempts: number | undefined, cause?: unknown): TransientError {
+  const tries = attempts === undefined ? '' : attempts === 1 ? ' (1 attempt)' : ` (${attempts} attempts)`;
+  return new TransientError(code, `${subject}: timed out: ${stall}${tries}: the server or network is stalling; try again later`, { cause });
 }
