@@ -31,6 +31,12 @@ import { closeServer, listenLoopback } from '../helpers/loopback.js';
 const T: HttpTimeouts = { connectMs: 1000, headersMs: 1000, idleMs: 1000, deadlineMs: 4000 };
 /** The cases of a client are independent and mostly wait: run them side by side. */
 const SIDE_BY_SIDE = { concurrency: true };
+
+// Loading pacote blocks the event loop for a while (it is big): done once here, not in the middle of
+// a case where the pause would starve the trickling server's timer and read as an idle body.
+before(async () => {
+  await import('pacote');
+});
 const FAST_RETRY = { retryDelayMs: 1, maxRetryDelayMs: 5 };
 
 type Fault = 'connect' | 'headers' | 'body' | 'trickle';
