@@ -5,8 +5,11 @@
  * packages chosen as apt chooses, pinning honoured), independent of what this host has installed.
  */
 import { execa } from 'execa';
-import { UserError } from '../../src/errors/index.js';
+import { TransientError, UserError } from '../../src/errors/index.js';
 import { parseStanzas, type PackageStanza } from './control.js';
+
+/** apt only reads its local lists here (no downloads), so minutes mean a held lock or a hung apt. */
+const APT_TIMEOUT_MS = 300_000;
 
 /** What apt is asked, always in the C locale so its messages parse. */
 async function apt(cmd: 'apt-get' | 'apt-cache', args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
@@ -16,8 +19,11 @@ async function apt(cmd: 'apt-get' | 'apt-cache', args: string[]): Promise<{ ok: 
     extendEnv: false,
     stdin: 'ignore',
     maxBuffer: 256 * 1024 * 1024,
-    timeout: 300_000,
+    timeout: APT_TIMEOUT_MS,
   });
+  if (r.timedOut) {
+    throw new TransientError('EAPT', `${cmd} ${args.filter((a) => !a.startsWith('-') && !a.includes('::')).slice(0, 3).join(' ')} did not finish within ${APT_TIMEOUT_MS / 60_000} minutes: is another apt holding its lock? try again later`);
+  }
   if ((r as { code?: string }).code === 'ENOENT') {
     throw new UserError('ETOOL', `${cmd} is not installed: bale imports Debian packages with the host's apt (run on Debian or Ubuntu)`);
   }

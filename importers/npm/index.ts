@@ -3,6 +3,8 @@ import pLimit from 'p-limit';
 import type pacote from 'pacote';
 import ssri from 'ssri';
 import { TransientError } from '../../src/errors/index.js';
+import { pacoteIntegrityError, pacoteStall, pacoteTimeouts } from '../../src/fetch/pacote-timeouts.js';
+import { Deadline, httpTimeouts, redactUrl, stallError, type HttpTimeouts } from '../../src/fetch/timeouts.js';
 import type { Purl, Spec } from '../../src/purl/purl.js';
 import type { Recipe } from '../../src/recipe/index.js';
 import type { Importer, ImportOptions, Resolution } from '../importer.js';
@@ -15,16 +17,27 @@ import type { NpmOptions } from './npmrc.js';
 import { PackumentSource } from './packuments.js';
 import { matchOverride, strongestIntegrity, toRecipe } from './to-recipe.js';
 
-/** Old versions carry only a sha1 shasum: fetch the tarball once (verified by it) and pin sha512. */
-async function pinSha512(node: ResolvedNode, npmOptions: NpmOptions, cacheDir: string): Promise<string> {
+/**
+ * Old versions carry only a sha1 shasum (or an md5 integrity): fetch the tarball once, verified by
+ * it, and pin sha512. A mismatch is the registry's bytes, not the network: an IntegrityError.
+ */
+async function pinSha512(node: ResolvedNode, npmOptions: NpmOptions, cacheDir: string, t: HttpTimeouts): Promise<string> {
   const strong = strongestIntegrity(node.manifest.dist.integrity);
   if (strong !== undefined) return strong;
+  const what = `npm package ${node.name}@${node.version}`;
+  const deadline = new Deadline(t.deadlineMs);
   try {
     const { default: pacoteLib } = await import('pacote');
-    const data = await pacoteLib.tarball(`${node.name}@${node.version}`, { ...npmOptions, cache: cacheDir } as pacote.Options);
+    const data = await pacoteLib.tarball(`${node.name}@${node.version}`, { ...npmOptions, cache: cacheDir, ...pacoteTimeouts(t, deadline) } as pacote.Options);
     return ssri.fromData(data, { algorithms: ['sha512'] }).toString();
   } catch (err) {
-    throw new TransientError('EREGISTRY', `cannot fetch ${node.name}@${node.version} to pin its sha512: ${err instanceof Error ? err.message : String(err)}`);
+    const mismatch = pacoteIntegrityError(err, what, node.manifest.dist.tarball);
+    if (mismatch !== undefined) throw mismatch;
+    const stall = pacoteStall(err, t, deadline);
+    if (stall !== undefined) throw stallError('EREGISTRY', `${redactUrl(node.manifest.dist.tarball)} (${what})`, stall, undefined, err);
+    throw new TransientError('EREGISTRY', `cannot fetch ${what} to pin its sha512: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  } finally {
+    deadline.dispose();
   }
 }
 
@@ -34,12 +47,14 @@ export class NpmImporter implements Importer {
   async resolveClosure(specs: Spec[], opts: ImportOptions): Promise<Resolution> {
     const base = loadNpmOptions(opts.registry !== undefined ? { registry: opts.registry } : {});
     const concurrency = opts.concurrency ?? 16;
-    const agent = sharedAgent(base, concurrency);
+    const metadata = httpTimeouts('metadata');
+    const sources = httpTimeouts('source');
+    const agent = sharedAgent(base, concurrency, metadata.idleMs);
     const npmOptions: NpmOptions = agent === undefined ? base : { ...base, agent };
     const cacheDir = join(opts.cacheDir, 'npm');
     const limit = pLimit(concurrency);
     try {
-      const source = new PackumentSource(npmOptions, limit, (name) => quickPackument(name, base, agent));
+      const source = new PackumentSource(npmOptions, limit, (name, deadline) => quickPackument(name, base, agent, metadata, deadline), metadata);
       const crawler = new Crawler(
         source,
         (line) => opts.onNote?.(line),
@@ -53,7 +68,7 @@ export class NpmImporter implements Importer {
       const overrides = await overridesP;
       const nodes = [...closure.nodes.values()];
       const recipes: Recipe[] = await Promise.all(
-        nodes.map(async (n) => toRecipe(n, await limit(() => pinSha512(n, npmOptions, cacheDir)), matchOverride(overrides, n.name, n.version))),
+        nodes.map(async (n) => toRecipe(n, await limit(() => pinSha512(n, npmOptions, cacheDir, sources)), matchOverride(overrides, n.name, n.version))),
       );
       const roots: Purl[] = closure.roots.map((r) => ({ type: 'npm', name: r.name, version: r.version }));
       return { roots, recipes: recipes.sort((a, b) => (a.purl < b.purl ? -1 : a.purl > b.purl ? 1 : 0)) };

@@ -2,8 +2,11 @@ import type pacote from 'pacote';
 import type { LimitFunction } from 'p-limit';
 import { TransientError, UserError } from '../../src/errors/index.js';
 import { parseRetryAfter } from '../../src/fetch/retry.js';
+import { pacoteStall, pacoteTimeouts } from '../../src/fetch/pacote-timeouts.js';
+import { Deadline, httpTimeouts, redactUrl, stallError, type HttpTimeouts } from '../../src/fetch/timeouts.js';
 import type { NpmOptions } from './npmrc.js';
 import { registryFor } from './npmrc.js';
+import { QuickStall } from './quick-fetch.js';
 
 /** One version as the abbreviated ("corgi") packument describes it. */
 export interface NpmVersion {
@@ -39,9 +42,26 @@ export function chainText(chain: readonly string[]): string {
   return chain.length === 0 ? '' : ` (required by ${chain.join(' > ')})`;
 }
 
-function classify(err: unknown, name: string, chain: readonly string[], registry: string): Error {
+/** How the fetch of one packument went before pacote's error: its timeouts, deadline, and a stall of the fast path. */
+interface Attempted {
+  t: HttpTimeouts;
+  deadline: Deadline;
+  quickStall: QuickStall | undefined;
+}
+
+/** The one line of a stalled packument: its URL, the package (and who asked for it), what stalled. */
+function stalled(name: string, chain: readonly string[], url: string, stall: string, attempts: number | undefined, cause: unknown): TransientError {
+  return stallError('EREGISTRY', `${redactUrl(url)} (npm package "${name}"${chainText(chain)})`, stall, attempts, cause);
+}
+
+function classify(err: unknown, name: string, chain: readonly string[], registry: string, a: Attempted): Error {
   const e = err as { code?: string; statusCode?: number; message?: string; name?: string; type?: string };
   const by = chainText(chain);
+  const stall = pacoteStall(err, a.t, a.deadline);
+  if (stall !== undefined) {
+    // After a fast-path stall pacote made one attempt; alone it may have made up to 1 + fetchRetries.
+    return stalled(name, chain, packumentUrl(name, registry), stall, a.quickStall === undefined ? undefined : 2, err);
+  }
   if (e.code === 'E404' || e.statusCode === 404) {
     return new UserError('ENOTFOUND', `npm package "${name}"${by} not found on ${registry}: check the name, or pass --registry for a mirror that has it`);
   }
@@ -62,6 +82,10 @@ function classify(err: unknown, name: string, chain: readonly string[], registry
   return new TransientError('EREGISTRY', `registry ${registry} failed for "${name}"${by} (${why}): try again later`, { cause: err });
 }
 
+function packumentUrl(name: string, registry: string): string {
+  return `${registry}${name.startsWith('@') ? name.replace('/', '%2f') : name}`;
+}
+
 /** Fetches each packument once per import, through a bounded pool. */
 export class PackumentSource {
   private readonly cache = new Map<string, Promise<Packument>>();
@@ -70,8 +94,13 @@ export class PackumentSource {
   constructor(
     private readonly npmOptions: NpmOptions,
     private readonly limit: LimitFunction,
-    /** The fast path (quick-fetch.ts), tried first when given; pacote answers whatever it cannot. */
-    private readonly quick?: (name: string) => Promise<Packument | undefined>,
+    /**
+     * The fast path (quick-fetch.ts), tried first when given; pacote answers whatever it cannot.
+     * It may reject with QuickStall, within `deadline`.
+     */
+    private readonly quick?: (name: string, deadline: Deadline) => Promise<Packument | undefined>,
+    /** @defaultValue httpTimeouts('metadata') */
+    private readonly timeouts: HttpTimeouts = httpTimeouts('metadata'),
   ) {}
 
   get(name: string, chain: readonly string[]): Promise<Packument> {
@@ -83,13 +112,30 @@ export class PackumentSource {
     return p;
   }
 
+  /** One deadline for the whole packument: the fast path, then pacote with its retries. */
   private async fetch(name: string, chain: readonly string[]): Promise<Packument> {
     const registry = registryFor(name, this.npmOptions);
-    const quick = this.quick === undefined ? undefined : await this.quick(name);
-    if (quick !== undefined) {
-      this.fetched++;
-      return quick;
+    const deadline = new Deadline(this.timeouts.deadlineMs);
+    try {
+      let quickStall: QuickStall | undefined;
+      try {
+        const quick = this.quick === undefined ? undefined : await this.quick(name, deadline);
+        if (quick !== undefined) {
+          this.fetched++;
+          return quick;
+        }
+      } catch (err) {
+        if (!(err instanceof QuickStall)) throw err;
+        if (deadline.expired) throw stalled(name, chain, err.url, err.stall, 1, err);
+        quickStall = err;
+      }
+      return await this.viaPacote(name, chain, registry, { t: this.timeouts, deadline, quickStall });
+    } finally {
+      deadline.dispose();
     }
+  }
+
+  private async viaPacote(name: string, chain: readonly string[], registry: string, a: Attempted): Promise<Packument> {
     try {
       const { default: pacoteLib } = await import('pacote');
       const doc = (await pacoteLib.packument(name, {
@@ -100,9 +146,11 @@ export class PackumentSource {
         fullMetadata: false,
         preferOnline: true,
         // npm's default backoff starts at 10 s; a crawl of hundreds of names wants faster retries.
-        fetchRetries: 2,
+        // After a stall of the fast path this is the one more attempt a stall gets.
+        fetchRetries: a.quickStall === undefined ? 2 : 0,
         fetchRetryMintimeout: 200,
         fetchRetryMaxtimeout: 2000,
+        ...pacoteTimeouts(a.t, a.deadline),
       } as pacote.Options)) as unknown as Packument;
       if (doc === null || typeof doc !== 'object' || typeof doc.versions !== 'object' || doc.versions === null) {
         throw Object.assign(new Error('not a packument'), { code: 'EBADPACKUMENT' });
@@ -110,7 +158,7 @@ export class PackumentSource {
       this.fetched++;
       return doc;
     } catch (err) {
-      throw classify(err, name, chain, registry);
+      throw classify(err, name, chain, registry, a);
     }
   }
 }

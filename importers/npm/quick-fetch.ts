@@ -1,40 +1,116 @@
 import type http from 'node:http';
+import { formatDuration, formatSize } from '../../src/limits/index.js';
+import { IDLE_TIMEOUT_CODE } from '../../src/fetch/pacote-timeouts.js';
+import { Deadline, deadlineText, httpTimeouts, type HttpTimeouts } from '../../src/fetch/timeouts.js';
 import type { NpmOptions } from './npmrc.js';
 import { registryFor } from './npmrc.js';
 import type { Packument } from './packuments.js';
 
 const CORGI = 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*';
 
+/** The fast path's request stalled (a timeout or the deadline): `stall` says what. */
+export class QuickStall extends Error {
+  constructor(
+    readonly url: string,
+    readonly stall: string,
+  ) {
+    super(`${url}: ${stall}`);
+    this.name = 'QuickStall';
+  }
+}
+
 /**
  * The fast path for a packument: one GET on the shared keep-alive agent. Loading pacote costs
  * ~200 ms of a ~800 ms import, so a crawl of a public registry never loads it. Anything but a
  * plain 200 with a packument resolves undefined, and pacote then fetches the name with its retries,
  * error reporting and auth; registries with credentials in .npmrc always go through pacote.
+ * A stall (connect, headers, body idle, or `deadline`) rejects with QuickStall instead: pacote
+ * would ask the same server, so the caller counts it as an attempt.
+ * @param deadline the caller's, shared with what it does next; by default one of `t.deadlineMs`
  */
-export async function quickPackument(name: string, o: NpmOptions, agent: http.Agent | undefined): Promise<Packument | undefined> {
+export async function quickPackument(
+  name: string,
+  o: NpmOptions,
+  agent: http.Agent | undefined,
+  t: HttpTimeouts = httpTimeouts('metadata'),
+  deadline?: Deadline,
+): Promise<Packument | undefined> {
   if (agent === undefined || Object.keys(o).some((k) => k.startsWith('//'))) return undefined;
   const url = new URL(`${registryFor(name, o)}${name.startsWith('@') ? name.replace('/', '%2f') : name}`);
   const mod = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
-  return new Promise((resolve) => {
+  if (deadline !== undefined) return get(url, mod, agent, t, deadline);
+  const own = new Deadline(t.deadlineMs);
+  try {
+    return await get(url, mod, agent, t, own);
+  } finally {
+    own.dispose();
+  }
+}
+
+function get(url: URL, mod: typeof import('node:http') | typeof import('node:https'), agent: http.Agent, t: HttpTimeouts, deadline: Deadline): Promise<Packument | undefined> {
+  return new Promise((resolve, reject) => {
+    let received = 0;
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    /** What a stall right now would be: set as the request moves from connect to headers to body. */
+    let phase = (): string => `no connection after ${formatDuration(t.connectMs)}`;
+    const finish = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
+      deadline.signal.removeEventListener('abort', onDeadline);
+      return true;
+    };
+    const done = (doc: Packument | undefined): void => {
+      if (finish()) resolve(doc);
+    };
+    const stalled = (what: string): void => {
+      if (!finish()) return;
+      req.destroy();
+      reject(new QuickStall(url.href, what));
+    };
+    const enter = (ms: number, what: () => string): void => {
+      phase = what;
+      clearTimeout(timer);
+      timer = setTimeout(() => stalled(what()), ms);
+    };
+    const onDeadline = (): void => stalled(deadlineText(deadline, received));
+
     const req = mod.get(url, { agent, headers: { accept: CORGI, 'accept-encoding': 'identity' } }, (res) => {
       if (res.statusCode !== 200) {
         res.resume();
-        resolve(undefined);
+        done(undefined);
         return;
       }
+      const idle = (): string => `body stalled for ${formatDuration(t.idleMs)} after ${formatSize(received)}`;
+      enter(t.idleMs, idle);
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('data', (c: Buffer) => {
+        chunks.push(c);
+        received += c.length;
+        enter(t.idleMs, idle);
+      });
       res.on('end', () => {
         try {
           const doc = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Packument;
-          resolve(doc !== null && typeof doc === 'object' && typeof doc.versions === 'object' && doc.versions !== null ? doc : undefined);
+          done(doc !== null && typeof doc === 'object' && typeof doc.versions === 'object' && doc.versions !== null ? doc : undefined);
         } catch {
-          resolve(undefined);
+          done(undefined);
         }
       });
-      res.on('error', () => resolve(undefined));
+      res.on('error', (err: NodeJS.ErrnoException) => (err.code === IDLE_TIMEOUT_CODE ? stalled(phase()) : done(undefined)));
     });
-    req.on('error', () => resolve(undefined));
-    req.setTimeout(10_000, () => req.destroy());
+    req.on('socket', (socket) => {
+      const headers = (): void => enter(t.headersMs, () => `no response headers after ${formatDuration(t.headersMs)}`);
+      if (!socket.connecting) headers();
+      else {
+        enter(t.connectMs, phase);
+        socket.once('connect', headers);
+      }
+    });
+    // The shared agent destroys a socket idle too long (agent.ts): a stall in whatever phase we were.
+    req.on('error', (err: NodeJS.ErrnoException) => (err.code === IDLE_TIMEOUT_CODE ? stalled(phase()) : done(undefined)));
+    if (deadline.expired) onDeadline();
+    else deadline.signal.addEventListener('abort', onDeadline, { once: true });
   });
 }

@@ -54,7 +54,7 @@ export abstract class IndexClientBase implements IndexClient {
   }
 
   async download(file: DistFile): Promise<Buffer> {
-    const res = await this.http.get(file.url);
+    const res = await this.http.get(file.url, { traffic: 'source' });
     if (res.status === 404 || res.status === 410) {
       throw new UserError('ESOURCE', `${file.filename}: ${file.url} answered HTTP ${res.status}: the file is gone from ${this.what}; import again to pick another`);
     }

@@ -10,6 +10,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { Agent, request, type Dispatcher } from 'undici';
 import { TransientError, UserError } from '../../src/errors/index.js';
 import { isTransientError, isTransientStatus, parseRetryAfter, retryDelayMs } from '../../src/fetch/retry.js';
+import { Deadline, STALL_RETRIES, httpTimeouts, redactUrl, stallError, undiciStall, type HttpTimeouts, type HttpTraffic } from '../../src/fetch/timeouts.js';
 import type { IndexClientOptions } from './index-types.js';
 
 export interface HttpResponse {
@@ -25,21 +26,25 @@ export interface GetOptions {
   accept?: string;
   /** Ask for gzip (index pages); downloads stay identity, their hash is over the file's own bytes. */
   compressed?: boolean;
+  /** Which deadline bounds the request: distribution files are `source`. @defaultValue 'metadata' */
+  traffic?: HttpTraffic;
 }
 
 const CONNECTIONS_PER_ORIGIN = 8;
 const MAX_REDIRECTS = 10;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-type Attempt = { res: HttpResponse } | { fault: string; retryAfterMs?: number; cause?: unknown };
+type Attempt = { res: HttpResponse } | { fault: string; stalled?: boolean; retryAfterMs?: number; cause?: unknown };
 
-export function resolvedOptions(o: IndexClientOptions = {}): Required<IndexClientOptions> {
+export type ResolvedIndexOptions = Required<Omit<IndexClientOptions, 'timeouts'>> & { timeouts: Record<HttpTraffic, HttpTimeouts> };
+
+export function resolvedOptions(o: IndexClientOptions = {}): ResolvedIndexOptions {
   return {
     concurrency: o.concurrency ?? 16,
     retries: o.retries ?? 3,
     retryBaseMs: o.retryBaseMs ?? 250,
     retryMaxMs: o.retryMaxMs ?? 10_000,
-    timeoutMs: o.timeoutMs ?? 30_000,
+    timeouts: { metadata: httpTimeouts('metadata', o.timeouts), source: httpTimeouts('source', o.timeouts) },
     userAgent: o.userAgent ?? 'bale (PyPI importer)',
   };
 }
@@ -48,32 +53,43 @@ export class IndexHttp {
   private readonly agent: Agent;
   private readonly limit: LimitFunction;
 
-  constructor(private readonly opts: Required<IndexClientOptions>) {
+  constructor(private readonly opts: ResolvedIndexOptions) {
     this.agent = new Agent({
       connections: CONNECTIONS_PER_ORIGIN,
       keepAliveTimeout: 10_000,
-      connect: { timeout: opts.timeoutMs },
+      connect: { timeout: opts.timeouts.metadata.connectMs },
     });
     this.limit = pLimit(opts.concurrency);
   }
 
   /**
    * The final response after redirects, whatever its status, except transient ones (5xx, 429, 408,
-   * network faults, timeouts): those are retried with backoff, then thrown as a TransientError.
+   * network faults, timeouts): those are retried with backoff (a stall once at most), all within
+   * the request's deadline, then thrown as a TransientError.
    */
   async get(url: string, o: GetOptions = {}): Promise<HttpResponse> {
-    for (let attempt = 1; ; attempt++) {
-      const outcome = await this.follow(url, o);
-      if ('res' in outcome) return outcome.res;
-      if (attempt > this.opts.retries) {
-        throw new TransientError(
-          'EFETCH',
-          `${url}: ${outcome.fault} (${attempt} attempts): the index or the network is failing; try again later`,
-          { cause: outcome.cause, retryAfterMs: outcome.retryAfterMs },
-        );
+    const t = this.opts.timeouts[o.traffic ?? 'metadata'];
+    // Started by the first hop that gets a concurrency slot: time queued behind other requests is not the peer's.
+    const deadline = new Deadline(t.deadlineMs, { lazy: true });
+    try {
+      for (let attempt = 1, stalls = 0; ; attempt++) {
+        const outcome = await this.follow(url, o, t, deadline);
+        if ('res' in outcome) return outcome.res;
+        if (outcome.stalled === true) stalls++;
+        const backoff = { baseMs: this.opts.retryBaseMs, maxMs: this.opts.retryMaxMs };
+        const wait = retryDelayMs(attempt, backoff, outcome.retryAfterMs);
+        if (attempt > this.opts.retries || stalls > STALL_RETRIES || !deadline.allows(wait)) {
+          if (outcome.stalled === true) throw stallError('EFETCH', redactUrl(url), outcome.fault, attempt, outcome.cause);
+          throw new TransientError(
+            'EFETCH',
+            `${redactUrl(url)}: ${outcome.fault} (${attempt} attempts): the index or the network is failing; try again later`,
+            { cause: outcome.cause, retryAfterMs: outcome.retryAfterMs },
+          );
+        }
+        await sleep(wait);
       }
-      const backoff = { baseMs: this.opts.retryBaseMs, maxMs: this.opts.retryMaxMs };
-      await sleep(retryDelayMs(attempt, backoff, outcome.retryAfterMs));
+    } finally {
+      deadline.dispose();
     }
   }
 
@@ -82,17 +98,18 @@ export class IndexHttp {
   }
 
   /** One attempt: every hop of the redirect chain, each in its own concurrency slot. */
-  private async follow(url: string, o: GetOptions): Promise<Attempt> {
+  private async follow(url: string, o: GetOptions, t: HttpTimeouts, deadline: Deadline): Promise<Attempt> {
     let current = url;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      const outcome = await this.limit(() => this.once(current, o));
+      const outcome = await this.limit(() => this.once(current, o, t, deadline));
       if (!('res' in outcome) || !REDIRECTS.has(outcome.res.status) || outcome.location === undefined) return outcome;
       current = new URL(outcome.location, current).href;
     }
-    throw new UserError('EINDEX', `${url}: more than ${MAX_REDIRECTS} redirects: fix the index URL`);
+    throw new UserError('EINDEX', `${redactUrl(url)}: more than ${MAX_REDIRECTS} redirects: fix the index URL`);
   }
 
-  private async once(url: string, o: GetOptions): Promise<Attempt & { location?: string }> {
+  private async once(url: string, o: GetOptions, t: HttpTimeouts, deadline: Deadline): Promise<Attempt & { location?: string }> {
+    deadline.start();
     let res: Dispatcher.ResponseData;
     try {
       res = await request(url, {
@@ -103,11 +120,12 @@ export class IndexHttp {
           'accept-encoding': o.compressed ? 'gzip' : 'identity',
           ...(o.accept === undefined ? {} : { accept: o.accept }),
         },
-        headersTimeout: this.opts.timeoutMs,
-        bodyTimeout: this.opts.timeoutMs,
+        headersTimeout: t.headersMs,
+        bodyTimeout: t.idleMs,
+        signal: deadline.signal,
       });
     } catch (err) {
-      return networkFault(url, err);
+      return networkFault(url, err, undiciStall(err, t, deadline));
     }
     const status = res.statusCode;
     if (isTransientStatus(status)) {
@@ -122,12 +140,17 @@ export class IndexHttp {
       await res.body.dump().catch(() => undefined);
       return { res: { url, status, contentType: '', body: Buffer.alloc(0) }, location };
     }
-    let body: Buffer;
+    const chunks: Buffer[] = [];
+    let received = 0;
     try {
-      body = await readAll(res);
+      for await (const chunk of res.body) {
+        chunks.push(chunk as Buffer);
+        received += (chunk as Buffer).length;
+      }
     } catch (err) {
-      return networkFault(url, err);
+      return networkFault(url, err, undiciStall(err, t, deadline, received));
     }
+    let body = Buffer.concat(chunks, received);
     const declared = header(res.headers['content-length']);
     if (declared !== undefined && Number(declared) !== body.length) {
       return { fault: `truncated body (${body.length} of ${declared} bytes)` };
@@ -148,20 +171,16 @@ function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-async function readAll(res: Dispatcher.ResponseData): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of res.body) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-function networkFault(url: string, err: unknown): Attempt {
+/** `stall` says what timed out, when one of the timeouts (or the deadline) ended the attempt. */
+function networkFault(url: string, err: unknown, stall: string | undefined): Attempt {
+  if (stall !== undefined) return { fault: stall, stalled: true, cause: err };
   if (isTransientError(err)) return { fault: describe(err), cause: err };
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_URL' || err instanceof TypeError) {
-    throw new UserError('EINDEX', `${url}: cannot request it (${describe(err)}): fix the index URL`, { cause: err });
+    throw new UserError('EINDEX', `${redactUrl(url)}: cannot request it (${describe(err)}): fix the index URL`, { cause: err });
   }
   // TLS and protocol errors: another attempt a second later will not differ.
-  throw new TransientError('EFETCH', `${url}: ${describe(err)}: check the index URL and the network, then try again`, { cause: err });
+  throw new TransientError('EFETCH', `${redactUrl(url)}: ${describe(err)}: check the index URL and the network, then try again`, { cause: err });
 }
 
 function describe(err: unknown): string {

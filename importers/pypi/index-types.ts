@@ -2,6 +2,7 @@
  * What a Python package index says about a project, whichever protocol it speaks (Simple API as
  * PEP 691 JSON or PEP 503 HTML, or PyPI's JSON API), and the client interface over them.
  */
+import type { HttpTimeouts } from '../../src/fetch/timeouts.js';
 import { UserError } from '../../src/errors/index.js';
 
 /** One distribution file (wheel or sdist) of a project, as the index lists it. */
@@ -50,8 +51,13 @@ export interface IndexClientOptions {
   retryBaseMs?: number;
   /** No wait is longer, whatever the server's Retry-After says. @defaultValue 10000 */
   retryMaxMs?: number;
-  /** Connect, response-headers and body-idle timeout of each attempt. @defaultValue 30000 */
-  timeoutMs?: number;
+  /**
+   * Connect, headers, body-idle timeouts and the deadline of one request (all its attempts; pages
+   * and metadata files get the `metadata` deadline, downloads the `source` one). Unset fields come
+   * from BALE_HTTP_* in the environment, else the defaults.
+   * @defaultValue DEFAULT_HTTP_TIMEOUTS (10 s, 30 s, 30 s; 2 min, 10 min for downloads)
+   */
+  timeouts?: Partial<HttpTimeouts>;
   /** @defaultValue 'bale (PyPI importer)' */
   userAgent?: string;
 }

@@ -137,7 +137,7 @@ export abstract class GemSourceClient implements GemIndex {
 
   async download(r: GemRelease): Promise<Buffer> {
     const subject = `gem ${r.name} ${r.version}${r.platform === 'ruby' ? '' : ` (${r.platform})`}`;
-    const res = await this.http.get(r.gemUrl);
+    const res = await this.http.get(r.gemUrl, { traffic: 'source' });
     if (res.status === 404 || res.status === 410) {
       throw new UserError('ESOURCE', `${subject}: ${r.gemUrl} answered HTTP ${res.status}: the .gem is gone from ${this.source}; import again to pick another release`);
     }

@@ -8,6 +8,7 @@ import { IntegrityError, UserError } from '../errors/index.js';
 import { SourceCache } from './cache.js';
 import type { HttpClient, HttpOptions } from './http.js';
 import { matchIntegrity, parseIntegrity, type PinnedDigest } from './integrity.js';
+import { httpTimeouts, redactUrl, type HttpTimeouts } from './timeouts.js';
 
 export interface SourceRef {
   url: string;
@@ -19,16 +20,17 @@ export interface FetcherOptions {
   /** Sources are cached content-addressed under `<cacheDir>/sources/`. */
   cacheDir: string;
   /**
-   * Further attempts after a transient fault (5xx, 429, 408, connection reset, timeout, truncated body).
+   * Further attempts after a transient fault (5xx, 429, 408, connection reset, truncated body);
+   * after a stall (a timeout) one more at most, and never past the deadline.
    * @defaultValue 3
    */
   retries?: number;
   /**
-   * Longest wait for a connection, for response headers, or between two body chunks, per attempt.
-   * An idle timeout rather than a total one, so a large download on a slow link still completes.
-   * @defaultValue 60000
+   * Connect, response-headers and body-idle timeouts, and the deadline of one download (all its
+   * attempts). Unset fields come from BALE_HTTP_* in the environment, else the defaults.
+   * @defaultValue DEFAULT_HTTP_TIMEOUTS.source (10 s, 30 s, 30 s, 10 min)
    */
-  timeoutMs?: number;
+  timeouts?: Partial<HttpTimeouts>;
   /** @defaultValue 'bale' */
   userAgent?: string;
   /**
@@ -56,7 +58,7 @@ export class SourceFetcher {
     this.cache = new SourceCache(opts.cacheDir);
     this.httpOptions = {
       retries: opts.retries ?? 3,
-      timeoutMs: opts.timeoutMs ?? 60_000,
+      timeouts: httpTimeouts('source', opts.timeouts),
       userAgent: opts.userAgent ?? 'bale',
       backoff: { baseMs: opts.retryDelayMs ?? 500, maxMs: opts.maxRetryDelayMs ?? 30_000 },
     };
@@ -101,7 +103,7 @@ export class SourceFetcher {
     }
     const data = await (await this.client()).get(ref.url);
     // Verified before anything is written: a mismatching body never reaches the cache.
-    const matched = matchIntegrity(data, pinned, ref.url);
+    const matched = matchIntegrity(data, pinned, redactUrl(ref.url));
     await this.cache.write(matched, data);
     return data;
   }

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type pacote from 'pacote';
 import semver from 'semver';
 import { TransientError, UserError } from '../errors/index.js';
+import { pacoteIntegrityError, pacoteStall, pacoteTimeouts } from '../fetch/pacote-timeouts.js';
+import { Deadline, httpTimeouts, stallError, type HttpTraffic } from '../fetch/timeouts.js';
 import { installDirAtomically } from './atomic-dir.js';
 import { availableMajors, newestOfMajor } from './node-request.js';
 
@@ -17,6 +19,23 @@ export interface NodeDistOptions {
   cacheDir: string;
   /** Passed to pacote as-is: registry, auth, ca, offline, fetchRetries ... @defaultValue {} */
   npmOptions?: Record<string, unknown>;
+}
+
+/** `fn` with pacote options bounded by the shared HTTP timeouts; a stall or a hash mismatch as bale's error. */
+async function bounded<T>(traffic: HttpTraffic, what: string, popts: pacote.Options, fn: (o: pacote.Options) => Promise<T>): Promise<T> {
+  const t = httpTimeouts(traffic);
+  const deadline = new Deadline(t.deadlineMs);
+  try {
+    return await fn({ ...popts, ...pacoteTimeouts(t, deadline) } as pacote.Options);
+  } catch (err) {
+    const mismatch = pacoteIntegrityError(err, what, undefined);
+    if (mismatch !== undefined) throw mismatch;
+    const stall = pacoteStall(err, t, deadline);
+    if (stall !== undefined) throw stallError('ENETWORK', `${String(popts.registry ?? 'https://registry.npmjs.org/')} for ${what}`, stall, undefined, err);
+    throw err;
+  } finally {
+    deadline.dispose();
+  }
 }
 
 export interface NodeDist {
@@ -51,7 +70,8 @@ export async function fetchNodeDist(spec: string, opts: NodeDistOptions): Promis
   const popts = { ...opts.npmOptions, cache: opts.npmOptions?.cache ?? join(opts.cacheDir, '_cacache') } as pacote.Options;
   let manifest: pacote.AbbreviatedManifest & pacote.ManifestResult;
   try {
-    manifest = await (await loadPacote()).manifest(`${NODE_DIST_PACKAGE}@${spec}`, popts);
+    const pacoteLib = await loadPacote();
+    manifest = await bounded('metadata', `${NODE_DIST_PACKAGE}@${spec}`, popts, (o) => pacoteLib.manifest(`${NODE_DIST_PACKAGE}@${spec}`, o));
   } catch (err) {
     const mapped = await registryError(err, spec, popts);
     const offline = mapped instanceof TransientError || (err as { code?: string }).code === 'ENOTCACHED';
@@ -63,7 +83,9 @@ export async function fetchNodeDist(spec: string, opts: NodeDistOptions): Promis
   await installDirAtomically(dir, async (tmp) => {
     try {
       // Pinned to what the manifest said, so a concurrent publish cannot swap the bytes.
-      await (await loadPacote()).extract(`${NODE_DIST_PACKAGE}@${manifest.version}`, tmp, { ...popts, integrity: manifest._integrity, resolved: manifest._resolved });
+      const pacoteLib = await loadPacote();
+      const what = `${NODE_DIST_PACKAGE}@${manifest.version}`;
+      await bounded('source', what, { ...popts, integrity: manifest._integrity, resolved: manifest._resolved }, (o) => pacoteLib.extract(what, tmp, o));
     } catch (err) {
       throw await registryError(err, manifest.version, popts);
     }
@@ -81,6 +103,7 @@ const NETWORK_CODES = new Set([
 
 /** Registry failures as bale errors: a missing version is the user's to fix, an unreachable registry is transient. */
 async function registryError(err: unknown, spec: string, popts: pacote.Options): Promise<Error> {
+  if (err instanceof TransientError || err instanceof UserError) return err;
   const e = err as { code?: string; statusCode?: number; type?: string; message?: string };
   const registry = String(popts.registry ?? 'https://registry.npmjs.org/');
   const what = `${NODE_DIST_PACKAGE}@${spec}`;
@@ -98,7 +121,8 @@ async function registryError(err: unknown, spec: string, popts: pacote.Options):
 async function noSuchVersion(spec: string, registry: string, popts: pacote.Options): Promise<string> {
   const head = `Node ${spec} is not published as ${NODE_DIST_PACKAGE} on ${registry}`;
   try {
-    const versions = Object.keys((await (await loadPacote()).packument(NODE_DIST_PACKAGE, popts)).versions);
+    const pacoteLib = await loadPacote();
+    const versions = Object.keys((await bounded('metadata', NODE_DIST_PACKAGE, popts, (o) => pacoteLib.packument(NODE_DIST_PACKAGE, o))).versions);
     const newest = newestOfMajor(versions, semver.major(semver.coerce(spec) ?? '0.0.0'));
     if (semver.valid(spec) && newest !== undefined) return `${head}: the newest of that major is ${newest}; ask for ${newest} or the major`;
     return `${head}: available majors are ${availableMajors(versions).join(', ')}; ask for one of those (e.g. --node 22)`;

@@ -4,6 +4,7 @@
  * digest; refusals and missing content are UserErrors, a failing registry a TransientError.
  */
 import { IntegrityError, UserError } from '../errors/index.js';
+import { httpTimeouts, type HttpTimeouts } from '../fetch/timeouts.js';
 import { digestOf, sha256Digest } from './digest.js';
 import { credentialsFromEnv, type Credentials } from './auth.js';
 import { listCatalog, listTags, type ListOptions } from './listing.js';
@@ -18,11 +19,16 @@ export interface RegistryClientOptions {
   insecure?: boolean;
   /** Default: BALE_REGISTRY_USER / BALE_REGISTRY_PASSWORD; `null` for anonymous only. */
   credentials?: Credentials | null;
-  /** Attempts after the first for 5xx, 429 and network faults (default 4). */
+  /** Attempts after the first for 5xx, 429 and network faults (default 4); after a stall, one at most. */
   retries?: number;
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
-  timeoutMs?: number;
+  /**
+   * Connect, headers, body-idle timeouts and the deadline of one call (all its attempts). Unset
+   * fields come from BALE_HTTP_* in the environment, else the defaults.
+   * @defaultValue DEFAULT_HTTP_TIMEOUTS.source (10 s, 30 s, 30 s, 10 min)
+   */
+  timeouts?: Partial<HttpTimeouts>;
   userAgent?: string;
   env?: NodeJS.ProcessEnv;
 }
@@ -57,7 +63,7 @@ export class RegistryClient {
       credentials: opts.credentials === null ? undefined : (opts.credentials ?? credentialsFromEnv(env)),
       retries: opts.retries ?? 4,
       backoff: { baseMs: opts.retryDelayMs ?? 250, maxMs: opts.maxRetryDelayMs ?? 10_000 },
-      timeoutMs: opts.timeoutMs ?? 60_000,
+      timeouts: httpTimeouts('source', opts.timeouts, env),
       userAgent: opts.userAgent ?? 'bale',
     });
   }
@@ -89,10 +95,10 @@ export class RegistryClient {
     if (from !== undefined) scopes.push(`repository:${from}:pull`);
     const subject = `push on ${repo}`;
     // Start to end as one unit: a failed PUT may leave its upload session unusable.
-    return this.http.retrying(what, async (): Promise<PushOutcome> => {
+    return this.http.retrying(what, async (deadline): Promise<PushOutcome> => {
       const query = from === undefined ? '' : `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`;
       const start: Call = { method: 'POST', url: `/v2/${repo}/blobs/uploads/${query}`, scopes, subject, what };
-      const started = await this.http.once(start);
+      const started = await this.http.once(start, deadline);
       if (started.status === 201 && from !== undefined) return 'mounted';
       if (started.status !== 202) throw this.http.unexpected(started, start);
       const location = header(started, 'location');
@@ -109,7 +115,7 @@ export class RegistryClient {
         subject,
         what,
       };
-      const done = await this.http.once(put);
+      const done = await this.http.once(put, deadline);
       if (done.status === 201) return 'uploaded';
       if (done.status === 400 && /DIGEST_INVALID|SIZE_INVALID/.test(done.body.toString('utf8'))) {
         throw new IntegrityError(`blob ${digest} pushed to ${repo} on registry ${this.host} does not hash to its digest: the local file is corrupt or changed; rebuild it`);

@@ -9,6 +9,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { TransientError, UserError } from '../errors/index.js';
 import { isTransientError, isTransientStatus, parseRetryAfter, retryDelayMs, type BackoffOptions } from '../fetch/retry.js';
+import { Deadline, STALL_RETRIES, redactUrl, stallError, undiciStall, type HttpTimeouts } from '../fetch/timeouts.js';
 import { RegistryAuth, refusedMessage, type Credentials } from './auth.js';
 
 export type RequestBody = Buffer | { size: number; open: () => NodeJS.ReadableStream };
@@ -41,19 +42,23 @@ export interface TransportOptions {
   /** Attempts after the first for transient faults. */
   retries: number;
   backoff: BackoffOptions;
-  timeoutMs: number;
+  /** Blobs are artifacts: the `source` deadline covers every call (the headers and idle bounds catch a stalled manifest). */
+  timeouts: HttpTimeouts;
   userAgent: string;
 }
 
-/** An attempt that failed in a way another attempt may not: thrown inside `retrying`. */
+/** An attempt that failed in a way another attempt may not: thrown inside `retrying`. `stalled`: a timeout. */
 export class RetryableFault extends Error {
   constructor(
     message: string,
     readonly retryAfterMs?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; stalled?: { url: string } },
   ) {
     super(message, options);
+    this.stalled = options?.stalled;
   }
+  /** Set when a timeout (or the deadline) ended the attempt: the URL that stalled. */
+  readonly stalled: { url: string } | undefined;
 }
 
 export class Transport {
@@ -62,25 +67,28 @@ export class Transport {
   private readonly dispatcher: Dispatcher;
 
   constructor(readonly opts: TransportOptions) {
-    this.agent = new Agent({ connections: 8, keepAliveTimeout: 10_000, connect: { timeout: opts.timeoutMs } });
+    this.agent = new Agent({ connections: 8, keepAliveTimeout: 10_000, connect: { timeout: opts.timeouts.connectMs } });
     // Blob GETs may redirect to storage (S3 and the like); undici drops Authorization across origins.
     this.dispatcher = this.agent.compose(interceptors.redirect({ maxRedirections: 5 }));
     this.auth = new RegistryAuth(opts.host, opts.credentials, (url, headers) =>
-      this.retrying(`token request for ${opts.host}`, () => this.raw({ method: 'GET', url, headers, scopes: [], subject: '', what: '' })),
+      this.retrying(`token request for ${opts.host}`, (deadline) => this.raw({ method: 'GET', url, headers, scopes: [], subject: '', what: '' }, deadline)),
     );
   }
 
   /** One request with retries; 401 answered by authenticating, then a refusal is a UserError. */
   send(call: Call): Promise<Reply> {
-    return this.retrying(call.what, () => this.once(call));
+    return this.retrying(call.what, (deadline) => this.once(call, deadline));
   }
 
-  /** One request without retries (throws RetryableFault): for sequences retried as a whole. */
-  async once(call: Call): Promise<Reply> {
+  /**
+   * One request without retries (throws RetryableFault): for sequences retried as a whole.
+   * `deadline`: the enclosing `retrying`'s, so the sequence shares one.
+   */
+  async once(call: Call, deadline: Deadline): Promise<Reply> {
     let authorization = await this.auth.header(call.scopes, call.subject);
     for (let round = 0; ; round++) {
       const headers = authorization === undefined ? call.headers : { ...call.headers, authorization };
-      const reply = await this.raw({ ...call, headers });
+      const reply = await this.raw({ ...call, headers }, deadline);
       if (reply.status !== 401 && reply.status !== 403) return reply;
       if (reply.status === 401 && round === 0 && this.auth.challenged(reply.headers['www-authenticate'], call.scopes)) {
         authorization = await this.auth.header(call.scopes, call.subject);
@@ -90,22 +98,33 @@ export class Transport {
     }
   }
 
-  /** Run `fn` until it does not throw RetryableFault, with backoff; then a TransientError. */
-  async retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        if (!(err instanceof RetryableFault)) throw err;
-        if (attempt > this.opts.retries) {
-          throw new TransientError(
-            'EREGISTRY',
-            `registry ${this.opts.host}: ${what}: ${err.message} (${attempt} attempts): the registry or network is failing; try again later`,
-            { cause: err.cause, retryAfterMs: err.retryAfterMs },
-          );
+  /**
+   * Run `fn` until it does not throw RetryableFault, with backoff, all within one deadline; then a
+   * TransientError. A stall is tried once more at most.
+   */
+  async retrying<T>(what: string, fn: (deadline: Deadline) => Promise<T>): Promise<T> {
+    const deadline = new Deadline(this.opts.timeouts.deadlineMs);
+    try {
+      for (let attempt = 1, stalls = 0; ; attempt++) {
+        try {
+          return await fn(deadline);
+        } catch (err) {
+          if (!(err instanceof RetryableFault)) throw err;
+          if (err.stalled !== undefined) stalls++;
+          const wait = retryDelayMs(attempt, this.opts.backoff, err.retryAfterMs);
+          if (attempt > this.opts.retries || stalls > STALL_RETRIES || !deadline.allows(wait)) {
+            if (err.stalled !== undefined) throw stallError('EREGISTRY', `registry ${this.opts.host}: ${what} (${redactUrl(err.stalled.url)})`, err.message, attempt, err.cause);
+            throw new TransientError(
+              'EREGISTRY',
+              `registry ${this.opts.host}: ${what}: ${err.message} (${attempt} attempts): the registry or network is failing; try again later`,
+              { cause: err.cause, retryAfterMs: err.retryAfterMs },
+            );
+          }
+          await sleep(wait);
         }
-        await sleep(retryDelayMs(attempt, this.opts.backoff, err.retryAfterMs));
       }
+    } finally {
+      deadline.dispose();
     }
   }
 
@@ -118,7 +137,8 @@ export class Transport {
     return this.agent.close();
   }
 
-  private async raw(call: Call): Promise<Reply> {
+  private async raw(call: Call, deadline: Deadline): Promise<Reply> {
+    const t = this.opts.timeouts;
     const url = call.url.startsWith('/') ? `${this.opts.origin}${call.url}` : call.url;
     const headers: Record<string, string> = { 'user-agent': this.opts.userAgent, 'accept-encoding': 'identity', ...call.headers };
     let body: Buffer | Readable | undefined;
@@ -135,12 +155,13 @@ export class Transport {
         method: call.method,
         headers,
         body,
-        headersTimeout: this.opts.timeoutMs,
-        bodyTimeout: this.opts.timeoutMs,
+        headersTimeout: t.headersMs,
+        bodyTimeout: t.idleMs,
+        signal: deadline.signal,
       });
     } catch (err) {
       if (body instanceof Readable) body.destroy();
-      throw this.networkFault(url, err);
+      throw this.networkFault(url, err, undiciStall(err, t, deadline));
     }
     if (isTransientStatus(res.statusCode)) {
       await res.body.dump().catch(() => undefined);
@@ -148,10 +169,14 @@ export class Transport {
       throw new RetryableFault(`HTTP ${res.statusCode}`, honoursRetryAfter ? parseRetryAfter(res.headers['retry-after']) : undefined);
     }
     const chunks: Buffer[] = [];
+    let received = 0;
     try {
-      for await (const chunk of res.body) chunks.push(chunk as Buffer);
+      for await (const chunk of res.body) {
+        chunks.push(chunk as Buffer);
+        received += (chunk as Buffer).length;
+      }
     } catch (err) {
-      throw this.networkFault(url, err);
+      throw this.networkFault(url, err, undiciStall(err, t, deadline, received));
     }
     const data = Buffer.concat(chunks);
     const declared = res.headers['content-length'];
@@ -161,17 +186,19 @@ export class Transport {
     return { status: res.statusCode, headers: res.headers, body: data, url };
   }
 
-  private networkFault(url: string, err: unknown): Error {
+  /** `stall` says what timed out, when one of the timeouts (or the deadline) ended the attempt. */
+  private networkFault(url: string, err: unknown, stall: string | undefined): Error {
+    if (stall !== undefined) return new RetryableFault(stall, undefined, { cause: err, stalled: { url } });
     if (isTransientError(err)) return new RetryableFault(describe(err), undefined, { cause: err });
     const code = (err as { code?: unknown } | null)?.code;
     if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_URL') {
-      return new UserError('EREGISTRY', `registry ${this.opts.host}: cannot request ${url} (${describe(err)}): check the registry URL`, { cause: err });
+      return new UserError('EREGISTRY', `registry ${this.opts.host}: cannot request ${redactUrl(url)} (${describe(err)}): check the registry URL`, { cause: err });
     }
     if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH') {
-      return new UserError('EREGISTRY', `registry ${this.opts.host}: upload to ${url} sent a different number of bytes than its declared size: the local file changed while it was pushed; push again`, { cause: err });
+      return new UserError('EREGISTRY', `registry ${this.opts.host}: upload to ${redactUrl(url)} sent a different number of bytes than its declared size: the local file changed while it was pushed; push again`, { cause: err });
     }
     // TLS and protocol errors: no point retrying at once; the message says where to look.
-    return new TransientError('EREGISTRY', `registry ${this.opts.host}: ${url}: ${describe(err)}: check the network, and BALE_REGISTRY_INSECURE=1 for a registry without TLS`, { cause: err });
+    return new TransientError('EREGISTRY', `registry ${this.opts.host}: ${redactUrl(url)}: ${describe(err)}: check the network, and BALE_REGISTRY_INSECURE=1 for a registry without TLS`, { cause: err });
   }
 }
 

@@ -17,7 +17,7 @@ import { fixtureFile, type FixtureProject } from '../../helpers/pypi-dists.js';
 import { startPypiIndex, type FixtureIndex } from '../../helpers/pypi-index.js';
 
 /** Fast retries: the faults are injected, waiting would only slow the suite. */
-const FAST: IndexClientOptions = { retries: 3, retryBaseMs: 1, retryMaxMs: 5, timeoutMs: 5_000 };
+const FAST: IndexClientOptions = { retries: 3, retryBaseMs: 1, retryMaxMs: 5, timeouts: { connectMs: 5_000, headersMs: 5_000, idleMs: 5_000 } };
 
 let idx: FixtureIndex;
 let old: FixtureIndex; // HTML only, like an old mirror
@@ -203,8 +203,8 @@ test('5xx forever is a TransientError after the retries; a slow index times out 
     assert.equal(idx.requests.length - before, 3);
     // undici checks its timeouts on a ~1 s tick: the delay must outlast that.
     idx.fault('fxp-extra-only', { kind: 'delay', ms: 2500 });
-    const slow = track(simpleIndex(idx.simpleUrl, { ...FAST, retries: 0, timeoutMs: 100 }));
-    await assert.rejects(slow.project('fxp-extra-only'), (err: Error) => err instanceof TransientError && /TIMEOUT/.test(err.message));
+    const slow = track(simpleIndex(idx.simpleUrl, { ...FAST, retries: 0, timeouts: { headersMs: 100 } }));
+    await assert.rejects(slow.project('fxp-extra-only'), (err: Error) => err instanceof TransientError && /timed out: no response headers after 0\.1s/.test(err.message));
   } finally {
     idx.fault('fxp-extra-only', null);
   }

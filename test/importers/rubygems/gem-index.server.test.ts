@@ -16,7 +16,7 @@ import type { FixtureGem } from '../../helpers/gem-dists.js';
 import { startGemServer, type GemServer } from '../../helpers/gem-server.js';
 
 /** Fast retries: the faults are injected, waiting would only slow the suite. */
-const FAST: GemIndexOptions = { retries: 3, retryBaseMs: 1, retryMaxMs: 5, timeoutMs: 5_000 };
+const FAST: GemIndexOptions = { retries: 3, retryBaseMs: 1, retryMaxMs: 5, timeouts: { connectMs: 5_000, headersMs: 5_000, idleMs: 5_000 } };
 
 let server: GemServer;
 let jsonOnly: GemServer;

@@ -1,0 +1,46 @@
+/**
+ * The shared HTTP timeouts (timeouts.ts) applied to pacote, and pacote's errors read back: what
+ * stalled, and hash mismatches (any algorithm an old registry pins, md5 and sha1 included) as the
+ * IntegrityError they are rather than a network fault.
+ *
+ * pacote hands `timeout` to npm-registry-fetch and minipass-fetch, where it bounds the time from
+ * the request's socket to the response headers (connect included), and a JSON body as a whole; its
+ * default is 5 minutes. The deadline's signal aborts whatever is left at the deadline, retries included.
+ */
+import { IntegrityError } from '../errors/index.js';
+import { formatDuration } from '../limits/index.js';
+import { deadlineText, redactUrl, type Deadline, type HttpTimeouts } from './timeouts.js';
+
+/** Spread into pacote's options for one call. */
+export function pacoteTimeouts(t: HttpTimeouts, deadline: Deadline): { timeout: number; signal: AbortSignal } {
+  return { timeout: t.headersMs, signal: deadline.signal };
+}
+
+/** The code a socket idle for too long is destroyed with (npm's own agent uses the same one). */
+export const IDLE_TIMEOUT_CODE = 'EIDLETIMEOUT';
+
+/** What stalled, when `err` from pacote is a timeout (minipass-fetch's, npm's agent's, ours) or the deadline's abort. */
+export function pacoteStall(err: unknown, t: HttpTimeouts, deadline: Deadline): string | undefined {
+  if (deadline.expired) return deadlineText(deadline);
+  const e = (err ?? {}) as { code?: unknown; type?: unknown };
+  if (e.type === 'request-timeout' || e.code === 'ERESPONSETIMEOUT') return `no response headers after ${formatDuration(t.headersMs)}`;
+  if (e.type === 'body-timeout') return `body not complete after ${formatDuration(t.headersMs)}`;
+  if (e.code === 'ECONNECTIONTIMEOUT') return `no connection after ${formatDuration(t.connectMs)}`;
+  if (e.code === IDLE_TIMEOUT_CODE || e.code === 'ETRANSFERTIMEOUT') return `no data for ${formatDuration(t.idleMs)}`;
+  return undefined;
+}
+
+/**
+ * pacote's EINTEGRITY (ssri: the bytes do not hash to what the packument pins) as an IntegrityError
+ * naming `what`, the URL, expected and actual; undefined for any other error.
+ */
+export function pacoteIntegrityError(err: unknown, what: string, url: string | undefined): IntegrityError | undefined {
+  const e = (err ?? {}) as { code?: unknown; expected?: unknown; found?: unknown; sri?: unknown };
+  if (e.code !== 'EINTEGRITY') return undefined;
+  const list = (v: unknown): string => (Array.isArray(v) ? v.map(String).join(' ') : String(v ?? '?'));
+  const expected = list(e.expected ?? e.sri);
+  const from = url === undefined ? '' : ` from ${redactUrl(url)}`;
+  return new IntegrityError(
+    `${what}${from}: integrity mismatch: expected ${expected}, got ${list(e.found)}: the registry serves a tarball that is not the one its metadata pins; do not use it, and tell the registry's maintainers`,
+  );
+}
