@@ -5,8 +5,7 @@
  * package whose signature is missing or does not verify against the trust list.
  */
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { UserError } from '../errors/index.js';
 import type { ImageFile, ResolvedPackage } from '../image/types.js';
 import type { StoredPackage } from '../store/index.js';
@@ -19,8 +18,7 @@ import { openStore, requireSigningKey, trustList } from './signing.js';
 export async function cmdKeygen(o: { out?: string }, env: Env): Promise<void> {
   if (o.out === undefined) throw new UserError('EUSAGE', 'bale keygen: say where: --out PREFIX (writes PREFIX.key and PREFIX.pub)');
   const { keygen } = await import('../sign/index.js');
-  await mkdir(dirname(resolve(o.out)), { recursive: true });
-  const k = await keygen(resolve(o.out));
+  const k = await keygen(resolve(o.out)); // creates the directory itself, 0700, and words its errors
   if (env.opts.json) printJson(k);
   else process.stdout.write(`public key ${k.publicFile} (id ${k.keyId})\nsecret key ${k.secretFile} (keep it private; export BALE_SIGNING_KEY=${k.secretFile})\n`);
 }

@@ -165,6 +165,21 @@ describe('hostile files: outputs and inputs', () => {
     assert.deepEqual(tempFilesIn(d), []);
   });
 
+  test('outputs under a regular file (a parent that is not a directory): one line each, not an internal error', { timeout: RUN_MS * 3 }, async () => {
+    const under = path.join(dir('plain.txt'), 'x');
+    const cases: [string[], RegExp][] = [
+      [['image', 'export', dir('app.image.toml'), '--rootfs', `${under}.tar`, ...trust()], /--rootfs .*plain\.txt\/x\.tar: cannot write there \(a parent is not a directory\)/],
+      [['image', 'compose', 'node-nothing-here', '--name', 'app', '--tag', '1', '-o', `${under}.image.toml`, '--unsigned'], /-o .*plain\.txt\/x\.image\.toml: cannot write there \(a parent is not a directory\)/],
+      [['keygen', '--out', under], /plain\.txt\/x\.pub: cannot check for an existing key: a parent is not a directory/],
+    ];
+    for (const [args, says] of cases) {
+      const r = await run(args);
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(oneErrorLine(r.stderr), says);
+    }
+    assert.equal(await readFile(dir('plain.txt'), 'utf8'), 'sign me\n');
+  });
+
   // Reads: what never ends, or is far too large, is refused at once.
   interface ReadCase {
     name: string;
