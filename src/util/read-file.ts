@@ -41,6 +41,8 @@ export const READ_BOUNDS = {
   json: 16 * MIB,
   /** A spec list (`enqueue --from-file`): one spec per line. */
   specList: 16 * MIB,
+  /** A local source archive (a `file:` URL in a recipe), read whole: one Node buffer's ceiling. */
+  source: 2 * GIB - 1,
   /** A file whose legacy (non-prehashed) minisign signature covers its bytes, read whole. */
   legacySigned: 1 * GIB,
 } as const;
