@@ -69,7 +69,9 @@ export async function loadGraph(recipesDir: string, roots: ({ purl: Purl } | { f
     try {
       recipe = await readRecipe(file);
     } catch (err) {
-      if (requiredBy === undefined || purl === undefined) throw err;
+      // Only a missing file is "missing": a fifo, an oversized or an invalid recipe says so itself.
+      const missing = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+      if (requiredBy === undefined || purl === undefined || !missing) throw err;
       throw new UserError('ERECIPE', `recipe for ${purl.name}@${purl.version} (required by ${requiredBy}) is missing at ${file}: run \`bale import\` for ${requiredBy}`);
     }
     if (purl !== undefined && recipe.purl !== formatPurl(purl)) {

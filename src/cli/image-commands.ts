@@ -5,12 +5,12 @@
  * package whose signature is missing or does not verify against the trust list.
  */
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { UserError } from '../errors/index.js';
 import type { ImageFile, ResolvedPackage } from '../image/types.js';
 import type { StoredPackage } from '../store/index.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { checkOutputDir, checkOutputFile, writeFileAtomic } from '../util/atomic-write.js';
+import { readBounded, READ_BOUNDS } from '../util/read-file.js';
 import { requestBuilt, type Env } from './commands.js';
 import { printJson } from './output.js';
 import { openStore, requireSigningKey, trustList } from './signing.js';
@@ -18,8 +18,7 @@ import { openStore, requireSigningKey, trustList } from './signing.js';
 export async function cmdKeygen(o: { out?: string }, env: Env): Promise<void> {
   if (o.out === undefined) throw new UserError('EUSAGE', 'bale keygen: say where: --out PREFIX (writes PREFIX.key and PREFIX.pub)');
   const { keygen } = await import('../sign/index.js');
-  await mkdir(dirname(resolve(o.out)), { recursive: true });
-  const k = await keygen(resolve(o.out));
+  const k = await keygen(resolve(o.out)); // creates the directory itself, 0700, and words its errors
   if (env.opts.json) printJson(k);
   else process.stdout.write(`public key ${k.publicFile} (id ${k.keyId})\nsecret key ${k.secretFile} (keep it private; export BALE_SIGNING_KEY=${k.secretFile})\n`);
 }
@@ -90,6 +89,10 @@ export async function cmdImageCompose(args: string[], o: ComposeFlags, env: Env)
   if (o.name === undefined || o.tag === undefined || o.output === undefined) {
     throw new UserError('EUSAGE', 'bale image compose: needs --name NAME, --tag TAG and -o FILE (e.g. --name app --tag 1 -o app.image.toml)');
   }
+  const out = resolve(o.output);
+  // Before any build: the outputs must be (or become) regular files.
+  await checkOutputFile(out, { label: `-o ${o.output}` });
+  if (o.unsigned !== true) await checkOutputFile(`${out}.minisig`);
   if (o.unsigned !== true) await requireSigningKey(env.opts, 'bale image compose'); // before any build
   const { closure, imageOf } = await import('../image/compose.js');
   const { formatImageFile, parseImageFile } = await import('../image/image-file.js');
@@ -112,9 +115,8 @@ export async function cmdImageCompose(args: string[], o: ComposeFlags, env: Env)
   const image = imageOf(o.name, o.tag, packages);
   const text = formatImageFile(image);
   parseImageFile(text, `--name ${o.name} --tag ${o.tag}`); // the name and tag must make a valid file
-  const out = resolve(o.output);
   if (o.unsigned !== true) await signPackages(packages, env);
-  await writeFileAtomic(out, text);
+  await writeFileAtomic(out, text, { label: `-o ${o.output}` });
   let signature: string | undefined;
   if (o.unsigned !== true) {
     const { signFile } = await import('../sign/index.js');
@@ -146,14 +148,18 @@ export async function verifiedImage(file: string, env: Env, verify: boolean): Pr
 
 export async function cmdImageExport(file: string, o: ExportFlags, env: Env): Promise<void> {
   if (o.oci === undefined && o.rootfs === undefined) throw new UserError('EUSAGE', 'bale image export: say what to write: --oci DIR and/or --rootfs FILE');
+  // The SBOM goes beside what was exported (or where --sbom says).
+  const sbom = resolve(o.sbom ?? `${o.oci ?? o.rootfs}.spdx.json`);
+  // Every output checked before anything is read or written: a device, fifo or link there is refused, untouched.
+  if (o.oci !== undefined) await checkOutputDir(resolve(o.oci), { label: `--oci ${o.oci}` });
+  if (o.rootfs !== undefined) await checkOutputFile(resolve(o.rootfs), { label: `--rootfs ${o.rootfs}` });
+  await checkOutputFile(sbom, { label: o.sbom !== undefined ? `--sbom ${o.sbom}` : sbom });
   const { image, packages } = await verifiedImage(resolve(file), env, o.verify !== false);
   const { exportOciLayout, exportRootfs, spdxSbom } = await import('../image/export/index.js');
   const result: Record<string, unknown> = {};
-  if (o.oci !== undefined) result['oci'] = { dir: resolve(o.oci), ...(await exportOciLayout(image, packages, resolve(o.oci))) };
-  if (o.rootfs !== undefined) result['rootfs'] = { file: resolve(o.rootfs), ...(await exportRootfs(packages, resolve(o.rootfs))) };
-  // The SBOM goes beside what was exported (or where --sbom says).
-  const sbom = resolve(o.sbom ?? `${o.oci ?? o.rootfs}.spdx.json`);
-  await writeFileAtomic(sbom, spdxSbom(image, packages));
+  if (o.oci !== undefined) result['oci'] = { dir: resolve(o.oci), ...(await exportOciLayout(image, packages, resolve(o.oci), { label: `--oci ${o.oci}` })) };
+  if (o.rootfs !== undefined) result['rootfs'] = { file: resolve(o.rootfs), ...(await exportRootfs(packages, resolve(o.rootfs), { label: `--rootfs ${o.rootfs}` })) };
+  await writeFileAtomic(sbom, spdxSbom(image, packages), { label: o.sbom !== undefined ? `--sbom ${o.sbom}` : sbom });
   result['sbom'] = sbom;
   if (env.opts.json) printJson(result);
   else for (const [k, v] of Object.entries(result)) process.stdout.write(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}\n`);
@@ -165,10 +171,12 @@ export async function cmdPush(file: string, o: { to?: string; verify?: boolean }
   const target = parseRegistryUrl(o.to);
   const imageFile = resolve(file);
   const { image, text, packages } = await verifiedImage(imageFile, env, o.verify !== false);
-  const { readFile } = await import('node:fs/promises');
-  const sig = await readFile(`${imageFile}.minisig`).catch(() => {
-    throw new UserError('ENOSIG', `${imageFile}: no signature (${imageFile}.minisig): sign it with bale sign, or compose it with a key`);
-  });
+  const sig = await readBounded(`${imageFile}.minisig`, { maxBytes: READ_BOUNDS.signature, what: 'a signature', code: 'ESIGFORMAT', hint: 'sign the image with bale sign' }).catch(
+    (err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      throw new UserError('ENOSIG', `${imageFile}: no signature (${imageFile}.minisig): sign it with bale sign, or compose it with a key`);
+    },
+  );
   const { pushImage } = await import('../image/registry/push.js');
   const client = new RegistryClient(target.registry);
   try {
@@ -183,6 +191,11 @@ export async function cmdPush(file: string, o: { to?: string; verify?: boolean }
 export async function cmdPull(ref: string, o: { verify?: boolean; output?: string }, env: Env): Promise<void> {
   const { parseImageRef, RegistryClient } = await import('../registry/index.js');
   const parsed = parseImageRef(ref);
+  if (o.output !== undefined) {
+    // Before anything is fetched: the outputs must be (or become) regular files.
+    await checkOutputFile(resolve(o.output), { label: `-o ${o.output}` });
+    await checkOutputFile(`${resolve(o.output)}.minisig`);
+  }
   const { openStoreAt } = await import('../store/open.js');
   const store = await openStoreAt(env.opts.store, { cacheDir: env.paths.cache }); // no signer: pulled packages keep their publisher's signatures
   const keys = o.verify === true ? await trustList(env.opts) : undefined;
@@ -191,7 +204,7 @@ export async function cmdPull(ref: string, o: { verify?: boolean; output?: strin
   try {
     const r = await pullImage(client, parsed, store, keys);
     const out = resolve(o.output ?? `${r.image.name.replace(/\//g, '-')}-${r.image.tag}.image.toml`);
-    await writeFileAtomic(out, r.imageText);
+    await writeFileAtomic(out, r.imageText, { label: o.output !== undefined ? `-o ${o.output}` : out });
     await writeFileAtomic(`${out}.minisig`, r.imageSig);
     if (env.opts.json) printJson({ image: out, digest: r.digest, verified: keys !== undefined, packages: r.packages.map((p) => ({ name: p.name, version: p.version, sha256: p.sha256, file: p.file })), present: r.present });
     else process.stdout.write(`${out}: ${r.image.name}:${r.image.tag} (${r.digest}), ${r.packages.length} packages (${r.present} already in the store)${keys !== undefined ? ', signatures verified' : ''}\n`);

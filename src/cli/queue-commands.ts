@@ -2,9 +2,9 @@
  * The fleet's commands: `worker`, `enqueue`, `queue status`, `queue retry` and `request --queue`.
  * BullMQ and ioredis load only here, so in-process commands never pay for them.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError } from '../errors/index.js';
+import { isUserError, UserError } from '../errors/index.js';
+import { readBoundedText, READ_BOUNDS } from '../util/read-file.js';
 import type { Resolution } from '../../importers/index.js';
 import type { BuildRef, BuildResult } from '../../queue/jobs.js';
 import type { Producer } from '../../queue/producer.js';
@@ -85,8 +85,9 @@ async function specsFrom(specs: string[], fromFile: string | undefined): Promise
   if (fromFile !== undefined) {
     let text: string;
     try {
-      text = await readFile(fromFile, 'utf8');
+      text = await readBoundedText(fromFile, { maxBytes: READ_BOUNDS.specList, what: 'a spec list', code: 'EUSAGE', label: `--from-file ${fromFile}`, hint: 'give a file with one spec per line' });
     } catch (err) {
+      if (isUserError(err)) throw err;
       throw new UserError('EUSAGE', `--from-file ${fromFile}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
     }
     for (const line of text.split('\n')) {

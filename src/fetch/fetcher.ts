@@ -2,9 +2,9 @@
  * The source fetcher: pinned artifacts by URL and hash. Every path out of here has verified the
  * bytes; nothing unverified is ever cached.
  */
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { IntegrityError, UserError } from '../errors/index.js';
+import { IntegrityError, isUserError, UserError } from '../errors/index.js';
+import { readBounded, READ_BOUNDS } from '../util/read-file.js';
 import { SourceCache } from './cache.js';
 import type { HttpClient, HttpOptions } from './http.js';
 import { matchIntegrity, parseIntegrity, type PinnedDigest } from './integrity.js';
@@ -146,8 +146,10 @@ async function readLocal(raw: string, url: URL): Promise<Buffer> {
     throw new UserError('ESOURCE', `${raw}: not a local file URL: use file:///absolute/path`);
   }
   try {
-    return await readFile(path);
+    // A regular file only: a recipe naming file:///dev/urandom or a fifo is refused, not read forever.
+    return await readBounded(path, { maxBytes: READ_BOUNDS.source, what: 'a source archive', code: 'ESOURCE', label: raw, hint: 'fix the path in the recipe' });
   } catch (err) {
+    if (isUserError(err)) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     throw new UserError('ESOURCE', `${raw}: cannot read the source file (${code}): fix the path in the recipe`, { cause: err });
   }

@@ -3,10 +3,10 @@
  * covers the set and the same set always has the same file. Written by hand (key order and
  * layout are the format); read strictly with smol-toml and zod, every problem named.
  */
-import { readFile } from 'node:fs/promises';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
-import { UserError } from '../errors/index.js';
+import { isUserError, UserError } from '../errors/index.js';
+import { readBoundedText, READ_BOUNDS } from '../util/read-file.js';
 import type { ImageFile, ImagePackage } from './types.js';
 
 export const IMAGE_HEADER = '# bale image v1: an unordered set of packages, sorted; signed as a whole (.minisig beside it).';
@@ -65,8 +65,9 @@ export function parseImageFile(text: string, source: string): ImageFile {
 export async function readImageFile(file: string): Promise<{ image: ImageFile; text: string }> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readBoundedText(file, { maxBytes: READ_BOUNDS.image, what: 'an image file', code: 'EIMAGE', hint: 'give an image file written by bale image compose or pull' });
   } catch (err) {
+    if (isUserError(err)) throw err;
     throw new UserError('EIMAGE', `${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such image file' : (err as Error).message}: compose one with bale image compose`);
   }
   return { image: parseImageFile(text, file), text };

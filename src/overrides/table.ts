@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
-import { UserError } from '../errors/index.js';
+import { isUserError, UserError } from '../errors/index.js';
 import type { Ecosystem } from '../purl/purl.js';
 import { packageRoot } from '../util/package-root.js';
+import { readBoundedText, READ_BOUNDS } from '../util/read-file.js';
 import { LimitsSchema } from '../recipe/schema.js';
 
 const DEBIAN_PKG = /^[a-z0-9][a-z0-9+.-]+$/;
@@ -121,8 +121,10 @@ export async function loadOverrides(ecosystem: Ecosystem, dir = join(packageRoot
   const file = join(dir, name);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
-  } catch {
+    text = await readBoundedText(file, { maxBytes: READ_BOUNDS.overrides, what: 'an override table', code: 'EOVERRIDES', hint: 'give --overrides a directory of override .toml files' });
+  } catch (err) {
+    // Missing is empty; a fifo, device or oversized table is named, not read forever or ignored.
+    if (isUserError(err)) throw err;
     return new OverrideTable([]);
   }
   return parseOverrides(text, file);

@@ -27,32 +27,47 @@ function kindOf(st: Stats | Dirent<Buffer>): string {
   return 'an unknown kind of file';
 }
 
-function unsupported(abs: string, st: Stats | Dirent<Buffer>): UserError {
+export interface ReadTreeOptions {
+  /**
+   * The package whose build made the tree (`fx-app@1.0.0`, `nokogiri-1.16.0 for Ruby 3.1.4`). With
+   * it, a refusal names the package and the path inside the tree: the tree is a temp staging
+   * directory, gone by the time anyone reads the message. Without it, the full path.
+   */
+  package?: string;
+}
+
+function unsupported(root: string, rel: string, st: Stats | Dirent<Buffer>, o: ReadTreeOptions): UserError {
+  if (o.package === undefined) {
+    return new UserError('EPACKTYPE', `${join(root, rel)}: is ${kindOf(st)}; a package holds only files, directories and symlinks: remove it from the staging tree`);
+  }
   return new UserError(
     'EPACKTYPE',
-    `${abs}: is ${kindOf(st)}; a package holds only files, directories and symlinks: remove it from the staging tree`,
+    `${o.package}: its build left ${kindOf(st)} at ${rel} (in the package's tree); a package holds only files, directories and symlinks, so it cannot be packed: make the build remove it, or report it to the package's authors`,
   );
 }
 
 /** A name as UTF-8, or a UserError: a name that is not UTF-8 would be mangled, not packed. */
-function decodeName(dir: string, raw: Buffer): string {
+function decodeName(root: string, parent: string, raw: Buffer, o: ReadTreeOptions): string {
   try {
     return strictUtf8.decode(raw);
   } catch {
-    throw new UserError('EPACKNAME', `${join(dir, raw.toString('latin1'))}: file name is not valid UTF-8: rename it`);
+    const rel = join(parent, raw.toString('latin1'));
+    if (o.package === undefined) throw new UserError('EPACKNAME', `${join(root, rel)}: file name is not valid UTF-8: rename it`);
+    throw new UserError('EPACKNAME', `${o.package}: its build left ${JSON.stringify(rel)} (in the package's tree), a file name that is not valid UTF-8, so it cannot be packed: make the build rename it`);
   }
 }
 
 /** open + fstat + read + close on one descriptor, so the file checked is the file read. */
-function readRegular(abs: string, rel: string): PackEntry {
+function readRegular(root: string, rel: string, o: ReadTreeOptions): PackEntry {
+  const abs = join(root, rel);
   const fd = openSync(abs, OPEN_FLAGS);
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) throw unsupported(abs, st);
+    if (!st.isFile()) throw unsupported(root, rel, st, o);
     const data = Buffer.allocUnsafe(st.size);
     for (let done = 0; done < data.length; ) {
       const n = readSync(fd, data, done, data.length - done, done);
-      if (n === 0) throw new UserError('EPACKREAD', `${abs}: file shrank while being read: leave the staging tree alone while packing`);
+      if (n === 0) throw new UserError('EPACKREAD', `${o.package === undefined ? abs : `${o.package}: ${rel}`}: file shrank while being read: leave the staging tree alone while packing`);
       done += n;
     }
     return { path: rel, type: 'file', mode: st.mode & 0o7777, data };
@@ -62,19 +77,19 @@ function readRegular(abs: string, rel: string): PackEntry {
 }
 
 /** The entries of one directory; subdirectories are pushed onto `todo`. */
-function readDir(root: string, parent: string, todo: string[], out: PackEntry[]): void {
+function readDir(root: string, parent: string, todo: string[], out: PackEntry[], o: ReadTreeOptions): void {
   const dir = join(root, parent);
   // Dirent types come from readdir (d_type, or an lstat when the file system has none).
   for (const d of readdirSync(dir, { encoding: 'buffer', withFileTypes: true })) {
-    const name = decodeName(dir, d.name);
+    const name = decodeName(root, parent, d.name, o);
     const rel = parent === '' ? name : `${parent}/${name}`;
     const abs = join(root, rel);
-    if (d.isFile()) out.push(readRegular(abs, rel));
+    if (d.isFile()) out.push(readRegular(root, rel, o));
     else if (d.isSymbolicLink()) out.push({ path: rel, type: 'symlink', mode: 0o777, target: readlinkSync(abs) });
     else if (d.isDirectory()) {
       out.push({ path: rel, type: 'dir', mode: lstatSync(abs).mode & 0o7777 });
       todo.push(rel);
-    } else throw unsupported(abs, d);
+    } else throw unsupported(root, rel, d, o);
   }
 }
 
@@ -82,7 +97,7 @@ function readDir(root: string, parent: string, todo: string[], out: PackEntry[])
  * Every file, directory and symlink under `dir` (not `dir` itself), with '/'-separated paths
  * relative to it, sorted bytewise.
  */
-export async function readTree(dir: string): Promise<PackEntry[]> {
+export async function readTree(dir: string, opts: ReadTreeOptions = {}): Promise<PackEntry[]> {
   let rootStat: Stats;
   try {
     rootStat = lstatSync(dir);
@@ -96,7 +111,7 @@ export async function readTree(dir: string): Promise<PackEntry[]> {
   const todo = [''];
   let sliceStart = performance.now();
   while (todo.length > 0) {
-    readDir(dir, todo.pop() as string, todo, out);
+    readDir(dir, todo.pop() as string, todo, out, opts);
     if (performance.now() - sliceStart > SLICE_MS) {
       await nextTurn();
       sliceStart = performance.now();

@@ -1,7 +1,8 @@
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { UserError } from '../errors/index.js';
+import { readBounded, READ_BOUNDS, type ReadBoundedOptions } from '../util/read-file.js';
+import { isUserError, UserError } from '../errors/index.js';
 import { ECOSYSTEMS, normalizePypiName, parsePurl, type Ecosystem, type Purl } from '../purl/purl.js';
 import { checkRecipe, parseRecipe } from './parse.js';
 import { purlProblem, q, type Recipe } from './schema.js';
@@ -47,12 +48,18 @@ export function recipePath(root: string, purl: Purl): string {
   return path.join(packageDir(root, purl.type, purl.name), `${purl.version}.toml`);
 }
 
-/** Read and validate one recipe. Throws UserError 'ERECIPE' if missing, unreadable or invalid. */
+/** A recipe is read only from a regular file of at most READ_BOUNDS.recipe bytes: `bale build /dev/urandom` is refused, not read forever. */
+function recipeRead(file: string): ReadBoundedOptions {
+  return { maxBytes: READ_BOUNDS.recipe, what: 'a recipe', code: 'ERECIPE', label: `recipe ${file}`, hint: 'give the path of a recipe .toml file' };
+}
+
+/** Read and validate one recipe. Throws UserError 'ERECIPE' if missing, unreadable, not a regular file, too large or invalid. */
 export async function readRecipe(file: string): Promise<Recipe> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    bytes = await readBounded(file, recipeRead(file));
   } catch (err) {
+    if (isUserError(err)) throw err;
     if (errnoCode(err) === 'ENOENT') {
       throw new UserError('ERECIPE', `recipe ${file}: not found; run \`bale import <spec>\` to create it`, { cause: err });
     }
@@ -70,9 +77,10 @@ export async function readRecipe(file: string): Promise<Recipe> {
 
 async function readIfExists(file: string): Promise<Buffer | undefined> {
   try {
-    return await readFile(file);
+    return await readBounded(file, recipeRead(file));
   } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return undefined;
+    // Not a regular file, or too large to be a recipe: not the same bytes; the write decides (it refuses all but a regular file).
+    if (errnoCode(err) === 'ENOENT' || isUserError(err)) return undefined;
     throw err;
   }
 }
@@ -97,6 +105,7 @@ export async function writeRecipe(root: string, r: Recipe): Promise<{ file: stri
     await mkdir(path.dirname(file), { recursive: true });
     await writeFileAtomic(file, text, { durable: false });
   } catch (err) {
+    if (isUserError(err)) throw err; // a fifo or device where the recipe goes, or an oversized file: named already
     const why = `cannot write it (${errnoCode(err) ?? String(err)}); check that the recipes directory is writable`;
     throw new UserError('ERECIPE', `recipe ${file}: ${why}`, { cause: err });
   }

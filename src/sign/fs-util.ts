@@ -3,10 +3,10 @@
  * naming the file, and key files are created without ever replacing an existing one.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { link, open, readFile, unlink } from 'node:fs/promises';
+import { link, open, unlink } from 'node:fs/promises';
 import { UserError } from '../errors/index.js';
 import { tempNameFor } from '../util/atomic-write.js';
+import { openRegular, readBounded } from '../util/read-file.js';
 
 function errCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
@@ -33,18 +33,35 @@ export function isMissing(err: unknown): boolean {
   return errCode(err) === 'ENOENT';
 }
 
-export async function readFileOr(file: string, code: string, what: string, hint: string): Promise<Buffer> {
+/** What a file should be and how large it may be (READ_BOUNDS): a device, fifo or oversized file is refused. */
+export interface Expected {
+  /** With its article: "a signature". */
+  kind: string;
+  maxBytes: number;
+  /** What to do when it is not a regular file or too large. @defaultValue the hint for fs errors */
+  hint?: string;
+}
+
+export async function readFileOr(file: string, code: string, what: string, hint: string, expected: Expected): Promise<Buffer> {
   try {
-    return await readFile(file);
+    return await readBounded(file, { maxBytes: expected.maxBytes, what: expected.kind, code, hint: expected.hint ?? hint });
   } catch (err) {
     throw fsUserError(err, file, code, what, hint);
   }
 }
 
-/** BLAKE2b-512 of a file, streamed (signed files are whole packages, possibly large). */
-export async function hashFile(file: string): Promise<Buffer> {
+/**
+ * BLAKE2b-512 of a file, streamed (signed files are whole packages, possibly large). Only a
+ * regular file: `bale sign /dev/urandom` is refused, not hashed forever.
+ */
+export async function hashFile(file: string, code = 'ESIGN'): Promise<Buffer> {
   const hash = createHash('blake2b512');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  const { fh } = await openRegular(file, { maxBytes: Number.MAX_SAFE_INTEGER, what: 'a file to sign or verify', code, hint: 'sign and verify regular files' });
+  try {
+    for await (const chunk of fh.createReadStream({ autoClose: false })) hash.update(chunk as Buffer);
+  } finally {
+    await fh.close();
+  }
   return hash.digest();
 }
 

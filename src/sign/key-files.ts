@@ -2,6 +2,8 @@
 import { lstat, mkdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { UserError } from '../errors/index.js';
+import { describeExisting } from '../util/atomic-write.js';
+import { READ_BOUNDS } from '../util/read-file.js';
 import { createExclusive, fsUserError, isMissing, readFileOr } from './fs-util.js';
 import { kdfStream } from './kdf.js';
 import { generateKeyPair, keyIdHex, type SecretKey } from './keys.js';
@@ -16,18 +18,19 @@ import {
   PASSWORD_ENV,
 } from './secret-key.js';
 
-async function exists(file: string): Promise<boolean> {
+/** What is at `file` ("a fifo", "a regular file", "a symbolic link to ..."), or undefined when nothing is. */
+async function existing(file: string): Promise<string | undefined> {
   try {
-    await lstat(file);
-    return true;
+    return await describeExisting(file, await lstat(file));
   } catch (err) {
-    if (isMissing(err)) return false;
+    if (isMissing(err)) return undefined;
     throw fsUserError(err, file, 'EKEYGEN', 'cannot check for an existing key', 'choose a location you can write to');
   }
 }
 
-function alreadyExists(file: string): UserError {
-  return new UserError('EKEYEXISTS', `${file} already exists: bale keygen never overwrites a key; choose another name or move the old key pair away`);
+function alreadyExists(file: string, kind?: string): UserError {
+  const what = kind === undefined || kind === 'a regular file' ? '' : `, as ${kind}`;
+  return new UserError('EKEYEXISTS', `${file} already exists${what}: bale keygen never overwrites a key; choose another name or move the old key pair away`);
 }
 
 /**
@@ -38,7 +41,10 @@ function alreadyExists(file: string): UserError {
 export async function keygen(outPrefix: string): Promise<{ publicFile: string; secretFile: string; keyId: string }> {
   const publicFile = `${outPrefix}.pub`;
   const secretFile = `${outPrefix}.key`;
-  for (const f of [publicFile, secretFile]) if (await exists(f)) throw alreadyExists(f);
+  for (const f of [publicFile, secretFile]) {
+    const kind = await existing(f);
+    if (kind !== undefined) throw alreadyExists(f, kind);
+  }
   const hint = 'choose a location you can write to';
   try {
     await mkdir(dirname(secretFile), { recursive: true, mode: 0o700 });
@@ -69,7 +75,7 @@ export async function keygen(outPrefix: string): Promise<{ publicFile: string; s
  * password in $BALE_SIGNING_PASSWORD; minisign's default KDF needs 1 GiB and a few seconds.
  */
 export async function loadSecretKey(file: string, opts: { env?: NodeJS.ProcessEnv } = {}): Promise<SecretKey> {
-  const text = await readFileOr(file, 'EKEY', 'cannot read the secret key', 'create one with bale keygen or pass the right path');
+  const text = await readFileOr(file, 'EKEY', 'cannot read the secret key', 'create one with bale keygen or pass the right path', { kind: 'a secret key', maxBytes: READ_BOUNDS.key, hint: 'give a key file made by bale keygen or minisign -G' });
   const enc = decodeSecretKey(text, file);
   if (!enc.encrypted) return openSecretKey(enc, undefined, file);
   const password = (opts.env ?? process.env)[PASSWORD_ENV];

@@ -5,6 +5,7 @@
 import { basename } from 'node:path';
 import { UserError } from '../errors/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { READ_BOUNDS } from '../util/read-file.js';
 import { fsUserError, hashFile, isMissing, readFileOr } from './fs-util.js';
 import type { PublicKey, SecretKey } from './keys.js';
 import { checkSignature, parseSignature, signPrehashed } from './signature.js';
@@ -72,7 +73,7 @@ export async function verifyFile(file: string, keys: readonly PublicKey[]): Prom
   const sigFile = file + SIG_SUFFIX;
   let sigText: Buffer;
   try {
-    sigText = await readFileOr(sigFile, 'ESIGFORMAT', 'cannot read the signature', 'check its permissions');
+    sigText = await readFileOr(sigFile, 'ESIGFORMAT', 'cannot read the signature', 'put the .minisig published with the file there', { kind: 'a signature', maxBytes: READ_BOUNDS.signature });
   } catch (err) {
     if (!isMissing((err as Error).cause)) throw err;
     throw new UserError('ENOSIG', `${file}: no signature (${sigFile}): sign it with bale sign, or fetch the .minisig published with it`);
@@ -83,7 +84,7 @@ export async function verifyFile(file: string, keys: readonly PublicKey[]): Prom
   let message: Buffer;
   try {
     // Legacy "Ed" signatures cover the file itself, so those have to read it whole.
-    message = sig.hashed ? await hashFile(file) : await readFileOr(file, 'EVERIFY', what, hint);
+    message = sig.hashed ? await hashFile(file, 'EVERIFY') : await readFileOr(file, 'EVERIFY', what, hint, { kind: 'a file signed without prehashing', maxBytes: READ_BOUNDS.legacySigned });
   } catch (err) {
     throw fsUserError(err, file, 'EVERIFY', what, hint);
   }

@@ -7,6 +7,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
+import { READ_BOUNDS } from '../util/read-file.js';
 import { fsUserError, isMissing, readFileOr } from './fs-util.js';
 import type { PublicKey } from './keys.js';
 import { parsePublicKey } from './public-key.js';
@@ -19,7 +20,7 @@ export function trustDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 async function loadKeyFile(file: string): Promise<PublicKey> {
-  const text = await readFileOr(file, 'EKEY', 'cannot read the trusted key', 'fix the path or its permissions');
+  const text = await readFileOr(file, 'EKEY', 'cannot read the trusted key', 'fix the path or its permissions', { kind: 'a public key', maxBytes: READ_BOUNDS.key, hint: 'trust a minisign public key file (.pub)' });
   return parsePublicKey(text, file);
 }
 

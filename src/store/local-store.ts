@@ -4,12 +4,13 @@
  * is written last, so a crash at any point leaves either a complete cache entry or a miss.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { IntegrityError, UserError } from '../errors/index.js';
 import { manifestJson, parseManifest, type PackageManifest } from '../packer/manifest.js';
 import { isTempName, writeFileAtomic } from '../util/atomic-write.js';
+import { readBoundedSync, readBoundedText, READ_BOUNDS, type ReadBoundedOptions } from '../util/read-file.js';
 import { comparePackages } from './order.js';
 import { BUILDS_DIR, PACKAGES_DIR, buildRecordFile, checkBuildKey, packageFiles, packageStem } from './paths.js';
 import { parseRecord, recordJson, type RecordPackage } from './record.js';
@@ -37,6 +38,14 @@ export interface PackageOutput {
 
 const MANIFEST_SUFFIX = '.manifest.json';
 const CHECKSUM_LINE = /^([0-9a-f]{64}) {2}(\S+)\n$/;
+
+/** Store files are read only when regular and not absurdly large: a fifo or device planted in the store is refused, not read forever. */
+function storeRead(maxBytes: number, what: string): ReadBoundedOptions {
+  return { maxBytes, what, code: 'ESTORECORRUPT', hint: "remove it and build the package again" };
+}
+const RECORD_READ = storeRead(READ_BOUNDS.record, 'a build record');
+const CHECKSUM_READ = storeRead(READ_BOUNDS.record, 'a checksum file');
+const MANIFEST_READ = storeRead(READ_BOUNDS.manifest, 'a package manifest');
 
 function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
@@ -100,7 +109,7 @@ export class LocalStore implements Store {
     const recordFile = this.abs(buildRecordFile(buildKey));
     let text: string;
     try {
-      text = await readFile(recordFile, 'utf8');
+      text = await readBoundedText(recordFile, RECORD_READ);
     } catch (err) {
       if (isMissing(err)) return undefined;
       throw err;
@@ -204,7 +213,7 @@ export class LocalStore implements Store {
     const manifestFile = this.abs(files.manifest);
     let checksumText: string;
     try {
-      checksumText = readFileSync(this.abs(files.checksum), 'utf8');
+      checksumText = readBoundedSync(this.abs(files.checksum), CHECKSUM_READ).toString('utf8');
     } catch (err) {
       if (isMissing(err)) return undefined;
       throw err;
@@ -237,7 +246,7 @@ export class LocalStore implements Store {
     const st = statSync(file);
     const seen = this.manifests.get(file);
     if (seen !== undefined && seen.size === st.size && seen.mtimeMs === st.mtimeMs) return seen.manifest;
-    const manifest = parseManifest(readFileSync(file, 'utf8'), file);
+    const manifest = parseManifest(readBoundedSync(file, MANIFEST_READ).toString('utf8'), file);
     this.manifests.set(file, { size: st.size, mtimeMs: st.mtimeMs, manifest });
     return manifest;
   }

@@ -17,7 +17,6 @@
  * (401/403) is the client's UserError.
  */
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { IntegrityError, UserError } from '../errors/index.js';
 import { fetchPackage, pushBytes, pushPackage, putArtifact } from '../image/registry/artifacts.js';
@@ -25,6 +24,7 @@ import { ANNOTATION, ARTIFACT, BLOB, buildsRepo, packagesRepo } from '../image/r
 import type { PackageManifest } from '../packer/manifest.js';
 import { MediaType, parseManifest, parseRegistryUrl, RegistryClient, type Descriptor, type RegistryClientOptions } from '../registry/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { readBounded, READ_BOUNDS } from '../util/read-file.js';
 import { LocalStore, type PackageOutput, type StoredPackage, type StoreOptions } from './local-store.js';
 import { ociCacheRoot } from './open.js';
 import { checkBuildKey, packageFiles, packageStem } from './paths.js';
@@ -86,7 +86,8 @@ export class OciStore implements Store {
       if (pushed.has(p.sha256)) continue;
       pushed.add(p.sha256);
       const manifest = outputs[i]!.manifest;
-      const sig = await readFile(`${p.file}.minisig`).catch((err: NodeJS.ErrnoException) => {
+      const sigRead = { maxBytes: READ_BOUNDS.signature, what: 'a signature', code: 'ESIGFORMAT', hint: 'sign the package again with bale sign' };
+      const sig = await readBounded(`${p.file}.minisig`, sigRead).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'ENOENT') return undefined; // no signing key configured
         throw err;
       });

@@ -191,6 +191,25 @@ test('file:// URLs are read and verified', async () => {
   }
 });
 
+test('file:// URLs naming a device or a fifo are refused at once, not read forever', { timeout: 10_000 }, async () => {
+  const dir = await tempDir();
+  const fifo = join(dir, 'pipe.tgz');
+  await promisify(execFile)('mkfifo', [fifo]);
+  const fetcher = new SourceFetcher({ cacheDir: join(dir, 'cache') });
+  try {
+    for (const [file, kind] of [['/dev/urandom', 'a character device'], [fifo, 'a fifo']] as const) {
+      const url = pathToFileURL(file).href;
+      await assert.rejects(fetcher.fetch({ url, integrity: SHA512 }), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'ESOURCE');
+        assert.equal(err.message, `${url}: is ${kind}, not a regular file; bale reads a source archive only from a regular file: fix the path in the recipe`);
+        return true;
+      });
+    }
+  } finally {
+    await fetcher.close();
+  }
+});
+
 test('unsupported schemes and unparsable URLs are UserErrors', async () => {
   const fetcher = new SourceFetcher({ cacheDir: await tempDir() });
   try {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { execa } from 'execa';
 import semver from 'semver';
 import { parse as parseToml } from 'smol-toml';
 import { isUserError } from '../../src/errors/index.js';
@@ -107,6 +108,20 @@ describe('parseOverrides', () => {
 });
 
 describe('loadOverrides', () => {
+  it('refuses a table that is a fifo or a device at once (not read forever, not ignored); a missing one is empty', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bale-overrides-'));
+    try {
+      await execa('mkfifo', [join(dir, 'npm.toml')]);
+      await symlink('/dev/urandom', join(dir, 'pypi.toml'));
+      const soon = <T>(p: Promise<T>): Promise<T> => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('blocked')), 2000).unref())]);
+      await assert.rejects(soon(loadOverrides('npm', dir)), (e: unknown) => isUserError(e) && /npm\.toml: is a fifo, not a regular file; bale reads an override table only from a regular file/.test(e.message));
+      await assert.rejects(soon(loadOverrides('pypi', dir)), (e: unknown) => isUserError(e) && /pypi\.toml: is a character device/.test(e.message));
+      assert.equal((await loadOverrides('gem', dir)).size, 0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('loads the shipped npm table: at least 20 rows, every one valid', async () => {
     const table = await loadOverrides('npm');
     assert.ok(table.size >= 20, `only ${table.size} rows`);

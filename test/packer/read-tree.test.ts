@@ -57,6 +57,21 @@ describe('readTree', () => {
     await assert.rejects(readTree(root), (e: unknown) => isUserError(e) && e.message.includes(join(root, 'usr/pipe')) && /fifo/.test(e.message));
   });
 
+  it('with the package named, names a fifo by package and path inside the tree, not by the staging path', async (t) => {
+    const root = await tempDir(t, 'bale-tree-');
+    await mkdir(join(root, 'build/Release'), { recursive: true });
+    await execa('mkfifo', [join(root, 'build/Release/pipe')]);
+    await assert.rejects(readTree(root, { package: 'fx-fifo@1.0.0' }), (e: unknown) => {
+      assert.ok(isUserError(e));
+      assert.equal(
+        e.message,
+        "fx-fifo@1.0.0: its build left a fifo at build/Release/pipe (in the package's tree); a package holds only files, directories and symlinks, so it cannot be packed: make the build remove it, or report it to the package's authors",
+      );
+      assert.ok(!e.message.includes(root), 'the staging path is gone by the time anyone reads this');
+      return true;
+    });
+  });
+
   it('refuses a socket, naming it', async (t) => {
     const root = await tempDir(t, 'bale-tree-');
     const sock = join(root, 's.sock');

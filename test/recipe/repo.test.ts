@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { execa } from 'execa';
 import type { Purl } from '../../src/purl/purl.js';
 import { formatRecipe, listRecipeVersions, readRecipe, recipePath, writeRecipe, type Recipe } from '../../src/recipe/index.js';
 import { sampleRecipe, sri } from './helpers.js';
@@ -22,6 +23,11 @@ async function tree(dir: string): Promise<string[]> {
     .filter((e) => e.isFile())
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
     .sort();
+}
+
+/** Within 2 s, or the test fails: reading a fifo or a device must not block. */
+function soon<T>(p: Promise<T>): Promise<T> {
+  return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('blocked')), 2000).unref())]);
 }
 
 function withVersion(version: string): Recipe {
@@ -119,13 +125,33 @@ describe('writeRecipe / readRecipe', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'bale-recipes-fail-'));
     try {
       await mkdir(path.join(dir, 'npm/better-sqlite3/12.4.1.toml/occupied'), { recursive: true });
-      await assert.rejects(writeRecipe(dir, sampleRecipe()), { code: 'ERECIPE', message: /12\.4\.1\.toml: cannot write it \(EISDIR\)/ });
+      await assert.rejects(writeRecipe(dir, sampleRecipe()), { code: 'EOUTPUT', message: /12\.4\.1\.toml: exists and is a directory, not a regular file/ });
       assert.deepEqual(await readdir(path.join(dir, 'npm/better-sqlite3')), ['12.4.1.toml']);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
 
+  it('refuses a recipe path that is a fifo, at once, leaving it a fifo', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'bale-recipes-fifo-'));
+    try {
+      const file = path.join(dir, 'npm/better-sqlite3/12.4.1.toml');
+      await mkdir(path.dirname(file), { recursive: true });
+      await execa('mkfifo', [file]);
+      await assert.rejects(soon(writeRecipe(dir, sampleRecipe())), { code: 'EOUTPUT', message: /12\.4\.1\.toml: exists and is a fifo, not a regular file/ });
+      assert.ok((await lstat(file)).isFIFO());
+      await assert.rejects(soon(readRecipe(file)), { code: 'ERECIPE', message: /^recipe .*12\.4\.1\.toml: is a fifo, not a regular file/ });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses /dev/urandom and a recipe over 1 MiB at once', async () => {
+    await assert.rejects(soon(readRecipe('/dev/urandom')), { code: 'ERECIPE', message: /^recipe \/dev\/urandom: is a character device, not a regular file/ });
+    const big = path.join(root, 'big.toml');
+    await writeFile(big, Buffer.alloc(1024 * 1024 + 1, 0x23));
+    await assert.rejects(readRecipe(big), { code: 'ERECIPE', message: /big\.toml: 1048577 bytes, more than the 1 MiB bale reads of a recipe/ });
+  });
 
   it('says how to create a missing recipe', async () => {
     const file = path.join(root, 'npm/nope/1.0.0.toml');
@@ -137,7 +163,7 @@ describe('writeRecipe / readRecipe', () => {
   });
 
   it('reports unreadable and non-UTF-8 files', async () => {
-    await assert.rejects(readRecipe(root), { code: 'ERECIPE', message: /cannot read it \(EISDIR\)/ });
+    await assert.rejects(readRecipe(root), { code: 'ERECIPE', message: /: is a directory, not a regular file; bale reads a recipe only from a regular file/ });
     const bin = path.join(root, 'latin1.toml');
     await writeFile(bin, Buffer.from([0x66, 0x6f, 0x72, 0x6d, 0x61, 0x74, 0x20, 0x3d, 0x20, 0xff, 0x0a]));
     await assert.rejects(readRecipe(bin), { code: 'ERECIPE', message: /latin1\.toml: not valid UTF-8/ });

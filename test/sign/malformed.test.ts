@@ -85,7 +85,7 @@ describe('malformed key and signature files', () => {
     const bad = join(dir, 'bad.key');
     await writeFile(bad, 'hello\n');
     await assertRejectsUser(loadSecretKey(bad), 'EKEY', `${bad}: not a usable minisign secret key`);
-    await assertRejectsUser(loadSecretKey(dir), 'EKEY', `${dir}: cannot read the secret key: is a directory`);
+    await assertRejectsUser(loadSecretKey(dir), 'EKEY', `${dir}: is a directory, not a regular file; bale reads a secret key only from a regular file`);
     const badPub = join(dir, 'bad.pub');
     await writeFile(badPub, key);
     await assertRejectsUser(loadTrustList({ trustFiles: [badPub], env: { XDG_CONFIG_HOME: join(dir, 'cfg') } }), 'EKEY', `${badPub}: not a minisign public key`);

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFile, truncate, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { execa } from 'execa';
 import { isUserError } from '../../src/errors/index.js';
 import { manifestJson } from '../../src/packer/manifest.js';
 import { LocalStore } from '../../src/store/local-store.js';
@@ -158,5 +159,34 @@ describe('LocalStore list', () => {
     const m = await store.manifest(b!);
     await writeFile(b!.manifestFile, manifestJson({ ...m, version: '2' }));
     await assert.rejects(store.list(), (e: unknown) => isUserError(e) && e.message.startsWith(`${b!.manifestFile}: `));
+  });
+});
+
+describe('LocalStore and files that are not regular files', () => {
+  /** Within 2 s, or the test fails: a fifo read must not block. */
+  const soon = <T>(p: Promise<T>): Promise<T> =>
+    Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('blocked')), 2000).unref())]);
+
+  it('refuses to put over a package file that is a fifo, leaving it a fifo', async (t) => {
+    const store = new LocalStore(await storeRoot(t));
+    const out = await makeOutput('node-a', '1.0.0');
+    const tgz = join(store.root, 'packages', `node-a-1.0.0-${out.sha256.slice(0, 12)}.tar.gz`);
+    await mkdir(join(store.root, 'packages'), { recursive: true });
+    await execa('mkfifo', [tgz]);
+    await assert.rejects(store.put(KEY, [out]), (e: unknown) => isUserError(e) && e.message.startsWith(`${tgz}: exists and is a fifo, not a regular file`));
+    assert.ok((await lstat(tgz)).isFIFO());
+    assert.equal(await store.lookup(KEY), undefined, 'no build record written');
+  });
+
+  it('refuses a manifest or a build record that is a fifo, at once, naming it', async (t) => {
+    const store = new LocalStore(await storeRoot(t));
+    const [p] = await store.put(KEY, [await makeOutput('node-a', '1.0.0')]);
+    await unlink(p!.manifestFile);
+    await execa('mkfifo', [p!.manifestFile]);
+    await assert.rejects(soon(store.list()), (e: unknown) => isUserError(e) && e.message.startsWith(`${p!.manifestFile}: is a fifo, not a regular file; bale reads a package manifest only`));
+    const record = join(store.root, 'builds', `${KEY}.json`);
+    await unlink(record);
+    await execa('mkfifo', [record]);
+    await assert.rejects(soon(store.lookup(KEY)), (e: unknown) => isUserError(e) && e.message.startsWith(`${record}: is a fifo, not a regular file; bale reads a build record only`));
   });
 });

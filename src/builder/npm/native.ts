@@ -154,7 +154,7 @@ export async function buildWithScripts(
         );
       }
     }
-    const after = await readTree(join(root, packageDir(pkg.name, pkg.version)));
+    const after = await readTree(join(root, packageDir(pkg.name, pkg.version)), { package: `${pkg.name}@${pkg.version}` });
     return after.filter(keepBuilt);
   } finally {
     await scratch.remove();

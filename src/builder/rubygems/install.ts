@@ -157,7 +157,7 @@ export async function installGem(opts: InstallGemOptions): Promise<InstalledGem>
       const how = runFailure(r, opts.limits, log);
       throw new UserError('EBUILD', `gem install of ${fullName} failed for Ruby ${ruby.fullVersion} (${how}): ${failureSummary(log)}; full log: ${opts.logFile}`);
     }
-    const entries = await readTree(join(work, 'root'));
+    const entries = await readTree(join(work, 'root'), { package: `${fullName} (gem install for Ruby ${ruby.fullVersion})` });
     const spec = specificationPath(ruby.abi, fullName);
     if (!entries.some((e) => e.path === spec && e.type === 'file') || !entries.some((e) => e.path === gemInstallDir(ruby.abi, fullName))) {
       throw new UserError('EGEM', `${source} did not install as ${fullName} (no ${spec}): the .gem is another gem, version or platform than the recipe says`);

@@ -4,12 +4,16 @@
  * store when it can be (no copy of hundreds of megabytes), and checked against the image's
  * sha256 and size on the way in. A new layout is built beside its destination and renamed into
  * place, so a failed export leaves nothing; an existing layout gains (or replaces) one tag, its
- * index.json rewritten last and atomically.
+ * index.json rewritten last and atomically. What is at the destination decides: nothing or an
+ * empty directory gets a new layout; an existing OCI layout gains the tag; anything else (a
+ * non-empty directory that is not a layout, a file, a device, a symlink even to a directory) is
+ * refused and left alone.
  */
-import { copyFile, link, lstat, mkdir, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../../errors/index.js';
-import { tempNameFor, writeFileAtomic } from '../../util/atomic-write.js';
+import { checkOutputDir, checkOutputFile, tempNameFor, writeFileAtomic } from '../../util/atomic-write.js';
+import { fileKind, readBoundedText, READ_BOUNDS } from '../../util/read-file.js';
 import type { ImageFile, ResolvedPackage } from '../types.js';
 import {
   ANNOTATION_REF_NAME,
@@ -29,6 +33,8 @@ export { ociConfig, ociManifest } from './oci-spec.js';
 export interface ExportOciOptions {
   /** Added to the image manifest's annotations (title and version are always there). */
   annotations?: Record<string, string>;
+  /** How messages name the destination, e.g. `--oci out`. @defaultValue the path */
+  label?: string;
 }
 
 export interface ExportOciResult {
@@ -41,26 +47,21 @@ export interface ExportOciResult {
 
 type Destination = { kind: 'new' } | { kind: 'layout'; index: Record<string, unknown> & { manifests: unknown[] } };
 
-const isMissing = (err: unknown): boolean => (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
-
 function notALayout(dir: string, why: string): UserError {
   return new UserError('EOCIDIR', `${dir}: ${why}: export to a new or empty directory, or to an existing OCI layout to add a tag`);
 }
 
 /** What is at `dir`: nothing or an empty directory (a new layout), or an OCI layout to add to. */
-async function inspectDestination(dir: string): Promise<Destination> {
-  try {
-    if (!(await lstat(dir)).isDirectory()) throw notALayout(dir, 'exists and is not a directory');
-  } catch (err) {
-    if (isMissing(err)) return { kind: 'new' };
-    throw err;
-  }
+async function inspectDestination(dir: string, label: string): Promise<Destination> {
+  if ((await checkOutputDir(dir, { label })) === 'new') return { kind: 'new' };
   if ((await readdir(dir)).length === 0) return { kind: 'new' };
   let layout: unknown;
   let index: unknown;
+  // Bounded, regular files only: an index.json that is a fifo or /dev/urandom is "not a layout", not a hang.
+  const json = async (name: string): Promise<unknown> => JSON.parse(await readBoundedText(join(dir, name), { maxBytes: READ_BOUNDS.json, what: 'an OCI layout file' }));
   try {
-    layout = JSON.parse(await readFile(join(dir, OCI_LAYOUT_FILE), 'utf8'));
-    index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8'));
+    layout = await json(OCI_LAYOUT_FILE);
+    index = await json('index.json');
   } catch {
     throw notALayout(dir, 'is not empty and not an OCI image layout (no readable oci-layout and index.json)');
   }
@@ -80,6 +81,11 @@ async function inspectDestination(dir: string): Promise<Destination> {
  */
 async function placeLayer(p: ResolvedPackage, blobs: string): Promise<void> {
   const final = join(blobs, p.sha256);
+  // A device or fifo standing in the store for the package would be copied (or hashed) forever.
+  const st = await stat(p.file).catch((err: unknown) => {
+    throw unreadable(p, p.file, err);
+  });
+  if (!st.isFile()) throw unreadable(p, p.file, new Error(`it is ${fileKind(st)}`));
   const temp = tempNameFor(final);
   try {
     try {
@@ -92,6 +98,7 @@ async function placeLayer(p: ResolvedPackage, blobs: string): Promise<void> {
   }
   try {
     checkBytes(p, p.file, await hashFile(temp));
+    await checkOutputFile(final); // an existing layout's blob may be replaced only if it is a regular file
     await rename(temp, final);
   } finally {
     // rename() between two names of one inode (re-export of a linked blob) leaves both names.
@@ -139,7 +146,7 @@ export async function exportOciLayout(
 ): Promise<ExportOciResult> {
   const ordered = packagesOfImage(image, packages);
   const dir = resolve(outDir);
-  const dest = await inspectDestination(dir);
+  const dest = await inspectDestination(dir, opts.label ?? dir);
 
   if (dest.kind === 'layout') {
     const { configDigest, descriptor } = await writeBlobs(dir, image, ordered, opts.annotations);

@@ -4,8 +4,8 @@
  * that the files on disk are the ones the image names before a byte of them is used.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { BaleError, IntegrityError, UserError } from '../../errors/index.js';
+import { openRegular } from '../../util/read-file.js';
 import type { ImageFile, ImagePackage, ResolvedPackage } from '../types.js';
 
 /** Name, then version: the image file's order (image-file.ts sorts the same way). */
@@ -72,14 +72,19 @@ export function packagesOfImage(image: ImageFile, packages: readonly ResolvedPac
   return ordered;
 }
 
-/** A file's sha256 (hex) and size, streamed. */
+/** A regular file's sha256 (hex) and size, streamed; a device or fifo is refused (UserError), not read forever. */
 export async function hashFile(path: string): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
-    const buf = chunk as Buffer;
-    hash.update(buf);
-    size += buf.length;
+  const { fh } = await openRegular(path, { maxBytes: Number.MAX_SAFE_INTEGER, what: 'a package', code: 'EPACKAGEFILE', hint: 'fetch or rebuild the package into the store' });
+  try {
+    for await (const chunk of fh.createReadStream({ highWaterMark: 1024 * 1024, autoClose: false })) {
+      const buf = chunk as Buffer;
+      hash.update(buf);
+      size += buf.length;
+    }
+  } finally {
+    await fh.close();
   }
   return { sha256: hash.digest('hex'), size };
 }

@@ -8,18 +8,19 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { gunzip, type ZlibOptions } from 'node:zlib';
 import { pack as tarPack } from 'tar-stream';
 import { readTar } from '../../archive/index.js';
-import { IntegrityError, UserError } from '../../errors/index.js';
+import { IntegrityError, isUserError, UserError } from '../../errors/index.js';
 import type { PackEntry } from '../../packer/entry.js';
 import { planEntries, type TarEntry } from '../../packer/normalize.js';
 import { feed } from '../../packer/pack.js';
-import { tempNameFor } from '../../util/atomic-write.js';
+import { replaceFileAtomic } from '../../util/atomic-write.js';
+import { readBounded } from '../../util/read-file.js';
 import type { ResolvedPackage } from '../types.js';
 import { checkBytes, checkManifest, imageEpoch, orderPackages, packageLabel, unreadable } from './packages.js';
 
@@ -35,8 +36,10 @@ async function packageEntries(p: ResolvedPackage): Promise<TarEntry[]> {
   checkManifest(p);
   let tgz: Buffer;
   try {
-    tgz = await readFile(p.file);
+    // No more than the image says it is (one byte more shows a larger file): a device or fifo in the store is refused.
+    tgz = await readBounded(p.file, { maxBytes: p.size + 1, what: `the package ${packageLabel(p)}`, code: 'EPACKAGEFILE', hint: 'fetch or rebuild the package into the store' });
   } catch (err) {
+    if (isUserError(err)) throw err;
     throw unreadable(p, p.file, err);
   }
   checkBytes(p, p.file, { sha256: createHash('sha256').update(tgz).digest('hex'), size: tgz.length });
@@ -81,12 +84,14 @@ async function unionEntries(packages: readonly ResolvedPackage[]): Promise<TarEn
   return planEntries(union);
 }
 
-/** Write the union of `packages` as an uncompressed tar at `outFile` (atomically); returns its sha256. */
-export async function exportRootfs(packages: ResolvedPackage[], outFile: string): Promise<{ sha256: string }> {
+/**
+ * Write the union of `packages` as an uncompressed tar at `outFile` (atomically; only over a
+ * regular file, see replaceFileAtomic); returns its sha256.
+ */
+export async function exportRootfs(packages: ResolvedPackage[], outFile: string, opts: { label?: string } = {}): Promise<{ sha256: string }> {
   const plan = await unionEntries(packages);
   const file = resolve(outFile);
   await mkdir(dirname(file), { recursive: true });
-  const temp = tempNameFor(file);
   const hash = createHash('sha256');
   const tar = tarPack();
   // tar-stream's streams are streamx, not node streams: read them as an async iterable.
@@ -98,12 +103,14 @@ export async function exportRootfs(packages: ResolvedPackage[], outFile: string)
   };
   feed(tar, plan, new Date(imageEpoch(packages) * 1000));
   try {
-    // flush: fsync before the stream closes, so a power loss cannot leave a renamed empty file.
-    await pipeline(hashed(), createWriteStream(temp, { flags: 'wx', mode: 0o644, flush: true, highWaterMark: 1024 * 1024 }));
-    await rename(temp, file);
+    await replaceFileAtomic(
+      file,
+      // flush: fsync before the stream closes, so a power loss cannot leave a renamed empty file.
+      (temp) => pipeline(hashed(), createWriteStream(temp, { flags: 'wx', mode: 0o644, flush: true, highWaterMark: 1024 * 1024 })),
+      opts.label !== undefined ? { label: opts.label } : {},
+    );
   } catch (err) {
     tar.destroy();
-    await unlink(temp).catch(() => undefined);
     throw err;
   }
   return { sha256: hash.digest('hex') };

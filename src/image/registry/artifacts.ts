@@ -3,11 +3,11 @@
  * fetched back by the registry store. One place, so both write byte-identical manifests and a
  * package pushed either way is the same artifact under the same tag.
  */
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { IntegrityError, UserError } from '../../errors/index.js';
 import { manifestJson, parseManifest as parsePackageManifest, type PackageManifest } from '../../packer/manifest.js';
 import { EMPTY_DESCRIPTOR, EMPTY_JSON, MediaType, encodeJson, parseManifest, sha256Digest, type Descriptor, type RegistryClient } from '../../registry/index.js';
+import { readBounded } from '../../util/read-file.js';
 import { ANNOTATION, ARTIFACT, BLOB, packagesRepo, packageTag } from './layout.js';
 
 /** A blob from memory, unless the repository has it; its descriptor. */
@@ -33,13 +33,15 @@ export interface PackageToPush {
   purl: string;
   /** Absolute path of the .tar.gz. */
   file: string;
+  /** Its size in bytes: more is not read. */
+  size: number;
   manifest: PackageManifest;
 }
 
 /** The package's artifact in `<ns>/packages`, with `sig` (its .minisig) attached unless a signature already is. */
 export async function pushPackage(client: RegistryClient, ns: string, p: PackageToPush, sig: Buffer | undefined): Promise<Descriptor> {
   const repo = packagesRepo(ns);
-  const tgz = await readFile(p.file);
+  const tgz = await readBounded(p.file, { maxBytes: p.size, what: `the package ${p.name} ${p.version}`, code: 'EPACKAGEFILE', hint: 'fetch or rebuild the package into the store' });
   const layers = [
     await pushBytes(client, repo, MediaType.ociLayerGzip, tgz, { [ANNOTATION.title]: basename(p.file) }),
     await pushBytes(client, repo, BLOB.packageManifest, Buffer.from(manifestJson(p.manifest))),

@@ -4,9 +4,9 @@
  * so its digest is the same wherever the image lives.
  */
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { sha256Digest, type Descriptor, type RegistryClient } from '../../registry/index.js';
 import { MEDIA_TYPE_MANIFEST, ociConfig, ociManifest } from '../export/index.js';
+import { readBounded, READ_BOUNDS } from '../../util/read-file.js';
 import type { ImageFile, ResolvedPackage } from '../types.js';
 import { pushBytes, pushPackage } from './artifacts.js';
 import { ARTIFACT, BLOB, imageRepo, packagesRepo } from './layout.js';
@@ -20,7 +20,8 @@ export interface PushResult {
 
 export async function pushImage(client: RegistryClient, ns: string, image: ImageFile, imageText: string, imageSig: Buffer, packages: ResolvedPackage[]): Promise<PushResult> {
   // Images are pushed signed: every package's .minisig goes with it.
-  for (const p of packages) await pushPackage(client, ns, p, await readFile(`${p.file}.minisig`));
+  const sigRead = { maxBytes: READ_BOUNDS.signature, what: 'a signature', code: 'ESIGFORMAT', hint: 'sign the package again with bale sign' };
+  for (const p of packages) await pushPackage(client, ns, p, await readBounded(`${p.file}.minisig`, sigRead));
   const repo = imageRepo(ns, image.name);
   const from = packagesRepo(ns);
   // The image's layers are the package blobs: mounted from the packages repository, not sent again.
