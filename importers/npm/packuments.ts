@@ -1,9 +1,11 @@
 import type pacote from 'pacote';
+import semver from 'semver';
 import type { LimitFunction } from 'p-limit';
 import { TransientError, UserError } from '../../src/errors/index.js';
 import { parseRetryAfter } from '../../src/fetch/retry.js';
 import type { NpmOptions } from './npmrc.js';
 import { registryFor } from './npmrc.js';
+import { checkSourceUrl, identityError } from '../identity.js';
 
 /** One version as the abbreviated ("corgi") packument describes it. */
 export interface NpmVersion {
@@ -32,6 +34,34 @@ export interface Packument {
   'dist-tags'?: Record<string, string>;
   versions: Record<string, NpmVersion>;
   time?: Record<string, string>;
+}
+
+/** Where a name's packument is asked for: its (scope's) registry and the name, a scope's `/` escaped. */
+export function packumentUrl(name: string, o: NpmOptions): string {
+  return `${registryFor(name, o)}${name.startsWith('@') ? name.replace('/', '%2f') : name}`;
+}
+
+const FIX = 'the registry (--registry, .npmrc) answers for another package: check it, or use another';
+
+/** A packument naming another package (a broken or hostile registry, a misrouting proxy) is refused. */
+export function checkPackumentName(asked: string, doc: Packument, url: string, chain: readonly string[]): void {
+  if (doc.name !== undefined && doc.name !== asked) {
+    throw identityError(`npm package "${asked}"${chainText(chain)}`, `the packument of ${JSON.stringify(String(doc.name))}`, url, FIX);
+  }
+}
+
+/**
+ * The version picked: its manifest names the package and version it is filed under (missing fields
+ * are taken as such, as npm does), and its tarball is an http(s) URL.
+ */
+export function checkVersionManifest(asked: string, version: string, m: NpmVersion, url: string, chain: readonly string[]): void {
+  const what = `npm package "${asked}"@${version}${chainText(chain)}`;
+  const sameVersion = m.version === undefined || m.version === version || (semver.valid(m.version, { loose: true }) !== null && semver.valid(version, { loose: true }) !== null && semver.eq(m.version, version, { loose: true }));
+  if ((m.name !== undefined && m.name !== asked) || !sameVersion) {
+    throw identityError(what, `a manifest of ${JSON.stringify(`${String(m.name ?? asked)}@${String(m.version ?? version)}`)}`, url, FIX);
+  }
+  if (typeof m.dist?.tarball !== 'string') throw new UserError('EREGISTRY', `${what}: ${url} gives no dist.tarball for it: check the registry`);
+  checkSourceUrl(what, m.dist.tarball, url, 'check the registry (--registry, .npmrc)');
 }
 
 /** "a@1 > b@2 > c": how the crawl reached a name, for errors a user can act on. */
@@ -83,13 +113,20 @@ export class PackumentSource {
     return p;
   }
 
+  /** Where the packument of `name` comes from, for messages. */
+  urlOf(name: string): string {
+    return packumentUrl(name, this.npmOptions);
+  }
+
   private async fetch(name: string, chain: readonly string[]): Promise<Packument> {
     const registry = registryFor(name, this.npmOptions);
     const quick = this.quick === undefined ? undefined : await this.quick(name);
     if (quick !== undefined) {
+      checkPackumentName(name, quick, this.urlOf(name), chain);
       this.fetched++;
       return quick;
     }
+    let packument: Packument;
     try {
       const { default: pacoteLib } = await import('pacote');
       const doc = (await pacoteLib.packument(name, {
@@ -108,9 +145,11 @@ export class PackumentSource {
         throw Object.assign(new Error('not a packument'), { code: 'EBADPACKUMENT' });
       }
       this.fetched++;
-      return doc;
+      packument = doc;
     } catch (err) {
       throw classify(err, name, chain, registry);
     }
+    checkPackumentName(name, packument, this.urlOf(name), chain);
+    return packument;
   }
 }

@@ -1,7 +1,6 @@
 import type http from 'node:http';
 import type { NpmOptions } from './npmrc.js';
-import { registryFor } from './npmrc.js';
-import type { Packument } from './packuments.js';
+import { packumentUrl, type Packument } from './packuments.js';
 
 const CORGI = 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*';
 
@@ -13,7 +12,7 @@ const CORGI = 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0
  */
 export async function quickPackument(name: string, o: NpmOptions, agent: http.Agent | undefined): Promise<Packument | undefined> {
   if (agent === undefined || Object.keys(o).some((k) => k.startsWith('//'))) return undefined;
-  const url = new URL(`${registryFor(name, o)}${name.startsWith('@') ? name.replace('/', '%2f') : name}`);
+  const url = new URL(packumentUrl(name, o));
   const mod = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   return new Promise((resolve) => {
     const req = mod.get(url, { agent, headers: { accept: CORGI, 'accept-encoding': 'identity' } }, (res) => {
