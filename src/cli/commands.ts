@@ -72,7 +72,7 @@ export const MATRIX_FLAG: Record<Ecosystem, ((o: GlobalOptions) => string[] | un
  * else the default. One closure is resolved against one registry, so specs of one ecosystem that
  * name different ones are refused (request them separately).
  */
-export function registryFor(group: readonly Spec[], specArgs: readonly string[], specs: readonly Spec[], o: GlobalOptions): string | undefined {
+export function specsRegistry(group: readonly Spec[], specArgs: readonly string[], specs: readonly Spec[], o: GlobalOptions): string | undefined {
   const named = (s: Spec): string => specArgs[specs.indexOf(s)] ?? formatSpec(s);
   const first = group[0]!;
   const want = first.repository ?? indexOf(first.type, o);
@@ -92,7 +92,7 @@ export async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolu
   const byEco = new Map<string, Spec[]>();
   for (const s of specs) byEco.set(s.type, [...(byEco.get(s.type) ?? []), s]);
   // Every group's registry is checked before the first one is asked anything.
-  const registries = new Map([...byEco].map(([eco, group]) => [eco, registryFor(group, specArgs, specs, env.opts)]));
+  const registries = new Map([...byEco].map(([eco, group]) => [eco, specsRegistry(group, specArgs, specs, env.opts)]));
   const all: Resolution = { roots: [], recipes: [] };
   for (const [eco, group] of byEco) {
     const importer = await importerFor(group[0]!.type);

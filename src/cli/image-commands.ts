@@ -1,7 +1,8 @@
 /**
  * Keys, signatures and images: `keygen`, `sign`, `verify`, `image compose`, `image export`.
- * An image is composed from specs (built like `request` when missing) or from package names in
- * the store, checked for conflicts, written canonically and signed; export refuses any image or
+ * An image is composed from specs (built like `request` when missing, into a staging store that
+ * reaches the store only once the image composes) or from package names in the store, checked
+ * for conflicts, written canonically and signed; export refuses any image or
  * package whose signature is missing or does not verify against the trust list.
  */
 import { existsSync } from 'node:fs';
