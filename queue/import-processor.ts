@@ -10,7 +10,7 @@ import { importerFor } from '../importers/index.js';
 import { TransientError, UserError } from '../src/errors/index.js';
 import { parseSpec } from '../src/purl/purl.js';
 import { formatPurl } from '../src/purl/purl.js';
-import { writeRecipe } from '../src/recipe/index.js';
+import { prepareRecipe, writePrepared } from '../src/recipe/index.js';
 import { forQueue, type ImportJobData, type PlanJobData, type PlanResult } from './jobs.js';
 import { planAndEnqueue, type PlanDeps } from './plan.js';
 
@@ -34,13 +34,17 @@ export function importProcessor(deps: ImportProcessorDeps, queue: () => Queue): 
     try {
       const spec = parseSpec(job.data.spec);
       const importer = await importerFor(spec.type);
+      // A purl's repository_url is the registry for that spec, as in-process.
+      const registry = spec.repository ?? job.data.registry;
       const res = await importer.resolveClosure([spec], {
         cacheDir: deps.cacheDir,
-        ...(job.data.registry !== undefined ? { registry: job.data.registry } : {}),
+        ...(registry !== undefined ? { registry } : {}),
         ...(job.data.interpreters !== undefined ? { interpreters: job.data.interpreters } : {}),
         ...(deps.overridesDir !== undefined ? { overridesDir: deps.overridesDir } : {}),
       });
-      const written = await Promise.all(res.recipes.map((r) => writeRecipe(deps.recipesDir, r)));
+      // Every recipe checked before the first is written (a bad one leaves the tree as it was).
+      const prepared = res.recipes.map((r) => prepareRecipe(deps.recipesDir, r));
+      const written = await Promise.all(prepared.map(writePrepared));
       await job.updateProgress({ phase: 'planning', recipes: res.recipes.length });
       const plan = await planAndEnqueue(res.recipes, res.roots.map(formatPurl), job.data.request, deps);
       const failures = res.failures ?? [];

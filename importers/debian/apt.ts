@@ -7,6 +7,7 @@
 import { execa } from 'execa';
 import { TransientError, UserError } from '../../src/errors/index.js';
 import { parseStanzas, type PackageStanza } from './control.js';
+import { checkSourceUrl } from '../identity.js';
 
 /** apt only reads its local lists here (no downloads), so minutes mean a held lock or a hung apt. */
 const APT_TIMEOUT_MS = 300_000;
@@ -89,6 +90,8 @@ export async function showPackages(pins: Chosen[]): Promise<Map<string, PackageS
 }
 
 export interface DebLocation {
+  /** The version apt chose, which the .deb's control must name. */
+  version: string;
   url: string;
   filename: string;
   size: number;
@@ -106,7 +109,11 @@ export async function debLocations(pins: Chosen[]): Promise<Map<string, DebLocat
     const m = /^'([^']+)' (\S+) (\d+) SHA256:([0-9a-f]{64})$/.exec(line.trim());
     if (m === null) continue;
     const name = m[2]!.slice(0, m[2]!.indexOf('_'));
-    out.set(name, { url: m[1]!, filename: m[2]!, size: Number(m[3]), sha256: m[4]! });
+    const pin = pins.find((p) => p.name === name);
+    if (pin === undefined) continue;
+    // A local repository (file:, copy:) cannot be a recipe's source: said here, naming the package.
+    checkSourceUrl(`deb:${name}@${pin.version}`, m[1]!, 'apt', "use an http(s) mirror in the host's apt sources");
+    out.set(name, { version: pin.version, url: m[1]!, filename: m[2]!, size: Number(m[3]), sha256: m[4]! });
   }
   const missing = pins.filter((p) => !out.has(p.name));
   if (missing.length > 0) throw new UserError('EAPT', `apt gives no download with a SHA256 for ${missing.map(aptArg).join(', ')}: check the host's apt sources`);

@@ -3,7 +3,7 @@ import { UserError } from '../../src/errors/index.js';
 import type { DependencyKind } from '../../src/recipe/index.js';
 import { pickVersion, platformAllows, sampleVersions } from './pick.js';
 import type { NpmVersion, Packument, PackumentSource } from './packuments.js';
-import { chainText } from './packuments.js';
+import { chainText, checkVersionManifest } from './packuments.js';
 
 /** The platform bale builds for; optional dependencies for other platforms are left out. */
 export const TARGET = { os: 'linux', cpu: 'x64', libc: 'glibc' } as const;
@@ -108,6 +108,8 @@ export class Crawler {
         `no version of npm package "${name}" matches "${range}"${chainText(chain)}; newest: ${have.length > 0 ? have.join(', ') : 'none'}`,
       );
     }
+    // Before anything reads or fetches it: the version picked is the one asked for, at an http(s) URL.
+    checkVersionManifest(name, version, packument.versions[version]!, this.source.urlOf(name), chain);
     return { name, version, packument };
   }
 

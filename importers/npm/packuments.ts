@@ -1,4 +1,5 @@
 import type pacote from 'pacote';
+import semver from 'semver';
 import type { LimitFunction } from 'p-limit';
 import { TransientError, UserError } from '../../src/errors/index.js';
 import { parseRetryAfter } from '../../src/fetch/retry.js';
@@ -7,6 +8,7 @@ import { Deadline, httpTimeouts, redactUrl, stallError, type HttpTimeouts } from
 import type { NpmOptions } from './npmrc.js';
 import { registryFor } from './npmrc.js';
 import { QuickStall } from './quick-fetch.js';
+import { checkSourceUrl, identityError } from '../identity.js';
 
 /** One version as the abbreviated ("corgi") packument describes it. */
 export interface NpmVersion {
@@ -37,6 +39,34 @@ export interface Packument {
   time?: Record<string, string>;
 }
 
+/** Where a name's packument is asked for: its (scope's) registry and the name, a scope's `/` escaped. */
+export function packumentUrl(name: string, o: NpmOptions): string {
+  return packumentUrlAt(name, registryFor(name, o));
+}
+
+const FIX = 'the registry (--registry, .npmrc) answers for another package: check it, or use another';
+
+/** A packument naming another package (a broken or hostile registry, a misrouting proxy) is refused. */
+export function checkPackumentName(asked: string, doc: Packument, url: string, chain: readonly string[]): void {
+  if (doc.name !== undefined && doc.name !== asked) {
+    throw identityError(`npm package "${asked}"${chainText(chain)}`, `the packument of ${JSON.stringify(String(doc.name))}`, url, FIX);
+  }
+}
+
+/**
+ * The version picked: its manifest names the package and version it is filed under (missing fields
+ * are taken as such, as npm does), and its tarball is an http(s) URL.
+ */
+export function checkVersionManifest(asked: string, version: string, m: NpmVersion, url: string, chain: readonly string[]): void {
+  const what = `npm package "${asked}"@${version}${chainText(chain)}`;
+  const sameVersion = m.version === undefined || m.version === version || (semver.valid(m.version, { loose: true }) !== null && semver.valid(version, { loose: true }) !== null && semver.eq(m.version, version, { loose: true }));
+  if ((m.name !== undefined && m.name !== asked) || !sameVersion) {
+    throw identityError(what, `a manifest of ${JSON.stringify(`${String(m.name ?? asked)}@${String(m.version ?? version)}`)}`, url, FIX);
+  }
+  if (typeof m.dist?.tarball !== 'string') throw new UserError('EREGISTRY', `${what}: ${url} gives no dist.tarball for it: check the registry`);
+  checkSourceUrl(what, m.dist.tarball, url, 'check the registry (--registry, .npmrc)');
+}
+
 /** "a@1 > b@2 > c": how the crawl reached a name, for errors a user can act on. */
 export function chainText(chain: readonly string[]): string {
   return chain.length === 0 ? '' : ` (required by ${chain.join(' > ')})`;
@@ -60,7 +90,7 @@ function classify(err: unknown, name: string, chain: readonly string[], registry
   const stall = pacoteStall(err, a.t, a.deadline);
   if (stall !== undefined) {
     // After a fast-path stall pacote made one attempt; alone it may have made up to 1 + fetchRetries.
-    return stalled(name, chain, packumentUrl(name, registry), stall, a.quickStall === undefined ? undefined : 2, err);
+    return stalled(name, chain, packumentUrlAt(name, registry), stall, a.quickStall === undefined ? undefined : 2, err);
   }
   if (e.code === 'E404' || e.statusCode === 404) {
     return new UserError('ENOTFOUND', `npm package "${name}"${by} not found on ${registry}: check the name, or pass --registry for a mirror that has it`);
@@ -82,7 +112,7 @@ function classify(err: unknown, name: string, chain: readonly string[], registry
   return new TransientError('EREGISTRY', `registry ${registry} failed for "${name}"${by} (${why}): try again later`, { cause: err });
 }
 
-function packumentUrl(name: string, registry: string): string {
+function packumentUrlAt(name: string, registry: string): string {
   return `${registry}${name.startsWith('@') ? name.replace('/', '%2f') : name}`;
 }
 
@@ -112,6 +142,11 @@ export class PackumentSource {
     return p;
   }
 
+  /** Where the packument of `name` comes from, for messages. */
+  urlOf(name: string): string {
+    return packumentUrl(name, this.npmOptions);
+  }
+
   /** One deadline for the whole packument: the fast path, then pacote with its retries. */
   private async fetch(name: string, chain: readonly string[]): Promise<Packument> {
     const registry = registryFor(name, this.npmOptions);
@@ -121,6 +156,7 @@ export class PackumentSource {
       try {
         const quick = this.quick === undefined ? undefined : await this.quick(name, deadline);
         if (quick !== undefined) {
+          checkPackumentName(name, quick, this.urlOf(name), chain);
           this.fetched++;
           return quick;
         }
@@ -136,6 +172,7 @@ export class PackumentSource {
   }
 
   private async viaPacote(name: string, chain: readonly string[], registry: string, a: Attempted): Promise<Packument> {
+    let packument: Packument;
     try {
       const { default: pacoteLib } = await import('pacote');
       const doc = (await pacoteLib.packument(name, {
@@ -156,9 +193,11 @@ export class PackumentSource {
         throw Object.assign(new Error('not a packument'), { code: 'EBADPACKUMENT' });
       }
       this.fetched++;
-      return doc;
+      packument = doc;
     } catch (err) {
       throw classify(err, name, chain, registry, a);
     }
+    checkPackumentName(name, packument, this.urlOf(name), chain);
+    return packument;
   }
 }

@@ -3,8 +3,7 @@ import { formatDuration, formatSize } from '../../src/limits/index.js';
 import { IDLE_TIMEOUT_CODE } from '../../src/fetch/pacote-timeouts.js';
 import { Deadline, deadlineText, httpTimeouts, type HttpTimeouts } from '../../src/fetch/timeouts.js';
 import type { NpmOptions } from './npmrc.js';
-import { registryFor } from './npmrc.js';
-import type { Packument } from './packuments.js';
+import { packumentUrl, type Packument } from './packuments.js';
 
 const CORGI = 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*';
 
@@ -36,7 +35,7 @@ export async function quickPackument(
   deadline?: Deadline,
 ): Promise<Packument | undefined> {
   if (agent === undefined || Object.keys(o).some((k) => k.startsWith('//'))) return undefined;
-  const url = new URL(`${registryFor(name, o)}${name.startsWith('@') ? name.replace('/', '%2f') : name}`);
+  const url = new URL(packumentUrl(name, o));
   const mod = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   if (deadline !== undefined) return get(url, mod, agent, t, deadline);
   const own = new Deadline(t.deadlineMs);

@@ -4,6 +4,7 @@
  */
 import type { HttpTimeouts } from '../../src/fetch/timeouts.js';
 import { UserError } from '../../src/errors/index.js';
+import { identityError } from '../identity.js';
 
 /** One distribution file (wheel or sdist) of a project, as the index lists it. */
 export interface DistFile {
@@ -76,6 +77,12 @@ export function projectUrlName(name: string, indexUrl: string): string {
     throw new UserError('ENAME', `"${name}" is not a valid Python project name (letters, digits, "-", "_", "."), asked of ${indexUrl}: fix the requirement`);
   }
   return normalizeProjectName(name);
+}
+
+/** An index page about another project than the one asked for is refused (names compared normalized). */
+export function checkProjectName(asked: string, urlName: string, got: string | undefined, url: string, what: string): void {
+  if (got === undefined || normalizeProjectName(got) === urlName) return;
+  throw identityError(`Python project "${asked}"`, `${what} of ${JSON.stringify(got)}`, url, 'the index (--index-url) answers for another project: check it, or use another');
 }
 
 /** Base URLs always end with `/`, so relative resolution appends rather than replaces the last segment. */

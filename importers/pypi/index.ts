@@ -17,8 +17,14 @@ import { isValidVersion } from './versions.js';
 /** PyPI's Simple API (PEP 691 JSON with PEP 658 metadata files). */
 export const DEFAULT_INDEX = 'https://pypi.org/simple/';
 
-/** `--index-url`: a Simple API (`.../simple/`), or PyPI's JSON API when the URL ends in `/pypi`. */
+/**
+ * `--index-url` (or a purl's `repository_url`): a Simple API (`.../simple/`), or PyPI's JSON API
+ * when the URL ends in `/pypi`. A bare host (`https://pypi.org`, the purl spec's default repository)
+ * means its `/simple/`, where PyPI and its mirrors serve the Simple API.
+ */
 export function indexClient(url: string): IndexClient {
+  const u = URL.canParse(url) ? new URL(url) : undefined;
+  if (u !== undefined && /^https?:$/.test(u.protocol) && u.pathname === '/' && u.search === '') return simpleIndex(new URL('/simple/', u).href);
   return /\/pypi\/?$/.test(url) ? jsonApi(url) : simpleIndex(url);
 }
 

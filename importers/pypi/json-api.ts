@@ -6,7 +6,7 @@
 import { UserError } from '../../src/errors/index.js';
 import { IndexClientBase } from './index-base.js';
 import { readJson, type HttpResponse } from './index-http.js';
-import { projectUrlName, withSlash, type DistFile, type IndexClient, type IndexClientOptions, type ProjectFiles } from './index-types.js';
+import { checkProjectName, projectUrlName, withSlash, type DistFile, type IndexClient, type IndexClientOptions, type ProjectFiles } from './index-types.js';
 
 export interface JsonApiClient extends IndexClient {
   /** One release's files (`/pypi/<name>/<version>/json`), not memoised; unknown release: UserError ENOTFOUND. */
@@ -92,7 +92,11 @@ class JsonApi extends IndexClientBase implements JsonApiClient {
 
   protected async fetchProject(name: string, urlName: string): Promise<ProjectFiles> {
     const subject = `Python project "${name}"`;
-    return this.read(subject, await this.getPage(subject, `${this.baseUrl}${urlName}/json`, 'application/json'));
+    const res = await this.getPage(subject, `${this.baseUrl}${urlName}/json`, 'application/json');
+    const page = this.read(subject, res);
+    // PyPI spells the project its own way (Flask for flask): the same name once normalized, never another.
+    checkProjectName(name, urlName, page.name, res.url, 'the JSON API page');
+    return page;
   }
 
   async release(name: string, version: string): Promise<ProjectFiles> {
@@ -101,7 +105,10 @@ class JsonApi extends IndexClientBase implements JsonApiClient {
       throw new UserError('EVERSION', `"${version}" is not a version of ${name} that can be asked of ${this.baseUrl}: fix the pin`);
     }
     const subject = `release ${version} of Python project "${name}"`;
-    return this.read(subject, await this.getPage(subject, `${this.baseUrl}${urlName}/${version}/json`, 'application/json'));
+    const res = await this.getPage(subject, `${this.baseUrl}${urlName}/${version}/json`, 'application/json');
+    const page = this.read(subject, res);
+    checkProjectName(name, urlName, page.name, res.url, 'the JSON API page');
+    return page;
   }
 
   private read(subject: string, res: HttpResponse): ProjectFiles {

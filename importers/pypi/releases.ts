@@ -1,6 +1,7 @@
 import { parseSdistFilename, parseWheelFilename } from './filenames.js';
 import type { WheelName } from './filenames.js';
 import type { DistFile, ProjectFiles } from './index-types.js';
+import { normalizeName } from './requirement.js';
 import { pickWheel } from './tags.js';
 import type { TagTarget } from './tags.js';
 import { compareVersions, isValidVersion } from './versions.js';
@@ -22,7 +23,9 @@ export interface ChosenDist {
 
 /**
  * Group a project's files into releases, newest first. Files whose names do not parse (eggs,
- * .exe installers, another project's file) are ignored, as pip ignores them.
+ * .exe installers) or name another project (a wheel or sdist whose name part does not normalize to
+ * `project`) are ignored, as pip ignores them: a PEP 503 page has no normative project name, so
+ * its files' names are what says whose they are.
  */
 export function releasesOf(pf: ProjectFiles, project: string): Release[] {
   const byVersion = new Map<string, Release>();
@@ -44,7 +47,7 @@ export function releasesOf(pf: ProjectFiles, project: string): Release[] {
       } catch {
         continue;
       }
-      if (!isValidVersion(wheel.version)) continue;
+      if (!isValidVersion(wheel.version) || normalizeName(wheel.distribution) !== normalizeName(project)) continue;
       const r = releaseFor(wheel.version);
       r.wheels.push({ file, wheel });
       if (file.yanked === false) r.yanked = false;

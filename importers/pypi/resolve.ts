@@ -9,10 +9,11 @@ import type { IndexClient } from './index-types.js';
 import { dependenciesFor } from './metadata.js';
 import { chooseDist, releasesOf } from './releases.js';
 import type { ChosenDist, Release } from './releases.js';
-import { formatRequirement } from './requirement.js';
+import { formatRequirement, normalizeName } from './requirement.js';
 import type { Requirement } from './requirement.js';
 import type { TagTarget } from './tags.js';
-import { requiresPythonAllows, satisfies } from './versions.js';
+import { compareVersions, requiresPythonAllows, satisfies } from './versions.js';
+import { checkSourceUrl, identityError } from '../identity.js';
 
 export interface ResolveTarget {
   python: PythonTarget;
@@ -104,7 +105,11 @@ export class Resolver {
         return alone ? 'no version satisfies all of them' : noCandidateWhy(await this.releasesOf(w.name, w.chain), t);
       },
       expand: async (c, w) => {
+        const what = `Python project "${w.name}" ${c.version}`;
+        // Before the file (or its metadata) is fetched: a recipe source is an http(s) URL, nothing else.
+        checkSourceUrl(what, c.dist.file.url, 'the index', 'check the index (--index-url)');
         const info = await this.meta.get(c.dist);
+        checkDistIdentity(what, w.name, c.version, c.dist, info);
         if (!requiresPythonAllows(info.meta.requiresPython, t.python)) return undefined;
         const pin: Pin = { name: w.name, version: c.version, dist: c.dist, info, extras: [...w.req.extras].sort(), deps: [] };
         const here = [...w.chain, `${w.name} ${c.version}`];
@@ -134,6 +139,20 @@ function extraWants(pin: Pin, extras: readonly string[], w: Want, env: MarkerEnv
   return dependenciesFor(pin.info.meta, env, new Set(extras))
     .filter((r) => !base.has(formatRequirement(r)))
     .map((req) => ({ name: req.normalized, req, from: w.from, chain: here }));
+}
+
+/**
+ * A wheel's METADATA, an sdist's PKG-INFO or a PEP 658 file names the distribution and version it
+ * was listed as (names normalized, versions by PEP 440), as pip checks: another one is refused.
+ */
+export function checkDistIdentity(what: string, name: string, version: string, dist: ChosenDist, info: DistInfo): void {
+  if (normalizeName(info.meta.name) === name && compareVersions(info.meta.version, version) === 0) return;
+  throw identityError(
+    what,
+    `${dist.file.filename}, whose metadata names ${JSON.stringify(info.meta.name)} ${info.meta.version}`,
+    dist.file.url,
+    "the file is another distribution's: pin another release, and tell the index's maintainers",
+  );
 }
 
 function noCandidateWhy(releases: Release[], t: ResolveTarget): string {

@@ -5,7 +5,7 @@
  */
 import { IndexClientBase } from './index-base.js';
 import type { HttpResponse } from './index-http.js';
-import { withSlash, type DistFile, type IndexClient, type IndexClientOptions, type ProjectFiles } from './index-types.js';
+import { checkProjectName, withSlash, type DistFile, type IndexClient, type IndexClientOptions, type ProjectFiles } from './index-types.js';
 import { parseSimpleHtml, SimplePageError } from './simple-html.js';
 
 export const SIMPLE_JSON = 'application/vnd.pypi.simple.v1+json';
@@ -100,6 +100,9 @@ class SimpleIndex extends IndexClientBase {
     if (major !== SUPPORTED_MAJOR) {
       throw this.garbage(subject, res, `Simple API version ${page.apiVersion}; bale reads ${SUPPORTED_MAJOR}.x`);
     }
+    // PEP 691 makes `name` the project's normalized name: a page naming another project is refused.
+    // A PEP 503 page has no normative name (its <title> is free text): its files' names are checked instead (releases.ts).
+    if (res.contentType === SIMPLE_JSON) checkProjectName(name, urlName, page.name, res.url, 'the Simple API page');
     return { name: page.name ?? urlName, files: page.files };
   }
 

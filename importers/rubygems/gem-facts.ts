@@ -10,6 +10,7 @@ import pLimit from 'p-limit';
 import { readGemMetadata, specDate, specList } from '../../src/archive/gem-file.js';
 import { SourceCache } from '../../src/fetch/cache.js';
 import type { GemIndex, GemRelease } from './gem-index.js';
+import { checkSourceUrl, identityError } from '../identity.js';
 
 export interface GemFacts {
   /** The .gem's sha256, lowercase hex (the source's when it gave one, verified on download). */
@@ -36,7 +37,37 @@ export async function gemFacts(index: GemIndex, releases: GemRelease[], cacheDir
   return out;
 }
 
+/** A YAML scalar as Psych writes a name or version: plain, 'single' or "double" quoted. */
+function scalar(s: string | undefined): string | undefined {
+  const v = s?.trim();
+  if (v === undefined || v.length < 2) return v;
+  if (v.startsWith("'") && v.endsWith("'")) return v.slice(1, -1).replace(/''/g, "'");
+  if (v.startsWith('"') && v.endsWith('"')) return v.slice(1, -1);
+  return v;
+}
+
+/** The spec's own `name` and `version` (a Gem::Version's `version:` line), as Psych writes them. */
+export function specIdentity(metadataYaml: string): { name?: string; version?: string } {
+  const name = scalar(/^name: (.*)$/m.exec(metadataYaml)?.[1]);
+  const version = scalar(/^version: !ruby\/object:Gem::Version\r?\n[ \t]+version: (.*)$/m.exec(metadataYaml)?.[1]);
+  return { ...(name === undefined ? {} : { name }), ...(version === undefined ? {} : { version }) };
+}
+
+/** A .gem listed as `r` whose spec names another gem or version is refused (it would install as that one). */
+export function checkGemIdentity(r: GemRelease, metadataYaml: string): void {
+  const spec = specIdentity(metadataYaml);
+  if (spec.name === r.name && spec.version === r.version) return;
+  throw identityError(
+    `gem "${r.name}" ${r.version}`,
+    `a .gem whose spec names ${JSON.stringify(spec.name ?? '(no name)')} ${spec.version ?? '(no version)'}`,
+    r.gemUrl,
+    'the source (--source) serves another gem under this name: check it, or use another',
+  );
+}
+
 async function factsOf(index: GemIndex, r: GemRelease, cache: SourceCache): Promise<GemFacts> {
+  // Before the cache or the network is asked: a recipe source is an http(s) URL, nothing else.
+  checkSourceUrl(`gem "${r.name}" ${r.version}`, r.gemUrl, 'the source', 'check the source (--source)');
   const known = r.sha256 === undefined ? undefined : { algorithm: 'sha256' as const, hex: r.sha256, sri: '' };
   let data = known === undefined ? undefined : await cache.read(known);
   const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -49,6 +80,7 @@ async function factsOf(index: GemIndex, r: GemRelease, cache: SourceCache): Prom
     await cache.write({ algorithm: 'sha256', hex: sha(data), sri: '' }, data);
   }
   const yaml = await readGemMetadata(data, r.gemUrl.slice(r.gemUrl.lastIndexOf('/') + 1));
+  checkGemIdentity(r, yaml);
   const date = specDate(yaml);
   return { sha256: r.sha256 ?? sha(data), extensions: specList(yaml, 'extensions'), ...(date === undefined ? {} : { date }) };
 }

@@ -2,8 +2,10 @@ import { importerFor } from '../../importers/index.js';
 import type { Resolution } from '../../importers/index.js';
 import type { RecipeGraph, TargetRequest, TaskResult } from '../builder/index.js';
 import { parseNodeList } from '../interpreters/node-request.js';
-import { parseSpec } from '../purl/purl.js';
+import { formatSpec, parseSpec } from '../purl/purl.js';
 import type { Ecosystem, Purl, Spec } from '../purl/purl.js';
+import type { PreparedRecipe } from '../recipe/index.js';
+import type { Store } from '../store/index.js';
 import { parsePythonList } from '../interpreters/python-request.js';
 import { parseRubyList } from '../interpreters/ruby.js';
 import { UserError } from '../errors/index.js';
@@ -65,15 +67,37 @@ export const MATRIX_FLAG: Record<Ecosystem, ((o: GlobalOptions) => string[] | un
   deb: undefined,
 };
 
+/**
+ * The registry each ecosystem's specs resolve against: a purl's `repository_url`, else the flag,
+ * else the default. One closure is resolved against one registry, so specs of one ecosystem that
+ * name different ones are refused (request them separately).
+ */
+export function specsRegistry(group: readonly Spec[], specArgs: readonly string[], specs: readonly Spec[], o: GlobalOptions): string | undefined {
+  const named = (s: Spec): string => specArgs[specs.indexOf(s)] ?? formatSpec(s);
+  const first = group[0]!;
+  const want = first.repository ?? indexOf(first.type, o);
+  const other = group.find((s) => (s.repository ?? indexOf(s.type, o)) !== want);
+  if (other !== undefined) {
+    const where = (s: Spec): string => s.repository ?? indexOf(s.type, o) ?? 'the default registry';
+    throw new UserError(
+      'ESPEC',
+      `${named(first)} and ${named(other)} name different ${first.type} registries (${where(first)} and ${where(other)}): one command resolves an ecosystem against one registry; request them separately`,
+    );
+  }
+  return want;
+}
+
 export async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolution> {
   const specs = specArgs.map(parseSpec);
   const byEco = new Map<string, Spec[]>();
   for (const s of specs) byEco.set(s.type, [...(byEco.get(s.type) ?? []), s]);
+  // Every group's registry is checked before the first one is asked anything.
+  const registries = new Map([...byEco].map(([eco, group]) => [eco, specsRegistry(group, specArgs, specs, env.opts)]));
   const all: Resolution = { roots: [], recipes: [] };
-  for (const [, group] of byEco) {
+  for (const [eco, group] of byEco) {
     const importer = await importerFor(group[0]!.type);
     env.progress.phase('resolving', group.length);
-    const registry = indexOf(group[0]!.type, env.opts);
+    const registry = registries.get(eco);
     const interpreters = MATRIX_FLAG[group[0]!.type]?.(env.opts);
     const r = await importer.resolveClosure(group, {
       cacheDir: env.paths.cache,
@@ -99,9 +123,29 @@ export async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolu
  */
 const recipeModule = (): Promise<typeof import('../recipe/index.js')> => import('../recipe/index.js');
 
-export async function writeRecipes(res: Resolution, env: Env): Promise<WrittenRecipe[]> {
-  const { writeRecipe } = await recipeModule();
-  return Promise.all(res.recipes.map(async (r) => ({ purl: r.purl, ...(await writeRecipe(env.opts.recipes, r)) })));
+/** A resolution whose every recipe passed the checks writing it makes (schema, path), in canonical form. */
+export interface CheckedResolution extends Resolution {
+  prepared: PreparedRecipe[];
+}
+
+/**
+ * Resolve, then check every recipe exactly as writing it would (http(s) URLs, hashes, purls, a
+ * safe path), before anything is built, enqueued or written: a bad one fails the command here.
+ */
+export async function resolveChecked(specArgs: string[], env: Env): Promise<CheckedResolution> {
+  const resolving = resolveSpecs(specArgs, env);
+  const recipes = recipeModule();
+  recipes.catch(() => undefined);
+  const res = await resolving;
+  const { prepareRecipe } = await recipes;
+  const prepared = res.recipes.map((r) => prepareRecipe(env.opts.recipes, r));
+  return { ...res, recipes: prepared.map((p) => p.recipe), prepared };
+}
+
+/** Write recipes resolveChecked checked (all of them were, so a write fails only on the file system). */
+export async function writeRecipes(res: CheckedResolution): Promise<WrittenRecipe[]> {
+  const { writePrepared } = await recipeModule();
+  return Promise.all(res.prepared.map(async (p) => ({ purl: p.recipe.purl, ...(await writePrepared(p)) })));
 }
 
 /** The builder (undici, the sandbox, the packer) loads only for commands that build. */
@@ -116,13 +160,14 @@ export function targetRequest(o: GlobalOptions): TargetRequest {
   };
 }
 
-async function runBuild(graph: RecipeGraph, env: Env): Promise<TaskResult[]> {
+/** Build into `store` (default: the one --store names). */
+async function runBuild(graph: RecipeGraph, env: Env, store?: Store): Promise<TaskResult[]> {
   const { buildGraph } = await builder();
   const { openStore } = await import('./signing.js');
   let done = 0;
   let total = 0;
   const results = await buildGraph(graph, {
-    store: await openStore(env.opts.store, env.opts, env.paths.cache),
+    store: store ?? (await openStore(env.opts.store, env.opts, env.paths.cache)),
     cacheDir: env.paths.cache,
     jobs: env.opts.jobs,
     request: targetRequest(env.opts),
@@ -157,10 +202,9 @@ function failIfPartial(res: Resolution): void {
 }
 
 export async function cmdImport(specArgs: string[], env: Env): Promise<void> {
-  const resolving = resolveSpecs(specArgs, env);
-  void recipeModule().catch(() => undefined);
-  const res = await resolving;
-  const written = await writeRecipes(res, env);
+  // Every recipe checked before the first is written: a bad one leaves the tree as it was.
+  const res = await resolveChecked(specArgs, env);
+  const written = await writeRecipes(res);
   if (env.opts.json) printJson({ roots: rootNames(res.roots), recipes: written, failures: res.failures ?? [] });
   else printImport(rootNames(res.roots), written);
   failIfPartial(res);
@@ -173,28 +217,35 @@ export async function cmdBuild(args: string[], env: Env): Promise<void> {
   report(await runBuild(graph, env), env);
 }
 
-/** Resolve, build, and only then write the recipes: a failed request leaves recipes and store as they were. */
+/**
+ * Resolve, check every recipe, build, and only then write the recipes: a failed request leaves
+ * recipes and store as they were (a recipe that could not be written is refused before any build).
+ */
 export async function cmdRequest(specArgs: string[], env: Env, queue?: string): Promise<void> {
   if (queue !== undefined) {
     const { requestViaQueue } = await import('./queue-commands.js');
-    const { res, lines } = await requestViaQueue(() => resolveSpecs(specArgs, env), env, { redis: queue });
-    const written = await writeRecipes(res, env);
+    const { res, lines } = await requestViaQueue(() => resolveChecked(specArgs, env), env, { redis: queue });
+    const written = await writeRecipes(res);
     if (env.opts.json) printJson({ roots: rootNames(res.roots), recipes: written, failures: res.failures ?? [], packages: lines });
     else printPackages(lines);
     failIfPartial(res);
     return;
   }
-  const { res, results, written } = await requestBuilt(specArgs, env);
+  const { res, results } = await requestBuilt(specArgs, env);
+  const written = await writeRecipes(res);
   report(results, env, { roots: rootNames(res.roots), recipes: written, failures: res.failures ?? [] });
   failIfPartial(res);
 }
 
-/** What `request` does before it reports: resolve, build, then write the recipes. */
-export async function requestBuilt(specArgs: string[], env: Env): Promise<{ res: Resolution; results: TaskResult[]; written: WrittenRecipe[] }> {
-  const res = await resolveSpecs(specArgs, env);
+/**
+ * What `request` does before it writes the recipes: resolve, check every recipe, build into
+ * `store` (default: --store; compose passes its staging store). The caller writes the recipes
+ * (writeRecipes) once everything it needs succeeded.
+ */
+export async function requestBuilt(specArgs: string[], env: Env, store?: Store): Promise<{ res: CheckedResolution; results: TaskResult[] }> {
+  const res = await resolveChecked(specArgs, env);
   const { graph } = (await builder()).graphFromRecipes(env.opts.recipes, res.recipes, res.roots);
-  const results = await runBuild(graph, env);
-  return { res, results, written: await writeRecipes(res, env) };
+  return { res, results: await runBuild(graph, env, store) };
 }
 
 export function parseJobs(value: string): number {

@@ -1,17 +1,18 @@
 /**
  * Keys, signatures and images: `keygen`, `sign`, `verify`, `image compose`, `image export`.
- * An image is composed from specs (built like `request` when missing) or from package names in
- * the store, checked for conflicts, written canonically and signed; export refuses any image or
+ * An image is composed from specs (built like `request` when missing, into a staging store that
+ * reaches the store only once the image composes) or from package names in the store, checked
+ * for conflicts, written canonically and signed; export refuses any image or
  * package whose signature is missing or does not verify against the trust list.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UserError } from '../errors/index.js';
 import type { ImageFile, ResolvedPackage } from '../image/types.js';
-import type { StoredPackage } from '../store/index.js';
+import type { Store, StoredPackage } from '../store/index.js';
 import { checkOutputDir, checkOutputFile, writeFileAtomic } from '../util/atomic-write.js';
 import { readBounded, READ_BOUNDS } from '../util/read-file.js';
-import { requestBuilt, type Env } from './commands.js';
+import { requestBuilt, writeRecipes, type CheckedResolution, type Env } from './commands.js';
 import { printJson } from './output.js';
 import { openStore, requireSigningKey, trustList } from './signing.js';
 
@@ -50,18 +51,21 @@ export interface ComposeFlags {
 }
 
 /**
- * Specs (`npm:express@4.21.2`) are requested (built when missing); plain names come from the
- * store. Also the Debian runtime packages the built recipes' override rows name (for --base).
+ * Specs (`npm:express@4.21.2`) are requested (built into `store` when missing); plain names come
+ * from the store. Also the Debian runtime packages the built recipes' override rows name (for
+ * --base), and the resolutions whose recipes are written once the image composed.
  */
-async function rootPackages(args: string[], env: Env): Promise<{ roots: StoredPackage[]; runtimeDebs: string[] }> {
+async function rootPackages(args: string[], env: Env, store: Store): Promise<{ roots: StoredPackage[]; runtimeDebs: string[]; resolved: CheckedResolution[] }> {
   const specs = args.filter((a) => a.includes(':'));
   const names = args.filter((a) => !a.includes(':'));
   const roots: StoredPackage[] = [];
   const runtimeDebs = new Set<string>();
+  const resolved: CheckedResolution[] = [];
   if (specs.length > 0) {
     // The requested packages (with their -bin: top-level links and executables are for what was
     // asked for); their dependencies come in through the manifests, without -bin, as npm would.
-    const { res, results } = await requestBuilt(specs, env);
+    const { res, results } = await requestBuilt(specs, env, store);
+    resolved.push(res);
     const { formatPurl } = await import('../purl/purl.js');
     const asked = new Set(res.roots.map(formatPurl));
     roots.push(...results.filter((r) => asked.has(r.task.node.id)).flatMap((r) => r.packages));
@@ -69,9 +73,9 @@ async function rootPackages(args: string[], env: Env): Promise<{ roots: StoredPa
   }
   if (names.length > 0) {
     const { storePackagesByName } = await import('../image/compose.js');
-    roots.push(...(await storePackagesByName(names, await openStore(env.opts.store, env.opts))));
+    roots.push(...(await storePackagesByName(names, store)));
   }
-  return { roots, runtimeDebs: [...runtimeDebs].sort() };
+  return { roots, runtimeDebs: [...runtimeDebs].sort(), resolved };
 }
 
 /** Every package signed: missing signatures are added with `key`, existing ones must verify. */
@@ -97,24 +101,41 @@ export async function cmdImageCompose(args: string[], o: ComposeFlags, env: Env)
   const { closure, imageOf } = await import('../image/compose.js');
   const { formatImageFile, parseImageFile } = await import('../image/image-file.js');
   if (o.base !== undefined) (await import('../image/base.js')).checkBase(o.base);
-  const { roots, runtimeDebs } = await rootPackages(args, env);
-  const store = await openStore(env.opts.store, env.opts);
-  let packages = await closure(roots, store);
-  if (o.base !== undefined) {
-    // What the packages need to run: requested like them, joined to the same closure and checks.
-    const { baseSpecs } = await import('../image/base.js');
-    const { parseNodeList } = await import('../interpreters/node-request.js');
-    const asked = env.opts.node !== undefined ? parseNodeList(env.opts.node)[0] : undefined;
-    const specs = baseSpecs({ packages, runtimeDebs, defaultNode: asked === undefined || asked === 'current' ? process.versions.node : asked });
-    const base = await rootPackages(specs, env);
-    const { pythonOf, pythonSiteBridge } = await import('../image/base.js');
-    const py = pythonOf(packages);
-    const glue = py === undefined ? [] : await store.importPackages([await pythonSiteBridge(py)]);
-    packages = await closure([...roots, ...base.roots, ...glue], store);
+  const store = await openStore(env.opts.store, env.opts, env.paths.cache);
+  // Built into a staging store, moved into the store only once the image composes (see staging.ts).
+  const { stage } = await import('../store/staging.js');
+  const staging = await stage(store, join(env.paths.cache, 'staging'));
+  let packages: ResolvedPackage[];
+  let image: ImageFile;
+  let text: string;
+  try {
+    const { roots, runtimeDebs, resolved } = await rootPackages(args, env, staging);
+    packages = await closure(roots, staging);
+    if (o.base !== undefined) {
+      // What the packages need to run: requested like them, joined to the same closure and checks.
+      const { baseSpecs } = await import('../image/base.js');
+      const { parseNodeList } = await import('../interpreters/node-request.js');
+      const asked = env.opts.node !== undefined ? parseNodeList(env.opts.node)[0] : undefined;
+      const specs = baseSpecs({ packages, runtimeDebs, defaultNode: asked === undefined || asked === 'current' ? process.versions.node : asked });
+      const base = await rootPackages(specs, env, staging);
+      resolved.push(...base.resolved);
+      const { pythonOf, pythonSiteBridge } = await import('../image/base.js');
+      const py = pythonOf(packages);
+      const glue = py === undefined ? [] : await staging.importPackages([await pythonSiteBridge(py)]);
+      packages = await closure([...roots, ...base.roots, ...glue], staging);
+    }
+    image = imageOf(o.name, o.tag, packages);
+    text = formatImageFile(image);
+    parseImageFile(text, `--name ${o.name} --tag ${o.tag}`); // the name and tag must make a valid file
+    // The image composes: what was built for it goes into the store, then its recipes are written (like request).
+    await staging.commit();
+    for (const res of resolved) await writeRecipes(res);
+  } finally {
+    await staging.discard();
   }
-  const image = imageOf(o.name, o.tag, packages);
-  const text = formatImageFile(image);
-  parseImageFile(text, `--name ${o.name} --tag ${o.tag}`); // the name and tag must make a valid file
+  // The packages as the store holds them now (staged ones were committed to it).
+  const { resolveImage } = await import('../image/compose.js');
+  packages = await resolveImage(image, store, `--name ${o.name} --tag ${o.tag}`);
   if (o.unsigned !== true) await signPackages(packages, env);
   await writeFileAtomic(out, text, { label: `-o ${o.output}` });
   let signature: string | undefined;

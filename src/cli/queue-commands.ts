@@ -69,7 +69,7 @@ async function waitBuilds(producer: Producer, builds: BuildRef[], since: number,
  * `bale request ... --queue URL`: Redis checked first (a wrong URL fails before any registry is
  * asked), resolved here, built by the fleet; the caller writes the recipes once it succeeded.
  */
-export async function requestViaQueue(resolve: () => Promise<Resolution>, env: Env, flags: QueueFlags): Promise<{ res: Resolution; lines: PackageLine[] }> {
+export async function requestViaQueue<R extends Resolution>(resolve: () => Promise<R>, env: Env, flags: QueueFlags): Promise<{ res: R; lines: PackageLine[] }> {
   const { producer, close } = await producerFor(flags);
   try {
     const res = await resolve();

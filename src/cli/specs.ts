@@ -34,6 +34,9 @@ export async function resolveBuildRoots(args: string[], recipesDir: string): Pro
       continue;
     }
     const spec: Spec = parseSpec(arg);
+    if (spec.repository !== undefined) {
+      throw new UserError('ESPEC', `${arg}: bale build reads recipes imported before, never a registry, so repository_url would be ignored: drop it, or use bale request (or import) to resolve against it`);
+    }
     const versions = await listRecipeVersions(recipesDir, spec.type, spec.name);
     const version = spec.range === undefined ? PICKERS[spec.type](versions, '*') ?? versions.at(-1) : versions.includes(spec.range) ? spec.range : PICKERS[spec.type](versions, spec.range);
     if (version === undefined) {

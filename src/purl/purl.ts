@@ -20,6 +20,11 @@ export interface Spec {
   range: string | undefined;
   /** PyPI extras, `pypi:requests[socks]@2.31.0`: what the user wants the package to bring along. */
   extras?: string[];
+  /**
+   * A purl's `repository_url` qualifier: the registry (npm), index (PyPI) or source (RubyGems) this
+   * spec and its dependencies resolve against, instead of the flag's or the default one.
+   */
+  repository?: string;
 }
 
 function specError(input: string, why: string): UserError {
@@ -68,19 +73,63 @@ function decode(input: string, part: string): string {
   }
 }
 
-/** Parse `pkg:type/[namespace/]name[@version]`; qualifiers and subpath are not used by bale. */
+/**
+ * The qualifiers bale reads, per purl type; any other one (and a `#subpath`) is refused rather than
+ * ignored, since ignoring it would build something else than what the purl names.
+ */
+const QUALIFIERS: Readonly<Record<Ecosystem, readonly string[]>> = {
+  npm: ['repository_url'],
+  pypi: ['repository_url'],
+  gem: ['repository_url'],
+  deb: ['arch', 'distro'],
+};
+const SUPPORTED_QUALIFIERS = 'bale reads repository_url for npm, pypi and gem purls, arch and distro for deb purls';
+
+/** `key=value&...` as the purl spec writes them: keys case-insensitive, values percent-encoded, empty values absent. */
+function parseQualifiers(input: string, type: Ecosystem, text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const key = (eq < 0 ? pair : pair.slice(0, eq)).toLowerCase();
+    const value = eq < 0 ? '' : decode(input, pair.slice(eq + 1));
+    if (!/^[a-z][a-z0-9._-]*$/.test(key)) throw specError(input, `"${key}" is not a qualifier name`);
+    if (!QUALIFIERS[type].includes(key)) throw specError(input, `unsupported qualifier "${key}" (${SUPPORTED_QUALIFIERS})`);
+    if (out.has(key)) throw specError(input, `qualifier "${key}" given twice`);
+    if (value !== '') out.set(key, value);
+  }
+  return out;
+}
+
+/** A `repository_url` must be where an HTTP client can go: http(s), nothing else (no file:, no git+ssh:). */
+function repositoryUrl(input: string, value: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw specError(input, `repository_url "${value}" is not a URL`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw specError(input, `repository_url "${value}" is not an http(s) URL`);
+  return value;
+}
+
+/** Parse `pkg:type/[namespace/]name[@version][?qualifiers]`; a `#subpath` is refused. */
 function parsePurlParts(input: string): Spec {
   let rest = input.slice(4);
   const hash = rest.indexOf('#');
-  if (hash >= 0) rest = rest.slice(0, hash);
+  if (hash >= 0) {
+    const subpath = rest.slice(hash + 1);
+    throw specError(input, `a subpath ("#${subpath}") names a part of a package; bale builds whole packages, drop it`);
+  }
   const q = rest.indexOf('?');
-  const qualifiers = q >= 0 ? new URLSearchParams(rest.slice(q + 1)) : undefined;
+  const qualifierText = q >= 0 ? rest.slice(q + 1) : undefined;
   if (q >= 0) rest = rest.slice(0, q);
   rest = rest.replace(/^\/+/, '');
   const slash = rest.indexOf('/');
   if (slash < 0) throw specError(input, 'a purl needs a type and a name');
   const type = rest.slice(0, slash).toLowerCase();
   if (!isEcosystem(type)) throw specError(input, `unknown purl type "${type}"`);
+  const qualifiers = qualifierText === undefined ? new Map<string, string>() : parseQualifiers(input, type, qualifierText);
   let path = rest.slice(slash + 1);
   let version: string | undefined;
   // The version "@" follows the last "/" and is not the first character of the name: in
@@ -97,15 +146,17 @@ function parsePurlParts(input: string): Spec {
   if (segments.length > 2 || (segments.length === 2 && type !== 'npm')) throw specError(input, 'too many path segments');
   let name = segments.join('/');
   if (type === 'npm' && segments.length === 2 && !segments[0]!.startsWith('@')) name = `@${segments[0]}/${segments[1]}`;
-  return { type, name: checkName(input, type, name), range: version };
+  const repository = qualifiers.get('repository_url');
+  return { type, name: checkName(input, type, name), range: version, ...(repository === undefined ? {} : { repository: repositoryUrl(input, repository) }) };
 }
 
 /** `pkg:deb/debian/<name>[@version][?arch=amd64|all]`: the namespace is required, the arch optional. */
-function debPurl(input: string, segments: string[], version: string | undefined, qualifiers: URLSearchParams | undefined): Spec {
+function debPurl(input: string, segments: string[], version: string | undefined, qualifiers: Map<string, string>): Spec {
   if (segments.length !== 2 || segments[0]!.toLowerCase() !== DEB_NAMESPACE) {
     throw specError(input, `a Debian purl is pkg:deb/${DEB_NAMESPACE}/<name>@<version>`);
   }
-  const arch = qualifiers?.get('arch');
+  // `distro` (bookworm) is accepted as SBOM tools write it: the host's apt sources decide what is fetched.
+  const arch = qualifiers.get('arch');
   if (arch != null && !DEB_ARCHES.includes(arch.toLowerCase())) throw specError(input, `bale builds Debian packages for amd64 (or all), not ${arch}`);
   return { type: 'deb', name: checkName(input, 'deb', segments[1]!), range: version };
 }
@@ -144,6 +195,8 @@ export function parseSpec(input: string): Spec {
 export function parsePurl(input: string): Purl {
   const spec = parseSpec(input);
   if (spec.range === undefined) throw specError(input, 'a pinned purl needs an exact version');
+  // A pinned purl names a package, not where to fetch it: a recipe's sources say that.
+  if (spec.repository !== undefined) throw specError(input, 'a pinned purl takes no repository_url (a recipe\'s sources say where its files are)');
   return { type: spec.type, name: spec.name, version: spec.range };
 }
 

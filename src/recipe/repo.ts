@@ -85,12 +85,19 @@ async function readIfExists(file: string): Promise<Buffer | undefined> {
   }
 }
 
+/** A recipe checked exactly as writing it checks it: where it goes, its canonical form and text. */
+export interface PreparedRecipe {
+  file: string;
+  recipe: Recipe;
+  text: string;
+}
+
 /**
- * Validate, canonicalise and write a recipe to its place under `root`. A file whose bytes already
- * match is left alone (mtime kept), so re-imports touch nothing. Throws UserError 'ERECIPE' for an
- * invalid recipe or a failed write.
+ * Everything writeRecipe checks, without writing: the schema (http(s) URLs, hashes, purls) and a
+ * safe path. `request` runs it on every recipe before it builds, so a recipe that could not be
+ * written never gets as far as the store. Throws UserError 'ERECIPE' (or 'ESPEC' for a path).
  */
-export async function writeRecipe(root: string, r: Recipe): Promise<{ file: string; changed: boolean }> {
+export function prepareRecipe(root: string, r: Recipe): PreparedRecipe {
   if (typeof r.purl !== 'string' || purlProblem(r.purl) !== undefined) {
     // No trustworthy path to name yet: report the purl with every other problem under a label.
     const label = `(new recipe for ${q(String(r.purl))})`;
@@ -98,7 +105,21 @@ export async function writeRecipe(root: string, r: Recipe): Promise<{ file: stri
     throw new UserError('ERECIPE', `recipe ${label}: purl is not valid`);
   }
   const file = recipePath(root, parsePurl(r.purl));
-  const text = formatRecipe(checkRecipe(r, file));
+  const recipe = checkRecipe(r, file);
+  return { file, recipe, text: formatRecipe(recipe) };
+}
+
+/**
+ * Validate, canonicalise and write a recipe to its place under `root`. A file whose bytes already
+ * match is left alone (mtime kept), so re-imports touch nothing. Throws UserError 'ERECIPE' for an
+ * invalid recipe or a failed write.
+ */
+export async function writeRecipe(root: string, r: Recipe): Promise<{ file: string; changed: boolean }> {
+  return writePrepared(prepareRecipe(root, r));
+}
+
+/** Write a recipe prepareRecipe checked. */
+export async function writePrepared({ file, text }: PreparedRecipe): Promise<{ file: string; changed: boolean }> {
   try {
     const existing = await readIfExists(file);
     if (existing !== undefined && existing.equals(Buffer.from(text, 'utf8'))) return { file, changed: false };

@@ -82,7 +82,8 @@ export function integrityProblem(s: string): string | undefined {
   return undefined;
 }
 
-function urlProblem(s: string): string | undefined {
+/** Why `s` is not a URL a recipe source may have (http or https only), or undefined. */
+export function urlProblem(s: string): string | undefined {
   if (CONTROL_OR_SPACE.test(s)) return 'URL must not contain spaces or control characters';
   let u: URL;
   try {

@@ -34,7 +34,7 @@ export interface Escape {
   secret: string;
   /** A TCP port on the host's loopback the script tries to reach. */
   port: number;
-  /** Also try to remount /usr read-write (left out where the script may really be root on the host). */
+  /** Also try to remount /usr read-write and to ptrace bale's shell (left out where the script may really be root on the host). */
   remount: boolean;
 }
 
@@ -52,7 +52,9 @@ export function escapeScript(e: Escape): string {
     'mknod ./bale-probe-dev c 1 3 2>/dev/null && echo ESCAPED_MKNOD',
     `cat ${e.secret} 2>/dev/null && echo ESCAPED_READ_ROOT`,
     'unshare -r true 2>/dev/null && echo ESCAPED_USERNS',
-    py('import ctypes,os; l=ctypes.CDLL(None); r=l.ptrace(16, os.getppid(), 0, 0); r==0 and l.ptrace(17, os.getppid(), 0, 0); print("ESCAPED_PTRACE" if r==0 else "ptrace refused")'),
+    e.remount
+      ? py('import ctypes,os; l=ctypes.CDLL(None); p=os.getppid(); r=l.ptrace(16, p, 0, 0); r==0 and (os.waitpid(p, 0x40000000), l.ptrace(17, p, 0, 0)); print("ESCAPED_PTRACE" if r==0 else "ptrace refused")')
+      : 'true',
     py(`import socket; s=socket.create_connection(("127.0.0.1", ${e.port}), timeout=3); print("ESCAPED_NET")`) + ' 2>/dev/null || echo "network refused"',
     'echo HOSTILE_DONE',
     'exit 1',

@@ -11,7 +11,10 @@ describe('parseSpec', () => {
     ['pkg:npm/%40types/node', { type: 'npm', name: '@types/node', range: undefined }],
     ['pkg:npm/express@4.21.2', { type: 'npm', name: 'express', range: '4.21.2' }],
     ['PKG:NPM/express@4.21.2', { type: 'npm', name: 'express', range: '4.21.2' }],
-    ['pkg:npm/express@4.21.2?arch=x64#lib', { type: 'npm', name: 'express', range: '4.21.2' }],
+    ['pkg:npm/express@4.21.2?repository_url=https://npm.example/r/', { type: 'npm', name: 'express', range: '4.21.2', repository: 'https://npm.example/r/' }],
+    ['pkg:pypi/requests@2.31.0?Repository_URL=https%3A%2F%2Fmirror.example%2Fsimple%2F', { type: 'pypi', name: 'requests', range: '2.31.0', repository: 'https://mirror.example/simple/' }],
+    ['pkg:gem/rack?repository_url=http://127.0.0.1:9292', { type: 'gem', name: 'rack', range: undefined, repository: 'http://127.0.0.1:9292' }],
+    ['pkg:npm/express@4.21.2?repository_url=', { type: 'npm', name: 'express', range: '4.21.2' }],
     ['pkg:pypi/Foo_Bar@1.0', { type: 'pypi', name: 'foo-bar', range: '1.0' }],
     ['pkg:pypi/requests@2.31.0', { type: 'pypi', name: 'requests', range: '2.31.0' }],
     ['pkg:gem/rack@3.0.8', { type: 'gem', name: 'rack', range: '3.0.8' }],
@@ -60,6 +63,13 @@ describe('bad specs are UserError ESPEC naming the input', () => {
     ['pkg:pypi/a/b@1.0', /too many path segments/],
     ['pkg:npm/@a/b/c@1.0.0', /too many path segments/],
     ['pkg:npm/@x@1', /is not a valid npm package name/],
+    ['pkg:npm/express@4.21.2?arch=x64#lib', /a subpath \("#lib"\) names a part of a package; bale builds whole packages, drop it/],
+    ['pkg:npm/express@4.21.2?arch=x64', /unsupported qualifier "arch" \(bale reads repository_url for npm, pypi and gem purls, arch and distro for deb purls\)/],
+    ['pkg:pypi/requests@2.31.0?checksum=sha256:00', /unsupported qualifier "checksum"/],
+    ['pkg:gem/rack?repository_url=file:///srv/gems', /repository_url "file:\/\/\/srv\/gems" is not an http\(s\) URL/],
+    ['pkg:npm/x@1.0.0?repository_url=nope', /repository_url "nope" is not a URL/],
+    ['pkg:npm/x@1.0.0?repository_url=http://a/&repository_url=http://b/', /qualifier "repository_url" given twice/],
+    ['pkg:deb/debian/libc6@2.36-9?repository_url=http://a/', /unsupported qualifier "repository_url"/],
   ];
   for (const [input, why] of bad) {
     it(`${JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}...` : input)}`, () => {
@@ -76,6 +86,9 @@ describe('bad specs are UserError ESPEC naming the input', () => {
 });
 
 describe('parsePurl', () => {
+  it('refuses a repository_url: a pinned purl names a package, its recipe says where the files are', () => {
+    assert.throws(() => parsePurl('pkg:npm/express@4.21.2?repository_url=https://npm.example/'), { code: 'ESPEC', message: /a pinned purl takes no repository_url/ });
+  });
   it('requires a version', () => {
     assert.throws(() => parsePurl('npm:express'), { code: 'ESPEC', message: /needs an exact version/ });
     assert.throws(() => parsePurl('pkg:npm/%40types/node'), { code: 'ESPEC' });

@@ -59,7 +59,7 @@ export function installWheel(entries: PackEntry[], opts: WheelInstallOptions, so
     if (data === undefined) throw wheelError(source, `${distInfo}/${name} is missing; every wheel has one`);
     return data;
   };
-  read('METADATA');
+  checkMetadataIdentity(read('METADATA').toString('utf8'), distInfo, opts, source);
   checkWheelFile(read('WHEEL').toString('utf8'), source);
   verifyAgainstRecord(files, read('RECORD').toString('utf8'), distInfo, source);
 
@@ -134,6 +134,39 @@ function findDistInfo(paths: string[], opts: WheelInstallOptions, source: string
     throw wheelError(source, `its metadata directory is ${distInfo}, not ${opts.distribution} ${opts.version}`, "the recipe's source is another distribution's wheel; check its URL and hash");
   }
   return distInfo;
+}
+
+/** The first value of each of `names` in core metadata's email headers (up to the first blank line). */
+function metadataFields(text: string, names: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/)) {
+    if (line === '') break;
+    const colon = line.indexOf(':');
+    if (colon <= 0 || /^[ \t]/.test(line)) continue;
+    const key = line.slice(0, colon).trim().toLowerCase();
+    if (names.includes(key) && !out.has(key)) out.set(key, line.slice(colon + 1).trim());
+  }
+  return out;
+}
+
+/**
+ * METADATA's Name and Version are the distribution the recipe pins (names normalized, versions by
+ * PEP 440), as pip checks: a wheel whose directory is right but whose METADATA names another
+ * distribution would install one project's files as another's.
+ */
+function checkMetadataIdentity(text: string, distInfo: string, opts: WheelInstallOptions, source: string): void {
+  const f = metadataFields(text, ['name', 'version']);
+  const name = f.get('name');
+  const version = f.get('version');
+  const sameName = name !== undefined && normalizeName(name) === normalizeName(opts.distribution);
+  const sameVersion = version !== undefined && (clean(version) ?? version) === (clean(opts.version) ?? opts.version);
+  if (!sameName || !sameVersion) {
+    throw wheelError(
+      source,
+      `its ${distInfo}/METADATA names ${JSON.stringify(name ?? '(no Name)')} ${version ?? '(no Version)'}, not ${opts.distribution} ${opts.version}`,
+      "the recipe's source is another distribution's wheel; check its URL and hash",
+    );
+  }
 }
 
 /** WHEEL: `Wheel-Version: 1.x` (a later major is a format we cannot read) and Root-Is-Purelib. */

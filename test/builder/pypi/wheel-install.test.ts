@@ -226,6 +226,8 @@ const REFUSED: Array<[scenario: string, spec: WheelSpec, code: string, mentions:
   ['a file with no hash', demoSpec({ record: { hashes: { 'demo/cli.py': '' } } }), 'EINTEGRITY', ['demo/cli.py', 'no hash']],
   ['a dist-info of another distribution', demoSpec({ distInfoStem: 'other-1.0' }), 'EWHEEL', ['other-1.0.dist-info', 'demo.pkg 1.0']],
   ['a dist-info of another version', demoSpec(), 'EWHEEL', ['Demo_Pkg-1.0.dist-info', 'demo.pkg 2.0'], { ...OPTS, version: '2.0' }],
+  ['a METADATA naming another distribution', demoSpec({ name: 'evil-pkg', distInfoStem: 'Demo_Pkg-1.0' }), 'EWHEEL', [`${INFO}/METADATA names "evil-pkg" 1.0`, 'not demo.pkg 1.0']],
+  ['a METADATA naming another version', demoSpec({ version: '6.6.6', distInfoStem: 'Demo_Pkg-1.0' }), 'EWHEEL', [`${INFO}/METADATA names "Demo-Pkg" 6.6.6`]],
   ['no WHEEL', demoSpec({ wheel: null }), 'EWHEEL', [`${INFO}/WHEEL is missing`]],
   ['Wheel-Version 2.0', demoSpec({ wheel: 'Wheel-Version: 2.0\nRoot-Is-Purelib: true\n' }), 'EWHEEL', ['Wheel-Version 2.0']],
   ['no Root-Is-Purelib', demoSpec({ wheel: 'Wheel-Version: 1.0\n' }), 'EWHEEL', ['Root-Is-Purelib']],

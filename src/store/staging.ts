@@ -1,0 +1,111 @@
+/**
+ * A staging store: builds go into a scratch store of their own, reads see the real store too, and
+ * nothing reaches the real store until commit(). `image compose` builds through one, so an image
+ * that does not compose (a conflict, a missing package) leaves the store exactly as it was; once
+ * it composes, commit() hands every staged build and package to the real store's own put() and
+ * importPackages() (so it signs them, and a registry store pushes them), as if built there.
+ * The scratch directory lives outside the store (under bale's cache), so even a killed compose
+ * leaves nothing in the store; discard() removes it.
+ */
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { join, relative, isAbsolute } from 'node:path';
+import type { PackageManifest } from '../packer/manifest.js';
+import { LocalStore, type PackageOutput, type StoredPackage } from './local-store.js';
+import { comparePackages } from './order.js';
+import type { Store } from './store.js';
+
+const identity = (p: StoredPackage): string => `${p.name}\u0000${p.version}\u0000${p.sha256}`;
+
+export class StagingStore implements Store {
+  private readonly scratch: LocalStore;
+  /** Build keys put here, in order. */
+  private readonly built: string[] = [];
+  /** Packages imported here without a build (compose's --base glue). */
+  private readonly imported: StoredPackage[] = [];
+
+  constructor(
+    /** Where committed packages go. */
+    readonly real: Store,
+    /** The scratch directory (made by stage(), removed by discard()). */
+    readonly dir: string,
+  ) {
+    this.scratch = new LocalStore(dir);
+  }
+
+  /** The real store's: messages name the store the user gave. */
+  get root(): string {
+    return this.real.root;
+  }
+
+  get location(): string {
+    return this.real.location;
+  }
+
+  private isStaged(p: StoredPackage): boolean {
+    const rel = relative(this.scratch.root, p.file);
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  }
+
+  async lookup(buildKey: string): Promise<StoredPackage[] | undefined> {
+    return (await this.scratch.lookup(buildKey)) ?? this.real.lookup(buildKey);
+  }
+
+  async put(buildKey: string, outputs: PackageOutput[]): Promise<StoredPackage[]> {
+    const stored = await this.scratch.put(buildKey, outputs);
+    if (!this.built.includes(buildKey)) this.built.push(buildKey);
+    return stored;
+  }
+
+  async importPackages(outputs: PackageOutput[]): Promise<StoredPackage[]> {
+    const stored = await this.scratch.importPackages(outputs);
+    this.imported.push(...stored);
+    return stored;
+  }
+
+  /** The real store's packages and the staged ones (the real store's copy when both have one). */
+  async list(): Promise<StoredPackage[]> {
+    return merge(await this.real.list(), await this.scratch.list());
+  }
+
+  manifest(p: StoredPackage): Promise<PackageManifest> {
+    return this.isStaged(p) ? this.scratch.manifest(p) : this.real.manifest(p);
+  }
+
+  async findPackages(name: string, version: string): Promise<StoredPackage[]> {
+    return merge(await this.real.findPackages(name, version), await this.scratch.findPackages(name, version));
+  }
+
+  /** Every staged build (its record last, as put() writes) and package into the real store. */
+  async commit(): Promise<void> {
+    for (const key of this.built) {
+      const staged = await this.scratch.lookup(key);
+      if (staged === undefined) throw new Error(`staged build ${key} is gone from ${this.dir}`);
+      await this.real.put(key, await this.outputs(staged));
+    }
+    if (this.imported.length > 0) await this.real.importPackages(await this.outputs(this.imported));
+  }
+
+  /** Removes the scratch directory (whether or not it was committed). */
+  async discard(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  close(): Promise<void> {
+    return this.real.close?.() ?? Promise.resolve();
+  }
+
+  private outputs(packages: StoredPackage[]): Promise<PackageOutput[]> {
+    return Promise.all(packages.map(async (p) => ({ manifest: await this.scratch.manifest(p), tgz: await readFile(p.file), sha256: p.sha256 })));
+  }
+}
+
+function merge(first: StoredPackage[], second: StoredPackage[]): StoredPackage[] {
+  const seen = new Set(first.map(identity));
+  return [...first, ...second.filter((p) => !seen.has(identity(p)))].sort(comparePackages);
+}
+
+/** A staging store in front of `real`, its scratch directory a fresh one under `parent`. */
+export async function stage(real: Store, parent: string): Promise<StagingStore> {
+  await mkdir(parent, { recursive: true });
+  return new StagingStore(real, await mkdtemp(join(parent, 'compose-')));
+}
