@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { readTarGz, readZip, writeEntries } from '../../archive/index.js';
 import { UserError } from '../../errors/index.js';
+import { resolveLimits } from '../../limits/index.js';
 import type { PythonInterpreter } from '../../interpreters/python.js';
 import type { PackEntry } from '../../packer/entry.js';
 import type { RecipeSource } from '../../recipe/index.js';
@@ -65,7 +66,8 @@ function tail(text: string): string {
 export async function buildSdist(ctx: BuildContext, source: RecipeSource, data: Buffer, py: PythonInterpreter): Promise<{ entries: PackEntry[]; filename: string }> {
   const { node } = ctx;
   const name = `${node.purl.name}-${node.purl.version}`;
-  const src = source.filename?.endsWith('.zip') ? await readZip(data, { source: source.url }) : await readTarGz(data, { source: source.url, stripComponents: 1 });
+  const limits = resolveLimits(node.recipe.build.limits);
+  const src = source.filename?.endsWith('.zip') ? await readZip(data, { source: source.url, limits }) : await readTarGz(data, { source: source.url, stripComponents: 1, limits });
   // A zip sdist has a top folder too; drop it like tar's strip.
   const files = source.filename?.endsWith('.zip') ? src.map((e) => ({ ...e, path: e.path.split('/').slice(1).join('/') })).filter((e) => e.path !== '') : src;
   await mkdir(join(ctx.cacheDir, 'tmp'), { recursive: true });
@@ -121,7 +123,7 @@ export async function buildSdist(ctx: BuildContext, source: RecipeSource, data: 
     const wheels = (await readdir(join(root, 'out'))).filter((f) => f.endsWith('.whl'));
     if (wheels.length !== 1) throw new UserError('EBUILD', `building ${node.id} for Python ${py.fullVersion} produced ${wheels.length} wheels, expected one; full log: ${logFile}`);
     const filename = wheels[0]!;
-    return { entries: await readZip(await readFile(join(root, 'out', filename)), { source: filename }), filename };
+    return { entries: await readZip(await readFile(join(root, 'out', filename)), { source: filename, limits }), filename };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

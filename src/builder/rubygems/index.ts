@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { readTarGz, writeEntries } from '../../archive/index.js';
+import { resolveLimits } from '../../limits/index.js';
 import type { RubyInterpreter } from '../../interpreters/ruby.js';
 import type { PackageOutput } from '../../store/index.js';
 import { dropMatching } from '../drop.js';
@@ -99,6 +100,7 @@ export class GemBuilder implements EcosystemBuilder {
       logFile: join(ctx.cacheDir, 'logs', `${node.purl.name}-${node.purl.version}-ruby${ruby.fullVersion}.log`),
       jobs: ctx.jobs,
       source: filename,
+      limits: resolveLimits(node.recipe.build.limits),
     }).finally(() => deps?.cleanup());
     const platform = gemPlatformOf(filename, node.purl.name, node.purl.version);
     const main = dropMatching(installed.main, gemInstallDir(ruby.abi, gemFullName(node.purl.name, node.purl.version, platform)), node.recipe.build.drop ?? []);

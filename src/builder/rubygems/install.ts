@@ -7,6 +7,7 @@
 import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { UserError } from '../../errors/index.js';
+import type { ArchiveLimits } from '../../limits/index.js';
 import type { RubyInterpreter } from '../../interpreters/ruby.js';
 import type { PackEntry } from '../../packer/entry.js';
 import { readTree } from '../../packer/index.js';
@@ -51,6 +52,8 @@ export interface InstallGemOptions {
   jobs: number;
   /** What the gem is, in error messages. @defaultValue `<full name>.gem` */
   source?: string;
+  /** Bounds on unpacking the gem (the recipe's). @defaultValue DEFAULT_LIMITS */
+  limits?: ArchiveLimits;
 }
 
 export interface InstalledGem {
@@ -127,7 +130,7 @@ export async function installGem(opts: InstallGemOptions): Promise<InstalledGem>
   const fullName = gemFullName(opts.name, opts.version, opts.platform);
   const source = opts.source ?? `${fullName}.gem`;
   // Checked before anything runs: a hostile or tampered gem never reaches `gem install`.
-  const gem = await readGemFile(opts.gemFile, source);
+  const gem = await readGemFile(opts.gemFile, source, opts.limits);
   await mkdir(opts.workDir, { recursive: true });
   const work = await mkdtemp(join(opts.workDir, `${fullName}-ruby${ruby.version}-`));
   try {
