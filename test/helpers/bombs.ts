@@ -132,3 +132,25 @@ export async function writeZip(file: string, entries: Array<{ name: string; zero
   await execa('python3', ['-c', ZIP_WRITER, JSON.stringify({ file, entries })]);
   return (await stat(file)).size;
 }
+
+/**
+ * A copy of `zip` whose central directory and local header both declare `size` uncompressed bytes
+ * for entry `name` (a lie: the data is unchanged), as a bomb that hopes readers trust the directory.
+ */
+export function declareSize(zip: Buffer, name: string, size: number): Buffer {
+  const out = Buffer.from(zip);
+  const eocd = out.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (eocd < 0) throw new Error('no end of central directory');
+  let at = out.readUInt32LE(eocd + 16);
+  for (let i = 0; i < out.readUInt16LE(eocd + 10); i++) {
+    const nameLength = out.readUInt16LE(at + 28);
+    const next = at + 46 + nameLength + out.readUInt16LE(at + 30) + out.readUInt16LE(at + 32);
+    if (out.toString('utf8', at + 46, at + 46 + nameLength) === name) {
+      out.writeUInt32LE(size, at + 24);
+      out.writeUInt32LE(size, out.readUInt32LE(at + 42) + 22);
+      return out;
+    }
+    at = next;
+  }
+  throw new Error(`no entry ${name}`);
+}
