@@ -11,8 +11,10 @@ import { promisify } from 'node:util';
 import { gunzip, type ZlibOptions } from 'node:zlib';
 import tar from 'tar-stream';
 import { IntegrityError, isUserError, UserError } from '../errors/index.js';
-import { readTar } from './read.js';
+import type { ArchiveLimits } from '../limits/index.js';
 import type { PackEntry } from '../packer/entry.js';
+import { UnpackBudget } from './budget.js';
+import { readTarGzWithin } from './read.js';
 
 const gunzipAsync = promisify(gunzip) as (buf: Buffer, opts: ZlibOptions) => Promise<Buffer>;
 
@@ -64,9 +66,9 @@ async function outerEntries(data: Buffer, source: string): Promise<Map<string, B
   return files;
 }
 
-async function gunzipPart(data: Buffer, name: string, source: string, limit?: number): Promise<Buffer> {
+async function gunzipPart(data: Buffer, name: string, source: string, limit: number): Promise<Buffer> {
   try {
-    return await gunzipAsync(data, limit === undefined ? {} : { maxOutputLength: limit });
+    return await gunzipAsync(data, { maxOutputLength: limit });
   } catch (err) {
     throw corrupt(source, `${name} does not decompress: ${err instanceof Error ? err.message : String(err)}`, err);
   }
@@ -116,11 +118,14 @@ export function verifyChecksums(checksums: GemChecksums, parts: Map<string, Buff
  * Reads and checks a .gem: outer tar (regular files, each known name once), checksums.yaml.gz's
  * digests when present (IntegrityError on a mismatch), metadata.gz (the YAML spec) and data.tar.gz
  * through src/archive (UserError 'EARCHIVE' for hostile entries). A corrupt gem is UserError 'EGEM'.
+ * data.tar.gz is unpacked as a stream within `limits`, measured against the whole .gem (UserError
+ * 'ELIMIT' naming the gem).
  */
-export async function readGemFile(data: Buffer, source: string): Promise<GemFile> {
+export async function readGemFile(data: Buffer, source: string, limits?: ArchiveLimits): Promise<GemFile> {
   const { parts, metadataYaml } = await readGemParts(data, source);
-  const tarData = await gunzipPart(parts.get('data.tar.gz')!, 'data.tar.gz', source);
-  const entries = await readTar(tarData, { source: `${source} data.tar.gz` });
+  const budget = new UnpackBudget(source, data.length, limits);
+  const notGzip = (err: unknown): UserError => corrupt(source, `data.tar.gz does not decompress: ${err instanceof Error ? err.message : String(err)}`, err);
+  const entries = await readTarGzWithin(parts.get('data.tar.gz')!, { source: `${source} data.tar.gz` }, budget, notGzip);
   return { metadataYaml, data: entries };
 }
 

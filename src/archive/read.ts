@@ -5,15 +5,17 @@
  * names. A hardlink to an earlier regular file of the same archive becomes a copy (sharing the
  * Buffer); one to anything else (outside the tree, not yet seen, not a file) is refused.
  */
-import { promisify } from 'node:util';
-import { gunzip, type ZlibOptions } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { isUserError, UserError } from '../errors/index.js';
+import type { ArchiveLimits } from '../limits/index.js';
 import type { PackEntry } from '../packer/entry.js';
+import { UnpackBudget } from './budget.js';
 import { normaliseEntryPath } from './paths.js';
+import { walkTar } from './tar-walk.js';
 import { EntryTree, unsafeEntry } from './tree.js';
 
-const gunzipAsync = promisify(gunzip) as (buf: Buffer, opts: ZlibOptions) => Promise<Buffer>;
 const GUNZIP_CHUNK = 1024 * 1024;
 
 export interface ReadArchiveOptions {
@@ -32,62 +34,68 @@ export interface ReadArchiveOptions {
    * are refused.
    */
   rootedSymlinks?: boolean;
+  /**
+   * Bounds on what the archive unpacks to, enforced while it is read (UserError 'ELIMIT').
+   * Builders pass the recipe's (resolveLimits).
+   * @defaultValue DEFAULT_LIMITS
+   */
+  limits?: ArchiveLimits;
 }
 
-/** Gunzips (off the main thread) then reads the tar; see readTar. */
+/** Gunzips as a stream, counting what comes out, into the tar reader; see readTar. */
 export async function readTarGz(data: Buffer, opts: ReadArchiveOptions): Promise<PackEntry[]> {
-  let tarData: Buffer;
-  try {
-    // Large output chunks: at zlib's default 16 KiB, a 23 MB package takes ~1,400 trips to the
-    // thread pool and twice as long (measured).
-    tarData = await gunzipAsync(data, { chunkSize: Math.min(GUNZIP_CHUNK, Math.max(64 * 1024, data.length * 8)) });
-  } catch (err) {
-    throw notAnArchive(opts.source, 'gzip', err);
-  }
-  return readTar(tarData, opts);
+  return readTarGzWithin(data, opts, new UnpackBudget(opts.source, data.length, opts.limits));
+}
+
+/**
+ * readTarGz against a budget shared with an enclosing archive (a .gem's data.tar.gz). zlib holds
+ * back its output until the tar reader asks for more, so at most a chunk is ever ahead of it, and
+ * a bomb stops at the first bound it passes.
+ */
+export async function readTarGzWithin(
+  data: Buffer,
+  opts: ReadArchiveOptions,
+  budget: UnpackBudget,
+  gzipError: (err: unknown) => UserError = (err) => notAnArchive(opts.source, 'gzip', err),
+): Promise<PackEntry[]> {
+  // Large output chunks: at zlib's default 16 KiB, a 23 MB package takes ~1,400 trips to the
+  // thread pool and twice as long (measured).
+  const gunzip = createGunzip({ chunkSize: Math.min(GUNZIP_CHUNK, Math.max(64 * 1024, data.length * 8)) });
+  gunzip.end(data);
+  return readTarStream(gunzip, opts, budget, gzipError);
 }
 
 /**
  * The archive's files, directories and symlinks in archive order, with normal relative paths
- * and the archive's mode bits. A later entry at the same path replaces the earlier one (and sits
- * where the later one was). File data may share memory with `data`: treat both as read-only.
+ * and the archive's mode bits. The same path twice is refused unless both entries are identical
+ * or both are directories (the later one's mode wins, as with tar). File data may share memory
+ * with `data`: treat both as read-only.
  */
 export async function readTar(data: Buffer, opts: ReadArchiveOptions): Promise<PackEntry[]> {
+  if (data.length === 0) throw notAnArchive(opts.source, 'tar', new Error('empty input'));
+  return readTarStream(data, opts, new UnpackBudget(opts.source, data.length, opts.limits));
+}
+
+/**
+ * The tar reader proper, over a buffer or a stream of tar bytes (gunzip's, dpkg-deb's stdout).
+ * A stream's bytes are counted as decompressed output, and its errors become `streamError(err)`.
+ */
+export async function readTarStream(
+  input: Buffer | Readable,
+  opts: ReadArchiveOptions,
+  budget: UnpackBudget,
+  streamError: (err: unknown) => UserError = (err) => notAnArchive(opts.source, 'tar', err),
+): Promise<PackEntry[]> {
   const { source } = opts;
   const strip = opts.stripComponents ?? 0;
-  if (data.length === 0) throw notAnArchive(source, 'tar', new Error('empty input'));
   const tree = new EntryTree(source);
-  const extract = tar.extract();
-  // The iterator attaches its listeners now, before end() lets the parser emit entries.
-  const consumed = (async () => {
-    for await (const entry of extract) {
-      const body = await readEntryBody(entry);
-      addEntry(tree, entry.header, body, strip, opts);
-    }
-  })();
-  extract.end(data);
   try {
-    await consumed;
+    await walkTar(input, budget, streamError, (header, body) => addEntry(tree, header, body ?? Buffer.alloc(0), strip, opts, budget));
   } catch (err) {
     if (isUserError(err)) throw err;
     throw notAnArchive(source, 'tar', err);
   }
   return tree.finish();
-}
-
-/**
- * At most one copy per entry. The input is written to the parser in one piece, so an entry is
- * usually a single chunk: a view into the (decompressed) buffer, kept as is, without a copy.
- */
-async function readEntryBody(entry: AsyncIterable<unknown>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of entry) {
-    const buf = chunk as Buffer;
-    chunks.push(buf);
-    size += buf.length;
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }
 
 /** `/a/b` seen from the link `x/y/link`: `../../a/b`, segment for segment (no lexical `..` folding). */
@@ -96,29 +104,29 @@ export function rootedTarget(linkPath: string, target: string): string {
   return [...up, ...target.split('/').filter((s) => s !== '')].join('/') || '.';
 }
 
-function addEntry(tree: EntryTree, header: tar.Header, body: Buffer, strip: number, opts: ReadArchiveOptions): void {
+function addEntry(tree: EntryTree, header: tar.Header, body: Buffer, strip: number, opts: ReadArchiveOptions, budget: UnpackBudget): void {
   const { source } = opts;
   const name = header.name;
   const where = normaliseEntryPath(name, strip);
   if (where.kind === 'unsafe') throw unsafeEntry(source, name, where.reason);
   const mode = header.mode ?? 0;
+  const put = (entry: Omit<PackEntry, 'path'>): void => {
+    if (where.kind === 'ok') addOnce(tree, { path: where.path, ...entry } as PackEntry, name, source);
+  };
 
   switch (header.type) {
     case 'file':
     case 'contiguous-file':
-      if (where.kind === 'ok') tree.add({ path: where.path, type: 'file', mode, data: body }, name);
-      return;
+      return put({ type: 'file', mode, data: body });
     case 'directory':
-      if (where.kind === 'ok') tree.add({ path: where.path, type: 'dir', mode }, name);
-      return;
+      return put({ type: 'dir', mode });
     case 'symlink': {
       let target = header.linkname ?? '';
       if (target === '') throw unsafeEntry(source, name, 'symlink without a target');
       if (target.startsWith('/') && opts.rootedSymlinks === true && where.kind === 'ok') target = rootedTarget(where.path, target);
       if (target.startsWith('/')) throw unsafeEntry(source, name, `symlink to the absolute path "${target}"`);
       // Whether the target stays inside is decided in EntryTree.finish(), once every link is known.
-      if (where.kind === 'ok') tree.add({ path: where.path, type: 'symlink', mode, target }, name);
-      return;
+      return put({ type: 'symlink', mode, target });
     }
     case 'link': {
       const linkname = header.linkname ?? '';
@@ -127,8 +135,9 @@ function addEntry(tree: EntryTree, header: tar.Header, body: Buffer, strip: numb
       if (original?.type !== 'file') {
         throw unsafeEntry(source, name, `hardlink to "${linkname}", which is not an earlier file of this archive`);
       }
-      if (where.kind === 'ok') tree.add({ path: where.path, type: 'file', mode: original.mode, data: original.data }, name);
-      return;
+      // A copy costs no memory here, but unpacks to as many bytes again (a hardlink bomb).
+      budget.file(name, original.data?.length ?? 0);
+      return put({ type: 'file', mode: original.mode, data: original.data });
     }
     case 'character-device':
     case 'block-device':
@@ -138,6 +147,24 @@ function addEntry(tree: EntryTree, header: tar.Header, body: Buffer, strip: numb
       // tar-stream reports types it does not know (sparse, volume labels...) as null.
       throw unsafeEntry(source, name, `has an unsupported tar entry type (${String(header.type as unknown)})`);
   }
+}
+
+/**
+ * One entry per path, as the zip reader does: tar tools keep the last of two, other readers the
+ * first, so two that differ make the archive mean different trees. Kept: a directory listed again
+ * (GNU tar and old npm list one before and after its contents; the later mode wins, as with tar),
+ * and an exact repeat (`tar czf x.tgz dir dir/file` stores dir/file twice).
+ */
+function addOnce(tree: EntryTree, entry: PackEntry, shown: string, source: string): void {
+  const before = tree.get(entry.path);
+  if (before === undefined || (before.type === 'dir' && entry.type === 'dir')) return tree.add(entry, shown);
+  if (sameEntry(before, entry)) return;
+  throw unsafeEntry(source, shown, `a second entry named "${entry.path}", different from the first: the archive is ambiguous`);
+}
+
+function sameEntry(a: PackEntry, b: PackEntry): boolean {
+  if (a.type !== b.type || a.mode !== b.mode || a.target !== b.target) return false;
+  return a.data === b.data || (a.data !== undefined && b.data !== undefined && a.data.equals(b.data));
 }
 
 function notAnArchive(source: string, format: 'gzip' | 'tar', err: unknown): UserError {

@@ -15,12 +15,16 @@
  *   field naming the entry differently, or a local header whose name differs from the central
  *   directory's, is refused. Any `..` segment and any backslash are refused, not interpreted.
  * - Entries whose bytes overlap (the "overlapping files" zip bomb) are refused.
+ * - Limits (entries, sizes, ratio) are checked against the directory before anything is inflated;
+ *   an entry then inflates to at most its declared size, so declared sizes that lie cannot help.
  */
 import { promisify } from 'node:util';
 import { crc32, inflateRaw, inflateRawSync, type ZlibOptions } from 'node:zlib';
 import yauzl from 'yauzl';
 import { isUserError, UserError } from '../errors/index.js';
+import type { ArchiveLimits } from '../limits/index.js';
 import type { PackEntry } from '../packer/entry.js';
+import { UnpackBudget } from './budget.js';
 import { normaliseEntryPath } from './paths.js';
 import { EntryTree, unsafeEntry } from './tree.js';
 
@@ -41,6 +45,11 @@ const DEFLATED = 8;
 export interface ReadZipOptions {
   /** What the archive is, for error messages: the URL or the package. */
   source: string;
+  /**
+   * Bounds on what the archive unpacks to (UserError 'ELIMIT'). Builders pass the recipe's.
+   * @defaultValue DEFAULT_LIMITS
+   */
+  limits?: ArchiveLimits;
 }
 
 /** Where one entry's bytes lie in the buffer, and what they must decode to. */
@@ -64,23 +73,26 @@ interface Located {
 export async function readZip(data: Buffer, opts: ReadZipOptions): Promise<PackEntry[]> {
   const { source } = opts;
   if (data.length === 0) throw notAZip(source, new Error('empty input'));
+  const budget = new UnpackBudget(source, data.length, opts.limits);
   let located: Located[];
   try {
-    located = await locateEntries(data, source);
+    located = await locateEntries(data, source, budget);
   } catch (err) {
     if (isUserError(err)) throw err;
     throw notAZip(source, err);
   }
   checkNoOverlap(located, source);
-  await Promise.all(located.map((l) => decode(data, l, source)));
+  await Promise.all(located.map((l) => decode(data, l, source, budget)));
   const tree = new EntryTree(source);
   for (const l of located) tree.add(l.entry, l.shown);
   return tree.finish();
 }
 
-async function locateEntries(data: Buffer, source: string): Promise<Located[]> {
+async function locateEntries(data: Buffer, source: string, budget: UnpackBudget): Promise<Located[]> {
   // decodeStrings off: names are decoded and validated below, so each refusal names the entry.
   const zip = await yauzl.fromBufferPromise(data, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true });
+  // The end-of-directory record says how many entries follow, and yauzl reads exactly that many.
+  budget.entry(zip.entryCount);
   const out: Located[] = [];
   const seen = new Map<string, PackEntry['type']>();
   for await (const entry of zip.eachEntry()) {
@@ -88,6 +100,7 @@ async function locateEntries(data: Buffer, source: string): Promise<Located[]> {
     const shown = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, [], true);
     const l = await locate(zip, entry, shown, source);
     if (!l) continue;
+    if (l.entry.type === 'file') budget.file(shown, l.size);
     const before = seen.get(l.entry.path);
     if (before === 'dir' && l.entry.type === 'dir') continue;
     if (before !== undefined) throw unsafeEntry(source, shown, `a second entry named "${l.entry.path}": the archive is ambiguous`);
@@ -156,7 +169,7 @@ function checkNoOverlap(located: Located[], source: string): void {
   }
 }
 
-async function decode(data: Buffer, l: Located, source: string): Promise<void> {
+async function decode(data: Buffer, l: Located, source: string, budget: UnpackBudget): Promise<void> {
   if (l.entry.type === 'dir') return;
   const raw = data.subarray(l.dataStart, l.dataEnd);
   let content: Buffer;
@@ -175,6 +188,7 @@ async function decode(data: Buffer, l: Located, source: string): Promise<void> {
     }
   }
   if (content.length !== l.size) throw unsafeEntry(source, l.shown, `${content.length} bytes, not the ${l.size} the directory declares`);
+  budget.inflated(content.length);
   if (crc32(content) >>> 0 !== l.crc >>> 0) throw unsafeEntry(source, l.shown, 'CRC-32 mismatch: the data is corrupt');
   l.entry.data = content;
 }

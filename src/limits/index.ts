@@ -11,13 +11,17 @@ const GIB = MIB * 1024;
 
 /** Bounds on one archive read into memory (tar, tar.gz, zip, gem, deb). */
 export interface ArchiveLimits {
-  /** Total bytes of file data once unpacked. */
+  /**
+   * Total bytes once unpacked: the files' bytes (hardlink copies included) or everything the
+   * decompressor put out (tar headers, padding, trailing blocks), whichever is more; nested
+   * archives (a .gem's data.tar.gz) count against their container's.
+   */
   unpackedSize: number;
   /** Entries (files, directories, links). */
   files: number;
   /** Bytes of one file once unpacked. */
   fileSize: number;
-  /** Unpacked bytes per compressed byte, checked once more than RATIO_FLOOR bytes were unpacked. */
+  /** Unpacked bytes per byte of the archive as fetched, checked once more than RATIO_FLOOR bytes were unpacked. */
   ratio: number;
 }
 

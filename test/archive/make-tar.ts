@@ -73,3 +73,17 @@ export function isEarchive(source: string, mentions: string[]) {
     return true;
   };
 }
+
+/** An assertion for assert.rejects: one ELIMIT line about `source` naming bound `key`, its default, both ways to raise it, and each of `says`. */
+export function isElimit(source: string, key: 'files' | 'file_size' | 'unpacked_size' | 'ratio', says: string[] = []) {
+  return (err: Error & { code?: string }): boolean => {
+    assert.equal(err.name, 'UserError', err.stack);
+    assert.equal(err.code, 'ELIMIT', err.message);
+    assert.ok(err.message.startsWith(`${source}: `), err.message);
+    assert.ok(!err.message.includes('\n'), err.message);
+    for (const s of [`(the ${key} limit, default `, `[build.limits] ${key} = `, `limits = { ${key} = `, ...says]) {
+      assert.ok(err.message.includes(s), `"${s}" missing from: ${err.message}`);
+    }
+    return true;
+  };
+}

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { readTar, readTarGz } from '../../src/archive/index.js';
 import type { PackEntry } from '../../src/packer/entry.js';
-import { makeTar, makeTgz, type TestEntry } from './make-tar.js';
+import { isEarchive, makeTar, makeTgz, type TestEntry } from './make-tar.js';
 
 const NPM: TestEntry[] = [
   { name: 'package/', type: 'directory' },
@@ -101,17 +101,30 @@ test('mode bits are kept as found, including 0 and setuid', async () => {
   assert.deepEqual(entries.map((e) => [e.path, e.mode]), [['locked', 0], ['locked/f', 0], ['suid', 0o4755]]);
 });
 
-test('a later entry with the same path replaces the earlier one and takes its place in the order', async () => {
+test('the same path twice: a directory again keeps the later mode, an exact repeat is kept once, any other is refused', async () => {
   const tar = await makeTar([
-    { name: 'package/a', data: 'first' },
-    { name: 'package/b', data: 'b' },
-    { name: 'package/a', data: 'second', mode: 0o600 },
+    { name: 'package/a', data: 'same' },
     { name: 'package/d/', type: 'directory', mode: 0o700 },
+    { name: 'package/d/f', data: 'f' },
+    { name: 'package/b', data: 'b' },
+    { name: 'package/a', data: 'same' },
     { name: 'package/d/', type: 'directory', mode: 0o755 },
   ]);
   const once = await readTar(tar, { source: 's', stripComponents: 1 });
-  assert.deepEqual(view(once), ['file b 644 "b"', 'file a 600 "second"', 'dir d 755']);
+  assert.deepEqual(view(once), ['file a 644 "same"', 'file d/f 644 "f"', 'file b 644 "b"', 'dir d 755']);
   assert.deepEqual(view(await readTar(tar, { source: 's', stripComponents: 1 })), view(once));
+
+  const refused: Array<[string, TestEntry[]]> = [
+    ['other data', [{ name: 'package/a', data: 'first' }, { name: 'package/a', data: 'second' }]],
+    ['other mode', [{ name: 'package/a', data: 'x' }, { name: 'package/a', data: 'x', mode: 0o755 }]],
+    ['a file, then a directory', [{ name: 'package/a', data: 'x' }, { name: 'package/a/', type: 'directory' }]],
+    ['an empty directory, then a file', [{ name: 'package/a/', type: 'directory' }, { name: 'package/a', data: 'x' }]],
+    ['a file, then a symlink', [{ name: 'package/a', data: 'x' }, { name: 'package/b', data: 'y' }, { name: 'package/a', type: 'symlink', linkname: 'b' }]],
+    ['two symlinks', [{ name: 'package/l', type: 'symlink', linkname: 'x' }, { name: 'package/l', type: 'symlink', linkname: 'y' }]],
+  ];
+  for (const [why, entries] of refused) {
+    await assert.rejects(readTar(await makeTar(entries), { source: 's', stripComponents: 1 }), isEarchive('s', ['a second entry named', 'ambiguous']), why);
+  }
 });
 
 test('a hardlink to an earlier file of the archive becomes a copy', async () => {

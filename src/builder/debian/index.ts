@@ -5,6 +5,7 @@
  * dpkg would have done (ldconfig, alternatives, users) that it has to do itself.
  */
 import { UserError } from '../../errors/index.js';
+import { resolveLimits } from '../../limits/index.js';
 import { parsePurl } from '../../purl/purl.js';
 import type { PackageOutput } from '../../store/index.js';
 import { assemble } from '../assemble.js';
@@ -35,9 +36,10 @@ export class DebBuilder implements EcosystemBuilder {
     const deb = await ctx.sources.fetch({ url: src.url, integrity: src.integrity });
     // Loaded here, like the sandbox: execa stays out of builds that never read a .deb.
     const { readDebControl, readDebData } = await import('../../archive/deb-file.js');
-    const control = await readDebControl(deb, label);
+    const limits = resolveLimits(node.recipe.build.limits, ctx.limits);
+    const control = await readDebControl(deb, label, limits);
     checkIdentity(node, control.fields, label);
-    const entries = await readDebData(deb, label);
+    const entries = await readDebData(deb, label, limits);
     const depends = node.recipe.dependency.map((d) => ({ name: debPackageName(d.name), version: parsePurl(d.purl).version }));
     return [await assemble(node, target, { name: debPackageName(node.purl.name), entries, depends, droppedScripts: control.scripts })];
   }

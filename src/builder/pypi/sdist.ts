@@ -3,12 +3,12 @@ import { makeScratch } from '../../util/scratch.js';
 import { join, posix } from 'node:path';
 import { readTarGz, readZip, writeEntries } from '../../archive/index.js';
 import { UserError } from '../../errors/index.js';
+import { resolveLimits } from '../../limits/index.js';
 import type { PythonInterpreter } from '../../interpreters/python.js';
 import type { PackEntry } from '../../packer/entry.js';
 import type { RecipeSource } from '../../recipe/index.js';
 import type { BuildContext } from '../types.js';
 import { sitePackages } from './layout.js';
-import { resolveLimits } from '../../limits/index.js';
 import { runFailure } from '../run-failure.js';
 
 const BUILD = '/build';
@@ -68,7 +68,8 @@ function tail(text: string): string {
 export async function buildSdist(ctx: BuildContext, source: RecipeSource, data: Buffer, py: PythonInterpreter): Promise<{ entries: PackEntry[]; filename: string }> {
   const { node } = ctx;
   const name = `${node.purl.name}-${node.purl.version}`;
-  const src = source.filename?.endsWith('.zip') ? await readZip(data, { source: source.url }) : await readTarGz(data, { source: source.url, stripComponents: 1 });
+  const limits = resolveLimits(node.recipe.build.limits, ctx.limits);
+  const src = source.filename?.endsWith('.zip') ? await readZip(data, { source: source.url, limits }) : await readTarGz(data, { source: source.url, stripComponents: 1, limits });
   // A zip sdist has a top folder too; drop it like tar's strip.
   const files = source.filename?.endsWith('.zip') ? src.map((e) => ({ ...e, path: e.path.split('/').slice(1).join('/') })).filter((e) => e.path !== '') : src;
   const scratch = await makeScratch(join(ctx.cacheDir, 'tmp'), `${name}-py${py.version}-`);
@@ -105,7 +106,6 @@ export async function buildSdist(ctx: BuildContext, source: RecipeSource, data: 
       ...(node.recipe.build.env ?? {}),
     };
     const runner = await ctx.runner();
-    const limits = resolveLimits(node.recipe.build.limits, ctx.limits);
     const r = await runner.run({
       argv: [py.bin, '-c', DRIVER, backend, JSON.stringify(backendPath), posix.join(BUILD, 'out'), JSON.stringify(configSettings(node.recipe.build.flags ?? []))],
       env,
@@ -125,7 +125,7 @@ export async function buildSdist(ctx: BuildContext, source: RecipeSource, data: 
     const wheels = (await readdir(join(root, 'out'))).filter((f) => f.endsWith('.whl'));
     if (wheels.length !== 1) throw new UserError('EBUILD', `building ${node.id} for Python ${py.fullVersion} produced ${wheels.length} wheels, expected one; full log: ${logFile}`);
     const filename = wheels[0]!;
-    return { entries: await readZip(await readFile(join(root, 'out', filename)), { source: filename }), filename };
+    return { entries: await readZip(await readFile(join(root, 'out', filename)), { source: filename, limits }), filename };
   } finally {
     await scratch.remove();
   }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { makeScratch } from '../../util/scratch.js';
 import { join, posix } from 'node:path';
 import { readTarGz, writeEntries } from '../../archive/index.js';
+import { resolveLimits } from '../../limits/index.js';
 import type { RubyInterpreter } from '../../interpreters/ruby.js';
 import type { PackageOutput } from '../../store/index.js';
 import { dropMatching } from '../drop.js';
@@ -9,7 +10,6 @@ import { applies, assembleWithBin, minorOf, sourceFor } from '../matrix.js';
 import type { RecipeGraph, RecipeNode } from '../graph.js';
 import type { BuildContext, BuildDependency, EcosystemBuilder, Target, TargetRequest } from '../types.js';
 import { BUILD, installGem } from './install.js';
-import { resolveLimits } from '../../limits/index.js';
 import { gemDir, gemFullName, gemInstallDir, rubyPackageName } from './layout.js';
 
 /** Where a build's dependency gems are visible in the sandbox (read-only). */

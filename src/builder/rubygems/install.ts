@@ -13,7 +13,7 @@ import type { PackEntry } from '../../packer/entry.js';
 import { readTree } from '../../packer/index.js';
 import type { Mount, Runner } from '../../sandbox/index.js';
 import { cleanupInstall } from './cleanup.js';
-import type { BuildLimits } from '../../limits/index.js';
+import type { Limits } from '../../limits/index.js';
 import { runFailure } from '../run-failure.js';
 import { readGemFile, specList } from '../../archive/gem-file.js';
 import { BIN_DIR, gemDir, gemFullName, gemInstallDir, specificationPath } from './layout.js';
@@ -51,8 +51,8 @@ export interface InstallGemOptions {
   logFile: string;
   /** Parallel make jobs (MAKEFLAGS=-j). */
   jobs: number;
-  /** Wall time, memory, processes and disk for `gem install`. */
-  limits: BuildLimits;
+  /** Bounds on unpacking the gem, and wall time, memory, processes and disk for `gem install` (the recipe's). */
+  limits: Limits;
   /** What the gem is, in error messages. @defaultValue `<full name>.gem` */
   source?: string;
 }
@@ -131,7 +131,7 @@ export async function installGem(opts: InstallGemOptions): Promise<InstalledGem>
   const fullName = gemFullName(opts.name, opts.version, opts.platform);
   const source = opts.source ?? `${fullName}.gem`;
   // Checked before anything runs: a hostile or tampered gem never reaches `gem install`.
-  const gem = await readGemFile(opts.gemFile, source);
+  const gem = await readGemFile(opts.gemFile, source, opts.limits);
   const scratch = await makeScratch(opts.workDir, `${fullName}-ruby${ruby.version}-`);
   const work = scratch.dir;
   try {
