@@ -96,3 +96,37 @@ export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
   }
 }
 
+/** How ioredis and BullMQ say the connection is gone, as opposed to a command's own error. */
+const LOST_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ECONNABORTED']);
+
+function lostReason(err: unknown): string | undefined {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  if (typeof e?.code === 'string' && LOST_CODES.has(e.code)) return e.code;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return /Connection is closed|Stream isn't writeable|max retries per request/i.test(message) ? 'connection closed' : undefined;
+}
+
+/**
+ * What an operator sees of Redis going away and coming back: one line when it is lost ("lost
+ * Redis at redis://HOST:PORT (ECONNREFUSED), retrying") and one when it answers again ("Redis
+ * back"). In between, every error ioredis and BullMQ report (each reconnect attempt, from each
+ * queue and worker on the client) is that same outage and is not repeated. Other errors go to
+ * `other`. Returns the handler to give every Queue's and Worker's 'error' event.
+ */
+export function watchRedis(redis: Redis, url: string, log: (line: string) => void, other: (err: unknown) => void = () => undefined): (err: unknown) => void {
+  let lost = false;
+  const onError = (err: unknown): void => {
+    if (lost) return;
+    const reason = lostReason(err);
+    if (reason === undefined) return other(err);
+    lost = true;
+    log(`lost Redis at ${redactUrl(url)} (${reason}), retrying`);
+  };
+  redis.on('error', onError);
+  redis.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    log('Redis back');
+  });
+  return onError;
+}

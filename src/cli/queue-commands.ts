@@ -14,14 +14,15 @@ import { printJson, printPackages, say, tell, type PackageLine } from './output.
 
 export type { QueueFlags };
 
-async function producerFor(flags: QueueFlags, _env: Env): Promise<{ producer: Producer; url: string; close: () => Promise<void> }> {
-  const { redisUrl, checkRedis, connect } = await import('../../queue/connection.js');
+/** A producer on the fleet's Redis; an outage while it waits is a line when lost and one when back. */
+async function producerFor(flags: QueueFlags, env: Env): Promise<{ producer: Producer; url: string; close: () => Promise<void> }> {
+  const { redisUrl, checkRedis, connect, watchRedis } = await import('../../queue/connection.js');
   const url = redisUrl(flags.redis, process.env, flags.flag);
   await checkRedis(url);
   const redis = connect(url);
-  redis.on('error', () => undefined);
+  const onError = watchRedis(redis, url, (line) => env.progress.log(`bale: ${line}`));
   const { Producer } = await import('../../queue/producer.js');
-  const producer = new Producer(redis);
+  const producer = new Producer(redis, onError);
   return {
     producer,
     url,
