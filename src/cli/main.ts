@@ -28,6 +28,10 @@ function envFor(cmd: Command): Env {
       : fromEnv('BALE_RECIPES') !== undefined
         ? flag.directory('BALE_RECIPES', env['BALE_RECIPES']!, { hint: recipesHint })
         : flag.directory('the default recipes directory', paths.recipes, { hint: 'pass --recipes DIR or set BALE_RECIPES' });
+  // Sources and registry copies are cached there: a file in its place would fail deep in a fetch.
+  const cacheHint = 'set XDG_CACHE_HOME to a directory bale may write to';
+  if (fromEnv('XDG_CACHE_HOME') !== undefined) flag.directory('XDG_CACHE_HOME', env['XDG_CACHE_HOME']!, { hint: cacheHint });
+  else flag.directory('the cache directory', paths.cache, { hint: cacheHint });
   // `--registry` is the npm registry, except for who-uses, where it is the OCI registry to search.
   if (o.registry !== undefined) {
     if (cmd.name() === 'who-uses') flag.registryUrl('--registry', o.registry);
