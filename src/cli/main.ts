@@ -11,27 +11,23 @@ import { defaultPaths } from './paths.js';
 import { makeProgress } from './progress.js';
 
 /**
- * The global options with the environment behind them: each value checked where it came from
- * (a flag was checked as it was parsed; BALE_STORE and BALE_RECIPES here), made absolute.
+ * The global options with the environment behind them: each value checked under the name it came
+ * from (most flags were checked as they were parsed; --store, --recipes, --registry and the
+ * variables behind them here), paths made absolute.
  */
 function envFor(cmd: Command): Env {
   const o = cmd.optsWithGlobals<Partial<GlobalOptions> & { recipes?: string; store?: string; overrides?: string; buildTimeout?: number }>();
   const paths = defaultPaths();
   const env = process.env;
-  const fromEnv = (name: string): string | undefined => (env[name] ? env[name] : undefined); // empty is unset, as in defaultPaths
-  const store =
-    o.store !== undefined ? flag.store('--store', o.store) : fromEnv('BALE_STORE') !== undefined ? flag.store('BALE_STORE', env['BALE_STORE']!) : flag.store('the default store', paths.store);
-  const recipesHint = 'give the directory recipes are kept in (created when missing)';
-  const recipes =
-    o.recipes !== undefined
-      ? flag.directory('--recipes', o.recipes, { hint: recipesHint })
-      : fromEnv('BALE_RECIPES') !== undefined
-        ? flag.directory('BALE_RECIPES', env['BALE_RECIPES']!, { hint: recipesHint })
-        : flag.directory('the default recipes directory', paths.recipes, { hint: 'pass --recipes DIR or set BALE_RECIPES' });
+  /** Where a value comes from: the flag, else the variable (empty is unset, as in defaultPaths), else the default. */
+  const from = (flagName: string, given: string | undefined, variable: string, fallback: string, label: string): [string, string] =>
+    given !== undefined ? [flagName, given] : env[variable] ? [variable, env[variable]] : [label, fallback];
+  const store = flag.store(...from('--store', o.store, 'BALE_STORE', paths.store, 'the default store'));
+  const recipes = flag.directory(...from('--recipes', o.recipes, 'BALE_RECIPES', paths.recipes, 'the default recipes directory'), {
+    hint: 'give the directory recipes are kept in (created when missing)',
+  });
   // Sources and registry copies are cached there: a file in its place would fail deep in a fetch.
-  const cacheHint = 'set XDG_CACHE_HOME to a directory bale may write to';
-  if (fromEnv('XDG_CACHE_HOME') !== undefined) flag.directory('XDG_CACHE_HOME', env['XDG_CACHE_HOME']!, { hint: cacheHint });
-  else flag.directory('the cache directory', paths.cache, { hint: cacheHint });
+  flag.directory(...from('', undefined, 'XDG_CACHE_HOME', paths.cache, 'the cache directory'), { hint: 'set XDG_CACHE_HOME to a directory bale may write to' });
   // `--registry` is the npm registry, except for who-uses, where it is the OCI registry to search.
   if (o.registry !== undefined) {
     if (cmd.name() === 'who-uses') flag.registryUrl('--registry', o.registry);
