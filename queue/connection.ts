@@ -3,7 +3,7 @@
  * settings BullMQ needs checked before anything is enqueued or taken.
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import { UserError } from '../src/errors/index.js';
+import { redactUrls, UsageError, UserError } from '../src/errors/index.js';
 import { ECOSYSTEMS } from '../src/purl/purl.js';
 
 /** Every queue bale uses; keys in Redis live under BullMQ's `bull:<queue>:` prefix. */
@@ -22,29 +22,33 @@ export const IMPORT_ECOSYSTEMS = ECOSYSTEMS;
 /** Every queue name, for status and retry. */
 export const ALL_QUEUES: string[] = [...IMPORT_ECOSYSTEMS.map(QUEUE.importFor), QUEUE.plan, QUEUE.build];
 
-/** The Redis URL from the flag, else BALE_REDIS_URL; a clear error when neither names a redis:// URL. */
-export function redisUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+/**
+ * The Redis URL from the flag (`--redis`, or `--queue` for `request --queue`), else BALE_REDIS_URL;
+ * a usage error naming whichever gave it when it is not a redis:// URL.
+ */
+export function redisUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env, flagName = '--redis'): string {
   const url = flag ?? env['BALE_REDIS_URL'];
   if (url === undefined || url === '') {
-    throw new UserError('EUSAGE', 'no Redis to talk to: pass --redis redis://HOST:PORT or set BALE_REDIS_URL');
+    throw new UsageError(`no Redis to talk to: pass ${flagName} redis://HOST:PORT or set BALE_REDIS_URL`);
   }
-  let parsed: URL;
+  const named = flag !== undefined ? `${flagName} ${url}` : `BALE_REDIS_URL=${url}`;
+  let parsed: URL | undefined;
   try {
-    parsed = new URL(url);
+    parsed = /[\u0000-\u001f\u007f]/.test(url) ? undefined : new URL(url);
   } catch {
-    throw new UserError('EUSAGE', `--redis ${url}: not a URL; expected redis://HOST:PORT[/DB]`);
+    parsed = undefined;
   }
+  if (parsed === undefined) throw new UsageError(`${named}: not a URL; expected redis://HOST:PORT[/DB]`);
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new UserError('EUSAGE', `--redis ${url}: expected a redis:// or rediss:// URL`);
+    throw new UsageError(`${named}: expected a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379`);
   }
+  if (parsed.hostname === '') throw new UsageError(`${named}: names no host; expected redis://HOST:PORT[/DB]`);
   return url;
 }
 
 /** Printable without a password. */
 export function redactUrl(url: string): string {
-  const u = new URL(url);
-  if (u.password !== '') u.password = '***';
-  return u.toString();
+  return redactUrls(url);
 }
 
 /**
@@ -90,4 +94,39 @@ export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
   } finally {
     probe.disconnect();
   }
+}
+
+/** How ioredis and BullMQ say the connection is gone, as opposed to a command's own error. */
+const LOST_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ECONNABORTED']);
+
+function lostReason(err: unknown): string | undefined {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  if (typeof e?.code === 'string' && LOST_CODES.has(e.code)) return e.code;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return /Connection is closed|Stream isn't writeable|max retries per request/i.test(message) ? 'connection closed' : undefined;
+}
+
+/**
+ * What an operator sees of Redis going away and coming back: one line when it is lost ("lost
+ * Redis at redis://HOST:PORT (ECONNREFUSED), retrying") and one when it answers again ("Redis
+ * back"). In between, every error ioredis and BullMQ report (each reconnect attempt, from each
+ * queue and worker on the client) is that same outage and is not repeated. Other errors go to
+ * `other`. Returns the handler to give every Queue's and Worker's 'error' event.
+ */
+export function watchRedis(redis: Redis, url: string, log: (line: string) => void, other: (err: unknown) => void = () => undefined): (err: unknown) => void {
+  let lost = false;
+  const onError = (err: unknown): void => {
+    if (lost) return;
+    const reason = lostReason(err);
+    if (reason === undefined) return other(err);
+    lost = true;
+    log(`lost Redis at ${redactUrl(url)} (${reason}), retrying`);
+  };
+  redis.on('error', onError);
+  redis.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    log('Redis back');
+  });
+  return onError;
 }

@@ -25,12 +25,17 @@ export interface EnqueuedJob {
 export class Producer {
   private readonly queues = new Map<string, Queue>();
 
-  constructor(private readonly redis: Redis) {}
+  /** `onError` gets every queue's 'error' event (see watchRedis); without it they are dropped. */
+  constructor(
+    private readonly redis: Redis,
+    private readonly onError: (err: unknown) => void = () => undefined,
+  ) {}
 
   queue<T = unknown>(name: string): Queue<T> {
     let q = this.queues.get(name);
     if (q === undefined) {
       q = new Queue(name, { connection: this.redis });
+      q.on('error', this.onError);
       this.queues.set(name, q);
     }
     return q as Queue<T>;

@@ -15,7 +15,7 @@ import { oneLine } from '../src/errors/index.js';
 import { openStoreAt, type StoreOptions } from '../src/store/index.js';
 import { TEMP_HOST } from '../src/util/atomic-write.js';
 import { buildProcessor } from './build-processor.js';
-import { checkRedis, connect, IMPORT_ECOSYSTEMS, QUEUE, redactUrl } from './connection.js';
+import { checkRedis, connect, IMPORT_ECOSYSTEMS, QUEUE, redactUrl, watchRedis } from './connection.js';
 import { importProcessor, planProcessor } from './import-processor.js';
 import type { BuildJobData, BuildResult } from './jobs.js';
 import { sweepDeadTemps } from './sweep.js';
@@ -58,7 +58,8 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const swept = await sweepDeadTemps(store.root, TEMP_HOST);
   if (swept > 0) o.log(`removed ${swept} temp file(s) left in the store by killed workers on this host`);
   const redis = connect(o.redisUrl);
-  redis.on('error', (err) => o.log(`redis: ${err.message}`));
+  // An outage is two lines (lost, back), however many queues and workers report it.
+  const onError = watchRedis(redis, o.redisUrl, o.log, (err) => o.log(`worker: ${oneLine(err)}`));
   const session = new BuildSession({
     store,
     cacheDir: o.cacheDir,
@@ -71,6 +72,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     warn: (line) => o.log(`warning: ${line}`),
   });
   const buildQueue = new Queue<BuildJobData>(QUEUE.build, { connection: redis });
+  buildQueue.on('error', onError);
   const planDeps = { session, redis, buildQueue, recipesDir: o.recipes };
   const lockDuration = o.lockMs ?? 15_000;
   const common = { connection: redis, lockDuration, stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)), maxStalledCount: 3 };
@@ -93,7 +95,10 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     const name = QUEUE.importFor(eco);
     let queue: Queue | undefined;
     const opened = (): Queue => {
-      if (queue === undefined) importQueues.push((queue = new Queue(name, { connection: redis })));
+      if (queue === undefined) {
+        importQueues.push((queue = new Queue(name, { connection: redis })));
+        queue.on('error', onError);
+      }
       return queue;
     };
     const deps = { ...planDeps, cacheDir: o.cacheDir, ...(o.overridesDir !== undefined ? { overridesDir: o.overridesDir } : {}) };
@@ -109,7 +114,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     w.on('failed', (job, err) => {
       if (job !== undefined && err.name !== 'DelayedError') o.log(`failed ${job.name}: ${oneLine(err)}`);
     });
-    w.on('error', (err) => o.log(`worker: ${oneLine(err)}`));
+    w.on('error', onError);
   }
   o.log(`worker ${TEMP_HOST}:${process.pid} on ${redactUrl(o.redisUrl)}, store ${store.location}, ${o.concurrency} build(s) at once`);
 

@@ -37,6 +37,13 @@ export interface GlobalOptions {
   buildTimeoutMs?: number;
 }
 
+/** Where the fleet's Redis is: the flag's value (else $BALE_REDIS_URL), and the flag's name for messages. */
+export interface QueueFlags {
+  redis?: string | undefined;
+  /** `--redis`, or `--queue` for `request --queue`. @defaultValue '--redis' */
+  flag?: string;
+}
+
 export interface Env {
   opts: GlobalOptions;
   paths: Paths;
@@ -221,10 +228,10 @@ export async function cmdBuild(args: string[], env: Env): Promise<void> {
  * Resolve, check every recipe, build, and only then write the recipes: a failed request leaves
  * recipes and store as they were (a recipe that could not be written is refused before any build).
  */
-export async function cmdRequest(specArgs: string[], env: Env, queue?: string): Promise<void> {
+export async function cmdRequest(specArgs: string[], env: Env, queue?: QueueFlags): Promise<void> {
   if (queue !== undefined) {
     const { requestViaQueue } = await import('./queue-commands.js');
-    const { res, lines } = await requestViaQueue(() => resolveChecked(specArgs, env), env, { redis: queue });
+    const { res, lines } = await requestViaQueue(() => resolveChecked(specArgs, env), env, queue);
     const written = await writeRecipes(res);
     if (env.opts.json) printJson({ roots: rootNames(res.roots), recipes: written, failures: res.failures ?? [], packages: lines });
     else printPackages(lines);
@@ -246,10 +253,4 @@ export async function requestBuilt(specArgs: string[], env: Env, store?: Store):
   const res = await resolveChecked(specArgs, env);
   const { graph } = (await builder()).graphFromRecipes(env.opts.recipes, res.recipes, res.roots);
   return { res, results: await runBuild(graph, env, store) };
-}
-
-export function parseJobs(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UserError('EUSAGE', `--jobs ${value}: expected a whole number from 1 to 256`);
-  return n;
 }

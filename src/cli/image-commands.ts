@@ -13,7 +13,7 @@ import type { Store, StoredPackage } from '../store/index.js';
 import { checkOutputDir, checkOutputFile, writeFileAtomic } from '../util/atomic-write.js';
 import { readBounded, READ_BOUNDS } from '../util/read-file.js';
 import { requestBuilt, writeRecipes, type CheckedResolution, type Env } from './commands.js';
-import { printJson } from './output.js';
+import { printJson, say } from './output.js';
 import { openStore, requireSigningKey, trustList } from './signing.js';
 
 export async function cmdKeygen(o: { out?: string }, env: Env): Promise<void> {
@@ -21,7 +21,7 @@ export async function cmdKeygen(o: { out?: string }, env: Env): Promise<void> {
   const { keygen } = await import('../sign/index.js');
   const k = await keygen(resolve(o.out)); // creates the directory itself, 0700, and words its errors
   if (env.opts.json) printJson(k);
-  else process.stdout.write(`public key ${k.publicFile} (id ${k.keyId})\nsecret key ${k.secretFile} (keep it private; export BALE_SIGNING_KEY=${k.secretFile})\n`);
+  else say(`public key ${k.publicFile} (id ${k.keyId})\nsecret key ${k.secretFile} (keep it private; export BALE_SIGNING_KEY=${k.secretFile})`);
 }
 
 export async function cmdSign(files: string[], env: Env): Promise<void> {
@@ -30,7 +30,7 @@ export async function cmdSign(files: string[], env: Env): Promise<void> {
   const signed = [];
   for (const f of files) signed.push(await signFile(resolve(f), key));
   if (env.opts.json) printJson({ signatures: signed });
-  else for (const s of signed) process.stdout.write(`${s}\n`);
+  else for (const s of signed) say(s);
 }
 
 export async function cmdVerify(files: string[], env: Env): Promise<void> {
@@ -39,7 +39,7 @@ export async function cmdVerify(files: string[], env: Env): Promise<void> {
   const out = [];
   for (const f of files) out.push({ file: resolve(f), ...(await verifyFile(resolve(f), keys)) });
   if (env.opts.json) printJson({ verified: out });
-  else for (const v of out) process.stdout.write(`ok ${v.file} (key ${v.keyId})\n`);
+  else for (const v of out) say(`ok ${v.file} (key ${v.keyId})`);
 }
 
 export interface ComposeFlags {
@@ -144,7 +144,7 @@ export async function cmdImageCompose(args: string[], o: ComposeFlags, env: Env)
     signature = await signFile(out, await requireSigningKey(env.opts, 'bale image compose'));
   }
   if (env.opts.json) printJson({ image: out, signature: signature ?? null, name: image.name, tag: image.tag, packages: image.packages });
-  else process.stdout.write(`${out}: ${image.name}:${image.tag}, ${image.packages.length} packages${signature ? `, signed (${signature})` : ', unsigned'}\n`);
+  else say(`${out}: ${image.name}:${image.tag}, ${image.packages.length} packages${signature ? `, signed (${signature})` : ', unsigned'}`);
 }
 
 export interface ExportFlags {
@@ -183,7 +183,7 @@ export async function cmdImageExport(file: string, o: ExportFlags, env: Env): Pr
   await writeFileAtomic(sbom, spdxSbom(image, packages), { label: o.sbom !== undefined ? `--sbom ${o.sbom}` : sbom });
   result['sbom'] = sbom;
   if (env.opts.json) printJson(result);
-  else for (const [k, v] of Object.entries(result)) process.stdout.write(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}\n`);
+  else for (const [k, v] of Object.entries(result)) say(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
 }
 
 export async function cmdPush(file: string, o: { to?: string; verify?: boolean }, env: Env): Promise<void> {
@@ -203,7 +203,7 @@ export async function cmdPush(file: string, o: { to?: string; verify?: boolean }
   try {
     const r = await pushImage(client, target.namespace, image, text, sig, packages);
     if (env.opts.json) printJson(r);
-    else process.stdout.write(`pushed ${target.registry.host}/${r.repository}:${r.tag} (${r.digest}), ${r.packages} packages\n`);
+    else say(`pushed ${target.registry.host}/${r.repository}:${r.tag} (${r.digest}), ${r.packages} packages`);
   } finally {
     await client.close();
   }
@@ -228,7 +228,7 @@ export async function cmdPull(ref: string, o: { verify?: boolean; output?: strin
     await writeFileAtomic(out, r.imageText, { label: o.output !== undefined ? `-o ${o.output}` : out });
     await writeFileAtomic(`${out}.minisig`, r.imageSig);
     if (env.opts.json) printJson({ image: out, digest: r.digest, verified: keys !== undefined, packages: r.packages.map((p) => ({ name: p.name, version: p.version, sha256: p.sha256, file: p.file })), present: r.present });
-    else process.stdout.write(`${out}: ${r.image.name}:${r.image.tag} (${r.digest}), ${r.packages.length} packages (${r.present} already in the store)${keys !== undefined ? ', signatures verified' : ''}\n`);
+    else say(`${out}: ${r.image.name}:${r.image.tag} (${r.digest}), ${r.packages.length} packages (${r.present} already in the store)${keys !== undefined ? ', signatures verified' : ''}`);
   } finally {
     await client.close();
   }
@@ -262,8 +262,8 @@ export async function cmdWhoUses(what: string, o: { registry?: string }, env: En
   try {
     const uses = await whoUses(client, target.namespace, match);
     if (env.opts.json) printJson({ uses });
-    else if (uses.length === 0) process.stdout.write(`no image under ${registry} holds ${what}\n`);
-    else for (const u of uses) process.stdout.write(`${u.image}  ${u.package} ${u.version}\n`);
+    else if (uses.length === 0) say(`no image under ${registry} holds ${what}`);
+    else for (const u of uses) say(`${u.image}  ${u.package} ${u.version}`);
   } finally {
     await client.close();
   }

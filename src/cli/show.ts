@@ -2,7 +2,7 @@ import { UserError } from '../errors/index.js';
 import type { StoredPackage } from '../store/index.js';
 import type { PackageManifest } from '../packer/index.js';
 import type { Env } from './commands.js';
-import { printJson } from './output.js';
+import { printJson, say } from './output.js';
 import { resolveBuildRoots } from './specs.js';
 
 interface Shown {
@@ -53,8 +53,8 @@ export async function cmdShow(arg: string, env: Env): Promise<void> {
       ...(r.native ? [`  native       build: ${r.native.build.join(' ') || '-'}; runtime: ${r.native.runtime.join(' ') || '-'}`] : []),
       `  built        ${built.length === 0 ? 'not yet (bale build ' + arg + ')' : ''}`,
     ];
-    process.stdout.write(`${lines.join('\n')}\n`);
-    for (const b of built) process.stdout.write(`${describePackage(b).replace(/^/gm, '    ')}\n`);
+    say(lines.join('\n'));
+    for (const b of built) say(describePackage(b).replace(/^/gm, '    '));
     return;
   }
   const at = arg.lastIndexOf('@');
@@ -65,5 +65,5 @@ export async function cmdShow(arg: string, env: Env): Promise<void> {
   }
   const shown = await Promise.all(matches.map(async (p) => ({ package: p, manifest: await store.manifest(p) })));
   if (env.opts.json) printJson(shown.map((s) => ({ ...s.package, manifest: s.manifest })));
-  else process.stdout.write(`${shown.map(describePackage).join('\n')}\n`);
+  else say(shown.map(describePackage).join('\n'));
 }

@@ -6,6 +6,7 @@
  */
 import { UserError } from '../errors/index.js';
 import type { PublicKey, SecretKey } from '../sign/index.js';
+import { inputFile } from './flags.js';
 import { defaultPaths } from './paths.js';
 import { openStoreAt, type Store, type StoreOptions } from '../store/index.js';
 
@@ -14,9 +15,11 @@ export interface SigningFlags {
   trust?: string[];
 }
 
+/** `--key` (checked as it was parsed), else $BALE_SIGNING_KEY, checked here: only commands that sign look at it. */
 export function keyFile(flags: SigningFlags, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const f = flags.key ?? env['BALE_SIGNING_KEY'];
-  return f === undefined || f === '' ? undefined : f;
+  if (flags.key !== undefined && flags.key !== '') return flags.key;
+  const f = env['BALE_SIGNING_KEY'];
+  return f === undefined || f === '' ? undefined : inputFile('BALE_SIGNING_KEY', f, 'create one with bale keygen --out PREFIX, or unset it');
 }
 
 /** Loaded once per file and process: an encrypted key costs seconds of scrypt, and one command asks several times. */

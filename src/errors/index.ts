@@ -1,8 +1,13 @@
 /**
  * Typed errors. A UserError is something the person running bale can fix: the CLI prints its
- * message as one line, without a stack, and exits non-zero. Anything else is a bug in bale.
- * `name` is set explicitly so checks survive process boundaries (queue workers).
+ * message as one line, without a stack, and exits non-zero (2 for a UsageError, 1 for the rest).
+ * Anything else is a bug in bale. `name` is set explicitly so checks survive process boundaries
+ * (queue workers).
  */
+import { printable } from './printable.js';
+
+export { escapeControls, printable, redactUrls } from './printable.js';
+
 export class BaleError extends Error {
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
@@ -17,6 +22,17 @@ export class UserError extends BaleError {
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
     this.name = 'UserError';
+  }
+}
+
+/**
+ * A bad flag, argument or environment variable: the command did nothing yet. Code EUSAGE, so a
+ * `UserError('EUSAGE', ...)` thrown deeper down (a bad --python list) counts as one too.
+ */
+export class UsageError extends UserError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('EUSAGE', message, options);
+    this.name = 'UsageError';
   }
 }
 
@@ -43,8 +59,15 @@ export function isUserError(err: unknown): err is UserError {
   return err instanceof UserError || (err instanceof Error && (err as { isUserError?: unknown }).isUserError === true);
 }
 
-/** One line, never a stack: what the CLI prints for any error it can explain. */
+export function isUsageError(err: unknown): err is UserError {
+  return isUserError(err) && (err as { code?: unknown }).code === 'EUSAGE';
+}
+
+/**
+ * One line, never a stack: what the CLI prints for any error it can explain. Whatever the message
+ * echoes (specs, URLs, file names) is printable: control characters escaped, passwords redacted.
+ */
 export function oneLine(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
-  return msg.replace(/\s*\n\s*/g, ' ').trim();
+  return printable(msg.trim());
 }

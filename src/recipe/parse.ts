@@ -134,6 +134,13 @@ function crossProblems(data: unknown): Problem[] {
   return problems;
 }
 
+/** A release time out of range (the schema's "must be ..." bounds) names its package: a hand-named recipe file may not. */
+function withPackage(p: Problem, data: unknown): Problem {
+  const purl = (data as { purl?: unknown } | null)?.purl;
+  const outOfRange = p.path === 'source_date_epoch' && p.message.startsWith('must be');
+  return outOfRange && typeof purl === 'string' ? { ...p, message: `${p.message} (package ${purl})` } : p;
+}
+
 function recipeError(file: string, problems: readonly Problem[]): UserError {
   return new UserError('ERECIPE', `recipe ${file}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
 }
@@ -144,7 +151,7 @@ function recipeError(file: string, problems: readonly Problem[]): UserError {
  */
 export function checkRecipe(data: unknown, file: string): Recipe {
   const result = RecipeSchema.safeParse(data, { error: errorMap });
-  const problems = [...(result.success ? [] : result.error.issues.flatMap(issueProblems)), ...crossProblems(data)];
+  const problems = [...(result.success ? [] : result.error.issues.flatMap(issueProblems)), ...crossProblems(data)].map((p) => withPackage(p, data));
   if (problems.length > 0 || !result.success) throw recipeError(file, problems);
   return canonicalRecipe(result.data);
 }

@@ -12,8 +12,11 @@ import { LIMIT_KEYS, limitProblem, type LimitKey } from '../limits/index.js';
 export const RECIPE_FORMAT = 1;
 /** 1980-01-01T00:00:00Z: zip and some tar readers cannot represent anything older. */
 export const MIN_SOURCE_DATE_EPOCH = 315532800;
-/** 9999-12-31T23:59:59Z: anything larger is almost surely milliseconds, not seconds. */
-export const MAX_SOURCE_DATE_EPOCH = 253402300799;
+/**
+ * 2038-01-19T03:14:07Z: the newest mtime the packer writes (src/packer/pack.ts), so a recipe that
+ * parses can be packed; anything larger is most likely milliseconds, or a registry's bad date.
+ */
+export const MAX_SOURCE_DATE_EPOCH = 2147483647;
 
 export const SOURCE_KINDS = ['npm-tarball', 'wheel', 'sdist', 'gem', 'deb'] as const;
 export const DEPENDENCY_KINDS = ['runtime', 'optional', 'peer'] as const;
@@ -181,7 +184,7 @@ export const RecipeSchema = z.strictObject({
     .number()
     .int()
     .min(MIN_SOURCE_DATE_EPOCH, `must be at least ${MIN_SOURCE_DATE_EPOCH} (1980-01-01), use the upstream release time in seconds`)
-    .max(MAX_SOURCE_DATE_EPOCH, 'must be seconds since 1970, not milliseconds'),
+    .max(MAX_SOURCE_DATE_EPOCH, `must be seconds since 1970, not milliseconds, at most ${MAX_SOURCE_DATE_EPOCH} (2038-01-19): use the upstream release time`),
   source: z.array(SourceSchema).min(1, 'needs at least one [[source]] with url, integrity and kind'),
   dependency: z.array(DependencySchema).default([]),
   build: BuildSchema,

@@ -40,7 +40,7 @@ const CASES: Case[] = [
   { name: 'tarball hardlink to /etc/passwd', args: (r) => ['request', 'npm:fx-evil-hardlink', '--registry', r], says: /fx-evil-hardlink@1\.0\.0.*link/ },
   { name: 'tarball with a device', args: (r) => ['request', 'npm:fx-evil-device', '--registry', r], says: /fx-evil-device@1\.0\.0.*device/ },
   { name: 'registry down', args: () => ['request', 'npm:fx-app', '--registry', 'http://127.0.0.1:9/'], says: /registry http:\/\/127\.0\.0\.1:9\/ failed for "fx-app" \(ECONNREFUSED\)/, exit: 75 },
-  { name: 'bad --jobs', args: () => ['request', 'npm:fx-app', '--jobs', '0'], says: /--jobs 0: expected a whole number/ },
+  { name: 'bad --jobs', args: () => ['request', 'npm:fx-app', '--jobs', '0'], says: /--jobs 0: expected a whole number/, exit: 2 },
   { name: 'build without recipes', args: () => ['build', 'npm:fx-app@1.0.0'], says: /no recipe in .* matches npm:fx-app@1\.0\.0 \(no recipe exists for it\): run `bale import npm:fx-app@1\.0\.0`/ },
 ];
 

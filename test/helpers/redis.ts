@@ -14,6 +14,8 @@ export interface RedisServer {
   /** SHUTDOWN (the AOF is fsynced) and start again on the same port and directory. */
   restart(): Promise<void>;
   stop(): Promise<void>;
+  /** Start it again after stop(), on the same port and directory (an outage of the caller's length). */
+  start(): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -77,5 +79,8 @@ export async function startRedis(dir: string, extraArgs: string[] = []): Promise
       await spawn();
     },
     stop,
+    start: async () => {
+      if (proc === undefined) await spawn();
+    },
   };
 }

@@ -59,7 +59,7 @@ describe('image compose --base debian:bookworm (npm registry, apt, bubblewrap)',
 
   test('an unknown base is one line, before anything is built', async () => {
     const r = await bale(['image', 'compose', 'npm:express@4.21.2', '--base', 'alpine:3.20', '--name', 'x', '--tag', '1', '-o', dir('x.toml'), '--store', dir('s2'), '--recipes', dir('r2'), '--key', dir('k.key')]);
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2, r.stderr); // a usage error
     assert.match(oneErrorLine(r.stderr), /--base alpine:3\.20: unknown base; bale knows debian:bookworm/);
   });
 });

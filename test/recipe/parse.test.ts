@@ -112,6 +112,14 @@ describe('parseRecipe: invalid recipes report every problem with file and key', 
     });
   }
 
+  it('refuses a release time the packer cannot write (after 2038), naming the package', () => {
+    const text = fixture('valid-gem-minimal.toml').replace(/^source_date_epoch = \d+$/m, 'source_date_epoch = 3000000000');
+    const purl = /^purl = "(.*)"$/m.exec(text)![1]!;
+    const [only, ...rest] = problemsOf(text, 'hand-written.toml');
+    assert.deepEqual(rest, []);
+    assert.equal(only, `source_date_epoch: must be seconds since 1970, not milliseconds, at most 2147483647 (2038-01-19): use the upstream release time (package ${purl})`);
+  });
+
   it('names the file, line and column of a TOML syntax error', () => {
     const [only, ...rest] = problemsOf(fixture('invalid-syntax.toml'), 'r/npm/x/1.0.0.toml');
     assert.deepEqual(rest, []);

@@ -1,0 +1,183 @@
+/**
+ * Every value a flag or an environment variable gives bale, checked before the command starts:
+ * a bad one is a UsageError (one line, exit 2) that names where it came from (`--store`,
+ * `BALE_STORE=`), the value, and what would do. Pure checks, plus a stat for paths.
+ */
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { isUserError, UsageError } from '../errors/index.js';
+import { parseDuration } from '../limits/index.js';
+import { parseNodeList } from '../interpreters/node-request.js';
+import { parsePythonList } from '../interpreters/python-request.js';
+import { parseRubyList } from '../interpreters/ruby.js';
+import { isRepository, isTag, parseImageRef, parseRegistryUrl } from '../registry/reference.js';
+
+/** Where a value came from: a flag (`--store`) or an environment variable (`BALE_STORE`). */
+export type Source = string;
+
+const isEnv = (source: Source): boolean => !source.startsWith('-') && /^[A-Z_][A-Z0-9_]*$/.test(source);
+
+/** `--store /x` or `BALE_STORE=/x`: how a message names the value (quoted when blank or spaced). */
+export function named(source: Source, value: string): string {
+  const shown = value === '' || /\s/.test(value) ? JSON.stringify(value) : value;
+  return isEnv(source) ? `${source}=${shown}` : `${source} ${shown}`;
+}
+
+export function usage(source: Source, value: string, why: string): UsageError {
+  return new UsageError(`${named(source, value)}: ${why}`);
+}
+
+/** A checker's own UserError, restated as a usage error about `source` (its message without the echoed value). */
+function restated(source: Source, value: string, err: unknown): never {
+  if (!isUserError(err)) throw err;
+  const why = err.message.startsWith(`${value}: `) ? err.message.slice(value.length + 2) : err.message;
+  throw usage(source, value, why);
+}
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+function url(source: Source, value: string, schemes: string[], example: string): URL {
+  const want = `must be ${schemes.join() === 'http,https' ? 'an http(s)' : `a ${schemes.join(' or ')}`} URL, e.g. ${example}`;
+  if (CONTROL.test(value)) throw usage(source, value, `holds a control character; ${want}`);
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw usage(source, value, `not a URL; ${want}`);
+  }
+  if (!schemes.includes(u.protocol.slice(0, -1))) throw usage(source, value, want);
+  if (u.hostname === '') throw usage(source, value, `names no host; ${want}`);
+  return u;
+}
+
+/** `--registry`, `--index-url`, `--source`: an index spoken to over http(s). */
+export function httpUrl(source: Source, value: string, example: string): string {
+  url(source, value, ['http', 'https'], example);
+  return value;
+}
+
+/** `oci://HOST[:PORT]/NAMESPACE`: `--to`, `who-uses --registry`, a registry `--store`. */
+export function registryUrl(source: Source, value: string): string {
+  if (CONTROL.test(value)) throw usage(source, value, 'holds a control character; e.g. oci://127.0.0.1:5000/bale');
+  try {
+    parseRegistryUrl(value);
+  } catch (err) {
+    restated(source, value, err);
+  }
+  return value;
+}
+
+/** `oci://HOST[:PORT]/REPO:TAG` or `…@sha256:…` (`bale pull`). */
+export function imageRef(source: Source, value: string): string {
+  if (CONTROL.test(value)) throw usage(source, value, 'holds a control character; e.g. oci://127.0.0.1:5000/bale/app:1');
+  try {
+    parseImageRef(value);
+  } catch (err) {
+    restated(source, value, err);
+  }
+  return value;
+}
+
+/** What sits at `path`: its stat, or why nothing can (an ancestor that is not a directory). */
+function lookAt(path: string): { kind: 'dir' | 'file' | 'other' | 'none' } | { kind: 'blocked'; by: string } {
+  try {
+    const s = statSync(path);
+    return { kind: s.isDirectory() ? 'dir' : s.isFile() ? 'file' : 'other' };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') {
+      // Some ancestor is not a directory: name it, it is what to fix.
+      for (let p = dirname(path); p !== dirname(p); p = dirname(p)) {
+        const up = lookAt(p);
+        if (up.kind === 'file' || up.kind === 'other') return { kind: 'blocked', by: p };
+      }
+    }
+    return { kind: 'none' }; // missing (or unreadable: the command's own error will say so)
+  }
+}
+
+const notADirectory = (kind: 'file' | 'other'): string => (kind === 'file' ? 'a regular file, not a directory' : 'not a directory (a device, fifo or socket)');
+
+/** A directory bale reads or fills (`--recipes`, a local `--store`): it may not exist yet, but nothing else may be there. */
+export function directory(source: Source, value: string, opts: { mustExist?: boolean; hint: string }): string {
+  if (value === '') throw usage(source, value, `empty; ${opts.hint}`);
+  const abs = resolve(value);
+  const at = lookAt(abs);
+  if (at.kind === 'blocked') throw usage(source, value, `${at.by} is not a directory; ${opts.hint}`);
+  if (at.kind === 'file' || at.kind === 'other') throw usage(source, value, `${notADirectory(at.kind)}; ${opts.hint}`);
+  if (at.kind === 'none' && opts.mustExist === true) throw usage(source, value, `no such directory; ${opts.hint}`);
+  return abs;
+}
+
+/** `--store` / `BALE_STORE`: a directory (made absolute), or a registry's `oci://` URL (kept). */
+export function store(source: Source, value: string): string {
+  if (value.startsWith('oci://')) return registryUrl(source, value);
+  const hint = 'give a directory, or oci://HOST[:PORT]/NAMESPACE for a registry';
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) throw usage(source, value, `${value.slice(0, value.indexOf(':'))}:// cannot hold a store; ${hint}`);
+  return directory(source, value, { hint });
+}
+
+/** A file bale reads (`--key`, `--trust`, `--from-file`): it must be there, and be a regular file. */
+export function inputFile(source: Source, value: string, hint: string): string {
+  const at = lookAt(resolve(value));
+  if (at.kind === 'none' || at.kind === 'blocked') throw usage(source, value, `no such file; ${hint}`);
+  if (at.kind === 'dir') throw usage(source, value, `a directory, not a file; ${hint}`);
+  if (at.kind === 'other') throw usage(source, value, `not a regular file; ${hint}`);
+  return value;
+}
+
+/**
+ * A file bale writes (`-o`, `--rootfs`, `--sbom`): a directory there, or an ancestor that is a
+ * file, is a mistake in the flag. What a regular write does to other kinds of files is the writer's to refuse.
+ */
+export function outputFile(source: Source, value: string): string {
+  const at = lookAt(resolve(value));
+  if (value === '' || at.kind === 'dir') throw usage(source, value, 'a directory; name the file to write');
+  if (at.kind === 'blocked') throw usage(source, value, `${at.by} is not a directory; name a file in a directory`);
+  return value;
+}
+
+/** A directory bale writes (`--oci`): absent, or a directory. */
+export function outputDirectory(source: Source, value: string): string {
+  directory(source, value, { hint: 'name a directory to write the layout into' });
+  return value;
+}
+
+/** `--jobs`, `--concurrency`: each in its own name. */
+export function wholeNumber(source: Source, value: string, min: number, max: number): number {
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw usage(source, value, `expected a whole number from ${min} to ${max}`);
+  return n;
+}
+
+/** `--build-timeout`: seconds, or a number with s, m or h. */
+export function duration(source: Source, value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw usage(source, value, 'expected a duration such as 600, 90s, 20m or 2h');
+  return ms;
+}
+
+/** `--node`, `--python`, `--ruby`: checked as the builds would read them, kept as given. */
+export function interpreterList(source: '--node' | '--python' | '--ruby', value: string): string {
+  const parse = { '--node': parseNodeList, '--python': parsePythonList, '--ruby': parseRubyList }[source];
+  try {
+    parse(value);
+  } catch (err) {
+    if (!isUserError(err)) throw err;
+    // The list parsers name their flag already ("bad --python ..."); the Node one names the version only.
+    throw err.message.includes(source) ? new UsageError(err.message) : usage(source, value, err.message);
+  }
+  return value;
+}
+
+/** `image compose --name`: an OCI repository name. */
+export function imageName(source: Source, value: string): string {
+  if (!isRepository(value)) throw usage(source, value, 'expected an image name: lowercase letters, digits, . _ - separated by /, e.g. app or team/app');
+  return value;
+}
+
+/** `image compose --tag`: an OCI tag. */
+export function imageTag(source: Source, value: string): string {
+  if (!isTag(value)) throw usage(source, value, 'expected a tag: letters, digits, _ . -, at most 128, not starting with . or -, e.g. 1 or 2024-06');
+  return value;
+}

@@ -1,0 +1,52 @@
+/**
+ * Text that came from outside (a spec, a URL, a file name, a registry's message) made safe to
+ * print on a terminal: control characters become visible escapes, so a spec holding `ESC[2J`
+ * cannot clear the screen nor a `\r` overwrite the line it sits in, and URL passwords become ***.
+ * Printable Unicode (accents, CJK, emoji) is kept as it is.
+ */
+
+const NAMED: Record<string, string> = { '\0': '\\0', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/**
+ * C0 and C1 controls and DEL; lone surrogates (not text, and broken on some terminals); the
+ * bidirectional overrides and isolates and the Unicode line separators, which reorder or break
+ * what a terminal shows.
+ */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+const hex = (code: number, width: number): string => code.toString(16).padStart(width, '0');
+
+/** Every unsafe character as an escape: `\0`, `\t`, `\n`, `\r`, `\x1b`, `\u202e`. */
+export function escapeControls(text: string): string {
+  return text.replace(UNSAFE, (c) => {
+    const named = NAMED[c];
+    if (named !== undefined) return named;
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${hex(code, 2)}` : `\\u${hex(code, 4)}`;
+  });
+}
+
+/**
+ * `scheme://user:secret@host` anywhere in the text: the authority runs to the first `/`, `?`, `#`,
+ * space or quote, and its userinfo to the last `@` in it (as URL parsers read it), so an `@` in a path
+ * (`/@types/node`) is no userinfo.
+ */
+const AUTHORITY = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#"<>`]*@)/gi;
+
+/** The password of every URL in the text replaced by `***`; user names are kept (they say which account). */
+export function redactUrls(text: string): string {
+  return text.replace(AUTHORITY, (whole, scheme: string, authority: string) => {
+    const userinfo = authority.slice(0, authority.lastIndexOf('@'));
+    const colon = userinfo.indexOf(':');
+    if (colon < 0) return whole;
+    return `${scheme}${userinfo.slice(0, colon)}:***@${authority.slice(userinfo.length + 1)}`;
+  });
+}
+
+/**
+ * What any text goes through before bale prints it. Escaping comes first, so a password cannot
+ * hide from redaction behind a control character.
+ */
+export function printable(text: string): string {
+  return redactUrls(escapeControls(text));
+}
