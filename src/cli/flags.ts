@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isUserError, UsageError } from '../errors/index.js';
 import { parseDuration } from '../limits/index.js';
+import { fileKind } from '../util/read-file.js';
 import { parseNodeList } from '../interpreters/node-request.js';
 import { parsePythonList } from '../interpreters/python-request.js';
 import { parseRubyList } from '../interpreters/ruby.js';
@@ -122,24 +123,24 @@ export function inputFile(source: Source, value: string, hint: string): string {
   const at = lookAt(resolve(value));
   if (at.kind === 'none' || at.kind === 'blocked') throw usage(source, value, `no such file; ${hint}`);
   if (at.kind === 'dir') throw usage(source, value, `a directory, not a file; ${hint}`);
-  if (at.kind === 'other') throw usage(source, value, `not a regular file; ${hint}`);
+  if (at.kind === 'other') throw usage(source, value, `is ${fileKind(statSync(resolve(value)))}, not a regular file; ${hint}`);
   return value;
 }
 
 /**
- * A file bale writes (`-o`, `--rootfs`, `--sbom`): a directory there, or an ancestor that is a
- * file, is a mistake in the flag. What a regular write does to other kinds of files is the writer's to refuse.
+ * A file bale writes (`-o`, `--rootfs`, `--sbom`, `--out`). What may be there is the writer's
+ * check (src/util/atomic-write.ts), which the commands run before any work, as a usage error.
  */
 export function outputFile(source: Source, value: string): string {
-  const at = lookAt(resolve(value));
-  if (value === '' || at.kind === 'dir') throw usage(source, value, 'a directory; name the file to write');
-  if (at.kind === 'blocked') throw usage(source, value, `${at.by} is not a directory; name a file in a directory`);
+  if (value === '') throw usage(source, value, 'empty; name the file to write');
+  // Worded like the writer's own check, which the commands run later for what may sit there.
+  if (lookAt(resolve(value)).kind === 'blocked') throw usage(source, value, 'cannot write there (a parent is not a directory): choose another path');
   return value;
 }
 
-/** A directory bale writes (`--oci`): absent, or a directory. */
+/** A directory bale writes (`--oci`): checked by the layout writer before any work, like outputFile. */
 export function outputDirectory(source: Source, value: string): string {
-  directory(source, value, { hint: 'name a directory to write the layout into' });
+  if (value === '') throw usage(source, value, 'empty; name a directory to write the layout into');
   return value;
 }
 

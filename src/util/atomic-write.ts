@@ -21,7 +21,7 @@ import type { Stats } from 'node:fs';
 import { lstat, open, readlink, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { UserError } from '../errors/index.js';
+import { UsageError, UserError } from '../errors/index.js';
 import { fileKind } from './read-file.js';
 
 export const TEMP_MARKER = '.tmp-';
@@ -54,7 +54,12 @@ export function isTempName(name: string): boolean {
 export interface OutputOptions {
   /** How the message names the target, e.g. `--rootfs out.tar`. @defaultValue the path */
   label?: string;
+  /** The target was named by a flag: a refusal is a usage error (exit 2). @defaultValue false */
+  usage?: boolean;
 }
+
+const outputError = (o: OutputOptions, message: string, cause?: unknown): UserError =>
+  o.usage === true ? new UsageError(message, { cause }) : new UserError('EOUTPUT', message, { cause });
 
 export interface AtomicWriteOptions extends OutputOptions {
   /**
@@ -80,13 +85,10 @@ export async function describeExisting(file: string, st: Stats): Promise<string>
 async function refusal(file: string, st: Stats, o: OutputOptions, expected: 'file' | 'directory'): Promise<UserError> {
   const label = o.label ?? file;
   if (st.isSymbolicLink()) {
-    return new UserError(
-      'EOUTPUT',
-      `${label}: is ${await describeExisting(file, st)}: bale never writes through or replaces a link: remove it, or write somewhere else`,
-    );
+    return outputError(o, `${label}: is ${await describeExisting(file, st)}: bale never writes through or replaces a link: remove it, or write somewhere else`);
   }
   const replaces = expected === 'file' ? 'replaces only a regular file' : 'writes only into a directory';
-  return new UserError('EOUTPUT', `${label}: exists and is ${fileKind(st)}, not a ${expected === 'file' ? 'regular file' : 'directory'}: bale ${replaces}; choose another path, or remove it first`);
+  return outputError(o, `${label}: exists and is ${fileKind(st)}, not a ${expected === 'file' ? 'regular file' : 'directory'}: bale ${replaces}; choose another path, or remove it first`);
 }
 
 /** Path problems the person running bale can fix, as they would read them. */
@@ -106,7 +108,7 @@ async function lstatOrMissing(file: string, o: OutputOptions): Promise<Stats | u
     if (code === 'ENOENT') return undefined;
     const reason = PATH_ERRORS[code];
     if (reason === undefined) throw err;
-    throw new UserError('EOUTPUT', `${o.label ?? file}: cannot write there (${reason}): choose another path`, { cause: err });
+    throw outputError(o, `${o.label ?? file}: cannot write there (${reason}): choose another path`, err);
   }
 }
 

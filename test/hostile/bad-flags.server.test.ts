@@ -73,7 +73,7 @@ const CASES: Case[] = [
   { name: '--queue http://', args: () => ['request', SPEC, '--queue', 'http://127.0.0.1:6379'], says: /^--queue http:\/\/127\.0\.0\.1:6379: expected a redis:\/\/ or rediss:\/\/ URL, e.g\. redis:\/\/127\.0\.0\.1:6379$/ },
   { name: '--queue with no Redis anywhere', args: () => ['request', SPEC, '--queue'], says: /^no Redis to talk to: pass --queue redis:\/\/HOST:PORT or set BALE_REDIS_URL$/ },
   { name: '--key missing', args: (p) => ['sign', p.file, '--key', p.missing], says: /^--key \S+missing: no such file; create one with bale keygen --out PREFIX$/ },
-  { name: '--key naming a device', args: (p) => ['sign', p.file, '--key', '/dev/zero'], says: /^--key \/dev\/zero: not a regular file; create one with bale keygen/ },
+  { name: '--key naming a device', args: (p) => ['sign', p.file, '--key', '/dev/zero'], says: /^--key \/dev\/zero: is a character device, not a regular file; create one with bale keygen/ },
   { name: '--trust naming a directory', args: (p) => ['verify', p.file, '--trust', p.folder], says: /^--trust \S+a-dir: a directory, not a file; give a minisign public key \(\.pub\)$/ },
   { name: 'worker --concurrency -5 blames --concurrency', args: () => ['worker', '--redis', 'redis://127.0.0.1:1', '--concurrency', '-5'], says: /^--concurrency -5: expected a whole number from 1 to 256$/ },
   { name: 'worker --concurrency 1.5', args: () => ['worker', '--redis', 'redis://127.0.0.1:1', '--concurrency', '1.5'], says: /^--concurrency 1\.5: expected a whole number from 1 to 256$/ },
@@ -85,20 +85,20 @@ const CASES: Case[] = [
   { name: 'enqueue --from-file missing', args: (p) => ['enqueue', '--from-file', p.missing, '--redis', 'redis://127.0.0.1:1'], says: /^--from-file \S+missing: no such file; give a file with one spec per line$/ },
   { name: 'image compose --name App', args: () => ['image', 'compose', SPEC, '--name', 'App', '--tag', '1', '-o', 'x.image.toml'], says: /^--name App: expected an image name: lowercase letters, digits, \. _ - separated by \/, e\.g\. app or team\/app$/ },
   { name: 'image compose --tag .hidden', args: () => ['image', 'compose', SPEC, '--name', 'app', '--tag', '.hidden', '-o', 'x.image.toml'], says: /^--tag \.hidden: expected a tag: letters, digits, _ \. -, at most 128/ },
-  { name: 'image compose -o naming a directory', args: (p) => ['image', 'compose', SPEC, '--name', 'app', '--tag', '1', '-o', p.folder], says: /^--output \S+a-dir: a directory; name the file to write$/ },
+  { name: 'image compose -o naming a directory', args: (p) => ['image', 'compose', SPEC, '--name', 'app', '--tag', '1', '-o', p.folder], says: /^-o \S+a-dir: exists and is a directory, not a regular file: bale replaces only a regular file; choose another path, or remove it first$/ },
   { name: 'image compose --base unknown', args: (p) => ['image', 'compose', SPEC, '--name', 'app', '--tag', '1', '-o', path.join(p.dir, 'x.image.toml'), '--unsigned', '--base', 'alpine:3.20'], says: /^--base alpine:3\.20: unknown base; bale knows debian:bookworm$/ },
   { name: 'image compose without --name', args: () => ['image', 'compose', SPEC], says: /^bale image compose: needs --name NAME, --tag TAG and -o FILE/ },
-  { name: 'image export --oci naming a file', args: (p) => ['image', 'export', 'app.image.toml', '--oci', p.file], says: /^--oci \S+a-file: a regular file, not a directory; name a directory to write the layout into$/ },
-  { name: 'image export --rootfs naming a directory', args: (p) => ['image', 'export', 'app.image.toml', '--rootfs', p.folder], says: /^--rootfs \S+a-dir: a directory; name the file to write$/ },
-  { name: 'image export --sbom below a file', args: (p) => ['image', 'export', 'app.image.toml', '--rootfs', path.join(p.dir, 'r.tar'), '--sbom', path.join(p.file, 's.json')], says: /^--sbom \S+a-file\/s\.json: \S+a-file is not a directory; name a file in a directory$/ },
+  { name: 'image export --oci naming a file', args: (p) => ['image', 'export', 'app.image.toml', '--oci', p.file], says: /^--oci \S+a-file: exists and is a regular file, not a directory: bale writes only into a directory; choose another path, or remove it first$/ },
+  { name: 'image export --rootfs naming a directory', args: (p) => ['image', 'export', 'app.image.toml', '--rootfs', p.folder], says: /^--rootfs \S+a-dir: exists and is a directory, not a regular file: bale replaces only a regular file; choose another path, or remove it first$/ },
+  { name: 'image export --sbom below a file', args: (p) => ['image', 'export', 'app.image.toml', '--rootfs', path.join(p.dir, 'r.tar'), '--sbom', path.join(p.file, 's.json')], says: /^--sbom \S+a-file\/s\.json: cannot write there \(a parent is not a directory\): choose another path$/ },
   { name: 'image export with nothing to write', args: () => ['image', 'export', 'app.image.toml'], says: /^bale image export: say what to write: --oci DIR and\/or --rootfs FILE$/ },
   { name: 'push --to https://', args: () => ['push', 'app.image.toml', '--to', 'https://registry.example/bale'], says: /^--to https:\/\/registry\.example\/bale: a registry URL starts with oci:\/\/ \(e\.g\. oci:\/\/127\.0\.0\.1:5000\/bale\): fix the registry URL$/ },
   { name: 'push --to oci:// with a bad namespace', args: () => ['push', 'app.image.toml', '--to', 'oci://127.0.0.1:5000/Bad_NS'], says: /^--to oci:\/\/127\.0\.0\.1:5000\/Bad_NS: "Bad_NS" is not a valid registry namespace/ },
   { name: 'pull a reference without a repository', args: () => ['pull', 'oci://127.0.0.1:5000'], says: /^bale pull oci:\/\/127\.0\.0\.1:5000: names no repository \(e\.g\. oci:\/\/127\.0\.0\.1:5000\/bale\/app:1\): fix the image reference$/ },
   { name: 'pull an https:// reference', args: () => ['pull', 'https://registry.example/bale/app:1'], says: /^bale pull https:\/\/registry\.example\/bale\/app:1: .*starts with oci:\/\// },
-  { name: 'pull -o naming a directory', args: (p) => ['pull', 'oci://127.0.0.1:1/bale/app:1', '-o', p.folder], says: /^--output \S+a-dir: a directory; name the file to write$/ },
+  { name: 'pull -o naming a directory', args: (p) => ['pull', 'oci://127.0.0.1:1/bale/app:1', '-o', p.folder], says: /^-o \S+a-dir: exists and is a directory, not a regular file: bale replaces only a regular file; choose another path, or remove it first$/ },
   { name: 'who-uses --registry https://', args: () => ['who-uses', 'node-fx-app', '--registry', 'https://registry.example/bale'], says: /^--registry https:\/\/registry\.example\/bale: a registry URL starts with oci:\/\// },
-  { name: 'keygen --out below a file', args: (p) => ['keygen', '--out', path.join(p.file, 'me')], says: /^--out \S+a-file\/me: \S+a-file is not a directory; name a file in a directory$/ },
+  { name: 'keygen --out below a file', args: (p) => ['keygen', '--out', path.join(p.file, 'me')], says: /^--out \S+a-file\/me: cannot write there \(a parent is not a directory\): choose another path$/ },
   { name: 'keygen without --out', args: () => ['keygen'], says: /^bale keygen: say where: --out PREFIX/ },
   // The environment's equivalents name the variable.
   { name: 'BALE_STORE naming a regular file', args: () => ['show', 'node-fx-app'], env: (p) => ({ BALE_STORE: p.file }), says: /^BALE_STORE=\S+a-file: a regular file, not a directory; give a directory, or oci:\/\// },
@@ -346,7 +346,9 @@ describe('a Redis outage: one line when lost, one when back, no ioredis stacks',
     const lost = new RegExp(`^bale: lost Redis at redis://127\\.0\\.0\\.1:${redis.port}/? \\(([A-Z]+|connection closed)\\), retrying$`);
     assert.equal(got.filter((l) => lost.test(l)).length, 2, text);
     assert.equal(got.filter((l) => l === 'bale: Redis back').length, 2, text);
-    assert.equal(got.length, 4, text);
+    // Then the one line every command but the worker prints when stopped by a signal.
+    assert.deepEqual(got.slice(4), ['bale: SIGTERM: stopped'], text);
+    assert.equal(got.length, 5, text);
     assert.doesNotMatch(text, /\n\s+at |Error:|errno/);
   });
 });

@@ -29,6 +29,8 @@ interface OutputCase {
   valid?: TargetKind[];
   /** How the message names the output (a flag and the path as given, or the path). */
   label: (target: string) => RegExp;
+  /** 2 when a flag names the output (a usage error), 1 for a path bale derives (PREFIX.key, FILE.minisig). */
+  code: 1 | 2;
 }
 
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -39,7 +41,8 @@ describe('hostile files: outputs and inputs', () => {
   let n = 0;
   const dir = (x: string): string => path.join(t.dir, x);
   let env: Record<string, string>;
-  const run = (args: string[], cwd?: string) => bale([...args, '--store', dir('store'), '--recipes', dir('recipes')], { env, timeoutMs: RUN_MS, ...(cwd !== undefined ? { cwd } : {}) });
+  const run = (args: string[], cwd?: string, more: Record<string, string> = {}) =>
+    bale([...args, '--store', dir('store'), '--recipes', dir('recipes')], { env: { ...env, ...more }, timeoutMs: RUN_MS, ...(cwd !== undefined ? { cwd } : {}) });
 
   before(async () => {
     t = await tempDir('hostile-files');
@@ -64,6 +67,7 @@ describe('hostile files: outputs and inputs', () => {
       at: (d) => path.join(d, 'out.tar'),
       args: (target) => ['image', 'export', dir('app.image.toml'), '--rootfs', target, '--sbom', `${target}.sbom.json`, ...trust()],
       label: (target) => new RegExp(`^bale: error: --rootfs ${esc(target)}: `),
+      code: 2,
     },
     {
       flag: 'image export --oci',
@@ -71,18 +75,21 @@ describe('hostile files: outputs and inputs', () => {
       args: (target) => ['image', 'export', dir('app.image.toml'), '--oci', target, '--sbom', `${target}.sbom.json`, ...trust()],
       valid: ['directory'],
       label: (target) => new RegExp(`^bale: error: --oci ${esc(target)}: `),
+      code: 2,
     },
     {
       flag: 'image export --sbom',
       at: (d) => path.join(d, 'sbom.json'),
       args: (target, d) => ['image', 'export', dir('app.image.toml'), '--rootfs', path.join(d, 'ok.tar'), '--sbom', target, ...trust()],
       label: (target) => new RegExp(`^bale: error: --sbom ${esc(target)}: `),
+      code: 2,
     },
     {
       flag: 'image compose -o',
       at: (d) => path.join(d, 'app.image.toml'),
       args: (target) => ['image', 'compose', 'node-nothing-here', '--name', 'app', '--tag', '1', '-o', target, '--unsigned'],
       label: (target) => new RegExp(`^bale: error: -o ${esc(target)}: `),
+      code: 2,
     },
     {
       flag: 'pull -o',
@@ -90,18 +97,21 @@ describe('hostile files: outputs and inputs', () => {
       // Nothing listens on port 9: the output must be refused before any connection is tried.
       args: (target) => ['pull', 'oci://127.0.0.1:9/bale/app:1', '-o', target],
       label: (target) => new RegExp(`^bale: error: -o ${esc(target)}: `),
+      code: 2,
     },
     {
       flag: 'keygen --out (PREFIX.key)',
       at: (d) => path.join(d, 'k.key'),
       args: (_target, d) => ['keygen', '--out', path.join(d, 'k')],
       label: (target) => new RegExp(`^bale: error: ${esc(target)} already exists, as `),
+      code: 1,
     },
     {
       flag: 'sign (FILE.minisig)',
       at: (d) => path.join(d, 'plain.txt.minisig'),
       args: (_target, d) => ['sign', path.join(d, 'plain.txt'), '--key', dir('me.key')],
       label: (target) => new RegExp(`^bale: error: ${esc(target)}: `),
+      code: 1,
     },
   ];
 
@@ -117,7 +127,7 @@ describe('hostile files: outputs and inputs', () => {
         await makeTarget(kind, target);
         const seen = snapshot(target);
         const r = await run(c.args(target, d));
-        assert.equal(r.code, 1, `${r.stderr}\n${r.stdout}`);
+        assert.equal(r.code, c.code, `${r.stderr}\n${r.stdout}`);
         const line = oneErrorLine(r.stderr);
         assert.match(line, c.label(target));
         assert.match(line, KIND_WORDS[kind]);
@@ -167,14 +177,14 @@ describe('hostile files: outputs and inputs', () => {
 
   test('outputs under a regular file (a parent that is not a directory): one line each, not an internal error', { timeout: RUN_MS * 3 }, async () => {
     const under = path.join(dir('plain.txt'), 'x');
-    const cases: [string[], RegExp][] = [
-      [['image', 'export', dir('app.image.toml'), '--rootfs', `${under}.tar`, ...trust()], /--rootfs .*plain\.txt\/x\.tar: cannot write there \(a parent is not a directory\)/],
-      [['image', 'compose', 'node-nothing-here', '--name', 'app', '--tag', '1', '-o', `${under}.image.toml`, '--unsigned'], /-o .*plain\.txt\/x\.image\.toml: cannot write there \(a parent is not a directory\)/],
-      [['keygen', '--out', under], /plain\.txt\/x\.pub: cannot check for an existing key: a parent is not a directory/],
+    const cases: [string[], RegExp, number][] = [
+      [['image', 'export', dir('app.image.toml'), '--rootfs', `${under}.tar`, ...trust()], /--rootfs .*plain\.txt\/x\.tar: cannot write there \(a parent is not a directory\)/, 2],
+      [['image', 'compose', 'node-nothing-here', '--name', 'app', '--tag', '1', '-o', `${under}.image.toml`, '--unsigned'], /-o .*plain\.txt\/x\.image\.toml: cannot write there \(a parent is not a directory\)/, 2],
+      [['keygen', '--out', under], /--out .*plain\.txt\/x: cannot write there \(a parent is not a directory\)/, 2],
     ];
-    for (const [args, says] of cases) {
+    for (const [args, says, code] of cases) {
       const r = await run(args);
-      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
       assert.match(oneErrorLine(r.stderr), says);
     }
     assert.equal(await readFile(dir('plain.txt'), 'utf8'), 'sign me\n');
@@ -185,6 +195,10 @@ describe('hostile files: outputs and inputs', () => {
     name: string;
     setup: (d: string) => Promise<string[]>;
     says: RegExp;
+    /** 2 when a flag names the file (a usage error). @defaultValue 1 */
+    code?: 1 | 2;
+    /** More environment for the run. */
+    env?: (d: string) => Record<string, string>;
   }
   const READS: ReadCase[] = [
     { name: 'bale build /dev/urandom', setup: async () => ['build', '/dev/urandom'], says: /^bale: error: recipe \/dev\/urandom: is a character device, not a regular file/ },
@@ -228,11 +242,12 @@ describe('hostile files: outputs and inputs', () => {
     {
       name: 'bale verify trusting a .pub that is a fifo in the trust directory',
       setup: async (d) => {
-        await mkdir(path.join(d, 'trusted'));
-        await makeTarget('fifo', path.join(d, 'trusted', 'x.pub'));
+        await mkdir(path.join(d, 'config', 'bale', 'trusted'), { recursive: true });
+        await makeTarget('fifo', path.join(d, 'config', 'bale', 'trusted', 'x.pub'));
         await writeFile(path.join(d, 'f.txt'), 'x\n');
-        return ['verify', path.join(d, 'f.txt'), '--trust', path.join(d, 'trusted')];
+        return ['verify', path.join(d, 'f.txt')];
       },
+      env: (d) => ({ XDG_CONFIG_HOME: path.join(d, 'config') }),
       says: /x\.pub: is a fifo, not a regular file; bale reads a public key only from a regular file/,
     },
     { name: 'bale sign /dev/urandom', setup: async () => ['sign', '/dev/urandom', '--key', dir('me.key')], says: /^bale: error: \/dev\/urandom: is a character device, not a regular file/ },
@@ -242,7 +257,8 @@ describe('hostile files: outputs and inputs', () => {
         await symlink('/dev/zero', path.join(d, 'zero.key'));
         return ['sign', dir('plain.txt'), '--key', path.join(d, 'zero.key')];
       },
-      says: /zero\.key: is a character device, not a regular file; bale reads a secret key only from a regular file/,
+      says: /^bale: error: --key .*zero\.key: is a character device, not a regular file; create one with bale keygen/,
+      code: 2,
     },
     {
       name: 'bale image export of an image file that is a fifo',
@@ -256,6 +272,7 @@ describe('hostile files: outputs and inputs', () => {
       name: 'bale enqueue --from-file /dev/urandom',
       setup: async () => ['enqueue', '--from-file', '/dev/urandom', '--redis', 'redis://127.0.0.1:9'],
       says: /^bale: error: --from-file \/dev\/urandom: is a character device, not a regular file/,
+      code: 2,
     },
   ];
 
@@ -264,8 +281,8 @@ describe('hostile files: outputs and inputs', () => {
       const d = dir(`in${n++}`);
       await mkdir(d);
       const started = Date.now();
-      const r = await run(await c.setup(d));
-      assert.equal(r.code, 1, `exit ${r.code} after ${Date.now() - started} ms\n${r.stderr}\n${r.stdout}`);
+      const r = await run(await c.setup(d), undefined, c.env?.(d));
+      assert.equal(r.code, c.code ?? 1, `exit ${r.code} after ${Date.now() - started} ms\n${r.stderr}\n${r.stdout}`);
       assert.match(oneErrorLine(r.stderr), c.says);
       assert.ok(Date.now() - started < RUN_MS / 2, `took ${Date.now() - started} ms`);
     });
