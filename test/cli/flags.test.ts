@@ -58,15 +58,17 @@ describe('flags: values checked where they came from', () => {
     refusal(() => flag.store('--store', 'oci://'), '--store oci://: "" is not a registry host');
   });
 
-  it('input files must be regular files; output files must not be directories', () => {
+  it('input files must be regular files; output files are the writer\'s to check, but for a parent that is a file', () => {
     assert.equal(flag.inputFile('--key', file, 'h'), file);
     refusal(() => flag.inputFile('--key', path.join(dir, 'nope'), 'create one'), `--key ${path.join(dir, 'nope')}: no such file; create one`);
     refusal(() => flag.inputFile('--from-file', dir, 'h'), `--from-file ${dir}: a directory, not a file`);
-    refusal(() => flag.inputFile('--trust', '/dev/zero', 'h'), '--trust /dev/zero: not a regular file');
+    refusal(() => flag.inputFile('--trust', '/dev/zero', 'h'), '--trust /dev/zero: is a character device, not a regular file');
     assert.equal(flag.outputFile('-o', path.join(dir, 'new.toml')), path.join(dir, 'new.toml'));
-    refusal(() => flag.outputFile('--rootfs', dir), `--rootfs ${dir}: a directory`);
-    refusal(() => flag.outputFile('--out', path.join(file, 'k')), `--out ${path.join(file, 'k')}: ${file} is not a directory`);
-    refusal(() => flag.outputDirectory('--oci', file), `--oci ${file}: a regular file, not a directory`);
+    // What sits at the path is checked by the command before any work (atomic-write's checkOutputFile, as a usage error).
+    assert.equal(flag.outputFile('--rootfs', dir), dir);
+    refusal(() => flag.outputFile('--rootfs', ''), '--rootfs "": empty');
+    refusal(() => flag.outputFile('--out', path.join(file, 'k')), `--out ${path.join(file, 'k')}: cannot write there (a parent is not a directory)`);
+    assert.equal(flag.outputDirectory('--oci', file), file);
   });
 
   it('numbers name their own flag', () => {
