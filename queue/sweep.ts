@@ -6,17 +6,9 @@
  */
 import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processAlive as alive } from '../src/util/alive.js';
 import { parseTempName } from '../src/util/atomic-write.js';
 import { BUILDS_DIR, PACKAGES_DIR } from '../src/store/paths.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes this host's dead writers' temp files from the store; returns how many. */
 export async function sweepDeadTemps(storeRoot: string, host: string): Promise<number> {

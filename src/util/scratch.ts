@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processAlive as alive } from './alive.js';
 
 /**
  * Scratch directories for builds. Each is made enterable by the sandbox's unprivileged uid (mkdtemp
@@ -37,15 +38,6 @@ export async function makeScratch(parent: string, prefix: string): Promise<Scrat
       live.delete(dir);
     },
   };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Removes scratch directories whose bale is gone (SIGKILL, power loss). Returns how many. */
