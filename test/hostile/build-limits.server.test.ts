@@ -19,6 +19,8 @@ const SCRIPTS: Record<string, string> = {
   forkbomb: `while :; do sleep ${SLEEP} & done`,
   bigfile: 'head -c 209715200 /dev/zero > big.bin && echo WROTE',
   manyfiles: 'i=0; while :; do head -c 1048576 /dev/zero > f$i.bin || exit 1; i=$((i+1)); done',
+  // Not runaway, but what no package may hold: named by package and path, not by the staging dir.
+  fifo: 'mkdir -p lib && mkfifo lib/leftover.pipe',
 };
 
 let work: string;
@@ -55,6 +57,7 @@ before(async () => {
     forkbomb: 'processes = 64\ntimeout = "6s"',
     bigfile: 'disk = "32MiB"',
     manyfiles: 'disk = "64MiB"',
+    fifo: 'timeout = "60s"',
   };
   for (const [name, recipe] of pending) add(name, withLimits(recipe(server.url), limits[name]!));
   add('pysleep', withLimits(py.recipe(server.url), 'timeout = "3s"'));
@@ -118,6 +121,12 @@ describe('build limits: every runaway build is stopped, named, and leaves nothin
 
   it('many files past the disk limit: stopped by the disk watch, named with how to raise it', async () => {
     assertStopped(await build('manyfiles'), /stopped after writing more than 64 MiB to disk \(the disk limit: raise it with \[build\.limits\] disk in the recipe\)/);
+  });
+
+  it('a fifo left in the package\'s tree is named by package and path, nothing stored', async () => {
+    const r = await build('fifo');
+    assertStopped(r, /^bale: error: hostile-fifo@1\.0\.0: its build left a fifo at lib\/leftover\.pipe \(in the package's tree\)/);
+    assert.doesNotMatch(r.stderr, /bale\/tmp\//, 'the staging path, gone by now');
   });
 
   it('the PyPI builder applies the same limits (an sdist build that sleeps)', async () => {
