@@ -31,12 +31,21 @@ export async function canMknod(dir: string): Promise<boolean> {
   return true;
 }
 
+/**
+ * Where a character-device case puts its target: a device made at `path` where this process may
+ * mknod (root), else /dev/full itself, a real device that bale must refuse just the same.
+ */
+export function charDevicePath(path: string, mknodOk: boolean): string {
+  return mknodOk ? path : '/dev/full';
+}
+
 const servers: Server[] = [];
 
 /** Make a `kind` at `path`; a socket stays bound until closeSockets(). */
 export async function makeTarget(kind: TargetKind, path: string): Promise<void> {
   switch (kind) {
     case 'char device':
+      if (path === '/dev/full') return; // charDevicePath's stand-in: already there
       await execa('mknod', [path, 'c', '1', '7']); // 1,7 is /dev/full: every write fails with ENOSPC
       return;
     case 'fifo':
