@@ -3,7 +3,7 @@ import { SourceFetcher } from '../fetch/index.js';
 import { sweepScratch } from '../util/scratch.js';
 import type { Ecosystem } from '../purl/purl.js';
 import type { Runner } from '../sandbox/index.js';
-import type { Limits } from '../limits/index.js';
+import { resolveLimits, type Limits } from '../limits/index.js';
 import type { Store, StoredPackage } from '../store/index.js';
 import type { RecipeGraph, RecipeNode } from './graph.js';
 import { NpmBuilder } from './npm/index.js';
@@ -86,7 +86,7 @@ export class BuildSession {
     return planTasks(graph, request, { builderFor: this.builderFor });
   }
 
-  context(graph: RecipeGraph): Omit<BuildContext, 'node' | 'target' | 'inputs'> {
+  context(graph: RecipeGraph, node: RecipeNode): Omit<BuildContext, 'node' | 'target' | 'inputs'> {
     return {
       graph,
       sources: this.sources,
@@ -94,7 +94,7 @@ export class BuildSession {
       runner: () => (this.runner ??= import('../sandbox/index.js').then((m) => m.pickRunner(this.opts.sandbox, this.opts.warn, { directAsRoot: this.opts.directAsRoot === true }))),
       cacheDir: this.opts.cacheDir,
       jobs: this.opts.jobs,
-      limits: this.opts.limits ?? {},
+      limits: resolveLimits(node.recipe.build.limits, this.opts.limits),
     };
   }
 
@@ -106,7 +106,7 @@ export class BuildSession {
     const hit = await this.opts.store.lookup(task.key);
     if (hit !== undefined) return { task, packages: hit, cached: true };
     if (task.target.interpreter !== null) await checkNativeBuildDeps([task.node]);
-    const outputs = await this.builderFor(task.node).build({ ...this.context(graph), node: task.node, target: task.target, inputs });
+    const outputs = await this.builderFor(task.node).build({ ...this.context(graph, task.node), node: task.node, target: task.target, inputs });
     return { task, packages: await this.opts.store.put(task.key, outputs), cached: false };
   }
 
@@ -125,7 +125,7 @@ export async function buildGraph(graph: RecipeGraph, opts: BuildOptions): Promis
     opts.onPlanned?.([...tasks.values()]);
     return await runTasks(tasks, opts.store, opts.jobs, {
       builderFor: session.builderFor,
-      context: () => session.context(graph),
+      context: (task) => session.context(graph, task.node),
       ...(opts.onStart ? { onStart: opts.onStart } : {}),
       ...(opts.onDone ? { onDone: opts.onDone } : {}),
     });

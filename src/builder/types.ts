@@ -41,8 +41,8 @@ export interface BuildContext {
   /** Scratch space and logs. */
   cacheDir: string;
   jobs: number;
-  /** Bounds for recipes without their own `[build.limits]` (flags); resolveLimits() adds the defaults. */
-  limits: Partial<Limits>;
+  /** This build's bounds: the recipe's `[build.limits]` over the flags' over the defaults. */
+  limits: Limits;
 }
 
 /** One per ecosystem: turns a pinned recipe into packages for a target. */

@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from '../../src/limits/index.js';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it, type TestContext } from 'node:test';
@@ -106,7 +107,7 @@ function hooks(t: TestContext, builder: EcosystemBuilder, graph: RecipeGraph, st
       runner: () => Promise.reject(new Error('these builds never run a sandbox')),
       cacheDir: '/nonexistent/bale-cache',
       jobs: 1,
-      limits: {},
+      limits: DEFAULT_LIMITS,
     }),
     onStart: (task: Task) => started.push(task.id),
   };

@@ -5,7 +5,6 @@
  * dpkg would have done (ldconfig, alternatives, users) that it has to do itself.
  */
 import { UserError } from '../../errors/index.js';
-import { resolveLimits } from '../../limits/index.js';
 import { parsePurl } from '../../purl/purl.js';
 import type { PackageOutput } from '../../store/index.js';
 import { assemble } from '../assemble.js';
@@ -36,7 +35,7 @@ export class DebBuilder implements EcosystemBuilder {
     const deb = await ctx.sources.fetch({ url: src.url, integrity: src.integrity });
     // Loaded here, like the sandbox: execa stays out of builds that never read a .deb.
     const { readDebControl, readDebData } = await import('../../archive/deb-file.js');
-    const limits = resolveLimits(node.recipe.build.limits, ctx.limits);
+    const { limits } = ctx;
     const control = await readDebControl(deb, label, limits);
     checkIdentity(node, control.fields, label);
     const entries = await readDebData(deb, label, limits);

@@ -1,6 +1,5 @@
 import { parsePurl } from '../../purl/purl.js';
 import { readTarGz } from '../../archive/index.js';
-import { resolveLimits } from '../../limits/index.js';
 import type { NodeInterpreter } from '../../interpreters/node.js';
 import type { PackageOutput } from '../../store/index.js';
 import { assemble } from '../assemble.js';
@@ -65,7 +64,7 @@ export class NpmBuilder implements EcosystemBuilder {
     const src = node.recipe.source[0]!;
     const pkg = { name: node.purl.name, version: node.purl.version };
     const what = `${node.id} (${src.url})`;
-    let files = await readTarGz(await ctx.sources.fetch({ url: src.url, integrity: src.integrity }), { source: what, stripComponents: 1, limits: resolveLimits(node.recipe.build.limits, ctx.limits) });
+    let files = await readTarGz(await ctx.sources.fetch({ url: src.url, integrity: src.integrity }), { source: what, stripComponents: 1, limits: ctx.limits });
     const info = readPackageInfo(files, pkg.name, what);
     const deps: LinkedDependency[] = node.recipe.dependency.map((d) => {
       const p = parsePurl(d.purl);

@@ -8,7 +8,6 @@ import type { PackEntry } from '../../packer/index.js';
 import type { NodeInterpreter } from '../../interpreters/node.js';
 import type { SandboxCommand } from '../../sandbox/index.js';
 import { packageRoot } from '../../util/package-root.js';
-import { resolveLimits } from '../../limits/index.js';
 import { runFailure } from '../run-failure.js';
 import type { BuildContext } from '../types.js';
 import type { LinkedDependency, Pinned } from './entries.js';
@@ -135,7 +134,7 @@ export async function buildWithScripts(
       { host: join(packageRoot(), 'node_modules'), sandbox: BALE_MODULES },
     ];
     const runner = await ctx.runner();
-    const limits = resolveLimits(recipe.build.limits, ctx.limits);
+    const { limits } = ctx;
     for (const s of scripts) {
       const cmd: SandboxCommand = {
         argv: ['/bin/sh', '-c', s.script],

@@ -1,5 +1,4 @@
 import { readZip } from '../../archive/index.js';
-import { resolveLimits } from '../../limits/index.js';
 import type { PythonInterpreter } from '../../interpreters/python.js';
 import type { PackEntry } from '../../packer/entry.js';
 import type { PackageOutput } from '../../store/index.js';
@@ -56,7 +55,7 @@ export class PypiBuilder implements EcosystemBuilder {
       wheel = built.entries;
       wheelName = built.filename;
     } else {
-      wheel = await readZip(data, { source: wheelName, limits: resolveLimits(node.recipe.build.limits, ctx.limits) });
+      wheel = await readZip(data, { source: wheelName, limits: ctx.limits });
     }
     const installed = installWheel(wheel, { pythonVersion: v, distribution: node.purl.name, version: node.purl.version }, wheelName);
     // RECORD keeps listing a dropped file; Python tolerates that (pip uninstall skips missing files).

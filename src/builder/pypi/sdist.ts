@@ -3,7 +3,6 @@ import { makeScratch } from '../../util/scratch.js';
 import { join, posix } from 'node:path';
 import { readTarGz, readZip, writeEntries } from '../../archive/index.js';
 import { UserError } from '../../errors/index.js';
-import { resolveLimits } from '../../limits/index.js';
 import type { PythonInterpreter } from '../../interpreters/python.js';
 import type { PackEntry } from '../../packer/entry.js';
 import type { RecipeSource } from '../../recipe/index.js';
@@ -68,7 +67,7 @@ function tail(text: string): string {
 export async function buildSdist(ctx: BuildContext, source: RecipeSource, data: Buffer, py: PythonInterpreter): Promise<{ entries: PackEntry[]; filename: string }> {
   const { node } = ctx;
   const name = `${node.purl.name}-${node.purl.version}`;
-  const limits = resolveLimits(node.recipe.build.limits, ctx.limits);
+  const { limits } = ctx;
   const src = source.filename?.endsWith('.zip') ? await readZip(data, { source: source.url, limits }) : await readTarGz(data, { source: source.url, stripComponents: 1, limits });
   // A zip sdist has a top folder too; drop it like tar's strip.
   const files = source.filename?.endsWith('.zip') ? src.map((e) => ({ ...e, path: e.path.split('/').slice(1).join('/') })).filter((e) => e.path !== '') : src;

@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { makeScratch } from '../../util/scratch.js';
 import { join, posix } from 'node:path';
 import { readTarGz, writeEntries } from '../../archive/index.js';
-import { resolveLimits } from '../../limits/index.js';
 import type { RubyInterpreter } from '../../interpreters/ruby.js';
 import type { PackageOutput } from '../../store/index.js';
 import { dropMatching } from '../drop.js';
@@ -100,7 +99,7 @@ export class GemBuilder implements EcosystemBuilder {
       ...(deps === undefined ? {} : { mounts: [{ host: deps.dir, sandbox: DEP_GEMS }] }),
       logFile: join(ctx.cacheDir, 'logs', `${node.purl.name}-${node.purl.version}-ruby${ruby.fullVersion}.log`),
       jobs: ctx.jobs,
-      limits: resolveLimits(node.recipe.build.limits, ctx.limits),
+      limits: ctx.limits,
       source: filename,
     }).finally(() => deps?.cleanup());
     const platform = gemPlatformOf(filename, node.purl.name, node.purl.version);
