@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { closeServer, listenLoopback } from '../helpers/loopback.js';
 import { packFiles, tarGz } from '../helpers/npm-fixtures.js';
+import { formatRecipe, type RecipeSource } from '../../src/recipe/index.js';
 
 export const SDE = 1577836800;
 
@@ -70,9 +71,7 @@ export async function npmPackage(name: string, script: string): Promise<{ tarbal
   ]);
   return {
     tarball,
-    recipe: (url) =>
-      `format = 1\npurl = "pkg:npm/${name}@1.0.0"\nsource_date_epoch = ${SDE}\n\n[[source]]\nurl = "${url}${name}-1.0.0.tgz"\nintegrity = "${sri(tarball)}"\nkind = "npm-tarball"\n\n` +
-      `[build]\nnative = true\nreasons = ["install-script"]\n`,
+    recipe: (url) => recipeText(`pkg:npm/${name}@1.0.0`, { url: `${url}${name}-1.0.0.tgz`, integrity: sri(tarball), kind: 'npm-tarball' }, ['install-script']),
   };
 }
 
@@ -92,9 +91,7 @@ export async function sdist(name: string, script: string): Promise<{ data: Buffe
   return {
     data,
     filename,
-    recipe: (url) =>
-      `format = 1\npurl = "pkg:pypi/${name}@1.0.0"\nsource_date_epoch = ${SDE}\n\n[[source]]\nurl = "${url}${filename}"\nintegrity = "${sri(data, 'sha256')}"\nkind = "sdist"\nfilename = "${filename}"\n\n` +
-      `[build]\nnative = true\nreasons = ["sdist"]\ninterpreters = ["3.11"]\n`,
+    recipe: (url) => recipeText(`pkg:pypi/${name}@1.0.0`, { url: `${url}${filename}`, integrity: sri(data, 'sha256'), kind: 'sdist', filename }, ['sdist'], ['3.11']),
   };
 }
 
@@ -117,10 +114,13 @@ export async function gem(dir: string, name: string, script: string): Promise<{ 
   return {
     data,
     filename,
-    recipe: (url) =>
-      `format = 1\npurl = "pkg:gem/${name}@1.0.0"\nsource_date_epoch = ${SDE}\n\n[[source]]\nurl = "${url}${filename}"\nintegrity = "${sri(data, 'sha256')}"\nkind = "gem"\nfilename = "${filename}"\n\n` +
-      `[build]\nnative = true\nreasons = ["extension"]\ninterpreters = ["3.1"]\n`,
+    recipe: (url) => recipeText(`pkg:gem/${name}@1.0.0`, { url: `${url}${filename}`, integrity: sri(data, 'sha256'), kind: 'gem', filename }, ['extension'], ['3.1']),
   };
+}
+
+/** A recipe for one hostile package, written by bale's own canonical writer. */
+function recipeText(purl: string, source: RecipeSource, reasons: string[], interpreters: string[] = []): string {
+  return formatRecipe({ format: 1, purl, source_date_epoch: SDE, source: [source], dependency: [], build: { native: true, reasons, requires: [], interpreters } });
 }
 
 /** The log a failed build names in its error line. */
