@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import type pacote from 'pacote';
 import ssri from 'ssri';
-import { TransientError } from '../../src/errors/index.js';
+import { redactUrls, TransientError } from '../../src/errors/index.js';
 import { pacoteIntegrityError, pacoteStall, pacoteTimeouts } from '../../src/fetch/pacote-timeouts.js';
-import { Deadline, httpTimeouts, redactUrl, stallError, type HttpTimeouts } from '../../src/fetch/timeouts.js';
+import { Deadline, httpTimeouts, stallError, type HttpTimeouts } from '../../src/fetch/timeouts.js';
 import type { Purl, Spec } from '../../src/purl/purl.js';
 import type { Recipe } from '../../src/recipe/index.js';
 import type { Importer, ImportOptions, Resolution } from '../importer.js';
@@ -34,7 +34,7 @@ async function pinSha512(node: ResolvedNode, npmOptions: NpmOptions, cacheDir: s
     const mismatch = pacoteIntegrityError(err, what, node.manifest.dist.tarball);
     if (mismatch !== undefined) throw mismatch;
     const stall = pacoteStall(err, t, deadline);
-    if (stall !== undefined) throw stallError('EREGISTRY', `${redactUrl(node.manifest.dist.tarball)} (${what})`, stall, undefined, err);
+    if (stall !== undefined) throw stallError('EREGISTRY', `${redactUrls(node.manifest.dist.tarball)} (${what})`, stall, undefined, err);
     throw new TransientError('EREGISTRY', `cannot fetch ${what} to pin its sha512: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   } finally {
     deadline.dispose();

@@ -1,10 +1,10 @@
 import type pacote from 'pacote';
 import semver from 'semver';
 import type { LimitFunction } from 'p-limit';
-import { TransientError, UserError } from '../../src/errors/index.js';
+import { redactUrls, TransientError, UserError } from '../../src/errors/index.js';
 import { parseRetryAfter } from '../../src/fetch/retry.js';
 import { pacoteStall, pacoteTimeouts } from '../../src/fetch/pacote-timeouts.js';
-import { Deadline, httpTimeouts, redactUrl, stallError, type HttpTimeouts } from '../../src/fetch/timeouts.js';
+import { Deadline, httpTimeouts, stallError, type HttpTimeouts } from '../../src/fetch/timeouts.js';
 import type { NpmOptions } from './npmrc.js';
 import { registryFor } from './npmrc.js';
 import { QuickStall } from './quick-fetch.js';
@@ -81,7 +81,7 @@ interface Attempted {
 
 /** The one line of a stalled packument: its URL, the package (and who asked for it), what stalled. */
 function stalled(name: string, chain: readonly string[], url: string, stall: string, attempts: number | undefined, cause: unknown): TransientError {
-  return stallError('EREGISTRY', `${redactUrl(url)} (npm package "${name}"${chainText(chain)})`, stall, attempts, cause);
+  return stallError('EREGISTRY', `${redactUrls(url)} (npm package "${name}"${chainText(chain)})`, stall, attempts, cause);
 }
 
 function classify(err: unknown, name: string, chain: readonly string[], registry: string, a: Attempted): Error {

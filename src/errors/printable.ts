@@ -1,7 +1,7 @@
 /**
  * Text that came from outside (a spec, a URL, a file name, a registry's message) made safe to
  * print on a terminal: control characters become visible escapes, so a spec holding `ESC[2J`
- * cannot clear the screen nor a `\r` overwrite the line it sits in, and URL passwords become ***.
+ * cannot clear the screen nor a `\r` overwrite the line it sits in, and URL credentials become ***.
  * Printable Unicode (accents, CJK, emoji) is kept as it is.
  */
 
@@ -31,15 +31,17 @@ export function escapeControls(text: string): string {
  * space or quote, and its userinfo to the last `@` in it (as URL parsers read it), so an `@` in a path
  * (`/@types/node`) is no userinfo.
  */
-const AUTHORITY = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#"<>`]*@)/gi;
+const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#"<>`]*)@/gi;
 
-/** The password of every URL in the text replaced by `***`; user names are kept (they say which account). */
+/**
+ * The credentials of every URL in the text replaced by `***`: a password (`user:***@`, the user name
+ * says which account), and a user name alone (`***@`: tokens travel as user names).
+ */
 export function redactUrls(text: string): string {
-  return text.replace(AUTHORITY, (whole, scheme: string, authority: string) => {
-    const userinfo = authority.slice(0, authority.lastIndexOf('@'));
+  return text.replace(USERINFO, (whole, scheme: string, userinfo: string) => {
+    if (userinfo === '') return whole;
     const colon = userinfo.indexOf(':');
-    if (colon < 0) return whole;
-    return `${scheme}${userinfo.slice(0, colon)}:***@${authority.slice(userinfo.length + 1)}`;
+    return `${scheme}${colon < 0 ? '' : userinfo.slice(0, colon + 1)}***@`;
   });
 }
 

@@ -7,9 +7,9 @@
  * the request's socket to the response headers (connect included), and a JSON body as a whole; its
  * default is 5 minutes. The deadline's signal aborts whatever is left at the deadline, retries included.
  */
-import { IntegrityError } from '../errors/index.js';
+import { IntegrityError, redactUrls } from '../errors/index.js';
 import { formatDuration } from '../limits/index.js';
-import { deadlineText, redactUrl, type Deadline, type HttpTimeouts } from './timeouts.js';
+import { deadlineText, type Deadline, type HttpTimeouts } from './timeouts.js';
 
 /** Spread into pacote's options for one call. */
 export function pacoteTimeouts(t: HttpTimeouts, deadline: Deadline): { timeout: number; signal: AbortSignal } {
@@ -39,7 +39,7 @@ export function pacoteIntegrityError(err: unknown, what: string, url: string | u
   if (e.code !== 'EINTEGRITY') return undefined;
   const list = (v: unknown): string => (Array.isArray(v) ? v.map(String).join(' ') : String(v ?? '?'));
   const expected = list(e.expected ?? e.sri);
-  const from = url === undefined ? '' : ` from ${redactUrl(url)}`;
+  const from = url === undefined ? '' : ` from ${redactUrls(url)}`;
   return new IntegrityError(
     `${what}${from}: integrity mismatch: expected ${expected}, got ${list(e.found)}: the registry serves a tarball that is not the one its metadata pins; do not use it, and tell the registry's maintainers`,
   );

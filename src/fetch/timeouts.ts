@@ -84,22 +84,6 @@ export function httpTimeouts(traffic: HttpTraffic, given: Partial<HttpTimeouts> 
   return out;
 }
 
-/**
- * `https://user:***@host/...`: a URL as messages may show it; a user name alone is shown as `***`
- * (tokens travel as user names too). Anything unparsable is shown as is.
- */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    else if (u.username !== '') u.username = '***';
-    else return url;
-    return u.href;
-  } catch {
-    return url;
-  }
-}
-
 /** One request's overall clock: an AbortSignal that fires at the deadline, and what is left of it. */
 export class Deadline {
   private readonly controller = new AbortController();

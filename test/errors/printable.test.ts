@@ -44,7 +44,7 @@ describe('escapeControls: nothing a terminal acts on gets through', () => {
   });
 });
 
-describe('redactUrls: no password is printed', () => {
+describe('redactUrls: no password, nor a lone user name (often a token), is printed', () => {
   const cases: [string, string, string][] = [
     ['user and password', 'https://alice:s3cret@registry.example/npm/', 'https://alice:***@registry.example/npm/'],
     ['in the middle of a sentence', 'fetching https://bob:hunter2@files.example/x.tgz failed (ECONNREFUSED): try again', 'fetching https://bob:***@files.example/x.tgz failed (ECONNREFUSED): try again'],
@@ -57,12 +57,16 @@ describe('redactUrls: no password is printed', () => {
     ['upper-case scheme', 'HTTPS://u:p@HOST/', 'HTTPS://u:***@HOST/'],
     ['percent-encoded password', 'https://u:p%40ss@h/', 'https://u:***@h/'],
     ['a query with an @ after the host', 'https://u:p@h/x?mail=a@b', 'https://u:***@h/x?mail=a@b'],
+    ['a user name without a password (tokens travel as user names)', 'https://token@github.com/x.git', 'https://***@github.com/x.git'],
+    ['a token as user name, in a sentence', 'fetching https://ghp_token@host/x.tgz failed', 'fetching https://***@host/x.tgz failed'],
   ];
   for (const [name, input, want] of cases) it(name, () => assert.equal(redactUrls(input), want));
 
   const untouched: [string, string][] = [
     ['an @ in a path (npm scope)', 'https://registry.npmjs.org/@types%2fnode and https://r.example/@types/node/-/node-20.tgz'],
-    ['a user name without a password (it says which account)', 'https://token@github.com/x.git'],
+    ['no userinfo', 'https://host/x.tgz'],
+    ['an empty userinfo', 'https://@host/x.tgz'],
+    ['not a URL', 'not a url'],
     ['a purl with an @ version', 'pkg:npm/%40types/node@20.11.0'],
     ['an e-mail address', 'mail alice@example.com about http://host/x'],
     ['scp-like git address', 'git@github.com:org/repo.git'],
