@@ -49,7 +49,7 @@ export class NpmImporter implements Importer {
     const concurrency = opts.concurrency ?? 16;
     const metadata = httpTimeouts('metadata');
     const sources = httpTimeouts('source');
-    const agent = sharedAgent(base, concurrency, metadata.idleMs);
+    const agent = sharedAgent(base, concurrency, metadata);
     const npmOptions: NpmOptions = agent === undefined ? base : { ...base, agent };
     const cacheDir = join(opts.cacheDir, 'npm');
     const limit = pLimit(concurrency);

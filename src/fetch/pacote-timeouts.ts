@@ -9,7 +9,7 @@
  */
 import { IntegrityError, redactUrls } from '../errors/index.js';
 import { formatDuration } from '../limits/index.js';
-import { deadlineText, type Deadline, type HttpTimeouts } from './timeouts.js';
+import { deadlineText, stallText, type Deadline, type HttpTimeouts } from './timeouts.js';
 
 /** Spread into pacote's options for one call. */
 export function pacoteTimeouts(t: HttpTimeouts, deadline: Deadline): { timeout: number; signal: AbortSignal } {
@@ -23,10 +23,11 @@ export const IDLE_TIMEOUT_CODE = 'EIDLETIMEOUT';
 export function pacoteStall(err: unknown, t: HttpTimeouts, deadline: Deadline): string | undefined {
   if (deadline.expired) return deadlineText(deadline);
   const e = (err ?? {}) as { code?: unknown; type?: unknown };
-  if (e.type === 'request-timeout' || e.code === 'ERESPONSETIMEOUT') return `no response headers after ${formatDuration(t.headersMs)}`;
+  if (e.type === 'request-timeout' || e.code === 'ERESPONSETIMEOUT') return stallText('headers', t);
+  // minipass-fetch's `timeout` (headersMs here) also bounds a JSON body as a whole: pacote's own wording.
   if (e.type === 'body-timeout') return `body not complete after ${formatDuration(t.headersMs)}`;
-  if (e.code === 'ECONNECTIONTIMEOUT') return `no connection after ${formatDuration(t.connectMs)}`;
-  if (e.code === IDLE_TIMEOUT_CODE || e.code === 'ETRANSFERTIMEOUT') return `no data for ${formatDuration(t.idleMs)}`;
+  if (e.code === 'ECONNECTIONTIMEOUT') return stallText('connect', t);
+  if (e.code === IDLE_TIMEOUT_CODE || e.code === 'ETRANSFERTIMEOUT') return stallText('idle', t);
   return undefined;
 }
 

@@ -129,7 +129,25 @@ export class Deadline {
   }
 }
 
-/** What stalled, e.g. `no response headers after 30s`. */
+/** Which wait ran out: for the connection, for the response headers, or between two chunks of a body. */
+export type StallPhase = 'connect' | 'headers' | 'idle';
+
+/**
+ * What stalled, e.g. `no response headers after 30s`: every client words a stall with this.
+ * An idle body says how much had arrived, when the client knows.
+ */
+export function stallText(phase: StallPhase, t: HttpTimeouts, received?: number): string {
+  switch (phase) {
+    case 'connect':
+      return `no connection after ${formatDuration(t.connectMs)}`;
+    case 'headers':
+      return `no response headers after ${formatDuration(t.headersMs)}`;
+    case 'idle':
+      return received === undefined ? `no data for ${formatDuration(t.idleMs)}` : `body stalled for ${formatDuration(t.idleMs)} after ${formatSize(received)}`;
+  }
+}
+
+/** What ran out when the deadline passed, e.g. `not finished within the 2m deadline (1 KiB received)`. */
 export function deadlineText(deadline: Deadline, received?: number): string {
   return `not finished within the ${formatDuration(deadline.ms)} deadline${received === undefined ? '' : ` (${formatSize(received)} received)`}`;
 }
@@ -142,11 +160,11 @@ export function undiciStall(err: unknown, t: HttpTimeouts, deadline: Deadline, r
   if (deadline.expired) return deadlineText(deadline, received);
   switch ((err as { code?: unknown } | null)?.code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
-      return `no connection after ${formatDuration(t.connectMs)}`;
+      return stallText('connect', t);
     case 'UND_ERR_HEADERS_TIMEOUT':
-      return `no response headers after ${formatDuration(t.headersMs)}`;
+      return stallText('headers', t);
     case 'UND_ERR_BODY_TIMEOUT':
-      return `body stalled for ${formatDuration(t.idleMs)} after ${formatSize(received ?? 0)}`;
+      return stallText('idle', t, received ?? 0);
     default:
       return undefined;
   }
