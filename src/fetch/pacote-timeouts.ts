@@ -6,10 +6,13 @@
  * pacote hands `timeout` to npm-registry-fetch and minipass-fetch, where it bounds the time from
  * the request's socket to the response headers (connect included), and a JSON body as a whole; its
  * default is 5 minutes. The deadline's signal aborts whatever is left at the deadline, retries included.
+ *
+ * It lives here, not in importers/npm, because src/interpreters (node-dist.ts) calls pacote too and
+ * src cannot import from importers.
  */
 import { IntegrityError, redactUrls } from '../errors/index.js';
 import { formatDuration } from '../limits/index.js';
-import { deadlineText, stallText, type Deadline, type HttpTimeouts } from './timeouts.js';
+import { Deadline, deadlineText, stallError, stallText, type HttpTimeouts } from './timeouts.js';
 
 /** Spread into pacote's options for one call. */
 export function pacoteTimeouts(t: HttpTimeouts, deadline: Deadline): { timeout: number; signal: AbortSignal } {
@@ -35,7 +38,7 @@ export function pacoteStall(err: unknown, t: HttpTimeouts, deadline: Deadline): 
  * pacote's EINTEGRITY (ssri: the bytes do not hash to what the packument pins) as an IntegrityError
  * naming `what`, the URL, expected and actual; undefined for any other error.
  */
-export function pacoteIntegrityError(err: unknown, what: string, url: string | undefined): IntegrityError | undefined {
+function pacoteIntegrityError(err: unknown, what: string, url: string | undefined): IntegrityError | undefined {
   const e = (err ?? {}) as { code?: unknown; expected?: unknown; found?: unknown; sri?: unknown };
   if (e.code !== 'EINTEGRITY') return undefined;
   const list = (v: unknown): string => (Array.isArray(v) ? v.map(String).join(' ') : String(v ?? '?'));
@@ -44,4 +47,38 @@ export function pacoteIntegrityError(err: unknown, what: string, url: string | u
   return new IntegrityError(
     `${what}${from}: integrity mismatch: expected ${expected}, got ${list(e.found)}: the registry serves a tarball that is not the one its metadata pins; do not use it, and tell the registry's maintainers`,
   );
+}
+
+/** One pacote call as `withPacoteBounds` runs it. */
+export interface PacoteCall {
+  /** The shared timeouts of its traffic (`httpTimeouts('source')` for a tarball). */
+  timeouts: HttpTimeouts;
+  /** What is fetched, named by a hash mismatch: `npm package a@1.0.0`. */
+  what: string;
+  /** Where the bytes come from, when known: a hash mismatch names it. @defaultValue none */
+  url?: string;
+  /** What a stall names first: the (redacted) URL or registry, and `what`. */
+  subject: string;
+  /** The code a stall's TransientError carries: `EREGISTRY`, `ENETWORK`. */
+  code: string;
+}
+
+/**
+ * `call` with pacote's options bounded by one deadline of `c.timeouts` (spread `bounds` into them),
+ * and its failure read back: a hash mismatch as an IntegrityError, a stall as one TransientError
+ * line; any other error as it came.
+ */
+export async function withPacoteBounds<T>(c: PacoteCall, call: (bounds: { timeout: number; signal: AbortSignal }) => Promise<T>): Promise<T> {
+  const deadline = new Deadline(c.timeouts.deadlineMs);
+  try {
+    return await call(pacoteTimeouts(c.timeouts, deadline));
+  } catch (err) {
+    const mismatch = pacoteIntegrityError(err, c.what, c.url);
+    if (mismatch !== undefined) throw mismatch;
+    const stall = pacoteStall(err, c.timeouts, deadline);
+    if (stall !== undefined) throw stallError(c.code, c.subject, stall, undefined, err);
+    throw err;
+  } finally {
+    deadline.dispose();
+  }
 }
