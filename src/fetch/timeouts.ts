@@ -58,13 +58,6 @@ export const HTTP_DEADLINE_ENV: Readonly<Record<HttpTraffic, string>> = {
  */
 export const STALL_RETRIES = 1;
 
-/** Milliseconds from `500ms`, `30s`, `2m`, `1h` or plain seconds; undefined when not a positive duration. */
-export function parseTimeout(text: string): number | undefined {
-  const ms = /^\s*([1-9][0-9]{0,9})\s*ms\s*$/.exec(text);
-  if (ms !== null) return Number(ms[1]);
-  return parseDuration(text);
-}
-
 /** The timeouts of one client: `given` (code, tests) over the environment over the defaults. */
 export function httpTimeouts(traffic: HttpTraffic, given: Partial<HttpTimeouts> = {}, env: NodeJS.ProcessEnv = process.env): HttpTimeouts {
   const out: HttpTimeouts = { ...DEFAULT_HTTP_TIMEOUTS[traffic] };
@@ -72,7 +65,7 @@ export function httpTimeouts(traffic: HttpTraffic, given: Partial<HttpTimeouts> 
   for (const [field, name] of vars) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
-    const ms = parseTimeout(raw);
+    const ms = parseDuration(raw);
     if (ms === undefined) {
       throw new UserError('EBADENV', `${name}=${JSON.stringify(raw.slice(0, 40))}: expected a duration such as 30s, 500ms or 2m`);
     }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UserError } from '../../src/errors/index.js';
-import { Deadline, DEFAULT_HTTP_TIMEOUTS, httpTimeouts, parseTimeout, stallError } from '../../src/fetch/timeouts.js';
+import { Deadline, DEFAULT_HTTP_TIMEOUTS, httpTimeouts, stallError } from '../../src/fetch/timeouts.js';
 
 test('defaults: 10 s connect, 30 s headers and idle; 10 min for sources, 2 min for metadata', () => {
   assert.deepEqual(httpTimeouts('source', {}, {}), { connectMs: 10_000, headersMs: 30_000, idleMs: 30_000, deadlineMs: 600_000 });
@@ -31,8 +31,8 @@ test('a bad value is a UserError naming the variable', () => {
       return true;
     });
   }
-  assert.equal(parseTimeout('250ms'), 250);
-  assert.equal(parseTimeout('3m'), 180_000);
+  assert.equal(httpTimeouts('source', {}, { BALE_HTTP_HEADERS_TIMEOUT: '250ms' }).headersMs, 250);
+  assert.equal(httpTimeouts('source', {}, { BALE_HTTP_HEADERS_TIMEOUT: '3m' }).headersMs, 180_000);
 });
 
 test('a lazy deadline starts with start(), and says what is left', async () => {
