@@ -42,12 +42,12 @@ export const DEFAULT_HTTP_TIMEOUTS: Readonly<Record<HttpTraffic, Readonly<HttpTi
 };
 
 /** The environment variables operators (and tests) set: durations like `30s`, `500ms`, `2m`, or seconds. */
-export const HTTP_TIMEOUT_ENV = {
+const HTTP_TIMEOUT_ENV = {
   connectMs: 'BALE_HTTP_CONNECT_TIMEOUT',
   headersMs: 'BALE_HTTP_HEADERS_TIMEOUT',
   idleMs: 'BALE_HTTP_IDLE_TIMEOUT',
 } as const;
-export const HTTP_DEADLINE_ENV: Readonly<Record<HttpTraffic, string>> = {
+const HTTP_DEADLINE_ENV: Readonly<Record<HttpTraffic, string>> = {
   source: 'BALE_HTTP_SOURCE_DEADLINE',
   metadata: 'BALE_HTTP_METADATA_DEADLINE',
 };
