@@ -111,7 +111,7 @@ function addEntry(tree: EntryTree, header: tar.Header, body: Buffer, strip: numb
   if (where.kind === 'unsafe') throw unsafeEntry(source, name, where.reason);
   const mode = header.mode ?? 0;
   const put = (entry: Omit<PackEntry, 'path'>): void => {
-    if (where.kind === 'ok') addOnce(tree, { path: where.path, ...entry } as PackEntry, name, source);
+    if (where.kind === 'ok') tree.add({ path: where.path, ...entry } as PackEntry, name);
   };
 
   switch (header.type) {
@@ -147,24 +147,6 @@ function addEntry(tree: EntryTree, header: tar.Header, body: Buffer, strip: numb
       // tar-stream reports types it does not know (sparse, volume labels...) as null.
       throw unsafeEntry(source, name, `has an unsupported tar entry type (${String(header.type as unknown)})`);
   }
-}
-
-/**
- * One entry per path, as the zip reader does: tar tools keep the last of two, other readers the
- * first, so two that differ make the archive mean different trees. Kept: a directory listed again
- * (GNU tar and old npm list one before and after its contents; the later mode wins, as with tar),
- * and an exact repeat (`tar czf x.tgz dir dir/file` stores dir/file twice).
- */
-function addOnce(tree: EntryTree, entry: PackEntry, shown: string, source: string): void {
-  const before = tree.get(entry.path);
-  if (before === undefined || (before.type === 'dir' && entry.type === 'dir')) return tree.add(entry, shown);
-  if (sameEntry(before, entry)) return;
-  throw unsafeEntry(source, shown, `a second entry named "${entry.path}", different from the first: the archive is ambiguous`);
-}
-
-function sameEntry(a: PackEntry, b: PackEntry): boolean {
-  if (a.type !== b.type || a.mode !== b.mode || a.target !== b.target) return false;
-  return a.data === b.data || (a.data !== undefined && b.data !== undefined && a.data.equals(b.data));
 }
 
 function notAnArchive(source: string, format: 'gzip' | 'tar', err: unknown): UserError {
