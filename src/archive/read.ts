@@ -86,16 +86,35 @@ export async function readTarStream(
   budget: UnpackBudget,
   streamError: (err: unknown) => UserError = (err) => notAnArchive(opts.source, 'tar', err),
 ): Promise<PackEntry[]> {
-  const { source } = opts;
   const strip = opts.stripComponents ?? 0;
-  const tree = new EntryTree(source);
+  const tree = new EntryTree(opts.source);
+  await walkWorded(input, opts.source, budget, streamError, (header, body) => addEntry(tree, header, body ?? Buffer.alloc(0), strip, opts, budget), true);
+  return tree.finish();
+}
+
+/**
+ * Each entry's header in archive order, bodies skipped (a .deb's mtimes): counted against `budget`
+ * and its faults worded as readTarStream's.
+ */
+export function readTarHeaders(input: Readable, source: string, budget: UnpackBudget, onHeader: (header: tar.Header) => void): Promise<void> {
+  return walkWorded(input, source, budget, (err) => notAnArchive(source, 'tar', err), onHeader, false);
+}
+
+/** walkTar with the parser's faults (and anything else not already a UserError) as "not a valid tar archive". */
+async function walkWorded(
+  input: Buffer | Readable,
+  source: string,
+  budget: UnpackBudget,
+  streamError: (err: unknown) => UserError,
+  onEntry: (header: tar.Header, body: Buffer | undefined) => void,
+  bodies: boolean,
+): Promise<void> {
   try {
-    await walkTar(input, budget, streamError, (header, body) => addEntry(tree, header, body ?? Buffer.alloc(0), strip, opts, budget));
+    await walkTar(input, budget, streamError, onEntry, bodies);
   } catch (err) {
     if (isUserError(err)) throw err;
     throw notAnArchive(source, 'tar', err);
   }
-  return tree.finish();
 }
 
 /** `/a/b` seen from the link `x/y/link`: `../../a/b`, segment for segment (no lexical `..` folding). */
