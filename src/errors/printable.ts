@@ -7,14 +7,22 @@
 
 const NAMED: Record<string, string> = { '\0': '\\0', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
+/** C0 controls: JSON.stringify escapes them in strings itself, and its layout is made of `\n`. */
+const C0 = '\\u0000-\\u001f';
 /**
- * C0 and C1 controls and DEL; lone surrogates (not text, and broken on some terminals); the
- * bidirectional overrides and isolates and the Unicode line separators, which reorder or break
- * what a terminal shows.
+ * DEL and C1 controls; the Unicode line separators, and the bidirectional overrides and isolates,
+ * which break or reorder what a terminal shows.
  */
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const C1_AND_LAYOUT = '\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
+/** Lone surrogates: not text, and broken on some terminals (JSON.stringify escapes them itself). */
+const LONE_SURROGATE = '[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';
+
+const UNSAFE = new RegExp(`[${C0}${C1_AND_LAYOUT}]|${LONE_SURROGATE}`, 'g');
+/** What is left unsafe in JSON.stringify's output. */
+const JSON_UNSAFE = new RegExp(`[${C1_AND_LAYOUT}]`, 'g');
 
 const hex = (code: number, width: number): string => code.toString(16).padStart(width, '0');
+const uEscape = (c: string): string => `\\u${hex(c.charCodeAt(0), 4)}`;
 
 /** Every unsafe character as an escape: `\0`, `\t`, `\n`, `\r`, `\x1b`, `\u202e`. */
 export function escapeControls(text: string): string {
@@ -22,8 +30,16 @@ export function escapeControls(text: string): string {
     const named = NAMED[c];
     if (named !== undefined) return named;
     const code = c.charCodeAt(0);
-    return code <= 0xff ? `\\x${hex(code, 2)}` : `\\u${hex(code, 4)}`;
+    return code <= 0xff ? `\\x${hex(code, 2)}` : uEscape(c);
   });
+}
+
+/**
+ * JSON text (JSON.stringify's) with what a terminal still acts on as `\u` escapes: the same JSON
+ * value, safe to print.
+ */
+export function escapeJsonUnsafe(json: string): string {
+  return json.replace(JSON_UNSAFE, uEscape);
 }
 
 /**
@@ -51,4 +67,9 @@ export function redactUrls(text: string): string {
  */
 export function printable(text: string): string {
   return redactUrls(escapeControls(text));
+}
+
+/** Several lines, each made printable: the line breaks are kept, anything else escaped. */
+export function printableLines(text: string): string {
+  return text.split('\n').map(printable).join('\n');
 }

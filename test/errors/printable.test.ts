@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { escapeControls, oneLine, printable, redactUrls, UsageError, UserError, isUsageError } from '../../src/errors/index.js';
+import { escapeJsonUnsafe, printableLines } from '../../src/errors/printable.js';
 
 describe('escapeControls: nothing a terminal acts on gets through', () => {
   const cases: [string, string, string][] = [
@@ -77,6 +78,20 @@ describe('redactUrls: no password, nor a lone user name (often a token), is prin
   it('a control character inside the password does not hide it (printable escapes first)', () => {
     assert.equal(printable('https://u:pa\nss@host/x'), 'https://u:***@host/x');
     assert.equal(printable('https://u:pa\x1bss@host/x'), 'https://u:***@host/x');
+  });
+});
+
+describe('printableLines and escapeJsonUnsafe: several lines, and JSON', () => {
+  it('keeps the line breaks, escapes and redacts within each line', () => {
+    assert.equal(printableLines('a\x1b[2J\nhttps://u:pw@host/\r\n'), 'a\\x1b[2J\nhttps://u:***@host/\\r\n');
+  });
+
+  it('JSON keeps its layout and value; what JSON.stringify leaves a terminal to act on becomes \\u escapes', () => {
+    const value = { name: 'a\u202eb\u0085c\u2028', plain: 'é\n\u0007', lone: '\ud800' };
+    const json = escapeJsonUnsafe(JSON.stringify(value, null, 2));
+    assert.doesNotMatch(json, /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
+    assert.match(json, /\n  "name": "a\\u202eb\\u0085c\\u2028",\n/);
+    assert.deepEqual(JSON.parse(json), value);
   });
 });
 
