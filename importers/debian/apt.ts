@@ -6,6 +6,7 @@
  */
 import { execa } from 'execa';
 import { TransientError, UserError } from '../../src/errors/index.js';
+import { formatDuration } from '../../src/limits/index.js';
 import { parseStanzas, type PackageStanza } from './control.js';
 import { checkSourceUrl } from '../identity.js';
 
@@ -23,7 +24,7 @@ async function apt(cmd: 'apt-get' | 'apt-cache', args: string[]): Promise<{ ok: 
     timeout: APT_TIMEOUT_MS,
   });
   if (r.timedOut) {
-    throw new TransientError('EAPT', `${cmd} ${args.filter((a) => !a.startsWith('-') && !a.includes('::')).slice(0, 3).join(' ')} did not finish within ${APT_TIMEOUT_MS / 60_000} minutes: is another apt holding its lock? try again later`);
+    throw new TransientError('EAPT', `${cmd} ${args.filter((a) => !a.startsWith('-') && !a.includes('::')).slice(0, 3).join(' ')} did not finish within ${formatDuration(APT_TIMEOUT_MS)}: is another apt holding its lock? try again later`);
   }
   if ((r as { code?: string }).code === 'ENOENT') {
     throw new UserError('ETOOL', `${cmd} is not installed: bale imports Debian packages with the host's apt (run on Debian or Ubuntu)`);
@@ -79,10 +80,11 @@ export async function simulateInstall(requests: { name: string; version?: string
 export async function showPackages(pins: Chosen[]): Promise<Map<string, PackageStanza>> {
   const r = await apt('apt-cache', ['show', '--no-all-versions', ...pins.map((p) => aptArg(p))]);
   if (!r.ok) throw new UserError('EAPT', `apt-cache show failed: ${aptErrors(r.stderr)}: run \`apt-get update\` and try again`);
+  const versionOf = new Map(pins.map((p) => [p.name, p.version]));
   const out = new Map<string, PackageStanza>();
   for (const s of parseStanzas(r.stdout)) {
     // The same version listed by two suites prints twice; the first is the one apt uses.
-    if (!out.has(s.name) && pins.some((p) => p.name === s.name && p.version === s.version)) out.set(s.name, s);
+    if (!out.has(s.name) && versionOf.get(s.name) === s.version) out.set(s.name, s);
   }
   const missing = pins.filter((p) => !out.has(p.name));
   if (missing.length > 0) throw new UserError('EAPT', `apt-cache show has no record for ${missing.map(aptArg).join(', ')}: run \`apt-get update\` and try again`);
@@ -103,17 +105,18 @@ export async function debLocations(pins: Chosen[]): Promise<Map<string, DebLocat
   const r = await apt('apt-get', ['download', '--print-uris', ...pins.map(aptArg)]);
   // Only prints what apt would fetch: no network here, so no transient failure either.
   if (!r.ok) throw new UserError('EAPT', `apt-get download --print-uris failed: ${aptErrors(r.stderr)}: run \`apt-get update\` and try again`);
+  const versionOf = new Map(pins.map((p) => [p.name, p.version]));
   const out = new Map<string, DebLocation>();
   for (const line of r.stdout.split('\n')) {
     // `'http://deb.debian.org/debian/pool/main/h/hello/hello_2.10-3_amd64.deb' hello_2.10-3_amd64.deb 53080 SHA256:2e6e...`
     const m = /^'([^']+)' (\S+) (\d+) SHA256:([0-9a-f]{64})$/.exec(line.trim());
     if (m === null) continue;
     const name = m[2]!.slice(0, m[2]!.indexOf('_'));
-    const pin = pins.find((p) => p.name === name);
-    if (pin === undefined) continue;
+    const version = versionOf.get(name);
+    if (version === undefined) continue;
     // A local repository (file:, copy:) cannot be a recipe's source: said here, naming the package.
-    checkSourceUrl(`deb:${name}@${pin.version}`, m[1]!, 'apt', "use an http(s) mirror in the host's apt sources");
-    out.set(name, { version: pin.version, url: m[1]!, filename: m[2]!, size: Number(m[3]), sha256: m[4]! });
+    checkSourceUrl(`deb:${name}@${version}`, m[1]!, 'apt', "use an http(s) mirror in the host's apt sources");
+    out.set(name, { version, url: m[1]!, filename: m[2]!, size: Number(m[3]), sha256: m[4]! });
   }
   const missing = pins.filter((p) => !out.has(p.name));
   if (missing.length > 0) throw new UserError('EAPT', `apt gives no download with a SHA256 for ${missing.map(aptArg).join(', ')}: check the host's apt sources`);

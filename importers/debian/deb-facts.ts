@@ -6,7 +6,7 @@
  * `bale request` downloads each package once.
  */
 import pLimit from 'p-limit';
-import { debDataMtime, readDebControl } from '../../src/archive/deb-file.js';
+import { openDeb, type DebFile } from '../../src/archive/deb-file.js';
 import { identityError } from '../identity.js';
 import { SourceFetcher } from '../../src/fetch/index.js';
 import { MIN_SOURCE_DATE_EPOCH } from '../../src/recipe/schema.js';
@@ -16,8 +16,8 @@ import type { DebLocation } from './apt.js';
 export const sriFromHex = (hex: string): string => `sha256-${Buffer.from(hex, 'hex').toString('base64')}`;
 
 /** The .deb's control names the package and version apt chose (the builder checks it again against the recipe). */
-async function checkDebIdentity(deb: Buffer, name: string, loc: DebLocation): Promise<void> {
-  const fields = (await readDebControl(deb, loc.filename)).fields;
+async function checkDebIdentity(deb: DebFile, name: string, loc: DebLocation): Promise<void> {
+  const fields = (await deb.control()).fields;
   const got = { name: fields.get('Package'), version: fields.get('Version') };
   if (got.name === name && got.version === loc.version) return;
   throw identityError(`deb:${name}@${loc.version}`, `a .deb whose control names ${got.name ?? '(no Package)'} ${got.version ?? '(no Version)'}`, loc.url, "the mirror serves another package under this name: check the host's apt sources");
@@ -32,9 +32,13 @@ export async function debEpochs(locations: Map<string, DebLocation>, cacheDir: s
     await Promise.all(
       [...locations].map(([name, loc]) =>
         limit(async () => {
-          const deb = await fetcher.fetch({ url: loc.url, integrity: sriFromHex(loc.sha256) });
-          await checkDebIdentity(deb, name, loc);
-          out.set(name, Math.max(MIN_SOURCE_DATE_EPOCH, await debDataMtime(deb, loc.filename)));
+          const deb = await openDeb(await fetcher.fetch({ url: loc.url, integrity: sriFromHex(loc.sha256) }), loc.filename);
+          try {
+            await checkDebIdentity(deb, name, loc);
+            out.set(name, Math.max(MIN_SOURCE_DATE_EPOCH, await deb.dataMtime()));
+          } finally {
+            await deb.close();
+          }
           onDone();
         }),
       ),

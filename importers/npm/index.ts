@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import type pacote from 'pacote';
 import ssri from 'ssri';
-import { TransientError } from '../../src/errors/index.js';
-import { pacoteIntegrityError, pacoteStall, pacoteTimeouts } from '../../src/fetch/pacote-timeouts.js';
-import { Deadline, httpTimeouts, redactUrl, stallError, type HttpTimeouts } from '../../src/fetch/timeouts.js';
+import { BaleError, redactUrls, TransientError } from '../../src/errors/index.js';
+import { withPacoteBounds } from '../../src/fetch/pacote-timeouts.js';
+import { httpTimeouts, type HttpTimeouts } from '../../src/fetch/timeouts.js';
 import type { Purl, Spec } from '../../src/purl/purl.js';
 import type { Recipe } from '../../src/recipe/index.js';
 import type { Importer, ImportOptions, Resolution } from '../importer.js';
@@ -25,19 +25,15 @@ async function pinSha512(node: ResolvedNode, npmOptions: NpmOptions, cacheDir: s
   const strong = strongestIntegrity(node.manifest.dist.integrity);
   if (strong !== undefined) return strong;
   const what = `npm package ${node.name}@${node.version}`;
-  const deadline = new Deadline(t.deadlineMs);
+  const url = node.manifest.dist.tarball;
   try {
     const { default: pacoteLib } = await import('pacote');
-    const data = await pacoteLib.tarball(`${node.name}@${node.version}`, { ...npmOptions, cache: cacheDir, ...pacoteTimeouts(t, deadline) } as pacote.Options);
+    const call = { timeouts: t, what, url, subject: `${redactUrls(url)} (${what})`, code: 'EREGISTRY' };
+    const data = await withPacoteBounds(call, (bounds) => pacoteLib.tarball(`${node.name}@${node.version}`, { ...npmOptions, cache: cacheDir, ...bounds } as pacote.Options));
     return ssri.fromData(data, { algorithms: ['sha512'] }).toString();
   } catch (err) {
-    const mismatch = pacoteIntegrityError(err, what, node.manifest.dist.tarball);
-    if (mismatch !== undefined) throw mismatch;
-    const stall = pacoteStall(err, t, deadline);
-    if (stall !== undefined) throw stallError('EREGISTRY', `${redactUrl(node.manifest.dist.tarball)} (${what})`, stall, undefined, err);
+    if (err instanceof BaleError) throw err;
     throw new TransientError('EREGISTRY', `cannot fetch ${what} to pin its sha512: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  } finally {
-    deadline.dispose();
   }
 }
 
@@ -49,7 +45,7 @@ export class NpmImporter implements Importer {
     const concurrency = opts.concurrency ?? 16;
     const metadata = httpTimeouts('metadata');
     const sources = httpTimeouts('source');
-    const agent = sharedAgent(base, concurrency, metadata.idleMs);
+    const agent = sharedAgent(base, concurrency, metadata);
     const npmOptions: NpmOptions = agent === undefined ? base : { ...base, agent };
     const cacheDir = join(opts.cacheDir, 'npm');
     const limit = pLimit(concurrency);

@@ -1,10 +1,10 @@
 import type pacote from 'pacote';
 import semver from 'semver';
 import type { LimitFunction } from 'p-limit';
-import { TransientError, UserError } from '../../src/errors/index.js';
+import { redactUrls, TransientError, UserError } from '../../src/errors/index.js';
 import { parseRetryAfter } from '../../src/fetch/retry.js';
 import { pacoteStall, pacoteTimeouts } from '../../src/fetch/pacote-timeouts.js';
-import { Deadline, httpTimeouts, redactUrl, stallError, type HttpTimeouts } from '../../src/fetch/timeouts.js';
+import { Deadline, stallError, type HttpTimeouts } from '../../src/fetch/timeouts.js';
 import type { NpmOptions } from './npmrc.js';
 import { registryFor } from './npmrc.js';
 import { QuickStall } from './quick-fetch.js';
@@ -81,7 +81,7 @@ interface Attempted {
 
 /** The one line of a stalled packument: its URL, the package (and who asked for it), what stalled. */
 function stalled(name: string, chain: readonly string[], url: string, stall: string, attempts: number | undefined, cause: unknown): TransientError {
-  return stallError('EREGISTRY', `${redactUrl(url)} (npm package "${name}"${chainText(chain)})`, stall, attempts, cause);
+  return stallError('EREGISTRY', `${redactUrls(url)} (npm package "${name}"${chainText(chain)})`, stall, attempts, cause);
 }
 
 function classify(err: unknown, name: string, chain: readonly string[], registry: string, a: Attempted): Error {
@@ -119,7 +119,6 @@ function packumentUrlAt(name: string, registry: string): string {
 /** Fetches each packument once per import, through a bounded pool. */
 export class PackumentSource {
   private readonly cache = new Map<string, Promise<Packument>>();
-  fetched = 0;
 
   constructor(
     private readonly npmOptions: NpmOptions,
@@ -128,9 +127,9 @@ export class PackumentSource {
      * The fast path (quick-fetch.ts), tried first when given; pacote answers whatever it cannot.
      * It may reject with QuickStall, within `deadline`.
      */
-    private readonly quick?: (name: string, deadline: Deadline) => Promise<Packument | undefined>,
-    /** @defaultValue httpTimeouts('metadata') */
-    private readonly timeouts: HttpTimeouts = httpTimeouts('metadata'),
+    private readonly quick: ((name: string, deadline: Deadline) => Promise<Packument | undefined>) | undefined,
+    /** The metadata timeouts: `httpTimeouts('metadata')`. */
+    private readonly timeouts: HttpTimeouts,
   ) {}
 
   get(name: string, chain: readonly string[]): Promise<Packument> {
@@ -149,30 +148,27 @@ export class PackumentSource {
 
   /** One deadline for the whole packument: the fast path, then pacote with its retries. */
   private async fetch(name: string, chain: readonly string[]): Promise<Packument> {
-    const registry = registryFor(name, this.npmOptions);
     const deadline = new Deadline(this.timeouts.deadlineMs);
     try {
+      let quick: Packument | undefined;
       let quickStall: QuickStall | undefined;
       try {
-        const quick = this.quick === undefined ? undefined : await this.quick(name, deadline);
-        if (quick !== undefined) {
-          checkPackumentName(name, quick, this.urlOf(name), chain);
-          this.fetched++;
-          return quick;
-        }
+        quick = await this.quick?.(name, deadline);
       } catch (err) {
         if (!(err instanceof QuickStall)) throw err;
         if (deadline.expired) throw stalled(name, chain, err.url, err.stall, 1, err);
         quickStall = err;
       }
-      return await this.viaPacote(name, chain, registry, { t: this.timeouts, deadline, quickStall });
+      const doc = quick ?? (await this.viaPacote(name, chain, { t: this.timeouts, deadline, quickStall }));
+      checkPackumentName(name, doc, this.urlOf(name), chain);
+      return doc;
     } finally {
       deadline.dispose();
     }
   }
 
-  private async viaPacote(name: string, chain: readonly string[], registry: string, a: Attempted): Promise<Packument> {
-    let packument: Packument;
+  private async viaPacote(name: string, chain: readonly string[], a: Attempted): Promise<Packument> {
+    const registry = registryFor(name, this.npmOptions);
     try {
       const { default: pacoteLib } = await import('pacote');
       const doc = (await pacoteLib.packument(name, {
@@ -192,12 +188,9 @@ export class PackumentSource {
       if (doc === null || typeof doc !== 'object' || typeof doc.versions !== 'object' || doc.versions === null) {
         throw Object.assign(new Error('not a packument'), { code: 'EBADPACKUMENT' });
       }
-      this.fetched++;
-      packument = doc;
+      return doc;
     } catch (err) {
       throw classify(err, name, chain, registry, a);
     }
-    checkPackumentName(name, packument, this.urlOf(name), chain);
-    return packument;
   }
 }

@@ -1,7 +1,6 @@
 import type http from 'node:http';
-import { formatDuration, formatSize } from '../../src/limits/index.js';
 import { IDLE_TIMEOUT_CODE } from '../../src/fetch/pacote-timeouts.js';
-import { Deadline, deadlineText, httpTimeouts, type HttpTimeouts } from '../../src/fetch/timeouts.js';
+import { deadlineText, stallText, type Deadline, type HttpTimeouts, type StallPhase } from '../../src/fetch/timeouts.js';
 import type { NpmOptions } from './npmrc.js';
 import { packumentUrl, type Packument } from './packuments.js';
 
@@ -25,25 +24,14 @@ export class QuickStall extends Error {
  * error reporting and auth; registries with credentials in .npmrc always go through pacote.
  * A stall (connect, headers, body idle, or `deadline`) rejects with QuickStall instead: pacote
  * would ask the same server, so the caller counts it as an attempt.
- * @param deadline the caller's, shared with what it does next; by default one of `t.deadlineMs`
+ * @param agent the shared one (agent.ts): its idle bound is what ends a silent body
+ * @param deadline the caller's, shared with what it does next
  */
-export async function quickPackument(
-  name: string,
-  o: NpmOptions,
-  agent: http.Agent | undefined,
-  t: HttpTimeouts = httpTimeouts('metadata'),
-  deadline?: Deadline,
-): Promise<Packument | undefined> {
+export async function quickPackument(name: string, o: NpmOptions, agent: http.Agent | undefined, t: HttpTimeouts, deadline: Deadline): Promise<Packument | undefined> {
   if (agent === undefined || Object.keys(o).some((k) => k.startsWith('//'))) return undefined;
   const url = new URL(packumentUrl(name, o));
   const mod = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
-  if (deadline !== undefined) return get(url, mod, agent, t, deadline);
-  const own = new Deadline(t.deadlineMs);
-  try {
-    return await get(url, mod, agent, t, own);
-  } finally {
-    own.dispose();
-  }
+  return get(url, mod, agent, t, deadline);
 }
 
 function get(url: URL, mod: typeof import('node:http') | typeof import('node:https'), agent: http.Agent, t: HttpTimeouts, deadline: Deadline): Promise<Packument | undefined> {
@@ -51,8 +39,9 @@ function get(url: URL, mod: typeof import('node:http') | typeof import('node:htt
     let received = 0;
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
-    /** What a stall right now would be: set as the request moves from connect to headers to body. */
-    let phase = (): string => `no connection after ${formatDuration(t.connectMs)}`;
+    /** The wait a stall right now would be in: connect, then headers (each on a timer here), then the body (the agent's idle bound). */
+    let phase: StallPhase = 'connect';
+    const stall = (): string => stallText(phase, t, phase === 'idle' ? received : undefined);
     const finish = (): boolean => {
       if (settled) return false;
       settled = true;
@@ -68,26 +57,27 @@ function get(url: URL, mod: typeof import('node:http') | typeof import('node:htt
       req.destroy();
       reject(new QuickStall(url.href, what));
     };
-    const enter = (ms: number, what: () => string): void => {
-      phase = what;
+    const enter = (next: StallPhase): void => {
+      phase = next;
       clearTimeout(timer);
-      timer = setTimeout(() => stalled(what()), ms);
+      const ms = next === 'connect' ? t.connectMs : next === 'headers' ? t.headersMs : undefined;
+      if (ms !== undefined) timer = setTimeout(() => stalled(stall()), ms);
     };
     const onDeadline = (): void => stalled(deadlineText(deadline, received));
+    // The shared agent destroys a socket idle too long (agent.ts): a stall in whatever phase we were.
+    const onError = (err: NodeJS.ErrnoException): void => (err.code === IDLE_TIMEOUT_CODE ? stalled(stall()) : done(undefined));
 
     const req = mod.get(url, { agent, headers: { accept: CORGI, 'accept-encoding': 'identity' } }, (res) => {
+      enter('idle');
       if (res.statusCode !== 200) {
         res.resume();
         done(undefined);
         return;
       }
-      const idle = (): string => `body stalled for ${formatDuration(t.idleMs)} after ${formatSize(received)}`;
-      enter(t.idleMs, idle);
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => {
         chunks.push(c);
         received += c.length;
-        enter(t.idleMs, idle);
       });
       res.on('end', () => {
         try {
@@ -97,18 +87,16 @@ function get(url: URL, mod: typeof import('node:http') | typeof import('node:htt
           done(undefined);
         }
       });
-      res.on('error', (err: NodeJS.ErrnoException) => (err.code === IDLE_TIMEOUT_CODE ? stalled(phase()) : done(undefined)));
+      res.on('error', onError);
     });
     req.on('socket', (socket) => {
-      const headers = (): void => enter(t.headersMs, () => `no response headers after ${formatDuration(t.headersMs)}`);
-      if (!socket.connecting) headers();
+      if (!socket.connecting) enter('headers');
       else {
-        enter(t.connectMs, phase);
-        socket.once('connect', headers);
+        enter('connect');
+        socket.once('connect', () => enter('headers'));
       }
     });
-    // The shared agent destroys a socket idle too long (agent.ts): a stall in whatever phase we were.
-    req.on('error', (err: NodeJS.ErrnoException) => (err.code === IDLE_TIMEOUT_CODE ? stalled(phase()) : done(undefined)));
+    req.on('error', onError);
     if (deadline.expired) onDeadline();
     else deadline.signal.addEventListener('abort', onDeadline, { once: true });
   });

@@ -1,6 +1,6 @@
 import { valid as validPep440 } from '@renovatebot/pep440';
 import { UserError } from '../../src/errors/index.js';
-import { normalizeName } from './requirement.js';
+import { normalizePypiName } from '../../src/purl/purl.js';
 
 /**
  * Distribution file names, the only place an index says what a file is before it is downloaded.
@@ -96,11 +96,11 @@ export function parseSdistFilename(filename: string, project: string): SdistName
   if (match === undefined) return undefined;
   const [suffix, format] = match;
   const stem = filename.slice(0, -suffix.length);
-  const want = normalizeName(project);
+  const want = normalizePypiName(project);
   // Every dash is a candidate split; the first whose left side is the project wins.
   for (let i = stem.indexOf('-'); i > 0; i = stem.indexOf('-', i + 1)) {
     const distribution = stem.slice(0, i);
-    if (normalizeName(distribution) !== want) continue;
+    if (normalizePypiName(distribution) !== want) continue;
     const version = stem.slice(i + 1);
     if (version === '' || validPep440(version) === null) return undefined;
     return { distribution, version, format };

@@ -8,9 +8,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { Agent, request, type Dispatcher } from 'undici';
-import { TransientError, UserError } from '../../src/errors/index.js';
+import { redactUrls, TransientError, UserError } from '../../src/errors/index.js';
 import { isTransientError, isTransientStatus, parseRetryAfter, retryDelayMs } from '../../src/fetch/retry.js';
-import { Deadline, STALL_RETRIES, httpTimeouts, redactUrl, stallError, undiciStall, type HttpTimeouts, type HttpTraffic } from '../../src/fetch/timeouts.js';
+import { Deadline, STALL_RETRIES, httpTimeouts, stallError, undiciStall, type HttpTimeouts, type HttpTraffic } from '../../src/fetch/timeouts.js';
 import type { IndexClientOptions } from './index-types.js';
 
 export interface HttpResponse {
@@ -79,10 +79,10 @@ export class IndexHttp {
         const backoff = { baseMs: this.opts.retryBaseMs, maxMs: this.opts.retryMaxMs };
         const wait = retryDelayMs(attempt, backoff, outcome.retryAfterMs);
         if (attempt > this.opts.retries || stalls > STALL_RETRIES || !deadline.allows(wait)) {
-          if (outcome.stalled === true) throw stallError('EFETCH', redactUrl(url), outcome.fault, attempt, outcome.cause);
+          if (outcome.stalled === true) throw stallError('EFETCH', redactUrls(url), outcome.fault, attempt, outcome.cause);
           throw new TransientError(
             'EFETCH',
-            `${redactUrl(url)}: ${outcome.fault} (${attempt} attempts): the index or the network is failing; try again later`,
+            `${redactUrls(url)}: ${outcome.fault} (${attempt} attempts): the index or the network is failing; try again later`,
             { cause: outcome.cause, retryAfterMs: outcome.retryAfterMs },
           );
         }
@@ -105,7 +105,7 @@ export class IndexHttp {
       if (!('res' in outcome) || !REDIRECTS.has(outcome.res.status) || outcome.location === undefined) return outcome;
       current = new URL(outcome.location, current).href;
     }
-    throw new UserError('EINDEX', `${redactUrl(url)}: more than ${MAX_REDIRECTS} redirects: fix the index URL`);
+    throw new UserError('EINDEX', `${redactUrls(url)}: more than ${MAX_REDIRECTS} redirects: fix the index URL`);
   }
 
   private async once(url: string, o: GetOptions, t: HttpTimeouts, deadline: Deadline): Promise<Attempt & { location?: string }> {
@@ -177,10 +177,10 @@ function networkFault(url: string, err: unknown, stall: string | undefined): Att
   if (isTransientError(err)) return { fault: describe(err), cause: err };
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_URL' || err instanceof TypeError) {
-    throw new UserError('EINDEX', `${redactUrl(url)}: cannot request it (${describe(err)}): fix the index URL`, { cause: err });
+    throw new UserError('EINDEX', `${redactUrls(url)}: cannot request it (${describe(err)}): fix the index URL`, { cause: err });
   }
   // TLS and protocol errors: another attempt a second later will not differ.
-  throw new TransientError('EFETCH', `${redactUrl(url)}: ${describe(err)}: check the index URL and the network, then try again`, { cause: err });
+  throw new TransientError('EFETCH', `${redactUrls(url)}: ${describe(err)}: check the index URL and the network, then try again`, { cause: err });
 }
 
 function describe(err: unknown): string {

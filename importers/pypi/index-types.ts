@@ -4,6 +4,7 @@
  */
 import type { HttpTimeouts } from '../../src/fetch/timeouts.js';
 import { UserError } from '../../src/errors/index.js';
+import { normalizePypiName } from '../../src/purl/purl.js';
 import { identityError } from '../identity.js';
 
 /** One distribution file (wheel or sdist) of a project, as the index lists it. */
@@ -63,11 +64,6 @@ export interface IndexClientOptions {
   userAgent?: string;
 }
 
-/** PEP 503 normalisation: runs of `-`, `_`, `.` become one `-`, lowercase. */
-export function normalizeProjectName(name: string): string {
-  return name.replace(/[-_.]+/g, '-').toLowerCase();
-}
-
 /** PEP 508 names: letters, digits and `-_.`, starting and ending with a letter or digit. */
 const VALID_NAME = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i;
 
@@ -76,12 +72,12 @@ export function projectUrlName(name: string, indexUrl: string): string {
   if (!VALID_NAME.test(name)) {
     throw new UserError('ENAME', `"${name}" is not a valid Python project name (letters, digits, "-", "_", "."), asked of ${indexUrl}: fix the requirement`);
   }
-  return normalizeProjectName(name);
+  return normalizePypiName(name);
 }
 
 /** An index page about another project than the one asked for is refused (names compared normalized). */
 export function checkProjectName(asked: string, urlName: string, got: string | undefined, url: string, what: string): void {
-  if (got === undefined || normalizeProjectName(got) === urlName) return;
+  if (got === undefined || normalizePypiName(got) === urlName) return;
   throw identityError(`Python project "${asked}"`, `${what} of ${JSON.stringify(got)}`, url, 'the index (--index-url) answers for another project: check it, or use another');
 }
 

@@ -3,6 +3,7 @@
  * a small AST, evaluated per target interpreter and per set of requested extras.
  */
 import { UserError } from '../../src/errors/index.js';
+import { normalizePypiName } from '../../src/purl/purl.js';
 import { MARKER_VARIABLES, type MarkerEnv, type MarkerVariable } from './environment.js';
 import { isValidVersion, parseSpecifierClause, satisfiesClauses } from './versions.js';
 
@@ -38,11 +39,6 @@ const ALIASES: Record<string, MarkerName> = {
 function variableNamed(word: string): MarkerName | undefined {
   if (word === 'extra' || (MARKER_VARIABLES as readonly string[]).includes(word)) return word as MarkerName;
   return ALIASES[word];
-}
-
-/** PEP 685: extras compare like PEP 503 names (lowercase, runs of `-_.` become `-`). */
-export function normalizeExtra(name: string): string {
-  return name.replace(/[-_.]+/g, '-').toLowerCase();
 }
 
 type Token =
@@ -214,8 +210,9 @@ function evaluateCompare(m: MarkerCompare, env: MarkerEnv, extra: string): boole
   let l = value(m.left);
   let r = value(m.right);
   if (key === 'extra') {
-    l = normalizeExtra(l);
-    r = normalizeExtra(r);
+    // PEP 685: extras compare as PEP 503 names do.
+    l = normalizePypiName(l);
+    r = normalizePypiName(r);
   }
   // As packaging does: the right side makes the clause, the left side is the candidate ('=3' must
   // not turn == into ===; `in` makes no clause, so it stays a string test).
@@ -239,5 +236,5 @@ function evaluateWith(m: Marker, env: MarkerEnv, extra: string): boolean {
  */
 export function evaluateMarker(m: Marker, env: MarkerEnv, extras: ReadonlySet<string>): boolean {
   if (extras.size === 0 || !markerMentionsExtra(m)) return evaluateWith(m, env, '');
-  return [...extras].map(normalizeExtra).sort().some((e) => evaluateWith(m, env, e));
+  return [...extras].map(normalizePypiName).sort().some((e) => evaluateWith(m, env, e));
 }

@@ -4,8 +4,9 @@
  * continuation lines that start with a space or tab, then a blank line and the description body.
  */
 import { UserError, isUserError } from '../../src/errors/index.js';
+import { normalizePypiName } from '../../src/purl/purl.js';
 import type { MarkerEnv } from './environment.js';
-import { evaluateMarker, normalizeExtra } from './markers.js';
+import { evaluateMarker } from './markers.js';
 import { parseRequirement, type Requirement } from './requirement.js';
 import { isValidVersion } from './versions.js';
 
@@ -105,7 +106,7 @@ export function parseCoreMetadata(text: string, source: string): CoreMetadata {
     version,
     requiresDist,
     ...(requiresPython !== undefined && requiresPython !== '' ? { requiresPython } : {}),
-    providesExtra: [...new Set(all('Provides-Extra').filter((e) => e !== '').map(normalizeExtra))].sort(),
+    providesExtra: [...new Set(all('Provides-Extra').filter((e) => e !== '').map(normalizePypiName))].sort(),
     dynamic,
   };
 }

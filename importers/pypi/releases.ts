@@ -1,7 +1,7 @@
+import { normalizePypiName } from '../../src/purl/purl.js';
 import { parseSdistFilename, parseWheelFilename } from './filenames.js';
 import type { WheelName } from './filenames.js';
 import type { DistFile, ProjectFiles } from './index-types.js';
-import { normalizeName } from './requirement.js';
 import { pickWheel } from './tags.js';
 import type { TagTarget } from './tags.js';
 import { compareVersions, isValidVersion } from './versions.js';
@@ -47,7 +47,7 @@ export function releasesOf(pf: ProjectFiles, project: string): Release[] {
       } catch {
         continue;
       }
-      if (!isValidVersion(wheel.version) || normalizeName(wheel.distribution) !== normalizeName(project)) continue;
+      if (!isValidVersion(wheel.version) || normalizePypiName(wheel.distribution) !== normalizePypiName(project)) continue;
       const r = releaseFor(wheel.version);
       r.wheels.push({ file, wheel });
       if (file.yanked === false) r.yanked = false;

@@ -3,7 +3,8 @@
  * `requests[socks] >=2.31, <3 ; python_version >= "3.8"`, `pywin32 (>=1.0)`, `pip @ https://...`.
  */
 import { UserError, isUserError } from '../../src/errors/index.js';
-import { formatMarker, normalizeExtra, parseMarker, type Marker } from './markers.js';
+import { normalizePypiName } from '../../src/purl/purl.js';
+import { formatMarker, parseMarker, type Marker } from './markers.js';
 import { formatSpecifierSet, parseSpecifierClause, type SpecifierClause } from './versions.js';
 
 export interface Requirement {
@@ -18,11 +19,6 @@ export interface Requirement {
   /** The direct reference of `name @ url`. */
   url?: string;
   marker?: Marker;
-}
-
-/** PEP 503: lowercase, runs of `-`, `_`, `.` become one `-`. */
-export function normalizeName(name: string): string {
-  return name.replace(/[-_.]+/g, '-').toLowerCase();
 }
 
 // PEP 508 identifiers: ASCII letters and digits, with - _ . inside.
@@ -61,14 +57,14 @@ export function parseRequirement(text: string): Requirement {
         pos++;
         skipWs();
       }
-      extras.add(normalizeExtra(identifier('an extra name')));
+      extras.add(normalizePypiName(identifier('an extra name')));
       skipWs();
     }
     pos++;
     skipWs();
   }
 
-  const req: Requirement = { name, normalized: normalizeName(name), extras: [...extras].sort(), specifier: '' };
+  const req: Requirement = { name, normalized: normalizePypiName(name), extras: [...extras].sort(), specifier: '' };
   if (text[pos] === '@') {
     pos++;
     skipWs();

@@ -1,4 +1,5 @@
 import { UserError } from '../../src/errors/index.js';
+import { normalizePypiName } from '../../src/purl/purl.js';
 import { backtrack } from '../resolver/backtrack.js';
 import type { Conflict, Provider, Want as AnyWant } from '../resolver/backtrack.js';
 import { DistMetadata } from './dist-metadata.js';
@@ -9,7 +10,7 @@ import type { IndexClient } from './index-types.js';
 import { dependenciesFor } from './metadata.js';
 import { chooseDist, releasesOf } from './releases.js';
 import type { ChosenDist, Release } from './releases.js';
-import { formatRequirement, normalizeName } from './requirement.js';
+import { formatRequirement } from './requirement.js';
 import type { Requirement } from './requirement.js';
 import type { TagTarget } from './tags.js';
 import { compareVersions, requiresPythonAllows, satisfies } from './versions.js';
@@ -146,7 +147,7 @@ function extraWants(pin: Pin, extras: readonly string[], w: Want, env: MarkerEnv
  * was listed as (names normalized, versions by PEP 440), as pip checks: another one is refused.
  */
 export function checkDistIdentity(what: string, name: string, version: string, dist: ChosenDist, info: DistInfo): void {
-  if (normalizeName(info.meta.name) === name && compareVersions(info.meta.version, version) === 0) return;
+  if (normalizePypiName(info.meta.name) === name && compareVersions(info.meta.version, version) === 0) return;
   throw identityError(
     what,
     `${dist.file.filename}, whose metadata names ${JSON.stringify(info.meta.name)} ${info.meta.version}`,

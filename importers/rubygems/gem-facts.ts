@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
-import { readGemMetadata, specDate, specList } from '../../src/archive/gem-file.js';
+import { readGemMetadata, specDate, specIdentity, specList } from '../../src/archive/gem-file.js';
 import { SourceCache } from '../../src/fetch/cache.js';
 import type { GemIndex, GemRelease } from './gem-index.js';
 import { checkSourceUrl, identityError } from '../identity.js';
@@ -35,22 +35,6 @@ export async function gemFacts(index: GemIndex, releases: GemRelease[], cacheDir
     ),
   );
   return out;
-}
-
-/** A YAML scalar as Psych writes a name or version: plain, 'single' or "double" quoted. */
-function scalar(s: string | undefined): string | undefined {
-  const v = s?.trim();
-  if (v === undefined || v.length < 2) return v;
-  if (v.startsWith("'") && v.endsWith("'")) return v.slice(1, -1).replace(/''/g, "'");
-  if (v.startsWith('"') && v.endsWith('"')) return v.slice(1, -1);
-  return v;
-}
-
-/** The spec's own `name` and `version` (a Gem::Version's `version:` line), as Psych writes them. */
-export function specIdentity(metadataYaml: string): { name?: string; version?: string } {
-  const name = scalar(/^name: (.*)$/m.exec(metadataYaml)?.[1]);
-  const version = scalar(/^version: !ruby\/object:Gem::Version\r?\n[ \t]+version: (.*)$/m.exec(metadataYaml)?.[1]);
-  return { ...(name === undefined ? {} : { name }), ...(version === undefined ? {} : { version }) };
 }
 
 /** A .gem listed as `r` whose spec names another gem or version is refused (it would install as that one). */

@@ -9,7 +9,7 @@
  * also counts hardlink copies. The larger of the two is what the archive "unpacks to".
  */
 import { UserError } from '../errors/index.js';
-import { DEFAULT_LIMITS, formatSize, RATIO_FLOOR, type ArchiveLimits } from '../limits/index.js';
+import { DEFAULT_LIMITS, formatSize, LIMIT_KEYS, limitLiteral, limitText, RATIO_FLOOR, type ArchiveLimits, type LimitKey } from '../limits/index.js';
 
 export class UnpackBudget {
   private entries = 0;
@@ -30,19 +30,14 @@ export class UnpackBudget {
   entry(n = 1): void {
     this.entries += n;
     if (this.entries > this.limits.files) {
-      throw this.exceeded('files', `holds more than ${this.limits.files} entries`, String(this.limits.files * 2), DEFAULT_LIMITS.files);
+      throw this.exceeded('files', `holds more than ${this.limits.files} entries`, this.limits.files * 2);
     }
   }
 
   /** Entry `name` is about to unpack `size` bytes (its declared size, before any is read). */
   file(name: string, size: number): void {
     if (size > this.limits.fileSize) {
-      throw this.exceeded(
-        'file_size',
-        `entry "${name}" unpacks to ${exactSize(size)}, more than ${exactSize(this.limits.fileSize)}`,
-        sizeLiteral(roundUp(Math.max(this.limits.fileSize * 2, size))),
-        exactSize(DEFAULT_LIMITS.fileSize),
-      );
+      throw this.exceeded('file_size', `entry "${name}" unpacks to ${exact(size)}, more than ${exact(this.limits.fileSize)}`, roundUp(Math.max(this.limits.fileSize * 2, size)));
     }
     this.data += size;
     this.check();
@@ -63,40 +58,28 @@ export class UnpackBudget {
     const { unpackedSize, ratio } = this.limits;
     const unpacked = this.unpacked;
     if (unpacked > unpackedSize) {
-      throw this.exceeded('unpacked_size', `unpacks to more than ${exactSize(unpackedSize)}`, sizeLiteral(roundUp(unpackedSize * 2)), exactSize(DEFAULT_LIMITS.unpackedSize));
+      throw this.exceeded('unpacked_size', `unpacks to more than ${exact(unpackedSize)}`, roundUp(unpackedSize * 2));
     }
     if (unpacked > RATIO_FLOOR && unpacked > ratio * this.compressedSize) {
       throw this.exceeded(
         'ratio',
         `unpacks to more than ${ratio} times its compressed size (${formatSize(this.compressedSize)} compressed, over ${formatSize(unpacked)} unpacked): a decompression bomb, or data that compresses unusually well`,
-        String(ratio * 5),
-        String(DEFAULT_LIMITS.ratio),
+        ratio * 5,
       );
     }
   }
 
-  private exceeded(key: 'files' | 'file_size' | 'unpacked_size' | 'ratio', what: string, raised: string, defaultValue: string | number): UserError {
-    const value = key === 'files' || key === 'ratio' ? raised : `"${raised}"`;
+  /** The ELIMIT error: what passed the `key` limit, its default, and the line that raises it to `raised`. */
+  private exceeded(key: LimitKey, what: string, raised: number): UserError {
+    const value = limitLiteral(key, raised);
     return new UserError(
       'ELIMIT',
-      `${this.source}: ${what} (the ${key} limit, default ${defaultValue}); if this package really is that big, raise it with [build.limits] ${key} = ${value} in its recipe, or limits = { ${key} = ${value} } in its override row`,
+      `${this.source}: ${what} (the ${key} limit, default ${limitText(key, DEFAULT_LIMITS[LIMIT_KEYS[key].field])}); if this package really is that big, raise it with [build.limits] ${key} = ${value} in its recipe, or limits = { ${key} = ${value} } in its override row`,
     );
   }
 }
 
-const UNITS: ReadonlyArray<[string, number]> = [['TiB', 2 ** 40], ['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]];
-
-/** A size as a recipe can say it (`"4GiB"`): the largest unit that divides it, else bytes. */
-function sizeLiteral(bytes: number): string {
-  for (const [unit, size] of UNITS) if (bytes % size === 0) return `${bytes / size}${unit}`;
-  return `${bytes}B`;
-}
-
-/** A size in a message, exactly: `2 GiB` when a unit divides it, else `3999 bytes (3.9 KiB)`. */
-function exactSize(bytes: number): string {
-  for (const [unit, size] of UNITS) if (bytes % size === 0) return `${bytes / size} ${unit}`;
-  return bytes < 1024 ? `${bytes} bytes` : `${bytes} bytes (${formatSize(bytes)})`;
-}
+const exact = (bytes: number): string => formatSize(bytes, { exact: true });
 
 /** Up to a whole KiB, or MiB past one: a suggestion a person would write. */
 function roundUp(bytes: number): number {

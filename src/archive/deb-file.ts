@@ -13,85 +13,10 @@ import { isUserError, UserError } from '../errors/index.js';
 import type { ArchiveLimits } from '../limits/index.js';
 import type { PackEntry } from '../packer/entry.js';
 import { UnpackBudget } from './budget.js';
-import { readTarStream } from './read.js';
-import { walkTar } from './tar-walk.js';
+import { readTarHeaders, readTarStream } from './read.js';
 
 /** Control-archive members dpkg runs or acts on at install time; bale runs none of them. */
 export const MAINTAINER_SCRIPTS = ['preinst', 'postinst', 'prerm', 'postrm', 'config', 'triggers'] as const;
-
-/** Runs `dpkg-deb flag` on the .deb and hands its stdout, a tar, to `read` as a stream. */
-async function withDpkgDeb<T>(flag: '--fsys-tarfile' | '--ctrl-tarfile', deb: Buffer, source: string, read: (tar: Readable) => Promise<T>): Promise<T> {
-  // A file, not stdin: Node's child stdio is a socket, which dpkg-deb cannot open as /dev/stdin.
-  const dir = await mkdtemp(join(tmpdir(), 'bale-deb-'));
-  try {
-    const file = join(dir, 'package.deb');
-    await writeFile(file, deb, { mode: 0o600 });
-    return await runDpkgDeb(flag, file, source, read);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-async function runDpkgDeb<T>(flag: string, file: string, source: string, read: (tar: Readable) => Promise<T>): Promise<T> {
-  const proc = execa('dpkg-deb', [flag, file], {
-    stdin: 'ignore',
-    encoding: 'buffer',
-    buffer: { stdout: false, stderr: true },
-    maxBuffer: { stderr: 64 * 1024 },
-    reject: false,
-    env: { LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/bin:/bin' },
-    extendEnv: false,
-  });
-  let result: T | undefined;
-  let failure: { err: unknown } | undefined;
-  try {
-    result = await read(proc.stdout);
-  } catch (err) {
-    failure = { err };
-    proc.kill();
-  }
-  const r = await proc;
-  if ((r as { code?: string }).code === 'ENOENT') {
-    throw new UserError('ETOOL', `${source}: dpkg-deb is not installed: bale reads .deb files with it (apt-get install dpkg)`);
-  }
-  // dpkg-deb's own complaint explains a broken .deb better than the cut-off tar it left behind.
-  const killedByUs = failure !== undefined && r.isTerminated;
-  if (r.exitCode !== 0 && !killedByUs && !(failure !== undefined && isUserError(failure.err) && failure.err.code === 'ELIMIT')) {
-    const why = Buffer.from(r.stderr ?? '').toString('utf8').trim().split('\n')[0] || `exit ${r.exitCode ?? r.signal}`;
-    throw new UserError('EARCHIVE', `${source}: not a valid .deb (${why}): the download is corrupt or not a Debian package; check the recipe's source`);
-  }
-  if (failure !== undefined) throw failure.err;
-  return result as T;
-}
-
-/**
- * The files of the package, as dpkg would unpack them at `/` (absolute symlinks made relative),
- * within `limits` (the ratio measured against the .deb).
- */
-export async function readDebData(deb: Buffer, source: string, limits?: ArchiveLimits): Promise<PackEntry[]> {
-  const budget = new UnpackBudget(source, deb.length, limits);
-  return withDpkgDeb('--fsys-tarfile', deb, source, (data) => readTarStream(data, { source, rootedSymlinks: true }, budget));
-}
-
-/** Newest mtime in the data tar, in seconds: Debian clamps them to the changelog date, so it is the release time. */
-export async function debDataMtime(deb: Buffer, source: string, limits?: ArchiveLimits): Promise<number> {
-  const budget = new UnpackBudget(source, deb.length, limits);
-  return withDpkgDeb('--fsys-tarfile', deb, source, async (data) => {
-    let newest = 0;
-    const notTar = (err: unknown): UserError =>
-      new UserError('EARCHIVE', `${source}: the data archive is not a valid tar (${err instanceof Error ? err.message : String(err)}): the .deb is corrupt`, { cause: err });
-    const onEntry = (header: { mtime?: Date }): void => {
-      const t = header.mtime?.getTime();
-      if (t !== undefined && Number.isFinite(t)) newest = Math.max(newest, Math.floor(t / 1000));
-    };
-    try {
-      await walkTar(data, budget, notTar, onEntry, false);
-    } catch (err) {
-      throw isUserError(err) ? err : notTar(err);
-    }
-    return newest;
-  });
-}
 
 export interface DebControl {
   /** `control` fields (Package, Version, Architecture...), continuation lines joined. */
@@ -100,14 +25,108 @@ export interface DebControl {
   scripts: string[];
 }
 
-/** The control archive, read safely: its fields and the maintainer scripts bale will not run. */
-export async function readDebControl(deb: Buffer, source: string, limits?: ArchiveLimits): Promise<DebControl> {
-  const budget = new UnpackBudget(`${source} (control)`, deb.length, limits);
-  const entries = await withDpkgDeb('--ctrl-tarfile', deb, source, (ctrl) => readTarStream(ctrl, { source: `${source} (control)` }, budget));
-  const control = entries.find((e) => e.path === 'control' && e.type === 'file');
-  if (control?.data === undefined) throw new UserError('EARCHIVE', `${source}: the .deb has no control file: it is corrupt or not a Debian package`);
-  const scripts = entries.filter((e) => (MAINTAINER_SCRIPTS as readonly string[]).includes(e.path)).map((e) => e.path).sort();
-  return { fields: parseControlStanza(control.data.toString('utf8')), scripts };
+/**
+ * The .deb written once to a private temp file (a file, not stdin: Node's child stdio is a socket,
+ * which dpkg-deb cannot open as /dev/stdin), for as many reads as the caller needs; each read has
+ * its own budget of `limits`, the ratio measured against the .deb. close() removes the file.
+ */
+export async function openDeb(deb: Buffer, source: string, limits?: ArchiveLimits): Promise<DebFile> {
+  const dir = await mkdtemp(join(tmpdir(), 'bale-deb-'));
+  const file = new DebFile(dir, deb.length, source, limits);
+  try {
+    await writeFile(file.path, deb, { mode: 0o600 });
+  } catch (err) {
+    await file.close();
+    throw err;
+  }
+  return file;
+}
+
+/** An opened .deb (openDeb): its reads, and close(). */
+export type { DebFile };
+
+class DebFile {
+  constructor(
+    private readonly dir: string,
+    private readonly size: number,
+    readonly source: string,
+    private readonly limits: ArchiveLimits | undefined,
+  ) {}
+
+  get path(): string {
+    return join(this.dir, 'package.deb');
+  }
+
+  /** The control archive, read safely: its fields and the maintainer scripts bale will not run. */
+  async control(): Promise<DebControl> {
+    const source = `${this.source} (control)`;
+    const entries = await this.dpkgDeb('--ctrl-tarfile', (ctrl) => readTarStream(ctrl, { source }, this.budget(source)));
+    const control = entries.find((e) => e.path === 'control' && e.type === 'file');
+    if (control?.data === undefined) throw new UserError('EARCHIVE', `${this.source}: the .deb has no control file: it is corrupt or not a Debian package`);
+    const scripts = entries.filter((e) => (MAINTAINER_SCRIPTS as readonly string[]).includes(e.path)).map((e) => e.path).sort();
+    return { fields: parseControlStanza(control.data.toString('utf8')), scripts };
+  }
+
+  /** The files of the package, as dpkg would unpack them at `/` (absolute symlinks made relative). */
+  data(): Promise<PackEntry[]> {
+    return this.dpkgDeb('--fsys-tarfile', (data) => readTarStream(data, { source: this.source, rootedSymlinks: true }, this.budget(this.source)));
+  }
+
+  /** Newest mtime in the data tar, in seconds: Debian clamps them to the changelog date, so it is the release time. */
+  async dataMtime(): Promise<number> {
+    let newest = 0;
+    await this.dpkgDeb('--fsys-tarfile', (data) =>
+      readTarHeaders(data, this.source, this.budget(this.source), (header) => {
+        const t = header.mtime?.getTime();
+        if (t !== undefined && Number.isFinite(t)) newest = Math.max(newest, Math.floor(t / 1000));
+      }),
+    );
+    return newest;
+  }
+
+  /** Removes the temp file; the reads end with it. */
+  close(): Promise<void> {
+    return rm(this.dir, { recursive: true, force: true });
+  }
+
+  private budget(source: string): UnpackBudget {
+    return new UnpackBudget(source, this.size, this.limits);
+  }
+
+  /** Runs `dpkg-deb flag` on the .deb and hands its stdout, a tar, to `read` as a stream. */
+  private async dpkgDeb<T>(flag: '--fsys-tarfile' | '--ctrl-tarfile', read: (tar: Readable) => Promise<T>): Promise<T> {
+    const proc = execa('dpkg-deb', [flag, this.path], {
+      stdin: 'ignore',
+      encoding: 'buffer',
+      buffer: { stdout: false, stderr: true },
+      maxBuffer: { stderr: 64 * 1024 },
+      reject: false,
+      env: { LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      extendEnv: false,
+    });
+    let result: T | undefined;
+    let failure: { err: unknown } | undefined;
+    try {
+      result = await read(proc.stdout);
+    } catch (err) {
+      failure = { err };
+      proc.kill();
+    }
+    const r = await proc;
+    if ((r as { code?: string }).code === 'ENOENT') {
+      throw new UserError('ETOOL', `${this.source}: dpkg-deb is not installed: bale reads .deb files with it (apt-get install dpkg)`);
+    }
+    const killedByUs = failure !== undefined && r.isTerminated;
+    // A limit passed stops our reading: dpkg-deb then fails on its closed pipe, which says nothing about the .deb.
+    const overLimit = failure !== undefined && isUserError(failure.err) && failure.err.code === 'ELIMIT';
+    // Otherwise dpkg-deb's own complaint explains a broken .deb better than the cut-off tar it left behind.
+    if (r.exitCode !== 0 && !killedByUs && !overLimit) {
+      const why = Buffer.from(r.stderr ?? '').toString('utf8').trim().split('\n')[0] || `exit ${r.exitCode ?? r.signal}`;
+      throw new UserError('EARCHIVE', `${this.source}: not a valid .deb (${why}): the download is corrupt or not a Debian package; check the recipe's source`);
+    }
+    if (failure !== undefined) throw failure.err;
+    return result as T;
+  }
 }
 
 /** One deb822 stanza: `Field: value` lines, continuation lines (leading space) appended. */

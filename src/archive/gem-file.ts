@@ -167,6 +167,14 @@ export function specDate(metadataYaml: string): number | undefined {
   return Number.isFinite(t) ? Math.floor(t / 1000) : undefined;
 }
 
+/** The spec's own `name` and `version` (a Gem::Version's `version:` line), as Psych writes them. */
+export function specIdentity(metadataYaml: string): { name?: string; version?: string } {
+  const scalar = (m: RegExpExecArray | null): string | undefined => (m === null ? undefined : unquote(m[1]!.trim()));
+  const name = scalar(/^name: (.*)$/m.exec(metadataYaml));
+  const version = scalar(/^version: !ruby\/object:Gem::Version\r?\n[ \t]+version: (.*)$/m.exec(metadataYaml));
+  return { ...(name === undefined ? {} : { name }), ...(version === undefined ? {} : { version }) };
+}
+
 /** One YAML scalar as Psych writes a plain, 'single' or "double" quoted string. */
 function unquote(s: string): string {
   if (s.startsWith("'") && s.endsWith("'") && s.length >= 2) return s.slice(1, -1).replace(/''/g, "'");

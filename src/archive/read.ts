@@ -86,16 +86,35 @@ export async function readTarStream(
   budget: UnpackBudget,
   streamError: (err: unknown) => UserError = (err) => notAnArchive(opts.source, 'tar', err),
 ): Promise<PackEntry[]> {
-  const { source } = opts;
   const strip = opts.stripComponents ?? 0;
-  const tree = new EntryTree(source);
+  const tree = new EntryTree(opts.source);
+  await walkWorded(input, opts.source, budget, streamError, (header, body) => addEntry(tree, header, body ?? Buffer.alloc(0), strip, opts, budget), true);
+  return tree.finish();
+}
+
+/**
+ * Each entry's header in archive order, bodies skipped (a .deb's mtimes): counted against `budget`
+ * and its faults worded as readTarStream's.
+ */
+export function readTarHeaders(input: Readable, source: string, budget: UnpackBudget, onHeader: (header: tar.Header) => void): Promise<void> {
+  return walkWorded(input, source, budget, (err) => notAnArchive(source, 'tar', err), onHeader, false);
+}
+
+/** walkTar with the parser's faults (and anything else not already a UserError) as "not a valid tar archive". */
+async function walkWorded(
+  input: Buffer | Readable,
+  source: string,
+  budget: UnpackBudget,
+  streamError: (err: unknown) => UserError,
+  onEntry: (header: tar.Header, body: Buffer | undefined) => void,
+  bodies: boolean,
+): Promise<void> {
   try {
-    await walkTar(input, budget, streamError, (header, body) => addEntry(tree, header, body ?? Buffer.alloc(0), strip, opts, budget));
+    await walkTar(input, budget, streamError, onEntry, bodies);
   } catch (err) {
     if (isUserError(err)) throw err;
     throw notAnArchive(source, 'tar', err);
   }
-  return tree.finish();
 }
 
 /** `/a/b` seen from the link `x/y/link`: `../../a/b`, segment for segment (no lexical `..` folding). */
@@ -111,7 +130,7 @@ function addEntry(tree: EntryTree, header: tar.Header, body: Buffer, strip: numb
   if (where.kind === 'unsafe') throw unsafeEntry(source, name, where.reason);
   const mode = header.mode ?? 0;
   const put = (entry: Omit<PackEntry, 'path'>): void => {
-    if (where.kind === 'ok') addOnce(tree, { path: where.path, ...entry } as PackEntry, name, source);
+    if (where.kind === 'ok') tree.add({ path: where.path, ...entry } as PackEntry, name);
   };
 
   switch (header.type) {
@@ -147,24 +166,6 @@ function addEntry(tree: EntryTree, header: tar.Header, body: Buffer, strip: numb
       // tar-stream reports types it does not know (sparse, volume labels...) as null.
       throw unsafeEntry(source, name, `has an unsupported tar entry type (${String(header.type as unknown)})`);
   }
-}
-
-/**
- * One entry per path, as the zip reader does: tar tools keep the last of two, other readers the
- * first, so two that differ make the archive mean different trees. Kept: a directory listed again
- * (GNU tar and old npm list one before and after its contents; the later mode wins, as with tar),
- * and an exact repeat (`tar czf x.tgz dir dir/file` stores dir/file twice).
- */
-function addOnce(tree: EntryTree, entry: PackEntry, shown: string, source: string): void {
-  const before = tree.get(entry.path);
-  if (before === undefined || (before.type === 'dir' && entry.type === 'dir')) return tree.add(entry, shown);
-  if (sameEntry(before, entry)) return;
-  throw unsafeEntry(source, shown, `a second entry named "${entry.path}", different from the first: the archive is ambiguous`);
-}
-
-function sameEntry(a: PackEntry, b: PackEntry): boolean {
-  if (a.type !== b.type || a.mode !== b.mode || a.target !== b.target) return false;
-  return a.data === b.data || (a.data !== undefined && b.data !== undefined && a.data.equals(b.data));
 }
 
 function notAnArchive(source: string, format: 'gzip' | 'tar', err: unknown): UserError {

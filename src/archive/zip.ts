@@ -9,8 +9,8 @@
  * - Symlink entries (S_IFLNK in the external attributes) are refused: pip and installer would
  *   write them as regular files holding the target text, so no honest wheel has one; skipping one
  *   silently would also hide a file that RECORD lists.
- * - Duplicate names (after normalisation) are refused: Python's zipfile reads the last one, other
- *   tools the first; the same directory listed twice is harmless and kept once.
+ * - Duplicate names (after normalisation) are refused as in a tar (EntryTree.add): Python's zipfile
+ *   reads the last one, other tools the first. A directory listed twice, or an exact repeat, is harmless.
  * - Names are decoded as Python's zipfile does (UTF-8 flag, else CP437); an Info-ZIP Unicode Path
  *   field naming the entry differently, or a local header whose name differs from the central
  *   directory's, is refused. Any `..` segment and any backslash are refused, not interpreted.
@@ -82,7 +82,7 @@ export async function readZip(data: Buffer, opts: ReadZipOptions): Promise<PackE
     throw notAZip(source, err);
   }
   checkNoOverlap(located, source);
-  await Promise.all(located.map((l) => decode(data, l, source, budget)));
+  await Promise.all(located.map((l) => decode(data, l, source)));
   const tree = new EntryTree(source);
   for (const l of located) tree.add(l.entry, l.shown);
   return tree.finish();
@@ -94,17 +94,12 @@ async function locateEntries(data: Buffer, source: string, budget: UnpackBudget)
   // The end-of-directory record says how many entries follow, and yauzl reads exactly that many.
   budget.entry(zip.entryCount);
   const out: Located[] = [];
-  const seen = new Map<string, PackEntry['type']>();
   for await (const entry of zip.eachEntry()) {
     const raw = entry.fileNameRaw;
     const shown = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, [], true);
     const l = await locate(zip, entry, shown, source);
     if (!l) continue;
     if (l.entry.type === 'file') budget.file(shown, l.size);
-    const before = seen.get(l.entry.path);
-    if (before === 'dir' && l.entry.type === 'dir') continue;
-    if (before !== undefined) throw unsafeEntry(source, shown, `a second entry named "${l.entry.path}": the archive is ambiguous`);
-    seen.set(l.entry.path, l.entry.type);
     out.push(l);
   }
   return out;
@@ -169,7 +164,7 @@ function checkNoOverlap(located: Located[], source: string): void {
   }
 }
 
-async function decode(data: Buffer, l: Located, source: string, budget: UnpackBudget): Promise<void> {
+async function decode(data: Buffer, l: Located, source: string): Promise<void> {
   if (l.entry.type === 'dir') return;
   const raw = data.subarray(l.dataStart, l.dataEnd);
   let content: Buffer;
@@ -188,7 +183,6 @@ async function decode(data: Buffer, l: Located, source: string, budget: UnpackBu
     }
   }
   if (content.length !== l.size) throw unsafeEntry(source, l.shown, `${content.length} bytes, not the ${l.size} the directory declares`);
-  budget.inflated(content.length);
   if (crc32(content) >>> 0 !== l.crc >>> 0) throw unsafeEntry(source, l.shown, 'CRC-32 mismatch: the data is corrupt');
   l.entry.data = content;
 }

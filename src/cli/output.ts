@@ -1,5 +1,5 @@
 import type { TaskResult } from '../builder/index.js';
-import { printable, redactUrls } from '../errors/index.js';
+import { escapeJsonUnsafe, printableLines, redactUrls } from '../errors/printable.js';
 import type { WrittenRecipe } from './commands.js';
 
 export interface PackageLine {
@@ -34,23 +34,20 @@ export function packageLines(results: TaskResult[]): PackageLine[] {
 
 /**
  * Lines for the user on stdout, each made printable: what they echo (specs, file names, a
- * registry's text) cannot drive the terminal, and URL passwords are redacted.
+ * registry's text) cannot drive the terminal, and URL credentials are redacted.
  */
 export function say(text: string): void {
-  process.stdout.write(`${text.split('\n').map(printable).join('\n')}\n`);
+  process.stdout.write(`${printableLines(text)}\n`);
 }
 
 /** The same on stderr (worker logs). */
 export function tell(text: string): void {
-  process.stderr.write(`${text.split('\n').map(printable).join('\n')}\n`);
+  process.stderr.write(`${printableLines(text)}\n`);
 }
 
-/** JSON already escapes C0 controls; the rest a terminal acts on become \u escapes too (the same JSON value). */
-const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
+/** JSON on stdout: what a terminal acts on as \u escapes (the same JSON value), URL credentials redacted. */
 export function printJson(value: unknown): void {
-  const text = JSON.stringify(value, null, 2).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  process.stdout.write(`${redactUrls(text)}\n`);
+  process.stdout.write(`${redactUrls(escapeJsonUnsafe(JSON.stringify(value, null, 2)))}\n`);
 }
 
 export function printImport(roots: string[], recipes: WrittenRecipe[]): void {

@@ -3,12 +3,12 @@
  * bytes; nothing unverified is ever cached.
  */
 import { fileURLToPath } from 'node:url';
-import { IntegrityError, isUserError, UserError } from '../errors/index.js';
+import { IntegrityError, isUserError, redactUrls, UserError } from '../errors/index.js';
 import { readBounded, READ_BOUNDS } from '../util/read-file.js';
 import { SourceCache } from './cache.js';
 import type { HttpClient, HttpOptions } from './http.js';
 import { matchIntegrity, parseIntegrity, type PinnedDigest } from './integrity.js';
-import { httpTimeouts, redactUrl, type HttpTimeouts } from './timeouts.js';
+import { httpTimeouts, type HttpTimeouts } from './timeouts.js';
 
 export interface SourceRef {
   url: string;
@@ -103,7 +103,7 @@ export class SourceFetcher {
     }
     const data = await (await this.client()).get(ref.url);
     // Verified before anything is written: a mismatching body never reaches the cache.
-    const matched = matchIntegrity(data, pinned, redactUrl(ref.url));
+    const matched = matchIntegrity(data, pinned, redactUrls(ref.url));
     await this.cache.write(matched, data);
     return data;
   }

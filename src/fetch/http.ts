@@ -11,9 +11,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
-import { TransientError, UserError } from '../errors/index.js';
+import { redactUrls, TransientError, UserError } from '../errors/index.js';
 import { isTransientError, isTransientStatus, parseRetryAfter, retryDelayMs, type BackoffOptions } from './retry.js';
-import { Deadline, STALL_RETRIES, redactUrl, stallError, undiciStall, type HttpTimeouts } from './timeouts.js';
+import { Deadline, STALL_RETRIES, stallError, undiciStall, type HttpTimeouts } from './timeouts.js';
 
 export interface HttpOptions {
   retries: number;
@@ -57,10 +57,10 @@ export class HttpClient {
         if (outcome.stalled === true) stalls++;
         const wait = retryDelayMs(attempt, this.opts.backoff, outcome.retryAfterMs);
         if (attempt > this.opts.retries || stalls > STALL_RETRIES || !deadline.allows(wait)) {
-          if (outcome.stalled === true) throw stallError('EFETCH', redactUrl(url), outcome.fault, attempt, outcome.cause);
+          if (outcome.stalled === true) throw stallError('EFETCH', redactUrls(url), outcome.fault, attempt, outcome.cause);
           throw new TransientError(
             'EFETCH',
-            `${redactUrl(url)}: ${outcome.fault} (${attempt} attempts): the server or network is failing; try again later`,
+            `${redactUrls(url)}: ${outcome.fault} (${attempt} attempts): the server or network is failing; try again later`,
             { cause: outcome.cause, retryAfterMs: outcome.retryAfterMs },
           );
         }
@@ -120,12 +120,12 @@ export class HttpClient {
       };
     }
     if (status === 404 || status === 403 || status === 410) {
-      throw new UserError('ESOURCE', `${redactUrl(url)}: HTTP ${status}: the recipe's source URL is gone: re-import or fix the URL`);
+      throw new UserError('ESOURCE', `${redactUrls(url)}: HTTP ${status}: the recipe's source URL is gone: re-import or fix the URL`);
     }
     if (status >= 300 && status < 400) {
-      throw new UserError('ESOURCE', `${redactUrl(url)}: HTTP ${status}: redirect without a usable Location, or more than ${MAX_REDIRECTIONS} redirects: fix the recipe's source URL`);
+      throw new UserError('ESOURCE', `${redactUrls(url)}: HTTP ${status}: redirect without a usable Location, or more than ${MAX_REDIRECTIONS} redirects: fix the recipe's source URL`);
     }
-    throw new UserError('ESOURCE', `${redactUrl(url)}: HTTP ${status}: the server refused the download: fix the recipe's source URL`);
+    throw new UserError('ESOURCE', `${redactUrls(url)}: HTTP ${status}: the server refused the download: fix the recipe's source URL`);
   }
 }
 
@@ -157,10 +157,10 @@ function networkFault(url: string, err: unknown, stall: string | undefined): Att
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_URL') {
     // undici reports bad URLs and redirect loops this way.
-    throw new UserError('ESOURCE', `${redactUrl(url)}: cannot download (${describe(err)}): fix the recipe's source URL`, { cause: err });
+    throw new UserError('ESOURCE', `${redactUrls(url)}: cannot download (${describe(err)}): fix the recipe's source URL`, { cause: err });
   }
   // Anything else (TLS failures, protocol errors) is not retried here; the queue may retry the job later.
-  throw new TransientError('EFETCH', `${redactUrl(url)}: ${describe(err)}: the download failed; check the network and try again`, { cause: err });
+  throw new TransientError('EFETCH', `${redactUrls(url)}: ${describe(err)}: the download failed; check the network and try again`, { cause: err });
 }
 
 function describe(err: unknown): string {

@@ -1,4 +1,3 @@
 /** The source fetcher: pinned artifacts by URL and hash, verified, cached by content. */
 export { SourceFetcher, type FetcherOptions, type SourceRef } from './fetcher.js';
 export { verifyIntegrity, sriOf, parseIntegrity, type SriAlgorithm, type PinnedDigest } from './integrity.js';
-export { httpTimeouts, DEFAULT_HTTP_TIMEOUTS, HTTP_TIMEOUT_ENV, HTTP_DEADLINE_ENV, type HttpTimeouts, type HttpTraffic } from './timeouts.js';

@@ -42,12 +42,12 @@ export const DEFAULT_HTTP_TIMEOUTS: Readonly<Record<HttpTraffic, Readonly<HttpTi
 };
 
 /** The environment variables operators (and tests) set: durations like `30s`, `500ms`, `2m`, or seconds. */
-export const HTTP_TIMEOUT_ENV = {
+const HTTP_TIMEOUT_ENV = {
   connectMs: 'BALE_HTTP_CONNECT_TIMEOUT',
   headersMs: 'BALE_HTTP_HEADERS_TIMEOUT',
   idleMs: 'BALE_HTTP_IDLE_TIMEOUT',
 } as const;
-export const HTTP_DEADLINE_ENV: Readonly<Record<HttpTraffic, string>> = {
+const HTTP_DEADLINE_ENV: Readonly<Record<HttpTraffic, string>> = {
   source: 'BALE_HTTP_SOURCE_DEADLINE',
   metadata: 'BALE_HTTP_METADATA_DEADLINE',
 };
@@ -58,13 +58,6 @@ export const HTTP_DEADLINE_ENV: Readonly<Record<HttpTraffic, string>> = {
  */
 export const STALL_RETRIES = 1;
 
-/** Milliseconds from `500ms`, `30s`, `2m`, `1h` or plain seconds; undefined when not a positive duration. */
-export function parseTimeout(text: string): number | undefined {
-  const ms = /^\s*([1-9][0-9]{0,9})\s*ms\s*$/.exec(text);
-  if (ms !== null) return Number(ms[1]);
-  return parseDuration(text);
-}
-
 /** The timeouts of one client: `given` (code, tests) over the environment over the defaults. */
 export function httpTimeouts(traffic: HttpTraffic, given: Partial<HttpTimeouts> = {}, env: NodeJS.ProcessEnv = process.env): HttpTimeouts {
   const out: HttpTimeouts = { ...DEFAULT_HTTP_TIMEOUTS[traffic] };
@@ -72,7 +65,7 @@ export function httpTimeouts(traffic: HttpTraffic, given: Partial<HttpTimeouts> 
   for (const [field, name] of vars) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
-    const ms = parseTimeout(raw);
+    const ms = parseDuration(raw);
     if (ms === undefined) {
       throw new UserError('EBADENV', `${name}=${JSON.stringify(raw.slice(0, 40))}: expected a duration such as 30s, 500ms or 2m`);
     }
@@ -82,22 +75,6 @@ export function httpTimeouts(traffic: HttpTraffic, given: Partial<HttpTimeouts> 
     if (ms !== undefined) out[field] = ms;
   }
   return out;
-}
-
-/**
- * `https://user:***@host/...`: a URL as messages may show it; a user name alone is shown as `***`
- * (tokens travel as user names too). Anything unparsable is shown as is.
- */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    else if (u.username !== '') u.username = '***';
-    else return url;
-    return u.href;
-  } catch {
-    return url;
-  }
 }
 
 /** One request's overall clock: an AbortSignal that fires at the deadline, and what is left of it. */
@@ -145,7 +122,25 @@ export class Deadline {
   }
 }
 
-/** What stalled, e.g. `no response headers after 30s`. */
+/** Which wait ran out: for the connection, for the response headers, or between two chunks of a body. */
+export type StallPhase = 'connect' | 'headers' | 'idle';
+
+/**
+ * What stalled, e.g. `no response headers after 30s`: every client words a stall with this.
+ * An idle body says how much had arrived, when the client knows.
+ */
+export function stallText(phase: StallPhase, t: HttpTimeouts, received?: number): string {
+  switch (phase) {
+    case 'connect':
+      return `no connection after ${formatDuration(t.connectMs)}`;
+    case 'headers':
+      return `no response headers after ${formatDuration(t.headersMs)}`;
+    case 'idle':
+      return received === undefined ? `no data for ${formatDuration(t.idleMs)}` : `body stalled for ${formatDuration(t.idleMs)} after ${formatSize(received)}`;
+  }
+}
+
+/** What ran out when the deadline passed, e.g. `not finished within the 2m deadline (1 KiB received)`. */
 export function deadlineText(deadline: Deadline, received?: number): string {
   return `not finished within the ${formatDuration(deadline.ms)} deadline${received === undefined ? '' : ` (${formatSize(received)} received)`}`;
 }
@@ -158,11 +153,11 @@ export function undiciStall(err: unknown, t: HttpTimeouts, deadline: Deadline, r
   if (deadline.expired) return deadlineText(deadline, received);
   switch ((err as { code?: unknown } | null)?.code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
-      return `no connection after ${formatDuration(t.connectMs)}`;
+      return stallText('connect', t);
     case 'UND_ERR_HEADERS_TIMEOUT':
-      return `no response headers after ${formatDuration(t.headersMs)}`;
+      return stallText('headers', t);
     case 'UND_ERR_BODY_TIMEOUT':
-      return `body stalled for ${formatDuration(t.idleMs)} after ${formatSize(received ?? 0)}`;
+      return stallText('idle', t, received ?? 0);
     default:
       return undefined;
   }

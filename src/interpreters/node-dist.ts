@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type pacote from 'pacote';
 import semver from 'semver';
 import { TransientError, UserError } from '../errors/index.js';
-import { pacoteIntegrityError, pacoteStall, pacoteTimeouts } from '../fetch/pacote-timeouts.js';
-import { Deadline, httpTimeouts, stallError, type HttpTraffic } from '../fetch/timeouts.js';
+import { withPacoteBounds } from '../fetch/pacote-timeouts.js';
+import { httpTimeouts, type HttpTraffic } from '../fetch/timeouts.js';
 import { installDirAtomically } from './atomic-dir.js';
 import { availableMajors, newestOfMajor } from './node-request.js';
 
@@ -22,20 +22,9 @@ export interface NodeDistOptions {
 }
 
 /** `fn` with pacote options bounded by the shared HTTP timeouts; a stall or a hash mismatch as bale's error. */
-async function bounded<T>(traffic: HttpTraffic, what: string, popts: pacote.Options, fn: (o: pacote.Options) => Promise<T>): Promise<T> {
-  const t = httpTimeouts(traffic);
-  const deadline = new Deadline(t.deadlineMs);
-  try {
-    return await fn({ ...popts, ...pacoteTimeouts(t, deadline) } as pacote.Options);
-  } catch (err) {
-    const mismatch = pacoteIntegrityError(err, what, undefined);
-    if (mismatch !== undefined) throw mismatch;
-    const stall = pacoteStall(err, t, deadline);
-    if (stall !== undefined) throw stallError('ENETWORK', `${String(popts.registry ?? 'https://registry.npmjs.org/')} for ${what}`, stall, undefined, err);
-    throw err;
-  } finally {
-    deadline.dispose();
-  }
+function bounded<T>(traffic: HttpTraffic, what: string, popts: pacote.Options, fn: (o: pacote.Options) => Promise<T>): Promise<T> {
+  const subject = `${String(popts.registry ?? 'https://registry.npmjs.org/')} for ${what}`;
+  return withPacoteBounds({ timeouts: httpTimeouts(traffic), what, subject, code: 'ENETWORK' }, (bounds) => fn({ ...popts, ...bounds } as pacote.Options));
 }
 
 export interface NodeDist {

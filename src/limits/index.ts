@@ -71,7 +71,18 @@ export type LimitValue = number | string;
 export type LimitsTable = Partial<Record<LimitKey, LimitValue>>;
 
 const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, B: 1, KiB: KIB, MiB: MIB, GiB: GIB, TiB: GIB * 1024 };
-const DURATION_UNITS: Readonly<Record<string, number>> = { '': 1000, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNITS: Readonly<Record<string, number>> = { '': 1000, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** The named units of a table, largest first. */
+const largestFirst = (units: Readonly<Record<string, number>>): [string, number][] => Object.entries(units).filter(([unit]) => unit !== '').sort((a, b) => b[1] - a[1]);
+const SIZES_LARGEST_FIRST = largestFirst(SIZE_UNITS);
+const DURATIONS_LARGEST_FIRST = largestFirst(DURATION_UNITS);
+
+/** `n` in the largest unit that divides it (`"4GiB"`, `"45m"`); each table has a unit of 1. */
+function withUnit(n: number, units: [string, number][]): string {
+  const [unit, size] = units.find(([, size]) => n % size === 0)!;
+  return `${n / size}${unit}`;
+}
 
 function parseWithUnits(value: LimitValue, units: Readonly<Record<string, number>>): number | undefined {
   if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0 ? value * units['']! : undefined;
@@ -87,7 +98,7 @@ export function parseSize(value: LimitValue): number | undefined {
   return parseWithUnits(value, SIZE_UNITS);
 }
 
-/** Milliseconds from seconds (`90`) or `"90s"`, `"20m"`, `"2h"`; undefined when not a positive duration. */
+/** Milliseconds from seconds (`90`) or `"500ms"`, `"90s"`, `"20m"`, `"2h"`; undefined when not a positive duration. */
 export function parseDuration(value: LimitValue): number | undefined {
   return parseWithUnits(value, DURATION_UNITS);
 }
@@ -112,13 +123,42 @@ export function resolveLimits(table: LimitsTable | undefined, base: Partial<Limi
   return out;
 }
 
+/** A size as a recipe writes it, the inverse of parseSize: `"4GiB"`, `"1536KiB"`, `"3999B"`. */
+export function sizeLiteral(bytes: number): string {
+  return withUnit(bytes, SIZES_LARGEST_FIRST);
+}
+
+/** How formatSize writes a size. */
+export interface SizeFormat {
+  /**
+   * A size no unit divides is written in bytes, rounded after them (`3999 bytes (3.9 KiB)`), so a
+   * message stating a bound says it exactly.
+   * @defaultValue false: rounded to a tenth of the largest unit it reaches (`3.9 KiB`)
+   */
+  exact?: boolean;
+}
+
 /** `2147483648` -> `2 GiB`, for messages that tell a user which bound was hit. */
-export function formatSize(bytes: number): string {
-  for (const [unit, size] of [['TiB', GIB * 1024], ['GiB', GIB], ['MiB', MIB], ['KiB', KIB]] as const) {
-    if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
-    if (bytes >= size) return `${(bytes / size).toFixed(1)} ${unit}`;
+export function formatSize(bytes: number, format: SizeFormat = {}): string {
+  for (const [unit, size] of SIZES_LARGEST_FIRST) {
+    if (size === 1 || bytes < size) continue;
+    if (bytes % size === 0) return `${bytes / size} ${unit}`;
+    if (format.exact !== true) return `${(bytes / size).toFixed(1)} ${unit}`;
   }
-  return `${bytes} bytes`;
+  return format.exact === true && bytes >= KIB ? `${bytes} bytes (${formatSize(bytes)})` : `${bytes} bytes`;
+}
+
+/** A limit's value as a recipe writes it, what resolveLimits reads back: `"4GiB"`, `500000`, `"45m"`. */
+export function limitLiteral(key: LimitKey, value: number): string {
+  const kind = LIMIT_KEYS[key].kind;
+  if (kind === 'count') return String(value);
+  return JSON.stringify(kind === 'size' ? sizeLiteral(value) : withUnit(value, DURATIONS_LARGEST_FIRST));
+}
+
+/** A limit's value in a message: `2 GiB`, `250000`, `20m`. */
+export function limitText(key: LimitKey, value: number): string {
+  const kind = LIMIT_KEYS[key].kind;
+  return kind === 'size' ? formatSize(value, { exact: true }) : kind === 'duration' ? formatDuration(value) : String(value);
 }
 
 /** `1200000` -> `20m`. */

@@ -7,9 +7,9 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
-import { TransientError, UserError } from '../errors/index.js';
+import { redactUrls, TransientError, UserError } from '../errors/index.js';
 import { isTransientError, isTransientStatus, parseRetryAfter, retryDelayMs, type BackoffOptions } from '../fetch/retry.js';
-import { Deadline, STALL_RETRIES, redactUrl, stallError, undiciStall, type HttpTimeouts } from '../fetch/timeouts.js';
+import { Deadline, STALL_RETRIES, stallError, undiciStall, type HttpTimeouts } from '../fetch/timeouts.js';
 import { RegistryAuth, refusedMessage, type Credentials } from './auth.js';
 
 export type RequestBody = Buffer | { size: number; open: () => NodeJS.ReadableStream };
@@ -113,7 +113,7 @@ export class Transport {
           if (err.stalled !== undefined) stalls++;
           const wait = retryDelayMs(attempt, this.opts.backoff, err.retryAfterMs);
           if (attempt > this.opts.retries || stalls > STALL_RETRIES || !deadline.allows(wait)) {
-            if (err.stalled !== undefined) throw stallError('EREGISTRY', `registry ${this.opts.host}: ${what} (${redactUrl(err.stalled.url)})`, err.message, attempt, err.cause);
+            if (err.stalled !== undefined) throw stallError('EREGISTRY', `registry ${this.opts.host}: ${what} (${redactUrls(err.stalled.url)})`, err.message, attempt, err.cause);
             throw new TransientError(
               'EREGISTRY',
               `registry ${this.opts.host}: ${what}: ${err.message} (${attempt} attempts): the registry or network is failing; try again later`,
@@ -192,13 +192,13 @@ export class Transport {
     if (isTransientError(err)) return new RetryableFault(describe(err), undefined, { cause: err });
     const code = (err as { code?: unknown } | null)?.code;
     if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_URL') {
-      return new UserError('EREGISTRY', `registry ${this.opts.host}: cannot request ${redactUrl(url)} (${describe(err)}): check the registry URL`, { cause: err });
+      return new UserError('EREGISTRY', `registry ${this.opts.host}: cannot request ${redactUrls(url)} (${describe(err)}): check the registry URL`, { cause: err });
     }
     if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH') {
-      return new UserError('EREGISTRY', `registry ${this.opts.host}: upload to ${redactUrl(url)} sent a different number of bytes than its declared size: the local file changed while it was pushed; push again`, { cause: err });
+      return new UserError('EREGISTRY', `registry ${this.opts.host}: upload to ${redactUrls(url)} sent a different number of bytes than its declared size: the local file changed while it was pushed; push again`, { cause: err });
     }
     // TLS and protocol errors: no point retrying at once; the message says where to look.
-    return new TransientError('EREGISTRY', `registry ${this.opts.host}: ${redactUrl(url)}: ${describe(err)}: check the network, and BALE_REGISTRY_INSECURE=1 for a registry without TLS`, { cause: err });
+    return new TransientError('EREGISTRY', `registry ${this.opts.host}: ${redactUrls(url)}: ${describe(err)}: check the network, and BALE_REGISTRY_INSECURE=1 for a registry without TLS`, { cause: err });
   }
 }
 

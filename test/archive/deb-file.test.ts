@@ -3,13 +3,24 @@
  * symlinks made relative), maintainer scripts listed, and links leaving the root refused.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { debDataMtime, readDebControl, readDebData } from '../../src/archive/deb-file.js';
+import { openDeb } from '../../src/archive/deb-file.js';
 import { readTar, rootedTarget } from '../../src/archive/read.js';
+import type { PackEntry } from '../../src/packer/entry.js';
 import { tempDir } from '../helpers/cli.js';
 import { buildDeb } from '../helpers/deb.js';
 import { makeTar } from './make-tar.js';
+
+/** The data of a .deb, opened for this one read. */
+async function readDebData(deb: Buffer, source: string): Promise<PackEntry[]> {
+  const file = await openDeb(deb, source);
+  try {
+    return await file.data();
+  } finally {
+    await file.close();
+  }
+}
 
 describe('reading .deb files', () => {
   let t: { dir: string; cleanup: () => Promise<void> };
@@ -24,15 +35,21 @@ describe('reading .deb files', () => {
       'lib64/ld.so': '-> /lib/x86_64-linux-gnu/ld.so',
       'usr/share/doc/bale-ok/link': '-> ../../../bin/tool',
     }, { postinst: '#!/bin/sh\nldconfig\n', prerm: '#!/bin/sh\n', triggers: 'activate-noawait ldconfig\n' }));
-    const entries = await readDebData(deb, 'bale-ok.deb');
-    const links = Object.fromEntries(entries.filter((e) => e.type === 'symlink').map((e) => [e.path, e.target]));
-    assert.deepEqual(links, { 'lib64/ld.so': '../lib/x86_64-linux-gnu/ld.so', 'usr/share/doc/bale-ok/link': '../../../bin/tool' });
-    assert.equal(entries.find((e) => e.path === 'usr/bin/tool')?.data?.toString(), '#!/bin/sh\necho ok\n');
-    const control = await readDebControl(deb, 'bale-ok.deb');
-    assert.deepEqual(control.scripts, ['postinst', 'prerm', 'triggers']);
-    assert.equal(control.fields.get('Package'), 'bale-ok');
-    assert.equal(control.fields.get('Version'), '1.0-1');
-    assert.equal(await debDataMtime(deb, 'bale-ok.deb'), 1700000000);
+    const file = await openDeb(deb, 'bale-ok.deb');
+    try {
+      const entries = await file.data();
+      const links = Object.fromEntries(entries.filter((e) => e.type === 'symlink').map((e) => [e.path, e.target]));
+      assert.deepEqual(links, { 'lib64/ld.so': '../lib/x86_64-linux-gnu/ld.so', 'usr/share/doc/bale-ok/link': '../../../bin/tool' });
+      assert.equal(entries.find((e) => e.path === 'usr/bin/tool')?.data?.toString(), '#!/bin/sh\necho ok\n');
+      const control = await file.control();
+      assert.deepEqual(control.scripts, ['postinst', 'prerm', 'triggers']);
+      assert.equal(control.fields.get('Package'), 'bale-ok');
+      assert.equal(control.fields.get('Version'), '1.0-1');
+      assert.equal(await file.dataMtime(), 1700000000);
+    } finally {
+      await file.close();
+    }
+    await assert.rejects(access(file.path), { code: 'ENOENT' }, 'close() removes the temp file');
   });
 
   const hostile: Array<[string, Record<string, string>, RegExp]> = [

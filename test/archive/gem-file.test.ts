@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { before, test } from 'node:test';
 import tar from 'tar-stream';
 import { isUserError } from '../../src/errors/index.js';
-import { parseChecksums, readGemFile, specList, verifyChecksums } from '../../src/archive/gem-file.js';
+import { parseChecksums, readGemFile, specIdentity, specList, verifyChecksums } from '../../src/archive/gem-file.js';
 import { buildGem, HELLO, tamperGem, ZEXT } from '../builder/rubygems/make-gem.js';
 
 let hello: Buffer;
@@ -34,6 +34,15 @@ test('readGemFile: the spec YAML and the gem files, modes kept', async () => {
   assert.equal(exe.mode & 0o111, 0o111);
   assert.equal(exe.data!.toString(), (HELLO.files['exe/hello'] as { text: string }).text);
   assert.equal(gem.data.find((e) => e.path === 'lib/hello.rb')!.mode & 0o111, 0);
+});
+
+test('specIdentity reads name and version as Psych writes them (plain or quoted, escapes undone)', () => {
+  const spec = (name: string, version: string): string =>
+    `--- !ruby/object:Gem::Specification\nname: ${name}\nversion: !ruby/object:Gem::Version\n  version: ${version}\nplatform: ruby\nauthors:\n- someone\n`;
+  assert.deepEqual(specIdentity(spec('rack', '3.0.8')), { name: 'rack', version: '3.0.8' });
+  assert.deepEqual(specIdentity(spec("'rack'", '"1.4.0.rc1"')), { name: 'rack', version: '1.4.0.rc1' });
+  assert.deepEqual(specIdentity(spec('"r\\u0061ck"', '3.0.8')), { name: 'rack', version: '3.0.8' });
+  assert.deepEqual(specIdentity('--- !ruby/object:Gem::Specification\nplatform: ruby\n'), {});
 });
 
 test('specList reads the lists of the spec as Psych writes them', async () => {

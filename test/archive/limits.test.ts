@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { execa } from 'execa';
-import { debDataMtime, readDebControl, readDebData } from '../../src/archive/deb-file.js';
+import { openDeb, type DebFile } from '../../src/archive/deb-file.js';
 import { readGemFile } from '../../src/archive/gem-file.js';
 import { readTar, readTarGz, readZip } from '../../src/archive/index.js';
 import { DEFAULT_LIMITS, RATIO_FLOOR, resolveLimits, type ArchiveLimits } from '../../src/limits/index.js';
@@ -23,6 +23,19 @@ import { isElimit, makeTar, type TestEntry } from './make-tar.js';
 const SOURCE = 'https://registry.example/big/-/big-1.0.0.tgz';
 
 const limits = (l: Partial<ArchiveLimits>): ArchiveLimits => ({ ...DEFAULT_LIMITS, ...l });
+
+/** One read of a .deb within `l`, opened for it and removed after. */
+async function onDeb<T>(deb: Buffer, source: string, l: ArchiveLimits | undefined, read: (file: DebFile) => Promise<T>): Promise<T> {
+  const file = await openDeb(deb, source, l);
+  try {
+    return await read(file);
+  } finally {
+    await file.close();
+  }
+}
+const readDebData = (deb: Buffer, source: string, l?: ArchiveLimits) => onDeb(deb, source, l, (f) => f.data());
+const debDataMtime = (deb: Buffer, source: string, l?: ArchiveLimits) => onDeb(deb, source, l, (f) => f.dataMtime());
+const readDebControl = (deb: Buffer, source: string, l?: ArchiveLimits) => onDeb(deb, source, l, (f) => f.control());
 
 const files = (n: number, size = 10): TestEntry[] => Array.from({ length: n }, (_, i) => ({ name: `package/f${i}.js`, data: 'x'.repeat(size) }));
 

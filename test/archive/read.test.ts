@@ -101,7 +101,7 @@ test('mode bits are kept as found, including 0 and setuid', async () => {
   assert.deepEqual(entries.map((e) => [e.path, e.mode]), [['locked', 0], ['locked/f', 0], ['suid', 0o4755]]);
 });
 
-test('the same path twice: a directory again keeps the later mode, an exact repeat is kept once, any other is refused', async () => {
+test('the same path twice: a directory again keeps the later mode, an exact repeat is kept once (both in the first one\'s place), any other is refused', async () => {
   const tar = await makeTar([
     { name: 'package/a', data: 'same' },
     { name: 'package/d/', type: 'directory', mode: 0o700 },
@@ -111,7 +111,7 @@ test('the same path twice: a directory again keeps the later mode, an exact repe
     { name: 'package/d/', type: 'directory', mode: 0o755 },
   ]);
   const once = await readTar(tar, { source: 's', stripComponents: 1 });
-  assert.deepEqual(view(once), ['file a 644 "same"', 'file d/f 644 "f"', 'file b 644 "b"', 'dir d 755']);
+  assert.deepEqual(view(once), ['file a 644 "same"', 'dir d 755', 'file d/f 644 "f"', 'file b 644 "b"']);
   assert.deepEqual(view(await readTar(tar, { source: 's', stripComponents: 1 })), view(once));
 
   const refused: Array<[string, TestEntry[]]> = [

@@ -49,6 +49,16 @@ test('without unix attributes: 0644 files and 0755 directories; ./ and // are no
   assert.deepEqual(view(await readZip(zip, { source: SOURCE })), ['dir a 755', 'file a/b.txt 644 "b"']);
 });
 
+test('the same path twice: the rule of a tar (a directory again keeps the later mode, an exact repeat is kept once)', async () => {
+  const zip = makeZip([
+    { name: 'pkg/', mode: 0o40700 },
+    { name: 'pkg/a.py', data: 'same', mode: 0o100644 },
+    { name: 'pkg/a.py', data: 'same', mode: 0o100644 },
+    { name: 'pkg/', mode: 0o40755 },
+  ]);
+  assert.deepEqual(view(await readZip(zip, { source: SOURCE })), ['dir pkg 755', 'file pkg/a.py 644 "same"']);
+});
+
 const HOSTILE: Array<[scenario: string, entries: ZipEntrySpec[], mentions: string[]]> = [
   ['dot-dot at the start', [{ name: '../evil.txt', data: 'x' }], ['"../evil.txt"', '..']],
   ['dot-dot inside, escaping', [{ name: 'pkg/../../evil.txt', data: 'x' }], ['pkg/../../evil.txt']],

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { escapeControls, oneLine, printable, redactUrls, UsageError, UserError, isUsageError } from '../../src/errors/index.js';
+import { escapeJsonUnsafe, printableLines } from '../../src/errors/printable.js';
 
 describe('escapeControls: nothing a terminal acts on gets through', () => {
   const cases: [string, string, string][] = [
@@ -44,7 +45,7 @@ describe('escapeControls: nothing a terminal acts on gets through', () => {
   });
 });
 
-describe('redactUrls: no password is printed', () => {
+describe('redactUrls: no password, nor a lone user name (often a token), is printed', () => {
   const cases: [string, string, string][] = [
     ['user and password', 'https://alice:s3cret@registry.example/npm/', 'https://alice:***@registry.example/npm/'],
     ['in the middle of a sentence', 'fetching https://bob:hunter2@files.example/x.tgz failed (ECONNREFUSED): try again', 'fetching https://bob:***@files.example/x.tgz failed (ECONNREFUSED): try again'],
@@ -57,12 +58,16 @@ describe('redactUrls: no password is printed', () => {
     ['upper-case scheme', 'HTTPS://u:p@HOST/', 'HTTPS://u:***@HOST/'],
     ['percent-encoded password', 'https://u:p%40ss@h/', 'https://u:***@h/'],
     ['a query with an @ after the host', 'https://u:p@h/x?mail=a@b', 'https://u:***@h/x?mail=a@b'],
+    ['a user name without a password (tokens travel as user names)', 'https://token@github.com/x.git', 'https://***@github.com/x.git'],
+    ['a token as user name, in a sentence', 'fetching https://ghp_token@host/x.tgz failed', 'fetching https://***@host/x.tgz failed'],
   ];
   for (const [name, input, want] of cases) it(name, () => assert.equal(redactUrls(input), want));
 
   const untouched: [string, string][] = [
     ['an @ in a path (npm scope)', 'https://registry.npmjs.org/@types%2fnode and https://r.example/@types/node/-/node-20.tgz'],
-    ['a user name without a password (it says which account)', 'https://token@github.com/x.git'],
+    ['no userinfo', 'https://host/x.tgz'],
+    ['an empty userinfo', 'https://@host/x.tgz'],
+    ['not a URL', 'not a url'],
     ['a purl with an @ version', 'pkg:npm/%40types/node@20.11.0'],
     ['an e-mail address', 'mail alice@example.com about http://host/x'],
     ['scp-like git address', 'git@github.com:org/repo.git'],
@@ -73,6 +78,20 @@ describe('redactUrls: no password is printed', () => {
   it('a control character inside the password does not hide it (printable escapes first)', () => {
     assert.equal(printable('https://u:pa\nss@host/x'), 'https://u:***@host/x');
     assert.equal(printable('https://u:pa\x1bss@host/x'), 'https://u:***@host/x');
+  });
+});
+
+describe('printableLines and escapeJsonUnsafe: several lines, and JSON', () => {
+  it('keeps the line breaks, escapes and redacts within each line', () => {
+    assert.equal(printableLines('a\x1b[2J\nhttps://u:pw@host/\r\n'), 'a\\x1b[2J\nhttps://u:***@host/\\r\n');
+  });
+
+  it('JSON keeps its layout and value; what JSON.stringify leaves a terminal to act on becomes \\u escapes', () => {
+    const value = { name: 'a\u202eb\u0085c\u2028', plain: 'é\n\u0007', lone: '\ud800' };
+    const json = escapeJsonUnsafe(JSON.stringify(value, null, 2));
+    assert.doesNotMatch(json, /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
+    assert.match(json, /\n  "name": "a\\u202eb\\u0085c\\u2028",\n/);
+    assert.deepEqual(JSON.parse(json), value);
   });
 });
 

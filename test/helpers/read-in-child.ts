@@ -38,14 +38,21 @@ function peakRss(): number {
 async function child(kind: ArchiveKind, file: string, source: string, limits: ArchiveLimits | undefined): Promise<void> {
   const { readTar, readTarGz, readZip } = await import('../../src/archive/index.js');
   const { readGemFile } = await import('../../src/archive/gem-file.js');
-  const { readDebData } = await import('../../src/archive/deb-file.js');
+  const { openDeb } = await import('../../src/archive/deb-file.js');
   const data = readFileSync(file);
   const read: Record<ArchiveKind, () => Promise<unknown[]>> = {
     tgz: () => readTarGz(data, { source, stripComponents: 1, limits }),
     tar: () => readTar(data, { source, stripComponents: 1, limits }),
     zip: () => readZip(data, { source, limits }),
     gem: async () => (await readGemFile(data, source, limits)).data,
-    deb: () => readDebData(data, source, limits),
+    deb: async () => {
+      const deb = await openDeb(data, source, limits);
+      try {
+        return await deb.data();
+      } finally {
+        await deb.close();
+      }
+    },
   };
   let out: ChildRead;
   try {

@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import pLimit from 'p-limit';
 import { TransientError } from '../../src/errors/index.js';
 import { SourceFetcher, sriOf } from '../../src/fetch/index.js';
-import type { HttpTimeouts } from '../../src/fetch/timeouts.js';
+import { Deadline, type HttpTimeouts } from '../../src/fetch/timeouts.js';
 import { fetchNodeDist } from '../../src/interpreters/node-dist.js';
 import { parseRegistryUrl, RegistryClient } from '../../src/registry/index.js';
 import { sharedAgent } from '../../importers/npm/agent.js';
@@ -163,16 +163,19 @@ describe('npm packument fast path', SIDE_BY_SIDE, () => {
   };
   for (const fault of FAULTS) {
     test(`${fault} stall: one attempt, then QuickStall saying what stalled`, async () => {
-      const agent = new http.Agent({ keepAlive: true });
       const peer = await peerFor(fault);
+      // The shared agent: its idle bound is what ends a silent body.
+      const agent = sharedAgent({ registry: peer.url }, 4, T) as http.Agent;
+      const deadline = new Deadline(T.deadlineMs);
       try {
         const started = Date.now();
-        const err = await quickPackument('pkg', { registry: peer.url }, agent, T).then(() => assert.fail('answered'), (e: unknown) => e);
+        const err = await quickPackument('pkg', { registry: peer.url }, agent, T, deadline).then(() => assert.fail('answered'), (e: unknown) => e);
         assert.ok(err instanceof QuickStall, String(err));
         assert.equal(err.url, `${peer.url}pkg`);
         assert.match(err.stall, QUICK[fault].says);
         assert.ok(Date.now() - started < QUICK[fault].boundMs);
       } finally {
+        deadline.dispose();
         agent.destroy();
         await peer.close();
       }
@@ -220,7 +223,7 @@ describe('npm packument through pacote (credentials in .npmrc)', SIDE_BY_SIDE, (
         await expectStall(
           fault,
           (base) => {
-            const agent = sharedAgent({ registry: base }, 4, P.idleMs) as http.Agent;
+            const agent = sharedAgent({ registry: base }, 4, P) as http.Agent;
             agents.push(agent);
             const o = { registry: base, [`//${new URL(base).host}/:_authToken`]: 'secret', agent };
             return new PackumentSource(o, pLimit(1), (name, deadline) => quickPackument(name, o, agent, P, deadline), P).get('pkg', []);

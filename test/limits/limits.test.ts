@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_LIMITS, formatDuration, formatSize, limitProblem, parseDuration, parseSize, resolveLimits } from '../../src/limits/index.js';
+import { DEFAULT_LIMITS, formatDuration, formatSize, limitLiteral, limitProblem, limitText, parseDuration, parseSize, resolveLimits, sizeLiteral } from '../../src/limits/index.js';
 import { formatRecipe, parseRecipe } from '../../src/recipe/index.js';
 import { parseOverrides } from '../../src/overrides/table.js';
 import { overrideBuild } from '../../src/overrides/recipe-fields.js';
@@ -14,8 +14,9 @@ describe('limits: sizes and durations', () => {
     assert.equal(parseSize('7 KiB'), 7168);
     for (const bad of [0, -1, 1.5, '', '0', '1.5GiB', '2GB', 'lots', '-3MiB', '99999999999999999TiB']) assert.equal(parseSize(bad), undefined, String(bad));
   });
-  it('reads seconds and s/m/h', () => {
+  it('reads seconds and ms/s/m/h', () => {
     assert.equal(parseDuration(90), 90_000);
+    assert.equal(parseDuration('500ms'), 500);
     assert.equal(parseDuration('45m'), 45 * 60_000);
     assert.equal(parseDuration('2h'), 7_200_000);
     for (const bad of [0, '1d', '1.5h', 'soon', '-1']) assert.equal(parseDuration(bad), undefined, String(bad));
@@ -37,8 +38,28 @@ describe('limits: sizes and durations', () => {
     assert.equal(formatSize(2 ** 31), '2 GiB');
     assert.equal(formatSize(1536), '1.5 KiB');
     assert.equal(formatSize(10), '10 bytes');
+    assert.equal(formatSize(65536), '64 KiB');
+    assert.equal(formatSize(2 ** 20), '1 MiB');
+    assert.equal(formatSize(3999), '3.9 KiB');
+    assert.equal(formatSize(3999, { exact: true }), '3999 bytes (3.9 KiB)');
+    assert.equal(formatSize(1536 * 1024, { exact: true }), '1536 KiB');
+    assert.equal(formatSize(2 ** 31, { exact: true }), '2 GiB');
+    assert.equal(formatSize(10, { exact: true }), '10 bytes');
     assert.equal(formatDuration(20 * 60_000), '20m');
     assert.equal(formatDuration(1500), '1.5s');
+  });
+  it('writes sizes and limits as a recipe does, what parseSize and resolveLimits read back', () => {
+    for (const [bytes, literal] of [[2 ** 32, '4GiB'], [1536 * 1024, '1536KiB'], [3999, '3999B']] as const) {
+      assert.equal(sizeLiteral(bytes), literal);
+      assert.equal(parseSize(literal), bytes);
+    }
+    assert.equal(limitLiteral('file_size', 2 ** 31), '"2GiB"');
+    assert.equal(limitLiteral('files', 500_000), '500000');
+    assert.equal(limitLiteral('timeout', 45 * 60_000), '"45m"');
+    assert.equal(limitLiteral('timeout', 1500), '"1500ms"');
+    assert.equal(limitText('unpacked_size', DEFAULT_LIMITS.unpackedSize), '2 GiB');
+    assert.equal(limitText('ratio', 200), '200');
+    assert.equal(limitText('timeout', DEFAULT_LIMITS.timeoutMs), '20m');
   });
 });
 

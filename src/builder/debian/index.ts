@@ -4,7 +4,9 @@
  * scripts (postinst, triggers...) are dropped and named in the manifest, so an image can tell what
  * dpkg would have done (ldconfig, alternatives, users) that it has to do itself.
  */
+import type { DebControl } from '../../archive/deb-file.js';
 import { UserError } from '../../errors/index.js';
+import type { PackEntry } from '../../packer/entry.js';
 import { parsePurl } from '../../purl/purl.js';
 import type { PackageOutput } from '../../store/index.js';
 import { assemble } from '../assemble.js';
@@ -34,11 +36,17 @@ export class DebBuilder implements EcosystemBuilder {
     const label = src.filename ?? src.url;
     const deb = await ctx.sources.fetch({ url: src.url, integrity: src.integrity });
     // Loaded here, like the sandbox: execa stays out of builds that never read a .deb.
-    const { readDebControl, readDebData } = await import('../../archive/deb-file.js');
-    const { limits } = ctx;
-    const control = await readDebControl(deb, label, limits);
-    checkIdentity(node, control.fields, label);
-    const entries = await readDebData(deb, label, limits);
+    const { openDeb } = await import('../../archive/deb-file.js');
+    const file = await openDeb(deb, label, ctx.limits);
+    let control: DebControl;
+    let entries: PackEntry[];
+    try {
+      control = await file.control();
+      checkIdentity(node, control.fields, label);
+      entries = await file.data();
+    } finally {
+      await file.close();
+    }
     const depends = node.recipe.dependency.map((d) => ({ name: debPackageName(d.name), version: parsePurl(d.purl).version }));
     return [await assemble(node, target, { name: debPackageName(node.purl.name), entries, depends, droppedScripts: control.scripts })];
   }

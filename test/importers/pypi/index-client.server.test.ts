@@ -10,9 +10,10 @@ import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { isUserError, TransientError } from '../../../src/errors/index.js';
 import {
-  jsonApi, normalizeProjectName, parseJsonApi, parseSimpleHtml, parseSimpleJson, SIMPLE_ACCEPT, simpleIndex,
+  jsonApi, parseJsonApi, parseSimpleHtml, parseSimpleJson, SIMPLE_ACCEPT, simpleIndex,
   type DistFile, type IndexClient, type IndexClientOptions,
 } from '../../../importers/pypi/index-client.js';
+import { normalizePypiName } from '../../../src/purl/purl.js';
 import { fixtureFile, type FixtureProject } from '../../helpers/pypi-dists.js';
 import { startPypiIndex, type FixtureIndex } from '../../helpers/pypi-index.js';
 
@@ -217,7 +218,7 @@ test('names that are not project names are refused before any request', async ()
   await assert.rejects(client.project('../etc/passwd'), { code: 'ENAME' });
   await assert.rejects(client.project('a b'), { code: 'ENAME' });
   assert.equal(idx.requests.length, before);
-  assert.equal(normalizeProjectName('Foo__Bar.-baz'), 'foo-bar-baz');
+  assert.equal(normalizePypiName('Foo__Bar.-baz'), 'foo-bar-baz');
 });
 
 /** A one-route server for what the fixture index never does. */

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isUserError } from '../../../src/errors/index.js';
 import { markerEnv, type MarkerEnv } from '../../../importers/pypi/environment.js';
-import { evaluateMarker, formatMarker, markerMentionsExtra, normalizeExtra, parseMarker, type Marker } from '../../../importers/pypi/markers.js';
+import { evaluateMarker, formatMarker, markerMentionsExtra, parseMarker, type Marker } from '../../../importers/pypi/markers.js';
+import { normalizePypiName } from '../../../src/purl/purl.js';
 
 const py = (fullVersion: string): MarkerEnv => markerEnv({ version: fullVersion.split('.').slice(0, 2).join('.'), fullVersion });
 const none: ReadonlySet<string> = new Set();
@@ -244,7 +245,7 @@ describe('markerMentionsExtra', () => {
   for (const [text, want] of cases) it(`${text} -> ${want}`, () => assert.equal(markerMentionsExtra(parseMarker(text)), want));
 });
 
-describe('normalizeExtra', () => {
+describe('extras normalise as names do (PEP 685): normalizePypiName', () => {
   const cases: [string, string][] = [
     ['socks', 'socks'],
     ['use_chardet_on_py3', 'use-chardet-on-py3'],
@@ -252,5 +253,5 @@ describe('normalizeExtra', () => {
     ['a-_.-b', 'a-b'],
     ['A__B..C', 'a-b-c'],
   ];
-  for (const [name, want] of cases) it(`${name} -> ${want}`, () => assert.equal(normalizeExtra(name), want));
+  for (const [name, want] of cases) it(`${name} -> ${want}`, () => assert.equal(normalizePypiName(name), want));
 });

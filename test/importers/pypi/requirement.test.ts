@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isUserError } from '../../../src/errors/index.js';
 import { formatMarker } from '../../../importers/pypi/markers.js';
-import { formatRequirement, normalizeName, parseRequirement } from '../../../importers/pypi/requirement.js';
+import { formatRequirement, parseRequirement } from '../../../importers/pypi/requirement.js';
+import { normalizePypiName } from '../../../src/purl/purl.js';
 
 /** What a test expects: the marker as canonical text, absent fields as absent. */
 interface Want {
@@ -179,7 +180,7 @@ describe('formatRequirement', () => {
   }
 });
 
-describe('normalizeName (PEP 503)', () => {
+describe('normalizePypiName (PEP 503), as requirements use it', () => {
   const cases: [string, string][] = [
     ['friendly-bard', 'friendly-bard'],
     ['Friendly-Bard', 'friendly-bard'],
@@ -189,5 +190,5 @@ describe('normalizeName (PEP 503)', () => {
     ['friendly--bard', 'friendly-bard'],
     ['FrIeNdLy-._.-bArD', 'friendly-bard'],
   ];
-  for (const [name, want] of cases) it(`${name} -> ${want}`, () => assert.equal(normalizeName(name), want));
+  for (const [name, want] of cases) it(`${name} -> ${want}`, () => assert.equal(normalizePypiName(name), want));
 });
