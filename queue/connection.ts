@@ -3,7 +3,9 @@
  * settings BullMQ needs checked before anything is enqueued or taken.
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import { redactUrls, UsageError, UserError } from '../src/errors/index.js';
+import { UsageError, UserError } from '../src/errors/index.js';
+import { redactUrls } from '../src/errors/printable.js';
+import { checkedUrl, type Source } from '../src/util/checked-url.js';
 import { ECOSYSTEMS } from '../src/purl/purl.js';
 
 /** Every queue bale uses; keys in Redis live under BullMQ's `bull:<queue>:` prefix. */
@@ -23,32 +25,15 @@ export const IMPORT_ECOSYSTEMS = ECOSYSTEMS;
 export const ALL_QUEUES: string[] = [...IMPORT_ECOSYSTEMS.map(QUEUE.importFor), QUEUE.plan, QUEUE.build];
 
 /**
- * The Redis URL from the flag (`--redis`, or `--queue` for `request --queue`), else BALE_REDIS_URL;
- * a usage error naming whichever gave it when it is not a redis:// URL.
+ * The fleet's Redis: `value` as the flag `flag` gave it (`--redis`, or `--queue` for `request
+ * --queue`), else BALE_REDIS_URL; checked like every URL a flag or variable gives (a usage error
+ * naming whichever gave it).
  */
-export function redisUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env, flagName = '--redis'): string {
-  const url = flag ?? env['BALE_REDIS_URL'];
-  if (url === undefined || url === '') {
-    throw new UsageError(`no Redis to talk to: pass ${flagName} redis://HOST:PORT or set BALE_REDIS_URL`);
-  }
-  const named = flag !== undefined ? `${flagName} ${url}` : `BALE_REDIS_URL=${url}`;
-  let parsed: URL | undefined;
-  try {
-    parsed = /[\u0000-\u001f\u007f]/.test(url) ? undefined : new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  if (parsed === undefined) throw new UsageError(`${named}: not a URL; expected redis://HOST:PORT[/DB]`);
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new UsageError(`${named}: expected a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379`);
-  }
-  if (parsed.hostname === '') throw new UsageError(`${named}: names no host; expected redis://HOST:PORT[/DB]`);
+export function redisUrl(flag: Source, value: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const [source, url] = value !== undefined ? [flag, value] : ['BALE_REDIS_URL', env['BALE_REDIS_URL']];
+  if (url === undefined || url === '') throw new UsageError(`no Redis to talk to: pass ${flag} redis://HOST:PORT or set BALE_REDIS_URL`);
+  checkedUrl(source, url, ['redis', 'rediss'], 'redis://127.0.0.1:6379');
   return url;
-}
-
-/** Printable without a password. */
-export function redactUrl(url: string): string {
-  return redactUrls(url);
 }
 
 /**
@@ -71,7 +56,7 @@ export function connect(url: string, extra: RedisOptions = {}): Redis {
 export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
   const probe = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
   probe.on('error', () => undefined);
-  const where = redactUrl(url);
+  const where = redactUrls(url);
   try {
     try {
       await probe.connect();
@@ -120,7 +105,7 @@ export function watchRedis(redis: Redis, url: string, log: (line: string) => voi
     const reason = lostReason(err);
     if (reason === undefined) return other(err);
     lost = true;
-    log(`lost Redis at ${redactUrl(url)} (${reason}), retrying`);
+    log(`lost Redis at ${redactUrls(url)} (${reason}), retrying`);
   };
   redis.on('error', onError);
   redis.on('ready', () => {

@@ -12,10 +12,11 @@ import { sweepScratch } from '../src/util/scratch.js';
 import { Queue, Worker, type Job } from 'bullmq';
 import { BuildSession } from '../src/builder/index.js';
 import { oneLine } from '../src/errors/index.js';
+import { redactUrls } from '../src/errors/printable.js';
 import { openStoreAt, type StoreOptions } from '../src/store/index.js';
 import { TEMP_HOST } from '../src/util/atomic-write.js';
 import { buildProcessor } from './build-processor.js';
-import { checkRedis, connect, IMPORT_ECOSYSTEMS, QUEUE, redactUrl, watchRedis } from './connection.js';
+import { checkRedis, connect, IMPORT_ECOSYSTEMS, QUEUE, watchRedis } from './connection.js';
 import { importProcessor, planProcessor } from './import-processor.js';
 import type { BuildJobData, BuildResult } from './jobs.js';
 import { sweepDeadTemps } from './sweep.js';
@@ -116,7 +117,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     });
     w.on('error', onError);
   }
-  o.log(`worker ${TEMP_HOST}:${process.pid} on ${redactUrl(o.redisUrl)}, store ${store.location}, ${o.concurrency} build(s) at once`);
+  o.log(`worker ${TEMP_HOST}:${process.pid} on ${redactUrls(o.redisUrl)}, store ${store.location}, ${o.concurrency} build(s) at once`);
 
   let closing: Promise<void> | undefined;
   let stopped!: () => void;

@@ -17,7 +17,7 @@ export interface OutputSpec {
 /** Pack one output of a build and describe it: the same for every ecosystem. */
 export async function assemble(node: RecipeNode, target: Target, spec: OutputSpec): Promise<PackageOutput> {
   const sde = node.recipe.source_date_epoch;
-  const packed = await pack(spec.entries, { sourceDateEpoch: sde, subject: `${node.id} (recipe ${node.file})` });
+  const packed = await pack(spec.entries, { sourceDateEpoch: sde });
   const manifest: PackageManifest = {
     format: 1,
     name: spec.name,

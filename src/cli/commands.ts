@@ -2,20 +2,23 @@ import { importerFor } from '../../importers/index.js';
 import type { Resolution } from '../../importers/index.js';
 import type { RecipeGraph, TargetRequest, TaskResult } from '../builder/index.js';
 import { parseNodeList } from '../interpreters/node-request.js';
-import { formatSpec, parseSpec } from '../purl/purl.js';
+import { parseSpec } from '../purl/purl.js';
 import type { Ecosystem, Purl, Spec } from '../purl/purl.js';
 import type { PreparedRecipe } from '../recipe/index.js';
 import type { Store } from '../store/index.js';
 import { parsePythonList } from '../interpreters/python-request.js';
 import { parseRubyList } from '../interpreters/ruby.js';
 import { UserError } from '../errors/index.js';
+import { httpUrl } from './flags.js';
 import { packageLines, printImport, printJson, printPackages } from './output.js';
 import type { Paths } from './paths.js';
 import type { Progress } from './progress.js';
 import type { BuildRoot } from './specs.js';
 
 export interface GlobalOptions {
+  /** The recipes tree (absolute): checked when first read, a usage error naming --recipes or BALE_RECIPES. */
   recipes: string;
+  /** A store directory (absolute) or `oci://` URL: checked when first read, like `recipes`. */
   store: string;
   registry?: string;
   indexUrl?: string;
@@ -37,15 +40,14 @@ export interface GlobalOptions {
   buildTimeoutMs?: number;
 }
 
-/** Where the fleet's Redis is: the flag's value (else $BALE_REDIS_URL), and the flag's name for messages. */
+/** The fleet commands' `--redis`: where the fleet's Redis is (unset: $BALE_REDIS_URL). */
 export interface QueueFlags {
-  redis?: string | undefined;
-  /** `--redis`, or `--queue` for `request --queue`. @defaultValue '--redis' */
-  flag?: string;
+  redis?: string;
 }
 
 export interface Env {
   opts: GlobalOptions;
+  /** The defaults; `cache` is checked when first read (XDG_CACHE_HOME must name a directory). */
   paths: Paths;
   progress: Progress;
 }
@@ -57,15 +59,21 @@ export interface WrittenRecipe {
   changed: boolean;
 }
 
-/** Resolve specs into their pinned closures, in memory; nothing is written yet. */
-/** Which flag names each ecosystem's index (the one place the CLI tells ecosystems apart). */
-/** Debian has none: apt's own sources are the index. */
-export const INDEX_FLAG: Record<Ecosystem, 'registry' | 'indexUrl' | 'source' | undefined> = { npm: 'registry', pypi: 'indexUrl', gem: 'source', deb: undefined };
-/** The index URL given for an ecosystem, if any. */
+/** Which flag names each ecosystem's index (the one place the CLI tells ecosystems apart); Debian has none: apt's own sources are the index. */
+const INDEX_FLAG: Record<Ecosystem, 'registry' | 'indexUrl' | 'source' | undefined> = { npm: 'registry', pypi: 'indexUrl', gem: 'source', deb: undefined };
+
+/**
+ * The index URL given for an ecosystem, if any. `--index-url` and `--source` were checked as they
+ * were parsed; `--registry` is checked here, where it is the npm registry (`who-uses` reads the
+ * same flag as an OCI registry, and checks it as one).
+ */
 export function indexOf(eco: Ecosystem, o: GlobalOptions): string | undefined {
   const flag = INDEX_FLAG[eco];
-  return flag === undefined ? undefined : o[flag];
+  const url = flag === undefined ? undefined : o[flag];
+  if (flag === 'registry' && url !== undefined) httpUrl('--registry', url, 'https://registry.npmjs.org/');
+  return url;
 }
+
 /** Which flag lists each ecosystem's interpreter matrix for imports. */
 export const MATRIX_FLAG: Record<Ecosystem, ((o: GlobalOptions) => string[] | undefined) | undefined> = {
   npm: undefined,
@@ -74,48 +82,60 @@ export const MATRIX_FLAG: Record<Ecosystem, ((o: GlobalOptions) => string[] | un
   deb: undefined,
 };
 
+/** A spec and the argument it was parsed from, which messages quote. */
+interface SpecArg {
+  spec: Spec;
+  arg: string;
+}
+
 /**
- * The registry each ecosystem's specs resolve against: a purl's `repository_url`, else the flag,
+ * The registry one ecosystem's specs resolve against: a purl's `repository_url`, else the flag,
  * else the default. One closure is resolved against one registry, so specs of one ecosystem that
  * name different ones are refused (request them separately).
  */
-export function specsRegistry(group: readonly Spec[], specArgs: readonly string[], specs: readonly Spec[], o: GlobalOptions): string | undefined {
-  const named = (s: Spec): string => specArgs[specs.indexOf(s)] ?? formatSpec(s);
+function groupRegistry(group: readonly SpecArg[], o: GlobalOptions): string | undefined {
+  const registry = (s: Spec): string | undefined => s.repository ?? indexOf(s.type, o);
   const first = group[0]!;
-  const want = first.repository ?? indexOf(first.type, o);
-  const other = group.find((s) => (s.repository ?? indexOf(s.type, o)) !== want);
+  const want = registry(first.spec);
+  const other = group.find((g) => registry(g.spec) !== want);
   if (other !== undefined) {
-    const where = (s: Spec): string => s.repository ?? indexOf(s.type, o) ?? 'the default registry';
+    const where = (s: Spec): string => registry(s) ?? 'the default registry';
     throw new UserError(
       'ESPEC',
-      `${named(first)} and ${named(other)} name different ${first.type} registries (${where(first)} and ${where(other)}): one command resolves an ecosystem against one registry; request them separately`,
+      `${first.arg} and ${other.arg} name different ${first.spec.type} registries (${where(first.spec)} and ${where(other.spec)}): one command resolves an ecosystem against one registry; request them separately`,
     );
   }
   return want;
 }
 
-export async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolution> {
-  const specs = specArgs.map(parseSpec);
-  const byEco = new Map<string, Spec[]>();
-  for (const s of specs) byEco.set(s.type, [...(byEco.get(s.type) ?? []), s]);
+/** Resolve specs into their pinned closures, in memory; nothing is written yet. */
+async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolution> {
+  const byEco = new Map<Ecosystem, SpecArg[]>();
+  for (const arg of specArgs) {
+    const spec = parseSpec(arg);
+    byEco.set(spec.type, [...(byEco.get(spec.type) ?? []), { spec, arg }]);
+  }
   // Every group's registry is checked before the first one is asked anything.
-  const registries = new Map([...byEco].map(([eco, group]) => [eco, specsRegistry(group, specArgs, specs, env.opts)]));
+  const registries = new Map([...byEco].map(([eco, group]) => [eco, groupRegistry(group, env.opts)]));
   const all: Resolution = { roots: [], recipes: [] };
   for (const [eco, group] of byEco) {
-    const importer = await importerFor(group[0]!.type);
+    const importer = await importerFor(eco);
     env.progress.phase('resolving', group.length);
     const registry = registries.get(eco);
-    const interpreters = MATRIX_FLAG[group[0]!.type]?.(env.opts);
-    const r = await importer.resolveClosure(group, {
-      cacheDir: env.paths.cache,
-      ...(registry !== undefined ? { registry } : {}),
-      ...(interpreters !== undefined ? { interpreters } : {}),
-      ...(env.opts.overrides !== undefined ? { overridesDir: env.opts.overrides } : {}),
-      onProgress: (p) => env.progress.update(p.resolved, p.discovered, p.current),
-      onNote: (line) => {
-        if (!env.opts.json) env.progress.log(`note: ${line}`);
+    const interpreters = MATRIX_FLAG[eco]?.(env.opts);
+    const r = await importer.resolveClosure(
+      group.map((g) => g.spec),
+      {
+        cacheDir: env.paths.cache,
+        ...(registry !== undefined ? { registry } : {}),
+        ...(interpreters !== undefined ? { interpreters } : {}),
+        ...(env.opts.overrides !== undefined ? { overridesDir: env.opts.overrides } : {}),
+        onProgress: (p) => env.progress.update(p.resolved, p.discovered, p.current),
+        onNote: (line) => {
+          if (!env.opts.json) env.progress.log(`note: ${line}`);
+        },
       },
-    });
+    );
     all.roots.push(...r.roots);
     all.recipes.push(...r.recipes);
     if (r.failures) all.failures = [...(all.failures ?? []), ...r.failures];
@@ -139,13 +159,14 @@ export interface CheckedResolution extends Resolution {
  * Resolve, then check every recipe exactly as writing it would (http(s) URLs, hashes, purls, a
  * safe path), before anything is built, enqueued or written: a bad one fails the command here.
  */
-export async function resolveChecked(specArgs: string[], env: Env): Promise<CheckedResolution> {
+async function resolveChecked(specArgs: string[], env: Env): Promise<CheckedResolution> {
+  const root = env.opts.recipes; // checked here, before any registry is asked
   const resolving = resolveSpecs(specArgs, env);
   const recipes = recipeModule();
   recipes.catch(() => undefined);
   const res = await resolving;
   const { prepareRecipe } = await recipes;
-  const prepared = res.recipes.map((r) => prepareRecipe(env.opts.recipes, r));
+  const prepared = res.recipes.map((r) => prepareRecipe(root, r));
   return { ...res, recipes: prepared.map((p) => p.recipe), prepared };
 }
 
@@ -167,14 +188,22 @@ export function targetRequest(o: GlobalOptions): TargetRequest {
   };
 }
 
-/** Build into `store` (default: the one --store names). */
-async function runBuild(graph: RecipeGraph, env: Env, store?: Store): Promise<TaskResult[]> {
-  const { buildGraph } = await builder();
+/**
+ * The store --store names (signing what it writes when a key is configured). Commands that build
+ * open it first: a bad --store (or cache) is a usage error before any recipe is read or resolved.
+ */
+async function openGivenStore(env: Env): Promise<Store> {
   const { openStore } = await import('./signing.js');
+  return openStore(env.opts.store, env.opts, env.paths.cache);
+}
+
+/** Build into `store`. */
+async function runBuild(graph: RecipeGraph, env: Env, store: Store): Promise<TaskResult[]> {
+  const { buildGraph } = await builder();
   let done = 0;
   let total = 0;
   const results = await buildGraph(graph, {
-    store: store ?? (await openStore(env.opts.store, env.opts, env.paths.cache)),
+    store,
     cacheDir: env.paths.cache,
     jobs: env.opts.jobs,
     request: targetRequest(env.opts),
@@ -218,27 +247,29 @@ export async function cmdImport(specArgs: string[], env: Env): Promise<void> {
 }
 
 export async function cmdBuild(args: string[], env: Env): Promise<void> {
+  const store = await openGivenStore(env);
   const { resolveBuildRoots } = await import('./specs.js');
   const roots: BuildRoot[] = await resolveBuildRoots(args, env.opts.recipes);
   const { graph } = await (await builder()).loadGraph(env.opts.recipes, roots);
-  report(await runBuild(graph, env), env);
+  report(await runBuild(graph, env, store), env);
 }
 
 /**
  * Resolve, check every recipe, build, and only then write the recipes: a failed request leaves
  * recipes and store as they were (a recipe that could not be written is refused before any build).
  */
-export async function cmdRequest(specArgs: string[], env: Env, queue?: QueueFlags): Promise<void> {
+export async function cmdRequest(specArgs: string[], env: Env, queue?: string | true): Promise<void> {
   if (queue !== undefined) {
+    // `--queue URL`, or `--queue` alone for $BALE_REDIS_URL.
     const { requestViaQueue } = await import('./queue-commands.js');
-    const { res, lines } = await requestViaQueue(() => resolveChecked(specArgs, env), env, queue);
+    const { res, lines } = await requestViaQueue(() => resolveChecked(specArgs, env), env, queue === true ? undefined : queue);
     const written = await writeRecipes(res);
     if (env.opts.json) printJson({ roots: rootNames(res.roots), recipes: written, failures: res.failures ?? [], packages: lines });
     else printPackages(lines);
     failIfPartial(res);
     return;
   }
-  const { res, results } = await requestBuilt(specArgs, env);
+  const { res, results } = await requestBuilt(specArgs, env, await openGivenStore(env));
   const written = await writeRecipes(res);
   report(results, env, { roots: rootNames(res.roots), recipes: written, failures: res.failures ?? [] });
   failIfPartial(res);
@@ -246,10 +277,10 @@ export async function cmdRequest(specArgs: string[], env: Env, queue?: QueueFlag
 
 /**
  * What `request` does before it writes the recipes: resolve, check every recipe, build into
- * `store` (default: --store; compose passes its staging store). The caller writes the recipes
+ * `store` (--store's; compose passes its staging store). The caller writes the recipes
  * (writeRecipes) once everything it needs succeeded.
  */
-export async function requestBuilt(specArgs: string[], env: Env, store?: Store): Promise<{ res: CheckedResolution; results: TaskResult[] }> {
+export async function requestBuilt(specArgs: string[], env: Env, store: Store): Promise<{ res: CheckedResolution; results: TaskResult[] }> {
   const res = await resolveChecked(specArgs, env);
   const { graph } = (await builder()).graphFromRecipes(env.opts.recipes, res.recipes, res.roots);
   return { res, results: await runBuild(graph, env, store) };

@@ -1,32 +1,19 @@
 /**
- * Every value a flag or an environment variable gives bale, checked before the command starts:
- * a bad one is a UsageError (one line, exit 2) that names where it came from (`--store`,
- * `BALE_STORE=`), the value, and what would do. Pure checks, plus a stat for paths.
+ * Every value a flag or an environment variable gives bale, checked before the command does any
+ * work with it (most as commander parses them, paths where a command first uses them): a bad one is a UsageError (one line, exit 2) that names where it came from (`--store`,
+ * `BALE_STORE=`), the value, and what would do (src/util/checked-url.ts). Pure checks, plus a
+ * stat for paths.
  */
-import { statSync } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isUserError, UsageError } from '../errors/index.js';
 import { parseDuration } from '../limits/index.js';
+import { checkedUrl, CONTROL, usage, type Source } from '../util/checked-url.js';
 import { fileKind } from '../util/read-file.js';
 import { parseNodeList } from '../interpreters/node-request.js';
 import { parsePythonList } from '../interpreters/python-request.js';
 import { parseRubyList } from '../interpreters/ruby.js';
 import { isRepository, isTag, parseImageRef, parseRegistryUrl } from '../registry/reference.js';
-
-/** Where a value came from: a flag (`--store`) or an environment variable (`BALE_STORE`). */
-export type Source = string;
-
-const isEnv = (source: Source): boolean => !source.startsWith('-') && /^[A-Z_][A-Z0-9_]*$/.test(source);
-
-/** `--store /x` or `BALE_STORE=/x`: how a message names the value (quoted when blank or spaced). */
-export function named(source: Source, value: string): string {
-  const shown = value === '' || /\s/.test(value) ? JSON.stringify(value) : value;
-  return isEnv(source) ? `${source}=${shown}` : `${source} ${shown}`;
-}
-
-export function usage(source: Source, value: string, why: string): UsageError {
-  return new UsageError(`${named(source, value)}: ${why}`);
-}
 
 /** A checker's own UserError, restated as a usage error about `source` (its message without the echoed value). */
 function restated(source: Source, value: string, err: unknown): never {
@@ -35,69 +22,50 @@ function restated(source: Source, value: string, err: unknown): never {
   throw usage(source, value, why);
 }
 
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-function url(source: Source, value: string, schemes: string[], example: string): URL {
-  const want = `must be ${schemes.join() === 'http,https' ? 'an http(s)' : `a ${schemes.join(' or ')}`} URL, e.g. ${example}`;
-  if (CONTROL.test(value)) throw usage(source, value, `holds a control character; ${want}`);
-  let u: URL;
-  try {
-    u = new URL(value);
-  } catch {
-    throw usage(source, value, `not a URL; ${want}`);
-  }
-  if (!schemes.includes(u.protocol.slice(0, -1))) throw usage(source, value, want);
-  if (u.hostname === '') throw usage(source, value, `names no host; ${want}`);
-  return u;
-}
-
 /** `--registry`, `--index-url`, `--source`: an index spoken to over http(s). */
 export function httpUrl(source: Source, value: string, example: string): string {
-  url(source, value, ['http', 'https'], example);
+  checkedUrl(source, value, ['http', 'https'], example);
+  return value;
+}
+
+/** A value `parse` accepts, its complaint restated about `source`; `example` shows what would do. */
+function parsedWith(source: Source, value: string, parse: (value: string) => unknown, example: string): string {
+  if (CONTROL.test(value)) throw usage(source, value, `holds a control character; e.g. ${example}`);
+  try {
+    parse(value);
+  } catch (err) {
+    restated(source, value, err);
+  }
   return value;
 }
 
 /** `oci://HOST[:PORT]/NAMESPACE`: `--to`, `who-uses --registry`, a registry `--store`. */
 export function registryUrl(source: Source, value: string): string {
-  if (CONTROL.test(value)) throw usage(source, value, 'holds a control character; e.g. oci://127.0.0.1:5000/bale');
-  try {
-    parseRegistryUrl(value);
-  } catch (err) {
-    restated(source, value, err);
-  }
-  return value;
+  return parsedWith(source, value, parseRegistryUrl, 'oci://127.0.0.1:5000/bale');
 }
 
 /** `oci://HOST[:PORT]/REPO:TAG` or `…@sha256:…` (`bale pull`). */
 export function imageRef(source: Source, value: string): string {
-  if (CONTROL.test(value)) throw usage(source, value, 'holds a control character; e.g. oci://127.0.0.1:5000/bale/app:1');
-  try {
-    parseImageRef(value);
-  } catch (err) {
-    restated(source, value, err);
-  }
-  return value;
+  return parsedWith(source, value, parseImageRef, 'oci://127.0.0.1:5000/bale/app:1');
 }
 
-/** What sits at `path`: its stat, or why nothing can (an ancestor that is not a directory). */
-function lookAt(path: string): { kind: 'dir' | 'file' | 'other' | 'none' } | { kind: 'blocked'; by: string } {
+/** What sits at `path`: its stat, nothing, or an ancestor that is not a directory (what to fix). */
+type Seen = { kind: 'found'; stat: Stats } | { kind: 'none' } | { kind: 'blocked'; by: string };
+
+function lookAt(path: string): Seen {
   try {
-    const s = statSync(path);
-    return { kind: s.isDirectory() ? 'dir' : s.isFile() ? 'file' : 'other' };
+    return { kind: 'found', stat: statSync(path) };
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOTDIR') {
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') {
       // Some ancestor is not a directory: name it, it is what to fix.
       for (let p = dirname(path); p !== dirname(p); p = dirname(p)) {
         const up = lookAt(p);
-        if (up.kind === 'file' || up.kind === 'other') return { kind: 'blocked', by: p };
+        if (up.kind === 'found' && !up.stat.isDirectory()) return { kind: 'blocked', by: p };
       }
     }
     return { kind: 'none' }; // missing (or unreadable: the command's own error will say so)
   }
 }
-
-const notADirectory = (kind: 'file' | 'other'): string => (kind === 'file' ? 'a regular file, not a directory' : 'not a directory (a device, fifo or socket)');
 
 /** A directory bale reads or fills (`--recipes`, a local `--store`): it may not exist yet, but nothing else may be there. */
 export function directory(source: Source, value: string, opts: { mustExist?: boolean; hint: string }): string {
@@ -105,7 +73,7 @@ export function directory(source: Source, value: string, opts: { mustExist?: boo
   const abs = resolve(value);
   const at = lookAt(abs);
   if (at.kind === 'blocked') throw usage(source, value, `${at.by} is not a directory; ${opts.hint}`);
-  if (at.kind === 'file' || at.kind === 'other') throw usage(source, value, `${notADirectory(at.kind)}; ${opts.hint}`);
+  if (at.kind === 'found' && !at.stat.isDirectory()) throw usage(source, value, `${fileKind(at.stat)}, not a directory; ${opts.hint}`);
   if (at.kind === 'none' && opts.mustExist === true) throw usage(source, value, `no such directory; ${opts.hint}`);
   return abs;
 }
@@ -118,12 +86,15 @@ export function store(source: Source, value: string): string {
   return directory(source, value, { hint });
 }
 
-/** A file bale reads (`--key`, `--trust`, `--from-file`): it must be there, and be a regular file. */
+/**
+ * A file bale reads (`--key`, `--trust`, `--from-file`, BALE_SIGNING_KEY): it must be there, and be
+ * a regular file. The one check of these: the read later words what changed since with this `hint`.
+ */
 export function inputFile(source: Source, value: string, hint: string): string {
   const at = lookAt(resolve(value));
-  if (at.kind === 'none' || at.kind === 'blocked') throw usage(source, value, `no such file; ${hint}`);
-  if (at.kind === 'dir') throw usage(source, value, `a directory, not a file; ${hint}`);
-  if (at.kind === 'other') throw usage(source, value, `is ${fileKind(statSync(resolve(value)))}, not a regular file; ${hint}`);
+  if (at.kind !== 'found') throw usage(source, value, `no such file; ${hint}`);
+  if (at.stat.isDirectory()) throw usage(source, value, `a directory, not a file; ${hint}`);
+  if (!at.stat.isFile()) throw usage(source, value, `is ${fileKind(at.stat)}, not a regular file; ${hint}`);
   return value;
 }
 

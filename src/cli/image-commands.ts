@@ -6,18 +6,18 @@
  * package whose signature is missing or does not verify against the trust list.
  */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { UserError } from '../errors/index.js';
+import { resolve } from 'node:path';
+import { UsageError, UserError } from '../errors/index.js';
 import type { ImageFile, ResolvedPackage } from '../image/types.js';
 import type { Store, StoredPackage } from '../store/index.js';
 import { checkOutputDir, checkOutputFile, writeFileAtomic } from '../util/atomic-write.js';
-import { readBounded, READ_BOUNDS } from '../util/read-file.js';
 import { requestBuilt, writeRecipes, type CheckedResolution, type Env } from './commands.js';
+import { registryUrl } from './flags.js';
 import { printJson, say } from './output.js';
 import { openStore, requireSigningKey, trustList } from './signing.js';
 
 export async function cmdKeygen(o: { out?: string }, env: Env): Promise<void> {
-  if (o.out === undefined) throw new UserError('EUSAGE', 'bale keygen: say where: --out PREFIX (writes PREFIX.key and PREFIX.pub)');
+  if (o.out === undefined) throw new UsageError('bale keygen: say where: --out PREFIX (writes PREFIX.key and PREFIX.pub)');
   const { keygen } = await import('../sign/index.js');
   const k = await keygen(resolve(o.out)); // creates the directory itself, 0700, and words its errors
   if (env.opts.json) printJson(k);
@@ -81,22 +81,23 @@ async function rootPackages(args: string[], env: Env, store: Store): Promise<{ r
 /** Every package signed: missing signatures are added with `key`, existing ones must verify. */
 async function signPackages(packages: ResolvedPackage[], env: Env): Promise<void> {
   const key = await requireSigningKey(env.opts, 'bale image compose');
-  const { signFile, verifyFile } = await import('../sign/index.js');
+  const { signFile, SIG_SUFFIX, verifyFile } = await import('../sign/index.js');
   const keys = await trustList(env.opts);
   for (const p of packages) {
-    if (existsSync(`${p.file}.minisig`)) await verifyFile(p.file, keys);
+    if (existsSync(p.file + SIG_SUFFIX)) await verifyFile(p.file, keys);
     else await signFile(p.file, key);
   }
 }
 
 export async function cmdImageCompose(args: string[], o: ComposeFlags, env: Env): Promise<void> {
   if (o.name === undefined || o.tag === undefined || o.output === undefined) {
-    throw new UserError('EUSAGE', 'bale image compose: needs --name NAME, --tag TAG and -o FILE (e.g. --name app --tag 1 -o app.image.toml)');
+    throw new UsageError('bale image compose: needs --name NAME, --tag TAG and -o FILE (e.g. --name app --tag 1 -o app.image.toml)');
   }
   const out = resolve(o.output);
+  const { SIG_SUFFIX, signFile } = await import('../sign/index.js');
   // Before any build: the outputs must be (or become) regular files.
   await checkOutputFile(out, { label: `-o ${o.output}`, usage: true });
-  if (o.unsigned !== true) await checkOutputFile(`${out}.minisig`);
+  if (o.unsigned !== true) await checkOutputFile(out + SIG_SUFFIX);
   if (o.unsigned !== true) await requireSigningKey(env.opts, 'bale image compose'); // before any build
   const { closure, imageOf } = await import('../image/compose.js');
   const { formatImageFile, parseImageFile } = await import('../image/image-file.js');
@@ -104,7 +105,7 @@ export async function cmdImageCompose(args: string[], o: ComposeFlags, env: Env)
   const store = await openStore(env.opts.store, env.opts, env.paths.cache);
   // Built into a staging store, moved into the store only once the image composes (see staging.ts).
   const { stage } = await import('../store/staging.js');
-  const staging = await stage(store, join(env.paths.cache, 'staging'));
+  const staging = await stage(store, env.paths.cache);
   let packages: ResolvedPackage[];
   let image: ImageFile;
   let text: string;
@@ -139,10 +140,7 @@ export async function cmdImageCompose(args: string[], o: ComposeFlags, env: Env)
   if (o.unsigned !== true) await signPackages(packages, env);
   await writeFileAtomic(out, text, { label: `-o ${o.output}` });
   let signature: string | undefined;
-  if (o.unsigned !== true) {
-    const { signFile } = await import('../sign/index.js');
-    signature = await signFile(out, await requireSigningKey(env.opts, 'bale image compose'));
-  }
+  if (o.unsigned !== true) signature = await signFile(out, await requireSigningKey(env.opts, 'bale image compose'));
   if (env.opts.json) printJson({ image: out, signature: signature ?? null, name: image.name, tag: image.tag, packages: image.packages });
   else say(`${out}: ${image.name}:${image.tag}, ${image.packages.length} packages${signature ? `, signed (${signature})` : ', unsigned'}`);
 }
@@ -159,16 +157,17 @@ export async function verifiedImage(file: string, env: Env, verify: boolean): Pr
   const { readImageFile } = await import('../image/image-file.js');
   const { resolveImage } = await import('../image/compose.js');
   const { verifyFile } = await import('../sign/index.js');
+  const store = await openStore(env.opts.store, env.opts); // first: a bad --store is a usage error before any read
   const { image, text } = await readImageFile(file);
   const keys = verify ? await trustList(env.opts) : [];
   if (verify) await verifyFile(file, keys);
-  const packages = await resolveImage(image, await openStore(env.opts.store, env.opts), file);
+  const packages = await resolveImage(image, store, file);
   if (verify) for (const p of packages) await verifyFile(p.file, keys);
   return { image, text, packages };
 }
 
 export async function cmdImageExport(file: string, o: ExportFlags, env: Env): Promise<void> {
-  if (o.oci === undefined && o.rootfs === undefined) throw new UserError('EUSAGE', 'bale image export: say what to write: --oci DIR and/or --rootfs FILE');
+  if (o.oci === undefined && o.rootfs === undefined) throw new UsageError('bale image export: say what to write: --oci DIR and/or --rootfs FILE');
   // The SBOM goes beside what was exported (or where --sbom says).
   const sbom = resolve(o.sbom ?? `${o.oci ?? o.rootfs}.spdx.json`);
   // Every output checked before anything is read or written: a device, fifo or link there is refused, untouched.
@@ -187,17 +186,15 @@ export async function cmdImageExport(file: string, o: ExportFlags, env: Env): Pr
 }
 
 export async function cmdPush(file: string, o: { to?: string; verify?: boolean }, env: Env): Promise<void> {
-  if (o.to === undefined) throw new UserError('EUSAGE', 'bale push: say where: --to oci://HOST[:PORT]/NAMESPACE');
+  if (o.to === undefined) throw new UsageError('bale push: say where: --to oci://HOST[:PORT]/NAMESPACE');
   const { parseRegistryUrl, RegistryClient } = await import('../registry/index.js');
   const target = parseRegistryUrl(o.to);
   const imageFile = resolve(file);
   const { image, text, packages } = await verifiedImage(imageFile, env, o.verify !== false);
-  const sig = await readBounded(`${imageFile}.minisig`, { maxBytes: READ_BOUNDS.signature, what: 'a signature', code: 'ESIGFORMAT', hint: 'sign the image with bale sign' }).catch(
-    (err: unknown) => {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      throw new UserError('ENOSIG', `${imageFile}: no signature (${imageFile}.minisig): sign it with bale sign, or compose it with a key`);
-    },
-  );
+  // An image is pushed signed, even with --no-verify (pull needs its signature; its packages' are optional).
+  const { readSignature, SIG_SUFFIX } = await import('../sign/index.js');
+  const sig = await readSignature(imageFile);
+  if (sig === undefined) throw new UserError('ENOSIG', `${imageFile}: no signature (${imageFile}${SIG_SUFFIX}): sign it with bale sign, or compose it with a key`);
   const { pushImage } = await import('../image/registry/push.js');
   const client = new RegistryClient(target.registry);
   try {
@@ -212,10 +209,11 @@ export async function cmdPush(file: string, o: { to?: string; verify?: boolean }
 export async function cmdPull(ref: string, o: { verify?: boolean; output?: string }, env: Env): Promise<void> {
   const { parseImageRef, RegistryClient } = await import('../registry/index.js');
   const parsed = parseImageRef(ref);
+  const { SIG_SUFFIX } = await import('../sign/index.js');
   if (o.output !== undefined) {
     // Before anything is fetched: the outputs must be (or become) regular files.
     await checkOutputFile(resolve(o.output), { label: `-o ${o.output}`, usage: true });
-    await checkOutputFile(`${resolve(o.output)}.minisig`);
+    await checkOutputFile(resolve(o.output) + SIG_SUFFIX);
   }
   const { openStoreAt } = await import('../store/open.js');
   const store = await openStoreAt(env.opts.store, { cacheDir: env.paths.cache }); // no signer: pulled packages keep their publisher's signatures
@@ -226,7 +224,7 @@ export async function cmdPull(ref: string, o: { verify?: boolean; output?: strin
     const r = await pullImage(client, parsed, store, keys);
     const out = resolve(o.output ?? `${r.image.name.replace(/\//g, '-')}-${r.image.tag}.image.toml`);
     await writeFileAtomic(out, r.imageText, { label: o.output !== undefined ? `-o ${o.output}` : out });
-    await writeFileAtomic(`${out}.minisig`, r.imageSig);
+    await writeFileAtomic(out + SIG_SUFFIX, r.imageSig);
     if (env.opts.json) printJson({ image: out, digest: r.digest, verified: keys !== undefined, packages: r.packages.map((p) => ({ name: p.name, version: p.version, sha256: p.sha256, file: p.file })), present: r.present });
     else say(`${out}: ${r.image.name}:${r.image.tag} (${r.digest}), ${r.packages.length} packages (${r.present} already in the store)${keys !== undefined ? ', signatures verified' : ''}`);
   } finally {
@@ -236,8 +234,10 @@ export async function cmdPull(ref: string, o: { verify?: boolean; output?: strin
 
 export async function cmdWhoUses(what: string, o: { registry?: string }, env: Env): Promise<void> {
   // `--registry` is also the global npm registry flag: commander hands it to whichever parsed it.
+  // Here it is the OCI registry to search, checked as one (everywhere else, as the npm registry).
   const registry = o.registry ?? env.opts.registry;
-  if (registry === undefined || !registry.startsWith('oci://')) throw new UserError('EUSAGE', 'bale who-uses: say which registry: --registry oci://HOST[:PORT]/NAMESPACE');
+  if (registry === undefined) throw new UsageError('bale who-uses: say which registry: --registry oci://HOST[:PORT]/NAMESPACE');
+  registryUrl('--registry', registry);
   const { parseRegistryUrl, RegistryClient } = await import('../registry/index.js');
   const target = parseRegistryUrl(registry);
   let match: (l: { purl?: string; name?: string; version?: string }) => boolean;

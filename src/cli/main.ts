@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { isUsageError, isUserError, oneLine, printable } from '../errors/index.js';
+import { printableLines } from '../errors/printable.js';
 import { baleVersion } from '../util/package-root.js';
 import { cmdBuild, cmdImport, cmdRequest } from './commands.js';
 import type { Env, GlobalOptions } from './commands.js';
@@ -19,10 +20,18 @@ function exitOnSignals(): void {
   }
 }
 
+/** `check`, run at the first call only (a usage error is thrown again at the next). */
+function once<T>(check: () => T): () => T {
+  let done: { value: T } | undefined;
+  return () => (done ??= { value: check() }).value;
+}
+
 /**
- * The global options with the environment behind them: each value checked under the name it came
- * from (most flags were checked as they were parsed; --store, --recipes, --registry and the
- * variables behind them here), paths made absolute.
+ * The global options with the environment behind them, paths made absolute. Most flags were
+ * checked as they were parsed; --store, --recipes, the cache directory and the variables behind
+ * them are checked where a command first reads them (a usage error naming where the value came
+ * from), so a stale BALE_STORE cannot break `bale verify`. `--registry` is checked where it is
+ * used: as the npm registry (commands.ts indexOf) or, for who-uses, an OCI registry.
  */
 function envFor(cmd: Command): Env {
   const o = cmd.optsWithGlobals<Partial<GlobalOptions> & { recipes?: string; store?: string; overrides?: string; buildTimeout?: number }>();
@@ -31,20 +40,24 @@ function envFor(cmd: Command): Env {
   /** Where a value comes from: the flag, else the variable (empty is unset, as in defaultPaths), else the default. */
   const from = (flagName: string, given: string | undefined, variable: string, fallback: string, label: string): [string, string] =>
     given !== undefined ? [flagName, given] : env[variable] ? [variable, env[variable]] : [label, fallback];
-  const store = flag.store(...from('--store', o.store, 'BALE_STORE', paths.store, 'the default store'));
-  const recipes = flag.directory(...from('--recipes', o.recipes, 'BALE_RECIPES', paths.recipes, 'the default recipes directory'), {
-    hint: 'give the directory recipes are kept in (created when missing)',
-  });
+  const store = once(() => flag.store(...from('--store', o.store, 'BALE_STORE', paths.store, 'the default store')));
+  const recipes = once(() =>
+    flag.directory(...from('--recipes', o.recipes, 'BALE_RECIPES', paths.recipes, 'the default recipes directory'), {
+      hint: 'give the directory recipes are kept in (created when missing)',
+    }),
+  );
   // Sources and registry copies are cached there: a file in its place would fail deep in a fetch.
-  flag.directory(...from('', undefined, 'XDG_CACHE_HOME', paths.cache, 'the cache directory'), { hint: 'set XDG_CACHE_HOME to a directory bale may write to' });
-  // `--registry` is the npm registry, except for who-uses, where it is the OCI registry to search.
-  if (o.registry !== undefined) {
-    if (cmd.name() === 'who-uses') flag.registryUrl('--registry', o.registry);
-    else flag.httpUrl('--registry', o.registry, 'https://registry.npmjs.org/');
-  }
+  const cache = once(() => {
+    flag.directory(...from('', undefined, 'XDG_CACHE_HOME', paths.cache, 'the cache directory'), { hint: 'set XDG_CACHE_HOME to a directory bale may write to' });
+    return paths.cache;
+  });
   const opts: GlobalOptions = {
-    recipes,
-    store,
+    get recipes() {
+      return recipes();
+    },
+    get store() {
+      return store();
+    },
     jobs: o.jobs ?? availableParallelism(),
     json: o.json === true,
     sandbox: o.sandbox ?? 'auto',
@@ -60,7 +73,16 @@ function envFor(cmd: Command): Env {
     ...(o.key !== undefined ? { key: resolve(o.key) } : {}),
     ...(o.trust !== undefined ? { trust: o.trust.map((f) => resolve(f)) } : {}),
   };
-  return { opts, paths, progress: makeProgress(!opts.json) };
+  return {
+    opts,
+    paths: {
+      ...paths,
+      get cache() {
+        return cache();
+      },
+    },
+    progress: makeProgress(!opts.json),
+  };
 }
 
 /** A flag's value checker for commander: `(value) => value`, or a UsageError naming the flag. */
@@ -118,7 +140,7 @@ function program(): Command {
     .description('import, then build the whole closure: one command from a spec to packages')
     .argument('<spec...>')
     .option('--queue [url]', 'build on the worker fleet behind this Redis (default: $BALE_REDIS_URL) instead of in this process')
-    .action((specs: string[], o: { queue?: string | true }, cmd: Command) => cmdRequest(specs, envFor(cmd), o.queue === undefined ? undefined : { redis: o.queue === true ? undefined : o.queue, flag: '--queue' }));
+    .action((specs: string[], o: { queue?: string | true }, cmd: Command) => cmdRequest(specs, envFor(cmd), o.queue));
   const redis = (): Option => new Option('--redis <url>', 'the fleet\'s Redis, e.g. redis://10.0.0.5:6379 (default: $BALE_REDIS_URL)');
   const fleet = (): Promise<typeof import('./queue-commands.js')> => import('./queue-commands.js');
   p.command('worker')
@@ -217,7 +239,7 @@ async function main(argv: string[]): Promise<number> {
     }
     // A stack keeps its lines; what they echo is escaped like any other output.
     const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    process.stderr.write(`bale: internal error (a bug, please report it): ${text.split('\n').map(printable).join('\n')}\n`);
+    process.stderr.write(`bale: internal error (a bug, please report it): ${printableLines(text)}\n`);
     return 70;
   }
 }

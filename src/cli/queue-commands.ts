@@ -3,21 +3,23 @@
  * BullMQ and ioredis load only here, so in-process commands never pay for them.
  */
 import { join } from 'node:path';
-import { isUserError, UserError } from '../errors/index.js';
+import { UsageError } from '../errors/index.js';
 import { readBoundedText, READ_BOUNDS } from '../util/read-file.js';
 import type { Resolution } from '../../importers/index.js';
-import type { BuildRef, BuildResult } from '../../queue/jobs.js';
+import type { BuildRef, BuildResult, ImportJobData } from '../../queue/jobs.js';
+import type { Ecosystem } from '../purl/purl.js';
 import type { Producer } from '../../queue/producer.js';
-import { MATRIX_FLAG, INDEX_FLAG, indexOf, targetRequest, type Env, type QueueFlags } from './commands.js';
+import { MATRIX_FLAG, indexOf, targetRequest, type Env, type QueueFlags } from './commands.js';
 import { wholeNumber } from './flags.js';
 import { printJson, printPackages, say, tell, type PackageLine } from './output.js';
 
-export type { QueueFlags };
-
-/** A producer on the fleet's Redis; an outage while it waits is a line when lost and one when back. */
-async function producerFor(flags: QueueFlags, env: Env): Promise<{ producer: Producer; url: string; close: () => Promise<void> }> {
+/**
+ * A producer on the fleet's Redis (`given` by `flag`, else BALE_REDIS_URL); an outage
+ * while it waits is a line when lost and one when back.
+ */
+async function producerFor(flag: string, given: string | undefined, env: Env): Promise<{ producer: Producer; url: string; close: () => Promise<void> }> {
   const { redisUrl, checkRedis, connect, watchRedis } = await import('../../queue/connection.js');
-  const url = redisUrl(flags.redis, process.env, flags.flag);
+  const url = redisUrl(flag, given);
   await checkRedis(url);
   const redis = connect(url);
   const onError = watchRedis(redis, url, (line) => env.progress.log(`bale: ${line}`));
@@ -66,15 +68,17 @@ async function waitBuilds(producer: Producer, builds: BuildRef[], since: number,
 }
 
 /**
- * `bale request ... --queue URL`: Redis checked first (a wrong URL fails before any registry is
- * asked), resolved here, built by the fleet; the caller writes the recipes once it succeeded.
+ * `bale request ... --queue [URL]`: Redis (and the store the results are listed from) checked
+ * first, so a wrong one fails before any registry is asked; resolved here, built by the fleet; the
+ * caller writes the recipes once it succeeded.
  */
-export async function requestViaQueue<R extends Resolution>(resolve: () => Promise<R>, env: Env, flags: QueueFlags): Promise<{ res: R; lines: PackageLine[] }> {
-  const { producer, close } = await producerFor(flags, env);
+export async function requestViaQueue<R extends Resolution>(resolve: () => Promise<R>, env: Env, redis: string | undefined): Promise<{ res: R; lines: PackageLine[] }> {
+  const root = await localRoot(env);
+  const { producer, close } = await producerFor('--queue', redis, env);
   try {
     const res = await resolve();
     const { recipeDigest } = await import('../recipe/index.js');
-    return { res, lines: builtLines(await planAndWait(producer, res, res.recipes.map(recipeDigest), env), await localRoot(env)) };
+    return { res, lines: builtLines(await planAndWait(producer, res, res.recipes.map(recipeDigest), env), root) };
   } finally {
     await close();
   }
@@ -83,41 +87,43 @@ export async function requestViaQueue<R extends Resolution>(resolve: () => Promi
 async function specsFrom(specs: string[], fromFile: string | undefined): Promise<string[]> {
   const all = [...specs];
   if (fromFile !== undefined) {
-    let text: string;
-    try {
-      text = await readBoundedText(fromFile, { maxBytes: READ_BOUNDS.specList, what: 'a spec list', code: 'EUSAGE', label: `--from-file ${fromFile}`, hint: 'give a file with one spec per line' });
-    } catch (err) {
-      if (isUserError(err)) throw err;
-      throw new UserError('EUSAGE', `--from-file ${fromFile}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
-    }
+    // --from-file was checked as it was parsed (flags.inputFile); this read says the same if the file changed since.
+    const hint = 'give a file with one spec per line';
+    const text = await readBoundedText(fromFile, { maxBytes: READ_BOUNDS.specList, what: 'a spec list', usage: true, label: `--from-file ${fromFile}`, hint, missing: `no such file; ${hint}` });
     for (const line of text.split('\n')) {
       const s = line.replace(/#.*/, '').trim();
       if (s !== '') all.push(s);
     }
   }
-  if (all.length === 0) throw new UserError('EUSAGE', 'nothing to enqueue: name specs, or --from-file FILE with one spec per line');
+  if (all.length === 0) throw new UsageError('nothing to enqueue: name specs, or --from-file FILE with one spec per line');
   return all;
+}
+
+/** What an import job of one ecosystem is given: the index and interpreters the flags name, and the targets. */
+function importJob(eco: Ecosystem, env: Env): Omit<ImportJobData, 'spec'> {
+  const registry = indexOf(eco, env.opts);
+  const interpreters = MATRIX_FLAG[eco]?.(env.opts);
+  return { request: targetRequest(env.opts), ...(registry !== undefined ? { registry } : {}), ...(interpreters !== undefined ? { interpreters } : {}) };
 }
 
 export async function cmdEnqueue(specArgs: string[], o: QueueFlags & { fromFile?: string; import?: boolean; wait?: boolean }, env: Env): Promise<void> {
   const specs = await specsFrom(specArgs, o.fromFile);
   const { parseSpec } = await import('../purl/purl.js');
-  specs.forEach((s) => parseSpec(s)); // every spec checked before anything is enqueued
-  const { producer, close } = await producerFor(o, env);
+  const ecosystems = specs.map((s) => parseSpec(s).type); // every spec checked before anything is enqueued
+  // So are the index each import resolves against, the recipes tree, and with --wait the store the results are listed from.
+  const importJobs = new Map(o.import === true ? ecosystems.map((eco) => [eco, importJob(eco, env)]) : []);
+  const recipes = o.import === true ? '' : env.opts.recipes;
+  const root = o.wait === true ? await localRoot(env) : '';
+  const { producer, close } = await producerFor('--redis', o.redis, env);
   try {
     if (o.import === true) {
       const since = Date.now();
-      const jobs = await producer.enqueueImports(specs, (eco) => {
-        const e = eco as keyof typeof INDEX_FLAG;
-        const registry = indexOf(e, env.opts);
-        const interpreters = MATRIX_FLAG[e]?.(env.opts);
-        return { request: targetRequest(env.opts), ...(registry !== undefined ? { registry } : {}), ...(interpreters !== undefined ? { interpreters } : {}) };
-      });
+      const jobs = await producer.enqueueImports(specs, (eco) => importJobs.get(eco as Ecosystem)!);
       if (o.wait === true) {
         const plans = await Promise.all(jobs.map((j) => producer.waitForPlan(j)));
         const builds = [...new Map(plans.flatMap((p) => p.builds).map((b) => [b.key, b])).values()];
         env.progress.phase('importing on the fleet', jobs.length);
-        const lines = builtLines(await waitBuilds(producer, builds, since, env), await localRoot(env));
+        const lines = builtLines(await waitBuilds(producer, builds, since, env), root);
         if (env.opts.json) printJson({ roots: plans.flatMap((p) => p.roots), packages: lines });
         else printPackages(lines);
         return;
@@ -128,11 +134,11 @@ export async function cmdEnqueue(specArgs: string[], o: QueueFlags & { fromFile?
     }
     const { resolveBuildRoots } = await import('./specs.js');
     const { loadGraph } = await import('../builder/index.js');
-    const { graph, roots } = await loadGraph(env.opts.recipes, await resolveBuildRoots(specs, env.opts.recipes));
+    const { graph, roots } = await loadGraph(recipes, await resolveBuildRoots(specs, recipes));
     const nodes = [...graph.nodes.values()];
     const res = { recipes: nodes.map((n) => n.recipe), roots: roots.map((r) => r.purl) };
     if (o.wait === true) {
-      const lines = builtLines(await planAndWait(producer, res, nodes.map((n) => n.digest), env), await localRoot(env));
+      const lines = builtLines(await planAndWait(producer, res, nodes.map((n) => n.digest), env), root);
       if (env.opts.json) printJson({ packages: lines });
       else printPackages(lines);
       return;
@@ -147,7 +153,7 @@ export async function cmdEnqueue(specArgs: string[], o: QueueFlags & { fromFile?
 }
 
 export async function cmdQueueStatus(o: QueueFlags, env: Env): Promise<void> {
-  const { producer, close } = await producerFor(o, env);
+  const { producer, close } = await producerFor('--redis', o.redis, env);
   try {
     const { queueStatus, formatStatus } = await import('../../queue/status.js');
     const s = await queueStatus(producer);
@@ -159,8 +165,8 @@ export async function cmdQueueStatus(o: QueueFlags, env: Env): Promise<void> {
 }
 
 export async function cmdQueueRetry(o: QueueFlags & { failed?: boolean }, env: Env): Promise<void> {
-  if (o.failed !== true) throw new UserError('EUSAGE', 'bale queue retry: say which jobs: --failed');
-  const { producer, close } = await producerFor(o, env);
+  if (o.failed !== true) throw new UsageError('bale queue retry: say which jobs: --failed');
+  const { producer, close } = await producerFor('--redis', o.redis, env);
   try {
     const { retryFailed } = await import('../../queue/status.js');
     const retried = await retryFailed(producer);
@@ -173,7 +179,7 @@ export async function cmdQueueRetry(o: QueueFlags & { failed?: boolean }, env: E
 
 export async function cmdWorker(o: QueueFlags & { concurrency?: number }, env: Env): Promise<void> {
   const { redisUrl } = await import('../../queue/connection.js');
-  const url = redisUrl(o.redis, process.env, o.flag);
+  const url = redisUrl('--redis', o.redis);
   const lockEnv = process.env['BALE_QUEUE_LOCK_MS'];
   const lockMs = lockEnv !== undefined && lockEnv !== '' ? wholeNumber('BALE_QUEUE_LOCK_MS', lockEnv, 1000, 3_600_000) : undefined;
   const { startWorker } = await import('../../queue/worker.js');

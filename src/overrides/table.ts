@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
-import { isUserError, UserError } from '../errors/index.js';
+import { UserError } from '../errors/index.js';
 import type { Ecosystem } from '../purl/purl.js';
 import { packageRoot } from '../util/package-root.js';
 import { readBoundedText, READ_BOUNDS } from '../util/read-file.js';
@@ -119,13 +119,7 @@ export async function loadOverrides(ecosystem: Ecosystem, dir = join(packageRoot
   const name = TABLE_FILE[ecosystem];
   if (name === undefined) return new OverrideTable([]);
   const file = join(dir, name);
-  let text: string;
-  try {
-    text = await readBoundedText(file, { maxBytes: READ_BOUNDS.overrides, what: 'an override table', code: 'EOVERRIDES', hint: 'give --overrides a directory of override .toml files' });
-  } catch (err) {
-    // Missing is empty; a fifo, device or oversized table is named, not read forever or ignored.
-    if (isUserError(err)) throw err;
-    return new OverrideTable([]);
-  }
-  return parseOverrides(text, file);
+  // Missing is empty; a fifo, device or oversized table is named, not read forever or ignored.
+  const text = await readBoundedText(file, { maxBytes: READ_BOUNDS.overrides, what: 'an override table', code: 'EOVERRIDES', hint: 'give --overrides a directory of override .toml files', optional: true });
+  return text === undefined ? new OverrideTable([]) : parseOverrides(text, file);
 }

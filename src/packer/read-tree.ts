@@ -10,6 +10,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readdir
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { UserError } from '../errors/index.js';
+import { fileKind } from '../util/read-file.js';
 import type { PackEntry } from './entry.js';
 import { sortBytewise } from './normalize.js';
 
@@ -18,14 +19,6 @@ const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBL
 const SLICE_MS = 10;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-function kindOf(st: Stats | Dirent<Buffer>): string {
-  if (st.isFIFO()) return 'a fifo';
-  if (st.isSocket()) return 'a socket';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  return 'an unknown kind of file';
-}
 
 export interface ReadTreeOptions {
   /**
@@ -38,11 +31,11 @@ export interface ReadTreeOptions {
 
 function unsupported(root: string, rel: string, st: Stats | Dirent<Buffer>, o: ReadTreeOptions): UserError {
   if (o.package === undefined) {
-    return new UserError('EPACKTYPE', `${join(root, rel)}: is ${kindOf(st)}; a package holds only files, directories and symlinks: remove it from the staging tree`);
+    return new UserError('EPACKTYPE', `${join(root, rel)}: is ${fileKind(st)}; a package holds only files, directories and symlinks: remove it from the staging tree`);
   }
   return new UserError(
     'EPACKTYPE',
-    `${o.package}: its build left ${kindOf(st)} at ${rel} (in the package's tree); a package holds only files, directories and symlinks, so it cannot be packed: make the build remove it, or report it to the package's authors`,
+    `${o.package}: its build left ${fileKind(st)} at ${rel} (in the package's tree); a package holds only files, directories and symlinks, so it cannot be packed: make the build remove it, or report it to the package's authors`,
   );
 }
 

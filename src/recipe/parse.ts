@@ -2,7 +2,7 @@ import { parse as parseToml, TomlDate, TomlError } from 'smol-toml';
 import type * as z from 'zod';
 import { UserError } from '../errors/index.js';
 import { parsePurl, type Ecosystem } from '../purl/purl.js';
-import { ALLOWED_KEYS, q, RecipeSchema, SOURCE_KINDS, SOURCE_KINDS_BY_ECOSYSTEM, type Recipe } from './schema.js';
+import { ALLOWED_KEYS, purlProblem, q, RecipeSchema, SOURCE_KINDS, SOURCE_KINDS_BY_ECOSYSTEM, type Recipe } from './schema.js';
 import { canonicalRecipe } from './write.js';
 
 /**
@@ -134,15 +134,11 @@ function crossProblems(data: unknown): Problem[] {
   return problems;
 }
 
-/** A release time out of range (the schema's "must be ..." bounds) names its package: a hand-named recipe file may not. */
-function withPackage(p: Problem, data: unknown): Problem {
+/** Every problem, and the package when the recipe names one validly: a hand-named recipe file may not. */
+function recipeError(file: string, problems: readonly Problem[], data: unknown): UserError {
   const purl = (data as { purl?: unknown } | null)?.purl;
-  const outOfRange = p.path === 'source_date_epoch' && p.message.startsWith('must be');
-  return outOfRange && typeof purl === 'string' ? { ...p, message: `${p.message} (package ${purl})` } : p;
-}
-
-function recipeError(file: string, problems: readonly Problem[]): UserError {
-  return new UserError('ERECIPE', `recipe ${file}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+  const pkg = typeof purl === 'string' && purlProblem(purl) === undefined ? ` (package ${purl})` : '';
+  return new UserError('ERECIPE', `recipe ${file}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}${pkg}`);
 }
 
 /**
@@ -151,8 +147,8 @@ function recipeError(file: string, problems: readonly Problem[]): UserError {
  */
 export function checkRecipe(data: unknown, file: string): Recipe {
   const result = RecipeSchema.safeParse(data, { error: errorMap });
-  const problems = [...(result.success ? [] : result.error.issues.flatMap(issueProblems)), ...crossProblems(data)].map((p) => withPackage(p, data));
-  if (problems.length > 0 || !result.success) throw recipeError(file, problems);
+  const problems = [...(result.success ? [] : result.error.issues.flatMap(issueProblems)), ...crossProblems(data)];
+  if (problems.length > 0 || !result.success) throw recipeError(file, problems, data);
   return canonicalRecipe(result.data);
 }
 

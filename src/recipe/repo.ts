@@ -50,22 +50,19 @@ export function recipePath(root: string, purl: Purl): string {
 
 /** A recipe is read only from a regular file of at most READ_BOUNDS.recipe bytes: `bale build /dev/urandom` is refused, not read forever. */
 function recipeRead(file: string): ReadBoundedOptions {
-  return { maxBytes: READ_BOUNDS.recipe, what: 'a recipe', code: 'ERECIPE', label: `recipe ${file}`, hint: 'give the path of a recipe .toml file' };
+  return {
+    maxBytes: READ_BOUNDS.recipe,
+    what: 'a recipe',
+    code: 'ERECIPE',
+    label: `recipe ${file}`,
+    hint: 'give the path of a recipe .toml file',
+    missing: 'not found; run `bale import <spec>` to create it',
+  };
 }
 
 /** Read and validate one recipe. Throws UserError 'ERECIPE' if missing, unreadable, not a regular file, too large or invalid. */
 export async function readRecipe(file: string): Promise<Recipe> {
-  let bytes: Buffer;
-  try {
-    bytes = await readBounded(file, recipeRead(file));
-  } catch (err) {
-    if (isUserError(err)) throw err;
-    if (errnoCode(err) === 'ENOENT') {
-      throw new UserError('ERECIPE', `recipe ${file}: not found; run \`bale import <spec>\` to create it`, { cause: err });
-    }
-    const why = `cannot read it (${errnoCode(err) ?? String(err)}); check the path and permissions, or run \`bale import <spec>\` again`;
-    throw new UserError('ERECIPE', `recipe ${file}: ${why}`, { cause: err });
-  }
+  const bytes = await readBounded(file, recipeRead(file));
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -77,10 +74,10 @@ export async function readRecipe(file: string): Promise<Recipe> {
 
 async function readIfExists(file: string): Promise<Buffer | undefined> {
   try {
-    return await readBounded(file, recipeRead(file));
+    return await readBounded(file, { ...recipeRead(file), optional: true });
   } catch (err) {
     // Not a regular file, or too large to be a recipe: not the same bytes; the write decides (it refuses all but a regular file).
-    if (errnoCode(err) === 'ENOENT' || isUserError(err)) return undefined;
+    if (isUserError(err)) return undefined;
     throw err;
   }
 }

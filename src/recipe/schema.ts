@@ -2,6 +2,7 @@ import * as z from 'zod';
 import semver from 'semver';
 import { formatPurl, parsePurl, type Ecosystem, type Purl } from '../purl/purl.js';
 import { LIMIT_KEYS, limitProblem, type LimitKey } from '../limits/index.js';
+import { MAX_SOURCE_DATE_EPOCH, MIN_SOURCE_DATE_EPOCH } from '../packer/epoch.js';
 
 /**
  * The recipe schema, format version 1, and the single source of truth for its shape: the `Recipe`
@@ -10,13 +11,12 @@ import { LIMIT_KEYS, limitProblem, type LimitKey } from '../limits/index.js';
  */
 
 export const RECIPE_FORMAT = 1;
-/** 1980-01-01T00:00:00Z: zip and some tar readers cannot represent anything older. */
-export const MIN_SOURCE_DATE_EPOCH = 315532800;
 /**
- * 2038-01-19T03:14:07Z: the newest mtime the packer writes (src/packer/pack.ts), so a recipe that
- * parses can be packed; anything larger is most likely milliseconds, or a registry's bad date.
+ * The release times a recipe may give: what the packer can write (src/packer/epoch.ts), so a
+ * recipe that parses can be packed; anything larger is most likely milliseconds, or a registry's
+ * bad date.
  */
-export const MAX_SOURCE_DATE_EPOCH = 2147483647;
+export { MAX_SOURCE_DATE_EPOCH, MIN_SOURCE_DATE_EPOCH } from '../packer/epoch.js';
 
 export const SOURCE_KINDS = ['npm-tarball', 'wheel', 'sdist', 'gem', 'deb'] as const;
 export const DEPENDENCY_KINDS = ['runtime', 'optional', 'peer'] as const;
@@ -206,6 +206,5 @@ export type RecipeSource = z.output<typeof SourceSchema>;
 export type RecipeDependency = z.output<typeof DependencySchema>;
 export type RecipeBuild = z.output<typeof BuildSchema>;
 export type RecipeNative = z.output<typeof NativeSchema>;
-export type RecipeLimits = z.output<typeof LimitsSchema>;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 export type DependencyKind = (typeof DEPENDENCY_KINDS)[number];

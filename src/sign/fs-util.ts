@@ -2,11 +2,10 @@
  * File helpers for the signing commands: fs errors people can fix become one-line UserErrors
  * naming the file, and key files are created without ever replacing an existing one.
  */
-import { createHash } from 'node:crypto';
 import { link, open, unlink } from 'node:fs/promises';
 import { UserError } from '../errors/index.js';
 import { tempNameFor } from '../util/atomic-write.js';
-import { openRegular, readBounded } from '../util/read-file.js';
+import { readBounded, type ReadBoundedOptions } from '../util/read-file.js';
 
 function errCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
@@ -33,36 +32,12 @@ export function isMissing(err: unknown): boolean {
   return errCode(err) === 'ENOENT';
 }
 
-/** What a file should be and how large it may be (READ_BOUNDS): a device, fifo or oversized file is refused. */
-export interface Expected {
-  /** With its article: "a signature". */
-  kind: string;
-  maxBytes: number;
-  /** What to do when it is not a regular file or too large. @defaultValue the hint for fs errors */
-  hint?: string;
-}
-
-export async function readFileOr(file: string, code: string, what: string, hint: string, expected: Expected): Promise<Buffer> {
-  try {
-    return await readBounded(file, { maxBytes: expected.maxBytes, what: expected.kind, code, hint: expected.hint ?? hint });
-  } catch (err) {
-    throw fsUserError(err, file, code, what, hint);
-  }
-}
-
 /**
- * BLAKE2b-512 of a file, streamed (signed files are whole packages, possibly large). Only a
- * regular file: `bale sign /dev/urandom` is refused, not hashed forever.
+ * readBounded for the signing commands: no such file is `<file>: <doing>: no such file: <hint>`,
+ * as fsUserError words it for the files they write.
  */
-export async function hashFile(file: string, code = 'ESIGN'): Promise<Buffer> {
-  const hash = createHash('blake2b512');
-  const { fh } = await openRegular(file, { maxBytes: Number.MAX_SAFE_INTEGER, what: 'a file to sign or verify', code, hint: 'sign and verify regular files' });
-  try {
-    for await (const chunk of fh.createReadStream({ autoClose: false })) hash.update(chunk as Buffer);
-  } finally {
-    await fh.close();
-  }
-  return hash.digest();
+export function readFileOr(file: string, doing: string, o: ReadBoundedOptions & { hint: string }): Promise<Buffer> {
+  return readBounded(file, { ...o, missing: `${doing}: no such file: ${o.hint}` });
 }
 
 /**

@@ -75,7 +75,7 @@ export async function keygen(outPrefix: string): Promise<{ publicFile: string; s
  * password in $BALE_SIGNING_PASSWORD; minisign's default KDF needs 1 GiB and a few seconds.
  */
 export async function loadSecretKey(file: string, opts: { env?: NodeJS.ProcessEnv } = {}): Promise<SecretKey> {
-  const text = await readFileOr(file, 'EKEY', 'cannot read the secret key', 'create one with bale keygen or pass the right path', { kind: 'a secret key', maxBytes: READ_BOUNDS.key, hint: 'give a key file made by bale keygen or minisign -G' });
+  const text = await readFileOr(file, 'cannot read the secret key', { maxBytes: READ_BOUNDS.key, what: 'a secret key', code: 'EKEY', hint: 'create one with bale keygen --out PREFIX' });
   const enc = decodeSecretKey(text, file);
   if (!enc.encrypted) return openSecretKey(enc, undefined, file);
   const password = (opts.env ?? process.env)[PASSWORD_ENV];

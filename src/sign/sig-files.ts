@@ -3,10 +3,10 @@
  * (minisign's default name, so `minisign -Vm <file> -p key.pub` finds it).
  */
 import { basename } from 'node:path';
-import { UserError } from '../errors/index.js';
+import { UsageError, UserError } from '../errors/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { READ_BOUNDS } from '../util/read-file.js';
-import { fsUserError, hashFile, isMissing, readFileOr } from './fs-util.js';
+import { hashRegular, readBounded, READ_BOUNDS, type ReadBoundedOptions } from '../util/read-file.js';
+import { fsUserError } from './fs-util.js';
 import type { PublicKey, SecretKey } from './keys.js';
 import { checkSignature, parseSignature, signPrehashed } from './signature.js';
 
@@ -31,7 +31,7 @@ export function signatureTimestamp(opts: SignFileOptions = {}): number {
   const sde = (opts.env ?? process.env).SOURCE_DATE_EPOCH;
   if (sde !== undefined && sde !== '') {
     if (!/^\d{1,15}$/.test(sde)) {
-      throw new UserError('EUSAGE', `SOURCE_DATE_EPOCH=${JSON.stringify(sde)} is not a unix timestamp: set it to whole seconds since 1970, or unset it`);
+      throw new UsageError(`SOURCE_DATE_EPOCH=${JSON.stringify(sde)} is not a unix timestamp: set it to whole seconds since 1970, or unset it`);
     }
     return Number(sde);
   }
@@ -43,18 +43,18 @@ export function defaultTrustedComment(file: string, timestamp: number): string {
   return `timestamp:${timestamp}\tfile:${basename(file)}\thashed`;
 }
 
+/** How a file to sign or verify is read: a regular file only (`bale sign /dev/urandom` is refused, not hashed forever). */
+function signedRead(code: string, doing: string): ReadBoundedOptions {
+  return { what: 'a file to sign or verify', code, hint: 'sign and verify regular files', missing: `${doing}: no such file: give an existing, readable file` };
+}
+
 /**
  * Sign `file` ("ED", prehashed) and write `<file>.minisig` atomically; returns its path.
  * Without `trustedComment`, uses minisign's default `timestamp:<t>\tfile:<name>\thashed`.
  */
 export async function signFile(file: string, key: SecretKey, trustedComment?: string, opts: SignFileOptions = {}): Promise<string> {
   const comment = trustedComment ?? defaultTrustedComment(file, signatureTimestamp(opts));
-  let digest: Buffer;
-  try {
-    digest = await hashFile(file);
-  } catch (err) {
-    throw fsUserError(err, file, 'ESIGN', 'cannot sign', 'give an existing, readable file');
-  }
+  const { digest } = await hashRegular(file, 'blake2b512', signedRead('ESIGN', 'cannot sign'));
   const text = signPrehashed(digest, key, comment);
   const sigFile = file + SIG_SUFFIX;
   try {
@@ -66,27 +66,32 @@ export async function signFile(file: string, key: SecretKey, trustedComment?: st
 }
 
 /**
+ * The signature beside `file` (`<file>.minisig`), or undefined when it has none: every reader
+ * of signatures (verify, push, the registry store) reads them the same bounded way.
+ */
+export function readSignature(file: string): Promise<Buffer | undefined> {
+  return readBounded(file + SIG_SUFFIX, {
+    maxBytes: READ_BOUNDS.signature,
+    what: 'a signature',
+    code: 'ESIGFORMAT',
+    hint: 'sign it again with bale sign, or fetch the .minisig published with it',
+    optional: true,
+  });
+}
+
+/**
  * Verify `<file>.minisig` against `keys`: UserError when the signature is missing, malformed
  * or from an untrusted key; IntegrityError when it does not match.
  */
 export async function verifyFile(file: string, keys: readonly PublicKey[]): Promise<{ keyId: string; trustedComment: string }> {
   const sigFile = file + SIG_SUFFIX;
-  let sigText: Buffer;
-  try {
-    sigText = await readFileOr(sigFile, 'ESIGFORMAT', 'cannot read the signature', 'put the .minisig published with the file there', { kind: 'a signature', maxBytes: READ_BOUNDS.signature });
-  } catch (err) {
-    if (!isMissing((err as Error).cause)) throw err;
-    throw new UserError('ENOSIG', `${file}: no signature (${sigFile}): sign it with bale sign, or fetch the .minisig published with it`);
-  }
+  const sigText = await readSignature(file);
+  if (sigText === undefined) throw new UserError('ENOSIG', `${file}: no signature (${sigFile}): sign it with bale sign, or fetch the .minisig published with it`);
   const sig = parseSignature(sigText, sigFile);
-  const what = 'cannot verify';
-  const hint = 'give an existing, readable file';
-  let message: Buffer;
-  try {
-    // Legacy "Ed" signatures cover the file itself, so those have to read it whole.
-    message = sig.hashed ? await hashFile(file, 'EVERIFY') : await readFileOr(file, 'EVERIFY', what, hint, { kind: 'a file signed without prehashing', maxBytes: READ_BOUNDS.legacySigned });
-  } catch (err) {
-    throw fsUserError(err, file, 'EVERIFY', what, hint);
-  }
+  const read = signedRead('EVERIFY', 'cannot verify');
+  // Legacy "Ed" signatures cover the file itself, so those have to read it whole.
+  const message = sig.hashed
+    ? (await hashRegular(file, 'blake2b512', read)).digest
+    : await readBounded(file, { ...read, maxBytes: READ_BOUNDS.legacySigned, what: 'a file signed without prehashing' });
   return checkSignature(sig, message, keys, file);
 }

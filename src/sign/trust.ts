@@ -20,7 +20,7 @@ export function trustDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 async function loadKeyFile(file: string): Promise<PublicKey> {
-  const text = await readFileOr(file, 'EKEY', 'cannot read the trusted key', 'fix the path or its permissions', { kind: 'a public key', maxBytes: READ_BOUNDS.key, hint: 'trust a minisign public key file (.pub)' });
+  const text = await readFileOr(file, 'cannot read the trusted key', { maxBytes: READ_BOUNDS.key, what: 'a public key', code: 'EKEY', hint: 'give a minisign public key (.pub)' });
   return parsePublicKey(text, file);
 }
 

@@ -106,14 +106,8 @@ export class LocalStore implements Store {
 
   /** Cache hit: the build record exists and every package file it names exists (size matches). */
   async lookup(buildKey: string): Promise<StoredPackage[] | undefined> {
-    const recordFile = this.abs(buildRecordFile(buildKey));
-    let text: string;
-    try {
-      text = await readBoundedText(recordFile, RECORD_READ);
-    } catch (err) {
-      if (isMissing(err)) return undefined;
-      throw err;
-    }
+    const text = await readBoundedText(this.abs(buildRecordFile(buildKey)), { ...RECORD_READ, optional: true });
+    if (text === undefined) return undefined;
     // An unreadable record is a miss: the next put() replaces it atomically.
     const record = parseRecord(text, buildKey);
     if (record === undefined) return undefined;
@@ -211,18 +205,13 @@ export class LocalStore implements Store {
   private async readPackage(stem: string): Promise<StoredPackage | undefined> {
     const files = packageFiles(stem);
     const manifestFile = this.abs(files.manifest);
-    let checksumText: string;
-    try {
-      checksumText = readBoundedSync(this.abs(files.checksum), CHECKSUM_READ).toString('utf8');
-    } catch (err) {
-      if (isMissing(err)) return undefined;
-      throw err;
-    }
+    const checksum = readBoundedSync(this.abs(files.checksum), { ...CHECKSUM_READ, optional: true });
+    if (checksum === undefined) return undefined;
     const size = await fileSize(this.abs(files.tgz));
     if (size === undefined) return undefined;
 
     const m = this.readManifest(manifestFile);
-    const sha256 = CHECKSUM_LINE.exec(checksumText)?.[1];
+    const sha256 = CHECKSUM_LINE.exec(checksum.bytes.toString('utf8'))?.[1];
     if (sha256 === undefined || !stemMatches(stem, m.name, m.version, sha256)) {
       throw new UserError(
         'ESTORECORRUPT',
@@ -241,13 +230,20 @@ export class LocalStore implements Store {
     return this.readManifest(p.manifestFile);
   }
 
-  /** Parsed once per instance while the file stays the same (size and mtime): an edit is read again, and checked. */
+  /**
+   * Parsed once per instance while the file stays the same (size and mtime): an edit is read
+   * again, and checked. The cache is keyed on the fstat of what was read, so it never pairs one
+   * version's stat with another's content.
+   */
   private readManifest(file: string): PackageManifest {
-    const st = statSync(file);
     const seen = this.manifests.get(file);
-    if (seen !== undefined && seen.size === st.size && seen.mtimeMs === st.mtimeMs) return seen.manifest;
-    const manifest = parseManifest(readBoundedSync(file, MANIFEST_READ).toString('utf8'), file);
-    this.manifests.set(file, { size: st.size, mtimeMs: st.mtimeMs, manifest });
+    if (seen !== undefined) {
+      const st = statSync(file);
+      if (seen.size === st.size && seen.mtimeMs === st.mtimeMs) return seen.manifest;
+    }
+    const { bytes, stat } = readBoundedSync(file, MANIFEST_READ);
+    const manifest = parseManifest(bytes.toString('utf8'), file);
+    this.manifests.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, manifest });
     return manifest;
   }
 

@@ -23,8 +23,8 @@ import { fetchPackage, pushBytes, pushPackage, putArtifact } from '../image/regi
 import { ANNOTATION, ARTIFACT, BLOB, buildsRepo, packagesRepo } from '../image/registry/layout.js';
 import type { PackageManifest } from '../packer/manifest.js';
 import { MediaType, parseManifest, parseRegistryUrl, RegistryClient, type Descriptor, type RegistryClientOptions } from '../registry/index.js';
+import { readSignature, SIG_SUFFIX } from '../sign/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { readBounded, READ_BOUNDS } from '../util/read-file.js';
 import { LocalStore, type PackageOutput, type StoredPackage, type StoreOptions } from './local-store.js';
 import { ociCacheRoot } from './open.js';
 import { checkBuildKey, packageFiles, packageStem } from './paths.js';
@@ -86,12 +86,8 @@ export class OciStore implements Store {
       if (pushed.has(p.sha256)) continue;
       pushed.add(p.sha256);
       const manifest = outputs[i]!.manifest;
-      const sigRead = { maxBytes: READ_BOUNDS.signature, what: 'a signature', code: 'ESIGFORMAT', hint: 'sign the package again with bale sign' };
-      const sig = await readBounded(`${p.file}.minisig`, sigRead).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return undefined; // no signing key configured
-        throw err;
-      });
-      await pushPackage(this.client, this.ns, { ...p, purl: manifest.purl, manifest }, sig);
+      // No signature when no signing key is configured.
+      await pushPackage(this.client, this.ns, { ...p, purl: manifest.purl, manifest }, await readSignature(p.file));
     }
     await this.pushBuild(buildKey, stored);
     return this.cache.recordBuild(buildKey, stored);
@@ -144,7 +140,7 @@ export class OciStore implements Store {
     const stored = await this.pulled.importPackages(outputs);
     for (const [i, p] of stored.entries()) {
       const sig = sigs[i];
-      if (sig !== undefined) await writeFileAtomic(`${p.file}.minisig`, sig);
+      if (sig !== undefined) await writeFileAtomic(p.file + SIG_SUFFIX, sig);
     }
     return this.cache.recordBuild(buildKey, record.packages);
   }

@@ -4,12 +4,14 @@
  * that does not compose (a conflict, a missing package) leaves the store exactly as it was; once
  * it composes, commit() hands every staged build and package to the real store's own put() and
  * importPackages() (so it signs them, and a registry store pushes them), as if built there.
- * The scratch directory lives outside the store (under bale's cache), so even a killed compose
- * leaves nothing in the store; discard() removes it.
+ * The scratch directory lives outside the store, among the builds' scratch directories (see
+ * src/util/scratch.ts), so even a killed compose leaves nothing in the store, and its scratch
+ * goes as theirs do: discard(), an exit hook on a signal, or the next bale's sweep after a SIGKILL.
  */
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import type { PackageManifest } from '../packer/manifest.js';
+import { makeScratch, type Scratch } from '../util/scratch.js';
 import { LocalStore, type PackageOutput, type StoredPackage } from './local-store.js';
 import { comparePackages } from './order.js';
 import type { Store } from './store.js';
@@ -26,10 +28,10 @@ export class StagingStore implements Store {
   constructor(
     /** Where committed packages go. */
     readonly real: Store,
-    /** The scratch directory (made by stage(), removed by discard()). */
-    readonly dir: string,
+    /** The scratch directory the staged store lives in (made by stage(), removed by discard()). */
+    private readonly dir: Scratch,
   ) {
-    this.scratch = new LocalStore(dir);
+    this.scratch = new LocalStore(dir.dir);
   }
 
   /** The real store's: messages name the store the user gave. */
@@ -79,15 +81,15 @@ export class StagingStore implements Store {
   async commit(): Promise<void> {
     for (const key of this.built) {
       const staged = await this.scratch.lookup(key);
-      if (staged === undefined) throw new Error(`staged build ${key} is gone from ${this.dir}`);
+      if (staged === undefined) throw new Error(`staged build ${key} is gone from ${this.dir.dir}`);
       await this.real.put(key, await this.outputs(staged));
     }
     if (this.imported.length > 0) await this.real.importPackages(await this.outputs(this.imported));
   }
 
   /** Removes the scratch directory (whether or not it was committed). */
-  async discard(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
+  discard(): Promise<void> {
+    return this.dir.remove();
   }
 
   close(): Promise<void> {
@@ -104,8 +106,7 @@ function merge(first: StoredPackage[], second: StoredPackage[]): StoredPackage[]
   return [...first, ...second.filter((p) => !seen.has(identity(p)))].sort(comparePackages);
 }
 
-/** A staging store in front of `real`, its scratch directory a fresh one under `parent`. */
-export async function stage(real: Store, parent: string): Promise<StagingStore> {
-  await mkdir(parent, { recursive: true });
-  return new StagingStore(real, await mkdtemp(join(parent, 'compose-')));
+/** A staging store in front of `real`, its scratch directory a fresh one under `<cacheDir>/tmp`. */
+export async function stage(real: Store, cacheDir: string): Promise<StagingStore> {
+  return new StagingStore(real, await makeScratch(join(cacheDir, 'tmp'), 'compose-'));
 }

@@ -149,8 +149,9 @@ async function syncDir(dir: string): Promise<void> {
 /**
  * Replace `file` atomically with whatever `writeTemp` writes to the temp path it is given (it
  * creates the file, exclusively, and syncs it when durability matters). The target is checked
- * (checkOutputFile) before and again just before the rename; the temp file is removed on any
- * failure. The directory must exist.
+ * (checkOutputFile) before and again just before the rename; the temp name is removed on any
+ * failure, and after the rename (`writeTemp` may hard-link the target's own inode there, and a
+ * rename between two names of one inode leaves both). The directory must exist.
  */
 export async function replaceFileAtomic(file: string, writeTemp: (temp: string) => Promise<void>, opts: AtomicWriteOptions = {}): Promise<void> {
   await checkOutputFile(file, opts);
@@ -159,9 +160,8 @@ export async function replaceFileAtomic(file: string, writeTemp: (temp: string) 
     await writeTemp(temp);
     await checkOutputFile(file, opts); // again: the window between check and rename stays small
     await rename(temp, file);
-  } catch (err) {
+  } finally {
     await unlink(temp).catch(() => undefined);
-    throw err;
   }
   if (opts.durable !== false) await syncDir(dirname(file));
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { escapeControls, oneLine, printable, redactUrls, UsageError, UserError, isUsageError } from '../../src/errors/index.js';
-import { escapeJsonUnsafe, printableLines } from '../../src/errors/printable.js';
+import { oneLine, printable, redactUrls, UsageError, UserError, isUsageError } from '../../src/errors/index.js';
+import { escapeControls, escapeJsonUnsafe, printableLines } from '../../src/errors/printable.js';
 
 describe('escapeControls: nothing a terminal acts on gets through', () => {
   const cases: [string, string, string][] = [
@@ -103,12 +103,14 @@ describe('oneLine: what the CLI prints for an error', () => {
     assert.doesNotMatch(line, /[\u0000-\u001f]/);
   });
 
-  it('a UsageError is a UserError with code EUSAGE, and so is any UserError with that code', () => {
+  it('a UsageError is a UserError with code EUSAGE, told by its class or name (not by a code another UserError may carry)', () => {
     const u = new UsageError('--jobs 0: expected a whole number from 1 to 256');
     assert.equal(u.code, 'EUSAGE');
     assert.equal(u.name, 'UsageError');
     assert.ok(isUsageError(u));
-    assert.ok(isUsageError(new UserError('EUSAGE', 'bad --python "x"')));
+    // Across a process boundary (a queue job's failure): the name is what survives.
+    assert.ok(isUsageError(Object.assign(new Error('--jobs 0'), { name: 'UsageError', isUserError: true, code: 'EUSAGE' })));
+    assert.ok(!isUsageError(new UserError('EUSAGE', 'bad --python "x"')));
     assert.ok(!isUsageError(new UserError('ESPEC', 'bad spec')));
     assert.ok(!isUsageError(new Error('EUSAGE')));
   });

@@ -67,19 +67,19 @@ const CASES: Case[] = [
   { name: '--store naming a regular file (build)', args: (p) => ['build', SPEC, '--store', p.file], says: /^--store \S+a-file: a regular file, not a directory/ },
   { name: '--store naming a regular file (worker)', args: (p) => ['worker', '--redis', 'redis://127.0.0.1:1', '--store', p.file], says: /^--store \S+a-file: a regular file, not a directory/ },
   { name: '--store below a regular file', args: (p) => ['show', 'node-fx-app', '--store', path.join(p.file, 'store')], says: /^--store \S+a-file\/store: \S+a-file is not a directory; give a directory, or oci:\/\// },
-  { name: '--store naming a device', args: () => ['show', 'node-fx-app', '--store', '/dev/null'], says: /^--store \/dev\/null: not a directory \(a device, fifo or socket\); give a directory/ },
+  { name: '--store naming a device', args: () => ['show', 'node-fx-app', '--store', '/dev/null'], says: /^--store \/dev\/null: a character device, not a directory; give a directory/ },
   { name: '--store https://', args: () => ['show', 'node-fx-app', '--store', 'https://store.example/bale'], says: /^--store https:\/\/store\.example\/bale: https:\/\/ cannot hold a store; give a directory, or oci:\/\// },
   { name: '--store oci:// without a host', args: () => ['show', 'node-fx-app', '--store', 'oci://'], says: /^--store oci:\/\/: "" is not a registry host\[:port\] \(e\.g\. oci:\/\/127\.0\.0\.1:5000\/bale\): fix the registry URL$/ },
-  { name: '--queue http://', args: () => ['request', SPEC, '--queue', 'http://127.0.0.1:6379'], says: /^--queue http:\/\/127\.0\.0\.1:6379: expected a redis:\/\/ or rediss:\/\/ URL, e.g\. redis:\/\/127\.0\.0\.1:6379$/ },
+  { name: '--queue http://', args: () => ['request', SPEC, '--queue', 'http://127.0.0.1:6379'], says: /^--queue http:\/\/127\.0\.0\.1:6379: must be a redis:\/\/ or rediss:\/\/ URL, e.g\. redis:\/\/127\.0\.0\.1:6379$/ },
   { name: '--queue with no Redis anywhere', args: () => ['request', SPEC, '--queue'], says: /^no Redis to talk to: pass --queue redis:\/\/HOST:PORT or set BALE_REDIS_URL$/ },
   { name: '--key missing', args: (p) => ['sign', p.file, '--key', p.missing], says: /^--key \S+missing: no such file; create one with bale keygen --out PREFIX$/ },
   { name: '--key naming a device', args: (p) => ['sign', p.file, '--key', '/dev/zero'], says: /^--key \/dev\/zero: is a character device, not a regular file; create one with bale keygen/ },
   { name: '--trust naming a directory', args: (p) => ['verify', p.file, '--trust', p.folder], says: /^--trust \S+a-dir: a directory, not a file; give a minisign public key \(\.pub\)$/ },
   { name: 'worker --concurrency -5 blames --concurrency', args: () => ['worker', '--redis', 'redis://127.0.0.1:1', '--concurrency', '-5'], says: /^--concurrency -5: expected a whole number from 1 to 256$/ },
   { name: 'worker --concurrency 1.5', args: () => ['worker', '--redis', 'redis://127.0.0.1:1', '--concurrency', '1.5'], says: /^--concurrency 1\.5: expected a whole number from 1 to 256$/ },
-  { name: 'worker --redis http://', args: () => ['worker', '--redis', 'http://127.0.0.1:6379'], says: /^--redis http:\/\/127\.0\.0\.1:6379: expected a redis:\/\/ or rediss:\/\/ URL/ },
+  { name: 'worker --redis http://', args: () => ['worker', '--redis', 'http://127.0.0.1:6379'], says: /^--redis http:\/\/127\.0\.0\.1:6379: must be a redis:\/\/ or rediss:\/\/ URL/ },
   { name: 'worker without Redis', args: () => ['worker'], says: /^no Redis to talk to: pass --redis redis:\/\/HOST:PORT or set BALE_REDIS_URL$/ },
-  { name: 'queue status --redis :::', args: () => ['queue', 'status', '--redis', ':::'], says: /^--redis :::: not a URL; expected redis:\/\/HOST:PORT\[\/DB\]$/ },
+  { name: 'queue status --redis :::', args: () => ['queue', 'status', '--redis', ':::'], says: /^--redis :::: not a URL; must be a redis:\/\/ or rediss:\/\/ URL, e\.g\. redis:\/\/127\.0\.0\.1:6379$/ },
   { name: 'queue retry without --failed', args: () => ['queue', 'retry', '--redis', 'redis://127.0.0.1:1'], says: /^bale queue retry: say which jobs: --failed$/ },
   { name: 'enqueue --from-file naming a directory', args: (p) => ['enqueue', '--from-file', p.folder, '--redis', 'redis://127.0.0.1:1'], says: /^--from-file \S+a-dir: a directory, not a file; give a file with one spec per line$/ },
   { name: 'enqueue --from-file missing', args: (p) => ['enqueue', '--from-file', p.missing, '--redis', 'redis://127.0.0.1:1'], says: /^--from-file \S+missing: no such file; give a file with one spec per line$/ },
@@ -104,8 +104,8 @@ const CASES: Case[] = [
   { name: 'BALE_STORE naming a regular file', args: () => ['show', 'node-fx-app'], env: (p) => ({ BALE_STORE: p.file }), says: /^BALE_STORE=\S+a-file: a regular file, not a directory; give a directory, or oci:\/\// },
   { name: 'BALE_STORE https://', args: () => ['build', SPEC], env: () => ({ BALE_STORE: 'https://x/' }), says: /^BALE_STORE=https:\/\/x\/: https:\/\/ cannot hold a store/ },
   { name: 'BALE_RECIPES naming a regular file', args: () => ['build', SPEC], env: (p) => ({ BALE_RECIPES: p.file }), says: /^BALE_RECIPES=\S+a-file: a regular file, not a directory/ },
-  { name: 'BALE_REDIS_URL http:// (queue status)', args: () => ['queue', 'status'], env: () => ({ BALE_REDIS_URL: 'http://127.0.0.1:6379' }), says: /^BALE_REDIS_URL=http:\/\/127\.0\.0\.1:6379: expected a redis:\/\/ or rediss:\/\/ URL/ },
-  { name: 'BALE_REDIS_URL http:// (request --queue)', args: () => ['request', SPEC, '--queue'], env: () => ({ BALE_REDIS_URL: 'http://127.0.0.1:6379' }), says: /^BALE_REDIS_URL=http:\/\/127\.0\.0\.1:6379: expected a redis:\/\/ or rediss:\/\/ URL/ },
+  { name: 'BALE_REDIS_URL http:// (queue status)', args: () => ['queue', 'status'], env: () => ({ BALE_REDIS_URL: 'http://127.0.0.1:6379' }), says: /^BALE_REDIS_URL=http:\/\/127\.0\.0\.1:6379: must be a redis:\/\/ or rediss:\/\/ URL/ },
+  { name: 'BALE_REDIS_URL http:// (request --queue)', args: () => ['request', SPEC, '--queue'], env: () => ({ BALE_REDIS_URL: 'http://127.0.0.1:6379' }), says: /^BALE_REDIS_URL=http:\/\/127\.0\.0\.1:6379: must be a redis:\/\/ or rediss:\/\/ URL/ },
   { name: 'BALE_SIGNING_KEY missing', args: (p) => ['sign', p.file], env: (p) => ({ BALE_SIGNING_KEY: p.missing }), says: /^BALE_SIGNING_KEY=\S+missing: no such file; create one with bale keygen --out PREFIX, or unset it$/ },
   { name: 'BALE_QUEUE_LOCK_MS not a number', args: () => ['worker', '--redis', 'redis://127.0.0.1:1'], env: () => ({ BALE_QUEUE_LOCK_MS: 'soon' }), says: /^BALE_QUEUE_LOCK_MS=soon: expected a whole number from 1000 to 3600000$/ },
   { name: 'XDG_CACHE_HOME naming a regular file', args: () => ['request', SPEC], env: (p) => ({ XDG_CACHE_HOME: p.file }), says: /^XDG_CACHE_HOME=\S+a-file: a regular file, not a directory; set XDG_CACHE_HOME to a directory bale may write to$/ },
@@ -154,6 +154,19 @@ describe('hostile flags: one line, exit 2, naming the flag and what to do', () =
       assert.deepEqual(await listFiles(path.join(t.dir, 'home', 'data')), [], 'nothing written to the default recipes or store');
     });
   }
+
+  test('a stale BALE_STORE, BALE_RECIPES or XDG_CACHE_HOME breaks no command that does not use it', async () => {
+    const stale = { ...home, BALE_STORE: p.file, BALE_RECIPES: p.file, XDG_CACHE_HOME: p.file };
+    const key = path.join(t.dir, 'stale-key');
+    for (const args of [['keygen', '--out', key], ['sign', p.file, '--key', `${key}.key`], ['verify', p.file, '--trust', `${key}.pub`]]) {
+      const r = await bale(args, { cwd: t.dir, env: stale });
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    }
+    // ... while one that does use it still names it.
+    const r = await bale(['show', 'node-fx-app'], { cwd: t.dir, env: stale });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(oneErrorLine(r.stderr), /^bale: error: BALE_STORE=\S+a-file: a regular file, not a directory/);
+  });
 
   test('--concurrency -5 does not blame --jobs', async () => {
     const r = await bale(['worker', '--redis', 'redis://127.0.0.1:1', '--concurrency', '-5'], { cwd: t.dir, env: home });

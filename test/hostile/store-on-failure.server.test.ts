@@ -115,7 +115,7 @@ describe('hostile: nothing stored on failure, checked before work', () => {
       /conflict: node-fx-bin-bin 1\.0\.0 and node-fx-bin-clash-bin 1\.0\.0 both own usr\/bin\/fx-bin/,
     );
     assert.equal(existsSync(dir('clash.image.toml')), false, 'no image file');
-    assert.deepEqual(await listFiles(path.join(dir('cache'), 'bale', 'staging')), [], 'the staging store is gone');
+    assert.deepEqual(await listFiles(path.join(dir('cache'), 'bale', 'tmp')), [], 'the staging store is gone');
 
     // Staging is not "never store": an image that composes stores what it built, signed, and writes its recipes.
     const before = await snapshot(dir('store'));
@@ -128,6 +128,6 @@ describe('hostile: nothing stored on failure, checked before work', () => {
     const file = `packages/${left.name}-${left.version}-${left.sha256.slice(0, 12)}.tar.gz`;
     assert.ok(after[file] !== undefined && after[`${file}.minisig`] !== undefined, 'the new package is in the store, signed');
     assert.ok(existsSync(path.join(dir('recipes'), 'npm/fx-left/1.0.0.toml')), 'its recipe is written');
-    assert.deepEqual(await listFiles(path.join(dir('cache'), 'bale', 'staging')), [], 'the staging store is gone');
+    assert.deepEqual(await listFiles(path.join(dir('cache'), 'bale', 'tmp')), [], 'the staging store is gone');
   });
 });

@@ -101,6 +101,26 @@ describe('bale push / pull / who-uses (real docker-registry, skopeo)', () => {
     await assert.rejects(readdir(path.join(dir('s3'), 'packages')));
   });
 
+  test('push --no-verify: unsigned packages go without signatures (pull --verify refuses them); an unsigned image is one line', async () => {
+    const unsigned = { BALE_SIGNING_KEY: '' };
+    const c = await run(['image', 'compose', 'npm:fx-app@1.0.0', '--unsigned', '--name', 'bare', '--tag', '1', '-o', dir('bare.image.toml'), '--registry', npm.url, '--store', dir('u'), '--recipes', dir('r')], unsigned);
+    assert.equal(c.code, 0, c.stderr);
+    // A namespace of its own: the same packages pushed signed elsewhere would bring their signatures.
+    const to = `${oci.url}/nosig`;
+    const image = await run(['push', dir('bare.image.toml'), '--to', to, '--store', dir('u'), '--no-verify'], unsigned);
+    assert.equal(image.code, 1, image.stderr);
+    assert.match(oneErrorLine(image.stderr), /bare\.image\.toml: no signature \(\S+bare\.image\.toml\.minisig\): sign it with bale sign/);
+    assert.equal((await run(['sign', dir('bare.image.toml')])).code, 0);
+    const p = await run(['push', dir('bare.image.toml'), '--to', to, '--store', dir('u'), '--no-verify'], unsigned);
+    assert.equal(p.code, 0, p.stderr);
+    const pulled = await run(['pull', `${to}/bare:1`, '--store', dir('u2'), '-o', dir('bare-pulled.image.toml'), '--json']);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    for (const pkg of (JSON.parse(pulled.stdout) as Pulled).packages) await assert.rejects(readFile(`${pkg.file}.minisig`), { code: 'ENOENT' });
+    const verified = await run(['pull', `${to}/bare:1`, '--verify', '--store', dir('u3'), '-o', dir('bare-verified.image.toml')]);
+    assert.equal(verified.code, 1, verified.stderr);
+    assert.match(oneErrorLine(verified.stderr), /no signature attached: it cannot be verified/);
+  });
+
   test('an unknown tag and a blob tampered with in the registry: one line each', async () => {
     const missing = await run(['pull', `${ns()}/app:nope`, '--store', dir('s4')]);
     assert.equal(missing.code, 1, missing.stderr);

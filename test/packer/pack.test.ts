@@ -123,13 +123,6 @@ describe('pack: SOURCE_DATE_EPOCH', () => {
       );
     });
   }
-  it('names what it packs, and says what to do, when told what that is', async () => {
-    await assert.rejects(pack(sample(), { sourceDateEpoch: 3000000000, subject: 'pkg:npm/x@1.0.0 (recipe /r/npm/x/1.0.0.toml)' }), (e: unknown) => {
-      assert.ok(isUserError(e));
-      assert.match(e.message, /^pkg:npm\/x@1\.0\.0 \(recipe \/r\/npm\/x\/1\.0\.0\.toml\): source_date_epoch 3000000000 is out of range: set it in the recipe to the upstream release time, in whole seconds from 315532800 \(1980-01-01\) to 2147483647/);
-      return true;
-    });
-  });
   it('accepts 315532800 (1980-01-01) and 2147483647', async () => {
     for (const ok of [315532800, 2147483647]) {
       const headers = rawHeaders(gunzip((await pack(sample(), { sourceDateEpoch: ok })).tgz));

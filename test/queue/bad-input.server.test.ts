@@ -29,7 +29,7 @@ describe('fleet commands: bad input', () => {
   // Usage errors (a flag, a variable, a missing argument) exit 2; what was given but failed, 1.
   const cases: { name: string; args: () => Promise<string[]>; says: RegExp; exit: number }[] = [
     { name: 'no Redis named', args: async () => ['worker'], says: /no Redis to talk to: pass --redis redis:\/\/HOST:PORT or set BALE_REDIS_URL/, exit: 2 },
-    { name: 'not a Redis URL', args: async () => ['queue', 'status', '--redis', 'http://127.0.0.1:6379'], says: /--redis http:\/\/127\.0\.0\.1:6379: expected a redis:\/\/ or rediss:\/\/ URL/, exit: 2 },
+    { name: 'not a Redis URL', args: async () => ['queue', 'status', '--redis', 'http://127.0.0.1:6379'], says: /--redis http:\/\/127\.0\.0\.1:6379: must be a redis:\/\/ or rediss:\/\/ URL/, exit: 2 },
     { name: 'Redis down', args: async () => ['enqueue', 'npm:fx-app@1.0.0', '--redis', `redis://127.0.0.1:${await freePort()}`], says: /cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/? .*start it, or point --redis/, exit: 1 },
     { name: 'a Redis that evicts', args: async () => ['worker', '--redis', evicting.url], says: /maxmemory-policy allkeys-lru: .*set it to noeviction/, exit: 1 },
     { name: 'a missing spec file', args: async () => ['enqueue', '--from-file', path.join(t.dir, 'nope.txt'), '--redis', healthy.url], says: /--from-file .*nope\.txt: no such file/, exit: 2 },

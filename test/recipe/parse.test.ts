@@ -129,7 +129,7 @@ describe('parseRecipe: invalid recipes report every problem with file and key', 
   it('rejects TOML dates and unsafe keys as data, never evaluating them', () => {
     const text = fixture('valid-gem-minimal.toml');
     assert.deepEqual(problemsOf(text.replace('source_date_epoch = 315532800', 'source_date_epoch = 1979-05-27'), 'd.toml'), [
-      'source_date_epoch: expected integer, got date',
+      'source_date_epoch: expected integer, got date (package pkg:gem/rack@3.0.8)',
     ]);
     assert.throws(() => parseRecipe(`${text}\n[__proto__]\nx = 1\n`, 'p.toml'), { code: 'ERECIPE' });
   });
@@ -138,7 +138,7 @@ describe('parseRecipe: invalid recipes report every problem with file and key', 
     const text = fixture('valid-gem-minimal.toml').replace('kind = "gem"', 'kind = "gem"\nfilename = "a; b\\nc"');
     assert.throws(() => parseRecipe(text, 'n.toml'), {
       code: 'ERECIPE',
-      message: 'recipe n.toml: source[0].filename: "a; b\\nc" is not a plain file name',
+      message: 'recipe n.toml: source[0].filename: "a; b\\nc" is not a plain file name (package pkg:gem/rack@3.0.8)',
     });
   });
 
@@ -146,7 +146,7 @@ describe('parseRecipe: invalid recipes report every problem with file and key', 
     const text = fixture('valid-gem-minimal.toml');
     const source = text.slice(text.indexOf('[[source]]'), text.indexOf('[build]'));
     assert.deepEqual(problemsOf(text.replace('[build]', `${source}[build]`), 'dup.toml'), [
-      'source[1].url: same URL as source[0], remove one',
+      'source[1].url: same URL as source[0], remove one (package pkg:gem/rack@3.0.8)',
     ]);
   });
 

@@ -4,8 +4,8 @@ import { mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
-import { isUserError } from '../../src/errors/index.js';
-import { fileKind, openRegular, readBounded, readBoundedSync, readBoundedText, READ_BOUNDS } from '../../src/util/read-file.js';
+import { isUsageError, isUserError } from '../../src/errors/index.js';
+import { fileKind, hashRegular, openRegular, readBounded, readBoundedSync, readBoundedText, READ_BOUNDS } from '../../src/util/read-file.js';
 import { closeSockets, makeTarget, type TargetKind } from '../helpers/hostile-targets.js';
 
 async function tempDir(t: TestContext): Promise<string> {
@@ -36,10 +36,10 @@ describe('readBounded', () => {
     await symlink('r.toml', join(dir, 'link.toml'));
     assert.equal(await readBoundedText(join(dir, 'r.toml'), opts), 'purl = "x"\n');
     assert.equal((await readBounded(join(dir, 'link.toml'), opts)).toString(), 'purl = "x"\n');
-    assert.equal(readBoundedSync(join(dir, 'link.toml'), opts).toString(), 'purl = "x"\n');
+    assert.equal(readBoundedSync(join(dir, 'link.toml'), opts).bytes.toString(), 'purl = "x"\n');
     await writeFile(join(dir, 'empty'), '');
     assert.equal((await readBounded(join(dir, 'empty'), opts)).length, 0);
-    assert.equal(readBoundedSync(join(dir, 'empty'), opts).length, 0);
+    assert.equal(readBoundedSync(join(dir, 'empty'), opts).bytes.length, 0);
   });
 
   it('reads a file of exactly the bound, refuses one byte more, naming sizes', async (t) => {
@@ -47,7 +47,7 @@ describe('readBounded', () => {
     await writeFile(join(dir, 'ok'), Buffer.alloc(1024, 0x61));
     await writeFile(join(dir, 'big'), Buffer.alloc(1025, 0x61));
     assert.equal((await readBounded(join(dir, 'ok'), opts)).length, 1024);
-    assert.equal(readBoundedSync(join(dir, 'ok'), opts).length, 1024);
+    assert.equal(readBoundedSync(join(dir, 'ok'), opts).bytes.length, 1024);
     const says = refused(/big: 1025 bytes, more than the 1 KiB bale reads of a recipe: give a recipe$/);
     await assert.rejects(readBounded(join(dir, 'big'), opts), says);
     assert.throws(() => readBoundedSync(join(dir, 'big'), opts), says);
@@ -86,10 +86,22 @@ describe('readBounded', () => {
     });
   }
 
-  it('passes fs errors through as they are (the caller words "not found")', async (t) => {
+  it('words fs errors as one line: "missing" for no such file, undefined when optional', async (t) => {
     const dir = await tempDir(t);
-    await assert.rejects(readBounded(join(dir, 'nope'), opts), { code: 'ENOENT' });
-    assert.throws(() => readBoundedSync(join(dir, 'nope'), opts), { code: 'ENOENT' });
+    const nope = join(dir, 'nope');
+    const missing = refused(/nope: no such file: give a recipe$/);
+    await assert.rejects(readBounded(nope, opts), missing);
+    assert.throws(() => readBoundedSync(nope, opts), missing);
+    await assert.rejects(readBounded(nope, { ...opts, label: 'recipe nope', missing: 'not found; import it' }), refused(/^recipe nope: not found; import it$/));
+    assert.equal(await readBounded(nope, { ...opts, optional: true }), undefined);
+    assert.equal(readBoundedSync(nope, { ...opts, optional: true }), undefined);
+    // A parent that is not a directory: not "missing", and not passed through either.
+    await writeFile(join(dir, 'f'), 'x');
+    await assert.rejects(readBounded(join(dir, 'f', 'x'), { ...opts, optional: true }), refused(/f\/x: cannot read it \(ENOTDIR\): give a recipe$/));
+  });
+
+  it('is a usage error when the file was named by a flag', async () => {
+    await assert.rejects(readBounded('/dev/zero', { ...opts, usage: true }), (e: unknown) => isUsageError(e) && /is a character device/.test((e as Error).message));
   });
 
   it('names the file by its label when given one', async () => {
@@ -106,6 +118,19 @@ describe('openRegular', () => {
     await fh.close();
     await makeTarget('fifo', join(dir, 'p'));
     await assert.rejects(soon(openRegular(join(dir, 'p'), { maxBytes: 1, what: 'a file', code: 'ETEST' })), refused(/is a fifo/));
+  });
+});
+
+describe('hashRegular', () => {
+  it('hashes a regular file of any size, refuses a fifo, words a missing file', async (t) => {
+    const dir = await tempDir(t);
+    await writeFile(join(dir, 'f'), 'abc');
+    const { digest, size } = await hashRegular(join(dir, 'f'), 'sha256', { what: 'a file', code: 'ETEST' });
+    assert.equal(digest.toString('hex'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    assert.equal(size, 3);
+    await makeTarget('fifo', join(dir, 'p'));
+    await assert.rejects(soon(hashRegular(join(dir, 'p'), 'sha256', { what: 'a file', code: 'ETEST' })), refused(/is a fifo/));
+    await assert.rejects(hashRegular(join(dir, 'nope'), 'sha256', { what: 'a file', code: 'ETEST', missing: 'gone' }), refused(/nope: gone$/));
   });
 });
 

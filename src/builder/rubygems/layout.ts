@@ -11,18 +11,21 @@
  */
 import { UserError } from '../../errors/index.js';
 
+/** What the Ruby found (RbConfig, Gem::Platform) or asked for cannot name a path: one code for them all, not a usage error. */
+const ELAYOUT = 'ERUBYLAYOUT';
+
 export const BIN_DIR = 'usr/bin';
 
 /** `3.1`, never `3` or `3.1.2`: package names and the shebang name the minor version. */
 export function checkRubyVersion(version: string): void {
   if (!/^[0-9]+\.[0-9]+$/.test(version)) {
-    throw new UserError('EUSAGE', `Ruby version "${version}": give it as MAJOR.MINOR, e.g. 3.1`);
+    throw new UserError(ELAYOUT, `Ruby version "${version}": give it as MAJOR.MINOR, e.g. 3.1`);
   }
 }
 
 /** RbConfig ruby_version, '3.1.0': a path segment, so nothing else passes. */
 function checkAbi(abi: string): void {
-  if (!/^[0-9]+\.[0-9]+\.[0-9]+$/.test(abi)) throw new UserError('EUSAGE', `Ruby ABI "${abi}": expected RbConfig's ruby_version, e.g. 3.1.0`);
+  if (!/^[0-9]+\.[0-9]+\.[0-9]+$/.test(abi)) throw new UserError(ELAYOUT, `Ruby ABI "${abi}": expected RbConfig's ruby_version, e.g. 3.1.0`);
 }
 
 /** The install dir (GEM_HOME) for one Ruby ABI, relative to the package root. */
@@ -75,8 +78,8 @@ export function specificationPath(abi: string, fullName: string): string {
  * ('x86_64-linux') and Gem.extension_api_version ('3.1.0', '3.1.0-static' for a static libruby).
  */
 export function extensionDir(abi: string, gemPlatform: string, extensionApi: string, fullName: string): string {
-  if (!isValidGemPlatform(gemPlatform)) throw new UserError('EUSAGE', `Ruby platform "${gemPlatform}" is not a valid Gem::Platform`);
-  if (!/^[0-9]+\.[0-9]+\.[0-9]+(-static)?$/.test(extensionApi)) throw new UserError('EUSAGE', `extension API "${extensionApi}": expected e.g. 3.1.0`);
+  if (!isValidGemPlatform(gemPlatform)) throw new UserError(ELAYOUT, `Ruby platform "${gemPlatform}" is not a valid Gem::Platform`);
+  if (!/^[0-9]+\.[0-9]+\.[0-9]+(-static)?$/.test(extensionApi)) throw new UserError(ELAYOUT, `extension API "${extensionApi}": expected e.g. 3.1.0`);
   return `${gemDir(abi)}/extensions/${gemPlatform}/${extensionApi}/${fullName}`;
 }
 

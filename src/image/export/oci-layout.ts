@@ -9,11 +9,11 @@
  * non-empty directory that is not a layout, a file, a device, a symlink even to a directory) is
  * refused and left alone.
  */
-import { copyFile, link, mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../../errors/index.js';
-import { checkOutputDir, checkOutputFile, tempNameFor, writeFileAtomic } from '../../util/atomic-write.js';
-import { fileKind, readBoundedText, READ_BOUNDS } from '../../util/read-file.js';
+import { checkOutputDir, replaceFileAtomic, tempNameFor, writeFileAtomic } from '../../util/atomic-write.js';
+import { hashRegular, openRegular, readBoundedText, READ_BOUNDS } from '../../util/read-file.js';
 import type { ImageFile, ResolvedPackage } from '../types.js';
 import {
   ANNOTATION_REF_NAME,
@@ -26,7 +26,7 @@ import {
   ociManifest,
   sha256Digest,
 } from './oci-spec.js';
-import { checkBytes, hashFile, packagesOfImage, unreadable } from './packages.js';
+import { checkBytes, packageRead, packagesOfImage } from './packages.js';
 
 export { ociConfig, ociManifest } from './oci-spec.js';
 
@@ -76,34 +76,27 @@ async function inspectDestination(dir: string, label: string): Promise<Destinati
 }
 
 /**
- * Put the package file at blobs/sha256/<hex>: hard link (same file system) or copy, into a temp
- * name, hash what landed, then rename. Hashing the placed file checks exactly the bytes served.
+ * Put the package file at blobs/sha256/<hex>: hard link (same file system) or copy, into the temp
+ * name replaceFileAtomic gives, hash what landed, then rename. Hashing the placed file checks
+ * exactly the bytes served; a device or fifo in the store is refused by the copy's open or the hash.
  */
 async function placeLayer(p: ResolvedPackage, blobs: string): Promise<void> {
-  const final = join(blobs, p.sha256);
-  // A device or fifo standing in the store for the package would be copied (or hashed) forever.
-  const st = await stat(p.file).catch((err: unknown) => {
-    throw unreadable(p, p.file, err);
-  });
-  if (!st.isFile()) throw unreadable(p, p.file, new Error(`it is ${fileKind(st)}`));
-  const temp = tempNameFor(final);
-  try {
+  const read = packageRead(p);
+  await replaceFileAtomic(join(blobs, p.sha256), async (temp) => {
     try {
       await link(p.file, temp);
     } catch {
-      await copyFile(p.file, temp); // another file system, or links refused: a real copy
+      // Another file system, or links refused: a real copy, from a regular file only.
+      const { fh } = await openRegular(p.file, read);
+      try {
+        await writeFile(temp, fh.createReadStream({ autoClose: false, highWaterMark: 1024 ** 2 }), { flag: 'wx', mode: 0o644, flush: true });
+      } finally {
+        await fh.close();
+      }
     }
-  } catch (err) {
-    throw unreadable(p, p.file, err);
-  }
-  try {
-    checkBytes(p, p.file, await hashFile(temp));
-    await checkOutputFile(final); // an existing layout's blob may be replaced only if it is a regular file
-    await rename(temp, final);
-  } finally {
-    // rename() between two names of one inode (re-export of a linked blob) leaves both names.
-    await unlink(temp).catch(() => undefined);
-  }
+    const { digest, size } = await hashRegular(temp, 'sha256', { ...read, label: p.file });
+    checkBytes(p, p.file, { sha256: digest.toString('hex'), size });
+  });
 }
 
 async function writeBlob(blobs: string, data: Buffer): Promise<string> {

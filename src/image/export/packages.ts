@@ -3,9 +3,8 @@
  * entries are written in, the one timestamp (from the packages, never the clock), and the checks
  * that the files on disk are the ones the image names before a byte of them is used.
  */
-import { createHash } from 'node:crypto';
-import { BaleError, IntegrityError, UserError } from '../../errors/index.js';
-import { openRegular } from '../../util/read-file.js';
+import { BaleError, IntegrityError } from '../../errors/index.js';
+import type { ReadBoundedOptions } from '../../util/read-file.js';
 import type { ImageFile, ImagePackage, ResolvedPackage } from '../types.js';
 
 /** Name, then version: the image file's order (image-file.ts sorts the same way). */
@@ -72,21 +71,12 @@ export function packagesOfImage(image: ImageFile, packages: readonly ResolvedPac
   return ordered;
 }
 
-/** A regular file's sha256 (hex) and size, streamed; a device or fifo is refused (UserError), not read forever. */
-export async function hashFile(path: string): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  const { fh } = await openRegular(path, { maxBytes: Number.MAX_SAFE_INTEGER, what: 'a package', code: 'EPACKAGEFILE', hint: 'fetch or rebuild the package into the store' });
-  try {
-    for await (const chunk of fh.createReadStream({ highWaterMark: 1024 * 1024, autoClose: false })) {
-      const buf = chunk as Buffer;
-      hash.update(buf);
-      size += buf.length;
-    }
-  } finally {
-    await fh.close();
-  }
-  return { sha256: hash.digest('hex'), size };
+/**
+ * How a package file is read or hashed: a regular file only (a device or fifo in the store is
+ * refused, not read forever), of at most `maxBytes` when given, every failure one line naming it.
+ */
+export function packageRead(p: { name: string; version: string }, maxBytes?: number): ReadBoundedOptions {
+  return { ...(maxBytes !== undefined ? { maxBytes } : {}), what: `the package ${packageLabel(p)}`, code: 'EPACKAGEFILE', hint: 'fetch or rebuild the package into the store' };
 }
 
 /** Throws IntegrityError naming `shown` unless `actual` is what the package says it is. */
@@ -96,10 +86,4 @@ export function checkBytes(p: ImagePackage, shown: string, actual: { sha256: str
       `${shown}: expected ${packageLabel(p)} with sha256 ${p.sha256} (${p.size} bytes), found sha256 ${actual.sha256} (${actual.size} bytes): the file is corrupt or replaced; re-fetch or rebuild the package`,
     );
   }
-}
-
-/** A missing or unreadable package file, as one line naming it. */
-export function unreadable(p: ImagePackage, file: string, err: unknown): UserError {
-  const why = (err as NodeJS.ErrnoException | undefined)?.code ?? (err instanceof Error ? err.message : String(err));
-  return new UserError('EPACKAGEFILE', `${file}: cannot read ${packageLabel(p)} (${why}): fetch or rebuild the package into the store`, { cause: err });
 }

@@ -15,14 +15,14 @@ import { promisify } from 'node:util';
 import { gunzip, type ZlibOptions } from 'node:zlib';
 import { pack as tarPack } from 'tar-stream';
 import { readTar } from '../../archive/index.js';
-import { IntegrityError, isUserError, UserError } from '../../errors/index.js';
+import { IntegrityError, UserError } from '../../errors/index.js';
 import type { PackEntry } from '../../packer/entry.js';
 import { planEntries, type TarEntry } from '../../packer/normalize.js';
 import { feed } from '../../packer/pack.js';
 import { replaceFileAtomic } from '../../util/atomic-write.js';
 import { readBounded } from '../../util/read-file.js';
 import type { ResolvedPackage } from '../types.js';
-import { checkBytes, checkManifest, imageEpoch, orderPackages, packageLabel, unreadable } from './packages.js';
+import { checkBytes, checkManifest, imageEpoch, orderPackages, packageLabel, packageRead } from './packages.js';
 
 const gunzipAsync = promisify(gunzip) as (buf: Buffer, opts: ZlibOptions) => Promise<Buffer>;
 
@@ -34,14 +34,8 @@ interface Owned {
 /** A package's entries, after checking the .tar.gz and the tar inside against what the image says. */
 async function packageEntries(p: ResolvedPackage): Promise<TarEntry[]> {
   checkManifest(p);
-  let tgz: Buffer;
-  try {
-    // No more than the image says it is (one byte more shows a larger file): a device or fifo in the store is refused.
-    tgz = await readBounded(p.file, { maxBytes: p.size + 1, what: `the package ${packageLabel(p)}`, code: 'EPACKAGEFILE', hint: 'fetch or rebuild the package into the store' });
-  } catch (err) {
-    if (isUserError(err)) throw err;
-    throw unreadable(p, p.file, err);
-  }
+  // No more than the image says it is (one byte more shows a larger file, which checkBytes names).
+  const tgz = await readBounded(p.file, packageRead(p, p.size + 1));
   checkBytes(p, p.file, { sha256: createHash('sha256').update(tgz).digest('hex'), size: tgz.length });
   let tar: Buffer;
   try {

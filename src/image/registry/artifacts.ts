@@ -8,6 +8,7 @@ import { IntegrityError, UserError } from '../../errors/index.js';
 import { manifestJson, parseManifest as parsePackageManifest, type PackageManifest } from '../../packer/manifest.js';
 import { EMPTY_DESCRIPTOR, EMPTY_JSON, MediaType, encodeJson, parseManifest, sha256Digest, type Descriptor, type RegistryClient } from '../../registry/index.js';
 import { readBounded } from '../../util/read-file.js';
+import { packageRead } from '../export/packages.js';
 import { ANNOTATION, ARTIFACT, BLOB, packagesRepo, packageTag } from './layout.js';
 
 /** A blob from memory, unless the repository has it; its descriptor. */
@@ -41,7 +42,7 @@ export interface PackageToPush {
 /** The package's artifact in `<ns>/packages`, with `sig` (its .minisig) attached unless a signature already is. */
 export async function pushPackage(client: RegistryClient, ns: string, p: PackageToPush, sig: Buffer | undefined): Promise<Descriptor> {
   const repo = packagesRepo(ns);
-  const tgz = await readBounded(p.file, { maxBytes: p.size, what: `the package ${p.name} ${p.version}`, code: 'EPACKAGEFILE', hint: 'fetch or rebuild the package into the store' });
+  const tgz = await readBounded(p.file, packageRead(p, p.size));
   const layers = [
     await pushBytes(client, repo, MediaType.ociLayerGzip, tgz, { [ANNOTATION.title]: basename(p.file) }),
     await pushBytes(client, repo, BLOB.packageManifest, Buffer.from(manifestJson(p.manifest))),

@@ -5,7 +5,7 @@
  */
 import { IntegrityError, UserError } from '../../errors/index.js';
 import { parseManifest, referenceOf, type ImageRef, type RegistryClient } from '../../registry/index.js';
-import { verifyData, type PublicKey } from '../../sign/index.js';
+import { SIG_SUFFIX, verifyData, type PublicKey } from '../../sign/index.js';
 import type { Store, StoredPackage } from '../../store/index.js';
 import { comparePackages, parseImageFile } from '../image-file.js';
 import type { ImageFile } from '../types.js';
@@ -70,7 +70,7 @@ export async function pullImage(client: RegistryClient, ref: ImageRef, store: St
       verifyData(got.tgz, got.sig, keys, `${pw} package`);
     }
     const [stored] = await store.importPackages([{ manifest: got.manifest, tgz: got.tgz, sha256: ip.sha256 }]);
-    if (got.sig !== undefined) await writeFileAtomic(`${stored!.file}.minisig`, got.sig);
+    if (got.sig !== undefined) await writeFileAtomic(stored!.file + SIG_SUFFIX, got.sig);
     packages.push(stored!);
   }
   return { image, imageText, imageSig, digest: fetched.digest, packages, present };

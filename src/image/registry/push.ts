@@ -1,12 +1,12 @@
 /**
- * `bale push`: an image and its packages to a registry (see layout.ts). Blobs the registry has
- * are not sent again; the image manifest is byte for byte the one `bale image export` writes,
+ * `bale push`: an image and its packages to a registry (see layout.ts). The image is pushed with
+ * its signature (the caller reads it); blobs the registry has are not sent again; the image manifest is byte for byte the one `bale image export` writes,
  * so its digest is the same wherever the image lives.
  */
 import { createReadStream } from 'node:fs';
 import { sha256Digest, type Descriptor, type RegistryClient } from '../../registry/index.js';
 import { MEDIA_TYPE_MANIFEST, ociConfig, ociManifest } from '../export/index.js';
-import { readBounded, READ_BOUNDS } from '../../util/read-file.js';
+import { readSignature } from '../../sign/index.js';
 import type { ImageFile, ResolvedPackage } from '../types.js';
 import { pushBytes, pushPackage } from './artifacts.js';
 import { ARTIFACT, BLOB, imageRepo, packagesRepo } from './layout.js';
@@ -19,9 +19,10 @@ export interface PushResult {
 }
 
 export async function pushImage(client: RegistryClient, ns: string, image: ImageFile, imageText: string, imageSig: Buffer, packages: ResolvedPackage[]): Promise<PushResult> {
-  // Images are pushed signed: every package's .minisig goes with it.
-  const sigRead = { maxBytes: READ_BOUNDS.signature, what: 'a signature', code: 'ESIGFORMAT', hint: 'sign the package again with bale sign' };
-  for (const p of packages) await pushPackage(client, ns, p, await readBounded(`${p.file}.minisig`, sigRead));
+  // Every package's .minisig goes with it. One without (pushed with --no-verify, which skips the
+  // checks that would have refused it) is pushed unsigned, as the registry store pushes packages
+  // built without a key: `bale pull --verify` refuses it, with one line.
+  for (const p of packages) await pushPackage(client, ns, p, await readSignature(p.file));
   const repo = imageRepo(ns, image.name);
   const from = packagesRepo(ns);
   // The image's layers are the package blobs: mounted from the packages repository, not sent again.
