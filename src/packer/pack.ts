@@ -2,14 +2,15 @@
  * The deterministic packer: a list of entries in, the bytes of a .tar.gz out. Every choice
  * that could differ between two machines is fixed here, each with its reason.
  */
-import { createHash, type Hash } from 'node:crypto';
-import { pack as tarPack, type Pack } from 'tar-stream';
+import { createHash } from 'node:crypto';
+import type { Pack } from 'tar-stream';
 import { BaleError, UserError } from '../errors/index.js';
 import type { PackEntry } from './entry.js';
 import { MAX_SOURCE_DATE_EPOCH, MIN_SOURCE_DATE_EPOCH } from './epoch.js';
-import { gzipBlocks } from './gzip-blocks.js';
+import { GzipBlockWriter } from './gzip-blocks.js';
 import type { ManifestFile } from './manifest.js';
 import { planEntries, type TarEntry } from './normalize.js';
+import { END_OF_TAR_BYTES, padding, tarHeader } from './tar-header.js';
 
 export interface PackOptions {
   /** Seconds since 1970, the mtime of every entry: from MIN_SOURCE_DATE_EPOCH to MAX_SOURCE_DATE_EPOCH (epoch.ts). */
@@ -34,8 +35,6 @@ export interface PackResult {
 }
 
 export const DEFAULT_GZIP_LEVEL = 6;
-/** Size of the writes to zlib and of its output chunks (measured: larger gains nothing). */
-const BATCH_BYTES = 256 * 1024;
 
 function checkOptions(opts: PackOptions): number {
   const epoch = opts.sourceDateEpoch;
@@ -58,10 +57,10 @@ function sha256(data: Buffer): string {
 }
 
 /**
- * Feed the planned entries to tar-stream one after another, each added when the previous one
- * is written (its callback), so the stream stays flow-controlled without a promise per entry.
- * The manifest rows are made on the way (when asked for), hashing each file while zlib works on
- * earlier ones. The image rootfs writes its tar through this too: the same headers.
+ * Feed the planned entries to a tar-stream pack one after another, each added when the previous
+ * one is written (its callback), so the stream stays flow-controlled without a promise per entry.
+ * The image rootfs writes its tar through this; pack() writes the same headers (tar-header.ts)
+ * straight into its compression blocks, and a test holds the two to the same bytes.
  */
 export function feed(tar: Pack, plan: readonly TarEntry[], mtime: Date, files?: ManifestFile[]): void {
   let i = 0;
@@ -94,48 +93,38 @@ export function feed(tar: Pack, plan: readonly TarEntry[], mtime: Date, files?: 
 }
 
 /**
- * Hash the uncompressed tar as it flows to zlib, and hand zlib few large writes instead of a
- * 512-byte header at a time: each write is a trip to the thread pool, which for thousands of
- * small files cost more than the compression itself. Small pieces are copied into a batch;
- * big file contents pass through uncopied.
- */
-async function* batching(source: AsyncIterable<Buffer>, hash: Hash): AsyncGenerator<Buffer> {
-  let batch: Buffer[] = [];
-  let batched = 0;
-  for await (const chunk of source) {
-    hash.update(chunk);
-    if (chunk.length >= BATCH_BYTES) {
-      if (batched > 0) yield Buffer.concat(batch, batched);
-      batch = [];
-      batched = 0;
-      yield chunk;
-      continue;
-    }
-    batch.push(chunk);
-    batched += chunk.length;
-    if (batched >= BATCH_BYTES) {
-      yield Buffer.concat(batch, batched);
-      batch = [];
-      batched = 0;
-    }
-  }
-  if (batched > 0) yield Buffer.concat(batch, batched);
-}
-
-/**
  * Pack entries into a reproducible .tar.gz: same entries (in any order, with any umask-ish
  * modes) and same options, same bytes. All validation happens before the first byte is written.
+ * Headers and contents are copied straight into the compressor's blocks; each file is hashed for
+ * the manifest while zlib works on earlier blocks.
  */
 export async function pack(entries: PackEntry[], opts: PackOptions): Promise<PackResult> {
   const level = checkOptions(opts);
   const plan = planEntries(entries);
-  const mtime = new Date(opts.sourceDateEpoch * 1000);
 
-  const tar = tarPack();
   const tarHash = createHash('sha256');
+  const gz = new GzipBlockWriter(level, (block) => tarHash.update(block));
   const files: ManifestFile[] = [];
-  feed(tar, plan, mtime, files);
-  const chunks = await gzipBlocks(batching(tar as AsyncIterable<Buffer>, tarHash), level);
+  const mtime = opts.sourceDateEpoch;
+  for (const t of plan) {
+    if (t.type === 'file') {
+      const data = t.data as Buffer;
+      files.push({ path: t.name, type: 'file', mode: t.mode, size: data.length, sha256: sha256(data) });
+      gz.write(tarHeader({ name: t.name, type: 'file', mode: t.mode, size: data.length, mtime }));
+      gz.write(data);
+      gz.zeros(padding(data.length));
+    } else if (t.type === 'symlink') {
+      const target = t.target as string;
+      files.push({ path: t.name, type: 'symlink', mode: t.mode, size: 0, target });
+      gz.write(tarHeader({ name: t.name, type: 'symlink', mode: t.mode, size: 0, mtime, linkname: target }));
+    } else {
+      files.push({ path: t.name, type: 'dir', mode: t.mode, size: 0 });
+      gz.write(tarHeader({ name: t.name, type: 'directory', mode: t.mode, size: 0, mtime }));
+    }
+    if (gz.busy) await gz.drain();
+  }
+  gz.zeros(END_OF_TAR_BYTES);
+  const chunks = await gz.end();
   const tgzHash = createHash('sha256');
   for (const c of chunks) tgzHash.update(c);
 
