@@ -7,7 +7,7 @@ import type { Pack } from 'tar-stream';
 import { BaleError, UserError } from '../errors/index.js';
 import type { PackEntry } from './entry.js';
 import { MAX_SOURCE_DATE_EPOCH, MIN_SOURCE_DATE_EPOCH } from './epoch.js';
-import { GzipBlockWriter } from './gzip-blocks.js';
+import { BLOCK_BYTES, GzipBlockWriter } from './gzip-blocks.js';
 import type { ManifestFile } from './manifest.js';
 import { planEntries, type TarEntry } from './normalize.js';
 import { END_OF_TAR_BYTES, padding, tarHeader } from './tar-header.js';
@@ -111,7 +111,11 @@ export async function pack(entries: PackEntry[], opts: PackOptions): Promise<Pac
       const data = t.data as Buffer;
       files.push({ path: t.name, type: 'file', mode: t.mode, size: data.length, sha256: sha256(data) });
       gz.write(tarHeader({ name: t.name, type: 'file', mode: t.mode, size: data.length, mtime }));
-      gz.write(data);
+      // A block at a time, so a 9 MB file reuses the few block buffers instead of making 9.
+      for (let at = 0; at < data.length; at += BLOCK_BYTES) {
+        gz.write(data.subarray(at, at + BLOCK_BYTES));
+        if (gz.busy) await gz.drain();
+      }
       gz.zeros(padding(data.length));
     } else if (t.type === 'symlink') {
       const target = t.target as string;
