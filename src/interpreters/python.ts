@@ -1,9 +1,10 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { compare as comparePep440, valid as validPep440 } from '@renovatebot/pep440';
 import { UserError } from '../errors/index.js';
 import { includeDir, parseGlibc, probePython, unusableReason, type PythonProbe } from './python-probe.js';
+import { cachedProbe } from './python-probe-cache.js';
 import { PYTHON_MINORS, supportedPythons } from './python-request.js';
 import { isExecutableFile } from '../util/executable.js';
 
@@ -37,6 +38,14 @@ export interface DiscoverPythonsOptions {
   search?: string[];
   /** Where BALE_PYTHONS, PYENV_ROOT and HOME are read. @defaultValue process.env */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Only these minors ('3.12') are wanted: host interpreters named for another minor
+   * (`python3.9`) are not run. Configured ones always are (their name may say nothing).
+   * @defaultValue every minor
+   */
+  minors?: readonly string[];
+  /** Where what each binary said of itself is kept, by path, inode, size and mtime. @defaultValue none (every binary runs) */
+  cacheDir?: string;
 }
 
 type Source = PythonInterpreter['source'];
@@ -65,8 +74,11 @@ export async function discoverPythons(opts: DiscoverPythonsOptions = {}): Promis
   for (const entry of configured) found.push(...(await configuredCandidates(entry)));
   const nConfigured = found.length;
   const pyenvRoot = env.PYENV_ROOT || join(env.HOME || homedir(), '.pyenv');
-  found.push(...(await pyenvCandidates(pyenvRoot)), ...(await interpretersIn(SYSTEM_DIRS, 'system')));
+  const host = [...(await pyenvCandidates(pyenvRoot)), ...(await interpretersIn(SYSTEM_DIRS, 'system'))];
+  const wanted = opts.minors === undefined ? undefined : new Set(opts.minors.map((m) => `python${m}`));
+  found.push(...(wanted === undefined ? host : host.filter((c) => wanted.has(basename(c.path)))));
   const candidates = found.map((c, order) => ({ ...c, order }));
+  const probe = opts.cacheDir === undefined ? probePython : (bin: string) => cachedProbe(bin, opts.cacheDir!);
 
   const probes = new Map<string, Promise<PythonProbe | string>>();
   const probeAll = (cs: Candidate[]) =>
@@ -74,7 +86,7 @@ export async function discoverPythons(opts: DiscoverPythonsOptions = {}): Promis
       cs.map(async (c) => {
         const real = await realpath(c.path).catch(() => c.path);
         let p = probes.get(real);
-        if (p === undefined) probes.set(real, (p = probePython(c.path)));
+        if (p === undefined) probes.set(real, (p = probe(c.path)));
         return { c, probe: await p };
       }),
     );
