@@ -94,6 +94,22 @@ export class Resolver {
     return finals.length > 0 ? finals : pick(true);
   }
 
+  /**
+   * A requirement just became known: its page, then the metadata of the candidate it will most
+   * likely pin (the newest admitted), load while the resolver works elsewhere. Failures are left
+   * for the resolver to meet (and word) when it gets there.
+   */
+  private async prefetch(w: Want, t: ResolveTarget): Promise<void> {
+    try {
+      const first = (await this.admitted(w, t))[0];
+      if (first === undefined) return;
+      checkSourceUrl(w.name, first.dist.file.url, 'the index', '');
+      await this.meta.get(first.dist);
+    } catch {
+      // Met again, and reported, where the resolver asks for it.
+    }
+  }
+
   private provider(t: ResolveTarget, env: MarkerEnv): Provider<Requirement, Candidate, Pin> {
     const others = (w: Want, known: readonly Want[]): string[] => known.filter((x) => x !== w).map((x) => x.req.specifier).filter((s) => s !== '');
     return {
@@ -127,7 +143,7 @@ export class Resolver {
       exhaustedWhy: 'no candidate supports this Python (Requires-Python)',
       tooComplex: (w) =>
         new UserError('ERESOLVE', `resolving for Python ${t.python.version} took too many steps (last at ${w.name}): pin some versions exactly to narrow the search`),
-      prefetch: (w) => void this.releasesOf(w.name, w.chain).catch(() => undefined),
+      prefetch: (w) => void this.prefetch(w, t),
     };
   }
 }
