@@ -11,6 +11,7 @@ import { redactUrls, TransientError, UserError } from '../../src/errors/index.js
 import { isTransientError, isTransientStatus, parseRetryAfter, retryDelayMs } from '../../src/fetch/retry.js';
 import { Deadline, STALL_RETRIES, deadlineText, httpTimeouts, stallError, stallText, type HttpTimeouts, type HttpTraffic } from '../../src/fetch/timeouts.js';
 import { BodyFault, Transport, TransportStall, type RawResponse } from './index-transport.js';
+import { readFileUrl } from './index-file.js';
 import type { IndexClientOptions } from './index-types.js';
 
 export interface HttpResponse {
@@ -53,7 +54,11 @@ export class IndexHttp {
   private readonly transport: Transport;
   private readonly limit: LimitFunction;
 
-  constructor(private readonly opts: ResolvedIndexOptions) {
+  /** @param files whether `file:` URLs are read from disk: for an index that is itself on disk, never for one over the network. */
+  constructor(
+    private readonly opts: ResolvedIndexOptions,
+    private readonly files = false,
+  ) {
     this.transport = new Transport({ connections: CONNECTIONS_PER_ORIGIN, keepAliveMs: 10_000 });
     this.limit = pLimit(opts.concurrency);
   }
@@ -64,6 +69,10 @@ export class IndexHttp {
    * the request's deadline, then thrown as a TransientError.
    */
   async get(url: string, o: GetOptions = {}): Promise<HttpResponse> {
+    if (url.startsWith('file:')) {
+      if (!this.files) throw new UserError('EINDEX', `${url}: a local file named by an index on the network: refusing it; check the index URL`);
+      return readFileUrl(url);
+    }
     const t = this.opts.timeouts[o.traffic ?? 'metadata'];
     // Started by the first hop that gets a concurrency slot: time queued behind other requests is not the peer's.
     const deadline = new Deadline(t.deadlineMs, { lazy: true });

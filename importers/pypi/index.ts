@@ -20,13 +20,16 @@ export const DEFAULT_INDEX = 'https://pypi.org/simple/';
 /**
  * `--index-url` (or a purl's `repository_url`): a Simple API (`.../simple/`), or PyPI's JSON API
  * when the URL ends in `/pypi`. A bare host (`https://pypi.org`, the purl spec's default repository)
- * means its `/simple/`, where PyPI and its mirrors serve the Simple API.
+ * means its `/simple/`, where PyPI and its mirrors serve the Simple API. A `file:` URL is an index on
+ * this machine's disk, read as pip reads one (index-file.ts).
  */
 export function indexClient(url: string): IndexClient {
   const u = URL.canParse(url) ? new URL(url) : undefined;
   if (u !== undefined && /^https?:$/.test(u.protocol) && u.pathname === '/' && u.search === '') return simpleIndex(new URL('/simple/', u).href);
   return /\/pypi\/?$/.test(url) ? jsonApi(url) : simpleIndex(url);
 }
+
+const isFileUrl = (url: string | undefined): boolean => url !== undefined && URL.canParse(url) && new URL(url).protocol === 'file:';
 
 /** `pypi:name`, `pypi:name@1.2.3` (exact) or `pypi:name@>=1.2,<2` (a PEP 440 specifier). */
 export function specRequirement(s: Spec): Requirement {
@@ -78,7 +81,7 @@ export class PypiImporter implements Importer {
     overrides.catch(() => undefined);
     try {
       const ok = await targetPythons(opts);
-      const resolver = new Resolver(client);
+      const resolver = new Resolver(client, isFileUrl(opts.registry));
       const { results, failures } = await resolvePerInterpreter(ok, (p) => resolveTarget(resolver, roots, target(p)), opts, 'Python');
       const recipes = recipesFromPins(results, await overrides);
       const rootPurls = pinnedRoots('pypi', results, roots.map((r) => r.normalized), (tp, name) => tp.runtime.get(name)!);

@@ -47,8 +47,18 @@ export class Resolver {
   private readonly meta: DistMetadata;
   private readonly releases = new Map<string, Promise<Release[]>>();
 
-  constructor(private readonly client: IndexClient) {
+  /** @param local the index is on this machine's disk (file://): its own file: links are sources too. */
+  constructor(
+    private readonly client: IndexClient,
+    private readonly local = false,
+  ) {
     this.meta = new DistMetadata(client);
+  }
+
+  /** Before a file (or its metadata) is fetched: a recipe source is an http(s) URL, or a file of an index on disk. */
+  private checkSource(what: string, url: string): void {
+    if (this.local && url.startsWith('file:')) return;
+    checkSourceUrl(what, url, 'the index', 'check the index (--index-url)');
   }
 
   private releasesOf(name: string, chain: readonly string[]): Promise<Release[]> {
@@ -103,7 +113,7 @@ export class Resolver {
     try {
       const first = (await this.admitted(w, t))[0];
       if (first === undefined) return;
-      checkSourceUrl(w.name, first.dist.file.url, 'the index', '');
+      this.checkSource(w.name, first.dist.file.url);
       await this.meta.get(first.dist);
     } catch {
       // Met again, and reported, where the resolver asks for it.
@@ -123,8 +133,7 @@ export class Resolver {
       },
       expand: async (c, w) => {
         const what = `Python project "${w.name}" ${c.version}`;
-        // Before the file (or its metadata) is fetched: a recipe source is an http(s) URL, nothing else.
-        checkSourceUrl(what, c.dist.file.url, 'the index', 'check the index (--index-url)');
+        this.checkSource(what, c.dist.file.url);
         const info = await this.meta.get(c.dist);
         checkDistIdentity(what, w.name, c.version, c.dist, info);
         if (!requiresPythonAllows(info.meta.requiresPython, t.python)) return undefined;

@@ -85,8 +85,8 @@ export function integrityProblem(s: string): string | undefined {
   return undefined;
 }
 
-/** Why `s` is not a URL a recipe source may have (http or https only), or undefined. */
-export function urlProblem(s: string): string | undefined {
+/** Why `s` is not a URL a recipe source may have (http(s); with `files`, also file:///path), or undefined. */
+export function urlProblem(s: string, o: { files?: boolean } = {}): string | undefined {
   if (CONTROL_OR_SPACE.test(s)) return 'URL must not contain spaces or control characters';
   let u: URL;
   try {
@@ -94,7 +94,10 @@ export function urlProblem(s: string): string | undefined {
   } catch {
     return `${q(s)} is not a URL`;
   }
-  return u.protocol === 'https:' || u.protocol === 'http:' ? undefined : 'URL must be http(s)';
+  if (u.protocol === 'https:' || u.protocol === 'http:') return undefined;
+  // A recipe pinned from an index on disk (a PyPI mirror as file://) names its files there.
+  if (o.files === true && u.protocol === 'file:' && u.hostname === '') return undefined;
+  return o.files === true ? 'URL must be http(s) or file:///path' : 'URL must be http(s)';
 }
 
 /** A string schema with a problem-returning check, so messages can say what was wrong. */
@@ -125,7 +128,7 @@ const nonEmptyLine = checked((s) =>
 );
 
 export const SourceSchema = z.strictObject({
-  url: checked(urlProblem),
+  url: checked((s) => urlProblem(s, { files: true })),
   integrity: checked(integrityProblem),
   kind: z.enum(SOURCE_KINDS),
   filename: fileName.optional(),
