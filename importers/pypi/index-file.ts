@@ -31,7 +31,13 @@ export async function readFileUrl(url: string): Promise<HttpResponse> {
   }
   if (path.endsWith('/')) path += 'index.html';
   const what = 'an index file';
-  const body = await readBounded(path, { maxBytes: READ_BOUNDS.source, what, code: 'EINDEX', label: u.href, hint: 'check the index (--index-url)', optional: true });
+  const body = await readBounded(path, { maxBytes: READ_BOUNDS.source, what, code: 'EINDEX', label: u.href, hint: 'check the index (--index-url)', optional: true }).catch(
+    (err: unknown) => {
+      // A path through a file (`.../a-file/project/`) is as absent as a missing one.
+      if ((err as { cause?: { code?: unknown } }).cause?.code === 'ENOTDIR') return undefined;
+      throw err;
+    },
+  );
   if (body === undefined) return { url: u.href, status: 404, contentType: '', body: Buffer.alloc(0) };
   return { url: u.href, status: 200, contentType: typeOf(path), body };
 }
@@ -41,7 +47,7 @@ export async function readFileUrl(url: string): Promise<HttpResponse> {
  * asked when a project is not found, so a wrong `--index-url` is not reported as a missing project.
  */
 export async function indexDirProblem(baseUrl: string): Promise<string | undefined> {
-  const st = await stat(fileURLToPath(baseUrl)).catch((err: NodeJS.ErrnoException) => err.code ?? 'error');
+  const st = await stat(fileURLToPath(baseUrl).replace(/(.)\/+$/, '$1')).catch((err: NodeJS.ErrnoException) => err.code ?? 'error');
   if (typeof st === 'string') return st === 'ENOENT' ? 'no such directory' : `cannot read it (${st})`;
   return st.isDirectory() ? undefined : `is ${fileKind(st)}, not a directory`;
 }
