@@ -1,6 +1,6 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { compare as comparePep440, valid as validPep440 } from '@renovatebot/pep440';
 import { UserError } from '../errors/index.js';
 import { includeDir, parseGlibc, probePython, unusableReason, type PythonProbe } from './python-probe.js';
@@ -74,9 +74,8 @@ export async function discoverPythons(opts: DiscoverPythonsOptions = {}): Promis
   for (const entry of configured) found.push(...(await configuredCandidates(entry)));
   const nConfigured = found.length;
   const pyenvRoot = env.PYENV_ROOT || join(env.HOME || homedir(), '.pyenv');
-  const host = [...(await pyenvCandidates(pyenvRoot)), ...(await interpretersIn(SYSTEM_DIRS, 'system'))];
-  const wanted = opts.minors === undefined ? undefined : new Set(opts.minors.map((m) => `python${m}`));
-  found.push(...(wanted === undefined ? host : host.filter((c) => wanted.has(basename(c.path)))));
+  const names = opts.minors === undefined ? NAMES : NAMES.filter((n) => opts.minors!.includes(n.slice('python'.length)));
+  found.push(...(await pyenvCandidates(pyenvRoot, names)), ...(await interpretersIn(SYSTEM_DIRS, 'system', names)));
   const candidates = found.map((c, order) => ({ ...c, order }));
   const probe = opts.cacheDir === undefined ? probePython : (bin: string) => cachedProbe(bin, opts.cacheDir!);
 
@@ -139,10 +138,10 @@ const NAMES = supportedPythons().map((v) => `python${v}`);
 
 
 /** `python3.8` .. `python3.13` in each directory, in directory order, then name order. */
-async function interpretersIn(dirs: string[], source: Source): Promise<Array<Omit<Candidate, 'order'>>> {
+async function interpretersIn(dirs: string[], source: Source, names: readonly string[] = NAMES): Promise<Array<Omit<Candidate, 'order'>>> {
   const out: Array<Omit<Candidate, 'order'>> = [];
   for (const dir of dirs) {
-    for (const name of NAMES) {
+    for (const name of names) {
       const path = join(dir, name);
       if (await isExecutableFile(path)) out.push({ path, source });
     }
@@ -151,14 +150,14 @@ async function interpretersIn(dirs: string[], source: Source): Promise<Array<Omi
 }
 
 /** `<root>/versions/*` /bin/python3.X, version directories in byte order (pyenv virtualenvs included, then refused). */
-async function pyenvCandidates(root: string): Promise<Array<Omit<Candidate, 'order'>>> {
-  let names: string[];
+async function pyenvCandidates(root: string, names: readonly string[]): Promise<Array<Omit<Candidate, 'order'>>> {
+  let versions: string[];
   try {
-    names = (await readdir(join(root, 'versions'))).sort();
+    versions = (await readdir(join(root, 'versions'))).sort();
   } catch {
     return [];
   }
-  return interpretersIn(names.map((n) => join(root, 'versions', n, 'bin')), 'pyenv');
+  return interpretersIn(versions.map((n) => join(root, 'versions', n, 'bin')), 'pyenv', names);
 }
 
 async function configuredCandidates(entry: string): Promise<Array<Omit<Candidate, 'order'>>> {

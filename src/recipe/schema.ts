@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import semver from 'semver';
+// One function, not the whole of semver (7 of its 54 files): every import loads this module.
+import validSemver from 'semver/functions/valid.js';
 import { formatPurl, parsePurl, type Ecosystem, type Purl } from '../purl/purl.js';
 import { LIMIT_KEYS, limitProblem, type LimitKey } from '../limits/index.js';
 import { MAX_SOURCE_DATE_EPOCH, MIN_SOURCE_DATE_EPOCH } from '../packer/epoch.js';
@@ -54,7 +55,7 @@ export function q(s: string): string {
 
 /** One semver version; loose, because the registry still serves a few pre-2012 versions like `2.0.0beta`. */
 function isExactSemver(v: string): boolean {
-  return semver.valid(v, { loose: true }) !== null;
+  return validSemver(v, { loose: true }) !== null;
 }
 
 /** Why `s` is not an exact, canonical purl, or undefined if it is one. */
