@@ -1,7 +1,6 @@
 import { parse as parseToml } from 'smol-toml';
 import { UserError } from '../../src/errors/index.js';
 import { debianPackages, parseExternal } from '../../src/overrides/pep725.js';
-import { readTarGz, readZip } from '../../src/archive/index.js';
 import type { PackEntry } from '../../src/packer/entry.js';
 import type { ChosenDist } from './releases.js';
 import type { DistFile, IndexClient } from './index-types.js';
@@ -9,6 +8,7 @@ import { parseCoreMetadata } from './metadata.js';
 import type { CoreMetadata } from './metadata.js';
 import { parseRequirement } from './requirement.js';
 import type { Requirement } from './requirement.js';
+import { wheelMetadata } from './wheel-metadata.js';
 
 /** PEP 517's default when an sdist has no [build-system] (PEP 518: setuptools and wheel). */
 export const LEGACY_BUILD_REQUIRES = ['setuptools>=40.8.0', 'wheel'];
@@ -81,6 +81,8 @@ function buildSystemOf(pyproject: string | undefined, source: string): BuildSyst
 
 /** An sdist's PKG-INFO (and egg-info requires.txt when PKG-INFO lists no Requires-Dist), and its build system. */
 async function fromSdist(data: Buffer, file: DistFile): Promise<{ meta: CoreMetadata; buildSystem: BuildSystem; external?: { build: string[]; runtime: string[] } }> {
+  // Loaded for sdists only: a closure of wheels never needs the archive readers.
+  const { readTarGz, readZip } = await import('../../src/archive/index.js');
   const entries = file.filename.endsWith('.zip') ? await readZip(data, { source: file.filename }) : await readTarGz(data, { source: file.filename });
   const top = (p: string): string[] => p.split('/');
   const at = (name: string): PackEntry | undefined => entries.find((e) => e.type === 'file' && top(e.path).length === 2 && top(e.path)[1] === name);
@@ -122,6 +124,9 @@ export class DistMetadata {
       const fromIndex = await this.client.coreMetadata(dist.file);
       if (fromIndex !== undefined) return { meta: parseCoreMetadata(fromIndex, `${dist.file.filename}.metadata`) };
       const data = await this.client.download(dist.file);
+      const text = wheelMetadata(data);
+      if (text !== undefined) return { meta: parseCoreMetadata(text, dist.file.filename), data };
+      const { readZip } = await import('../../src/archive/zip.js');
       return { meta: fromWheel(await readZip(data, { source: dist.file.filename }), dist.file), data };
     }
     const data = await this.client.download(dist.file);

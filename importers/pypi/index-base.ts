@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { IntegrityError, UserError } from '../../src/errors/index.js';
+import { indexDirProblem } from './index-file.js';
 import { IndexHttp, resolvedOptions, type HttpResponse } from './index-http.js';
 import { projectUrlName, type DistFile, type IndexClient, type IndexClientOptions, type ProjectFiles } from './index-types.js';
 
@@ -23,7 +24,7 @@ export abstract class IndexClientBase implements IndexClient {
     protected readonly hint: string,
     opts: IndexClientOptions | undefined,
   ) {
-    this.http = new IndexHttp(resolvedOptions(opts));
+    this.http = new IndexHttp(resolvedOptions(opts), baseUrl.startsWith('file:'));
   }
 
   /** Fetches and reads one project's page; `urlName` is the validated, normalized name. */
@@ -56,7 +57,7 @@ export abstract class IndexClientBase implements IndexClient {
   async download(file: DistFile): Promise<Buffer> {
     const res = await this.http.get(file.url, { traffic: 'source' });
     if (res.status === 404 || res.status === 410) {
-      throw new UserError('ESOURCE', `${file.filename}: ${file.url} answered HTTP ${res.status}: the file is gone from ${this.what}; import again to pick another`);
+      throw new UserError('ESOURCE', `${file.filename}: ${file.url} ${answered(res)}: the file is gone from ${this.what}; import again to pick another`);
     }
     this.expectOk(res, file.filename);
     if (file.sha256 !== undefined) verify(file.filename, file.url, res.body, file.sha256);
@@ -73,6 +74,11 @@ export abstract class IndexClientBase implements IndexClient {
    */
   protected async getPage(subject: string, url: string, accept?: string): Promise<HttpResponse> {
     const res = await this.http.get(url, { compressed: true, ...(accept === undefined ? {} : { accept }) });
+    if (res.status === 404 && this.baseUrl.startsWith('file:')) {
+      const why = await indexDirProblem(this.baseUrl);
+      if (why !== undefined) throw new UserError('EINDEX', `the index ${this.baseUrl}: ${why} on this machine: check ${this.hint}`);
+      throw new UserError('ENOTFOUND', `no ${subject} on ${this.what} (${url}: no such file): check the name, or use an index that has it (${this.hint})`);
+    }
     if (res.status === 404 || res.status === 410) {
       throw new UserError('ENOTFOUND', `no ${subject} on ${this.what} (${url}: HTTP ${res.status}): check the name, or use an index that has it (${this.hint})`);
     }
@@ -88,8 +94,14 @@ export abstract class IndexClientBase implements IndexClient {
   private expectOk(res: HttpResponse, subject: string): void {
     if (res.status >= 200 && res.status < 300) return;
     const auth = res.status === 401 || res.status === 403 ? ', or its credentials' : '';
-    throw new UserError('EINDEX', `${subject}: ${res.url} answered HTTP ${res.status} from ${this.what}: check ${this.hint}${auth}`);
+    throw new UserError('EINDEX', `${subject}: ${res.url} ${answered(res)} from ${this.what}: check ${this.hint}${auth}`);
   }
+}
+
+/** What a response said, in a message: `answered HTTP 404`, or for a file on disk `is missing`. */
+function answered(res: HttpResponse): string {
+  if (!res.url.startsWith('file:')) return `answered HTTP ${res.status}`;
+  return res.status === 404 ? 'is missing' : 'cannot be read';
 }
 
 /** PEP 658: the metadata file sits at the distribution's URL with `.metadata` appended (before any query). */

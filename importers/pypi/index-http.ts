@@ -1,5 +1,5 @@
 /**
- * HTTP for the index clients: one pooled keep-alive undici Agent per client, bounded concurrency,
+ * HTTP for the index clients: pooled keep-alive sockets per client (index-transport.ts), bounded concurrency,
  * redirects followed here (the caller needs the final URL: relative links on a Simple page resolve
  * against it), and our own retry loop with backoff, as src/fetch/http.ts does for sources and for
  * the same reasons (whole bodies from scratch on every attempt, our error types).
@@ -7,10 +7,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { Agent, request, type Dispatcher } from 'undici';
 import { redactUrls, TransientError, UserError } from '../../src/errors/index.js';
 import { isTransientError, isTransientStatus, parseRetryAfter, retryDelayMs } from '../../src/fetch/retry.js';
-import { Deadline, STALL_RETRIES, httpTimeouts, stallError, undiciStall, type HttpTimeouts, type HttpTraffic } from '../../src/fetch/timeouts.js';
+import { Deadline, STALL_RETRIES, deadlineText, httpTimeouts, stallError, stallText, type HttpTimeouts, type HttpTraffic } from '../../src/fetch/timeouts.js';
+import { BodyFault, Transport, TransportStall, type RawResponse } from './index-transport.js';
+import { readFileUrl } from './index-file.js';
 import type { IndexClientOptions } from './index-types.js';
 
 export interface HttpResponse {
@@ -50,15 +51,15 @@ export function resolvedOptions(o: IndexClientOptions = {}): ResolvedIndexOption
 }
 
 export class IndexHttp {
-  private readonly agent: Agent;
+  private readonly transport: Transport;
   private readonly limit: LimitFunction;
 
-  constructor(private readonly opts: ResolvedIndexOptions) {
-    this.agent = new Agent({
-      connections: CONNECTIONS_PER_ORIGIN,
-      keepAliveTimeout: 10_000,
-      connect: { timeout: opts.timeouts.metadata.connectMs },
-    });
+  /** @param files whether `file:` URLs are read from disk: for an index that is itself on disk, never for one over the network. */
+  constructor(
+    private readonly opts: ResolvedIndexOptions,
+    private readonly files = false,
+  ) {
+    this.transport = new Transport({ connections: CONNECTIONS_PER_ORIGIN, keepAliveMs: 10_000 });
     this.limit = pLimit(opts.concurrency);
   }
 
@@ -68,6 +69,10 @@ export class IndexHttp {
    * the request's deadline, then thrown as a TransientError.
    */
   async get(url: string, o: GetOptions = {}): Promise<HttpResponse> {
+    if (url.startsWith('file:')) {
+      if (!this.files) throw new UserError('EINDEX', `${url}: a local file named by an index on the network: refusing it; check the index URL`);
+      return readFileUrl(url);
+    }
     const t = this.opts.timeouts[o.traffic ?? 'metadata'];
     // Started by the first hop that gets a concurrency slot: time queued behind other requests is not the peer's.
     const deadline = new Deadline(t.deadlineMs, { lazy: true });
@@ -94,7 +99,8 @@ export class IndexHttp {
   }
 
   close(): Promise<void> {
-    return this.agent.close();
+    this.transport.close();
+    return Promise.resolve();
   }
 
   /** One attempt: every hop of the redirect chain, each in its own concurrency slot. */
@@ -110,26 +116,24 @@ export class IndexHttp {
 
   private async once(url: string, o: GetOptions, t: HttpTimeouts, deadline: Deadline): Promise<Attempt & { location?: string }> {
     deadline.start();
-    let res: Dispatcher.ResponseData;
+    let res: RawResponse;
     try {
-      res = await request(url, {
-        dispatcher: this.agent,
-        method: 'GET',
-        headers: {
+      res = await this.transport.get(
+        url,
+        {
           'user-agent': this.opts.userAgent,
           'accept-encoding': o.compressed ? 'gzip' : 'identity',
           ...(o.accept === undefined ? {} : { accept: o.accept }),
         },
-        headersTimeout: t.headersMs,
-        bodyTimeout: t.idleMs,
-        signal: deadline.signal,
-      });
+        t,
+        deadline.signal,
+      );
     } catch (err) {
-      return networkFault(url, err, undiciStall(err, t, deadline));
+      const received = err instanceof BodyFault || err instanceof TransportStall ? err.received : undefined;
+      return networkFault(url, err instanceof BodyFault ? err.original : err, stallOf(err, t, deadline, received));
     }
-    const status = res.statusCode;
+    const status = res.status;
     if (isTransientStatus(status)) {
-      await res.body.dump().catch(() => undefined); // drained, so the socket is reused
       return {
         fault: `HTTP ${status}`,
         retryAfterMs: status === 429 || status === 503 ? parseRetryAfter(res.headers['retry-after']) : undefined,
@@ -137,20 +141,9 @@ export class IndexHttp {
     }
     const location = header(res.headers['location']);
     if (REDIRECTS.has(status) && location !== undefined) {
-      await res.body.dump().catch(() => undefined);
       return { res: { url, status, contentType: '', body: Buffer.alloc(0) }, location };
     }
-    const chunks: Buffer[] = [];
-    let received = 0;
-    try {
-      for await (const chunk of res.body) {
-        chunks.push(chunk as Buffer);
-        received += (chunk as Buffer).length;
-      }
-    } catch (err) {
-      return networkFault(url, err, undiciStall(err, t, deadline, received));
-    }
-    let body = Buffer.concat(chunks, received);
+    let body = res.body;
     const declared = header(res.headers['content-length']);
     if (declared !== undefined && Number(declared) !== body.length) {
       return { fault: `truncated body (${body.length} of ${declared} bytes)` };
@@ -165,6 +158,12 @@ export class IndexHttp {
     const contentType = (header(res.headers['content-type']) ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     return { res: { url, status, contentType, body } };
   }
+}
+
+/** What stalled, when a timeout or the deadline ended the attempt; undefined for any other fault. */
+function stallOf(err: unknown, t: HttpTimeouts, deadline: Deadline, received: number | undefined): string | undefined {
+  if (deadline.expired) return deadlineText(deadline, received);
+  return err instanceof TransportStall ? stallText(err.phase, t, err.received) : undefined;
 }
 
 function header(v: string | string[] | undefined): string | undefined {

@@ -20,13 +20,16 @@ export const DEFAULT_INDEX = 'https://pypi.org/simple/';
 /**
  * `--index-url` (or a purl's `repository_url`): a Simple API (`.../simple/`), or PyPI's JSON API
  * when the URL ends in `/pypi`. A bare host (`https://pypi.org`, the purl spec's default repository)
- * means its `/simple/`, where PyPI and its mirrors serve the Simple API.
+ * means its `/simple/`, where PyPI and its mirrors serve the Simple API. A `file:` URL is an index on
+ * this machine's disk, read as pip reads one (index-file.ts).
  */
 export function indexClient(url: string): IndexClient {
   const u = URL.canParse(url) ? new URL(url) : undefined;
   if (u !== undefined && /^https?:$/.test(u.protocol) && u.pathname === '/' && u.search === '') return simpleIndex(new URL('/simple/', u).href);
   return /\/pypi\/?$/.test(url) ? jsonApi(url) : simpleIndex(url);
 }
+
+const isFileUrl = (url: string | undefined): boolean => url !== undefined && URL.canParse(url) && new URL(url).protocol === 'file:';
 
 /** `pypi:name`, `pypi:name@1.2.3` (exact) or `pypi:name@>=1.2,<2` (a PEP 440 specifier). */
 export function specRequirement(s: Spec): Requirement {
@@ -56,21 +59,31 @@ async function resolveTarget(resolver: Resolver, roots: Requirement[], t: Resolv
   return { runtime, build };
 }
 
+/** The interpreters asked for (only those are run when named), else every one found. */
+async function targetPythons(opts: ImportOptions): Promise<PythonInterpreter[]> {
+  const wanted = opts.interpreters;
+  const found = await discoverPythons({ cacheDir: opts.cacheDir, ...(wanted === undefined ? {} : { minors: wanted }) });
+  const { ok, missing } = await resolvePythons(wanted ?? found.map((p) => p.version), found);
+  // The error lists every interpreter there is, so those not asked for are looked at after all.
+  if (missing.length > 0) throw missingPythonsError(missing, wanted === undefined ? found : await discoverPythons({ cacheDir: opts.cacheDir }));
+  return ok;
+}
+
 export class PypiImporter implements Importer {
   readonly ecosystem = 'pypi' as const;
 
   async resolveClosure(specs: Spec[], opts: ImportOptions): Promise<Resolution> {
-    const found = await discoverPythons();
-    const wanted = opts.interpreters ?? found.map((p) => p.version);
-    const { ok, missing } = await resolvePythons(wanted, found);
-    if (missing.length > 0) throw missingPythonsError(missing, found);
+    const roots = specs.map(specRequirement);
     const client = indexClient(opts.registry ?? DEFAULT_INDEX);
+    // The roots' pages and the override table load while the interpreters are run.
+    for (const r of roots) void client.project(r.normalized).catch(() => undefined);
+    const overrides = import('../../src/overrides/table.js').then((m) => m.loadOverrides('pypi', opts.overridesDir));
+    overrides.catch(() => undefined);
     try {
-      const roots = specs.map(specRequirement);
-      const resolver = new Resolver(client);
+      const ok = await targetPythons(opts);
+      const resolver = new Resolver(client, isFileUrl(opts.registry));
       const { results, failures } = await resolvePerInterpreter(ok, (p) => resolveTarget(resolver, roots, target(p)), opts, 'Python');
-      const { loadOverrides } = await import('../../src/overrides/table.js');
-      const recipes = recipesFromPins(results, await loadOverrides('pypi', opts.overridesDir));
+      const recipes = recipesFromPins(results, await overrides);
       const rootPurls = pinnedRoots('pypi', results, roots.map((r) => r.normalized), (tp, name) => tp.runtime.get(name)!);
       return { roots: rootPurls, recipes, ...(failures.length > 0 ? { failures } : {}) };
     } finally {

@@ -47,8 +47,18 @@ export class Resolver {
   private readonly meta: DistMetadata;
   private readonly releases = new Map<string, Promise<Release[]>>();
 
-  constructor(private readonly client: IndexClient) {
+  /** @param local the index is on this machine's disk (file://): its own file: links are sources too. */
+  constructor(
+    private readonly client: IndexClient,
+    private readonly local = false,
+  ) {
     this.meta = new DistMetadata(client);
+  }
+
+  /** Before a file (or its metadata) is fetched: a recipe source is an http(s) URL, or a file of an index on disk. */
+  private checkSource(what: string, url: string): void {
+    if (this.local && url.startsWith('file:')) return;
+    checkSourceUrl(what, url, 'the index', 'check the index (--index-url)');
   }
 
   private releasesOf(name: string, chain: readonly string[]): Promise<Release[]> {
@@ -94,6 +104,22 @@ export class Resolver {
     return finals.length > 0 ? finals : pick(true);
   }
 
+  /**
+   * A requirement just became known: its page, then the metadata of the candidate it will most
+   * likely pin (the newest admitted), load while the resolver works elsewhere. Failures are left
+   * for the resolver to meet (and word) when it gets there.
+   */
+  private async prefetch(w: Want, t: ResolveTarget): Promise<void> {
+    try {
+      const first = (await this.admitted(w, t))[0];
+      if (first === undefined) return;
+      this.checkSource(w.name, first.dist.file.url);
+      await this.meta.get(first.dist);
+    } catch {
+      // Met again, and reported, where the resolver asks for it.
+    }
+  }
+
   private provider(t: ResolveTarget, env: MarkerEnv): Provider<Requirement, Candidate, Pin> {
     const others = (w: Want, known: readonly Want[]): string[] => known.filter((x) => x !== w).map((x) => x.req.specifier).filter((s) => s !== '');
     return {
@@ -107,8 +133,7 @@ export class Resolver {
       },
       expand: async (c, w) => {
         const what = `Python project "${w.name}" ${c.version}`;
-        // Before the file (or its metadata) is fetched: a recipe source is an http(s) URL, nothing else.
-        checkSourceUrl(what, c.dist.file.url, 'the index', 'check the index (--index-url)');
+        this.checkSource(what, c.dist.file.url);
         const info = await this.meta.get(c.dist);
         checkDistIdentity(what, w.name, c.version, c.dist, info);
         if (!requiresPythonAllows(info.meta.requiresPython, t.python)) return undefined;
@@ -127,7 +152,7 @@ export class Resolver {
       exhaustedWhy: 'no candidate supports this Python (Requires-Python)',
       tooComplex: (w) =>
         new UserError('ERESOLVE', `resolving for Python ${t.python.version} took too many steps (last at ${w.name}): pin some versions exactly to narrow the search`),
-      prefetch: (w) => void this.releasesOf(w.name, w.chain).catch(() => undefined),
+      prefetch: (w) => void this.prefetch(w, t),
     };
   }
 }

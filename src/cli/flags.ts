@@ -28,6 +28,12 @@ export function httpUrl(source: Source, value: string, example: string): string 
   return value;
 }
 
+/** `--index-url`: an index spoken to over http(s), or one on this machine's disk (`file:///srv/pypi/simple/`). */
+export function indexUrl(source: Source, value: string, example: string): string {
+  checkedUrl(source, value, ['http', 'https', 'file'], example);
+  return value;
+}
+
 /** A value `parse` accepts, its complaint restated about `source`; `example` shows what would do. */
 function parsedWith(source: Source, value: string, parse: (value: string) => unknown, example: string): string {
   if (CONTROL.test(value)) throw usage(source, value, `holds a control character; e.g. ${example}`);

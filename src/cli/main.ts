@@ -101,8 +101,8 @@ function program(): Command {
     .option('--recipes <dir>', 'recipes tree (default: $BALE_RECIPES or $XDG_DATA_HOME/bale/recipes)')
     .option('--store <dir|url>', 'package store: a directory, or oci://HOST[:PORT]/NAMESPACE for a registry (default: $BALE_STORE or $XDG_DATA_HOME/bale/store)')
     .option('--registry <url>', 'npm registry for imports (default: the one npm is configured with)')
-    .option('--index-url <url>', 'Python package index: a Simple API (.../simple/) or a JSON API ending in /pypi (default: https://pypi.org/simple/)', (v: string) =>
-      flag.httpUrl('--index-url', v, 'https://pypi.org/simple/'),
+    .option('--index-url <url>', 'Python package index: a Simple API (.../simple/, http(s) or file://) or a JSON API ending in /pypi (default: https://pypi.org/simple/)', (v: string) =>
+      flag.indexUrl('--index-url', v, 'https://pypi.org/simple/'),
     )
     .option('--python <versions>', 'CPython versions to import and build for, e.g. 3.11,3.12 or 3.8-3.13 (default: every one found)', (v: string) => flag.interpreterList('--python', v))
     .option('--source <url>', 'RubyGems source: compact index or JSON API (default: https://rubygems.org/)', (v: string) => flag.httpUrl('--source', v, 'https://rubygems.org/'))

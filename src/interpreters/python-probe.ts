@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PYTHON_MINORS } from './python-request.js';
@@ -38,21 +39,28 @@ const SCRIPT = [
 ].join('\n');
 
 /** Runs the interpreter once; a string says why it cannot be used (does not run, prints garbage). */
-export async function probePython(bin: string): Promise<PythonProbe | string> {
-  // execa costs ~100 ms to load: only when an interpreter is actually probed.
-  const { execa } = await import('execa');
-  const r = await execa(bin, ['-I', '-S', '-c', SCRIPT], {
-    env: {}, extendEnv: false, stdin: 'ignore', reject: false, timeout: 30_000,
+export function probePython(bin: string): Promise<PythonProbe | string> {
+  // node:child_process, not execa: loading execa costs more CPU than the probe itself.
+  return new Promise((done) => {
+    execFile(bin, ['-I', '-S', '-c', SCRIPT], { env: {}, timeout: 30_000, maxBuffer: 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err !== null) {
+        const why = String(stderr ?? '').trim().split('\n').pop() || describeFailure(err);
+        done(`does not run (${why})`);
+        return;
+      }
+      try {
+        done(JSON.parse(stdout) as PythonProbe);
+      } catch {
+        done('printed something other than its description');
+      }
+    });
   });
-  if (r.exitCode !== 0) {
-    const why = String(r.stderr ?? '').trim().split('\n').pop() || r.shortMessage;
-    return `does not run (${why})`;
-  }
-  try {
-    return JSON.parse(String(r.stdout)) as PythonProbe;
-  } catch {
-    return 'printed something other than its description';
-  }
+}
+
+function describeFailure(err: Error & { code?: unknown; signal?: unknown; killed?: boolean }): string {
+  if (err.killed === true || typeof err.signal === 'string') return `killed by ${String(err.signal ?? 'a timeout')}`;
+  if (typeof err.code === 'number') return `exit code ${err.code}`;
+  return typeof err.code === 'string' ? `${err.code}: ${err.message}` : err.message;
 }
 
 /** 'glibc 2.36' -> [2, 36]; undefined for another libc. */

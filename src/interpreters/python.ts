@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { compare as comparePep440, valid as validPep440 } from '@renovatebot/pep440';
 import { UserError } from '../errors/index.js';
 import { includeDir, parseGlibc, probePython, unusableReason, type PythonProbe } from './python-probe.js';
+import { cachedProbe } from './python-probe-cache.js';
 import { PYTHON_MINORS, supportedPythons } from './python-request.js';
 import { isExecutableFile } from '../util/executable.js';
 
@@ -37,6 +38,14 @@ export interface DiscoverPythonsOptions {
   search?: string[];
   /** Where BALE_PYTHONS, PYENV_ROOT and HOME are read. @defaultValue process.env */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Only these minors ('3.12') are wanted: host interpreters named for another minor
+   * (`python3.9`) are not run. Configured ones always are (their name may say nothing).
+   * @defaultValue every minor
+   */
+  minors?: readonly string[];
+  /** Where what each binary said of itself is kept, by path, inode, size and mtime. @defaultValue none (every binary runs) */
+  cacheDir?: string;
 }
 
 type Source = PythonInterpreter['source'];
@@ -65,8 +74,10 @@ export async function discoverPythons(opts: DiscoverPythonsOptions = {}): Promis
   for (const entry of configured) found.push(...(await configuredCandidates(entry)));
   const nConfigured = found.length;
   const pyenvRoot = env.PYENV_ROOT || join(env.HOME || homedir(), '.pyenv');
-  found.push(...(await pyenvCandidates(pyenvRoot)), ...(await interpretersIn(SYSTEM_DIRS, 'system')));
+  const names = opts.minors === undefined ? NAMES : NAMES.filter((n) => opts.minors!.includes(n.slice('python'.length)));
+  found.push(...(await pyenvCandidates(pyenvRoot, names)), ...(await interpretersIn(SYSTEM_DIRS, 'system', names)));
   const candidates = found.map((c, order) => ({ ...c, order }));
+  const probe = opts.cacheDir === undefined ? probePython : (bin: string) => cachedProbe(bin, opts.cacheDir!);
 
   const probes = new Map<string, Promise<PythonProbe | string>>();
   const probeAll = (cs: Candidate[]) =>
@@ -74,7 +85,7 @@ export async function discoverPythons(opts: DiscoverPythonsOptions = {}): Promis
       cs.map(async (c) => {
         const real = await realpath(c.path).catch(() => c.path);
         let p = probes.get(real);
-        if (p === undefined) probes.set(real, (p = probePython(c.path)));
+        if (p === undefined) probes.set(real, (p = probe(c.path)));
         return { c, probe: await p };
       }),
     );
@@ -127,10 +138,10 @@ const NAMES = supportedPythons().map((v) => `python${v}`);
 
 
 /** `python3.8` .. `python3.13` in each directory, in directory order, then name order. */
-async function interpretersIn(dirs: string[], source: Source): Promise<Array<Omit<Candidate, 'order'>>> {
+async function interpretersIn(dirs: string[], source: Source, names: readonly string[] = NAMES): Promise<Array<Omit<Candidate, 'order'>>> {
   const out: Array<Omit<Candidate, 'order'>> = [];
   for (const dir of dirs) {
-    for (const name of NAMES) {
+    for (const name of names) {
       const path = join(dir, name);
       if (await isExecutableFile(path)) out.push({ path, source });
     }
@@ -139,14 +150,14 @@ async function interpretersIn(dirs: string[], source: Source): Promise<Array<Omi
 }
 
 /** `<root>/versions/*` /bin/python3.X, version directories in byte order (pyenv virtualenvs included, then refused). */
-async function pyenvCandidates(root: string): Promise<Array<Omit<Candidate, 'order'>>> {
-  let names: string[];
+async function pyenvCandidates(root: string, names: readonly string[]): Promise<Array<Omit<Candidate, 'order'>>> {
+  let versions: string[];
   try {
-    names = (await readdir(join(root, 'versions'))).sort();
+    versions = (await readdir(join(root, 'versions'))).sort();
   } catch {
     return [];
   }
-  return interpretersIn(names.map((n) => join(root, 'versions', n, 'bin')), 'pyenv');
+  return interpretersIn(versions.map((n) => join(root, 'versions', n, 'bin')), 'pyenv', names);
 }
 
 async function configuredCandidates(entry: string): Promise<Array<Omit<Candidate, 'order'>>> {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import semver from 'semver';
+// One function, not the whole of semver (7 of its 54 files): every import loads this module.
+import validSemver from 'semver/functions/valid.js';
 import { formatPurl, parsePurl, type Ecosystem, type Purl } from '../purl/purl.js';
 import { LIMIT_KEYS, limitProblem, type LimitKey } from '../limits/index.js';
 import { MAX_SOURCE_DATE_EPOCH, MIN_SOURCE_DATE_EPOCH } from '../packer/epoch.js';
@@ -54,7 +55,7 @@ export function q(s: string): string {
 
 /** One semver version; loose, because the registry still serves a few pre-2012 versions like `2.0.0beta`. */
 function isExactSemver(v: string): boolean {
-  return semver.valid(v, { loose: true }) !== null;
+  return validSemver(v, { loose: true }) !== null;
 }
 
 /** Why `s` is not an exact, canonical purl, or undefined if it is one. */
@@ -85,8 +86,8 @@ export function integrityProblem(s: string): string | undefined {
   return undefined;
 }
 
-/** Why `s` is not a URL a recipe source may have (http or https only), or undefined. */
-export function urlProblem(s: string): string | undefined {
+/** Why `s` is not a URL a recipe source may have (http(s); with `files`, also file:///path), or undefined. */
+export function urlProblem(s: string, o: { files?: boolean } = {}): string | undefined {
   if (CONTROL_OR_SPACE.test(s)) return 'URL must not contain spaces or control characters';
   let u: URL;
   try {
@@ -94,7 +95,10 @@ export function urlProblem(s: string): string | undefined {
   } catch {
     return `${q(s)} is not a URL`;
   }
-  return u.protocol === 'https:' || u.protocol === 'http:' ? undefined : 'URL must be http(s)';
+  if (u.protocol === 'https:' || u.protocol === 'http:') return undefined;
+  // A recipe pinned from an index on disk (a PyPI mirror as file://) names its files there.
+  if (o.files === true && u.protocol === 'file:' && u.hostname === '') return undefined;
+  return o.files === true ? 'URL must be http(s) or file:///path' : 'URL must be http(s)';
 }
 
 /** A string schema with a problem-returning check, so messages can say what was wrong. */
@@ -125,7 +129,7 @@ const nonEmptyLine = checked((s) =>
 );
 
 export const SourceSchema = z.strictObject({
-  url: checked(urlProblem),
+  url: checked((s) => urlProblem(s, { files: true })),
   integrity: checked(integrityProblem),
   kind: z.enum(SOURCE_KINDS),
   filename: fileName.optional(),

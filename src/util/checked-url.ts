@@ -24,10 +24,12 @@ export const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** What a URL of these schemes looks like, for messages: `an http(s) URL`, `a redis:// or rediss:// URL`. */
 function kindOf(schemes: readonly string[]): string {
-  return schemes.join() === 'http,https' ? 'an http(s) URL' : `a ${schemes.map((s) => `${s}://`).join(' or ')} URL`;
+  if (schemes.join() === 'http,https') return 'an http(s) URL';
+  if (schemes.join() === 'http,https,file') return 'an http(s) or file:// URL';
+  return `a ${schemes.map((s) => `${s}://`).join(' or ')} URL`;
 }
 
-/** A URL of one of `schemes` with a host, e.g. `example`; anything else is a usage error about `source`. */
+/** A URL of one of `schemes` with a host (a `file:` one with none), e.g. `example`; anything else is a usage error about `source`. */
 export function checkedUrl(source: Source, value: string, schemes: readonly string[], example: string): URL {
   const want = `must be ${kindOf(schemes)}, e.g. ${example}`;
   if (CONTROL.test(value)) throw usage(source, value, `holds a control character; ${want}`);
@@ -38,6 +40,11 @@ export function checkedUrl(source: Source, value: string, schemes: readonly stri
     throw usage(source, value, `not a URL; ${want}`);
   }
   if (!schemes.includes(u.protocol.slice(0, -1))) throw usage(source, value, want);
+  if (u.protocol === 'file:') {
+    // file://HOST/... is a share on another machine, which nothing here reads.
+    if (u.hostname !== '') throw usage(source, value, `names the host ${u.hostname}; a file:// URL is a path on this machine, e.g. file:///srv/pypi/simple/`);
+    return u;
+  }
   if (u.hostname === '') throw usage(source, value, `names no host; ${want}`);
   return u;
 }

@@ -6,6 +6,7 @@
  *   pack    `bale build npm:typescript@5.9.3` (source cached: extract, lay out, pack)
  *           vs  `tar --sort=name ... | gzip -n -6` of the same tree                               target <= 1.2
  *   pypi-import  `bale import pypi:...` vs `pip install --dry-run --report`, same local index      target <= 0.5
+ *   pypi-import-real  the same for httpx@0.28.1 from the machine's real index (pypi-real.ts)     target <= 0.5
  *   gem-import   `bale import gem:...` vs `bundle lock`, same fixture compact index                no target set
  *   queue        1,000 cache-hit jobs through the fleet (>= 500/s); 1 vs 2 workers on CPU-bound builds (>= 1.7x)
  *   compose      2,000 packages / 200,000 files into one image, vs tar -tzf | sort | uniq -d      well under 1 s
@@ -20,6 +21,7 @@ import { startGemServer } from '../helpers/gem-server.js';
 import { discoverPythons } from '../../src/interpreters/python.js';
 import { alternate, sh } from './measure.js';
 import { benchPypiBuild } from './pypi-build.js';
+import { benchPypiRealImport } from './pypi-real.js';
 import { benchQueue, queueSection } from './queue.js';
 import { benchCompose } from './compose.js';
 import type { Pair } from './measure.js';
@@ -189,7 +191,8 @@ async function benchGemImport(): Promise<Row> {
   }
 }
 
-const rows = [await benchImport(), await benchPack(), await benchPypiImport(), await benchGemImport()];
+const real = await benchPypiRealImport(RUNS);
+const rows = [await benchImport(), await benchPack(), await benchPypiImport(), ...(real === undefined ? [] : [real]), await benchGemImport()];
 const tp = await benchPypiBuild();
 const queue = await benchQueue();
 const compose = await benchCompose(Math.min(RUNS, 3));

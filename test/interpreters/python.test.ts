@@ -183,6 +183,33 @@ test('a configured interpreter that does not qualify is an error naming it', asy
   }
 });
 
+test('minors: only host interpreters named for them run; configured ones always do', async () => {
+  const pyenv = join(root, 'minors-pyenv');
+  const v = (dir: string, name: string) => join(pyenv, 'versions', dir, 'bin', name);
+  fakePython(v('3.11.2', 'python3.11'));
+  fakePython(v('3.12.3', 'python3.12'));
+  const configured = join(root, 'minors-configured/bin/python3.9');
+  fakePython(configured);
+  const found = await discoverPythons({ minors: ['3.12'], search: [configured], env: { PYENV_ROOT: pyenv } });
+  assert.deepEqual(found.map((p) => [p.version, p.source]), [['3.9', 'configured'], ['3.12', 'pyenv']]);
+  assert.throws(() => readFileSync(`${v('3.11.2', 'python3.11')}.runs`), /ENOENT/);
+});
+
+test('cacheDir: a binary runs once while it stays the same file; changed, it runs again', async () => {
+  const bin = join(root, 'cached/bin/python3.10');
+  fakePython(bin);
+  const cacheDir = join(root, 'cache');
+  const opts = { search: [bin], env: { PYENV_ROOT: join(root, 'no-pyenv') }, minors: ['3.10'], cacheDir };
+  const first = await discoverPythons(opts);
+  const second = await discoverPythons(opts);
+  assert.deepEqual(second, first);
+  assert.equal(readFileSync(`${bin}.runs`, 'utf8'), 'run\n');
+  fakePython(bin, { fullVersion: '3.10.9' }); // rewritten: another size, mtime and ctime
+  const third = await discoverPythons(opts);
+  assert.equal(third.find((p) => p.version === '3.10')?.fullVersion, '3.10.9');
+  assert.equal(readFileSync(`${bin}.runs`, 'utf8'), 'run\nrun\n');
+});
+
 // ---- resolve and the missing-interpreter error
 
 test('resolvePythons: found ones in request order, the rest missing', async () => {

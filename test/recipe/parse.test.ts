@@ -78,7 +78,7 @@ const INVALID: Array<{ scenario: string; problems: string[] }> = [
   { scenario: 'missing-purl', problems: ['purl: required key is missing'] },
   { scenario: 'bad-integrity', problems: ['source[0].integrity: sha512 digest must be 64 bytes'] },
   { scenario: 'integrity-algorithm', problems: ['source[0].integrity: expected one SRI hash'] },
-  { scenario: 'bad-url', problems: ['source[0].url: URL must be http(s)'] },
+  { scenario: 'bad-url', problems: ['source[0].url: URL must be http(s) or file:///path'] },
   { scenario: 'bad-purl', problems: ['dependency[0].purl: "^1.3" is not an exact version, pin one release'] },
   { scenario: 'non-canonical-purl', problems: ['purl: not canonical, write "pkg:npm/express@4.21.2"'] },
   { scenario: 'epoch-too-small', problems: ['source_date_epoch: must be at least 315532800'] },
