@@ -3,7 +3,8 @@
  * acceptance checks find it: pip's configured extra index), served over loopback. numpy for 3.11
  * is a manylinux wheel that vendors OpenBLAS (numpy.libs/): it is requested with the shipped
  * override table, whose numpy row names libopenblas-dev for the sdist, and imports and computes
- * from the unpacked packages alone. No index is a failure, not a skip: .ci machines have one.
+ * from the unpacked packages alone. gmsh 4.15.2's RECORD gives hex digests, which pip accepts.
+ * No index is a failure, not a skip: .ci machines have one.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -82,6 +83,13 @@ describe('the real index: numpy for 3.11 (a manylinux wheel with numpy.libs/)', 
     const code = `import sys; sys.path.insert(0, ${JSON.stringify(site)}); import numpy; a = numpy.arange(6.0).reshape(2, 3); print(numpy.__version__, (a @ a.T).tolist(), numpy.__file__.startswith(${JSON.stringify(site)}))`;
     const run = await execa(py.bin, ['-S', '-c', code]);
     assert.equal(run.stdout.trim(), '2.4.6 [[5.0, 14.0], [14.0, 50.0]] True');
+  });
+
+  test('gmsh 4.15.2, whose RECORD gives hex digests, is requested (pip installs it too)', async () => {
+    const r = await request('pypi:gmsh@4.15.2', 'gm');
+    assert.equal(r.code, 0, r.stderr);
+    const names = (JSON.parse(r.stdout) as { packages: JsonPackage[] }).packages.map((p) => p.name);
+    assert.ok(names.includes('py3.11-gmsh'), names.join(' '));
   });
 
   test('psycopg (pure Python, loads libpq with ctypes): its runtime row applies to the wheel too', async () => {
