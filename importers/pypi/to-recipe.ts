@@ -35,12 +35,17 @@ export function matchOverride(table: OverrideTable, name: string, version: strin
   return table.match(name, version, (v, range) => satisfies(v, range, { prereleases: true }));
 }
 
-/** Native packages: the override table's row when it names any, else the sdist's PEP 725 [external] table. */
-function nativeOf(override: OverrideRow | undefined, pins: Pin[]): { native?: { build: string[]; runtime: string[] } } {
-  const fromRow = overrideNative(override);
-  if (fromRow.native !== undefined) return fromRow;
+/**
+ * Native packages: the override table's row when it names any, else the sdist's PEP 725 [external]
+ * table. Both describe building the sdist: a manylinux wheel bundles what it links, so they apply
+ * to sdists only (`sources = ["sdist"]`), except a row with `wheel_runtime`, whose runtime packages
+ * a wheel needs too (a wheel never needs `build`: it is not built).
+ */
+function nativeOf(override: OverrideRow | undefined, pins: Pin[]): Pick<Recipe, 'native'> {
+  const fromRow = overrideNative(override).native;
+  if (fromRow !== undefined) return { native: override?.wheel_runtime === true ? fromRow : { ...fromRow, sources: ['sdist'] } };
   const ext = pins.find((p) => p.info.external !== undefined)?.info.external;
-  return ext === undefined ? {} : { native: { build: ext.build, runtime: ext.runtime } };
+  return ext === undefined ? {} : { native: { build: ext.build, runtime: ext.runtime, sources: ['sdist'] } };
 }
 
 interface Group {

@@ -54,9 +54,9 @@ function makeBuilder(ecosystem: Ecosystem, opts: BuildOptions): EcosystemBuilder
 }
 
 /** The recipes of tasks the store cannot answer: only those need their build host libraries. */
-async function toBuild(tasks: Task[], store: Store): Promise<RecipeNode[]> {
-  const misses = await Promise.all(tasks.map(async (t) => ((await store.lookup(t.key)) === undefined ? t.node : undefined)));
-  return misses.filter((n): n is RecipeNode => n !== undefined);
+async function toBuild(tasks: Task[], store: Store): Promise<Task[]> {
+  const misses = await Promise.all(tasks.map(async (t) => ((await store.lookup(t.key)) === undefined ? t : undefined)));
+  return misses.filter((t): t is Task => t !== undefined);
 }
 
 /**
@@ -105,7 +105,7 @@ export class BuildSession {
   async buildOne(task: Task, graph: RecipeGraph, inputs: StoredPackage[]): Promise<TaskResult> {
     const hit = await this.opts.store.lookup(task.key);
     if (hit !== undefined) return { task, packages: hit, cached: true };
-    if (task.target.interpreter !== null) await checkNativeBuildDeps([task.node]);
+    if (task.target.interpreter !== null) await checkNativeBuildDeps([task]);
     const outputs = await this.builderFor(task.node).build({ ...this.context(graph, task.node), node: task.node, target: task.target, inputs });
     return { task, packages: await this.opts.store.put(task.key, outputs), cached: false };
   }

@@ -1,5 +1,8 @@
 import { UserError } from '../errors/index.js';
+import type { RecipeNative, SourceKind } from '../recipe/index.js';
 import type { RecipeNode } from './graph.js';
+import { applies, minorOf } from './matrix.js';
+import type { Target } from './types.js';
 
 /** Which of these Debian packages are not installed on the build host (empty when dpkg is absent). */
 export async function missingDebianPackages(names: string[]): Promise<string[]> {
@@ -17,18 +20,53 @@ export async function missingDebianPackages(names: string[]): Promise<string[]> 
   return names.filter((n) => !installed.has(n));
 }
 
+/** Source kinds installed as they come, never compiled: building one needs no `build` packages. */
+const PREBUILT: ReadonlySet<SourceKind> = new Set<SourceKind>(['wheel', 'deb']);
+
+/** The kinds of the recipe's sources one target uses (a source without `interpreters` serves every one). */
+function sourceKinds(node: RecipeNode, target: Target): SourceKind[] {
+  const v = target.interpreter === null ? undefined : minorOf(target);
+  return [...new Set(node.recipe.source.filter((s) => v === undefined || applies(s, v)).map((s) => s.kind))];
+}
+
+/** What of the recipe's [native] table one build uses, and the source kind it applied to. */
+export interface NativeUse {
+  build: string[];
+  runtime: string[];
+  /** The source kind the packages applied to; undefined when none did. */
+  kind?: SourceKind;
+}
+
+/**
+ * The [native] packages one build of a recipe needs: none when `native.sources` leaves out the
+ * kind of source this target uses (numpy's row applies to its sdist, not to its manylinux wheel),
+ * and never `build` packages for a source that is installed rather than built (a wheel).
+ */
+export function nativeFor(node: RecipeNode, target: Target): NativeUse {
+  const n: RecipeNative | undefined = node.recipe.native;
+  if (n === undefined) return { build: [], runtime: [] };
+  const kinds = sourceKinds(node, target).filter((k) => n.sources === undefined || n.sources.includes(k));
+  if (kinds.length === 0) return { build: [], runtime: [] };
+  const built = kinds.find((k) => !PREBUILT.has(k));
+  return { build: built === undefined ? [] : n.build, runtime: n.runtime, kind: built ?? kinds[0]! };
+}
+
 /**
  * Fail before any build starts when the override table's native build dependencies are missing,
  * naming the first package that needs them and every missing one (one dpkg query for the lot).
+ * Only what each build uses counts: a wheel chosen for one interpreter needs none of its sdist's.
  */
-export async function checkNativeBuildDeps(nodes: RecipeNode[]): Promise<void> {
-  const wanted = [...new Set(nodes.flatMap((n) => n.recipe.native?.build ?? []))].sort();
+export async function checkNativeBuildDeps(tasks: { node: RecipeNode; target: Target }[]): Promise<void> {
+  const uses = tasks.map((t) => ({ node: t.node, use: nativeFor(t.node, t.target) }));
+  const wanted = [...new Set(uses.flatMap((u) => u.use.build))].sort();
   const missing = new Set(await missingDebianPackages(wanted));
   if (missing.size === 0) return;
-  const first = nodes.find((n) => (n.recipe.native?.build ?? []).some((p) => missing.has(p)))!;
+  const first = uses.find((u) => u.use.build.some((p) => missing.has(p)))!;
   const all = [...missing];
+  // Say which source the packages are for when the recipe limits them to some kinds: a wheel would need none.
+  const forWhat = first.node.recipe.native?.sources !== undefined ? `, for a build from its ${first.use.kind}` : '';
   throw new UserError(
     'ENATIVE',
-    `${first.id} needs native libraries missing on this build host: ${all.join(', ')} (from the override table): install them with apt-get install ${all.join(' ')}`,
+    `${first.node.id} needs native libraries missing on this build host: ${all.join(', ')} (from the override table${forWhat}): install them with apt-get install ${all.join(' ')}`,
   );
 }

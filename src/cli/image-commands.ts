@@ -69,7 +69,9 @@ async function rootPackages(args: string[], env: Env, store: Store): Promise<{ r
     const { formatPurl } = await import('../purl/purl.js');
     const asked = new Set(res.roots.map(formatPurl));
     roots.push(...results.filter((r) => asked.has(r.task.node.id)).flatMap((r) => r.packages));
-    for (const r of results) for (const d of r.task.node.recipe.native?.runtime ?? []) runtimeDebs.add(d);
+    // Only what each build used: numpy's row names libopenblas0 for its sdist, its wheel bundles OpenBLAS.
+    const { nativeFor } = await import('../builder/native-deps.js');
+    for (const r of results) for (const d of nativeFor(r.task.node, r.task.target).runtime) runtimeDebs.add(d);
   }
   if (names.length > 0) {
     const { storePackagesByName } = await import('../image/compose.js');

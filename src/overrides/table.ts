@@ -29,6 +29,13 @@ export const OverrideRowSchema = z.strictObject({
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
   /** Extra exact build requirements (purls). */
   requires: z.array(z.string()).default([]),
+  /**
+   * PyPI: `runtime` is needed with a wheel too, not only when bale builds the sdist, because the
+   * package loads the library by name at run time (ctypes, cffi ABI mode), runs it as a command, or
+   * its wheels link it without bundling it (pyodbc and libodbc.so.2). Without it a PyPI row applies
+   * to sdists only: a manylinux wheel bundles what it links. Absent means false.
+   */
+  wheel_runtime: z.boolean().optional(),
   /** Install scripts known to do nothing a package needs (funding banners): build it as pure. */
   ignore_scripts: z.boolean().default(false),
   /** Where the row comes from: upstream docs, a distro recipe. */
@@ -63,6 +70,7 @@ export const OverrideRowSchema = z.strictObject({
   for (const [what, pkg] of Object.entries(row.provides ?? {})) {
     if (!row.build.includes(pkg)) ctx.addIssue({ code: 'custom', path: ['provides', what], message: `${pkg} is not in build` });
   }
+  if (row.wheel_runtime === true && row.runtime.length === 0) ctx.addIssue({ code: 'custom', path: ['wheel_runtime'], message: 'says runtime is needed with a wheel, but runtime is empty' });
 });
 export type OverrideRow = z.output<typeof OverrideRowSchema>;
 

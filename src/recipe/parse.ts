@@ -125,6 +125,14 @@ function crossProblems(data: unknown): Problem[] {
       problems.push({ path: `source[${i}].kind`, message: `${q(kind)} is not a ${eco} artifact, use ${kinds.join(' or ')}` });
     }
   });
+  const nativeSources = asTable(root.native)?.sources;
+  if (Array.isArray(nativeSources)) {
+    nativeSources.forEach((kind, i) => {
+      if (typeof kind === 'string' && (SOURCE_KINDS as readonly string[]).includes(kind) && !(kinds as readonly string[]).includes(kind)) {
+        problems.push({ path: `native.sources[${i}]`, message: `${q(kind)} is not a ${eco} artifact, use ${kinds.join(' or ')}` });
+      }
+    });
+  }
   deps.forEach((d, i) => {
     const depEco = ecosystemOf(d?.purl);
     if (depEco !== undefined && depEco !== eco) {

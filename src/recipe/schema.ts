@@ -179,6 +179,11 @@ export const BuildSchema = z.strictObject({
 export const NativeSchema = z.strictObject({
   build: debianList.default([]),
   runtime: debianList.default([]),
+  /**
+   * The [[source]] kinds these packages apply to (PyPI: `["sdist"]`, a manylinux wheel bundles what
+   * it links); absent: every source. `build` never applies to a wheel, which is installed, not built.
+   */
+  sources: z.array(z.enum(SOURCE_KINDS)).min(1).optional(),
 });
 
 export const RecipeSchema = z.strictObject({

@@ -1,4 +1,4 @@
-import type { Recipe, RecipeDependency, RecipeSource } from './schema.js';
+import type { Recipe, RecipeDependency, RecipeNative, RecipeSource } from './schema.js';
 
 /**
  * Canonical recipe text: same content, same bytes, so a re-import produces no git diff.
@@ -94,7 +94,8 @@ export function canonicalRecipe(r: Recipe): Recipe {
   };
   const nb = sortedUnique(r.native?.build ?? []);
   const nr = sortedUnique(r.native?.runtime ?? []);
-  if (nb.length > 0 || nr.length > 0) out.native = { build: nb, runtime: nr };
+  const ns = r.native?.sources === undefined ? undefined : (sortedUnique(r.native.sources) as RecipeNative['sources']);
+  if (nb.length > 0 || nr.length > 0) out.native = { build: nb, runtime: nr, ...(ns !== undefined ? { sources: ns } : {}) };
   return out;
 }
 
@@ -166,6 +167,7 @@ export function formatRecipe(recipe: Recipe): string {
   }
   if (r.native !== undefined) {
     lines.push('', '[native]', `build = ${tomlList(r.native.build)}`, `runtime = ${tomlList(r.native.runtime)}`);
+    if (r.native.sources !== undefined) lines.push(`sources = ${tomlList(r.native.sources)}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -9,7 +9,7 @@ import { compareBytes } from '../../packer/normalize.js';
 
 export interface RecordRow {
   path: string;
-  /** `algorithm=urlsafe-base64-nopad(digest)`, or '' (only RECORD itself may have none). */
+  /** `algorithm=urlsafe-base64-nopad(digest)` (hex accepted too, as pip does), or '' (only RECORD itself may have none). */
   hash: string;
   /** Decimal size in bytes, or ''. */
   size: string;
@@ -109,10 +109,14 @@ export function verifyRow(row: RecordRow, data: Buffer, source: string): void {
   }
   // Padding is not part of the format, but a tool that kept it still means the same digest.
   const expected = row.hash.slice(eq + 1).replace(/=+$/, '');
-  const actual = createHash(algorithm).update(data).digest('base64url');
-  if (actual !== expected) {
+  const digest = createHash(algorithm).update(data).digest();
+  // Some build tools write hex (gmsh 4.15.2); pip installs those wheels. Hex and base64 of one digest
+  // never have the same length, so the length says which encoding the row used.
+  const hex = expected.length === digest.length * 2 && /^[0-9A-Fa-f]+$/.test(expected);
+  const actual = hex ? digest.toString('hex') : digest.toString('base64url');
+  if (actual !== (hex ? expected.toLowerCase() : expected)) {
     throw new IntegrityError(
-      `${source}: "${row.path}" does not match its RECORD hash (${name}=${expected}, got ${name}=${actual}): the wheel is corrupt or was altered; download it again or pin another version`,
+      `${source}: "${row.path}" does not match its RECORD hash (${name}=${expected}${hex ? ' in hex' : ''}, got ${name}=${actual}): the wheel is corrupt or was altered; download it again or pin another version`,
     );
   }
   if (row.size !== '' && Number(row.size) !== data.length) {
