@@ -147,7 +147,7 @@ export class IdealTree {
         if (pe.kind !== 'peer' || set.has(pe.as)) continue;
         const own = context.edgeTo(pe.as);
         let chosen: Picked;
-        if (own !== undefined && own.kind !== 'peer' && own.kind !== 'optional') {
+        if (own !== undefined) {
           chosen = await this.pick(own.name, own.range, chain);
           if (!admits(pe, chosen)) {
             const alt = await this.pick(pe.name, pe.range, chain).catch(() => undefined);
