@@ -86,7 +86,7 @@ export class IdealTree {
     if (range !== undefined && out.length > 0) {
       throw new UserError(
         'EENGINE',
-        `npm package ${p.name}@${p.version} wants node "${range}" (its engines), which leaves out ${out.join(', ')}: build for Nodes it supports (--node), or request a version that supports ${out.length > 1 ? 'them' : 'it'}`,
+        `npm package ${p.name}@${p.version} wants node "${range}" (its engines), which leaves out ${out.join(', ')}: choose Nodes it supports with --node, or request a version that supports ${out.length > 1 ? 'them' : 'it'}`,
       );
     }
   }

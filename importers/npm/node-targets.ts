@@ -15,7 +15,8 @@ export class NodeTargets {
     const exact = (v: string) => (range: string) => semver.satisfies(v, range, { includePrerelease: true });
     return new NodeTargets(
       list.map((r) => {
-        if (r === 'current' || r === running || r === String(semver.major(running))) return { label: `Node ${running}`, admittedBy: exact(running) };
+        if (r === 'current') return { label: `Node ${running} (the running one)`, admittedBy: exact(running) };
+        if (r === running || r === String(semver.major(running))) return { label: `Node ${r}`, admittedBy: exact(running) };
         if (semver.valid(r) !== null) return { label: `Node ${r}`, admittedBy: exact(r) };
         const major = `>=${r}.0.0-0 <${Number(r) + 1}.0.0-0`;
         return { label: `Node ${r}`, admittedBy: (range: string) => semver.intersects(range, major, { includePrerelease: true }) };
