@@ -28,6 +28,9 @@ interface Declared {
 
 const collate = new Intl.Collator('en').compare;
 
+/** Folders looked at before giving up: far above any real closure (a few thousand packages). */
+const MAX_STEPS = 200_000;
+
 export class IdealTree {
   private readonly picks = new Map<string, Promise<Picked>>();
   private readonly declared = new Map<string, Declared>();
@@ -95,7 +98,10 @@ export class IdealTree {
     const root = new Place(undefined, '', wants, []);
     for (const w of wants) this.prefetch(w.name, w.range, []);
     this.queue.push(root);
+    let steps = 0;
     while (this.queue.length > 0) {
+      // Placements that keep undoing each other (a case the reduced placement does not settle) end here.
+      if (++steps > MAX_STEPS) throw new UserError('ERESOLVE', `the npm tree of ${wants.map((w) => `${w.name}@${w.range}`).join(', ')} does not settle after ${MAX_STEPS} steps: please report it with this spec`);
       const sorted = sortQueue(this.queue.splice(0));
       const node = sorted.shift()!;
       this.queue.push(...sorted);

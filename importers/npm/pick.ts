@@ -39,14 +39,15 @@ export function pickVersion(p: PickablePackument, spec: string, targets?: NodeTa
   ) {
     return latest;
   }
-  const ranked = Object.keys(p.versions)
+  const matching = Object.keys(p.versions)
     .filter((v) => semver.valid(v, { loose: true }) !== null && semver.satisfies(v, range, { loose: true }))
-    .map((v) => {
-      const live = !p.versions[v]!.deprecated;
-      const n = admitted(v);
-      return { v, keys: [live && n === all ? 1 : 0, n, live ? 1 : 0] };
-    });
-  ranked.sort((a, b) => b.keys[0]! - a.keys[0]! || b.keys[1]! - a.keys[1]! || b.keys[2]! - a.keys[2]! || semver.rcompare(a.v, b.v, { loose: true }));
+    .sort((a, b) => semver.rcompare(a, b, { loose: true }));
+  const live = (v: string): boolean => !p.versions[v]!.deprecated;
+  // Engines are read only as far as needed: usually the highest live match admits every target.
+  const fits = matching.find((v) => live(v) && admitted(v) === all);
+  if (fits !== undefined || targets === undefined) return fits ?? matching[0];
+  const ranked = matching.map((v, i) => ({ v, i, n: admitted(v), live: live(v) ? 1 : 0 }));
+  ranked.sort((a, b) => b.n - a.n || b.live - a.live || a.i - b.i);
   return ranked[0]?.v;
 }
 
