@@ -1,12 +1,27 @@
 import npa from 'npm-package-arg';
 import { UserError } from '../../src/errors/index.js';
 import type { DependencyKind } from '../../src/recipe/index.js';
-import { pickVersion, platformAllows, sampleVersions } from './pick.js';
-import type { NpmVersion, Packument, PackumentSource } from './packuments.js';
-import { chainText, checkVersionManifest } from './packuments.js';
+import { platformAllows } from './pick.js';
+import type { NpmVersion } from './packuments.js';
 
 /** The platform bale builds for; optional dependencies for other platforms are left out. */
 export const TARGET = { os: 'linux', cpu: 'x64', libc: 'glibc' } as const;
+
+/** A version's os/cpu/libc admit the target (npm's checkPlatform). */
+export function platformFits(m: Pick<NpmVersion, 'os' | 'cpu' | 'libc'>): boolean {
+  return platformAllows(m.os, TARGET.os) && platformAllows(m.cpu, TARGET.cpu) && platformAllows(m.libc, TARGET.libc);
+}
+
+/** "os darwin, cpu any": what a version's platform fields say, for messages. */
+export function targetText(m: Pick<NpmVersion, 'os' | 'cpu' | 'libc'>): string {
+  const list = (v: string[] | string | undefined): string => {
+    const items = (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x) => x !== '');
+    return items.length === 0 ? 'any' : items.join(' ');
+  };
+  const parts = [`os ${list(m.os)}`, `cpu ${list(m.cpu)}`];
+  if (m.libc !== undefined) parts.push(`libc ${list(m.libc)}`);
+  return parts.join(', ');
+}
 
 export interface ResolvedEdge {
   /** The name the dependent requires it by (differs from `name` for npm: aliases). */
@@ -74,83 +89,4 @@ export function registryTarget(as: string, spec: string, from: string): { name: 
     'EUNSUPPORTED',
     `${from} depends on "${as}": "${spec}" (a ${parsed.type} dependency); bale pins registry packages only: add an override or use a registry version`,
   );
-}
-
-export class Crawler {
-  private readonly nodes = new Map<string, ResolvedNode>();
-  private readonly visits = new Map<string, Promise<void>>();
-
-  constructor(
-    private readonly source: PackumentSource,
-    private readonly note: (line: string) => void,
-    private readonly progress: (resolved: number, discovered: number, current: string) => void,
-  ) {}
-
-  async crawl(roots: { name: string; range: string | undefined }[]): Promise<Closure> {
-    const pinned = await Promise.all(roots.map((r) => this.resolve(r.name, r.range ?? 'latest', [])));
-    for (const p of pinned) void this.visit(p.name, p.version, p.packument, []);
-    // Visits start visits; wait until no new one appears.
-    let size = -1;
-    while (size !== this.visits.size) {
-      size = this.visits.size;
-      await Promise.all(this.visits.values());
-    }
-    return { roots: pinned.map((p) => ({ name: p.name, version: p.version })), nodes: this.nodes };
-  }
-
-  private async resolve(name: string, range: string, chain: readonly string[]): Promise<{ name: string; version: string; packument: Packument }> {
-    const packument = await this.source.get(name, chain);
-    const version = pickVersion(packument, range);
-    if (version === undefined) {
-      const have = sampleVersions(packument);
-      throw new UserError(
-        'ENOVERSION',
-        `no version of npm package "${name}" matches "${range}"${chainText(chain)}; newest: ${have.length > 0 ? have.join(', ') : 'none'}`,
-      );
-    }
-    // Before anything reads or fetches it: the version picked is the one asked for, at an http(s) URL.
-    checkVersionManifest(name, version, packument.versions[version]!, this.source.urlOf(name), chain);
-    return { name, version, packument };
-  }
-
-  private visit(name: string, version: string, packument: Packument, chain: readonly string[]): Promise<void> {
-    const key = `${name}@${version}`;
-    let v = this.visits.get(key);
-    if (v === undefined) {
-      v = this.expand(name, version, packument, [...chain, key]);
-      // Rejections surface through crawl()'s wait loop; this only keeps Node from calling them unhandled meanwhile.
-      v.catch(() => undefined);
-      this.visits.set(key, v);
-    }
-    return v;
-  }
-
-  private async expand(name: string, version: string, packument: Packument, chain: readonly string[]): Promise<void> {
-    const manifest = packument.versions[version]!;
-    const node: ResolvedNode = { name, version, manifest, time: packument.time?.[version], edges: [] };
-    this.nodes.set(`${name}@${version}`, node);
-    const from = chain[chain.length - 1]!;
-    const children = await Promise.all(
-      wantedDependencies(manifest).map(async (w) => {
-        try {
-          const target = registryTarget(w.as, w.spec, from);
-          const r = await this.resolve(target.name, target.range, chain);
-          const m = r.packument.versions[r.version]!;
-          if (w.kind === 'optional' && !(platformAllows(m.os, TARGET.os) && platformAllows(m.cpu, TARGET.cpu) && platformAllows(m.libc, TARGET.libc))) {
-            this.note(`skipped optional ${r.name}@${r.version} of ${from}: not for ${TARGET.os}-${TARGET.cpu}`);
-            return undefined;
-          }
-          return { edge: { as: w.as, name: r.name, version: r.version, kind: w.kind }, packument: r.packument };
-        } catch (err) {
-          if (w.kind !== 'optional') throw err;
-          this.note(`skipped optional dependency "${w.as}" of ${from}: ${err instanceof Error ? err.message : String(err)}`);
-          return undefined;
-        }
-      }),
-    );
-    for (const c of children) if (c !== undefined) node.edges.push(c.edge);
-    this.progress(this.nodes.size, this.visits.size, `${name}@${version}`);
-    // Not awaited: in a cycle, a child's visit waits on this one. crawl() waits for the whole set.
-    for (const c of children) if (c !== undefined) void this.visit(c.edge.name, c.edge.version, c.packument, chain);
-  }
 }

@@ -8,8 +8,9 @@ import { httpTimeouts, type HttpTimeouts } from '../../src/fetch/timeouts.js';
 import type { Purl, Spec } from '../../src/purl/purl.js';
 import type { Recipe } from '../../src/recipe/index.js';
 import type { Importer, ImportOptions, Resolution } from '../importer.js';
-import { Crawler } from './crawl.js';
 import type { ResolvedNode } from './crawl.js';
+import { IdealTree } from './ideal-tree.js';
+import { NodeTargets } from './node-targets.js';
 import { sharedAgent } from './agent.js';
 import { quickPackument } from './quick-fetch.js';
 import { loadNpmOptions } from './npmrc.js';
@@ -51,12 +52,14 @@ export class NpmImporter implements Importer {
     const limit = pLimit(concurrency);
     try {
       const source = new PackumentSource(npmOptions, limit, (name, deadline) => quickPackument(name, base, agent, metadata, deadline), metadata);
-      const crawler = new Crawler(
+      const crawler = new IdealTree(
         source,
+        // For npm the matrix is --node: versions are chosen for those Nodes (default the running one).
+        NodeTargets.from(opts.interpreters),
         (line) => opts.onNote?.(line),
         (resolved, discovered, current) => opts.onProgress?.({ resolved, discovered, current }),
       );
-      const crawling = crawler.crawl(specs.map((s) => ({ name: s.name, range: s.range })));
+      const crawling = crawler.build(specs.map((s) => ({ name: s.name, range: s.range })));
       // Read the override table (and load its parser) while the crawl waits on the network.
       const overridesP = import('../../src/overrides/table.js').then((m) => m.loadOverrides('npm', opts.overridesDir));
       overridesP.catch(() => undefined);

@@ -76,7 +76,7 @@ export function indexOf(eco: Ecosystem, o: GlobalOptions): string | undefined {
 
 /** Which flag lists each ecosystem's interpreter matrix for imports. */
 export const MATRIX_FLAG: Record<Ecosystem, ((o: GlobalOptions) => string[] | undefined) | undefined> = {
-  npm: undefined,
+  npm: (o) => (o.node !== undefined ? parseNodeList(o.node) : undefined),
   pypi: (o) => (o.python !== undefined ? parsePythonList(o.python) : undefined),
   gem: (o) => (o.ruby !== undefined ? parseRubyList(o.ruby) : undefined),
   deb: undefined,

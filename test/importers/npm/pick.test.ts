@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pickVersion, platformAllows, sampleVersions, type PickablePackument } from '../../../importers/npm/pick.js';
+import { NodeTargets } from '../../../importers/npm/node-targets.js';
 
 /** A packument with these versions (a trailing `!` marks one deprecated) and dist-tags. */
 function packument(versions: string[], tags: Record<string, string> = {}): PickablePackument {
@@ -102,4 +103,28 @@ describe('sampleVersions', () => {
     assert.deepEqual(sampleVersions(packument([])), []);
     assert.deepEqual(sampleVersions(packument(['1.0.0', '0.5.0'])), ['1.0.0', '0.5.0']);
   });
+});
+
+describe('pickVersion with target Nodes (engines)', () => {
+  const p: PickablePackument = {
+    'dist-tags': { latest: '8.1.0' },
+    versions: {
+      '7.8.0': { engines: { node: '>=6' } },
+      '7.9.0': { engines: { node: '>=6' }, deprecated: 'old' },
+      '8.1.0': { engines: { node: '>=22' } },
+      '8.2.0': { engines: { node: '>=24' } },
+    },
+  };
+  const cases: { name: string; spec: string; node: string[]; want: string | undefined }[] = [
+    { name: 'latest is passed over when its engines leave out a target', spec: '>=7', node: ['20'], want: '7.8.0' },
+    { name: 'latest kept when its engines admit every target', spec: '>=7', node: ['22'], want: '8.1.0' },
+    { name: 'every target must be admitted', spec: '>=7', node: ['20', '22'], want: '7.8.0' },
+    { name: 'the highest admitting every target, below a higher one that does not', spec: '^8', node: ['22', '23'], want: '8.1.0' },
+    { name: 'none admits every target: the one admitting most, over a higher one', spec: '^8', node: ['20', '22'], want: '8.1.0' },
+    { name: 'none admits the target: as npm, the highest live match', spec: '^8', node: ['20'], want: '8.2.0' },
+    { name: 'an exact version is that version whatever its engines', spec: '8.1.0', node: ['20'], want: '8.1.0' },
+  ];
+  for (const c of cases) {
+    it(c.name, () => assert.equal(pickVersion(p, c.spec, NodeTargets.from(c.node, '20.20.2')), c.want));
+  }
 });
