@@ -51,16 +51,17 @@ export function metadataReasons(node: ResolvedNode): string[] {
 }
 
 /**
- * The package's prebuilt binary as a platform package in the closure: an optional dependency built
+ * The package's prebuilt binaries as platform packages in the closure: an optional dependency built
  * for one os and cpu (`@parcel/watcher-linux-x64-glibc`), kept because it fits linux-x64-glibc.
  * Such packages' install scripts only check for it, or compile when asked to.
  */
-export function platformPrebuilt(node: ResolvedNode, closure: ReadonlyMap<string, ResolvedNode>): string | undefined {
+export function platformPrebuilts(node: ResolvedNode, closure: ReadonlyMap<string, ResolvedNode>): string[] {
   const listed = (v: string[] | string | undefined): boolean => (Array.isArray(v) ? v.length > 0 : typeof v === 'string' && v !== '');
   return node.edges
     .filter((e) => e.kind === 'optional')
     .map((e) => closure.get(`${e.name}@${e.version}`))
-    .find((d) => d !== undefined && listed(d.manifest.os) && listed(d.manifest.cpu))?.name;
+    .filter((d) => d !== undefined && listed(d.manifest.os) && listed(d.manifest.cpu))
+    .map((d) => d!.name);
 }
 
 /** Whether the importer reads this package's tarball: its scripts are unknown, or it may hide a binding.gyp. */
@@ -92,7 +93,8 @@ export async function tarballFacts(node: ResolvedNode, integrity: string, fetche
 
 /** What decides a package's build beyond its metadata: a prebuilt platform package, or its tarball's facts. */
 export interface BuildFacts {
-  prebuilt?: string;
+  /** Platform packages in the closure that bring the package's binary. */
+  prebuilt?: string[];
   tarball?: TarballFacts;
 }
 
@@ -103,11 +105,10 @@ export async function buildFacts(
   override: OverrideRow | undefined,
   read: () => Promise<TarballFacts>,
 ): Promise<BuildFacts> {
-  if (override?.ignore_scripts === true) return {};
   const reasons = metadataReasons(node);
-  const prebuilt = reasons.length > 0 ? platformPrebuilt(node, closure) : undefined;
-  if (prebuilt !== undefined) return { prebuilt };
-  return needsTarball(node, reasons) ? { tarball: await read() } : {};
+  const prebuilt = reasons.length > 0 ? platformPrebuilts(node, closure) : [];
+  if (prebuilt.length > 0) return { prebuilt };
+  return override?.ignore_scripts !== true && needsTarball(node, reasons) ? { tarball: await read() } : {};
 }
 
 /** A source fetcher created on first use: most imports never read a tarball. */

@@ -46,9 +46,9 @@ export function buildDecision(node: ResolvedNode, facts: BuildFacts, override: O
   const t = facts.tarball;
   const reasons = t === undefined ? metadataReasons(node) : [...(t.bindingGyp ? ['binding.gyp'] : []), ...(t.scripted ? ['install-script'] : [])];
   let native = t === undefined ? reasons.length > 0 : t.scripts.length > 0;
-  const prebuilt = facts.prebuilt ?? t?.prebuild;
-  if (prebuilt !== undefined) {
-    reasons.push(`prebuilt:${prebuilt}`);
+  const prebuilt = facts.prebuilt ?? (t?.prebuild === undefined ? [] : [t.prebuild]);
+  if (prebuilt.length > 0) {
+    reasons.push(...prebuilt.map((p) => `prebuilt:${p}`));
     native = false;
   }
   // Kept when an override ignores the scripts, so the recipe still tells why it could need a build.
