@@ -52,6 +52,8 @@ describe('needsTarball', () => {
     { name: 'unix-dgram@2.0.7: no flag, but bindings and nan', n: node('unix-dgram', '2.0.7', { dependencies: { bindings: '^1.5.0', nan: '^2.20.0' } }), want: true },
     { name: 'an addon helper as an optional dependency', n: node('x', '1.0.0', { optionalDependencies: { 'node-addon-api': '*' } }), want: true },
     { name: 'a pure package', n: node('express', '4.21.2', { dependencies: { accepts: '~1.3.8' } }), want: false },
+    { name: 'full metadata naming prebuild-install: no need', n: node('sqlite3', '6.0.1', { hasInstallScript: true, scripts: { install: 'prebuild-install -r napi || node-gyp rebuild' } }), want: false },
+    { name: 'full metadata naming node-gyp-build: its prebuilds are in the tarball', n: node('bufferutil', '4.1.0', { hasInstallScript: true, scripts: { install: 'node-gyp-build' } }), want: true },
   ];
   for (const c of cases) {
     it(c.name, () => {
