@@ -17,6 +17,7 @@ import { loadNpmOptions } from './npmrc.js';
 import type { NpmOptions } from './npmrc.js';
 import { PackumentSource } from './packuments.js';
 import { matchOverride, strongestIntegrity, toRecipe } from './to-recipe.js';
+import { buildFacts, lazyFetcher, tarballFacts } from './build-facts.js';
 
 /**
  * Old versions carry only a sha1 shasum (or an md5 integrity): fetch the tarball once, verified by
@@ -50,6 +51,8 @@ export class NpmImporter implements Importer {
     const npmOptions: NpmOptions = agent === undefined ? base : { ...base, agent };
     const cacheDir = join(opts.cacheDir, 'npm');
     const limit = pLimit(concurrency);
+    // The few tarballs read at import go to the source cache the builder reads.
+    const tarballs = lazyFetcher(opts.cacheDir);
     try {
       const source = new PackumentSource(npmOptions, limit, (name, deadline) => quickPackument(name, base, agent, metadata, deadline), metadata);
       const crawler = new IdealTree(
@@ -67,12 +70,18 @@ export class NpmImporter implements Importer {
       const overrides = await overridesP;
       const nodes = [...closure.nodes.values()];
       const recipes: Recipe[] = await Promise.all(
-        nodes.map(async (n) => toRecipe(n, await limit(() => pinSha512(n, npmOptions, cacheDir, sources)), matchOverride(overrides, n.name, n.version))),
+        nodes.map(async (n) => {
+          const integrity = await limit(() => pinSha512(n, npmOptions, cacheDir, sources));
+          const override = matchOverride(overrides, n.name, n.version);
+          const facts = await buildFacts(n, closure.nodes, override, () => limit(async () => tarballFacts(n, integrity, await tarballs.get())));
+          return toRecipe(n, integrity, override, facts);
+        }),
       );
       const roots: Purl[] = closure.roots.map((r) => ({ type: 'npm', name: r.name, version: r.version }));
       return { roots, recipes: recipes.sort((a, b) => (a.purl < b.purl ? -1 : a.purl > b.purl ? 1 : 0)) };
     } finally {
       agent?.destroy();
+      await tarballs.close();
     }
   }
 }

@@ -5,6 +5,7 @@ import { overrideBuild, overrideNative } from '../../src/overrides/recipe-fields
 import type { OverrideRow, OverrideTable } from '../../src/overrides/table.js';
 import type { Recipe } from '../../src/recipe/index.js';
 import type { ResolvedNode } from './crawl.js';
+import { metadataReasons, type BuildFacts } from './build-facts.js';
 
 /** npm pack's fixed mtime (1985-10-26T08:15:00Z): the documented epoch when the registry sends no release time. */
 export const NPM_FALLBACK_EPOCH = 499162500;
@@ -34,18 +35,28 @@ export function matchOverride(table: OverrideTable, name: string, version: strin
 }
 
 /** Why a package must run something at build time, from what the metadata tells without its tarball. */
-export function buildReasons(node: ResolvedNode): string[] {
-  const reasons: string[] = [];
-  if (node.manifest.gypfile === true) reasons.push('binding.gyp');
-  const s = node.manifest.scripts ?? {};
-  const scripted = ['preinstall', 'install', 'postinstall'].some((k) => typeof s[k] === 'string' && s[k] !== '');
-  if (node.manifest.hasInstallScript === true || scripted) reasons.push('install-script');
-  return reasons;
+export const buildReasons = metadataReasons;
+
+/**
+ * Whether the package is built per Node, and why: the tarball's lifecycle when it was read, else
+ * the metadata's word. A prebuilt binary that serves every Node (a platform package in the closure,
+ * or a Node-API prebuild the loader script would pick) means no build: its scripts would only find it.
+ */
+export function buildDecision(node: ResolvedNode, facts: BuildFacts, override: OverrideRow | undefined): { native: boolean; reasons: string[] } {
+  const t = facts.tarball;
+  const reasons = t === undefined ? metadataReasons(node) : [...(t.bindingGyp ? ['binding.gyp'] : []), ...(t.scripted ? ['install-script'] : [])];
+  let native = t === undefined ? reasons.length > 0 : t.scripts.length > 0;
+  const prebuilt = facts.prebuilt ?? (t?.prebuild === undefined ? [] : [t.prebuild]);
+  if (prebuilt.length > 0) {
+    reasons.push(...prebuilt.map((p) => `prebuilt:${p}`));
+    native = false;
+  }
+  // Kept when an override ignores the scripts, so the recipe still tells why it could need a build.
+  return { native: native && override?.ignore_scripts !== true, reasons };
 }
 
-export function toRecipe(node: ResolvedNode, integrity: string, override: OverrideRow | undefined): Recipe {
-  const reasons = buildReasons(node);
-  const native = reasons.length > 0 && override?.ignore_scripts !== true;
+export function toRecipe(node: ResolvedNode, integrity: string, override: OverrideRow | undefined, facts: BuildFacts = {}): Recipe {
+  const { native, reasons } = buildDecision(node, facts, override);
   const recipe: Recipe = {
     format: 1,
     purl: formatPurl({ type: 'npm', name: node.name, version: node.version }),
@@ -58,7 +69,6 @@ export function toRecipe(node: ResolvedNode, integrity: string, override: Overri
     })),
     build: {
       native,
-      // Kept when an override ignores the scripts, so the recipe still tells why it could need a build.
       reasons,
       requires: override?.requires ?? [],
       interpreters: [],

@@ -173,6 +173,8 @@ interface MetaJson {
   deprecated?: Record<string, string>;
   time?: Record<string, string>;
   serve?: Record<string, ServeMode>;
+  /** Versions published by a tool that adds neither `gypfile` nor `hasInstallScript` (unix-dgram@2.0.7's case). */
+  unflagged?: string[];
 }
 
 /** Groups published versions by name; meta supplies dist-tags, deprecations, times and serve modes. */
@@ -240,7 +242,9 @@ export async function loadFixturePackages(): Promise<Map<string, FixturePackage>
   for (const name of await fixtureNames(root)) {
     const versions: { manifest: Manifest; tarball: Buffer }[] = [];
     let meta: MetaJson = {};
-    for (const entry of (await readdir(path.join(root, name))).sort()) {
+    // meta.json first: it says how the versions were published.
+    const entries = (await readdir(path.join(root, name))).sort((a, b) => Number(b === 'meta.json') - Number(a === 'meta.json') || (a < b ? -1 : a > b ? 1 : 0));
+    for (const entry of entries) {
       const dir = path.join(root, name, entry);
       if (entry === 'meta.json') {
         meta = JSON.parse(await readFile(dir, 'utf8')) as MetaJson;
@@ -249,7 +253,8 @@ export async function loadFixturePackages(): Promise<Map<string, FixturePackage>
       const files = await readPackageDir(dir);
       const pj = files.find((f) => f.path === 'package.json');
       if (!pj) throw new Error(`fixture ${dir}: no package.json`);
-      const manifest = publishedManifest(JSON.parse(pj.body.toString('utf8')) as Manifest, files.map((f) => f.path));
+      const raw = JSON.parse(pj.body.toString('utf8')) as Manifest;
+      const manifest = meta.unflagged?.includes(entry) === true ? raw : publishedManifest(raw, files.map((f) => f.path));
       if (manifest.version !== entry) throw new Error(`fixture ${dir}: package.json says version ${manifest.version}`);
       versions.push({ manifest, tarball: await packFiles(files) });
     }

@@ -10,6 +10,22 @@ import type { LinkedDependency } from './entries.js';
 import { dropMatching } from '../drop.js';
 import { packageDir, packageName } from './layout.js';
 import { readPackageInfo } from './package-json.js';
+import type { PackageInfo } from './package-json.js';
+import { UserError } from '../../errors/index.js';
+
+/**
+ * A binding.gyp npm would compile (no install or preinstall script) in a package whose recipe saw
+ * no reason to build at all: the metadata hid it, and building it as JavaScript would ship a
+ * package that cannot load its addon. The importer reads such tarballs; an older recipe says so here.
+ */
+function checkNativeRecipe(node: RecipeNode, info: PackageInfo): void {
+  const { build } = node.recipe;
+  if (build.native || build.reasons.length > 0 || !info.hasBindingGyp || info.scripts.install || info.scripts.preinstall) return;
+  throw new UserError(
+    'ERECIPE',
+    `${node.id} has a binding.gyp that npm compiles with node-gyp, but its recipe ${node.file} says native = false with no reasons: set native = true and reasons = ["binding.gyp"] in it and build it again (bale build)`,
+  );
+}
 
 /** Pure JavaScript serves every Node: one build, no interpreter. */
 export const ANY_NODE: Target = { id: 'any', prefix: 'node', interpreter: null };
@@ -66,6 +82,7 @@ export class NpmBuilder implements EcosystemBuilder {
     const what = `${node.id} (${src.url})`;
     let files = await readTarGz(await ctx.sources.fetch({ url: src.url, integrity: src.integrity }), { source: what, stripComponents: 1, limits: ctx.limits });
     const info = readPackageInfo(files, pkg.name, what);
+    checkNativeRecipe(node, info);
     const deps: LinkedDependency[] = node.recipe.dependency.map((d) => {
       const p = parsePurl(d.purl);
       return { as: d.name, name: p.name, version: p.version };

@@ -8,6 +8,7 @@ import type { PackEntry } from '../../packer/index.js';
 import type { NodeInterpreter } from '../../interpreters/node.js';
 import type { SandboxCommand } from '../../sandbox/index.js';
 import { packageRoot } from '../../util/package-root.js';
+import { failureLine } from '../failure-line.js';
 import { runFailure } from '../run-failure.js';
 import type { BuildContext } from '../types.js';
 import type { LinkedDependency, Pinned } from './entries.js';
@@ -15,6 +16,7 @@ import { mainEntries } from './entries.js';
 import { flatName, packageDir, STORE } from './layout.js';
 import { binEntries as readBins, installScripts } from './package-json.js';
 import type { PackageInfo } from './package-json.js';
+import { buildFromSource } from './prebuilds.js';
 
 /** Constant paths inside the sandbox, so nothing about the host leaks into a build. */
 const BUILD = '/build';
@@ -36,11 +38,6 @@ export function keepBuilt(e: PackEntry): boolean {
     return parts.length === 3 && e.path.endsWith('.node');
   }
   return !(e.path === 'node_modules/.bin' || e.path.startsWith('node_modules/.bin/'));
-}
-
-function tail(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  return lines.slice(-1)[0] ?? '(no output)';
 }
 
 /** Install the dependency closure's files (the `.bale` store part only) into the build root. */
@@ -119,7 +116,8 @@ export async function buildWithScripts(
       NODE: `${TOOLS}/node`,
       npm_node_execpath: `${TOOLS}/node`,
       npm_config_nodedir: NODEDIR,
-      npm_config_build_from_source: 'true',
+      // Told only to packages whose scripts would otherwise download a binary (prebuild-install, node-pre-gyp).
+      ...(buildFromSource(scripts) ? { npm_config_build_from_source: 'true' } : {}),
       npm_config_offline: 'true',
       npm_package_name: pkg.name,
       npm_package_version: pkg.version,
@@ -149,7 +147,7 @@ export async function buildWithScripts(
         const log = await readFile(logFile, 'utf8').catch(() => '');
         throw new UserError(
           'EBUILD',
-          `${pkg.name}@${pkg.version} ${s.event} script failed for Node ${node.version} (${runFailure(r, limits, log)}): ${tail(log)}; full log: ${logFile}`,
+          `${pkg.name}@${pkg.version} ${s.event} script failed for Node ${node.version} (${runFailure(r, limits, log)}): ${failureLine(log)}; full log: ${logFile}`,
         );
       }
     }
