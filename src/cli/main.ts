@@ -62,6 +62,7 @@ function envFor(cmd: Command): Env {
     json: o.json === true,
     sandbox: o.sandbox ?? 'auto',
     iKnow: o.iKnow === true,
+    keepGoing: o.keepGoing === true,
     ...(o.buildTimeout !== undefined ? { buildTimeoutMs: o.buildTimeout } : {}),
     ...(o.registry !== undefined ? { registry: o.registry } : {}),
     ...(o.overrides !== undefined ? { overrides: o.overrides } : {}),
@@ -116,6 +117,7 @@ function program(): Command {
     .option('--i-know', 'with --sandbox direct: run build scripts without a sandbox even as root')
     .option('--build-timeout <duration>', 'wall time of one build command, for recipes without their own limit (default: 20m)', check('--build-timeout', flag.duration))
     .option('--json', 'machine-readable output on stdout; no progress display')
+    .option('--keep-going', 'when some targets (interpreters, builds) fail, keep what resolved and built, and still exit 1 naming the failures (default: all or nothing)')
     .option('--key <file>', 'signing key (minisign format): every package stored, and every image composed, is signed (default: $BALE_SIGNING_KEY)', (v: string) =>
       flag.inputFile('--key', v, 'create one with bale keygen --out PREFIX'),
     )
