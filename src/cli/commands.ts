@@ -263,7 +263,7 @@ export async function cmdBuild(args: string[], env: Env): Promise<void> {
   const { resolveBuildRoots } = await import('./specs.js');
   const roots: BuildRoot[] = await resolveBuildRoots(args, env.opts.recipes);
   const { graph } = await (await builder()).loadGraph(env.opts.recipes, roots);
-  // The store is a cache of pinned recipes here: what built before a failure stays (README, Request semantics).
+  // Pinned recipes, nothing to write but the store: what built before a failure stays, a hit next time (README: Targets).
   const failures: FailedTarget[] = [];
   const results = await runBuild(graph, env, store, failures).catch((err: unknown) => refuse(failures, env.opts.json, [], err));
   report(results, env, { failures });

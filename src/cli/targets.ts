@@ -45,11 +45,12 @@ export function targetsFailed(failures: FailedTarget[], kept: boolean): UserErro
 }
 
 /**
- * Refuses the whole request (nothing was written): with --json, first the document a success would
- * print with nothing in it but the failures, so a script reads them as it reads a success. `error`:
- * the first build's own error, when a build stopped the run; else the line targetsFailed words.
+ * Refuses the whole request (nothing was written): with --json and failed targets, first the
+ * document a success would print with nothing in it but the failures, so a script reads them as it
+ * reads a success. `error`: the error that stopped the run (a failed build's own); else the line
+ * targetsFailed words.
  */
 export function refuse(failures: FailedTarget[], json: boolean, roots: string[], error?: unknown): never {
-  if (json) printJson({ roots, recipes: [], packages: [], failures });
+  if (json && failures.length > 0) printJson({ roots, recipes: [], packages: [], failures });
   throw error ?? targetsFailed(failures, false);
 }
