@@ -30,8 +30,14 @@ export interface Resolution {
   roots: Purl[];
   /** The whole pinned closure, sorted by purl, not yet written anywhere. */
   recipes: Recipe[];
-  /** Targets that could not be resolved, one line each, while the others were. */
-  failures?: string[];
+  /** Targets that could not be resolved while the others were: the caller decides (all or nothing, or --keep-going). */
+  failures?: TargetFailure[];
+}
+
+/** One target of a matrix that failed (`Python 3.9`), with its error line. */
+export interface TargetFailure {
+  target: string;
+  error: string;
 }
 
 /**

@@ -5,29 +5,36 @@
  */
 import { UserError } from '../src/errors/index.js';
 import type { Ecosystem, Purl } from '../src/purl/purl.js';
-import type { ImportOptions } from './importer.js';
+import type { ImportOptions, TargetFailure } from './importer.js';
+
+/** Every interpreter of the matrix failed: one line naming each, and the failures for --json. */
+export class EveryTargetFailed extends UserError {
+  constructor(readonly failures: TargetFailure[]) {
+    super('ERESOLVE', failures.map((f) => f.error).join('; ') || 'nothing to resolve');
+    this.name = 'EveryTargetFailed';
+  }
+}
 
 export async function resolvePerInterpreter<I extends { version: string }, R>(
   interpreters: I[],
   resolveOne: (i: I) => Promise<R>,
   opts: ImportOptions,
   label: string,
-): Promise<{ results: Map<string, R>; failures: string[] }> {
+): Promise<{ results: Map<string, R>; failures: TargetFailure[] }> {
   const results = new Map<string, R>();
-  const failures: string[] = [];
+  const failures: TargetFailure[] = [];
   // One interpreter at a time keeps the request pattern deterministic; each file is fetched once for all.
   for (const i of interpreters) {
     try {
       results.set(i.version, await resolveOne(i));
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
-      failures.push(err.message);
+      failures.push({ target: `${label} ${i.version}`, error: err.message });
     }
     opts.onProgress?.({ resolved: results.size + failures.length, discovered: interpreters.length, current: `${label} ${i.version}` });
   }
-  if (results.size === 0) throw new UserError('ERESOLVE', failures[0] ?? 'nothing to resolve');
-  // The first failure becomes the command's error line once the others are done; the rest are notes.
-  for (const f of failures.slice(1)) opts.onNote?.(`error: ${f}`);
+  // Partial failures are the caller's to judge (all or nothing, or --keep-going); it names every one.
+  if (results.size === 0) throw new EveryTargetFailed(failures);
   return { results, failures };
 }
 

@@ -49,7 +49,7 @@ export function importProcessor(deps: ImportProcessorDeps, queue: () => Queue): 
       const plan = await planAndEnqueue(res.recipes, res.roots.map(formatPurl), job.data.request, deps);
       const failures = res.failures ?? [];
       // The interpreters that resolved are planned; the job still fails so the others are seen.
-      if (failures.length > 0) throw new UserError('EPARTIAL', failures.join('; '));
+      if (failures.length > 0) throw new UserError('EPARTIAL', failures.map((f) => f.error).join('; '));
       return { ...plan, recipes: written.map((w) => w.file) };
     } catch (err) {
       if (err instanceof TransientError && err.retryAfterMs !== undefined) {

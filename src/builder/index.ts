@@ -33,6 +33,10 @@ export interface BuildOptions {
   onPlanned?: (tasks: Task[]) => void;
   onStart?: (task: Task) => void;
   onDone?: (r: TaskResult) => void;
+  /** A build that failed (see ScheduleHooks.onFailed). */
+  onFailed?: (task: Task, error: unknown) => void;
+  /** Build what does not wait for a failed build, and return that (`--keep-going`). @defaultValue false */
+  keepGoing?: boolean;
 }
 
 /** The one place that maps an ecosystem to its builder. */
@@ -128,6 +132,8 @@ export async function buildGraph(graph: RecipeGraph, opts: BuildOptions): Promis
       context: (task) => session.context(graph, task.node),
       ...(opts.onStart ? { onStart: opts.onStart } : {}),
       ...(opts.onDone ? { onDone: opts.onDone } : {}),
+      ...(opts.onFailed ? { onFailed: opts.onFailed } : {}),
+      keepGoing: opts.keepGoing === true,
     });
   } finally {
     await session.close();

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { UserError } from '../errors/index.js';
+import { isUserError, UserError } from '../errors/index.js';
 import type { Store, StoredPackage } from '../store/index.js';
 import type { RecipeGraph, RecipeNode } from './graph.js';
 import { buildKey } from './key.js';
@@ -25,6 +25,14 @@ export interface ScheduleHooks {
   context(task: Task, inputs: StoredPackage[]): Omit<BuildContext, 'node' | 'target' | 'inputs'>;
   onStart?(task: Task): void;
   onDone?(r: TaskResult): void;
+  /** A build that failed, or (keepGoing) that cannot start because one it waits for failed; once per task. */
+  onFailed?(task: Task, error: unknown): void;
+  /**
+   * Keep building what does not wait for a failed build (a UserError); the failed ones are left
+   * out of the results and reported through onFailed. Any other error still stops the run.
+   * @defaultValue false: the first failure stops the run
+   */
+  keepGoing?: boolean;
 }
 
 const taskId = (purl: string, target: Target): string => `${purl}|${target.id}`;
@@ -84,16 +92,37 @@ function assertAcyclic(tasks: Map<string, Task>): void {
 export async function runTasks(tasks: Map<string, Task>, store: Store, jobs: number, hooks: ScheduleHooks): Promise<TaskResult[]> {
   const limit = pLimit(Math.max(1, jobs));
   const running = new Map<string, Promise<TaskResult>>();
-  // After the first failure nothing new starts: the run fails with that error, and a user is not
-  // kept waiting for builds whose results will be thrown away.
+  const keepGoing = hooks.keepGoing === true;
+  // After the first failure that stops the run nothing new starts: a user is not kept waiting for
+  // builds whose results will be thrown away. With keepGoing only a non-user error (a bug) stops it.
   let failure: { error: unknown } | undefined;
+  const stops = (error: unknown): boolean => !keepGoing || !isUserError(error);
+  const reported = new Set<string>();
+  const failed = (task: Task, error: unknown): void => {
+    if (stops(error)) failure ??= { error };
+    reported.add(task.id);
+    hooks.onFailed?.(task, error);
+  };
+  /** The packages of what `task` waits for; with keepGoing, a failed one fails `task` too, named. */
+  const inputsOf = async (task: Task): Promise<TaskResult[]> => {
+    if (!keepGoing) return Promise.all(task.deps.map((d) => run(tasks.get(d)!)));
+    const settled = await Promise.allSettled(task.deps.map((d) => run(tasks.get(d)!)));
+    const bad = settled.findIndex((s) => s.status === 'rejected');
+    if (bad === -1) return settled.map((s) => (s as PromiseFulfilledResult<TaskResult>).value);
+    const reason = (settled[bad] as PromiseRejectedResult).reason;
+    if (stops(reason)) throw reason;
+    const [purl, target] = task.deps[bad]!.split('|');
+    const error = new UserError('EDEPFAILED', `${task.node.id} (${task.target.id}) was not built: it needs ${purl} (${target}), which failed`);
+    failed(task, error);
+    throw error;
+  };
   const run = (task: Task): Promise<TaskResult> => {
     let p = running.get(task.id);
     if (p === undefined) {
       p = (async () => {
         const hit = await store.lookup(task.key);
         if (hit !== undefined) return { task, packages: hit, cached: true };
-        const depResults = await Promise.all(task.deps.map((d) => run(tasks.get(d)!)));
+        const depResults = await inputsOf(task);
         return limit(async () => {
           if (failure !== undefined) throw failure.error;
           const again = await store.lookup(task.key);
@@ -103,7 +132,7 @@ export async function runTasks(tasks: Map<string, Task>, store: Store, jobs: num
           const ctx: BuildContext = { ...hooks.context(task, inputs), node: task.node, target: task.target, inputs };
           // Recorded before p-limit frees the slot: the handler on `p` below runs too late to stop the next queued build.
           const outputs = await hooks.builderFor(task.node).build(ctx).catch((error: unknown) => {
-            failure ??= { error };
+            failed(task, error);
             throw error;
           });
           return { task, packages: await store.put(task.key, outputs), cached: false };
@@ -112,7 +141,9 @@ export async function runTasks(tasks: Map<string, Task>, store: Store, jobs: num
       p.then(
         (r) => hooks.onDone?.(r),
         (error: unknown) => {
-          failure ??= { error };
+          // A store's own UserError (a corrupt record) fails the task like its build would.
+          if (!stops(error) && !reported.has(task.id)) failed(task, error);
+          else if (stops(error)) failure ??= { error };
         },
       );
       running.set(task.id, p);
@@ -120,5 +151,8 @@ export async function runTasks(tasks: Map<string, Task>, store: Store, jobs: num
     return p;
   };
   const ordered = [...tasks.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
-  return Promise.all(ordered.map(run));
+  if (!keepGoing) return Promise.all(ordered.map(run));
+  const settled = await Promise.allSettled(ordered.map(run));
+  if (failure !== undefined) throw failure.error;
+  return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
 }

@@ -1,5 +1,6 @@
 import { importerFor } from '../../importers/index.js';
-import type { Resolution } from '../../importers/index.js';
+import type { ImportProgress, Resolution } from '../../importers/index.js';
+import { EveryTargetFailed } from '../../importers/matrix.js';
 import type { RecipeGraph, TargetRequest, TaskResult } from '../builder/index.js';
 import { parseNodeList } from '../interpreters/node-request.js';
 import { parseSpec } from '../purl/purl.js';
@@ -14,6 +15,7 @@ import { packageLines, printImport, printJson, printPackages } from './output.js
 import type { Paths } from './paths.js';
 import type { Progress } from './progress.js';
 import type { BuildRoot } from './specs.js';
+import { buildFailure, refuse, targetsFailed, type FailedTarget } from './targets.js';
 
 export interface GlobalOptions {
   /** The recipes tree (absolute): checked when first read, a usage error naming --recipes or BALE_RECIPES. */
@@ -38,6 +40,8 @@ export interface GlobalOptions {
   iKnow: boolean;
   /** `--build-timeout`: wall time of a build command for recipes without their own `[build.limits] timeout`. */
   buildTimeoutMs?: number;
+  /** `--keep-going`: keep what resolved and built when some targets fail (see targets.ts). @defaultValue false: all or nothing */
+  keepGoing?: boolean;
 }
 
 /** The fleet commands' `--redis`: where the fleet's Redis is (unset: $BALE_REDIS_URL). */
@@ -123,19 +127,21 @@ async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolution> {
     env.progress.phase('resolving', group.length);
     const registry = registries.get(eco);
     const interpreters = MATRIX_FLAG[eco]?.(env.opts);
-    const r = await importer.resolveClosure(
-      group.map((g) => g.spec),
-      {
-        cacheDir: env.paths.cache,
-        ...(registry !== undefined ? { registry } : {}),
-        ...(interpreters !== undefined ? { interpreters } : {}),
-        ...(env.opts.overrides !== undefined ? { overridesDir: env.opts.overrides } : {}),
-        onProgress: (p) => env.progress.update(p.resolved, p.discovered, p.current),
-        onNote: (line) => {
-          if (!env.opts.json) env.progress.log(`note: ${line}`);
-        },
+    const options = {
+      cacheDir: env.paths.cache,
+      ...(registry !== undefined ? { registry } : {}),
+      ...(interpreters !== undefined ? { interpreters } : {}),
+      ...(env.opts.overrides !== undefined ? { overridesDir: env.opts.overrides } : {}),
+      onProgress: (p: ImportProgress) => env.progress.update(p.resolved, p.discovered, p.current),
+      onNote: (line: string) => {
+        if (!env.opts.json) env.progress.log(`note: ${line}`);
       },
-    );
+    };
+    const r = await importer.resolveClosure(group.map((g) => g.spec), options).catch((err: unknown): Resolution => {
+      // Every interpreter failed: judged with the other failures (all or nothing, or --keep-going).
+      if (err instanceof EveryTargetFailed) return { roots: [], recipes: [], failures: err.failures };
+      throw err;
+    });
     all.roots.push(...r.roots);
     all.recipes.push(...r.recipes);
     if (r.failures) all.failures = [...(all.failures ?? []), ...r.failures];
@@ -197,8 +203,8 @@ async function openGivenStore(env: Env): Promise<Store> {
   return openStore(env.opts.store, env.opts, env.paths.cache);
 }
 
-/** Build into `store`. */
-async function runBuild(graph: RecipeGraph, env: Env, store: Store): Promise<TaskResult[]> {
+/** Build into `store`; each failed build is added to `failures` (the run stops at the first unless --keep-going). */
+async function runBuild(graph: RecipeGraph, env: Env, store: Store, failures: FailedTarget[] = []): Promise<TaskResult[]> {
   const { buildGraph } = await builder();
   let done = 0;
   let total = 0;
@@ -217,6 +223,8 @@ async function runBuild(graph: RecipeGraph, env: Env, store: Store): Promise<Tas
     },
     onStart: (t) => env.progress.update(done, total, t.node.id),
     onDone: (r) => env.progress.update(++done, total, r.task.node.id),
+    onFailed: (task, error) => failures.push(buildFailure(task, error)),
+    keepGoing: env.opts.keepGoing === true,
   });
   env.progress.stop();
   return results;
@@ -230,20 +238,24 @@ function report(results: TaskResult[], env: Env, extra: Record<string, unknown> 
 
 const rootNames = (roots: Purl[]): string[] => roots.map((p) => `${p.type}:${p.name}@${p.version}`);
 
-/** Interpreters that could not be resolved fail the command, after the others were done. */
-function failIfPartial(res: Resolution): void {
-  const f = res.failures ?? [];
-  if (f.length === 0) return;
-  throw new UserError('EPARTIAL', `${f[0]}${f.length > 1 ? ` (and ${f.length - 1} more interpreter(s) failed, see the notes above)` : ''}`);
+/**
+ * The resolution's failed targets: without --keep-going any one refuses the request before
+ * anything is built or written (with --json, the failures are printed first).
+ */
+function resolvedOrRefused(res: Resolution, env: Env): FailedTarget[] {
+  const failures = res.failures ?? [];
+  if (failures.length > 0 && env.opts.keepGoing !== true) refuse(failures, env.opts.json, rootNames(res.roots));
+  return [...failures];
 }
 
 export async function cmdImport(specArgs: string[], env: Env): Promise<void> {
   // Every recipe checked before the first is written: a bad one leaves the tree as it was.
   const res = await resolveChecked(specArgs, env);
+  const failures = resolvedOrRefused(res, env);
   const written = await writeRecipes(res);
-  if (env.opts.json) printJson({ roots: rootNames(res.roots), recipes: written, failures: res.failures ?? [] });
+  if (env.opts.json) printJson({ roots: rootNames(res.roots), recipes: written, failures });
   else printImport(rootNames(res.roots), written);
-  failIfPartial(res);
+  if (failures.length > 0) throw targetsFailed(failures, true);
 }
 
 export async function cmdBuild(args: string[], env: Env): Promise<void> {
@@ -251,37 +263,72 @@ export async function cmdBuild(args: string[], env: Env): Promise<void> {
   const { resolveBuildRoots } = await import('./specs.js');
   const roots: BuildRoot[] = await resolveBuildRoots(args, env.opts.recipes);
   const { graph } = await (await builder()).loadGraph(env.opts.recipes, roots);
-  report(await runBuild(graph, env, store), env);
+  // Pinned recipes, nothing to write but the store: what built before a failure stays, a hit next time (README: Targets).
+  const failures: FailedTarget[] = [];
+  const results = await runBuild(graph, env, store, failures).catch((err: unknown) => refuse(failures, env.opts.json, [], err));
+  report(results, env, { failures });
+  if (failures.length > 0) throw targetsFailed(failures, true);
 }
 
 /**
- * Resolve, check every recipe, build, and only then write the recipes: a failed request leaves
- * recipes and store as they were (a recipe that could not be written is refused before any build).
+ * Resolve, check every recipe, build into a staging store, and only when every target built move
+ * the packages into the store and write the recipes: a failed request leaves recipes and store as
+ * they were (a recipe that could not be written is refused before any build). --keep-going keeps
+ * what built, and still fails naming the rest.
  */
 export async function cmdRequest(specArgs: string[], env: Env, queue?: string | true): Promise<void> {
   if (queue !== undefined) {
-    // `--queue URL`, or `--queue` alone for $BALE_REDIS_URL.
+    // `--queue URL`, or `--queue` alone for $BALE_REDIS_URL. Failed resolutions refuse it before anything is enqueued.
     const { requestViaQueue } = await import('./queue-commands.js');
-    const { res, lines } = await requestViaQueue(() => resolveChecked(specArgs, env), env, queue === true ? undefined : queue);
+    let failures: FailedTarget[] = [];
+    const resolved = async (): Promise<CheckedResolution> => {
+      const res = await resolveChecked(specArgs, env);
+      failures = resolvedOrRefused(res, env);
+      return res;
+    };
+    const { res, lines } = await requestViaQueue(resolved, env, queue === true ? undefined : queue);
     const written = await writeRecipes(res);
-    if (env.opts.json) printJson({ roots: rootNames(res.roots), recipes: written, failures: res.failures ?? [], packages: lines });
+    if (env.opts.json) printJson({ roots: rootNames(res.roots), recipes: written, failures, packages: lines });
     else printPackages(lines);
-    failIfPartial(res);
+    if (failures.length > 0) throw targetsFailed(failures, true);
     return;
   }
-  const { res, results } = await requestBuilt(specArgs, env, await openGivenStore(env));
-  const written = await writeRecipes(res);
-  report(results, env, { roots: rootNames(res.roots), recipes: written, failures: res.failures ?? [] });
-  failIfPartial(res);
+  const store = await openGivenStore(env);
+  const { stage } = await import('../store/staging.js');
+  const staging = await stage(store, env.paths.cache, 'request-');
+  try {
+    const { res, results, failures } = await requestBuilt(specArgs, env, staging);
+    await staging.commit();
+    const written = await writeRecipes(res);
+    report(await inStore(results, store), env, { roots: rootNames(res.roots), recipes: written, failures });
+    if (failures.length > 0) throw targetsFailed(failures, true);
+  } finally {
+    await staging.discard();
+  }
+}
+
+/** Results as `store` holds them once a staging store was committed to it (the files the user keeps). */
+export function inStore(results: TaskResult[], store: Store): Promise<TaskResult[]> {
+  return Promise.all(results.map(async (r) => ({ ...r, packages: (await store.lookup(r.task.key)) ?? r.packages })));
+}
+
+/** What requestBuilt did: the checked resolution, the builds that succeeded, the targets that failed (only with --keep-going). */
+export interface Requested {
+  res: CheckedResolution;
+  results: TaskResult[];
+  failures: FailedTarget[];
 }
 
 /**
- * What `request` does before it writes the recipes: resolve, check every recipe, build into
- * `store` (--store's; compose passes its staging store). The caller writes the recipes
- * (writeRecipes) once everything it needs succeeded.
+ * What `request` does before it writes anything: resolve, check every recipe, build into `store`
+ * (a staging store: request's, compose's, install's). A failed target refuses it here, unless
+ * --keep-going. The caller commits the store and writes the recipes (writeRecipes) once everything
+ * it needs succeeded.
  */
-export async function requestBuilt(specArgs: string[], env: Env, store: Store): Promise<{ res: CheckedResolution; results: TaskResult[] }> {
+export async function requestBuilt(specArgs: string[], env: Env, store: Store): Promise<Requested> {
   const res = await resolveChecked(specArgs, env);
+  const failures = resolvedOrRefused(res, env);
   const { graph } = (await builder()).graphFromRecipes(env.opts.recipes, res.recipes, res.roots);
-  return { res, results: await runBuild(graph, env, store) };
+  const results = await runBuild(graph, env, store, failures).catch((err: unknown) => refuse(failures, env.opts.json, rootNames(res.roots), err));
+  return { res, results, failures };
 }

@@ -4,7 +4,7 @@
  * `BALE_STORE=`), the value, and what would do (src/util/checked-url.ts). Pure checks, plus a
  * stat for paths.
  */
-import { statSync, type Stats } from 'node:fs';
+import { readdirSync, statSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isUserError, UsageError } from '../errors/index.js';
 import { parseDuration } from '../limits/index.js';
@@ -81,6 +81,25 @@ export function directory(source: Source, value: string, opts: { mustExist?: boo
   if (at.kind === 'blocked') throw usage(source, value, `${at.by} is not a directory; ${opts.hint}`);
   if (at.kind === 'found' && !at.stat.isDirectory()) throw usage(source, value, `${fileKind(at.stat)}, not a directory; ${opts.hint}`);
   if (at.kind === 'none' && opts.mustExist === true) throw usage(source, value, `no such directory; ${opts.hint}`);
+  return abs;
+}
+
+/**
+ * A directory bale fills from nothing (`install --root`): new, or empty. Whatever is in it would
+ * escape the conflict check, and a file laid over it would replace it without a word.
+ */
+export function emptyDirectory(source: Source, value: string, hint: string): string {
+  const abs = directory(source, value, { hint });
+  let inside: string[] = [];
+  try {
+    inside = readdirSync(abs).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw usage(source, value, `cannot be read (${(err as Error).message}); ${hint}`);
+  }
+  if (inside.length > 0) {
+    const shown = inside.slice(0, 3).join(', ') + (inside.length > 3 ? `, and ${inside.length - 3} more` : '');
+    throw usage(source, value, `not empty (it holds ${shown}); ${hint}`);
+  }
   return abs;
 }
 

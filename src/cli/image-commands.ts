@@ -9,12 +9,13 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError, UserError } from '../errors/index.js';
 import type { ImageFile, ResolvedPackage } from '../image/types.js';
-import type { Store, StoredPackage } from '../store/index.js';
 import { checkOutputDir, checkOutputFile, writeFileAtomic } from '../util/atomic-write.js';
-import { requestBuilt, writeRecipes, type CheckedResolution, type Env } from './commands.js';
+import { writeRecipes, type Env } from './commands.js';
 import { registryUrl } from './flags.js';
 import { printJson, say } from './output.js';
+import { rootPackages } from './roots.js';
 import { openStore, requireSigningKey, trustList } from './signing.js';
+import { targetsFailed, type FailedTarget } from './targets.js';
 
 export async function cmdKeygen(o: { out?: string }, env: Env): Promise<void> {
   if (o.out === undefined) throw new UsageError('bale keygen: say where: --out PREFIX (writes PREFIX.key and PREFIX.pub)');
@@ -50,36 +51,6 @@ export interface ComposeFlags {
   unsigned?: boolean;
 }
 
-/**
- * Specs (`npm:express@4.21.2`) are requested (built into `store` when missing); plain names come
- * from the store. Also the Debian runtime packages the built recipes' override rows name (for
- * --base), and the resolutions whose recipes are written once the image composed.
- */
-async function rootPackages(args: string[], env: Env, store: Store): Promise<{ roots: StoredPackage[]; runtimeDebs: string[]; resolved: CheckedResolution[] }> {
-  const specs = args.filter((a) => a.includes(':'));
-  const names = args.filter((a) => !a.includes(':'));
-  const roots: StoredPackage[] = [];
-  const runtimeDebs = new Set<string>();
-  const resolved: CheckedResolution[] = [];
-  if (specs.length > 0) {
-    // The requested packages (with their -bin: top-level links and executables are for what was
-    // asked for); their dependencies come in through the manifests, without -bin, as npm would.
-    const { res, results } = await requestBuilt(specs, env, store);
-    resolved.push(res);
-    const { formatPurl } = await import('../purl/purl.js');
-    const asked = new Set(res.roots.map(formatPurl));
-    roots.push(...results.filter((r) => asked.has(r.task.node.id)).flatMap((r) => r.packages));
-    // Only what each build used: numpy's row names libopenblas0 for its sdist, its wheel bundles OpenBLAS.
-    const { nativeFor } = await import('../builder/native-deps.js');
-    for (const r of results) for (const d of nativeFor(r.task.node, r.task.target).runtime) runtimeDebs.add(d);
-  }
-  if (names.length > 0) {
-    const { storePackagesByName } = await import('../image/compose.js');
-    roots.push(...(await storePackagesByName(names, store)));
-  }
-  return { roots, runtimeDebs: [...runtimeDebs].sort(), resolved };
-}
-
 /** Every package signed: missing signatures are added with `key`, existing ones must verify. */
 async function signPackages(packages: ResolvedPackage[], env: Env): Promise<void> {
   const key = await requireSigningKey(env.opts, 'bale image compose');
@@ -111,8 +82,10 @@ export async function cmdImageCompose(args: string[], o: ComposeFlags, env: Env)
   let packages: ResolvedPackage[];
   let image: ImageFile;
   let text: string;
+  let failures: FailedTarget[];
   try {
-    const { roots, runtimeDebs, resolved } = await rootPackages(args, env, staging);
+    const { roots, runtimeDebs, resolved, failures: failed } = await rootPackages(args, env, staging);
+    failures = failed;
     packages = await closure(roots, staging);
     if (o.base !== undefined) {
       // What the packages need to run: requested like them, joined to the same closure and checks.
@@ -122,6 +95,7 @@ export async function cmdImageCompose(args: string[], o: ComposeFlags, env: Env)
       const specs = baseSpecs({ packages, runtimeDebs, defaultNode: asked === undefined || asked === 'current' ? process.versions.node : asked });
       const base = await rootPackages(specs, env, staging);
       resolved.push(...base.resolved);
+      failures.push(...base.failures);
       const { pythonOf, pythonSiteBridge } = await import('../image/base.js');
       const py = pythonOf(packages);
       const glue = py === undefined ? [] : await staging.importPackages([await pythonSiteBridge(py)]);
@@ -143,8 +117,9 @@ export async function cmdImageCompose(args: string[], o: ComposeFlags, env: Env)
   await writeFileAtomic(out, text, { label: `-o ${o.output}` });
   let signature: string | undefined;
   if (o.unsigned !== true) signature = await signFile(out, await requireSigningKey(env.opts, 'bale image compose'));
-  if (env.opts.json) printJson({ image: out, signature: signature ?? null, name: image.name, tag: image.tag, packages: image.packages });
+  if (env.opts.json) printJson({ image: out, signature: signature ?? null, name: image.name, tag: image.tag, packages: image.packages, failures });
   else say(`${out}: ${image.name}:${image.tag}, ${image.packages.length} packages${signature ? `, signed (${signature})` : ', unsigned'}`);
+  if (failures.length > 0) throw targetsFailed(failures, true); // --keep-going: the image holds what built
 }
 
 export interface ExportFlags {

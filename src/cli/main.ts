@@ -62,6 +62,7 @@ function envFor(cmd: Command): Env {
     json: o.json === true,
     sandbox: o.sandbox ?? 'auto',
     iKnow: o.iKnow === true,
+    keepGoing: o.keepGoing === true,
     ...(o.buildTimeout !== undefined ? { buildTimeoutMs: o.buildTimeout } : {}),
     ...(o.registry !== undefined ? { registry: o.registry } : {}),
     ...(o.overrides !== undefined ? { overrides: o.overrides } : {}),
@@ -116,6 +117,7 @@ function program(): Command {
     .option('--i-know', 'with --sandbox direct: run build scripts without a sandbox even as root')
     .option('--build-timeout <duration>', 'wall time of one build command, for recipes without their own limit (default: 20m)', check('--build-timeout', flag.duration))
     .option('--json', 'machine-readable output on stdout; no progress display')
+    .option('--keep-going', 'when some targets (interpreters, builds) fail, keep what resolved and built, and still exit 1 naming the failures (default: all or nothing)')
     .option('--key <file>', 'signing key (minisign format): every package stored, and every image composed, is signed (default: $BALE_SIGNING_KEY)', (v: string) =>
       flag.inputFile('--key', v, 'create one with bale keygen --out PREFIX'),
     )
@@ -141,6 +143,13 @@ function program(): Command {
     .argument('<spec...>')
     .option('--queue [url]', 'build on the worker fleet behind this Redis (default: $BALE_REDIS_URL) instead of in this process')
     .action((specs: string[], o: { queue?: string | true }, cmd: Command) => cmdRequest(specs, envFor(cmd), o.queue));
+  p.command('install')
+    .description('lay the closure of specs (built when missing) or store packages into a new or empty directory, for a Dockerfile COPY or a chroot: no package database')
+    .argument('<spec|package...>', 'e.g. npm:express@4.21.2 or node-express')
+    .option('--root <dir>', 'where to lay the files: a new or empty directory', (v: string) =>
+      flag.emptyDirectory('--root', v, 'give a new or empty directory (bale install lays a root from nothing)'),
+    )
+    .action(async (args: string[], o: { root?: string }, cmd: Command) => (await import('./install-command.js')).cmdInstall(args, o, envFor(cmd)));
   const redis = (): Option => new Option('--redis <url>', 'the fleet\'s Redis, e.g. redis://10.0.0.5:6379 (default: $BALE_REDIS_URL)');
   const fleet = (): Promise<typeof import('./queue-commands.js')> => import('./queue-commands.js');
   p.command('worker')

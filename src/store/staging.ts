@@ -1,8 +1,9 @@
 /**
  * A staging store: builds go into a scratch store of their own, reads see the real store too, and
- * nothing reaches the real store until commit(). `image compose` builds through one, so an image
- * that does not compose (a conflict, a missing package) leaves the store exactly as it was; once
- * it composes, commit() hands every staged build and package to the real store's own put() and
+ * nothing reaches the real store until commit(). `request`, `image compose` and `install` build
+ * through one, so a request with a failed target, an image that does not compose (a conflict, a
+ * missing package) or a root that cannot be laid leaves the store exactly as it was; once
+ * everything succeeded, commit() hands every staged build and package to the real store's own put() and
  * importPackages() (so it signs them, and a registry store pushes them), as if built there.
  * The scratch directory lives outside the store, among the builds' scratch directories (see
  * src/util/scratch.ts), so even a killed compose leaves nothing in the store, and its scratch
@@ -106,7 +107,7 @@ function merge(first: StoredPackage[], second: StoredPackage[]): StoredPackage[]
   return [...first, ...second.filter((p) => !seen.has(identity(p)))].sort(comparePackages);
 }
 
-/** A staging store in front of `real`, its scratch directory a fresh one under `<cacheDir>/tmp`. */
-export async function stage(real: Store, cacheDir: string): Promise<StagingStore> {
-  return new StagingStore(real, await makeScratch(join(cacheDir, 'tmp'), 'compose-'));
+/** A staging store in front of `real`, its scratch directory a fresh one under `<cacheDir>/tmp` (`prefix`: which command's). */
+export async function stage(real: Store, cacheDir: string, prefix = 'compose-'): Promise<StagingStore> {
+  return new StagingStore(real, await makeScratch(join(cacheDir, 'tmp'), prefix));
 }

@@ -6,7 +6,7 @@ import { graphFromRecipes, type RecipeGraph, type RecipeNode } from '../../src/b
 import { buildKey } from '../../src/builder/key.js';
 import { planTasks, runTasks, type ScheduleHooks, type Task } from '../../src/builder/scheduler.js';
 import type { BuildContext, BuildDependency, EcosystemBuilder, Target, TargetRequest } from '../../src/builder/types.js';
-import { isUserError } from '../../src/errors/index.js';
+import { isUserError, UserError } from '../../src/errors/index.js';
 import { SourceFetcher } from '../../src/fetch/index.js';
 import { checkRecipe, type Recipe } from '../../src/recipe/index.js';
 import { LocalStore, type PackageOutput } from '../../src/store/index.js';
@@ -50,6 +50,8 @@ interface TestBuilderOptions {
   delayMs?: (name: string, nth: number) => number;
   /** Fail the n-th build to start (1-based) with this error. */
   failNth?: { n: number; error: Error };
+  /** Fail the build of a package for a target with the error this returns, if any. */
+  failFor?: (name: string, targetId: string) => Error | undefined;
 }
 
 /**
@@ -83,9 +85,10 @@ class TestBuilder implements EcosystemBuilder {
     this.inputs.set(`${name} ${ctx.target.id}`, ctx.inputs.map((p) => p.name).sort());
     try {
       await sleep(this.opts.delayMs?.(name, nth) ?? 5);
-      if (this.opts.failNth?.n === nth) {
+      const error = this.opts.failNth?.n === nth ? this.opts.failNth.error : this.opts.failFor?.(name, ctx.target.id);
+      if (error !== undefined) {
         this.events.push(`fail ${name}`);
-        throw this.opts.failNth.error;
+        throw error;
       }
       const out = await makeOutput(`${ctx.target.prefix}-${name}`, ctx.node.purl.version);
       this.events.push(`finish ${name} ${ctx.target.id}`);
@@ -269,4 +272,54 @@ describe('runTasks', () => {
       assert.ok(!started.some((id) => id.startsWith('pkg:npm/top@')), 'what waits on a failed build never starts');
     });
   }
+
+  it('keepGoing: a failed build fails what waits for it, named; everything else is built and returned', async (t) => {
+    const graph = graphOf({ app: ['lib'], lib: [], other: [] });
+    const request = { node: ['20.18.0', '22.11.0'], python: [], ruby: [] };
+    const builder = new TestBuilder({ failFor: (name, target) => (name === 'lib' && target === 'node22.11.0' ? new UserError('EBUILD', 'lib: install script failed') : undefined) });
+    const store = new LocalStore(await storeRoot(t));
+    const failed: [string, string][] = [];
+    const results = await runTasks(await plan(graph, builder, request), store, 2, {
+      ...hooks(t, builder, graph),
+      keepGoing: true,
+      onFailed: (task, error) => failed.push([task.id, (error as Error).message]),
+    });
+    assert.deepEqual(results.map((r) => r.task.id), [
+      'pkg:npm/app@1.0.0|node20.18.0',
+      'pkg:npm/lib@1.0.0|node20.18.0',
+      'pkg:npm/other@1.0.0|node20.18.0',
+      'pkg:npm/other@1.0.0|node22.11.0',
+    ]);
+    assert.deepEqual(failed.sort(), [
+      ['pkg:npm/app@1.0.0|node22.11.0', 'pkg:npm/app@1.0.0 (node22.11.0) was not built: it needs pkg:npm/lib@1.0.0 (node22.11.0), which failed'],
+      ['pkg:npm/lib@1.0.0|node22.11.0', 'lib: install script failed'],
+    ]);
+    assert.ok(!builder.events.includes('start app node22.11.0'), 'what waits on a failed build never starts');
+    // Only what built is in the store.
+    const tasks = await plan(graph, builder, request);
+    assert.equal(await store.lookup(tasks.get('pkg:npm/app@1.0.0|node22.11.0')!.key), undefined);
+    assert.notEqual(await store.lookup(tasks.get('pkg:npm/app@1.0.0|node20.18.0')!.key), undefined);
+  });
+
+  it('keepGoing: an error that is not the user\'s (a bug) still stops the run', async (t) => {
+    const graph = graphOf({ a: [], b: [], c: [] });
+    const bug = new TypeError('undefined is not a function');
+    const builder = new TestBuilder({ failFor: (name) => (name === 'a' ? bug : undefined), delayMs: (name) => (name === 'a' ? 1 : 50) });
+    const store = new LocalStore(await storeRoot(t));
+    await assert.rejects(runTasks(await plan(graph, builder), store, 1, { ...hooks(t, builder, graph), keepGoing: true }), (err) => err === bug);
+    assert.equal(builder.calls, 1, builder.events.join(', '));
+  });
+
+  it('without keepGoing, onFailed hears of the build that failed, once', async (t) => {
+    const graph = graphOf({ top: ['a', 'b'], a: [], b: [] });
+    const error = new UserError('EBUILD', 'a failed');
+    const builder = new TestBuilder({ failFor: (name) => (name === 'a' ? error : undefined) });
+    const store = new LocalStore(await storeRoot(t));
+    const failed: string[] = [];
+    await assert.rejects(
+      runTasks(await plan(graph, builder), store, 1, { ...hooks(t, builder, graph), onFailed: (task) => failed.push(task.id) }),
+      (err) => err === error,
+    );
+    assert.deepEqual(failed, ['pkg:npm/a@1.0.0|any']);
+  });
 });

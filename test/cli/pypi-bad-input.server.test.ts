@@ -1,6 +1,6 @@
 /**
  * PyPI bad input as a user meets it: one line naming the input and what to do, a non-zero exit,
- * nothing in recipes or store. And a wheel-only release fails only the interpreter it lacks.
+ * nothing in recipes or store. And a wheel-only release fails the interpreter it lacks: nothing written, or (--keep-going) the others kept.
  */
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -66,13 +66,19 @@ describe('PyPI bad input', () => {
     assert.match(recipe, /\[native\]\nbuild = \["gcc", "libc6-dev", "zlib1g-dev"\]\nruntime = \["zlib1g"\]/);
   });
 
-  test('a wheel-only release for CPython 3.11: 3.11 builds, 3.10 is a clear error, exit non-zero', async () => {
-    const r = await bale(['request', 'pypi:fxp-binary', '--python', '3.10,3.11', '--index-url', index.simpleUrl, '--recipes', path.join(t.dir, 'rb'), '--store', path.join(t.dir, 'sb'), '--json']);
+  test('a wheel-only release for CPython 3.11: 3.10 is a clear error and nothing is written; --keep-going keeps 3.11, still exit 1', async () => {
+    const args = ['request', 'pypi:fxp-binary', '--python', '3.10,3.11', '--index-url', index.simpleUrl, '--recipes', path.join(t.dir, 'rb'), '--store', path.join(t.dir, 'sb'), '--json'];
+    const all = await bale(args);
+    assert.equal(all.code, 1, all.stderr);
+    assert.match(oneErrorLine(all.stderr), /Python 3\.10 failed: cannot resolve fxp-binary for Python 3\.10: .*no release has a wheel for CPython 3\.10.*nothing was written/);
+    assert.deepEqual(await listFiles(path.join(t.dir, 'rb')), []);
+    assert.deepEqual(await listFiles(path.join(t.dir, 'sb')), []);
+    const r = await bale([...args, '--keep-going']);
     assert.equal(r.code, 1, r.stderr);
     assert.match(oneErrorLine(r.stderr), /cannot resolve fxp-binary for Python 3\.10: .*no release has a wheel for CPython 3\.10/);
-    const out = JSON.parse(r.stdout) as { packages: { name: string }[]; failures: string[] };
+    const out = JSON.parse(r.stdout) as { packages: { name: string }[]; failures: { target: string }[] };
     assert.deepEqual(out.packages.map((p) => p.name), ['py3.11-fxp-binary']);
-    assert.equal(out.failures.length, 1);
+    assert.deepEqual(out.failures.map((f) => f.target), ['Python 3.10']);
     assert.deepEqual(await listFiles(path.join(t.dir, 'rb')), ['pypi/fxp-binary/1.0.0.toml']);
   });
 });

@@ -58,8 +58,8 @@ function conflict(path: string, a: ResolvedPackage, b: ResolvedPackage): UserErr
   );
 }
 
-/** The union of all packages, in tar order; directories shared, anything else owned once. */
-async function unionEntries(packages: readonly ResolvedPackage[]): Promise<TarEntry[]> {
+/** The union of all packages, in tar order; directories shared, anything else owned once (also what `bale install` lays). */
+export async function unionEntries(packages: readonly ResolvedPackage[]): Promise<TarEntry[]> {
   const byPath = new Map<string, Owned>();
   for (const p of orderPackages(packages)) {
     for (const entry of await packageEntries(p)) {
