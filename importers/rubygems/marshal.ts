@@ -10,8 +10,7 @@
  * refused (no unbounded recursion); a length or count larger than the bytes left is refused before
  * anything is allocated; a link to an object still being read (a cycle) is refused; so is anything
  * after the value. Nothing is evaluated: classes are names, never looked up. No npm library was
- * fit for this (see the README's library list): none bounds nesting, and the maintained ones intern
- * input-chosen symbols globally or pull in a runtime.
+ * fit for this (the README's library list says why: none bounds nesting).
  */
 
 /** Input that is not the Marshal data this reader accepts; the message says what and at which byte. */
