@@ -98,7 +98,7 @@ function dependency(v: MarshalValue, what: string): GemDependency | undefined {
 }
 
 /** Positions in the Array Gem::Specification#_dump writes (RubyGems keeps them stable; _load reads the same). */
-const AT = { name: 2, version: 3, requiredRuby: 6, requiredRubygems: 7, dependencies: 9, newPlatform: 16 } as const;
+const AT = { name: 2, version: 3, requiredRuby: 6, requiredRubygems: 7, originalPlatform: 8, dependencies: 9, newPlatform: 16 } as const;
 
 /**
  * A quick spec (`Marshal.dump(spec)`, inflated): a `u` Gem::Specification whose bytes are
@@ -119,7 +119,9 @@ export function quickSpec(v: MarshalValue): QuickSpec {
   return {
     name: str(at(AT.name), 'the name'),
     version: gemVersion(at(AT.version), 'the version'),
-    platform: gemPlatform(at(AT.newPlatform), 'the platform'),
+    // The platform as the gem was built with it, which names its files (specs.4.8 lists it so too);
+    // the normalised Gem::Platform only when that is missing.
+    platform: typeof at(AT.originalPlatform) === 'string' && at(AT.originalPlatform) !== '' ? (at(AT.originalPlatform) as string) : gemPlatform(at(AT.newPlatform), 'the platform'),
     dependencies: dependencies.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)),
     ...(requiredRuby === undefined ? {} : { requiredRuby }),
     ...(requiredRubygems === undefined ? {} : { requiredRubygems }),

@@ -100,8 +100,8 @@ async function unreachable(e: CorpusEntry, gemSource: string, indexUrl: string):
   const project = e.spec.toLowerCase().replace(/[-_.]+/g, '-');
   const r = await get(new URL(`${project}/`, indexUrl).href);
   if (typeof r === 'string') return `the Python index is not reachable (${r})`;
-  if (r.status !== 200) return `${indexUrl} has no project ${e.spec} (HTTP ${r.status})`;
-  if (!/href="[^"]*\.(tar\.gz|zip)(#[^"]*)?"/i.test(r.text)) return `${indexUrl} has only wheels of ${e.spec}, no sdist: nothing to compile`;
+  if (r.status !== 200) return `the index has no project ${e.spec} (HTTP ${r.status})`;
+  if (!/href="[^"]*\.(tar\.gz|zip)(#[^"]*)?"/i.test(r.text)) return `the index has only wheels of ${e.spec}, no sdist: nothing to compile`;
   return undefined;
 }
 
@@ -204,6 +204,7 @@ async function main(): Promise<number> {
   const indexUrl = process.env['BALE_CORPUS_INDEX_URL'] ?? pypi?.url ?? 'https://pypi.org/simple/';
   const rows: Row[] = [];
   try {
+    if (selected.some((e) => e.ecosystem === 'pypi')) console.error(`Python index: ${pypi === undefined ? indexUrl : `/opt/pypi, served at ${indexUrl}`}`);
     const runnable: CorpusEntry[] = [];
     for (const e of selected) {
       const why = await unreachable(e, gemSource, indexUrl);
