@@ -10,6 +10,7 @@
  * is the GemSourceClient base below; json-api.ts extends it too.
  */
 import { createHash } from 'node:crypto';
+import { Agent, request } from 'undici';
 import { IntegrityError, UserError } from '../../src/errors/index.js';
 import { IndexHttp, resolvedOptions, type HttpResponse } from '../pypi/index-http.js';
 import { withSlash } from '../pypi/index-types.js';
@@ -170,7 +171,7 @@ export abstract class GemSourceClient implements GemIndex {
     return new UserError('EINDEX', `${subject}: ${res.url} is not a valid answer of ${this.what} (${why}): check that --source ${this.source} is a RubyGems source`, { cause });
   }
 
-  private expectOk(res: HttpResponse, subject: string): void {
+  protected expectOk(res: HttpResponse, subject: string): void {
     if (res.status >= 200 && res.status < 300) return;
     const auth = res.status === 401 || res.status === 403 ? ', or its credentials' : '';
     throw new UserError('EINDEX', `${subject}: ${res.url} answered HTTP ${res.status} from ${this.what} of ${this.source}: check --source${auth}`);
@@ -191,6 +192,35 @@ class CompactIndexClient extends GemSourceClient {
       if (err instanceof GemIndexFormatError) throw this.garbage(subject, res, err.message, err);
       throw err;
     }
+  }
+}
+
+/**
+ * Whether `source` serves the compact index's `/versions`, from the status line alone: the body
+ * (tens of megabytes on rubygems.org) is dropped unread, so this is a HEAD every server answers.
+ * Redirects are followed; one attempt, and a network fault or a timeout counts as no (the caller
+ * then asks the next kind of index, whose own requests retry).
+ */
+export async function servesCompactIndex(source: string, opts?: GemIndexOptions): Promise<boolean> {
+  const t = resolvedOptions(opts).timeouts.metadata;
+  const agent = new Agent({ connect: { timeout: t.connectMs } });
+  try {
+    let url = new URL('versions', withSlash(source)).href;
+    for (let hop = 0; hop < 5; hop++) {
+      const res = await request(url, { dispatcher: agent, method: 'GET', headers: { 'user-agent': opts?.userAgent ?? 'bale (RubyGems importer)' }, headersTimeout: t.headersMs, signal: AbortSignal.timeout(t.deadlineMs) });
+      res.body.on('error', () => undefined).destroy(); // unread: an abort error is expected
+      const location = res.headers['location'];
+      if (res.statusCode >= 300 && res.statusCode < 400 && typeof location === 'string') {
+        url = new URL(location, url).href;
+        continue;
+      }
+      return res.statusCode >= 200 && res.statusCode < 300;
+    }
+    return false;
+  } catch {
+    return false;
+  } finally {
+    await agent.destroy().catch(() => undefined);
   }
 }
 

@@ -106,7 +106,7 @@ function program(): Command {
       flag.indexUrl('--index-url', v, 'https://pypi.org/simple/'),
     )
     .option('--python <versions>', 'CPython versions to import and build for, e.g. 3.11,3.12 or 3.8-3.13 (default: every one found)', (v: string) => flag.interpreterList('--python', v))
-    .option('--source <url>', 'RubyGems source: compact index or JSON API (default: https://rubygems.org/)', (v: string) => flag.httpUrl('--source', v, 'https://rubygems.org/'))
+    .option('--source <url>', 'RubyGems source: compact index, JSON API or gem generate_index (Marshal) directory (default: https://rubygems.org/)', (v: string) => flag.httpUrl('--source', v, 'https://rubygems.org/'))
     .option('--ruby <versions>', 'Ruby versions to import and build gems for, e.g. 3.1 (default: every one found)', (v: string) => flag.interpreterList('--ruby', v))
     .option('--overrides <dir>', 'override tables (npm.toml, pypi.toml, rubygems.toml) to use instead of the ones shipped with bale', (v: string) =>
       flag.directory('--overrides', v, { mustExist: true, hint: 'give a directory holding npm.toml, pypi.toml and the like' }),
