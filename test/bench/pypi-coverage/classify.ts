@@ -1,0 +1,76 @@
+/** Sorting outcomes into the tally's categories: pure functions over the recorded results. */
+import { eq } from '@renovatebot/pep440';
+import { failed } from './imports.js';
+import { normalize, type Closure, type ClosureDiff, type ProjectResult } from './types.js';
+
+export const CATEGORIES = {
+  ok: 'built + imports, closure same as pip',
+  okDiffers: 'built + imports, closure differs from pip',
+  importAlsoPip: 'built; import fails also under pip',
+  importBaleOnly: "built; import fails only from bale's root",
+  noImportNames: 'built; no importable module found',
+  baleError: 'bale error',
+  pipCannot: 'pip cannot resolve',
+} as const;
+
+export function diffClosures(bale: Closure, pip: Closure): ClosureDiff {
+  const onlyBale = Object.keys(bale).filter((n) => pip[n] === undefined).map((n) => `${n}==${bale[n]}`);
+  const onlyPip = Object.keys(pip).filter((n) => bale[n] === undefined).map((n) => `${n}==${pip[n]}`);
+  const versions = Object.keys(bale)
+    .filter((n) => pip[n] !== undefined && bale[n] !== pip[n] && !safeEq(bale[n]!, pip[n]!))
+    .map((n) => `${n}: bale ${bale[n]}, pip ${pip[n]}`);
+  return { onlyBale: onlyBale.sort(), onlyPip: onlyPip.sort(), versions: versions.sort() };
+}
+
+function safeEq(a: string, b: string): boolean {
+  try {
+    return eq(a, b);
+  } catch {
+    return false;
+  }
+}
+
+export const differs = (d: ClosureDiff | undefined): boolean => d !== undefined && d.onlyBale.length + d.onlyPip.length + d.versions.length > 0;
+
+/** bale's error line -> a class; the first rule that matches names it. */
+const BALE_RULES: Array<[RegExp, string]> = [
+  [/needs native libraries missing on this build host/, 'build packages demanded for a wheel (issue 11 item 1)'],
+  [/does not match its RECORD hash/, 'RECORD hash refused'],
+  [/timed out after/, 'timed out'],
+  [/requires-python|Requires-Python|needs Python|python_requires/i, 'Requires-Python'],
+  [/no (?:matching )?(?:version|release|distribution|file|wheel)|nothing (?:matches|satisfies)|satisf/i, 'bale cannot resolve'],
+  [/conflict/i, 'conflict'],
+  [/sdist|build script|setup\.py|pyproject/i, 'sdist build'],
+  [/marker/i, 'marker'],
+  [/specifier|version .*invalid|not a valid version|PEP 440/i, 'version or specifier syntax'],
+  [/METADATA|PKG-INFO|metadata/i, 'metadata'],
+  [/limit|too (?:big|large|many)/i, 'a limit'],
+  [/internal error|bug/i, 'internal error'],
+];
+
+export function baleErrorClass(line: string, exitCode: number): string {
+  for (const [re, name] of BALE_RULES) if (re.test(line)) return name;
+  return exitCode === 70 ? 'internal error' : 'other';
+}
+
+/** pip's error line -> why the index cannot give this project's closure. */
+export function pipErrorClass(line: string, project: string): string {
+  const m = /(?:No matching distribution found for|satisfies the requirement) ([A-Za-z0-9._-]+)/.exec(line);
+  if (m !== null) return normalize(m[1]!) === normalize(project) ? 'index has no file for CPython 3.11' : 'index lacks a dependency';
+  if (/conflict|ResolutionImpossible|Cannot install/i.test(line)) return 'conflicting requirements';
+  if (/timed out/.test(line)) return 'pip timed out';
+  return 'other';
+}
+
+export function categorize(r: Omit<ProjectResult, 'category' | 'subcategory'>): { category: string; subcategory?: string } {
+  if (!r.pip.ok) return { category: CATEGORIES.pipCannot, subcategory: pipErrorClass(r.pip.errorLine ?? '', r.project) };
+  if (r.bale === undefined || !r.bale.ok) return { category: CATEGORIES.baleError, subcategory: baleErrorClass(r.bale?.errorLine ?? '', r.bale?.exitCode ?? -1) };
+  const imp = r.imports;
+  if (imp === undefined || Object.keys(imp.bale).length === 0) return { category: CATEGORIES.noImportNames };
+  const bad = failed(imp.bale);
+  if (bad.length > 0) {
+    const alsoPip = imp.pip !== undefined && bad.every((n) => imp.pip![n] !== null && imp.pip![n] !== undefined);
+    return { category: alsoPip ? CATEGORIES.importAlsoPip : CATEGORIES.importBaleOnly };
+  }
+  return { category: differs(r.diff) ? CATEGORIES.okDiffers : CATEGORIES.ok };
+}

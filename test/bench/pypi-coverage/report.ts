@@ -1,0 +1,93 @@
+/** The Markdown tally of a coverage run: counts by category, then every non-OK project with its line. */
+import { CATEGORIES, differs } from './classify.js';
+import { failed } from './imports.js';
+import type { ProjectResult } from './types.js';
+
+export interface RunInfo {
+  date: string;
+  commit: string;
+  indexes: string[];
+  python: string;
+  projectsInIndex: number;
+  wallSeconds: number;
+  command: string;
+}
+
+const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const pct = (n: number, d: number): string => (d === 0 ? '-' : `${((100 * n) / d).toFixed(1)}%`);
+
+function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const x of xs) m.set(key(x), [...(m.get(key(x)) ?? []), x]);
+  return new Map([...m.entries()].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0])));
+}
+
+export function renderReport(info: RunInfo, results: ProjectResult[]): string {
+  const out: string[] = [];
+  const n = results.length;
+  const resolvable = results.filter((r) => r.pip.ok);
+  const built = resolvable.filter((r) => r.bale?.ok === true);
+  const importsOk = built.filter((r) => r.category === CATEGORIES.ok || r.category === CATEGORIES.okDiffers);
+  const pipImportFails = built.filter((r) => r.category === CATEGORIES.importAlsoPip);
+  out.push('# PyPI coverage: the real index on CPython 3.11', '');
+  out.push(
+    `Every project of the index, for CPython ${info.python}: pip's closure (\`pip install --dry-run --report\`, ` +
+      `the version pip picks), \`bale request pypi:NAME@VERSION\` for that version, the two closures compared ` +
+      `(name==version), then each top-level module (top_level.txt, else RECORD) imported with \`python -S\` ` +
+      `from the unpacked packages only; a module that fails is retried from a \`pip install --target\` tree. ` +
+      `Made by \`node dist/test/bench/pypi-coverage.js\` (test/bench/pypi-coverage.ts).`,
+    '',
+  );
+  out.push(`- run: ${info.date}, commit \`${info.commit}\`, ${Math.round(info.wallSeconds / 60)} min wall on a shared 2-core machine`);
+  out.push(`- index: ${info.indexes.join(' + ')} (${info.projectsInIndex} projects; ${n} run)`);
+  out.push(`- command: \`${info.command}\``, '');
+  out.push(
+    `**Of ${resolvable.length} projects whose closure pip resolves, bale built ${built.length} (${pct(built.length, resolvable.length)}) ` +
+      `and ${importsOk.length} also import (${pct(importsOk.length, resolvable.length)}); ` +
+      `counting imports that fail under pip too as bale's success: ${pct(importsOk.length + pipImportFails.length, resolvable.length)}.**`,
+    '',
+  );
+  out.push('| category | projects | share |', '|---|---:|---:|');
+  for (const [cat, rs] of groupBy(results, (r) => r.category)) out.push(`| ${cat} | ${rs.length} | ${pct(rs.length, n)} |`);
+  for (const [cat, rs] of groupBy(results.filter((r) => r.subcategory !== undefined), (r) => `${r.category}: ${r.subcategory}`)) out.push(`| &nbsp;&nbsp;${cat} | ${rs.length} | ${pct(rs.length, n)} |`);
+  out.push('');
+
+  const errors = results.filter((r) => r.category === CATEGORIES.baleError);
+  if (errors.length > 0) {
+    out.push('## bale errors', '');
+    for (const [sub, rs] of groupBy(errors, (r) => r.subcategory ?? 'other')) {
+      out.push(`### ${sub} (${rs.length})`, '', '| project | spec | exit | error line |', '|---|---|---:|---|');
+      for (const r of rs) out.push(`| ${r.project} | \`${r.bale?.spec ?? ''}\` | ${r.bale?.exitCode ?? ''} | ${cell(r.bale?.errorLine ?? '')} |`);
+      out.push('');
+    }
+  }
+
+  const bad = built.filter((r) => r.imports !== undefined && failed(r.imports.bale).length > 0);
+  if (bad.length > 0) {
+    out.push('## Imports that fail', '', '| project | module | from bale\'s root | from pip\'s `--target` |', '|---|---|---|---|');
+    for (const r of bad) {
+      for (const m of failed(r.imports!.bale)) {
+        const pip = r.imports!.pipInstallError !== undefined ? `(pip install failed: ${r.imports!.pipInstallError})` : r.imports!.pip?.[m] ?? 'imports';
+        out.push(`| ${r.project} | ${m} | ${cell(r.imports!.bale[m]!)} | ${cell(pip)} |`);
+      }
+    }
+    out.push('');
+  }
+  const noNames = results.filter((r) => r.category === CATEGORIES.noImportNames);
+  if (noNames.length > 0) out.push('## Built, no importable module found', '', noNames.map((r) => r.project).join(', '), '');
+
+  const diffs = built.filter((r) => differs(r.diff));
+  if (diffs.length > 0) {
+    out.push('## Closures that differ from pip', '', '| project | only bale | only pip | versions |', '|---|---|---|---|');
+    for (const r of diffs) out.push(`| ${r.project} | ${r.diff!.onlyBale.join(', ')} | ${r.diff!.onlyPip.join(', ')} | ${r.diff!.versions.join('; ')} |`);
+    out.push('');
+  }
+
+  const pipFails = results.filter((r) => !r.pip.ok);
+  if (pipFails.length > 0) {
+    out.push('## pip cannot resolve (the index\'s problem)', '', '| project | class | pip says | bale |', '|---|---|---|---|');
+    for (const r of pipFails) out.push(`| ${r.project} | ${r.subcategory ?? ''} | ${cell(r.pip.errorLine ?? '')} | ${r.bale === undefined ? 'not run' : r.bale.ok ? 'built (!)' : cell(r.bale.errorLine ?? '')} |`);
+    out.push('');
+  }
+  return out.join('\n');
+}
