@@ -21,7 +21,7 @@ import { failed, importNames, tryImports } from './pypi-coverage/imports.js';
 import { listProjects, mergeIndexes, serve } from './pypi-coverage/index-server.js';
 import { pipResolve, pipTarget } from './pypi-coverage/pip.js';
 import { renderReport, type RunInfo } from './pypi-coverage/report.js';
-import type { ImportOutcome, ProjectResult } from './pypi-coverage/types.js';
+import { normalize, type ImportOutcome, type ProjectResult } from './pypi-coverage/types.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -77,7 +77,7 @@ async function checkImports(python: string, indexUrl: string, root: string, proj
   }
 }
 
-async function runProject(project: string, python: string, indexUrl: string, setup: BaleSetup): Promise<ProjectResult> {
+async function runProject(project: string, python: string, indexUrl: string, setup: BaleSetup, indexProjects: ReadonlySet<string>): Promise<ProjectResult> {
   const pip = await pipResolve(python, indexUrl, project, 10 * MIN);
   const spec = pip.ok && pip.version !== undefined ? `pypi:${project}@${pip.version}` : `pypi:${project}`;
   const scratch = await mkdtemp(path.join(work, 'p-'));
@@ -90,7 +90,7 @@ async function runProject(project: string, python: string, indexUrl: string, set
       await unpack(files, root);
       partial.imports = await checkImports(python, indexUrl, root, project, pip.version);
     }
-    return { ...partial, ...categorize(partial) };
+    return { ...partial, ...categorize(partial, indexProjects) };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -112,6 +112,7 @@ async function main(): Promise<void> {
     await mergeIndexes(indexes, served);
   }
   const all = await listProjects(served);
+  const indexProjects = new Set(all.map(normalize));
   let projects = opt.projects !== undefined ? opt.projects.split(',') : all;
   if (opt.limit !== undefined) projects = projects.slice(0, Number(opt.limit));
   const started = performance.now();
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
         todo.map((p) =>
           limit(async () => {
             const t = performance.now();
-            const r = await runProject(p, python, server.url, setup);
+            const r = await runProject(p, python, server.url, setup, indexProjects);
             done.set(p, r);
             await appendFile(resultsFile, JSON.stringify(r) + '\n');
             finished++;
@@ -148,7 +149,11 @@ async function main(): Promise<void> {
       await server.stop();
     }
   }
-  const results = projects.filter((p) => done.has(p)).map((p) => done.get(p)!);
+  // Categories are recomputed from the recorded outcomes, so a refined rule applies to old runs too.
+  const results = projects.filter((p) => done.has(p)).map((p) => {
+    const { category: _c, subcategory: _s, ...raw } = done.get(p)!;
+    return { ...raw, ...categorize(raw, indexProjects) };
+  });
   const info: RunInfo = {
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
     commit: await commitOf(),

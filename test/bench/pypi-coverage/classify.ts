@@ -1,7 +1,7 @@
 /** Sorting outcomes into the tally's categories: pure functions over the recorded results. */
 import { eq } from '@renovatebot/pep440';
 import { failed } from './imports.js';
-import { normalize, type Closure, type ClosureDiff, type ProjectResult } from './types.js';
+import { normalize, type Closure, type ClosureDiff, type PipOutcome, type ProjectResult } from './types.js';
 
 export const CATEGORIES = {
   ok: 'built + imports, closure same as pip',
@@ -37,6 +37,7 @@ const BALE_RULES: Array<[RegExp, string]> = [
   [/needs native libraries missing on this build host/, 'build packages demanded for a wheel (issue 11 item 1)'],
   [/does not match its RECORD hash/, 'RECORD hash refused'],
   [/timed out after/, 'timed out'],
+  [/no Python project/, 'index lacks a project'],
   [/requires-python|Requires-Python|needs Python|python_requires/i, 'Requires-Python'],
   [/no (?:matching )?(?:version|release|distribution|file|wheel)|nothing (?:matches|satisfies)|satisf/i, 'bale cannot resolve'],
   [/conflict/i, 'conflict'],
@@ -53,24 +54,32 @@ export function baleErrorClass(line: string, exitCode: number): string {
   return exitCode === 70 ? 'internal error' : 'other';
 }
 
-/** pip's error line -> why the index cannot give this project's closure. */
-export function pipErrorClass(line: string, project: string): string {
+/**
+ * pip's failure -> why the index cannot give this project's closure: a requirement on a project the
+ * index does not carry at all is "index lacks a dependency", whatever pip's words (it often reports
+ * that as a conflict between the versions it tried).
+ */
+export function pipErrorClass(pip: PipOutcome, project: string, indexProjects: ReadonlySet<string>): string {
+  const line = pip.errorLine ?? '';
+  const named = [line, ...(pip.causes ?? [])].flatMap((l) => [...l.matchAll(/(?:No matching distribution found for|satisfies the requirement|depends on) ([A-Za-z0-9._-]+)/g)].map((m) => normalize(m[1]!)));
+  if (named.some((n) => n !== normalize(project) && !indexProjects.has(n))) return 'index lacks a dependency';
   const m = /(?:No matching distribution found for|satisfies the requirement) ([A-Za-z0-9._-]+)/.exec(line);
-  if (m !== null) return normalize(m[1]!) === normalize(project) ? 'index has no file for CPython 3.11' : 'index lacks a dependency';
+  if (m !== null) return normalize(m[1]!) === normalize(project) ? 'index has no file of the project for this Python' : 'index has no usable version of a dependency';
   if (/conflict|ResolutionImpossible|Cannot install/i.test(line)) return 'conflicting requirements';
   if (/timed out/.test(line)) return 'pip timed out';
   return 'other';
 }
 
-export function categorize(r: Omit<ProjectResult, 'category' | 'subcategory'>): { category: string; subcategory?: string } {
-  if (!r.pip.ok) return { category: CATEGORIES.pipCannot, subcategory: pipErrorClass(r.pip.errorLine ?? '', r.project) };
+export function categorize(r: Omit<ProjectResult, 'category' | 'subcategory'>, indexProjects: ReadonlySet<string>): { category: string; subcategory?: string } {
+  if (!r.pip.ok) return { category: CATEGORIES.pipCannot, subcategory: pipErrorClass(r.pip, r.project, indexProjects) };
   if (r.bale === undefined || !r.bale.ok) return { category: CATEGORIES.baleError, subcategory: baleErrorClass(r.bale?.errorLine ?? '', r.bale?.exitCode ?? -1) };
   const imp = r.imports;
   if (imp === undefined || Object.keys(imp.bale).length === 0) return { category: CATEGORIES.noImportNames };
   const bad = failed(imp.bale);
   if (bad.length > 0) {
     const alsoPip = imp.pip !== undefined && bad.every((n) => imp.pip![n] !== null && imp.pip![n] !== undefined);
-    return { category: alsoPip ? CATEGORIES.importAlsoPip : CATEGORIES.importBaleOnly };
+    if (alsoPip) return { category: CATEGORIES.importAlsoPip };
+    return imp.pipInstallError !== undefined ? { category: CATEGORIES.importBaleOnly, subcategory: 'pip --target install failed too' } : { category: CATEGORIES.importBaleOnly };
   }
   return { category: differs(r.diff) ? CATEGORIES.okDiffers : CATEGORIES.ok };
 }

@@ -29,7 +29,11 @@ export async function pipResolve(python: string, indexUrl: string, project: stri
       cwd: dir,
     });
     const seconds = (performance.now() - started) / 1000;
-    if (r.exitCode !== 0) return { ok: false, errorLine: r.timedOut ? `pip timed out after ${timeoutMs / 1000} s` : pipErrorLine(String(r.stderr)), seconds };
+    if (r.exitCode !== 0) {
+      if (r.timedOut) return { ok: false, errorLine: `pip timed out after ${timeoutMs / 1000} s`, seconds };
+      const causes = String(r.stderr).split('\n').map((l) => l.trim()).filter((l) => / depends on |No matching distribution found for /.test(l));
+      return { ok: false, errorLine: pipErrorLine(String(r.stderr)), causes: [...new Set(causes)].slice(0, 20), seconds };
+    }
     const parsed = JSON.parse(await readFile(report, 'utf8')) as Report;
     const closure: Closure = {};
     for (const i of parsed.install) closure[normalize(i.metadata.name)] = i.metadata.version;

@@ -10,6 +10,8 @@ export interface PipOutcome {
   closure?: Closure;
   /** The first `ERROR:` line pip printed. */
   errorLine?: string;
+  /** pip's lines naming a cause: `X 1.0 depends on Y>=2`, `No matching distribution found for Y`. */
+  causes?: string[];
   seconds: number;
 }
 
