@@ -166,7 +166,7 @@ async function main(): Promise<void> {
     indexes,
     python: opt.python!,
     projectsInIndex: all.length,
-    wallSeconds: (performance.now() - started) / 1000,
+    ...(opt['tally-only'] ? {} : { wallSeconds: (performance.now() - started) / 1000 }),
     command: `node dist/test/bench/pypi-coverage.js ${process.argv.slice(2).join(' ')}`.trim(),
   };
   const out = opt.out ?? path.join(work, 'coverage.json');

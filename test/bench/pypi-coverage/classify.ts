@@ -8,7 +8,7 @@ export const CATEGORIES = {
   okDiffers: 'built + imports, closure differs from pip',
   importAlsoPip: 'built; import fails also under pip',
   importBaleOnly: "built; import fails only from bale's root",
-  noImportNames: 'built; no importable module found',
+  noImportNames: 'built; ships no top-level module (binaries or data only)',
   baleError: 'bale error',
   pipCannot: 'pip cannot resolve',
 } as const;
@@ -59,8 +59,11 @@ export function baleErrorClass(line: string, exitCode: number): string {
  * index does not carry at all is "index lacks a dependency", whatever pip's words (it often reports
  * that as a conflict between the versions it tried).
  */
-export function pipErrorClass(pip: PipOutcome, project: string, indexProjects: ReadonlySet<string>): string {
+export function pipErrorClass(pip: PipOutcome, project: string, indexProjects: ReadonlySet<string>, baleLine = ''): string {
   const line = pip.errorLine ?? '';
+  // bale's `no Python project "X"` is the index answering 404 for X: evidence about the index, too.
+  const missing = /no Python project "([^"]+)"/.exec(baleLine);
+  if (missing !== null && !indexProjects.has(normalize(missing[1]!))) return 'index lacks a dependency';
   const named = [line, ...(pip.causes ?? [])].flatMap((l) => [...l.matchAll(/(?:No matching distribution found for|satisfies the requirement|depends on) ([A-Za-z0-9._-]+)/g)].map((m) => normalize(m[1]!)));
   if (named.some((n) => n !== normalize(project) && !indexProjects.has(n))) return 'index lacks a dependency';
   const m = /(?:No matching distribution found for|satisfies the requirement) ([A-Za-z0-9._-]+)/.exec(line);
@@ -71,15 +74,19 @@ export function pipErrorClass(pip: PipOutcome, project: string, indexProjects: R
 }
 
 export function categorize(r: Omit<ProjectResult, 'category' | 'subcategory'>, indexProjects: ReadonlySet<string>): { category: string; subcategory?: string } {
-  if (!r.pip.ok) return { category: CATEGORIES.pipCannot, subcategory: pipErrorClass(r.pip, r.project, indexProjects) };
+  if (!r.pip.ok) return { category: CATEGORIES.pipCannot, subcategory: pipErrorClass(r.pip, r.project, indexProjects, r.bale?.errorLine) };
   if (r.bale === undefined || !r.bale.ok) return { category: CATEGORIES.baleError, subcategory: baleErrorClass(r.bale?.errorLine ?? '', r.bale?.exitCode ?? -1) };
   const imp = r.imports;
   if (imp === undefined || Object.keys(imp.bale).length === 0) return { category: CATEGORIES.noImportNames };
   const bad = failed(imp.bale);
   if (bad.length > 0) {
-    const alsoPip = imp.pip !== undefined && bad.every((n) => imp.pip![n] !== null && imp.pip![n] !== undefined);
-    if (alsoPip) return { category: CATEGORIES.importAlsoPip };
-    return imp.pipInstallError !== undefined ? { category: CATEGORIES.importBaleOnly, subcategory: 'pip --target install failed too' } : { category: CATEGORIES.importBaleOnly };
+    const baleOnly = bad.filter((n) => imp.pip === undefined || imp.pip[n] === null || imp.pip[n] === undefined);
+    if (baleOnly.length > 0) {
+      return imp.pipInstallError !== undefined ? { category: CATEGORIES.importBaleOnly, subcategory: 'pip --target install failed too' } : { category: CATEGORIES.importBaleOnly };
+    }
+    // Every failing module fails under pip too (optional plugins, extras not asked for): what
+    // imports under pip imports from bale's root; the project counts as importing if anything does.
+    if (bad.length === Object.keys(imp.bale).length) return { category: CATEGORIES.importAlsoPip };
   }
   return { category: differs(r.diff) ? CATEGORIES.okDiffers : CATEGORIES.ok };
 }

@@ -17,12 +17,13 @@ export function pipErrorLine(stderr: string): string {
   return lines.find((l) => l.startsWith('ERROR:')) ?? lines.at(-1) ?? '(no output)';
 }
 
+/** Not --quiet: pip logs the causes of a conflict ("X 1.0 depends on Y") at info level. */
 export async function pipResolve(python: string, indexUrl: string, project: string, timeoutMs: number): Promise<PipOutcome> {
   const dir = await mkdtemp(path.join(tmpdir(), 'cov-pip-'));
   const started = performance.now();
   try {
     const report = path.join(dir, 'report.json');
-    const r = await execa(python, ['-m', 'pip', 'install', ...PIP_FLAGS, '--dry-run', '--ignore-installed', '--quiet', '--report', report, '--index-url', indexUrl, project], {
+    const r = await execa(python, ['-m', 'pip', 'install', ...PIP_FLAGS, '--dry-run', '--ignore-installed', '--report', report, '--index-url', indexUrl, project], {
       reject: false,
       stdin: 'ignore',
       timeout: timeoutMs,
