@@ -100,9 +100,11 @@ async function runProject(project: string, python: string, indexUrl: string, set
   }
 }
 
+/** The last commit that changed what is measured (bale's sources and tables, not this harness). */
 async function commitOf(): Promise<string> {
-  const head = (await execa('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: repoRoot() })).stdout.trim();
-  const dirty = (await execa('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repoRoot() })).stdout.trim() !== '';
+  const measured = ['src', 'importers', 'overrides', 'queue', 'package.json'];
+  const head = (await execa('git', ['log', '-1', '--format=%h', '--abbrev=12', '--', ...measured], { cwd: repoRoot() })).stdout.trim();
+  const dirty = (await execa('git', ['status', '--porcelain', '--untracked-files=no', '--', ...measured], { cwd: repoRoot() })).stdout.trim() !== '';
   return dirty ? `${head} (+ uncommitted changes)` : head;
 }
 

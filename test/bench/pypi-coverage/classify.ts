@@ -35,7 +35,7 @@ export const differs = (d: ClosureDiff | undefined): boolean => d !== undefined 
 /** bale's error line -> a class; the first rule that matches names it. */
 const BALE_RULES: Array<[RegExp, string]> = [
   [/needs native libraries missing on this build host/, 'build packages demanded for a wheel (issue 11 item 1)'],
-  [/does not match its RECORD hash/, 'RECORD hash refused'],
+  [/does not match its RECORD hash/, 'RECORD hash refused (issue 11 item 3b)'],
   [/timed out after/, 'timed out'],
   [/no Python project/, 'index lacks a project'],
   [/requires-python|Requires-Python|needs Python|python_requires/i, 'Requires-Python'],

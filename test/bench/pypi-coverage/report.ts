@@ -41,7 +41,7 @@ export function renderReport(info: RunInfo, results: ProjectResult[]): string {
     '',
   );
   const wall = info.wallSeconds === undefined ? '' : `, ${Math.round(info.wallSeconds / 60)} min wall`;
-  out.push(`- run: ${info.date}, commit \`${info.commit}\`${wall}; per project (median) pip ${median(results.map((r) => r.pip.seconds))} s, bale ${median(results.flatMap((r) => (r.bale === undefined ? [] : [r.bale.seconds])))} s, 2 projects at a time on a 2-core machine shared with other work`);
+  out.push(`- run: ${info.date}, bale's sources at commit \`${info.commit}\`${wall}; per project (median) pip ${median(results.map((r) => r.pip.seconds))} s, bale ${median(results.flatMap((r) => (r.bale === undefined ? [] : [r.bale.seconds])))} s, 2 projects at a time on a 2-core machine shared with other work`);
   out.push(`- index: ${info.indexes.join(' + ')} (${info.projectsInIndex} projects; ${n} run)`);
   out.push(`- command: \`${info.command}\``, '');
   out.push(
