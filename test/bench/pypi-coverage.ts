@@ -4,7 +4,7 @@
  *
  *   node dist/test/bench/pypi-coverage.js [--limit N] [--jobs N] [--out FILE] [--md FILE]
  *     [--index /opt/pypi[,/opt/pypi-more]] [--projects a,b] [--work DIR] [--fresh] [--tally-only]
- *     [--order hash|name]
+ *     [--order hash|name] [--overrides DIR]
  *
  * Results go to WORK/results.jsonl as each project finishes, so a stopped run resumes where it was
  * (--fresh starts over); --out gets the JSON of all results, --md the Markdown tally.
@@ -40,6 +40,7 @@ const { values: opt } = parseArgs({
     fresh: { type: 'boolean', default: false },
     'tally-only': { type: 'boolean', default: false },
     order: { type: 'string', default: 'hash' },
+    overrides: { type: 'string' },
   },
 });
 
@@ -135,6 +136,7 @@ async function main(): Promise<void> {
       cache: path.join(work, 'cache'),
       jobs: Number(opt['bale-jobs']),
       timeoutMs: Number(opt['timeout-min']) * MIN,
+      ...(opt.overrides === undefined ? {} : { overrides: path.resolve(opt.overrides) }),
     };
     const limit = pLimit(Number(opt.jobs));
     const todo = projects.filter((p) => !done.has(p));

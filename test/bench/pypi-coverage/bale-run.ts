@@ -11,6 +11,8 @@ export interface BaleSetup {
   cache: string;
   jobs: number;
   timeoutMs: number;
+  /** `--overrides DIR` for bale, to try a changed override table; the shipped one when absent. */
+  overrides?: string;
 }
 
 interface RequestJson {
@@ -39,7 +41,7 @@ export async function baleRequest(setup: BaleSetup, spec: string, recipes: strin
   const started = performance.now();
   const r = await execa(
     process.execPath,
-    [BALE_BIN, 'request', spec, '--python', setup.python, '--index-url', setup.indexUrl, '--store', setup.store, '--recipes', recipes, '--jobs', String(setup.jobs), '--json'],
+    [BALE_BIN, 'request', spec, '--python', setup.python, '--index-url', setup.indexUrl, '--store', setup.store, '--recipes', recipes, '--jobs', String(setup.jobs), '--json', ...(setup.overrides === undefined ? [] : ['--overrides', setup.overrides])],
     { reject: false, stdin: 'ignore', timeout: setup.timeoutMs, env: { XDG_CACHE_HOME: setup.cache }, killSignal: 'SIGTERM', forceKillAfterDelay: 30_000 },
   );
   const seconds = (performance.now() - started) / 1000;

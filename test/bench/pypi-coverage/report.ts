@@ -24,6 +24,14 @@ function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
   return new Map([...m.entries()].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0])));
 }
 
+/** bale's answer where pip failed, short: the index's 404 is the common case. */
+function baleSays(r: ProjectResult): string {
+  if (r.bale === undefined) return 'not run';
+  if (r.bale.ok) return 'built (!)';
+  const missing = /no Python project "([^"]+)".*?(\(required by [^)]*\))?$/.exec(r.bale.errorLine ?? '');
+  return missing !== null ? `index has no "${missing[1]}" ${missing[2] ?? ''}`.trim() : cell(r.bale.errorLine ?? '');
+}
+
 export function renderReport(info: RunInfo, results: ProjectResult[]): string {
   const out: string[] = [];
   const n = results.length;
@@ -59,8 +67,11 @@ export function renderReport(info: RunInfo, results: ProjectResult[]): string {
   if (errors.length > 0) {
     out.push('## bale errors', '');
     for (const [sub, rs] of groupBy(errors, (r) => r.subcategory ?? 'other')) {
-      out.push(`### ${sub} (${rs.length})`, '', '| project | spec | exit | error line |', '|---|---|---:|---|');
-      for (const r of rs) out.push(`| ${r.project} | \`${r.bale?.spec ?? ''}\` | ${r.bale?.exitCode ?? ''} | ${cell(r.bale?.errorLine ?? '')} |`);
+      // Projects failing on the same line (the same blocking dependency) share one row.
+      out.push(`### ${sub} (${rs.length})`, '', '| error line | exit | projects |', '|---|---:|---|');
+      for (const [line, same] of groupBy(rs, (r) => r.bale?.errorLine ?? '')) {
+        out.push(`| ${cell(line)} | ${same[0]!.bale?.exitCode ?? ''} | ${same.length}: ${same.map((r) => r.project).sort().join(', ')} |`);
+      }
       out.push('');
     }
   }
@@ -89,7 +100,7 @@ export function renderReport(info: RunInfo, results: ProjectResult[]): string {
   const pipFails = results.filter((r) => !r.pip.ok);
   if (pipFails.length > 0) {
     out.push('## pip cannot resolve (the index\'s problem)', '', '| project | class | pip says | bale |', '|---|---|---|---|');
-    for (const r of pipFails) out.push(`| ${r.project} | ${r.subcategory ?? ''} | ${cell(r.pip.errorLine ?? '')} | ${r.bale === undefined ? 'not run' : r.bale.ok ? 'built (!)' : cell(r.bale.errorLine ?? '')} |`);
+    for (const r of pipFails) out.push(`| ${r.project} | ${r.subcategory ?? ''} | ${cell(r.pip.errorLine ?? '')} | ${baleSays(r)} |`);
     out.push('');
   }
   return out.join('\n');
