@@ -88,7 +88,7 @@ export function renderReport(info: RunInfo, results: ProjectResult[]): string {
     out.push('');
   }
   const noNames = results.filter((r) => r.category === CATEGORIES.noImportNames);
-  if (noNames.length > 0) out.push('## Built, no importable module found', '', noNames.map((r) => r.project).join(', '), '');
+  if (noNames.length > 0) out.push(`## ${CATEGORIES.noImportNames}`, '', noNames.map((r) => r.project).join(', '), '');
 
   const diffs = built.filter((r) => differs(r.diff));
   if (diffs.length > 0) {
@@ -99,7 +99,16 @@ export function renderReport(info: RunInfo, results: ProjectResult[]): string {
 
   const pipFails = results.filter((r) => !r.pip.ok);
   if (pipFails.length > 0) {
-    out.push('## pip cannot resolve (the index\'s problem)', '', '| project | class | pip says | bale |', '|---|---|---|---|');
+    out.push(
+      "## pip cannot resolve (the index's problem)",
+      '',
+      'Resolved against the served index only (`pip --isolated`): a dependency that another index carries ' +
+        '(pip here is also configured with /opt/pypi-more, which has torch) counts as missing; ' +
+        '`--index /opt/pypi,/opt/pypi-more` serves both merged.',
+      '',
+      '| project | class | pip says | bale |',
+      '|---|---|---|---|',
+    );
     for (const r of pipFails) out.push(`| ${r.project} | ${r.subcategory ?? ''} | ${cell(r.pip.errorLine ?? '')} | ${baleSays(r)} |`);
     out.push('');
   }
