@@ -15,8 +15,10 @@ test('top-level names from RECORD: packages, modules, extensions; never dist-inf
     '../../../bin/tool,sha256=x,1',
     '__pycache__/six.cpython-311.pyc,,',
     'not-a-module/x.py,sha256=x,1',
+    'cmeel.prefix/lib/python3.11/site-packages/eigenpy/__init__.py,sha256=x,1',
+    'cmeel.prefix/lib/libeigenpy.so,sha256=x,1',
   ].join('\n');
-  assert.deepEqual(namesFromRecord(record), ['_cffi_backend', 'attr', 'six']);
+  assert.deepEqual(namesFromRecord(record), ['_cffi_backend', 'attr', 'eigenpy', 'six']);
 });
 
 test('closure diff: names only one side has, versions that differ, equal PEP 440 spellings are equal', () => {

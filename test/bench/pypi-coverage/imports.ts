@@ -25,6 +25,14 @@ export function namesFromRecord(record: string): string[] {
   for (const row of record.split('\n')) {
     const p = row.split(',')[0]!.replace(/^"|"$/g, '');
     if (p === '' || p.startsWith('..') || p.startsWith('/')) continue;
+    // A prefix a .pth file puts on sys.path (cmeel's `cmeel.prefix/lib/pythonX.Y/site-packages/`).
+    const nested = /\/site-packages\/(.+)$/.exec(p);
+    if (nested !== null) {
+      const [top, ...rest] = nested[1]!.split('/');
+      if (rest.length > 0) names.add(top!);
+      else if (top!.endsWith('.py')) names.add(top!.slice(0, -3));
+      continue;
+    }
     const first = p.split('/')[0]!;
     if (first.endsWith('.dist-info') || first.endsWith('.data') || first === '__pycache__') continue;
     if (p.includes('/')) names.add(first);
