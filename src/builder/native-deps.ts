@@ -62,11 +62,15 @@ export async function checkNativeBuildDeps(tasks: { node: RecipeNode; target: Ta
   const missing = new Set(await missingDebianPackages(wanted));
   if (missing.size === 0) return;
   const first = uses.find((u) => u.use.build.some((p) => missing.has(p)))!;
+  const own = first.use.build.filter((p) => missing.has(p));
   const all = [...missing];
+  // Name the first package's own missing packages; the rest of the closure's go into the apt-get line.
+  const others = new Set(uses.filter((u) => u !== first && u.use.build.some((p) => missing.has(p) && !own.includes(p))).map((u) => u.node.id));
+  const more = others.size === 0 ? '' : ` (and ${others.size} more package${others.size === 1 ? ' needs' : 's need'} ${all.filter((p) => !own.includes(p)).join(', ')})`;
   // Say which source the packages are for when the recipe limits them to some kinds: a wheel would need none.
   const forWhat = first.node.recipe.native?.sources !== undefined ? `, for a build from its ${first.use.kind}` : '';
   throw new UserError(
     'ENATIVE',
-    `${first.node.id} needs native libraries missing on this build host: ${all.join(', ')} (from the override table${forWhat}): install them with apt-get install ${all.join(' ')}`,
+    `${first.node.id} needs native libraries missing on this build host: ${own.join(', ')} (from the override table${forWhat})${more}: install them with apt-get install ${all.join(' ')}`,
   );
 }

@@ -15,8 +15,7 @@ const SHA = `sha256-${Buffer.alloc(32, 7).toString('base64')}`;
 const DEV = 'libbale-test-missing-dev';
 const LIB = 'libbale-test-missing1';
 
-function node(native: RecipeNative | undefined): RecipeNode {
-  const purl = 'pkg:pypi/fxp-blas@1.0.0';
+function node(native: RecipeNative | undefined, purl = 'pkg:pypi/fxp-blas@1.0.0'): RecipeNode {
   const recipe: Recipe = checkRecipe(
     {
       format: 1,
@@ -64,6 +63,18 @@ describe('checkNativeBuildDeps over the builds planned', () => {
       assert.equal(
         err.message,
         `pkg:pypi/fxp-blas@1.0.0 needs native libraries missing on this build host: ${DEV} (from the override table, for a build from its sdist): install them with apt-get install ${DEV}`,
+      );
+      return true;
+    });
+  });
+
+  it('names the first package with its own missing packages, and the others in the apt-get line', async () => {
+    const blas = node({ build: [DEV], runtime: [], sources: ['sdist'] });
+    const other = node({ build: ['libbale-test-other-dev'], runtime: [], sources: ['sdist'] }, 'pkg:pypi/fxp-other@1.0.0');
+    await assert.rejects(checkNativeBuildDeps([{ node: blas, target: py('3.12') }, { node: other, target: py('3.12') }]), (err: Error) => {
+      assert.equal(
+        err.message,
+        `pkg:pypi/fxp-blas@1.0.0 needs native libraries missing on this build host: ${DEV} (from the override table, for a build from its sdist) (and 1 more package needs libbale-test-other-dev): install them with apt-get install ${DEV} libbale-test-other-dev`,
       );
       return true;
     });

@@ -36,7 +36,7 @@ describe('bale request pypi:fxp-ns-a --index-url file:///.../simple/', () => {
     const missing = pathToFileURL(path.join(t.dir, 'no-mirror/simple')).href;
     const r = await bale(['import', 'pypi:fxp-app', '--python', '3.11', '--index-url', missing, '--recipes', path.join(t.dir, 'r2')], { env: { XDG_CACHE_HOME: path.join(t.dir, 'cache') } });
     assert.equal(r.code, 1);
-    assert.match(oneErrorLine(r.stderr), /^bale: error: the index file:\/\/\/.*\/no-mirror\/simple\/: no such directory on this machine: check the index URL \(--index-url/);
+    assert.match(oneErrorLine(r.stderr), /^bale: error: Python 3\.11 failed: the index file:\/\/\/.*\/no-mirror\/simple\/: no such directory on this machine: check the index URL \(--index-url/);
     const h = await bale(['import', 'pypi:fxp-app', '--index-url', 'file://mirror.example/simple/', '--recipes', path.join(t.dir, 'r2')]);
     assert.equal(h.code, 2);
     assert.match(oneErrorLine(h.stderr), /--index-url file:\/\/mirror\.example\/simple\/: names the host mirror\.example; a file:\/\/ URL is a path on this machine/);

@@ -47,7 +47,7 @@ const CASES: Case[] = [
   { name: '--store naming a regular file (show)', args: (p) => ['show', 'node-fx-app', '--store', p.file], says: /^--store \S+a-file: a regular file, not a directory; give a directory, or oci:\/\/HOST\[:PORT\]\/NAMESPACE for a registry$/ },
   // Every other flag that takes a value.
   { name: '--registry oci:// outside who-uses', args: () => ['import', SPEC, '--registry', 'oci://127.0.0.1:5000/bale'], says: /^--registry oci:\/\/127\.0\.0\.1:5000\/bale: must be an http\(s\) URL/ },
-  { name: '--index-url ftp://', args: () => ['import', 'pypi:requests', '--index-url', 'ftp://mirror.example/simple/'], says: /^--index-url ftp:\/\/mirror\.example\/simple\/: must be an http\(s\) URL, e.g. https:\/\/pypi\.org\/simple\/$/ },
+  { name: '--index-url ftp://', args: () => ['import', 'pypi:requests', '--index-url', 'ftp://mirror.example/simple/'], says: /^--index-url ftp:\/\/mirror\.example\/simple\/: must be an http\(s\) or file:\/\/ URL, e.g. https:\/\/pypi\.org\/simple\/$/ },
   { name: '--source not a URL', args: () => ['import', 'gem:rack', '--source', 'rubygems'], says: /^--source rubygems: not a URL; must be an http\(s\) URL, e.g. https:\/\/rubygems\.org\/$/ },
   { name: '--jobs 0', args: () => ['request', SPEC, '--jobs', '0'], says: /^--jobs 0: expected a whole number from 1 to 256$/ },
   { name: '--jobs many', args: () => ['build', SPEC, '--jobs', 'many'], says: /^--jobs many: expected a whole number from 1 to 256$/ },
