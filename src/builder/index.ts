@@ -6,10 +6,6 @@ import type { Runner } from '../sandbox/index.js';
 import { resolveLimits, type Limits } from '../limits/index.js';
 import type { Store, StoredPackage } from '../store/index.js';
 import type { RecipeGraph, RecipeNode } from './graph.js';
-import { NpmBuilder } from './npm/index.js';
-import { PypiBuilder } from './pypi/index.js';
-import { GemBuilder } from './rubygems/index.js';
-import { DebBuilder } from './debian/index.js';
 import { checkNativeBuildDeps } from './native-deps.js';
 import { planTasks, runTasks } from './scheduler.js';
 import type { Task, TaskResult } from './scheduler.js';
@@ -39,17 +35,22 @@ export interface BuildOptions {
   keepGoing?: boolean;
 }
 
-/** The one place that maps an ecosystem to its builder. */
-function makeBuilder(ecosystem: Ecosystem, opts: BuildOptions): EcosystemBuilder {
+/**
+ * The one place that maps an ecosystem to its builder. Loaded when a graph needs it: an npm build
+ * does not pay for the PEP 440, gem and dpkg code (measured: 30-50 ms of a 0.9 s build).
+ */
+async function makeBuilder(ecosystem: Ecosystem, opts: BuildOptions): Promise<EcosystemBuilder> {
   switch (ecosystem) {
-    case 'npm':
+    case 'npm': {
+      const { NpmBuilder } = await import('./npm/index.js');
       return new NpmBuilder({ cacheDir: opts.cacheDir, ...(opts.npmOptions ? { npmOptions: opts.npmOptions } : {}) });
+    }
     case 'pypi':
-      return new PypiBuilder();
+      return new (await import('./pypi/index.js')).PypiBuilder();
     case 'gem':
-      return new GemBuilder();
+      return new (await import('./rubygems/index.js')).GemBuilder();
     case 'deb':
-      return new DebBuilder();
+      return new (await import('./debian/index.js')).DebBuilder();
     default: {
       const never: never = ecosystem;
       throw new Error(`unknown ecosystem ${String(never)}`);
@@ -76,17 +77,24 @@ export class BuildSession {
     this.sources = new SourceFetcher({ cacheDir: opts.cacheDir });
   }
 
+  /** The builder of a node's ecosystem: loaded by `load` (which `plan` and `buildOne` call) first. */
   builderFor = (node: RecipeNode): EcosystemBuilder => {
-    let b = this.builders.get(node.purl.type);
-    if (b === undefined) {
-      b = makeBuilder(node.purl.type, this.opts);
-      this.builders.set(node.purl.type, b);
-    }
+    const b = this.builders.get(node.purl.type);
+    if (b === undefined) throw new Error(`no builder loaded for ${node.purl.type} (BuildSession.load first)`);
     return b;
   };
 
+  /** Loads the builders of every ecosystem in the graph. */
+  async load(graph: RecipeGraph): Promise<void> {
+    for (const n of graph.nodes.values()) {
+      const eco = n.purl.type;
+      if (!this.builders.has(eco)) this.builders.set(eco, await makeBuilder(eco, this.opts));
+    }
+  }
+
   /** Every (recipe, target) build the graph needs, keyed, with what each waits for. */
-  plan(graph: RecipeGraph, request: TargetRequest = this.opts.request): Promise<Map<string, Task>> {
+  async plan(graph: RecipeGraph, request: TargetRequest = this.opts.request): Promise<Map<string, Task>> {
+    await this.load(graph);
     return planTasks(graph, request, { builderFor: this.builderFor });
   }
 
@@ -110,6 +118,7 @@ export class BuildSession {
     const hit = await this.opts.store.lookup(task.key);
     if (hit !== undefined) return { task, packages: hit, cached: true };
     if (task.target.interpreter !== null) await checkNativeBuildDeps([task]);
+    await this.load(graph);
     const outputs = await this.builderFor(task.node).build({ ...this.context(graph, task.node), node: task.node, target: task.target, inputs });
     return { task, packages: await this.opts.store.put(task.key, outputs), cached: false };
   }
