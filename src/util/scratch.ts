@@ -34,7 +34,9 @@ export async function makeScratch(parent: string, prefix: string): Promise<Scrat
   return {
     dir,
     remove: async () => {
-      await rm(dir, { recursive: true, force: true });
+      // A killed build's last processes can still be writing while the kernel tears its sandbox
+      // down: removal then meets a directory that refills (ENOTEMPTY). fs.rm retries exactly that.
+      await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
       live.delete(dir);
     },
   };
@@ -52,7 +54,7 @@ export async function sweepScratch(parent: string): Promise<number> {
   for (const name of names) {
     const pid = Number(PID_IN_NAME.exec(name)?.[1]);
     if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
-    await rm(join(parent, name), { recursive: true, force: true });
+    await rm(join(parent, name), { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     n++;
   }
   return n;

@@ -4,7 +4,7 @@
  * shared by two requests is built once; a cycle of build requirements fails the plan, naming it.
  */
 import assert from 'node:assert/strict';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { bale, oneErrorLine, tempDir } from '../helpers/cli.js';
@@ -41,7 +41,11 @@ describe('build order on the fleet (real Redis, two workers, fixture gems)', () 
       const leaf = jobs.find((j) => j.name.startsWith('pkg:gem/fxg-leaf@'))!;
       const extdep = jobs.find((j) => j.name.startsWith('pkg:gem/fxg-extdep@'))!;
       assert.deepEqual(extdep.data.deps, [leaf.id], 'the extension runs against its dependency');
-      assert.ok(extdep.processedOn! >= leaf.finishedOn!, `extdep started ${extdep.processedOn} before leaf finished ${leaf.finishedOn}`);
+      // The guarantee is "built once the dependency's package is in the store": a worker polls the
+      // store, so the extension may start in the moment between the leaf's package landing and the
+      // leaf's job being marked finished. The package file's mtime is when it landed (never touched after).
+      const leafStored = (await stat(path.join(dir('s'), leaf.returnvalue.packages[0]!.file))).mtimeMs;
+      assert.ok(extdep.processedOn! >= Math.floor(leafStored), `extdep started ${extdep.processedOn} before leaf's package was stored ${leafStored}`);
       const chain = jobs.find((j) => j.name.startsWith('pkg:gem/fxg-chain@'))!;
       assert.deepEqual(chain.data.deps, [], 'a pure gem waits for nothing');
     } finally {
