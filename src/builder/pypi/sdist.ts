@@ -9,6 +9,7 @@ import type { RecipeSource } from '../../recipe/index.js';
 import type { BuildContext } from '../types.js';
 import { sitePackages } from './layout.js';
 import { runFailure } from '../run-failure.js';
+import { failureLine } from '../failure-line.js';
 
 const BUILD = '/build';
 
@@ -54,10 +55,6 @@ export function configSettings(flags: readonly string[]): Record<string, string 
     out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   }
   return out;
-}
-
-function tail(text: string): string {
-  return text.split('\n').map((l) => l.trim()).filter((l) => l !== '').slice(-1)[0] ?? '(no output)';
 }
 
 /**
@@ -119,7 +116,7 @@ export async function buildSdist(ctx: BuildContext, source: RecipeSource, data: 
     });
     if (r.exitCode !== 0) {
       const log = await readFile(logFile, 'utf8').catch(() => '');
-      throw new UserError('EBUILD', `building ${node.id} from its sdist failed for Python ${py.fullVersion} (${runFailure(r, limits, log)}): ${tail(log)}; full log: ${logFile}`);
+      throw new UserError('EBUILD', `building ${node.id} from its sdist failed for Python ${py.fullVersion} (${runFailure(r, limits, log)}): ${failureLine(log)}; full log: ${logFile}`);
     }
     const wheels = (await readdir(join(root, 'out'))).filter((f) => f.endsWith('.whl'));
     if (wheels.length !== 1) throw new UserError('EBUILD', `building ${node.id} for Python ${py.fullVersion} produced ${wheels.length} wheels, expected one; full log: ${logFile}`);

@@ -15,6 +15,7 @@ import type { Mount, Runner } from '../../sandbox/index.js';
 import { cleanupInstall } from './cleanup.js';
 import type { Limits } from '../../limits/index.js';
 import { runFailure } from '../run-failure.js';
+import { failureLine } from '../failure-line.js';
 import { readGemFile, specList } from '../../archive/gem-file.js';
 import { BIN_DIR, gemDir, gemFullName, gemInstallDir, specificationPath } from './layout.js';
 
@@ -122,7 +123,7 @@ export function failureSummary(log: string): string {
   if (cc !== undefined) return cc;
   const err = lines.findIndex((l) => l.startsWith('ERROR:'));
   if (err >= 0) return [lines[err], lines[err + 1]].filter((l) => l !== undefined).join(' ');
-  return lines.at(-1) ?? '(no output)';
+  return failureLine(log);
 }
 
 /** Installs the gem in the sandbox and returns the cleaned tree, split into main and -bin entries. */
