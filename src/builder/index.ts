@@ -86,10 +86,11 @@ export class BuildSession {
 
   /** Loads the builders of every ecosystem in the graph. */
   async load(graph: RecipeGraph): Promise<void> {
-    for (const n of graph.nodes.values()) {
-      const eco = n.purl.type;
-      if (!this.builders.has(eco)) this.builders.set(eco, await makeBuilder(eco, this.opts));
-    }
+    for (const eco of new Set([...graph.nodes.values()].map((n) => n.purl.type))) await this.loadBuilder(eco);
+  }
+
+  private async loadBuilder(eco: Ecosystem): Promise<void> {
+    if (!this.builders.has(eco)) this.builders.set(eco, await makeBuilder(eco, this.opts));
   }
 
   /** Every (recipe, target) build the graph needs, keyed, with what each waits for. */
@@ -118,7 +119,7 @@ export class BuildSession {
     const hit = await this.opts.store.lookup(task.key);
     if (hit !== undefined) return { task, packages: hit, cached: true };
     if (task.target.interpreter !== null) await checkNativeBuildDeps([task]);
-    await this.load(graph);
+    await this.loadBuilder(task.node.purl.type);
     const outputs = await this.builderFor(task.node).build({ ...this.context(graph, task.node), node: task.node, target: task.target, inputs });
     return { task, packages: await this.opts.store.put(task.key, outputs), cached: false };
   }
