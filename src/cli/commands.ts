@@ -294,14 +294,34 @@ export async function cmdRequest(specArgs: string[], env: Env, queue?: string | 
     return;
   }
   const store = await openGivenStore(env);
+  const { value, written } = await staged(store, env, 'request-', async (staging) => {
+    const done = await requestBuilt(specArgs, env, staging);
+    return { value: done, resolved: [done.res] };
+  });
+  const { res, results, failures } = value;
+  report(await inStore(results, store), env, { roots: rootNames(res.roots), recipes: written, failures });
+  if (failures.length > 0) throw targetsFailed(failures, true);
+}
+
+/**
+ * The shape `request`, `image compose` and `install` share: `work` builds into a staging store;
+ * only when it returns are the staged builds moved into `store` and its resolutions' recipes
+ * written (all or nothing); the staging store goes however it ends.
+ */
+export async function staged<T>(
+  store: Store,
+  env: Env,
+  prefix: string,
+  work: (staging: Store) => Promise<{ value: T; resolved: CheckedResolution[] }>,
+): Promise<{ value: T; written: WrittenRecipe[] }> {
   const { stage } = await import('../store/staging.js');
-  const staging = await stage(store, env.paths.cache, 'request-');
+  const staging = await stage(store, env.paths.cache, prefix);
   try {
-    const { res, results, failures } = await requestBuilt(specArgs, env, staging);
+    const { value, resolved } = await work(staging);
     await staging.commit();
-    const written = await writeRecipes(res);
-    report(await inStore(results, store), env, { roots: rootNames(res.roots), recipes: written, failures });
-    if (failures.length > 0) throw targetsFailed(failures, true);
+    const written: WrittenRecipe[] = [];
+    for (const res of resolved) written.push(...(await writeRecipes(res)));
+    return { value, written };
   } finally {
     await staging.discard();
   }

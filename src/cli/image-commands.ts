@@ -10,12 +10,12 @@ import { resolve } from 'node:path';
 import { UsageError, UserError } from '../errors/index.js';
 import type { ImageFile, ResolvedPackage } from '../image/types.js';
 import { checkOutputDir, checkOutputFile, writeFileAtomic } from '../util/atomic-write.js';
-import { writeRecipes, type Env } from './commands.js';
+import { staged, type Env } from './commands.js';
 import { registryUrl } from './flags.js';
 import { printJson, say } from './output.js';
 import { rootPackages } from './roots.js';
 import { openStore, requireSigningKey, trustList } from './signing.js';
-import { targetsFailed, type FailedTarget } from './targets.js';
+import { targetsFailed } from './targets.js';
 
 export async function cmdKeygen(o: { out?: string }, env: Env): Promise<void> {
   if (o.out === undefined) throw new UsageError('bale keygen: say where: --out PREFIX (writes PREFIX.key and PREFIX.pub)');
@@ -77,16 +77,9 @@ export async function cmdImageCompose(args: string[], o: ComposeFlags, env: Env)
   if (o.base !== undefined) (await import('../image/base.js')).checkBase(o.base);
   const store = await openStore(env.opts.store, env.opts, env.paths.cache);
   // Built into a staging store, moved into the store only once the image composes (see staging.ts).
-  const { stage } = await import('../store/staging.js');
-  const staging = await stage(store, env.paths.cache);
-  let packages: ResolvedPackage[];
-  let image: ImageFile;
-  let text: string;
-  let failures: FailedTarget[];
-  try {
-    const { roots, runtimeDebs, resolved, failures: failed } = await rootPackages(args, env, staging);
-    failures = failed;
-    packages = await closure(roots, staging);
+  const { value: composed } = await staged(store, env, 'compose-', async (staging) => {
+    const { roots, runtimeDebs, resolved, failures } = await rootPackages(args, env, staging);
+    let packages = await closure(roots, staging);
     if (o.base !== undefined) {
       // What the packages need to run: requested like them, joined to the same closure and checks.
       const { baseSpecs } = await import('../image/base.js');
@@ -101,18 +94,15 @@ export async function cmdImageCompose(args: string[], o: ComposeFlags, env: Env)
       const glue = py === undefined ? [] : await staging.importPackages([await pythonSiteBridge(py)]);
       packages = await closure([...roots, ...base.roots, ...glue], staging);
     }
-    image = imageOf(o.name, o.tag, packages);
-    text = formatImageFile(image);
+    const image = imageOf(o.name!, o.tag!, packages);
+    const text = formatImageFile(image);
     parseImageFile(text, `--name ${o.name} --tag ${o.tag}`); // the name and tag must make a valid file
-    // The image composes: what was built for it goes into the store, then its recipes are written (like request).
-    await staging.commit();
-    for (const res of resolved) await writeRecipes(res);
-  } finally {
-    await staging.discard();
-  }
+    return { value: { image, text, failures }, resolved };
+  });
+  const { image, text, failures } = composed;
   // The packages as the store holds them now (staged ones were committed to it).
   const { resolveImage } = await import('../image/compose.js');
-  packages = await resolveImage(image, store, `--name ${o.name} --tag ${o.tag}`);
+  const packages = await resolveImage(image, store, `--name ${o.name} --tag ${o.tag}`);
   if (o.unsigned !== true) await signPackages(packages, env);
   await writeFileAtomic(out, text, { label: `-o ${o.output}` });
   let signature: string | undefined;

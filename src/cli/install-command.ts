@@ -7,12 +7,11 @@
  * store gets them and the recipes are written only once the root is laid (like compose).
  */
 import { UsageError } from '../errors/index.js';
-import type { ResolvedPackage } from '../image/types.js';
-import { writeRecipes, type Env } from './commands.js';
+import { staged, type Env } from './commands.js';
 import { printJson, say } from './output.js';
 import { rootPackages } from './roots.js';
 import { openStore } from './signing.js';
-import { targetsFailed, type FailedTarget } from './targets.js';
+import { targetsFailed } from './targets.js';
 
 export interface InstallFlags {
   /** Checked as parsed (flags.emptyDirectory): absolute, missing or an empty directory. */
@@ -22,23 +21,14 @@ export interface InstallFlags {
 export async function cmdInstall(args: string[], o: InstallFlags, env: Env): Promise<void> {
   if (o.root === undefined) throw new UsageError('bale install: say where: --root DIR (a new or empty directory), e.g. bale install npm:express@4.21.2 --root ./root');
   const store = await openStore(env.opts.store, env.opts, env.paths.cache);
-  const { stage } = await import('../store/staging.js');
-  const staging = await stage(store, env.paths.cache, 'install-');
-  let packages: ResolvedPackage[];
-  let entries: number;
-  let failures: FailedTarget[];
-  try {
+  const { value: { packages, entries, failures } } = await staged(store, env, 'install-', async (staging) => {
     const asked = await rootPackages(args, env, staging);
-    failures = asked.failures;
     const { closure } = await import('../image/compose.js');
-    packages = await closure(asked.roots, staging);
+    const laid = await closure(asked.roots, staging);
     const { layRoot } = await import('../install/lay.js');
-    ({ entries } = await layRoot(packages, o.root, `--root ${o.root}`));
-    await staging.commit();
-    for (const res of asked.resolved) await writeRecipes(res);
-  } finally {
-    await staging.discard();
-  }
+    const { entries: n } = await layRoot(laid, o.root!, `--root ${o.root}`);
+    return { value: { packages: laid, entries: n, failures: asked.failures }, resolved: asked.resolved };
+  });
   const listed = packages.map((p) => ({ name: p.name, version: p.version, sha256: p.sha256, purl: p.purl }));
   if (env.opts.json) printJson({ root: o.root, entries, packages: listed, failures });
   else say(`${o.root}: ${packages.length} packages, ${entries} files, directories and links`);
