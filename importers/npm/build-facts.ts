@@ -8,7 +8,7 @@ import { installScripts, readPackageInfo } from '../../src/builder/npm/package-j
 import { isLoaderCheck, nodeIndependentPrebuild } from '../../src/builder/npm/prebuilds.js';
 import type { SourceFetcher } from '../../src/fetch/index.js';
 import type { OverrideRow } from '../../src/overrides/table.js';
-import type { ResolvedNode } from './crawl.js';
+import type { ResolvedNode } from './closure.js';
 
 /** What the tarball says about building: npm's install lifecycle for it, and any bundled prebuild it would load. */
 export interface TarballFacts {

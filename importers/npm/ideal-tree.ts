@@ -6,8 +6,8 @@
  * are fetched ahead along the highest picks, so the walk itself rarely waits on the network.
  */
 import { UserError } from '../../src/errors/index.js';
-import type { Closure, ResolvedNode } from './crawl.js';
-import { platformFits, registryTarget, TARGET, targetText, wantedDependencies } from './crawl.js';
+import type { Closure, ResolvedNode } from './closure.js';
+import { platformFits, registryTarget, TARGET, targetText, wantedDependencies } from './closure.js';
 import type { NodeTargets } from './node-targets.js';
 import { nodeRange } from './node-targets.js';
 import { chainText, checkVersionManifest, type Packument } from './packuments.js';

@@ -8,7 +8,7 @@ import { httpTimeouts, type HttpTimeouts } from '../../src/fetch/timeouts.js';
 import type { Purl, Spec } from '../../src/purl/purl.js';
 import type { Recipe } from '../../src/recipe/index.js';
 import type { Importer, ImportOptions, Resolution } from '../importer.js';
-import type { ResolvedNode } from './crawl.js';
+import type { ResolvedNode } from './closure.js';
 import { IdealTree } from './ideal-tree.js';
 import { NodeTargets } from './node-targets.js';
 import { sharedAgent } from './agent.js';

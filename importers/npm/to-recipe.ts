@@ -4,7 +4,7 @@ import { formatPurl } from '../../src/purl/purl.js';
 import { overrideBuild, overrideNative } from '../../src/overrides/recipe-fields.js';
 import type { OverrideRow, OverrideTable } from '../../src/overrides/table.js';
 import type { Recipe } from '../../src/recipe/index.js';
-import type { ResolvedNode } from './crawl.js';
+import type { ResolvedNode } from './closure.js';
 import { metadataReasons, type BuildFacts } from './build-facts.js';
 
 /** npm pack's fixed mtime (1985-10-26T08:15:00Z): the documented epoch when the registry sends no release time. */

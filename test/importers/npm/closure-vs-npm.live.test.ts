@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { NpmImporter } from '../../../importers/npm/index.js';
-import { platformFits } from '../../../importers/npm/crawl.js';
+import { platformFits } from '../../../importers/npm/closure.js';
 import { parsePurl } from '../../../src/purl/purl.js';
 
 const run = promisify(execFile);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UserError } from '../../../src/errors/index.js';
-import type { Closure } from '../../../importers/npm/crawl.js';
+import type { Closure } from '../../../importers/npm/closure.js';
 import { IdealTree, type PackumentGetter } from '../../../importers/npm/ideal-tree.js';
 import { NodeTargets } from '../../../importers/npm/node-targets.js';
 import type { NpmVersion, Packument } from '../../../importers/npm/packuments.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ResolvedEdge, ResolvedNode } from '../../../importers/npm/crawl.js';
+import type { ResolvedEdge, ResolvedNode } from '../../../importers/npm/closure.js';
 import type { NpmVersion } from '../../../importers/npm/packuments.js';
 import {
   buildReasons,

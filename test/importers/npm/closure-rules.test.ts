@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isUserError } from '../../../src/errors/index.js';
-import { registryTarget, wantedDependencies } from '../../../importers/npm/crawl.js';
+import { registryTarget, wantedDependencies } from '../../../importers/npm/closure.js';
 import type { NpmVersion } from '../../../importers/npm/packuments.js';
 
 function manifest(fields: Partial<NpmVersion>): NpmVersion {

@@ -1,3 +1,4 @@
+/** What an npm closure is made of (resolved nodes and edges, the dependency rules, the build target), shared by the ideal tree and the recipes. */
 import npa from 'npm-package-arg';
 import { UserError } from '../../src/errors/index.js';
 import type { DependencyKind } from '../../src/recipe/index.js';
