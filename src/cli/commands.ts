@@ -342,7 +342,7 @@ export interface Requested {
 /**
  * What `request` does before it writes anything: resolve, check every recipe, build into `store`
  * (a staging store: request's, compose's, install's). A failed target refuses it here, unless
- * --keep-going. The caller commits the store and writes the recipes (writeRecipes) once everything
+ * --keep-going. The caller commits the store and writes the recipes (through staged) once everything
  * it needs succeeded.
  */
 export async function requestBuilt(specArgs: string[], env: Env, store: Store): Promise<Requested> {
