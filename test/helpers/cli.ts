@@ -2,13 +2,15 @@
  * Run the real `bale` CLI (the compiled bin) as a user would: a child process with its own
  * environment, working directory and umask, optionally under faketime for a different clock.
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { repoRoot } from './npm-fixtures.js';
 
-export const BALE_BIN = path.join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
+/** The bin package.json names (the bundle `npm run build` writes), so tests run what users run. */
+export const BALE_BIN = path.join(repoRoot(), (JSON.parse(readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')) as { bin: { bale: string } }).bin.bale);
 
 /** Shared across test files: Node binaries and sources are content-addressed, so sharing is safe. */
 export const SHARED_XDG_CACHE = path.join(tmpdir(), 'bale-test-xdg-cache');
