@@ -4,22 +4,23 @@
  * layout are the format); read strictly with smol-toml and zod, every problem named.
  */
 import { parse as parseToml } from 'smol-toml';
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { UserError } from '../errors/index.js';
 import { readBoundedText, READ_BOUNDS } from '../util/read-file.js';
 import type { ImageFile, ImagePackage } from './types.js';
 
 export const IMAGE_HEADER = '# bale image v1: an unordered set of packages, sorted; signed as a whole (.minisig beside it).';
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits');
-const line = z.string().min(1).regex(/^[^\n\r"\\]*$/, 'one line without quotes or backslashes');
+const hex64 = z.string().check(z.regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits'));
+const line = z.string().check(z.minLength(1), z.regex(/^[^\n\r"\\]*$/, 'one line without quotes or backslashes'));
 const schema = z.strictObject({
   format: z.literal(1),
-  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/, 'lowercase letters, digits, ".", "_", "-" (an OCI repository name)'),
-  tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, 'an OCI tag: letters, digits, "_", ".", "-", at most 128'),
-  package: z
-    .array(z.strictObject({ name: line, version: line, sha256: hex64, size: z.number().int().min(0), tar_sha256: hex64, purl: line }))
-    .default([]),
+  name: z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/, 'lowercase letters, digits, ".", "_", "-" (an OCI repository name)')),
+  tag: z.string().check(z.regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, 'an OCI tag: letters, digits, "_", ".", "-", at most 128')),
+  package: z._default(
+    z.array(z.strictObject({ name: line, version: line, sha256: hex64, size: z.number().check(z.int(), z.gte(0)), tar_sha256: hex64, purl: line })),
+    [],
+  ),
 });
 
 export const comparePackages = (a: { name: string; version: string }, b: { name: string; version: string }): number =>

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { UserError } from '../errors/index.js';
 import type { Ecosystem } from '../purl/purl.js';
 import { packageRoot } from '../util/package-root.js';
@@ -19,27 +19,27 @@ function isRelativeGlob(p: string): boolean {
 
 /** One row of `overrides/<ecosystem>.toml`: what a package needs that its metadata does not say. */
 export const OverrideRowSchema = z.strictObject({
-  name: z.string().min(1),
+  name: z.string().check(z.minLength(1)),
   /** Version range in the ecosystem's own syntax; absent = every version. */
-  versions: z.string().min(1).optional(),
+  versions: z.optional(z.string().check(z.minLength(1))),
   /** Debian packages needed on the build host. */
-  build: z.array(z.string().regex(DEBIAN_PKG)).default([]),
+  build: z._default(z.array(z.string().check(z.regex(DEBIAN_PKG))), []),
   /** Packages an image needs at run time. */
-  runtime: z.array(z.string().regex(DEBIAN_PKG)).default([]),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+  runtime: z._default(z.array(z.string().check(z.regex(DEBIAN_PKG))), []),
+  env: z._default(z.record(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/)), z.string()), {}),
   /** Extra exact build requirements (purls). */
-  requires: z.array(z.string()).default([]),
+  requires: z._default(z.array(z.string()), []),
   /**
    * PyPI: `runtime` is needed with a wheel too, not only when bale builds the sdist, because the
    * package loads the library by name at run time (ctypes, cffi ABI mode), runs it as a command, or
    * its wheels link it without bundling it (pyodbc and libodbc.so.2). Without it a PyPI row applies
    * to sdists only: a manylinux wheel bundles what it links. Absent means false.
    */
-  wheel_runtime: z.boolean().optional(),
+  wheel_runtime: z.optional(z.boolean()),
   /** Install scripts known to do nothing a package needs (funding banners): build it as pure. */
-  ignore_scripts: z.boolean().default(false),
+  ignore_scripts: z._default(z.boolean(), false),
   /** Where the row comes from: upstream docs, a distro recipe. */
-  note: z.string().optional(),
+  note: z.optional(z.string()),
   /**
    * Ecosystem-specific build flags, passed through word for word, in order. RubyGems: the words after
    * `--` in `gem install <gem> -- <flags>` (extconf.rb options such as `--use-system-libraries`).
@@ -47,14 +47,14 @@ export const OverrideRowSchema = z.strictObject({
    * than once becomes a list, in order (meson-python's `setup-args=-Dblas=openblas`). npm: unused.
    * Absent when the row has none.
    */
-  flags: z.array(z.string().min(1).regex(ONE_LINE, 'a flag is one line of text')).optional(),
+  flags: z.optional(z.array(z.string().check(z.minLength(1), z.regex(ONE_LINE, 'a flag is one line of text')))),
   /**
    * Paths to delete from the built package, relative to where the package's files are installed
    * (PyPI: site-packages; RubyGems: the gem's own directory; npm: the package directory). `*` matches
    * within one path segment and `**` any number of segments: e.g. a shared namespace `__init__.py`
    * that several distributions would otherwise all own. Absent when the row has none.
    */
-  drop: z.array(z.string().refine(isRelativeGlob, 'not a relative path (no leading "/", no ".", ".." or empty segments)')).optional(),
+  drop: z.optional(z.array(z.string().check(z.refine(isRelativeGlob, 'not a relative path (no leading "/", no ".", ".." or empty segments)')))),
   /**
    * What a build looks for, mapped to the Debian package that provides it, so an error can name the
    * package instead of the missing file: a command looked up on PATH (`pg_config`) or an absolute
@@ -64,17 +64,19 @@ export const OverrideRowSchema = z.strictObject({
    * Bounds over bale's defaults for this package (src/limits): `{ timeout = "45m", unpacked_size = "6GiB" }`
    * for a build known to be long or an archive known to be huge. Copied into the recipe's [build.limits].
    */
-  limits: LimitsSchema.optional(),
-  provides: z.record(z.string().regex(PROVIDED, 'a command name or an absolute path'), z.string().regex(DEBIAN_PKG)).optional(),
-}).superRefine((row, ctx) => {
-  for (const [what, pkg] of Object.entries(row.provides ?? {})) {
-    if (!row.build.includes(pkg)) ctx.addIssue({ code: 'custom', path: ['provides', what], message: `${pkg} is not in build` });
-  }
-  if (row.wheel_runtime === true && row.runtime.length === 0) ctx.addIssue({ code: 'custom', path: ['wheel_runtime'], message: 'says runtime is needed with a wheel, but runtime is empty' });
-});
+  limits: z.optional(LimitsSchema),
+  provides: z.optional(z.record(z.string().check(z.regex(PROVIDED, 'a command name or an absolute path')), z.string().check(z.regex(DEBIAN_PKG)))),
+}).check(
+  z.superRefine((row, ctx) => {
+    for (const [what, pkg] of Object.entries(row.provides ?? {})) {
+      if (!row.build.includes(pkg)) ctx.addIssue({ code: 'custom', path: ['provides', what], message: `${pkg} is not in build` });
+    }
+    if (row.wheel_runtime === true && row.runtime.length === 0) ctx.addIssue({ code: 'custom', path: ['wheel_runtime'], message: 'says runtime is needed with a wheel, but runtime is empty' });
+  }),
+);
 export type OverrideRow = z.output<typeof OverrideRowSchema>;
 
-const TableSchema = z.strictObject({ package: z.array(OverrideRowSchema).default([]) });
+const TableSchema = z.strictObject({ package: z._default(z.array(OverrideRowSchema), []) });
 
 export class OverrideTable {
   private readonly byName = new Map<string, OverrideRow[]>();

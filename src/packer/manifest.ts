@@ -3,7 +3,7 @@
  * Written canonically (fixed key order, sorted depends) so the same package always gets the
  * same manifest bytes, which a signature can then cover.
  */
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { UserError } from '../errors/index.js';
 import type { EntryType } from './entry.js';
 import { compareBytes } from './normalize.js';
@@ -41,8 +41,8 @@ export interface PackageManifest {
   files: ManifestFile[];
 }
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits');
-const text = z.string().min(1);
+const hex64 = z.string().check(z.regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits'));
+const text = z.string().check(z.minLength(1));
 
 /**
  * The file list is checked by hand, not by zod: composing an image reads thousands of manifests
@@ -89,20 +89,20 @@ function fileProblems(f: unknown, i: number): string[] {
   return out;
 }
 
-const manifestSchema: z.ZodType<PackageManifest> = z.strictObject({
+const manifestSchema: z.ZodMiniType<PackageManifest> = z.strictObject({
   format: z.literal(1),
   name: text,
   version: text,
   purl: text,
-  interpreter: z.strictObject({ kind: text, version: text, abi: text }).nullable(),
+  interpreter: z.nullable(z.strictObject({ kind: text, version: text, abi: text })),
   recipe_digest: text,
-  source_date_epoch: z.number().int().min(0),
+  source_date_epoch: z.number().check(z.int(), z.gte(0)),
   depends: z.array(z.strictObject({ name: text, version: text })),
-  dropped_scripts: z.array(text).optional(),
+  dropped_scripts: z.optional(z.array(text)),
   builder: z.strictObject({ bale: text, node: text, zlib: text }),
   tar_sha256: hex64,
   files: z.array(z.unknown()),
-}) as unknown as z.ZodType<PackageManifest>;
+}) as unknown as z.ZodMiniType<PackageManifest>;
 
 /** Rebuild each object with its keys in the documented order: JSON.stringify keeps insertion order. */
 function canonicalFile(f: ManifestFile): ManifestFile {

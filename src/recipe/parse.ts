@@ -1,5 +1,5 @@
 import { parse as parseToml, TomlDate, TomlError } from 'smol-toml';
-import type * as z from 'zod';
+import type * as z from '../util/zod.js';
 import { UserError } from '../errors/index.js';
 import { parsePurl, type Ecosystem } from '../purl/purl.js';
 import { ALLOWED_KEYS, purlProblem, q, RecipeSchema, SOURCE_KINDS, SOURCE_KINDS_BY_ECOSYSTEM, type Recipe } from './schema.js';

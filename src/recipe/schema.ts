@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../util/zod.js';
 // One function, not the whole of semver (7 of its 54 files): every import loads this module.
 import validSemver from 'semver/functions/valid.js';
 import { formatPurl, parsePurl, type Ecosystem, type Purl } from '../purl/purl.js';
@@ -103,10 +103,12 @@ export function urlProblem(s: string, o: { files?: boolean } = {}): string | und
 
 /** A string schema with a problem-returning check, so messages can say what was wrong. */
 function checked(problem: (s: string) => string | undefined) {
-  return z.string().superRefine((s, ctx) => {
-    const why = problem(s);
-    if (why !== undefined) ctx.addIssue({ code: 'custom', message: why, input: s });
-  });
+  return z.string().check(
+    z.superRefine((s, ctx) => {
+      const why = problem(s);
+      if (why !== undefined) ctx.addIssue({ code: 'custom', message: why, input: s });
+    }),
+  );
 }
 
 const purlString = checked(purlProblem);
@@ -132,15 +134,15 @@ export const SourceSchema = z.strictObject({
   url: checked((s) => urlProblem(s, { files: true })),
   integrity: checked(integrityProblem),
   kind: z.enum(SOURCE_KINDS),
-  filename: fileName.optional(),
-  interpreters: interpreterList.optional(),
+  filename: z.optional(fileName),
+  interpreters: z.optional(interpreterList),
 });
 
 export const DependencySchema = z.strictObject({
   name: depName,
   purl: purlString,
   kind: z.enum(DEPENDENCY_KINDS),
-  interpreters: interpreterList.optional(),
+  interpreters: z.optional(interpreterList),
 });
 
 /** `[build.limits]`: per-package bounds over bale's defaults (src/limits); integers, or strings with units. */
@@ -148,56 +150,57 @@ export const LimitsSchema = z.strictObject(
   Object.fromEntries(
     (Object.keys(LIMIT_KEYS) as LimitKey[]).map((key) => [
       key,
-      z
-        .union([z.number(), z.string()])
-        .superRefine((v, ctx) => {
-          const why = limitProblem(key, v);
-          if (why !== undefined) ctx.addIssue({ code: 'custom', message: why, input: v });
-        })
-        .optional(),
+      z.optional(
+        z.union([z.number(), z.string()]).check(
+          z.superRefine((v, ctx) => {
+            const why = limitProblem(key, v);
+            if (why !== undefined) ctx.addIssue({ code: 'custom', message: why, input: v });
+          }),
+        ),
+      ),
     ]),
-  ) as Record<LimitKey, z.ZodOptional<z.ZodUnion<[z.ZodNumber, z.ZodString]>>>,
+  ) as Record<LimitKey, z.ZodMiniOptional<z.ZodMiniUnion<[z.ZodMiniNumber, z.ZodMiniString]>>>,
 );
 
 export const BuildSchema = z.strictObject({
   native: z.boolean(),
-  reasons: z.array(nonEmptyLine).default([]),
-  requires: z.array(purlString).default([]),
-  interpreters: interpreterList.default([]),
+  reasons: z._default(z.array(nonEmptyLine), []),
+  requires: z._default(z.array(purlString), []),
+  interpreters: z._default(interpreterList, []),
   // Copied verbatim from upstream metadata, which is not always tidy; an empty one is dropped.
-  engines: z.string().optional(),
+  engines: z.optional(z.string()),
   /** Build flags, in order (PEP 517 config settings KEY=VALUE; `gem install -- ...`), from the override table. */
-  flags: z.array(nonEmptyLine).optional(),
+  flags: z.optional(z.array(nonEmptyLine)),
   /** Paths (`*` and `**` allowed) removed from what the build installs, relative to its install root. */
-  drop: z
-    .array(checked((s) => (s === '' || s.startsWith('/') || s.split('/').some((p) => p === '' || p === '.' || p === '..') ? `${q(s)} is not a relative path` : undefined)))
-    .optional(),
-  env: z.record(z.string().regex(ENV_NAME, 'not an environment variable name'), z.string()).optional(),
-  limits: LimitsSchema.optional(),
+  drop: z.optional(
+    z.array(checked((s) => (s === '' || s.startsWith('/') || s.split('/').some((p) => p === '' || p === '.' || p === '..') ? `${q(s)} is not a relative path` : undefined))),
+  ),
+  env: z.optional(z.record(z.string().check(z.regex(ENV_NAME, 'not an environment variable name')), z.string())),
+  limits: z.optional(LimitsSchema),
 });
 
 export const NativeSchema = z.strictObject({
-  build: debianList.default([]),
-  runtime: debianList.default([]),
+  build: z._default(debianList, []),
+  runtime: z._default(debianList, []),
   /**
    * The [[source]] kinds these packages apply to (PyPI: `["sdist"]`, a manylinux wheel bundles what
    * it links); absent: every source. `build` never applies to a wheel, which is installed, not built.
    */
-  sources: z.array(z.enum(SOURCE_KINDS)).min(1).optional(),
+  sources: z.optional(z.array(z.enum(SOURCE_KINDS)).check(z.minLength(1))),
 });
 
 export const RecipeSchema = z.strictObject({
   format: z.literal(RECIPE_FORMAT),
   purl: purlString,
-  source_date_epoch: z
-    .number()
-    .int()
-    .min(MIN_SOURCE_DATE_EPOCH, `must be at least ${MIN_SOURCE_DATE_EPOCH} (1980-01-01), use the upstream release time in seconds`)
-    .max(MAX_SOURCE_DATE_EPOCH, `must be seconds since 1970, not milliseconds, at most ${MAX_SOURCE_DATE_EPOCH} (2038-01-19): use the upstream release time`),
-  source: z.array(SourceSchema).min(1, 'needs at least one [[source]] with url, integrity and kind'),
-  dependency: z.array(DependencySchema).default([]),
+  source_date_epoch: z.number().check(
+    z.int(),
+    z.gte(MIN_SOURCE_DATE_EPOCH, `must be at least ${MIN_SOURCE_DATE_EPOCH} (1980-01-01), use the upstream release time in seconds`),
+    z.lte(MAX_SOURCE_DATE_EPOCH, `must be seconds since 1970, not milliseconds, at most ${MAX_SOURCE_DATE_EPOCH} (2038-01-19): use the upstream release time`),
+  ),
+  source: z.array(SourceSchema).check(z.minLength(1, 'needs at least one [[source]] with url, integrity and kind')),
+  dependency: z._default(z.array(DependencySchema), []),
   build: BuildSchema,
-  native: NativeSchema.optional(),
+  native: z.optional(NativeSchema),
 });
 
 /** The keys each table may hold, for "unknown key" messages (indices stripped from the path). */

@@ -7,7 +7,7 @@
  */
 import { UserError } from '../errors/index.js';
 import { parseJson } from './media.js';
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 
 export interface Credentials {
   username: string;
@@ -85,9 +85,9 @@ export function refusedMessage(host: string, subject: string, status: number, cr
 }
 
 const tokenSchema = z.looseObject({
-  token: z.string().min(1).optional(),
-  access_token: z.string().min(1).optional(),
-  expires_in: z.number().positive().optional(),
+  token: z.optional(z.string().check(z.minLength(1))),
+  access_token: z.optional(z.string().check(z.minLength(1))),
+  expires_in: z.optional(z.number().check(z.gt(0))),
 });
 
 interface Token {

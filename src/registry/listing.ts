@@ -3,7 +3,7 @@
  * the `Link: <url>; rel="next"` header (RFC 5988) as the distribution spec says; registries that
  * ignore `n` (distribution 2.8 for tags) simply answer everything in one page.
  */
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { UserError } from '../errors/index.js';
 import { parseJson } from './media.js';
 import { header, type Call, type Reply, type Transport } from './transport.js';
@@ -13,8 +13,8 @@ export interface ListOptions {
   pageSize?: number;
 }
 
-const tagsSchema = z.looseObject({ name: z.string().optional(), tags: z.array(z.string()).nullable().optional() });
-const catalogSchema = z.looseObject({ repositories: z.array(z.string()).nullable().optional() });
+const tagsSchema = z.looseObject({ name: z.optional(z.string()), tags: z.optional(z.nullable(z.array(z.string()))) });
+const catalogSchema = z.looseObject({ repositories: z.optional(z.nullable(z.array(z.string()))) });
 
 /** Every tag, sorted; [] when the repository does not exist (404). */
 export async function listTags(http: Transport, repo: string, opts: ListOptions = {}): Promise<string[]> {

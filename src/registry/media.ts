@@ -1,5 +1,5 @@
 /** OCI media types, descriptors, image manifests and indexes, and strict readers for them. */
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { UserError } from '../errors/index.js';
 import { sha256Digest } from './digest.js';
 
@@ -20,38 +20,38 @@ export const MANIFEST_TYPES = [MediaType.ociManifest, MediaType.ociIndex, MediaT
 export const EMPTY_JSON = Buffer.from('{}');
 export const EMPTY_DESCRIPTOR = { mediaType: MediaType.ociEmpty, digest: sha256Digest(EMPTY_JSON), size: EMPTY_JSON.length };
 
-const digestSchema = z.string().regex(/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/);
+const digestSchema = z.string().check(z.regex(/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/));
 
 const descriptorSchema = z.looseObject({
-  mediaType: z.string().min(1),
+  mediaType: z.string().check(z.minLength(1)),
   digest: digestSchema,
-  size: z.number().int().nonnegative(),
-  artifactType: z.string().optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
+  size: z.number().check(z.int(), z.gte(0)),
+  artifactType: z.optional(z.string()),
+  annotations: z.optional(z.record(z.string(), z.string())),
 });
 
 const manifestSchema = z.looseObject({
   schemaVersion: z.literal(2),
-  mediaType: z.string().optional(),
-  artifactType: z.string().optional(),
+  mediaType: z.optional(z.string()),
+  artifactType: z.optional(z.string()),
   config: descriptorSchema,
   layers: z.array(descriptorSchema),
-  subject: descriptorSchema.optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
+  subject: z.optional(descriptorSchema),
+  annotations: z.optional(z.record(z.string(), z.string())),
 });
 
 const indexSchema = z.looseObject({
   schemaVersion: z.literal(2),
-  mediaType: z.string().optional(),
-  artifactType: z.string().optional(),
+  mediaType: z.optional(z.string()),
+  artifactType: z.optional(z.string()),
   manifests: z.array(descriptorSchema),
-  subject: descriptorSchema.optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
+  subject: z.optional(descriptorSchema),
+  annotations: z.optional(z.record(z.string(), z.string())),
 });
 
-export type Descriptor = z.infer<typeof descriptorSchema>;
-export type ImageManifest = z.infer<typeof manifestSchema>;
-export type ImageIndex = z.infer<typeof indexSchema>;
+export type Descriptor = z.output<typeof descriptorSchema>;
+export type ImageManifest = z.output<typeof manifestSchema>;
+export type ImageIndex = z.output<typeof indexSchema>;
 
 /** An image manifest (OCI or Docker v2); `where` names it for the message (e.g. `registry X: bale/app:1`). */
 export function parseManifest(bytes: Buffer, where: string): ImageManifest {
@@ -63,7 +63,7 @@ export function parseIndex(bytes: Buffer, where: string): ImageIndex {
 }
 
 /** Parse JSON and check its shape; anything else is the registry's fault, named in one line. */
-export function parseJson<T>(bytes: Buffer, schema: z.ZodType<T>, where: string, what: string): T {
+export function parseJson<T>(bytes: Buffer, schema: z.ZodMiniType<T>, where: string, what: string): T {
   let value: unknown;
   try {
     value = JSON.parse(bytes.toString('utf8'));

@@ -3,7 +3,7 @@
  * produced. A record is only trusted when every path in it is exactly the one its name, version
  * and hash lead to, so an edited record cannot point outside the store.
  */
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { packageFiles, packageStem } from './paths.js';
 
 export interface RecordPackage {
@@ -30,7 +30,7 @@ const recordSchema = z.strictObject({
       name: z.string(),
       version: z.string(),
       sha256: z.string(),
-      size: z.number().int().min(0),
+      size: z.number().check(z.int(), z.gte(0)),
       file: z.string(),
       manifest: z.string(),
     }),
