@@ -3,6 +3,7 @@ import { constants } from 'node:os';
 import { dirname } from 'node:path';
 import { execa } from 'execa';
 import { BaleError } from '../errors/index.js';
+import { BUILD_UMASK } from './build-env.js';
 import { watchDisk } from './disk-watch.js';
 import type { RunResult } from './types.js';
 
@@ -39,9 +40,6 @@ function killGroup(pid: number): void {
     // Already gone.
   }
 }
-
-/** Builds must not depend on the caller's umask (reproducibility rule: umask 022). */
-const BUILD_UMASK = 0o022;
 
 /** Starts `file args` with exactly `env`, umask 022, output appended to logFile, and kills its
  * whole process group on timeout. Spawn failures (missing binary, missing cwd) become exit 127

@@ -7,6 +7,7 @@ import { readTree } from '../../packer/index.js';
 import type { PackEntry } from '../../packer/index.js';
 import type { NodeInterpreter } from '../../interpreters/node.js';
 import type { SandboxCommand } from '../../sandbox/index.js';
+import { BUILD_DIR, buildEnv } from '../../sandbox/build-env.js';
 import { packageRoot } from '../../util/package-root.js';
 import { failureLine } from '../failure-line.js';
 import { runFailure } from '../run-failure.js';
@@ -19,7 +20,7 @@ import type { PackageInfo } from './package-json.js';
 import { buildFromSource } from './prebuilds.js';
 
 /** Constant paths inside the sandbox, so nothing about the host leaks into a build. */
-const BUILD = '/build';
+const BUILD = BUILD_DIR;
 const TOOLS = '/bale/bin';
 const DEPBIN = '/bale/depbin';
 const NODEDIR = '/bale/nodedir';
@@ -64,6 +65,46 @@ async function linkDependencyBins(root: string, deps: LinkedDependency[], depbin
   }
 }
 
+export interface InstallScriptEnvOptions {
+  name: string;
+  version: string;
+  /** The recipe's `source_date_epoch`. */
+  sourceDateEpoch: number;
+  jobs: number;
+  /** Whether the scripts are told to compile rather than download (prebuilds.ts). */
+  buildFromSource: boolean;
+  /** The recipe's `build.env`: last, so it wins. @defaultValue {} */
+  recipeEnv?: Record<string, string>;
+}
+
+/**
+ * The environment of a package's install scripts: every build's (sandbox/build-env.ts), then what
+ * npm would set and node-gyp reads, then the recipe's `build.env`. Pure.
+ */
+export function installScriptEnv(o: InstallScriptEnvOptions): Record<string, string> {
+  const node = `${TOOLS}/node`;
+  return buildEnv(
+    // The dependencies' executables (node_modules/.bin), then node and node-gyp.
+    { sourceDateEpoch: o.sourceDateEpoch, jobs: o.jobs, path: [DEPBIN, TOOLS] },
+    {
+      // node-gyp runs gyp with this Python (the host's, bound with /usr).
+      PYTHON: '/usr/bin/python3',
+      // The package's own dir, where `npm install` would have been run from.
+      INIT_CWD: posix.join(BUILD, packageDir(o.name, o.version)),
+      NODE: node,
+      npm_node_execpath: node,
+      // Headers of the exact Node the build targets: node-gyp never downloads them.
+      npm_config_nodedir: NODEDIR,
+      // Told only to packages whose scripts would otherwise download a binary (prebuild-install, node-pre-gyp).
+      ...(o.buildFromSource ? { npm_config_build_from_source: 'true' } : {}),
+      npm_config_offline: 'true',
+      npm_package_name: o.name,
+      npm_package_version: o.version,
+    },
+    o.recipeEnv,
+  );
+}
+
 /**
  * Run a package's install lifecycle (what `npm install` would run on a user's machine) once, at
  * build time, in the sandbox with no network, against one Node. Returns the package's files after.
@@ -98,31 +139,14 @@ export async function buildWithScripts(
     await writeFile(join(tools, 'node-gyp'), `#!/bin/sh\nexec ${TOOLS}/node ${BALE_MODULES}/node-gyp/bin/node-gyp.js "$@"\n`);
     await chmod(join(tools, 'node-gyp'), 0o755);
     const cwd = posix.join(BUILD, packageDir(pkg.name, pkg.version));
-    const env: Record<string, string> = {
-      PATH: `${DEPBIN}:${TOOLS}:/usr/local/bin:/usr/bin:/bin`,
-      HOME: '/tmp',
-      TMPDIR: '/tmp',
-      TZ: 'UTC',
-      LANG: 'C.UTF-8',
-      LC_ALL: 'C.UTF-8',
-      SOURCE_DATE_EPOCH: String(recipe.source_date_epoch),
-      PYTHONHASHSEED: '0',
-      PYTHONDONTWRITEBYTECODE: '1',
-      PYTHON: '/usr/bin/python3',
-      JOBS: String(ctx.jobs),
-      CFLAGS: `-ffile-prefix-map=${BUILD}=`,
-      CXXFLAGS: `-ffile-prefix-map=${BUILD}=`,
-      INIT_CWD: cwd,
-      NODE: `${TOOLS}/node`,
-      npm_node_execpath: `${TOOLS}/node`,
-      npm_config_nodedir: NODEDIR,
-      // Told only to packages whose scripts would otherwise download a binary (prebuild-install, node-pre-gyp).
-      ...(buildFromSource(scripts) ? { npm_config_build_from_source: 'true' } : {}),
-      npm_config_offline: 'true',
-      npm_package_name: pkg.name,
-      npm_package_version: pkg.version,
-      ...(recipe.build.env ?? {}),
-    };
+    const env = installScriptEnv({
+      name: pkg.name,
+      version: pkg.version,
+      sourceDateEpoch: recipe.source_date_epoch,
+      jobs: ctx.jobs,
+      buildFromSource: buildFromSource(scripts),
+      recipeEnv: recipe.build.env ?? {},
+    });
     const mounts = [
       { host: root, sandbox: BUILD, writable: true },
       { host: tools, sandbox: TOOLS },

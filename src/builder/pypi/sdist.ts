@@ -8,10 +8,11 @@ import type { PackEntry } from '../../packer/entry.js';
 import type { RecipeSource } from '../../recipe/index.js';
 import type { BuildContext } from '../types.js';
 import { sitePackages } from './layout.js';
+import { BUILD_DIR, buildEnv } from '../../sandbox/build-env.js';
 import { runFailure } from '../run-failure.js';
 import { failureLine } from '../failure-line.js';
 
-const BUILD = '/build';
+const BUILD = BUILD_DIR;
 
 /**
  * PEP 517 in a few lines: import the backend (after its backend-path), build one wheel into the
@@ -58,6 +59,23 @@ export function configSettings(flags: readonly string[]): Record<string, string 
 }
 
 /**
+ * The environment of a PEP 517 build: every build's (sandbox/build-env.ts), then Python's own
+ * isolation, then the recipe's `build.env`. Pure.
+ */
+export function sdistBuildEnv(o: { pythonVersion: string; sourceDateEpoch: number; jobs: number; recipeEnv?: Record<string, string> }): Record<string, string> {
+  return buildEnv(
+    { sourceDateEpoch: o.sourceDateEpoch, jobs: o.jobs },
+    {
+      // No ~/.local site dir: the pinned build requirements are the only importable code.
+      PYTHONNOUSERSITE: '1',
+      // Their packages' site-packages, unpacked under the build dir.
+      PYTHONPATH: posix.join(BUILD, 'env', sitePackages(o.pythonVersion)),
+    },
+    o.recipeEnv,
+  );
+}
+
+/**
  * Build an sdist into a wheel inside the sandbox: no network, a constant path, the pinned build
  * requirements' packages as the only importable code. Returns the wheel's entries.
  */
@@ -84,23 +102,7 @@ export async function buildSdist(ctx: BuildContext, source: RecipeSource, data: 
       await writeEntries(entries.filter((e) => e.path === site || e.path.startsWith(`${site}/`)).map((e) => ({ ...e, path: `env/${e.path}` })), root);
     }
     const { backend, backendPath } = backendOf(files);
-    const flags = `-g0 -ffile-prefix-map=${BUILD}=/usr/src`;
-    const env: Record<string, string> = {
-      PATH: '/usr/local/bin:/usr/bin:/bin',
-      HOME: '/tmp',
-      TMPDIR: '/tmp',
-      TZ: 'UTC',
-      LANG: 'C.UTF-8',
-      LC_ALL: 'C.UTF-8',
-      SOURCE_DATE_EPOCH: String(node.recipe.source_date_epoch),
-      PYTHONHASHSEED: '0',
-      PYTHONDONTWRITEBYTECODE: '1',
-      PYTHONNOUSERSITE: '1',
-      PYTHONPATH: posix.join(BUILD, 'env', site),
-      CFLAGS: flags,
-      CXXFLAGS: flags,
-      ...(node.recipe.build.env ?? {}),
-    };
+    const env = sdistBuildEnv({ pythonVersion: py.version, sourceDateEpoch: node.recipe.source_date_epoch, jobs: ctx.jobs, recipeEnv: node.recipe.build.env ?? {} });
     const runner = await ctx.runner();
     const r = await runner.run({
       argv: [py.bin, '-c', DRIVER, backend, JSON.stringify(backendPath), posix.join(BUILD, 'out'), JSON.stringify(configSettings(node.recipe.build.flags ?? []))],

@@ -12,6 +12,7 @@ import type { RubyInterpreter } from '../../interpreters/ruby.js';
 import type { PackEntry } from '../../packer/entry.js';
 import { readTree } from '../../packer/index.js';
 import type { Mount, Runner } from '../../sandbox/index.js';
+import { BUILD_DIR, PREFIX_MAP, buildEnv, buildJobs, cFlags } from '../../sandbox/build-env.js';
 import { cleanupInstall } from './cleanup.js';
 import type { Limits } from '../../limits/index.js';
 import { runFailure } from '../run-failure.js';
@@ -20,14 +21,14 @@ import { readGemFile, specList } from '../../archive/gem-file.js';
 import { BIN_DIR, gemDir, gemFullName, gemInstallDir, specificationPath } from './layout.js';
 
 /** The constant path of the work dir inside the sandbox. */
-export const BUILD = '/build';
+export const BUILD = BUILD_DIR;
 const ROOT = `${BUILD}/root`;
 /**
- * Paths compiled into extensions: the staging root's become the installed paths
- * (/build/root/usr/lib/... -> /usr/lib/...), anything else under /build is /usr/src. GCC applies
- * the last matching map, so the more specific one comes second.
+ * Paths compiled into extensions: anything under /build is /usr/src (every build's PREFIX_MAP),
+ * and the staging root's become the installed paths (/build/root/usr/lib/... -> /usr/lib/...).
+ * GCC applies the last matching map, so the more specific one comes second.
  */
-const PREFIX_MAPS = `-ffile-prefix-map=${BUILD}=/usr/src -ffile-prefix-map=${ROOT}=`;
+const ROOT_MAP = `-ffile-prefix-map=${ROOT}=`;
 
 export interface InstallGemOptions {
   /** The .gem's bytes, already verified against the recipe's hash. */
@@ -71,31 +72,29 @@ function makeWord(s: string): string {
 }
 
 /**
- * The sandbox environment. mkmf ignores CFLAGS from the environment (its Makefile assigns them),
- * so the flags reach extensions through ARCH_FLAG, which mkmf puts last in CFLAGS, CXXFLAGS and
- * DLDFLAGS and which a make command-line assignment (in MAKEFLAGS) overrides; CFLAGS and
- * CPPFLAGS in the environment serve what extconf.rb builds with configure or cmake.
+ * The sandbox environment: every build's (sandbox/build-env.ts), then RubyGems', then `o.env` (the
+ * recipe's `build.env`). mkmf ignores CFLAGS from the environment (its Makefile assigns them), so
+ * the flags reach extensions through ARCH_FLAG, which mkmf puts last in CFLAGS, CXXFLAGS and
+ * DLDFLAGS and which a make command-line assignment (in MAKEFLAGS) overrides; CFLAGS and CPPFLAGS
+ * in the environment serve what extconf.rb builds with configure or cmake. Pure.
  */
 export function gemBuildEnv(ruby: RubyInterpreter, o: { sourceDateEpoch: number; jobs: number; env?: Record<string, string> }): Record<string, string> {
   const home = posix.join(ROOT, gemDir(ruby.abi));
-  const rubyBin = posix.dirname(ruby.realBin);
-  const cflags = `-g0 ${PREFIX_MAPS}`;
-  return {
-    PATH: [...new Set([rubyBin, '/usr/local/bin', '/usr/bin', '/bin'])].join(':'),
-    HOME: '/tmp',
-    TMPDIR: '/tmp',
-    TZ: 'UTC',
-    LANG: 'C.UTF-8',
-    LC_ALL: 'C.UTF-8',
-    SOURCE_DATE_EPOCH: String(o.sourceDateEpoch),
-    GEM_HOME: home,
-    GEM_PATH: home,
-    CFLAGS: cflags,
-    CXXFLAGS: cflags,
-    CPPFLAGS: PREFIX_MAPS,
-    MAKEFLAGS: `-j${Math.max(1, Math.floor(o.jobs))} ARCH_FLAG=${makeWord(`${ruby.archFlag} ${cflags}`)}`,
-    ...(o.env ?? {}),
-  };
+  // The Ruby's own bin first (its gem, rake and erb for extconf.rb); ROOT_MAP after the common map.
+  const base = { sourceDateEpoch: o.sourceDateEpoch, jobs: o.jobs, path: [posix.dirname(ruby.realBin)], cflags: [ROOT_MAP] };
+  return buildEnv(
+    base,
+    {
+      // Only the staging gem dir: nothing from the host's gems.
+      GEM_HOME: home,
+      GEM_PATH: home,
+      // The prefix maps for the preprocessor too (configure and cmake pass CPPFLAGS).
+      CPPFLAGS: `${PREFIX_MAP} ${ROOT_MAP}`,
+      // The common flags for mkmf's Makefiles, whatever the recipe's env says of CFLAGS.
+      MAKEFLAGS: `-j${buildJobs(o.jobs)} ARCH_FLAG=${makeWord(`${ruby.archFlag} ${cFlags(base.cflags)}`)}`,
+    },
+    o.env,
+  );
 }
 
 /**
