@@ -25,11 +25,11 @@ import type { PackageManifest } from '../packer/manifest.js';
 import { MediaType, parseManifest, parseRegistryUrl, RegistryClient, type Descriptor, type RegistryClientOptions } from '../registry/index.js';
 import { readSignature, SIG_SUFFIX } from '../sign/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { LocalStore, type PackageOutput, type StoredPackage, type StoreOptions } from './local-store.js';
+import { LocalStore, type StoreOptions } from './local-store.js';
 import { ociCacheRoot } from './open.js';
 import { checkBuildKey, packageFiles, packageStem } from './paths.js';
 import { parseRecord, recordJson, type RecordPackage } from './record.js';
-import type { Store } from './store.js';
+import type { PackageOutput, Store, StoredPackage } from './store.js';
 
 export interface OciStoreOptions {
   /** bale's cache directory: the local copy lives in `<cacheDir>/oci-store/<host>/<namespace>`. */
