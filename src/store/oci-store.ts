@@ -26,8 +26,7 @@ import { MediaType, parseManifest, parseRegistryUrl, RegistryClient, type Descri
 import { readSignature, SIG_SUFFIX } from '../sign/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { LocalStore, type StoreOptions } from './local-store.js';
-import { ociCacheRoot } from './open.js';
-import { checkBuildKey, packageFiles, packageStem } from './paths.js';
+import { checkBuildKey, ociCacheRoot, packageFiles, packageStem } from './paths.js';
 import { parseRecord, recordJson, type RecordPackage } from './record.js';
 import type { PackageOutput, Store, StoredPackage } from './store.js';
 
