@@ -8,8 +8,8 @@
  * and pushed again on every attach.
  */
 import { TransientError, UserError } from '../errors/index.js';
-import { sha256Digest } from './digest.js';
-import { EMPTY_DESCRIPTOR, EMPTY_JSON, encodeJson, MANIFEST_TYPES, MediaType, parseIndex, type Descriptor, type ImageIndex } from './media.js';
+import { EMPTY_DESCRIPTOR, EMPTY_JSON, encodeJson, MANIFEST_TYPES, MediaType, sha256Digest, type Descriptor, type ImageIndex } from '../oci/index.js';
+import { parseIndex } from './replies.js';
 import { header } from './transport.js';
 import type { RegistryClient } from './client.js';
 
