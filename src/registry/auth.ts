@@ -6,7 +6,7 @@
  * BALE_REGISTRY_PASSWORD (or the client's options).
  */
 import { UserError } from '../errors/index.js';
-import { parseJson } from './media.js';
+import { parseJson } from './replies.js';
 import * as z from '../util/zod.js';
 
 export interface Credentials {

@@ -5,14 +5,12 @@
  */
 import { IntegrityError, UserError } from '../errors/index.js';
 import { httpTimeouts, type HttpTimeouts } from '../fetch/timeouts.js';
-import { digestOf, sha256Digest } from './digest.js';
+import { digestOf, MANIFEST_TYPES, sha256Digest, type Descriptor } from '../oci/index.js';
 import { credentialsFromEnv, type Credentials } from './auth.js';
 import { listCatalog, listTags, type ListOptions } from './listing.js';
-import { MANIFEST_TYPES } from './media.js';
 import { isDigest, isRepository, isTag, registryOrigin, type RegistryLocation } from './reference.js';
 import { attachArtifact, listReferrers, type AttachOptions } from './referrers.js';
 import { header, Transport, type Call, type Reply, type RequestBody } from './transport.js';
-import type { Descriptor } from './media.js';
 
 export interface RegistryClientOptions {
   /** Plain http for every host (default: BALE_REGISTRY_INSECURE=1; loopback always uses http). */

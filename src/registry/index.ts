@@ -1,20 +1,12 @@
-/** The OCI distribution client: see client.ts for the API, reference.ts for `oci://` URLs. */
+/**
+ * The OCI distribution client: see client.ts for the API, reference.ts for `oci://` URLs. The
+ * OCI vocabulary it speaks (media types, descriptors, digests) is src/oci's.
+ */
 export { RegistryClient, type RegistryClientOptions, type PushBlobOptions, type PushOutcome, type FetchedManifest } from './client.js';
+export { pushBytes, putArtifact } from './artifacts.js';
 export { credentialsFromEnv, parseChallenges, type Credentials } from './auth.js';
-export { sha256Digest } from './digest.js';
 export { nextLink, type ListOptions } from './listing.js';
-export {
-  EMPTY_DESCRIPTOR,
-  EMPTY_JSON,
-  MANIFEST_TYPES,
-  MediaType,
-  encodeJson,
-  parseIndex,
-  parseManifest,
-  type Descriptor,
-  type ImageIndex,
-  type ImageManifest,
-} from './media.js';
+export { parseIndex, parseManifest } from './replies.js';
 export {
   formatImageRef,
   insecureFromEnv,

@@ -5,7 +5,7 @@
  */
 import * as z from '../util/zod.js';
 import { UserError } from '../errors/index.js';
-import { parseJson } from './media.js';
+import { parseJson } from './replies.js';
 import { header, type Call, type Reply, type Transport } from './transport.js';
 
 export interface ListOptions {

@@ -8,10 +8,24 @@
  * and pushed again on every attach.
  */
 import { TransientError, UserError } from '../errors/index.js';
-import { sha256Digest } from './digest.js';
-import { EMPTY_DESCRIPTOR, EMPTY_JSON, encodeJson, MANIFEST_TYPES, MediaType, parseIndex, type Descriptor, type ImageIndex } from './media.js';
-import { header } from './transport.js';
-import type { RegistryClient } from './client.js';
+import { EMPTY_DESCRIPTOR, EMPTY_JSON, encodeJson, MANIFEST_TYPES, MediaType, sha256Digest, type Descriptor, type ImageIndex } from '../oci/index.js';
+import { parseIndex } from './replies.js';
+import { header, type Reply, type Transport } from './transport.js';
+
+/**
+ * What these helpers use of a client. RegistryClient calls them with itself; declaring the part
+ * they need here, rather than importing the class, keeps client.ts and this module acyclic.
+ */
+interface ReferrersClient {
+  readonly host: string;
+  readonly transport: Transport;
+  /** Repositories whose registry has no referrers API: read and write the fallback tag. */
+  readonly noReferrersApi: Set<string>;
+  pushBlob(repo: string, digest: string, data: Buffer): Promise<unknown>;
+  putManifest(repo: string, reference: string, bytes: Buffer, mediaType: string): Promise<string>;
+  putManifestReply(repo: string, reference: string, bytes: Buffer, mediaType: string): Promise<{ digest: string; reply: Reply }>;
+  findManifest(repo: string, reference: string, accept?: string[]): Promise<{ bytes: Buffer; mediaType: string } | undefined>;
+}
 
 export interface AttachOptions {
   /** e.g. `application/vnd.bale.package.v1` */
@@ -28,7 +42,7 @@ export function referrersTag(digest: string): string {
   return `${clean(alg, 32)}-${clean(hex, 64)}`;
 }
 
-export async function attachArtifact(client: RegistryClient, repo: string, subject: Descriptor, opts: AttachOptions): Promise<Descriptor> {
+export async function attachArtifact(client: ReferrersClient, repo: string, subject: Descriptor, opts: AttachOptions): Promise<Descriptor> {
   // The empty config must exist as a blob: registries check every descriptor of a manifest.
   await client.pushBlob(repo, EMPTY_DESCRIPTOR.digest, EMPTY_JSON);
   const manifest = {
@@ -54,7 +68,7 @@ export async function attachArtifact(client: RegistryClient, repo: string, subje
 }
 
 /** Descriptors of the manifests whose subject is `digest`, optionally of one artifactType. */
-export async function listReferrers(client: RegistryClient, repo: string, digest: string, artifactType?: string): Promise<Descriptor[]> {
+export async function listReferrers(client: ReferrersClient, repo: string, digest: string, artifactType?: string): Promise<Descriptor[]> {
   let index: ImageIndex | undefined;
   if (!client.noReferrersApi.has(repo)) {
     const query = artifactType !== undefined ? `?artifactType=${encodeURIComponent(artifactType)}` : '';
@@ -78,7 +92,7 @@ export async function listReferrers(client: RegistryClient, repo: string, digest
   return artifactType === undefined ? all : all.filter((d) => d.artifactType === artifactType);
 }
 
-async function readFallbackIndex(client: RegistryClient, repo: string, digest: string): Promise<ImageIndex | undefined> {
+async function readFallbackIndex(client: ReferrersClient, repo: string, digest: string): Promise<ImageIndex | undefined> {
   const tag = referrersTag(digest);
   // Accept every type: registries answer 404 for a stored type left out, and then the tag would be overwritten.
   const found = await client.findManifest(repo, tag, MANIFEST_TYPES);
@@ -94,7 +108,7 @@ async function readFallbackIndex(client: RegistryClient, repo: string, digest: s
  * Read, extend and push the fallback index. Two clients attaching at once can each overwrite the
  * other's entry, so the push is read back and redone (a few times) until ours is listed.
  */
-async function addToFallbackIndex(client: RegistryClient, repo: string, subject: string, entry: Descriptor): Promise<void> {
+async function addToFallbackIndex(client: ReferrersClient, repo: string, subject: string, entry: Descriptor): Promise<void> {
   const tag = referrersTag(subject);
   for (let round = 0; round <= 3; round++) {
     const old = await readFallbackIndex(client, repo, subject);

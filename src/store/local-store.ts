@@ -14,27 +14,7 @@ import { readBoundedSync, readBoundedText, READ_BOUNDS, type ReadBoundedOptions 
 import { comparePackages } from './order.js';
 import { BUILDS_DIR, PACKAGES_DIR, buildRecordFile, checkBuildKey, packageFiles, packageStem } from './paths.js';
 import { parseRecord, recordJson, type RecordPackage } from './record.js';
-import type { Store } from './store.js';
-
-export interface StoredPackage {
-  name: string;
-  version: string;
-  /** sha256 of the .tar.gz, hex. */
-  sha256: string;
-  /** Bytes in the .tar.gz. */
-  size: number;
-  /** Absolute path of the .tar.gz. */
-  file: string;
-  /** Absolute path of the manifest beside it. */
-  manifestFile: string;
-}
-
-export interface PackageOutput {
-  manifest: PackageManifest;
-  tgz: Buffer;
-  /** sha256 of `tgz`, hex; checked before anything is written. */
-  sha256: string;
-}
+import type { PackageOutput, Store, StoredPackage } from './store.js';
 
 const MANIFEST_SUFFIX = '.manifest.json';
 const CHECKSUM_LINE = /^([0-9a-f]{64}) {2}(\S+)\n$/;
@@ -51,8 +31,11 @@ function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }
 
-/** Size of a regular file, or undefined when there is none. */
-/** Synchronous, like the manifest reads: a stat is microseconds, a thread-pool round trip is not. */
+/**
+ * Size of a regular file, or undefined when there is none. Async for its callers, but the stat
+ * inside is synchronous, like the manifest reads: a stat is microseconds, a thread-pool round
+ * trip is not.
+ */
 async function fileSize(path: string): Promise<number | undefined> {
   try {
     const st = statSync(path);

@@ -19,17 +19,16 @@
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { IntegrityError, UserError } from '../errors/index.js';
-import { fetchPackage, pushBytes, pushPackage, putArtifact } from '../image/registry/artifacts.js';
-import { ANNOTATION, ARTIFACT, BLOB, buildsRepo, packagesRepo } from '../image/registry/layout.js';
+import { ANNOTATION, ARTIFACT, BLOB, buildsRepo, MediaType, packagesRepo, type Descriptor } from '../oci/index.js';
 import type { PackageManifest } from '../packer/manifest.js';
-import { MediaType, parseManifest, parseRegistryUrl, RegistryClient, type Descriptor, type RegistryClientOptions } from '../registry/index.js';
+import { parseManifest, parseRegistryUrl, pushBytes, putArtifact, RegistryClient, type RegistryClientOptions } from '../registry/index.js';
 import { readSignature, SIG_SUFFIX } from '../sign/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { LocalStore, type PackageOutput, type StoredPackage, type StoreOptions } from './local-store.js';
-import { ociCacheRoot } from './open.js';
-import { checkBuildKey, packageFiles, packageStem } from './paths.js';
+import { LocalStore, type StoreOptions } from './local-store.js';
+import { fetchPackage, pushPackage } from './package-artifacts.js';
+import { checkBuildKey, ociCacheRoot, packageFiles, packageStem } from './paths.js';
 import { parseRecord, recordJson, type RecordPackage } from './record.js';
-import type { Store } from './store.js';
+import type { PackageOutput, Store, StoredPackage } from './store.js';
 
 export interface OciStoreOptions {
   /** bale's cache directory: the local copy lives in `<cacheDir>/oci-store/<host>/<namespace>`. */

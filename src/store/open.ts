@@ -2,9 +2,10 @@
  * Opening a store from where the user said it is: a directory, or `oci://HOST[:PORT]/NAMESPACE`
  * for a registry store (loaded only then: local stores never load the registry client).
  */
-import { join, resolve } from 'node:path';
-import { parseRegistryUrl, type RegistryUrl } from '../registry/reference.js';
+import { resolve } from 'node:path';
+import { parseRegistryUrl } from '../registry/reference.js';
 import { LocalStore, type StoreOptions } from './local-store.js';
+import { ociCacheRoot } from './paths.js';
 import type { Store } from './store.js';
 
 export const isRegistryStore = (location: string): boolean => location.startsWith('oci://');
@@ -24,12 +25,6 @@ export async function openStoreAt(location: string, opts: OpenStoreOptions): Pro
   if (!isRegistryStore(location)) return new LocalStore(location, opts.storeOptions);
   const { OciStore } = await import('./oci-store.js');
   return new OciStore(location, opts);
-}
-
-/** The local cache directory of a registry store. */
-export function ociCacheRoot(url: RegistryUrl, cacheDir: string): string {
-  // Namespaces are `[a-z0-9._-]` components and hosts host[:port]: no '..' can come through.
-  return join(cacheDir, 'oci-store', url.registry.host, url.namespace === '' ? '_root' : url.namespace);
 }
 
 /** The local directory a store's package files are in (a registry store's cache), without opening it. */

@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { BaleError, UserError } from '../errors/index.js';
+import type { RegistryUrl } from '../registry/reference.js';
 
 export const PACKAGES_DIR = 'packages';
 export const BUILDS_DIR = 'builds';
@@ -64,6 +65,12 @@ export function packageStem(name: string, version: string, sha256: string): stri
 export function packageFiles(stem: string): PackageFiles {
   const base = `${PACKAGES_DIR}/${stem}`;
   return { tgz: `${base}.tar.gz`, manifest: `${base}.manifest.json`, checksum: `${base}.sha256` };
+}
+
+/** The local cache directory of a registry store (`--store oci://…`), under bale's cache directory. */
+export function ociCacheRoot(url: RegistryUrl, cacheDir: string): string {
+  // Namespaces are `[a-z0-9._-]` components and hosts host[:port]: no '..' can come through.
+  return join(cacheDir, 'oci-store', url.registry.host, url.namespace === '' ? '_root' : url.namespace);
 }
 
 export function buildRecordFile(buildKey: string): string {

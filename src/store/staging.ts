@@ -13,9 +13,9 @@ import { readFile } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import type { PackageManifest } from '../packer/manifest.js';
 import { makeScratch, type Scratch } from '../util/scratch.js';
-import { LocalStore, type PackageOutput, type StoredPackage } from './local-store.js';
+import { LocalStore } from './local-store.js';
 import { comparePackages } from './order.js';
-import type { Store } from './store.js';
+import type { PackageOutput, Store, StoredPackage } from './store.js';
 
 const identity = (p: StoredPackage): string => `${p.name}\u0000${p.version}\u0000${p.sha256}`;
 

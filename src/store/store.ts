@@ -1,10 +1,30 @@
 /**
  * What builders, the scheduler, the queue and the image commands need from a package store. A
  * store always hands out local files (builders read `StoredPackage.file`): a remote store keeps
- * a local cache and fills it on a hit.
+ * a local cache and fills it on a hit. The types it hands out live here too, so the stores that
+ * implement it import them from the contract rather than from each other.
  */
 import type { PackageManifest } from '../packer/manifest.js';
-import type { PackageOutput, StoredPackage } from './local-store.js';
+
+export interface StoredPackage {
+  name: string;
+  version: string;
+  /** sha256 of the .tar.gz, hex. */
+  sha256: string;
+  /** Bytes in the .tar.gz. */
+  size: number;
+  /** Absolute path of the .tar.gz. */
+  file: string;
+  /** Absolute path of the manifest beside it. */
+  manifestFile: string;
+}
+
+export interface PackageOutput {
+  manifest: PackageManifest;
+  tgz: Buffer;
+  /** sha256 of `tgz`, hex; checked before anything is written. */
+  sha256: string;
+}
 
 export interface Store {
   /** The local directory the store's files are in (StoredPackage paths are under it). */

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { IntegrityError, TransientError, UserError } from '../../src/errors/index.js';
-import { credentialsFromEnv, MediaType, parseRegistryUrl, RegistryClient, sha256Digest, type RegistryClientOptions } from '../../src/registry/index.js';
+import { MediaType, sha256Digest } from '../../src/oci/index.js';
+import { credentialsFromEnv, parseRegistryUrl, RegistryClient, type RegistryClientOptions } from '../../src/registry/index.js';
 
 interface Seen {
   method: string;

@@ -1,6 +1,6 @@
 /** A tiny valid OCI image, written by hand: one gzip tar layer, its config, its manifest. */
 import { gzipSync } from 'node:zlib';
-import { encodeJson, MediaType, sha256Digest, type Descriptor } from '../../src/registry/index.js';
+import { encodeJson, MediaType, sha256Digest, type Descriptor } from '../../src/oci/index.js';
 import { makeTar } from '../archive/make-tar.js';
 
 export interface Blob {

@@ -11,16 +11,8 @@ import { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { request } from 'undici';
 import { IntegrityError, UserError } from '../../src/errors/index.js';
-import {
-  encodeJson,
-  MediaType,
-  parseImageRef,
-  parseManifest,
-  parseRegistryUrl,
-  referrersTag,
-  RegistryClient,
-  sha256Digest,
-} from '../../src/registry/index.js';
+import { encodeJson, MediaType, sha256Digest } from '../../src/oci/index.js';
+import { parseImageRef, parseManifest, parseRegistryUrl, referrersTag, RegistryClient } from '../../src/registry/index.js';
 import { startOciRegistry, type OciRegistry } from '../helpers/oci-registry.js';
 import { blobOf, makeImage, type TestImage } from './image.js';
 

@@ -10,7 +10,8 @@ import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { execa } from 'execa';
-import { LocalStore, type StoredPackage } from '../../src/store/local-store.js';
+import { LocalStore } from '../../src/store/local-store.js';
+import type { StoredPackage } from '../../src/store/store.js';
 import { allFiles, storeRoot } from './outputs.js';
 
 const KEY = 'fe'.repeat(20);

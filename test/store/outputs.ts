@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { PackageManifest } from '../../src/packer/manifest.js';
 import { pack } from '../../src/packer/pack.js';
-import type { PackageOutput } from '../../src/store/local-store.js';
+import type { PackageOutput } from '../../src/store/store.js';
 
 const EPOCH = 1700000000;
 

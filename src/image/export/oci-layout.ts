@@ -14,19 +14,11 @@ import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../../errors/index.js';
 import { checkOutputDir, replaceFileAtomic, tempNameFor, writeFileAtomic } from '../../util/atomic-write.js';
 import { hashRegular, openRegular, readBoundedText, READ_BOUNDS } from '../../util/read-file.js';
+import { ANNOTATION, descriptorOf, MediaType, OCI_LAYOUT_BYTES, OCI_LAYOUT_FILE, sha256Digest } from '../../oci/index.js';
+import { packageRead } from '../../store/package-read.js';
 import type { ImageFile, ResolvedPackage } from '../types.js';
-import {
-  ANNOTATION_REF_NAME,
-  MEDIA_TYPE_MANIFEST,
-  OCI_LAYOUT_BYTES,
-  OCI_LAYOUT_FILE,
-  descriptorOf,
-  ociConfig,
-  ociIndex,
-  ociManifest,
-  sha256Digest,
-} from './oci-spec.js';
-import { checkBytes, packageRead, packagesOfImage } from './packages.js';
+import { ociConfig, ociIndex, ociManifest } from './oci-spec.js';
+import { checkBytes, packagesOfImage } from './packages.js';
 
 export { ociConfig, ociManifest } from './oci-spec.js';
 
@@ -114,11 +106,11 @@ async function writeBlobs(root: string, image: ImageFile, ordered: ResolvedPacka
   const manifest = ociManifest(image, ordered, config, annotations);
   const configDigest = await writeBlob(blobs, config);
   await writeBlob(blobs, manifest);
-  return { configDigest, descriptor: descriptorOf(MEDIA_TYPE_MANIFEST, manifest, { [ANNOTATION_REF_NAME]: image.tag }) };
+  return { configDigest, descriptor: descriptorOf(MediaType.ociManifest, manifest, { [ANNOTATION.refName]: image.tag }) };
 }
 
 const refName = (d: unknown): string => {
-  const name = (d as { annotations?: Record<string, unknown> } | null)?.annotations?.[ANNOTATION_REF_NAME];
+  const name = (d as { annotations?: Record<string, unknown> } | null)?.annotations?.[ANNOTATION.refName];
   return typeof name === 'string' ? name : '';
 };
 const digestOf = (d: unknown): string => String((d as { digest?: unknown } | null)?.digest ?? '');

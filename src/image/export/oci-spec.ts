@@ -5,55 +5,25 @@
  * blob unchanged: an ordinary gzip of a tar of relative paths, its diff_id the manifest's
  * tar_sha256.
  */
-import { createHash } from 'node:crypto';
+import { ANNOTATION, descriptorOf, MediaType, type Descriptor } from '../../oci/index.js';
 import type { ImageFile, ResolvedPackage } from '../types.js';
 import { canonicalJson } from './canonical-json.js';
 import { imageEpoch, packageLabel, packagesOfImage, rfc3339 } from './packages.js';
-
-export const MEDIA_TYPE_INDEX = 'application/vnd.oci.image.index.v1+json';
-export const MEDIA_TYPE_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-export const MEDIA_TYPE_CONFIG = 'application/vnd.oci.image.config.v1+json';
-export const MEDIA_TYPE_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
-
-export const ANNOTATION_REF_NAME = 'org.opencontainers.image.ref.name';
-export const ANNOTATION_TITLE = 'org.opencontainers.image.title';
-export const ANNOTATION_VERSION = 'org.opencontainers.image.version';
-
-export const OCI_LAYOUT_FILE = 'oci-layout';
-/** The whole `oci-layout` file. */
-export const OCI_LAYOUT_BYTES = Buffer.from('{"imageLayoutVersion":"1.0.0"}');
 
 export const IMAGE_ARCHITECTURE = 'amd64';
 export const IMAGE_OS = 'linux';
 export const IMAGE_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-export interface Descriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-  annotations?: Record<string, string>;
-}
-
-export const sha256Digest = (data: Buffer): string => `sha256:${createHash('sha256').update(data).digest('hex')}`;
-
-export function descriptorOf(mediaType: string, data: Buffer, annotations?: Record<string, string>): Descriptor {
-  const d: Descriptor = { mediaType, digest: sha256Digest(data), size: data.length };
-  if (annotations !== undefined) d.annotations = annotations;
-  return d;
-}
-
-/** One layer per package, in image order. */
-/** Per-layer annotations: which package a layer is, so a registry can be searched by package (who-uses) without reading blobs. */
-export const ANNOTATION_PACKAGE = 'dev.bale.package';
-export const ANNOTATION_PACKAGE_VERSION = 'dev.bale.package.version';
-export const ANNOTATION_PURL = 'dev.bale.purl';
-
+/**
+ * One layer per package, in image order, each annotated with which package it is, so a registry
+ * can be searched by package (who-uses) without reading blobs.
+ */
 export function layerDescriptors(image: ImageFile, packages: readonly ResolvedPackage[]): Descriptor[] {
   return packagesOfImage(image, packages).map((p) => ({
-    mediaType: MEDIA_TYPE_LAYER_GZIP,
+    mediaType: MediaType.ociLayerGzip,
     digest: `sha256:${p.sha256}`,
     size: p.size,
-    annotations: { [ANNOTATION_PACKAGE]: p.name, [ANNOTATION_PACKAGE_VERSION]: p.version, [ANNOTATION_PURL]: p.purl },
+    annotations: { [ANNOTATION.package]: p.name, [ANNOTATION.packageVersion]: p.version, [ANNOTATION.purl]: p.purl },
   }));
 }
 
@@ -83,15 +53,15 @@ export function ociConfig(image: ImageFile, packages: readonly ResolvedPackage[]
 export function ociManifest(image: ImageFile, packages: readonly ResolvedPackage[], configBytes: Buffer, annotations?: Record<string, string>): Buffer {
   const manifest = {
     schemaVersion: 2,
-    mediaType: MEDIA_TYPE_MANIFEST,
-    config: descriptorOf(MEDIA_TYPE_CONFIG, configBytes),
+    mediaType: MediaType.ociManifest,
+    config: descriptorOf(MediaType.ociConfig, configBytes),
     layers: layerDescriptors(image, packages),
-    annotations: { [ANNOTATION_TITLE]: image.name, [ANNOTATION_VERSION]: image.tag, ...(annotations ?? {}) },
+    annotations: { [ANNOTATION.title]: image.name, [ANNOTATION.imageVersion]: image.tag, ...(annotations ?? {}) },
   };
   return Buffer.from(canonicalJson(manifest));
 }
 
 /** A layout's index.json: the given manifest descriptors (plus any other top-level fields kept). */
 export function ociIndex(manifests: readonly unknown[], extra: Record<string, unknown> = {}): Buffer {
-  return Buffer.from(canonicalJson({ ...extra, schemaVersion: 2, mediaType: MEDIA_TYPE_INDEX, manifests }));
+  return Buffer.from(canonicalJson({ ...extra, schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
 }

@@ -4,7 +4,6 @@
  * that the files on disk are the ones the image names before a byte of them is used.
  */
 import { BaleError, IntegrityError } from '../../errors/index.js';
-import type { ReadBoundedOptions } from '../../util/read-file.js';
 import type { ImageFile, ImagePackage, ResolvedPackage } from '../types.js';
 
 /** Name, then version: the image file's order (image-file.ts sorts the same way). */
@@ -69,14 +68,6 @@ export function packagesOfImage(image: ImageFile, packages: readonly ResolvedPac
     checkManifest(got);
   }
   return ordered;
-}
-
-/**
- * How a package file is read or hashed: a regular file only (a device or fifo in the store is
- * refused, not read forever), of at most `maxBytes` when given, every failure one line naming it.
- */
-export function packageRead(p: { name: string; version: string }, maxBytes?: number): ReadBoundedOptions {
-  return { ...(maxBytes !== undefined ? { maxBytes } : {}), what: `the package ${packageLabel(p)}`, code: 'EPACKAGEFILE', hint: 'fetch or rebuild the package into the store' };
 }
 
 /** Throws IntegrityError naming `shown` unless `actual` is what the package says it is. */

@@ -22,7 +22,8 @@ import { feed } from '../../packer/pack.js';
 import { replaceFileAtomic } from '../../util/atomic-write.js';
 import { readBounded } from '../../util/read-file.js';
 import type { ResolvedPackage } from '../types.js';
-import { checkBytes, checkManifest, imageEpoch, orderPackages, packageLabel, packageRead } from './packages.js';
+import { packageRead } from '../../store/package-read.js';
+import { checkBytes, checkManifest, imageEpoch, orderPackages, packageLabel } from './packages.js';
 
 const gunzipAsync = promisify(gunzip) as (buf: Buffer, opts: ZlibOptions) => Promise<Buffer>;
 

@@ -4,14 +4,14 @@
  * is stored; digests are checked always (the client verifies every blob it pulls).
  */
 import { IntegrityError, UserError } from '../../errors/index.js';
+import { ARTIFACT, BLOB, packagesRepo, packageTag } from '../../oci/index.js';
 import { parseManifest, referenceOf, type ImageRef, type RegistryClient } from '../../registry/index.js';
 import { SIG_SUFFIX, verifyData, type PublicKey } from '../../sign/index.js';
 import type { Store, StoredPackage } from '../../store/index.js';
+import { fetchPackage } from '../../store/package-artifacts.js';
 import { comparePackages, parseImageFile } from '../image-file.js';
 import type { ImageFile } from '../types.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
-import { fetchPackage } from './artifacts.js';
-import { ARTIFACT, BLOB, packagesRepo, packageTag } from './layout.js';
 
 export interface PullResult {
   image: ImageFile;

@@ -1,15 +1,15 @@
 /**
- * `bale push`: an image and its packages to a registry (see layout.ts). The image is pushed with
+ * `bale push`: an image and its packages to a registry (see src/oci/registry-layout.ts). The image is pushed with
  * its signature (the caller reads it); blobs the registry has are not sent again; the image manifest is byte for byte the one `bale image export` writes,
  * so its digest is the same wherever the image lives.
  */
 import { createReadStream } from 'node:fs';
-import { sha256Digest, type Descriptor, type RegistryClient } from '../../registry/index.js';
-import { MEDIA_TYPE_MANIFEST, ociConfig, ociManifest } from '../export/index.js';
+import { ARTIFACT, BLOB, imageRepo, MediaType, packagesRepo, sha256Digest, type Descriptor } from '../../oci/index.js';
+import { pushBytes, type RegistryClient } from '../../registry/index.js';
 import { readSignature } from '../../sign/index.js';
+import { pushPackage } from '../../store/package-artifacts.js';
+import { ociConfig, ociManifest } from '../export/index.js';
 import type { ImageFile, ResolvedPackage } from '../types.js';
-import { pushBytes, pushPackage } from './artifacts.js';
-import { ARTIFACT, BLOB, imageRepo, packagesRepo } from './layout.js';
 
 export interface PushResult {
   repository: string;
@@ -30,8 +30,8 @@ export async function pushImage(client: RegistryClient, ns: string, image: Image
   const config = ociConfig(image, packages);
   await client.pushBlob(repo, sha256Digest(config), config);
   const manifest = ociManifest(image, packages, config);
-  const digest = await client.putManifest(repo, image.tag, manifest, MEDIA_TYPE_MANIFEST);
-  const subject: Descriptor = { mediaType: MEDIA_TYPE_MANIFEST, digest, size: manifest.length };
+  const digest = await client.putManifest(repo, image.tag, manifest, MediaType.ociManifest);
+  const subject: Descriptor = { mediaType: MediaType.ociManifest, digest, size: manifest.length };
   const layers = [await pushBytes(client, repo, BLOB.imageFile, Buffer.from(imageText)), await pushBytes(client, repo, BLOB.minisig, imageSig)];
   // One image file per manifest (both follow from the same package set): attached once.
   if ((await client.referrers(repo, digest, ARTIFACT.image)).length === 0) {

@@ -3,9 +3,8 @@
  * reverse index, so this reads the catalog, each image repository's tags and their manifests,
  * whose layers carry the package's purl, name and version as annotations.
  */
+import { ANNOTATION, buildsRepo, isReferrersTag, packagesRepo } from '../../oci/index.js';
 import { parseManifest, type RegistryClient } from '../../registry/index.js';
-import { ANNOTATION_PACKAGE, ANNOTATION_PACKAGE_VERSION, ANNOTATION_PURL } from '../export/index.js';
-import { buildsRepo, isReferrersTag, packagesRepo } from './layout.js';
 
 export interface Use {
   image: string;
@@ -32,7 +31,7 @@ export async function whoUses(client: RegistryClient, ns: string, wanted: (layer
       }
       for (const l of layers) {
         const a = l.annotations ?? {};
-        const layer = { purl: a[ANNOTATION_PURL], name: a[ANNOTATION_PACKAGE], version: a[ANNOTATION_PACKAGE_VERSION] };
+        const layer = { purl: a[ANNOTATION.purl], name: a[ANNOTATION.package], version: a[ANNOTATION.packageVersion] };
         if (layer.name !== undefined && wanted(layer)) uses.push({ image: `${client.host}/${repo}:${tag}`, digest: m.digest, package: layer.name, version: layer.version ?? '' });
       }
     }

@@ -1,4 +1,4 @@
-/** Content digests (`sha256:<hex>`), as the registry names blobs and manifests. */
+/** Content digests (`sha256:<hex>`), as OCI names blobs and manifests in a registry and in an image layout. */
 import { createHash, type Hash } from 'node:crypto';
 
 export function sha256Digest(data: Buffer): string {

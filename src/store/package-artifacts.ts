@@ -1,30 +1,15 @@
 /**
- * Packages as registry artifacts (layout.ts): pushed by `bale push` and by the registry store,
- * fetched back by the registry store. One place, so both write byte-identical manifests and a
- * package pushed either way is the same artifact under the same tag.
+ * Packages as registry artifacts (src/oci/registry-layout.ts): pushed by `bale push` and by the
+ * registry store, fetched back by the registry store and `bale pull`. One place, so both write
+ * byte-identical manifests and a package pushed either way is the same artifact under the same tag.
  */
 import { basename } from 'node:path';
-import { IntegrityError, UserError } from '../../errors/index.js';
-import { manifestJson, parseManifest as parsePackageManifest, type PackageManifest } from '../../packer/manifest.js';
-import { EMPTY_DESCRIPTOR, EMPTY_JSON, MediaType, encodeJson, parseManifest, sha256Digest, type Descriptor, type RegistryClient } from '../../registry/index.js';
-import { readBounded } from '../../util/read-file.js';
-import { packageRead } from '../export/packages.js';
-import { ANNOTATION, ARTIFACT, BLOB, packagesRepo, packageTag } from './layout.js';
-
-/** A blob from memory, unless the repository has it; its descriptor. */
-export async function pushBytes(client: RegistryClient, repo: string, mediaType: string, data: Buffer, annotations?: Record<string, string>): Promise<Descriptor> {
-  const digest = sha256Digest(data);
-  await client.pushBlob(repo, digest, data);
-  return { mediaType, digest, size: data.length, ...(annotations !== undefined ? { annotations } : {}) };
-}
-
-/** An artifact manifest with the empty config (OCI image spec 1.1), by digest and under `tag`. */
-export async function putArtifact(client: RegistryClient, repo: string, tag: string, artifactType: string, layers: Descriptor[], annotations: Record<string, string>): Promise<Descriptor> {
-  await client.pushBlob(repo, EMPTY_DESCRIPTOR.digest, EMPTY_JSON);
-  const bytes = encodeJson({ schemaVersion: 2, mediaType: MediaType.ociManifest, artifactType, config: EMPTY_DESCRIPTOR, layers, annotations });
-  const digest = await client.putManifest(repo, tag, bytes, MediaType.ociManifest);
-  return { mediaType: MediaType.ociManifest, digest, size: bytes.length, artifactType };
-}
+import { IntegrityError, UserError } from '../errors/index.js';
+import { ANNOTATION, ARTIFACT, BLOB, MediaType, packageAnnotations, packagesRepo, packageTag, type Descriptor } from '../oci/index.js';
+import { manifestJson, parseManifest as parsePackageManifest, type PackageManifest } from '../packer/manifest.js';
+import { parseManifest, pushBytes, putArtifact, type RegistryClient } from '../registry/index.js';
+import { readBounded } from '../util/read-file.js';
+import { packageRead } from './package-read.js';
 
 /** What a package artifact is made of: the local .tar.gz and its manifest. */
 export interface PackageToPush {
@@ -47,14 +32,7 @@ export async function pushPackage(client: RegistryClient, ns: string, p: Package
     await pushBytes(client, repo, MediaType.ociLayerGzip, tgz, { [ANNOTATION.title]: basename(p.file) }),
     await pushBytes(client, repo, BLOB.packageManifest, Buffer.from(manifestJson(p.manifest))),
   ];
-  const i = p.manifest.interpreter;
-  const annotations = {
-    [ANNOTATION.name]: p.name,
-    [ANNOTATION.version]: p.version,
-    [ANNOTATION.purl]: p.purl,
-    [ANNOTATION.interpreter]: i === null ? 'any' : `${i.kind}${i.version}`,
-    [ANNOTATION.recipeDigest]: p.manifest.recipe_digest,
-  };
+  const annotations = packageAnnotations({ name: p.name, version: p.version, purl: p.purl, interpreter: p.manifest.interpreter, recipeDigest: p.manifest.recipe_digest });
   const artifact = await putArtifact(client, repo, packageTag(p), ARTIFACT.package, layers, annotations);
   if (sig !== undefined) {
     const sigLayer = await pushBytes(client, repo, BLOB.minisig, sig);

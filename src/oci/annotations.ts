@@ -1,0 +1,18 @@
+/** Annotation keys bale writes on manifests and descriptors: OCI's pre-defined ones and bale's `dev.bale.*`. */
+
+export const ANNOTATION = {
+  /** A blob's file name; an image manifest's image name. */
+  title: 'org.opencontainers.image.title',
+  /** An image manifest's tag. */
+  imageVersion: 'org.opencontainers.image.version',
+  /** The tag of a manifest in an image layout's index.json. */
+  refName: 'org.opencontainers.image.ref.name',
+  // Which package an image layer or a package artifact is, so a registry can be searched by
+  // package (who-uses) without reading blobs.
+  package: 'dev.bale.package',
+  packageVersion: 'dev.bale.package.version',
+  purl: 'dev.bale.purl',
+  /** On a package artifact: `<kind><version>` of its interpreter, or `any`. */
+  interpreter: 'dev.bale.interpreter',
+  recipeDigest: 'dev.bale.recipe.digest',
+} as const;

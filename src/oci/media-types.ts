@@ -1,0 +1,34 @@
+/**
+ * Media types: OCI's and Docker's (what bale writes and what registries answer with), and bale's
+ * own artifact and blob types, which mark what bale pushed (see registry-layout.ts).
+ */
+
+export const MediaType = {
+  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+  ociIndex: 'application/vnd.oci.image.index.v1+json',
+  ociConfig: 'application/vnd.oci.image.config.v1+json',
+  ociLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  /** The placeholder config of an artifact that has no config (OCI image spec 1.1). */
+  ociEmpty: 'application/vnd.oci.empty.v1+json',
+  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+  dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+} as const;
+
+/** Every manifest type bale reads; registries answer 404 to an Accept that leaves a stored type out. */
+export const MANIFEST_TYPES = [MediaType.ociManifest, MediaType.ociIndex, MediaType.dockerManifest, MediaType.dockerManifestList];
+
+/** The `artifactType` of each artifact manifest bale pushes. */
+export const ARTIFACT = {
+  package: 'application/vnd.dev.bale.package.v1',
+  image: 'application/vnd.dev.bale.image.v1',
+  signature: 'application/vnd.dev.bale.signature.v1',
+  build: 'application/vnd.dev.bale.build.v1',
+} as const;
+
+/** The media types of the blobs in those artifacts (a package's archive is an ordinary OCI gzip layer). */
+export const BLOB = {
+  packageManifest: 'application/vnd.dev.bale.package.manifest.v1+json',
+  imageFile: 'application/vnd.dev.bale.image.v1+toml',
+  minisig: 'application/vnd.dev.bale.minisig.v1',
+  buildRecord: 'application/vnd.dev.bale.build.record.v1+json',
+} as const;
