@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { redactUrls, TransientError, UserError } from '../../src/errors/index.js';
 import { isTransientError, isTransientStatus, parseRetryAfter, retryDelayMs } from '../../src/fetch/retry.js';
-import { Deadline, STALL_RETRIES, deadlineText, httpTimeouts, stallError, stallText, type HttpTimeouts, type HttpTraffic } from '../../src/fetch/timeouts.js';
+import { Deadline, STALL_RETRIES, deadlineText, httpTimeouts, stallError, stallText, type HttpTimeouts, type HttpTraffic } from '../../src/http/timeouts.js';
 import { BodyFault, Transport, TransportStall, type RawResponse } from './index-transport.js';
 import { readFileUrl } from './index-file.js';
 import type { IndexClientOptions } from './index-types.js';

@@ -7,7 +7,7 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import type { HttpTimeouts, StallPhase } from '../../src/fetch/timeouts.js';
+import type { HttpTimeouts, StallPhase } from '../../src/http/timeouts.js';
 
 export interface RawResponse {
   status: number;

@@ -2,7 +2,7 @@
  * What a Python package index says about a project, whichever protocol it speaks (Simple API as
  * PEP 691 JSON or PEP 503 HTML, or PyPI's JSON API), and the client interface over them.
  */
-import type { HttpTimeouts } from '../../src/fetch/timeouts.js';
+import type { HttpTimeouts } from '../../src/http/timeouts.js';
 import { UserError } from '../../src/errors/index.js';
 import { normalizePypiName } from '../../src/purl/purl.js';
 import { identityError } from '../identity.js';

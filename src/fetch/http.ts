@@ -13,7 +13,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { redactUrls, TransientError, UserError } from '../errors/index.js';
 import { isTransientError, isTransientStatus, parseRetryAfter, retryDelayMs, type BackoffOptions } from './retry.js';
-import { Deadline, STALL_RETRIES, stallError, undiciStall, type HttpTimeouts } from './timeouts.js';
+import { Deadline, STALL_RETRIES, stallError, undiciStall, type HttpTimeouts } from '../http/timeouts.js';
 
 export interface HttpOptions {
   retries: number;

@@ -4,7 +4,7 @@
  * digest; refusals and missing content are UserErrors, a failing registry a TransientError.
  */
 import { IntegrityError, UserError } from '../errors/index.js';
-import { httpTimeouts, type HttpTimeouts } from '../fetch/timeouts.js';
+import { httpTimeouts, type HttpTimeouts } from '../http/timeouts.js';
 import { digestOf, sha256Digest } from './digest.js';
 import { credentialsFromEnv, type Credentials } from './auth.js';
 import { listCatalog, listTags, type ListOptions } from './listing.js';

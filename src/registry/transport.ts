@@ -9,7 +9,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { redactUrls, TransientError, UserError } from '../errors/index.js';
 import { isTransientError, isTransientStatus, parseRetryAfter, retryDelayMs, type BackoffOptions } from '../fetch/retry.js';
-import { Deadline, STALL_RETRIES, stallError, undiciStall, type HttpTimeouts } from '../fetch/timeouts.js';
+import { Deadline, STALL_RETRIES, stallError, undiciStall, type HttpTimeouts } from '../http/timeouts.js';
 import { RegistryAuth, refusedMessage, type Credentials } from './auth.js';
 
 export type RequestBody = Buffer | { size: number; open: () => NodeJS.ReadableStream };
