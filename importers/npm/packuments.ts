@@ -2,7 +2,7 @@ import type pacote from 'pacote';
 import semver from 'semver';
 import type { LimitFunction } from 'p-limit';
 import { redactUrls, TransientError, UserError } from '../../src/errors/index.js';
-import { parseRetryAfter } from '../../src/fetch/retry.js';
+import { parseRetryAfter } from '../../src/http/faults.js';
 import { pacoteStall, pacoteTimeouts } from '../../src/http/pacote.js';
 import { Deadline, stallError, type HttpTimeouts } from '../../src/http/timeouts.js';
 import type { NpmOptions } from './npmrc.js';

@@ -12,8 +12,7 @@
 import { createHash } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { IntegrityError, UserError } from '../../src/errors/index.js';
-import { IndexHttp, resolvedOptions, type HttpResponse } from '../pypi/index-http.js';
-import { withSlash } from '../pypi/index-types.js';
+import { IndexHttp, resolvedOptions, withSlash, type HttpResponse } from '../index-http.js';
 import type { GemDependency, GemIndex, GemIndexOptions, GemRelease } from './gem-index.js';
 
 /** A page that is not what the API says (parsers throw it; clients turn it into a UserError naming the URL). */

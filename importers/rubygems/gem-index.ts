@@ -22,7 +22,7 @@
  * mirror answers; a compact-index source only pays for step 3 when its first gem is unknown.
  */
 import { isUserError, UserError } from '../../src/errors/index.js';
-import type { IndexClientOptions } from '../pypi/index-types.js';
+import type { IndexClientOptions } from '../index-http.js';
 import { compactIndex, servesCompactIndex } from './compact-index.js';
 import { jsonApi } from './json-api.js';
 import { marshalIndex, SPECS_FILE, type MarshalIndex } from './marshal-index.js';

@@ -14,7 +14,7 @@
  */
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { UserError } from '../../src/errors/index.js';
-import type { HttpResponse } from '../pypi/index-http.js';
+import type { HttpResponse } from '../index-http.js';
 import { checkVersion, gemFileUrl, GemIndexFormatError, GemSourceClient } from './compact-index.js';
 import type { GemIndex, GemIndexOptions, GemRelease } from './gem-index.js';
 import { quickSpec, readGemMarshal, specTuples, type SpecTuple } from './gem-marshal.js';

@@ -1,7 +1,8 @@
 /** Pure tests of the retry policy. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isTransientError, isTransientStatus, parseRetryAfter, retryDelayMs } from '../../src/fetch/retry.js';
+import { isTransientError, isTransientStatus, parseRetryAfter } from '../../src/http/faults.js';
+import { retryDelayMs } from '../../src/http/retry.js';
 
 test('backoff doubles per retry, with jitter between half and full, and is capped', () => {
   const opts = { baseMs: 100, maxMs: 1000 };
