@@ -9,7 +9,7 @@
  * (memoised requests, verified downloads, errors naming the gem and the source) is the
  * GemSourceClient base (source-client.ts); the format rules are gem-release.ts.
  */
-import { Agent, request } from 'undici';
+import { NodeTransport } from '../../src/http/node-transport.js';
 import { resolvedOptions, withSlash } from '../index-http.js';
 import {
   checkVersion,
@@ -94,30 +94,29 @@ class CompactIndexClient extends GemSourceClient {
 
 /**
  * Whether `source` serves the compact index's `/versions`, from the status line alone: the body
- * (tens of megabytes on rubygems.org) is dropped unread, so this is a HEAD every server answers.
+ * (tens of megabytes on rubygems.org) is dropped unread, so this is a GET every server answers.
  * Redirects are followed; one attempt, and a network fault or a timeout counts as no (the caller
  * then asks the next kind of index, whose own requests retry).
  */
 export async function servesCompactIndex(source: string, opts?: GemIndexOptions): Promise<boolean> {
   const t = resolvedOptions(opts).timeouts.metadata;
-  const agent = new Agent({ connect: { timeout: t.connectMs } });
+  const transport = new NodeTransport({ connections: 1, keepAliveMs: 10_000 });
   try {
     let url = new URL('versions', withSlash(source)).href;
     for (let hop = 0; hop < 5; hop++) {
-      const res = await request(url, { dispatcher: agent, method: 'GET', headers: { 'user-agent': opts?.userAgent ?? 'bale (RubyGems importer)' }, headersTimeout: t.headersMs, signal: AbortSignal.timeout(t.deadlineMs) });
-      res.body.on('error', () => undefined).destroy(); // unread: an abort error is expected
+      const res = await transport.head(url, { 'user-agent': opts?.userAgent ?? 'bale (RubyGems importer)' }, t, AbortSignal.timeout(t.deadlineMs));
       const location = res.headers['location'];
-      if (res.statusCode >= 300 && res.statusCode < 400 && typeof location === 'string') {
+      if (res.status >= 300 && res.status < 400 && typeof location === 'string') {
         url = new URL(location, url).href;
         continue;
       }
-      return res.statusCode >= 200 && res.statusCode < 300;
+      return res.status >= 200 && res.status < 300;
     }
     return false;
   } catch {
     return false;
   } finally {
-    await agent.destroy().catch(() => undefined);
+    transport.close();
   }
 }
 
