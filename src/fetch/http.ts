@@ -14,7 +14,7 @@ import { redactUrls, TransientError, UserError } from '../errors/index.js';
 import { describe, isBadUrl, RetryableFault } from '../http/faults.js';
 import { gaveUp, retrying, type BackoffOptions } from '../http/retry.js';
 import type { Deadline, HttpTimeouts } from '../http/timeouts.js';
-import { UndiciTransport } from '../http/undici-transport.js';
+import { UndiciTransport, type UndiciResponse } from '../http/undici-transport.js';
 
 export interface HttpOptions {
   retries: number;
@@ -75,7 +75,7 @@ export class HttpClient {
   }
 
   private async attempt(url: string, deadline: Deadline): Promise<Buffer> {
-    let res;
+    let res: UndiciResponse;
     try {
       res = await this.transport.request(url, {
         method: 'GET',
