@@ -2,8 +2,8 @@ import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
 import tls from 'node:tls';
-import { IDLE_TIMEOUT_CODE } from '../../src/fetch/pacote-timeouts.js';
-import { stallText, type HttpTimeouts } from '../../src/fetch/timeouts.js';
+import { IDLE_TIMEOUT_CODE } from '../../src/http/pacote.js';
+import { stallText, type HttpTimeouts } from '../../src/http/timeouts.js';
 import type { NpmOptions } from './npmrc.js';
 import { registryFor } from './npmrc.js';
 

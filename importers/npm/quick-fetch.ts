@@ -1,6 +1,6 @@
 import type http from 'node:http';
-import { IDLE_TIMEOUT_CODE } from '../../src/fetch/pacote-timeouts.js';
-import { deadlineText, stallText, type Deadline, type HttpTimeouts, type StallPhase } from '../../src/fetch/timeouts.js';
+import { IDLE_TIMEOUT_CODE } from '../../src/http/pacote.js';
+import { deadlineText, stallText, type Deadline, type HttpTimeouts, type StallPhase } from '../../src/http/timeouts.js';
 import type { NpmOptions } from './npmrc.js';
 import { packumentUrl, type Packument } from './packuments.js';
 

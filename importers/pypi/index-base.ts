@@ -5,9 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { IntegrityError, UserError } from '../../src/errors/index.js';
-import { indexDirProblem } from './index-file.js';
-import { IndexHttp, resolvedOptions, type HttpResponse } from './index-http.js';
-import { projectUrlName, type DistFile, type IndexClient, type IndexClientOptions, type ProjectFiles } from './index-types.js';
+import { IndexHttp, resolvedOptions, type HttpResponse, type IndexClientOptions } from '../index-http.js';
+import { indexDirProblem, readFileUrl } from './index-file.js';
+import { projectUrlName, type DistFile, type IndexClient, type ProjectFiles } from './index-types.js';
 
 export abstract class IndexClientBase implements IndexClient {
   protected readonly http: IndexHttp;
@@ -24,7 +24,7 @@ export abstract class IndexClientBase implements IndexClient {
     protected readonly hint: string,
     opts: IndexClientOptions | undefined,
   ) {
-    this.http = new IndexHttp(resolvedOptions(opts), baseUrl.startsWith('file:'));
+    this.http = new IndexHttp(resolvedOptions(opts), baseUrl.startsWith('file:') ? readFileUrl : undefined);
   }
 
   /** Fetches and reads one project's page; `urlName` is the validated, normalized name. */

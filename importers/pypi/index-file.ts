@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../src/errors/index.js';
 import { fileKind, readBounded, READ_BOUNDS } from '../../src/util/read-file.js';
-import type { HttpResponse } from './index-http.js';
+import type { HttpResponse } from '../index-http.js';
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.htm': 'text/html', '.json': 'application/json' };
 

@@ -2,7 +2,6 @@
  * What a Python package index says about a project, whichever protocol it speaks (Simple API as
  * PEP 691 JSON or PEP 503 HTML, or PyPI's JSON API), and the client interface over them.
  */
-import type { HttpTimeouts } from '../../src/fetch/timeouts.js';
 import { UserError } from '../../src/errors/index.js';
 import { normalizePypiName } from '../../src/purl/purl.js';
 import { identityError } from '../identity.js';
@@ -44,26 +43,6 @@ export interface IndexClient {
   close(): Promise<void>;
 }
 
-export interface IndexClientOptions {
-  /** Requests in flight at once, per client. @defaultValue 16 */
-  concurrency?: number;
-  /** Further attempts after a 5xx, 429, 408, timeout or network fault. @defaultValue 3 */
-  retries?: number;
-  /** Wait before the first retry, doubled for each further one (with jitter). @defaultValue 250 */
-  retryBaseMs?: number;
-  /** No wait is longer, whatever the server's Retry-After says. @defaultValue 10000 */
-  retryMaxMs?: number;
-  /**
-   * Connect, headers, body-idle timeouts and the deadline of one request (all its attempts; pages
-   * and metadata files get the `metadata` deadline, downloads the `source` one). Unset fields come
-   * from BALE_HTTP_* in the environment, else the defaults.
-   * @defaultValue DEFAULT_HTTP_TIMEOUTS (10 s, 30 s, 30 s; 2 min, 10 min for downloads)
-   */
-  timeouts?: Partial<HttpTimeouts>;
-  /** @defaultValue 'bale (PyPI importer)' */
-  userAgent?: string;
-}
-
 /** PEP 508 names: letters, digits and `-_.`, starting and ending with a letter or digit. */
 const VALID_NAME = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i;
 
@@ -79,9 +58,4 @@ export function projectUrlName(name: string, indexUrl: string): string {
 export function checkProjectName(asked: string, urlName: string, got: string | undefined, url: string, what: string): void {
   if (got === undefined || normalizePypiName(got) === urlName) return;
   throw identityError(`Python project "${asked}"`, `${what} of ${JSON.stringify(got)}`, url, 'the index (--index-url) answers for another project: check it, or use another');
-}
-
-/** Base URLs always end with `/`, so relative resolution appends rather than replaces the last segment. */
-export function withSlash(url: string): string {
-  return url.endsWith('/') ? url : `${url}/`;
 }

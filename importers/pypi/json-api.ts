@@ -5,8 +5,8 @@
  */
 import { UserError } from '../../src/errors/index.js';
 import { IndexClientBase } from './index-base.js';
-import { readJson, type HttpResponse } from './index-http.js';
-import { checkProjectName, projectUrlName, withSlash, type DistFile, type IndexClient, type IndexClientOptions, type ProjectFiles } from './index-types.js';
+import { checkProjectName, projectUrlName, type DistFile, type IndexClient, type ProjectFiles } from './index-types.js';
+import { readJson, withSlash, type HttpResponse, type IndexClientOptions } from '../index-http.js';
 
 export interface JsonApiClient extends IndexClient {
   /** One release's files (`/pypi/<name>/<version>/json`), not memoised; unknown release: UserError ENOTFOUND. */

@@ -4,8 +4,8 @@
  * q-values), then reads whichever form came back.
  */
 import { IndexClientBase } from './index-base.js';
-import type { HttpResponse } from './index-http.js';
-import { checkProjectName, withSlash, type DistFile, type IndexClient, type IndexClientOptions, type ProjectFiles } from './index-types.js';
+import { checkProjectName, type DistFile, type IndexClient, type ProjectFiles } from './index-types.js';
+import { withSlash, type HttpResponse, type IndexClientOptions } from '../index-http.js';
 import { parseSimpleHtml, SimplePageError } from './simple-html.js';
 
 export const SIMPLE_JSON = 'application/vnd.pypi.simple.v1+json';

@@ -5,7 +5,9 @@
  *
  * - compact-index.ts: the compact index Bundler uses (`/info/<gem>`: one request per gem);
  * - json-api.ts: the JSON API (`/api/v1/versions/<gem>.json`, then one `/api/v2/...` per release);
- * - marshal-index.ts: the Marshal index (`specs.4.8.gz`, then one `quick/Marshal.4.8/...` per release).
+ * - marshal-index.ts: the Marshal index (`specs.4.8.gz`, then one `quick/Marshal.4.8/...` per release);
+ * - below them: gem-release.ts (the types they answer with, the format rules) and source-client.ts
+ *   (what the three do alike, over the index client shared with PyPI, importers/index-http.ts).
  *
  * `gemIndex()` detects which one the source speaks from its answers about the first gems, in this
  * order, stopping at the first that knows the gem (that index is then used for every later gem):
@@ -22,60 +24,10 @@
  * mirror answers; a compact-index source only pays for step 3 when its first gem is unknown.
  */
 import { isUserError, UserError } from '../../src/errors/index.js';
-import type { IndexClientOptions } from '../pypi/index-types.js';
 import { compactIndex, servesCompactIndex } from './compact-index.js';
+import type { GemIndex, GemIndexOptions, GemRelease } from './gem-release.js';
 import { jsonApi } from './json-api.js';
 import { marshalIndex, SPECS_FILE, type MarshalIndex } from './marshal-index.js';
-
-export interface GemDependency {
-  name: string;
-  /**
-   * Every constraint as `<op> <version>`, sorted bytewise, joined by `, ` (`< 3, >= 1.0`): the same
-   * string whichever API it came from (the compact index sorts and `&`-joins, the JSON API keeps the
-   * gemspec's order).
-   */
-  requirement: string;
-}
-
-/** One release of a gem for one platform, as the source lists it. */
-export interface GemRelease {
-  name: string;
-  /** Gem::Version as written (`1.4.0.rc1`). */
-  version: string;
-  /** `ruby`, or e.g. `x86_64-linux`, `java`. */
-  platform: string;
-  /** Runtime dependencies only (development ones are never installed), sorted by name. */
-  dependencies: GemDependency[];
-  /** The .gem file's sha256, lowercase hex; absent when the source gives none. */
-  sha256?: string;
-  /** `required_ruby_version`, normalised like a dependency's requirement; absent when it is `>= 0` (any Ruby). */
-  requiredRuby?: string;
-  /** `required_rubygems_version`, likewise; absent when it is `>= 0`. */
-  requiredRubygems?: string;
-  /** `<source>/gems/<name>-<version>[-<platform>].gem`, where gem and Bundler fetch it from. */
-  gemUrl: string;
-}
-
-export interface GemIndex {
-  /** The source this client asks, with a trailing slash. */
-  readonly source: string;
-  /**
-   * Every release of a gem, every platform, in the order the source lists them (not Gem::Version
-   * order: that is the resolver's). One request per gem per client on the compact index (memoised;
-   * a failure is not remembered); unknown gem: UserError ENOTFOUND.
-   */
-  releases(name: string): Promise<GemRelease[]>;
-  /** The .gem's bytes, verified against `sha256` when known (IntegrityError otherwise). */
-  download(r: GemRelease): Promise<Buffer>;
-  /** Closes the pooled connections. */
-  close(): Promise<void>;
-}
-
-/** How the clients talk HTTP (the PyPI clients' options: same pool, retries and timeouts). */
-export interface GemIndexOptions extends IndexClientOptions {
-  /** @defaultValue 'bale (RubyGems importer)' */
-  userAgent?: string;
-}
 
 const isNotFound = (err: unknown): boolean => isUserError(err) && err.code === 'ENOTFOUND';
 
@@ -150,3 +102,5 @@ export function gemIndex(source: string, opts?: GemIndexOptions): GemIndex & { r
 }
 
 export { compactIndex, jsonApi, marshalIndex };
+/** The types the clients answer with live in gem-release.ts (below the clients: no cycle); named here too for callers. */
+export type { GemDependency, GemIndex, GemIndexOptions, GemRelease } from './gem-release.js';

@@ -4,8 +4,7 @@
  * them: Gem::Version and Gem::Requirement as `marshal_dump` (`U`, today) or as plain objects (`o`,
  * RubyGems 1.x), Gem::Platform as an object or a string. Anything else is a GemIndexFormatError.
  */
-import { GemIndexFormatError, normalizeRequirement, platformRequirement } from './compact-index.js';
-import type { GemDependency } from './gem-index.js';
+import { GemIndexFormatError, normalizeRequirement, platformRequirement, type GemDependency } from './gem-release.js';
 import { MarshalError, readMarshal, RObject, RSymbol, RUserDef, RUserMarshal, type MarshalValue } from './marshal.js';
 
 /** One entry of `specs.4.8` / `prerelease_specs.4.8`: `[name, Gem::Version, platform]`. */

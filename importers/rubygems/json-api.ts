@@ -5,9 +5,19 @@
  * is asked too, for `dependencies.runtime`. That is 1 + one request per release, bounded by the
  * client's concurrency: the compact index (one request per gem) is always preferred when served.
  */
-import { readJson, type HttpResponse } from '../pypi/index-http.js';
-import { checkVersion, gemFileUrl, GemIndexFormatError, GemSourceClient, normalizeRequirement, platformRequirement } from './compact-index.js';
-import type { GemDependency, GemIndex, GemIndexOptions, GemRelease } from './gem-index.js';
+import { readJson, type HttpResponse } from '../index-http.js';
+import {
+  checkVersion,
+  gemFileUrl,
+  GemIndexFormatError,
+  normalizeRequirement,
+  platformRequirement,
+  type GemDependency,
+  type GemIndex,
+  type GemIndexOptions,
+  type GemRelease,
+} from './gem-release.js';
+import { GemSourceClient } from './source-client.js';
 
 type Json = Record<string, unknown>;
 

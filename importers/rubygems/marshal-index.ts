@@ -14,9 +14,9 @@
  */
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { UserError } from '../../src/errors/index.js';
-import type { HttpResponse } from '../pypi/index-http.js';
-import { checkVersion, gemFileUrl, GemIndexFormatError, GemSourceClient } from './compact-index.js';
-import type { GemIndex, GemIndexOptions, GemRelease } from './gem-index.js';
+import type { HttpResponse } from '../index-http.js';
+import { checkVersion, gemFileUrl, GemIndexFormatError, type GemIndex, type GemIndexOptions, type GemRelease } from './gem-release.js';
+import { GemSourceClient } from './source-client.js';
 import { quickSpec, readGemMarshal, specTuples, type SpecTuple } from './gem-marshal.js';
 
 /** Decompressed `specs.4.8`: a mirror of all of rubygems.org is ~100 MiB; more is refused, not read. */

@@ -8,7 +8,7 @@ import { readBounded, READ_BOUNDS } from '../util/read-file.js';
 import { SourceCache } from './cache.js';
 import type { HttpClient, HttpOptions } from './http.js';
 import { matchIntegrity, parseIntegrity, type PinnedDigest } from './integrity.js';
-import { httpTimeouts, type HttpTimeouts } from './timeouts.js';
+import { httpTimeouts, type HttpTimeouts } from '../http/timeouts.js';
 
 export interface SourceRef {
   url: string;

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type pacote from 'pacote';
 import semver from 'semver';
 import { TransientError, UserError } from '../errors/index.js';
-import { withPacoteBounds } from '../fetch/pacote-timeouts.js';
-import { httpTimeouts, type HttpTraffic } from '../fetch/timeouts.js';
+import { withPacoteBounds } from '../http/pacote.js';
+import { httpTimeouts, type HttpTraffic } from '../http/timeouts.js';
 import { installDirAtomically } from './atomic-dir.js';
 import { availableMajors, newestOfMajor } from './node-request.js';
 

@@ -4,7 +4,7 @@
  * digest; refusals and missing content are UserErrors, a failing registry a TransientError.
  */
 import { IntegrityError, UserError } from '../errors/index.js';
-import { httpTimeouts, type HttpTimeouts } from '../fetch/timeouts.js';
+import { httpTimeouts, type HttpTimeouts } from '../http/timeouts.js';
 import { digestOf, MANIFEST_TYPES, sha256Digest, type Descriptor } from '../oci/index.js';
 import { credentialsFromEnv, type Credentials } from './auth.js';
 import { listCatalog, listTags, type ListOptions } from './listing.js';

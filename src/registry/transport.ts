@@ -1,15 +1,16 @@
 /**
- * One registry's HTTP: a pooled keep-alive undici Agent, authentication on 401, and a retry loop
- * for 5xx/429/408 and network faults (the policy of src/fetch/retry.ts). Every request answers
- * with its status, headers and whole body; callers decide what a status means for them.
+ * One registry's HTTP: the undici transport of the HTTP core (src/http), authentication on 401,
+ * the one retry loop (5xx/429/408 and network faults, as src/http/faults.ts sorts them), and this
+ * client's own wording of failures. Every request answers with its status, headers and whole body;
+ * callers decide what a status means for them.
  */
-import { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { IncomingHttpHeaders } from 'node:http';
-import { Agent, interceptors, request, type Dispatcher } from 'undici';
+import { Readable } from 'node:stream';
 import { redactUrls, TransientError, UserError } from '../errors/index.js';
-import { isTransientError, isTransientStatus, parseRetryAfter, retryDelayMs, type BackoffOptions } from '../fetch/retry.js';
-import { Deadline, STALL_RETRIES, stallError, undiciStall, type HttpTimeouts } from '../fetch/timeouts.js';
+import { describe, isBadUrl, RetryableFault } from '../http/faults.js';
+import { gaveUp, retrying, type BackoffOptions } from '../http/retry.js';
+import type { Deadline, HttpTimeouts } from '../http/timeouts.js';
+import { UndiciTransport } from '../http/undici-transport.js';
 import { RegistryAuth, refusedMessage, type Credentials } from './auth.js';
 
 export type RequestBody = Buffer | { size: number; open: () => NodeJS.ReadableStream };
@@ -47,29 +48,13 @@ export interface TransportOptions {
   userAgent: string;
 }
 
-/** An attempt that failed in a way another attempt may not: thrown inside `retrying`. `stalled`: a timeout. */
-export class RetryableFault extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs?: number,
-    options?: { cause?: unknown; stalled?: { url: string } },
-  ) {
-    super(message, options);
-    this.stalled = options?.stalled;
-  }
-  /** Set when a timeout (or the deadline) ended the attempt: the URL that stalled. */
-  readonly stalled: { url: string } | undefined;
-}
-
 export class Transport {
   readonly auth: RegistryAuth;
-  private readonly agent: Agent;
-  private readonly dispatcher: Dispatcher;
+  private readonly transport: UndiciTransport;
 
   constructor(readonly opts: TransportOptions) {
-    this.agent = new Agent({ connections: 8, keepAliveTimeout: 10_000, connect: { timeout: opts.timeouts.connectMs } });
-    // Blob GETs may redirect to storage (S3 and the like); undici drops Authorization across origins.
-    this.dispatcher = this.agent.compose(interceptors.redirect({ maxRedirections: 5 }));
+    // Blob GETs may redirect to storage (S3 and the like).
+    this.transport = new UndiciTransport({ connections: 8, keepAliveMs: 10_000, connectMs: opts.timeouts.connectMs, maxRedirections: 5 });
     this.auth = new RegistryAuth(opts.host, opts.credentials, (url, headers) =>
       this.retrying(`token request for ${opts.host}`, (deadline) => this.raw({ method: 'GET', url, headers, scopes: [], subject: '', what: '' }, deadline)),
     );
@@ -102,30 +87,11 @@ export class Transport {
    * Run `fn` until it does not throw RetryableFault, with backoff, all within one deadline; then a
    * TransientError. A stall is tried once more at most.
    */
-  async retrying<T>(what: string, fn: (deadline: Deadline) => Promise<T>): Promise<T> {
-    const deadline = new Deadline(this.opts.timeouts.deadlineMs);
-    try {
-      for (let attempt = 1, stalls = 0; ; attempt++) {
-        try {
-          return await fn(deadline);
-        } catch (err) {
-          if (!(err instanceof RetryableFault)) throw err;
-          if (err.stalled !== undefined) stalls++;
-          const wait = retryDelayMs(attempt, this.opts.backoff, err.retryAfterMs);
-          if (attempt > this.opts.retries || stalls > STALL_RETRIES || !deadline.allows(wait)) {
-            if (err.stalled !== undefined) throw stallError('EREGISTRY', `registry ${this.opts.host}: ${what} (${redactUrls(err.stalled.url)})`, err.message, attempt, err.cause);
-            throw new TransientError(
-              'EREGISTRY',
-              `registry ${this.opts.host}: ${what}: ${err.message} (${attempt} attempts): the registry or network is failing; try again later`,
-              { cause: err.cause, retryAfterMs: err.retryAfterMs },
-            );
-          }
-          await sleep(wait);
-        }
-      }
-    } finally {
-      deadline.dispose();
-    }
+  retrying<T>(what: string, fn: (deadline: Deadline) => Promise<T>): Promise<T> {
+    const subject = `registry ${this.opts.host}: ${what}`;
+    return retrying({ retries: this.opts.retries, backoff: this.opts.backoff, deadlineMs: this.opts.timeouts.deadlineMs }, fn, (fault, attempts) =>
+      gaveUp('EREGISTRY', fault.stalled ? `${subject} (${redactUrls(fault.url ?? '')})` : subject, fault, attempts, 'the registry or network is failing'),
+    );
   }
 
   /** A 4xx the caller did not expect, as one line naming the registry and the registry's own error code. */
@@ -134,11 +100,10 @@ export class Transport {
   }
 
   close(): Promise<void> {
-    return this.agent.close();
+    return this.transport.close();
   }
 
   private async raw(call: Call, deadline: Deadline): Promise<Reply> {
-    const t = this.opts.timeouts;
     const url = call.url.startsWith('/') ? `${this.opts.origin}${call.url}` : call.url;
     const headers: Record<string, string> = { 'user-agent': this.opts.userAgent, 'accept-encoding': 'identity', ...call.headers };
     let body: Buffer | Readable | undefined;
@@ -148,53 +113,20 @@ export class Transport {
       body = stream instanceof Readable ? stream : Readable.from(stream as AsyncIterable<Buffer>);
       headers['content-length'] = String(call.body.size);
     }
-    let res: Dispatcher.ResponseData;
     try {
-      res = await request(url, {
-        dispatcher: this.dispatcher,
-        method: call.method,
-        headers,
-        body,
-        headersTimeout: t.headersMs,
-        bodyTimeout: t.idleMs,
-        signal: deadline.signal,
-      });
+      const res = await this.transport.request(url, { method: call.method, headers, body, timeouts: this.opts.timeouts, deadline });
+      return { ...res, url };
     } catch (err) {
-      if (body instanceof Readable) body.destroy();
-      throw this.networkFault(url, err, undiciStall(err, t, deadline));
+      throw err instanceof RetryableFault ? err : this.permanent(url, err);
     }
-    if (isTransientStatus(res.statusCode)) {
-      await res.body.dump().catch(() => undefined);
-      const honoursRetryAfter = res.statusCode === 429 || res.statusCode === 503;
-      throw new RetryableFault(`HTTP ${res.statusCode}`, honoursRetryAfter ? parseRetryAfter(res.headers['retry-after']) : undefined);
-    }
-    const chunks: Buffer[] = [];
-    let received = 0;
-    try {
-      for await (const chunk of res.body) {
-        chunks.push(chunk as Buffer);
-        received += (chunk as Buffer).length;
-      }
-    } catch (err) {
-      throw this.networkFault(url, err, undiciStall(err, t, deadline, received));
-    }
-    const data = Buffer.concat(chunks);
-    const declared = res.headers['content-length'];
-    if (call.method !== 'HEAD' && declared !== undefined && Number(declared) !== data.length) {
-      throw new RetryableFault(`truncated body (${data.length} of ${String(declared)} bytes)`);
-    }
-    return { status: res.statusCode, headers: res.headers, body: data, url };
   }
 
-  /** `stall` says what timed out, when one of the timeouts (or the deadline) ended the attempt. */
-  private networkFault(url: string, err: unknown, stall: string | undefined): Error {
-    if (stall !== undefined) return new RetryableFault(stall, undefined, { cause: err, stalled: { url } });
-    if (isTransientError(err)) return new RetryableFault(describe(err), undefined, { cause: err });
-    const code = (err as { code?: unknown } | null)?.code;
-    if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_URL') {
+  /** A network failure that another attempt would not mend, in this client's words. */
+  private permanent(url: string, err: unknown): Error {
+    if (isBadUrl(err)) {
       return new UserError('EREGISTRY', `registry ${this.opts.host}: cannot request ${redactUrls(url)} (${describe(err)}): check the registry URL`, { cause: err });
     }
-    if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH') {
+    if ((err as { code?: unknown } | null)?.code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH') {
       return new UserError('EREGISTRY', `registry ${this.opts.host}: upload to ${redactUrls(url)} sent a different number of bytes than its declared size: the local file changed while it was pushed; push again`, { cause: err });
     }
     // TLS and protocol errors: no point retrying at once; the message says where to look.
@@ -219,12 +151,4 @@ export function registryError(reply: Reply): string {
 export function header(reply: Reply, name: string): string | undefined {
   const v = reply.headers[name];
   return Array.isArray(v) ? v[0] : v;
-}
-
-function describe(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
-  }
-  return String(err);
 }

@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import pLimit from 'p-limit';
 import { TransientError } from '../../src/errors/index.js';
 import { SourceFetcher, sriOf } from '../../src/fetch/index.js';
-import { Deadline, type HttpTimeouts } from '../../src/fetch/timeouts.js';
+import { Deadline, type HttpTimeouts } from '../../src/http/timeouts.js';
 import { fetchNodeDist } from '../../src/interpreters/node-dist.js';
 import { parseRegistryUrl, RegistryClient } from '../../src/registry/index.js';
 import { sharedAgent } from '../../importers/npm/agent.js';

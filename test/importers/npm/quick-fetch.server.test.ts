@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { Deadline, httpTimeouts } from '../../../src/fetch/timeouts.js';
+import { Deadline, httpTimeouts } from '../../../src/http/timeouts.js';
 import { quickPackument } from '../../../importers/npm/quick-fetch.js';
 import { startNpmRegistry } from '../../helpers/npm-registry.js';
 import type { FixtureRegistry } from '../../helpers/npm-registry.js';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { GemIndexFormatError } from '../../../importers/rubygems/compact-index.js';
+import { GemIndexFormatError } from '../../../importers/rubygems/gem-release.js';
 import { gemPlatform, gemRequirement, gemVersion, quickSpec, readGemMarshal, specTuples } from '../../../importers/rubygems/gem-marshal.js';
 import { MarshalError, readMarshal, RHash, RObject, RSymbol, RUserDef, RUserMarshal, type MarshalValue } from '../../../importers/rubygems/marshal.js';
 

@@ -1,13 +1,16 @@
 /**
- * One HTTP GET on Node's own http/https modules with keep-alive agents: what the index clients ask
- * of the network, timed the way src/fetch/timeouts.ts says (connect, response headers, body idle,
- * and the caller's deadline as an AbortSignal). Node's modules and not undici: an import resolves a
+ * One HTTP GET on Node's own http/https modules with keep-alive agents: what the package index
+ * clients (importers/index-http.ts: PyPI, RubyGems) ask of the network, timed the way timeouts.ts
+ * says (connect, response headers, body idle, and the request's deadline), failures sorted by
+ * faults.ts like the undici transport's. Node's modules and not undici: an import resolves a
  * closure in a second or less, and loading undici alone costs a fifth of that.
+ * Part of the HTTP core (src/http): imports only core, faults.ts and timeouts.ts; importers may import it.
  */
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import type { HttpTimeouts, StallPhase } from '../../src/fetch/timeouts.js';
+import { isTransientStatus, networkFault, statusFault } from './faults.js';
+import { deadlineText, stallText, type Deadline, type HttpTimeouts, type StallPhase } from './timeouts.js';
 
 export interface RawResponse {
   status: number;
@@ -16,7 +19,7 @@ export interface RawResponse {
 }
 
 /** A wait that ran out; `received` is how much of the body had arrived (idle stalls). */
-export class TransportStall extends Error {
+class TransportStall extends Error {
   constructor(
     readonly phase: StallPhase,
     readonly received?: number,
@@ -26,7 +29,7 @@ export class TransportStall extends Error {
 }
 
 /** A failure while the body arrived, with how much of it had. */
-export class BodyFault extends Error {
+class BodyFault extends Error {
   constructor(
     readonly received: number,
     readonly original: unknown,
@@ -39,13 +42,20 @@ export class BodyFault extends Error {
   }
 }
 
+export interface NodeRequest {
+  headers: Record<string, string>;
+  timeouts: HttpTimeouts;
+  /** The request's deadline (the retry loop's): its signal aborts the attempt. */
+  deadline: Deadline;
+}
+
 export interface TransportOptions {
   /** Sockets per origin. */
   connections: number;
   keepAliveMs: number;
 }
 
-export class Transport {
+export class NodeTransport {
   private readonly http: http.Agent;
   private readonly https: https.Agent;
 
@@ -55,8 +65,34 @@ export class Transport {
     this.https = new https.Agent(agent);
   }
 
+  /**
+   * The response, whatever its status but a transient one, with its whole body. Throws
+   * RetryableFault for a transient failure (a stall, a reset, a 5xx/429/408), the socket's (or
+   * Node's) own error for any other.
+   */
+  async get(url: string, r: NodeRequest): Promise<RawResponse> {
+    let res: RawResponse;
+    try {
+      res = await this.exchange(url, r.headers, r.timeouts, r.deadline.signal, false);
+    } catch (err) {
+      const received = err instanceof BodyFault || err instanceof TransportStall ? err.received : undefined;
+      const original = err instanceof BodyFault ? err.original : err;
+      throw networkFault(original, stallOf(err, r.timeouts, r.deadline, received)) ?? original;
+    }
+    if (isTransientStatus(res.status)) throw statusFault(res.status, res.headers['retry-after']);
+    return res;
+  }
+
+  /**
+   * The status and headers only, the body left unread (the socket is dropped): for a probe of a
+   * URL whose body may be huge. One attempt; any failure is thrown as it came.
+   */
+  head(url: string, headers: Record<string, string>, t: HttpTimeouts, signal: AbortSignal): Promise<RawResponse> {
+    return this.exchange(url, headers, t, signal, true);
+  }
+
   /** Throws TransportStall for a timeout, BodyFault for a body cut short, the socket's error otherwise. */
-  get(url: string, headers: Record<string, string>, t: HttpTimeouts, signal: AbortSignal): Promise<RawResponse> {
+  private exchange(url: string, headers: Record<string, string>, t: HttpTimeouts, signal: AbortSignal, headersOnly: boolean): Promise<RawResponse> {
     const u = new URL(url);
     const secure = u.protocol === 'https:';
     if (!secure && u.protocol !== 'http:') return Promise.reject(new TypeError(`unsupported protocol ${u.protocol}`));
@@ -84,6 +120,13 @@ export class Transport {
       req.on('error', (err) => failWith(responded ? new BodyFault(received, err) : err));
       req.on('response', (res) => {
         responded = true;
+        if (headersOnly) {
+          settle(() => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.alloc(0) }));
+          // Unread: an error from the dropped socket is expected (the request's lands in failWith, a no-op now).
+          res.on('error', () => undefined);
+          req.destroy();
+          return;
+        }
         const chunks: Buffer[] = [];
         const idle = (): void => arm(t.idleMs, () => new TransportStall('idle', received));
         idle();
@@ -106,4 +149,10 @@ export class Transport {
     this.http.destroy();
     this.https.destroy();
   }
+}
+
+/** What stalled, when a timeout or the deadline ended the attempt; undefined for any other fault. */
+function stallOf(err: unknown, t: HttpTimeouts, deadline: Deadline, received: number | undefined): string | undefined {
+  if (deadline.expired) return deadlineText(deadline, received);
+  return err instanceof TransportStall ? stallText(err.phase, t, err.received) : undefined;
 }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UserError } from '../../src/errors/index.js';
-import { Deadline, DEFAULT_HTTP_TIMEOUTS, httpTimeouts, stallError } from '../../src/fetch/timeouts.js';
+import { Deadline, DEFAULT_HTTP_TIMEOUTS, httpTimeouts, stallError } from '../../src/http/timeouts.js';
 
 test('defaults: 10 s connect, 30 s headers and idle; 10 min for sources, 2 min for metadata', () => {
   assert.deepEqual(httpTimeouts('source', {}, {}), { connectMs: 10_000, headersMs: 30_000, idleMs: 30_000, deadlineMs: 600_000 });

@@ -2,6 +2,7 @@
  * How long bale waits for a peer, on every HTTP path (sources, package indexes, npm registries,
  * OCI registries): one set of timeouts with documented defaults, overridable by environment, and
  * the one-line TransientError a stall becomes. The HTTP clients share it; none has its own numbers.
+ * Part of the HTTP core (src/http): imports only core (errors, limits); any module may import it.
  */
 import { TransientError, UserError } from '../errors/index.js';
 import { formatDuration, formatSize, parseDuration } from '../limits/index.js';

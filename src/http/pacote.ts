@@ -7,8 +7,9 @@
  * the request's socket to the response headers (connect included), and a JSON body as a whole; its
  * default is 5 minutes. The deadline's signal aborts whatever is left at the deadline, retries included.
  *
- * It lives here, not in importers/npm, because src/interpreters (node-dist.ts) calls pacote too and
- * src cannot import from importers.
+ * It lives in the HTTP core, not in importers/npm, because src/interpreters (node-dist.ts) calls
+ * pacote too and src cannot import from importers. Imports only core and timeouts.ts; it never loads
+ * pacote itself (its callers do, lazily).
  */
 import { IntegrityError, redactUrls } from '../errors/index.js';
 import { formatDuration } from '../limits/index.js';
