@@ -65,6 +65,15 @@ function checkName(input: string, type: Ecosystem, name: string): string {
   return type === 'pypi' ? normalizePypiName(name) : name;
 }
 
+/**
+ * A package name as path segments, canonical (PyPI's normalised): an npm scope is a segment of its
+ * own (`@types`, `node`), as the purl spec makes it the namespace; every other name is one segment.
+ */
+export function nameSegments(type: Ecosystem, name: string): string[] {
+  const n = type === 'pypi' ? normalizePypiName(name) : name;
+  return type === 'npm' && n.startsWith('@') ? n.split('/') : [n];
+}
+
 function decode(input: string, part: string): string {
   try {
     return decodeURIComponent(part);
