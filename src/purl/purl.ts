@@ -1,6 +1,6 @@
 import { UserError } from '../errors/index.js';
 
-/** The ecosystems bale knows. Adding one is adding a value here and an importer/builder pair. */
+/** The ecosystems bale knows (purl types). Adding one: README, "Adding an ecosystem". */
 export const ECOSYSTEMS = ['npm', 'pypi', 'gem', 'deb'] as const;
 export type Ecosystem = (typeof ECOSYSTEMS)[number];
 
