@@ -1,3 +1,4 @@
+import { PREBUILT_KINDS } from '../ecosystems/core.js';
 import { UserError } from '../errors/index.js';
 import type { RecipeNative, SourceKind } from '../recipe/index.js';
 import type { RecipeNode } from './graph.js';
@@ -19,9 +20,6 @@ export async function missingDebianPackages(names: string[]): Promise<string[]> 
   );
   return names.filter((n) => !installed.has(n));
 }
-
-/** Source kinds installed as they come, never compiled: building one needs no `build` packages. */
-const PREBUILT: ReadonlySet<SourceKind> = new Set<SourceKind>(['wheel', 'deb']);
 
 /** The kinds of the recipe's sources one target uses (a source without `interpreters` serves every one). */
 function sourceKinds(node: RecipeNode, target: Target): SourceKind[] {
@@ -47,7 +45,8 @@ export function nativeFor(node: RecipeNode, target: Target): NativeUse {
   if (n === undefined) return { build: [], runtime: [] };
   const kinds = sourceKinds(node, target).filter((k) => n.sources === undefined || n.sources.includes(k));
   if (kinds.length === 0) return { build: [], runtime: [] };
-  const built = kinds.find((k) => !PREBUILT.has(k));
+  // A kind its ecosystem installs as it comes, never compiled, needs no `build` packages.
+  const built = kinds.find((k) => !PREBUILT_KINDS.has(k));
   return { build: built === undefined ? [] : n.build, runtime: n.runtime, kind: built ?? kinds[0]! };
 }
 

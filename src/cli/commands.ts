@@ -1,90 +1,16 @@
 import { importerFor } from '../../importers/index.js';
 import type { ImportProgress, Resolution } from '../../importers/index.js';
 import { EveryTargetFailed } from '../../importers/matrix.js';
-import type { RecipeGraph, TargetRequest, TaskResult } from '../builder/index.js';
-import { parseNodeList } from '../interpreters/node-request.js';
+import type { RecipeGraph, TaskResult } from '../builder/index.js';
 import { parseSpec } from '../purl/purl.js';
 import type { Ecosystem, Purl, Spec } from '../purl/purl.js';
 import type { PreparedRecipe } from '../recipe/index.js';
 import type { Store } from '../store/index.js';
-import { parsePythonList } from '../interpreters/python-request.js';
-import { parseRubyList } from '../interpreters/ruby.js';
 import { UserError } from '../errors/index.js';
-import { httpUrl } from './flags.js';
-import { packageLines, printImport, printJson, printPackages } from './output.js';
-import type { Paths } from './paths.js';
-import type { Progress } from './progress.js';
+import { indexOf, matrixOf, targetRequest, type Env, type GlobalOptions } from './env.js';
+import { packageLines, printImport, printJson, printPackages, type WrittenRecipe } from './output.js';
 import type { BuildRoot } from './specs.js';
 import { buildFailure, refuse, targetsFailed, type FailedTarget } from './targets.js';
-
-export interface GlobalOptions {
-  /** The recipes tree (absolute): checked when first read, a usage error naming --recipes or BALE_RECIPES. */
-  recipes: string;
-  /** A store directory (absolute) or `oci://` URL: checked when first read, like `recipes`. */
-  store: string;
-  registry?: string;
-  indexUrl?: string;
-  source?: string;
-  ruby?: string;
-  overrides?: string;
-  node?: string;
-  python?: string;
-  jobs: number;
-  json: boolean;
-  /** Signing key file (`--key`, else $BALE_SIGNING_KEY): every package stored is signed. */
-  key?: string;
-  /** More trusted public keys (`--trust FILE`, repeatable). */
-  trust?: string[];
-  sandbox: 'auto' | 'bubblewrap' | 'direct';
-  /** `--i-know`: the direct runner may run builds as root. */
-  iKnow: boolean;
-  /** `--build-timeout`: wall time of a build command for recipes without their own `[build.limits] timeout`. */
-  buildTimeoutMs?: number;
-  /** `--keep-going`: keep what resolved and built when some targets fail (see targets.ts). @defaultValue false: all or nothing */
-  keepGoing?: boolean;
-}
-
-/** The fleet commands' `--redis`: where the fleet's Redis is (unset: $BALE_REDIS_URL). */
-export interface QueueFlags {
-  redis?: string;
-}
-
-export interface Env {
-  opts: GlobalOptions;
-  /** The defaults; `cache` is checked when first read (XDG_CACHE_HOME must name a directory). */
-  paths: Paths;
-  progress: Progress;
-}
-
-export interface WrittenRecipe {
-  purl: string;
-  file: string;
-  /** false when the file already held exactly these bytes. */
-  changed: boolean;
-}
-
-/** Which flag names each ecosystem's index (the one place the CLI tells ecosystems apart); Debian has none: apt's own sources are the index. */
-const INDEX_FLAG: Record<Ecosystem, 'registry' | 'indexUrl' | 'source' | undefined> = { npm: 'registry', pypi: 'indexUrl', gem: 'source', deb: undefined };
-
-/**
- * The index URL given for an ecosystem, if any. `--index-url` and `--source` were checked as they
- * were parsed; `--registry` is checked here, where it is the npm registry (`who-uses` reads the
- * same flag as an OCI registry, and checks it as one).
- */
-export function indexOf(eco: Ecosystem, o: GlobalOptions): string | undefined {
-  const flag = INDEX_FLAG[eco];
-  const url = flag === undefined ? undefined : o[flag];
-  if (flag === 'registry' && url !== undefined) httpUrl('--registry', url, 'https://registry.npmjs.org/');
-  return url;
-}
-
-/** Which flag lists each ecosystem's interpreter matrix for imports. */
-export const MATRIX_FLAG: Record<Ecosystem, ((o: GlobalOptions) => string[] | undefined) | undefined> = {
-  npm: (o) => (o.node !== undefined ? parseNodeList(o.node) : undefined),
-  pypi: (o) => (o.python !== undefined ? parsePythonList(o.python) : undefined),
-  gem: (o) => (o.ruby !== undefined ? parseRubyList(o.ruby) : undefined),
-  deb: undefined,
-};
 
 /** A spec and the argument it was parsed from, which messages quote. */
 interface SpecArg {
@@ -126,7 +52,7 @@ async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolution> {
     const importer = await importerFor(eco);
     env.progress.phase('resolving', group.length);
     const registry = registries.get(eco);
-    const interpreters = MATRIX_FLAG[eco]?.(env.opts);
+    const interpreters = await matrixOf(eco, env.opts);
     const options = {
       cacheDir: env.paths.cache,
       ...(registry !== undefined ? { registry } : {}),
@@ -184,15 +110,6 @@ export async function writeRecipes(res: CheckedResolution): Promise<WrittenRecip
 
 /** The builder (undici, the sandbox, the packer) loads only for commands that build. */
 const builder = (): Promise<typeof import('../builder/index.js')> => import('../builder/index.js');
-
-/** The interpreters asked for, from the flags (the same for an in-process build and a queued one). */
-export function targetRequest(o: GlobalOptions): TargetRequest {
-  return {
-    node: o.node !== undefined ? parseNodeList(o.node) : [],
-    python: o.python !== undefined ? parsePythonList(o.python) : [],
-    ruby: o.ruby !== undefined ? parseRubyList(o.ruby) : [],
-  };
-}
 
 /**
  * The store --store names (signing what it writes when a key is configured). Commands that build

@@ -7,7 +7,8 @@
  * store gets them and the recipes are written only once the root is laid (like compose).
  */
 import { UsageError } from '../errors/index.js';
-import { staged, type Env } from './commands.js';
+import { staged } from './commands.js';
+import type { Env } from './env.js';
 import { printJson, say } from './output.js';
 import { rootPackages } from './roots.js';
 import { openStore } from './signing.js';

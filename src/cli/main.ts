@@ -6,7 +6,7 @@ import { isUsageError, isUserError, oneLine, printable } from '../errors/index.j
 import { printableLines } from '../errors/printable.js';
 import { baleVersion } from '../util/package-root.js';
 import { cmdBuild, cmdImport, cmdRequest } from './commands.js';
-import type { Env, GlobalOptions } from './commands.js';
+import type { Env, GlobalOptions } from './env.js';
 import * as flag from './flags.js';
 import { defaultPaths } from './paths.js';
 import { makeProgress } from './progress.js';
@@ -31,7 +31,7 @@ function once<T>(check: () => T): () => T {
  * checked as they were parsed; --store, --recipes, the cache directory and the variables behind
  * them are checked where a command first reads them (a usage error naming where the value came
  * from), so a stale BALE_STORE cannot break `bale verify`. `--registry` is checked where it is
- * used: as the npm registry (commands.ts indexOf) or, for who-uses, an OCI registry.
+ * used: as the npm registry (env.ts indexOf) or, for who-uses, an OCI registry.
  */
 function envFor(cmd: Command): Env {
   const o = cmd.optsWithGlobals<Partial<GlobalOptions> & { recipes?: string; store?: string; overrides?: string; buildTimeout?: number }>();

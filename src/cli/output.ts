@@ -1,6 +1,13 @@
 import type { TaskResult } from '../builder/index.js';
 import { escapeJsonUnsafe, printableLines, redactUrls } from '../errors/printable.js';
-import type { WrittenRecipe } from './commands.js';
+
+/** A recipe writeRecipes wrote, or found already there. */
+export interface WrittenRecipe {
+  purl: string;
+  file: string;
+  /** false when the file already held exactly these bytes. */
+  changed: boolean;
+}
 
 export interface PackageLine {
   name: string;

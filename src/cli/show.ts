@@ -1,7 +1,7 @@
 import { UserError } from '../errors/index.js';
 import type { StoredPackage } from '../store/index.js';
 import type { PackageManifest } from '../packer/index.js';
-import type { Env } from './commands.js';
+import type { Env } from './env.js';
 import { printJson, say } from './output.js';
 import { resolveBuildRoots } from './specs.js';
 

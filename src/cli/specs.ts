@@ -2,34 +2,9 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../errors/index.js';
 import { parseSpec } from '../purl/purl.js';
-import type { Ecosystem, Purl, Spec } from '../purl/purl.js';
+import type { Purl, Spec } from '../purl/purl.js';
+import { ecosystem } from '../ecosystems/index.js';
 import { listRecipeVersions } from '../recipe/index.js';
-
-type Picker = (versions: string[], range: string) => string | undefined;
-
-/**
- * How a range picks among the versions that have recipes, per ecosystem (the one dispatch point).
- * Loaded for the ecosystem asked: a `bale build` of one npm package does not load PEP 440.
- */
-const PICKERS: Record<Ecosystem, () => Promise<Picker>> = {
-  npm: async () => {
-    const { default: maxSatisfying } = await import('semver/ranges/max-satisfying.js');
-    return (versions, range) => maxSatisfying(versions, range, { loose: true }) ?? undefined;
-  },
-  pypi: async () => {
-    const { bestVersion, isValidVersion } = await import('../../importers/pypi/versions.js');
-    return (versions, range) => bestVersion(versions, range === '*' ? '' : isValidVersion(range) ? `==${range}` : range);
-  },
-  gem: async () => {
-    const [{ satisfiesGem }, { sortGemVersions }] = await Promise.all([import('../../importers/rubygems/gem-requirement.js'), import('../../importers/rubygems/gem-version.js')]);
-    return (versions, range) => sortGemVersions(versions, true).find((v) => range === '*' || satisfiesGem(v, range));
-  },
-  // Debian specs name one exact version (matched before the picker is asked) or none: the newest.
-  deb: async () => {
-    const { sortDebVersionsDescending } = await import('../../importers/debian/version.js');
-    return (versions, range) => (range === '*' ? sortDebVersionsDescending(versions)[0] : undefined);
-  },
-};
 
 export type BuildRoot = { purl: Purl } | { file: string };
 
@@ -50,7 +25,8 @@ export async function resolveBuildRoots(args: string[], recipesDir: string): Pro
       throw new UserError('ESPEC', `${arg}: bale build reads recipes imported before, never a registry, so repository_url would be ignored: drop it, or use bale request (or import) to resolve against it`);
     }
     const versions = await listRecipeVersions(recipesDir, spec.type, spec.name);
-    const pick = await PICKERS[spec.type]();
+    // How a range picks is the ecosystem's, loaded for the one asked: a `bale build` of one npm package does not load PEP 440.
+    const pick = await ecosystem(spec.type).picker();
     const version = spec.range === undefined ? pick(versions, '*') ?? versions.at(-1) : versions.includes(spec.range) ? spec.range : pick(versions, spec.range);
     if (version === undefined) {
       const have = versions.length > 0 ? `recipes exist for ${versions.slice(-5).join(', ')}` : 'no recipe exists for it';

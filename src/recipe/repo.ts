@@ -3,7 +3,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { readBounded, READ_BOUNDS, type ReadBoundedOptions } from '../util/read-file.js';
 import { isUserError, UserError } from '../errors/index.js';
-import { ECOSYSTEMS, normalizePypiName, parsePurl, type Ecosystem, type Purl } from '../purl/purl.js';
+import { ECOSYSTEMS, nameSegments, parsePurl, type Ecosystem, type Purl } from '../purl/purl.js';
 import { checkRecipe, parseRecipe } from './parse.js';
 import { purlProblem, q, type Recipe } from './schema.js';
 import { formatRecipe } from './write.js';
@@ -30,9 +30,9 @@ function unsafePath(what: string, seg: string): UserError {
 /** The directory holding every recipe version of one package. */
 export function packageDir(root: string, type: Ecosystem, name: string): string {
   if (!(ECOSYSTEMS as readonly string[]).includes(type)) throw unsafePath(`${type}:${name}`, type);
-  const n = type === 'pypi' ? normalizePypiName(name) : name;
-  // Only an npm scope may add a level, and only one: `@scope/name`.
-  const parts = type === 'npm' && n.startsWith('@') ? n.split('/') : [n];
+  // Only a scope may add a level, and only one: `@scope/name`.
+  const parts = nameSegments(type, name);
+  const n = parts.join('/');
   if (parts.length > 2 || (parts.length === 2 && parts[0] === '@')) throw unsafePath(`${type}:${name}`, n);
   for (const p of parts) if (!isSafeSegment(p)) throw unsafePath(`${type}:${name}`, p);
   const dir = path.join(root, type, ...parts);

@@ -1,7 +1,8 @@
 import * as z from '../util/zod.js';
 // One function, not the whole of semver (7 of its 54 files): every import loads this module.
 import validSemver from 'semver/functions/valid.js';
-import { formatPurl, parsePurl, type Ecosystem, type Purl } from '../purl/purl.js';
+import { formatPurl, parsePurl, type Purl } from '../purl/purl.js';
+import { ecosystemCore, SOURCE_KINDS } from '../ecosystems/core.js';
 import { LIMIT_KEYS, limitProblem, type LimitKey } from '../limits/index.js';
 import { MAX_SOURCE_DATE_EPOCH, MIN_SOURCE_DATE_EPOCH } from '../packer/epoch.js';
 
@@ -19,29 +20,20 @@ export const RECIPE_FORMAT = 1;
  */
 export { MAX_SOURCE_DATE_EPOCH, MIN_SOURCE_DATE_EPOCH } from '../packer/epoch.js';
 
-export const SOURCE_KINDS = ['npm-tarball', 'wheel', 'sdist', 'gem', 'deb'] as const;
+/** Every ecosystem's source kinds (each ecosystem declares its own: src/ecosystems/core.ts). */
+export { SOURCE_KINDS, type SourceKind } from '../ecosystems/core.js';
 export const DEPENDENCY_KINDS = ['runtime', 'optional', 'peer'] as const;
-
-/** Which artifacts each ecosystem publishes. */
-export const SOURCE_KINDS_BY_ECOSYSTEM: Readonly<Record<Ecosystem, readonly SourceKind[]>> = {
-  npm: ['npm-tarball'],
-  pypi: ['wheel', 'sdist'],
-  gem: ['gem'],
-  deb: ['deb'],
-};
 
 /** Digest lengths in bytes for the SRI algorithms bale accepts. */
 const SRI_BYTES: Readonly<Record<string, number>> = { sha256: 32, sha384: 48, sha512: 64 };
 
 /** An interpreter version as targets are named: `3.11`, `22`, `3.1`. */
 const INTERPRETER = /^\d+(?:\.\d+){0,2}$/;
-/** Exact versions only: no ranges, tags with spaces, or path separators (versions name files). */
-const EXACT_VERSION = /^[A-Za-z0-9][A-Za-z0-9.+_!-]*$/;
 /**
- * Debian versions (policy 5.6.12): `[epoch:]upstream[-revision]`; `~` and `:` are legal there, and
- * the revision (after the last `-`) is not empty.
+ * Exact versions only: no ranges, tags with spaces, or path separators (versions name files). An
+ * ecosystem whose versions differ says so in its descriptor (Debian's epochs and `~`).
  */
-const DEBIAN_VERSION = /^(?:\d+:)?[A-Za-z0-9][A-Za-z0-9.+~-]*(?<!-)$/;
+const EXACT_VERSION = /^[A-Za-z0-9][A-Za-z0-9.+_!-]*$/;
 /** Debian package names (Debian policy 5.6.1). */
 const DEBIAN_PACKAGE = /^[a-z0-9][a-z0-9+.-]+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -66,8 +58,9 @@ export function purlProblem(s: string): string | undefined {
   } catch {
     return `${q(s)} is not an exact purl (expected e.g. pkg:npm/express@4.21.2)`;
   }
-  if (!(p.type === 'deb' ? DEBIAN_VERSION : EXACT_VERSION).test(p.version)) return `${q(p.version)} is not an exact version, pin one release`;
-  if (p.type === 'npm' && !isExactSemver(p.version)) return `${q(p.version)} is not an exact semver version, pin one release`;
+  const eco = ecosystemCore(p.type);
+  if (!(eco.exactVersion ?? EXACT_VERSION).test(p.version)) return `${q(p.version)} is not an exact version, pin one release`;
+  if (eco.semver && !isExactSemver(p.version)) return `${q(p.version)} is not an exact semver version, pin one release`;
   const canonical = formatPurl(p);
   if (canonical !== s) return `not canonical, write ${q(canonical)}`;
   return undefined;
@@ -218,5 +211,4 @@ export type RecipeSource = z.output<typeof SourceSchema>;
 export type RecipeDependency = z.output<typeof DependencySchema>;
 export type RecipeBuild = z.output<typeof BuildSchema>;
 export type RecipeNative = z.output<typeof NativeSchema>;
-export type SourceKind = (typeof SOURCE_KINDS)[number];
 export type DependencyKind = (typeof DEPENDENCY_KINDS)[number];

