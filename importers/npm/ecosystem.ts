@@ -8,7 +8,7 @@ import { npmCore } from './ecosystem-core.js';
 export const npmEcosystem: EcosystemDescriptor = {
   ...npmCore,
   index: { option: 'registry', checkOnUse: { flag: '--registry', example: 'https://registry.npmjs.org/' } },
-  matrix: { option: 'node', parse: async (list) => (await import('../../src/interpreters/node-request.js')).parseNodeList(list) },
+  matrix: { option: 'node' },
   picker: async () => {
     const { default: maxSatisfying } = await import('semver/ranges/max-satisfying.js');
     return (versions, range) => maxSatisfying(versions, range, { loose: true }) ?? undefined;

@@ -9,7 +9,7 @@ export const pypiEcosystem: EcosystemDescriptor = {
   ...pypiCore,
   // --index-url was checked as it was parsed (http(s) or file://).
   index: { option: 'indexUrl', checkOnUse: undefined },
-  matrix: { option: 'python', parse: async (list) => (await import('../../src/interpreters/python-request.js')).parsePythonList(list) },
+  matrix: { option: 'python' },
   picker: async () => {
     const { bestVersion, isValidVersion } = await import('./versions.js');
     return (versions, range) => bestVersion(versions, range === '*' ? '' : isValidVersion(range) ? `==${range}` : range);

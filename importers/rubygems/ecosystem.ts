@@ -9,7 +9,7 @@ export const gemEcosystem: EcosystemDescriptor = {
   ...gemCore,
   // --source was checked as it was parsed.
   index: { option: 'source', checkOnUse: undefined },
-  matrix: { option: 'ruby', parse: async (list) => (await import('../../src/interpreters/ruby.js')).parseRubyList(list) },
+  matrix: { option: 'ruby' },
   picker: async () => {
     const [{ satisfiesGem }, { sortGemVersions }] = await Promise.all([import('./gem-requirement.js'), import('./gem-version.js')]);
     return (versions, range) => sortGemVersions(versions, true).find((v) => range === '*' || satisfiesGem(v, range));

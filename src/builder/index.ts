@@ -41,7 +41,7 @@ export interface BuildOptions {
  * build does not pay for the PEP 440, gem and dpkg code (measured: 30-50 ms of a 0.9 s build).
  */
 function makeBuilder(eco: Ecosystem, opts: BuildOptions): Promise<EcosystemBuilder> {
-  return ecosystem(eco).builder({ cacheDir: opts.cacheDir, ...(opts.npmOptions ? { npmOptions: opts.npmOptions } : {}) });
+  return ecosystem(eco).builder(opts);
 }
 
 /** The recipes of tasks the store cannot answer: only those need their build host libraries. */

@@ -52,7 +52,7 @@ async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolution> {
     const importer = await importerFor(eco);
     env.progress.phase('resolving', group.length);
     const registry = registries.get(eco);
-    const interpreters = await matrixOf(eco, env.opts);
+    const interpreters = matrixOf(eco, env.opts);
     const options = {
       cacheDir: env.paths.cache,
       ...(registry !== undefined ? { registry } : {}),

@@ -67,11 +67,9 @@ export function indexOf(eco: Ecosystem, o: GlobalOptions): string | undefined {
 }
 
 /** The interpreters an import of one ecosystem resolves for, from the option its matrix is listed in; undefined: not given, or it has none. */
-export async function matrixOf(eco: Ecosystem, o: GlobalOptions): Promise<string[] | undefined> {
-  const matrix = ecosystem(eco).matrix;
-  if (matrix === undefined) return undefined;
-  const list = o[matrix.option];
-  return list === undefined ? undefined : matrix.parse(list);
+export function matrixOf(eco: Ecosystem, o: GlobalOptions): string[] | undefined {
+  const option = ecosystem(eco).matrix?.option;
+  return option === undefined || o[option] === undefined ? undefined : targetRequest(o)[option];
 }
 
 /** The interpreters asked for, from the flags (the same for an in-process build and a queued one). */

@@ -100,9 +100,9 @@ async function specsFrom(specs: string[], fromFile: string | undefined): Promise
 }
 
 /** What an import job of one ecosystem is given: the index and interpreters the flags name, and the targets. */
-async function importJob(eco: Ecosystem, env: Env): Promise<Omit<ImportJobData, 'spec'>> {
+function importJob(eco: Ecosystem, env: Env): Omit<ImportJobData, 'spec'> {
   const registry = indexOf(eco, env.opts);
-  const interpreters = await matrixOf(eco, env.opts);
+  const interpreters = matrixOf(eco, env.opts);
   return { request: targetRequest(env.opts), ...(registry !== undefined ? { registry } : {}), ...(interpreters !== undefined ? { interpreters } : {}) };
 }
 
@@ -111,8 +111,7 @@ export async function cmdEnqueue(specArgs: string[], o: QueueFlags & { fromFile?
   const { parseSpec } = await import('../purl/purl.js');
   const ecosystems = specs.map((s) => parseSpec(s).type); // every spec checked before anything is enqueued
   // So are the index each import resolves against, the recipes tree, and with --wait the store the results are listed from.
-  const importJobs = new Map<Ecosystem, Omit<ImportJobData, 'spec'>>();
-  if (o.import === true) for (const eco of ecosystems) importJobs.set(eco, await importJob(eco, env));
+  const importJobs = new Map(o.import === true ? ecosystems.map((eco) => [eco, importJob(eco, env)]) : []);
   const recipes = o.import === true ? '' : env.opts.recipes;
   const root = o.wait === true ? await localRoot(env) : '';
   const { producer, close } = await producerFor('--redis', o.redis, env);

@@ -7,7 +7,7 @@
  * ecosystem: a `bale build` of an npm package never loads PEP 440, gem or dpkg code.
  */
 import type { Importer } from '../../importers/importer.js';
-import type { EcosystemBuilder } from '../builder/types.js';
+import type { EcosystemBuilder, TargetRequest } from '../builder/types.js';
 import type { EcosystemCore } from './core.js';
 
 /** How a range picks among the versions that have recipes: the best match, or undefined for none. `*` is any version. */
@@ -16,8 +16,8 @@ export type Picker = (versions: string[], range: string) => string | undefined;
 /** The global options that name an index (the CLI's GlobalOptions keys). */
 export type IndexOption = 'registry' | 'indexUrl' | 'source';
 
-/** The global options that list interpreter versions (`--node`, `--python`, `--ruby`). */
-export type MatrixOption = 'node' | 'python' | 'ruby';
+/** The global options that list interpreter versions (`--node`, `--python`, `--ruby`): the interpreter kinds a target request names. */
+export type MatrixOption = keyof TargetRequest;
 
 /** Which global option names an ecosystem's index, and how its value is checked. */
 export interface IndexFlag {
@@ -30,11 +30,9 @@ export interface IndexFlag {
   readonly checkOnUse: { readonly flag: string; readonly example: string } | undefined;
 }
 
-/** Which global option lists the interpreters an import resolves for, and its parser. */
+/** Which global option lists the interpreters an import resolves for (parsed with the others, src/cli/env.ts targetRequest). */
 export interface MatrixFlag {
   readonly option: MatrixOption;
-  /** The option's list as versions (loaded when asked; the option was checked as it was parsed). */
-  parse(list: string): Promise<string[]>;
 }
 
 /** What a builder is made with (a subset of BuildOptions). */
