@@ -7,7 +7,7 @@ import { readTree } from '../../packer/index.js';
 import type { PackEntry } from '../../packer/index.js';
 import type { NodeInterpreter } from '../../interpreters/node.js';
 import type { SandboxCommand } from '../../sandbox/index.js';
-import { BUILD_DIR, buildEnv } from '../../sandbox/build-env.js';
+import { BUILD_DIR as BUILD, buildEnv } from '../../sandbox/build-env.js';
 import { packageRoot } from '../../util/package-root.js';
 import { failureLine } from '../failure-line.js';
 import { runFailure } from '../run-failure.js';
@@ -20,7 +20,6 @@ import type { PackageInfo } from './package-json.js';
 import { buildFromSource } from './prebuilds.js';
 
 /** Constant paths inside the sandbox, so nothing about the host leaks into a build. */
-const BUILD = BUILD_DIR;
 const TOOLS = '/bale/bin';
 const DEPBIN = '/bale/depbin';
 const NODEDIR = '/bale/nodedir';

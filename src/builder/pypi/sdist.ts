@@ -8,11 +8,9 @@ import type { PackEntry } from '../../packer/entry.js';
 import type { RecipeSource } from '../../recipe/index.js';
 import type { BuildContext } from '../types.js';
 import { sitePackages } from './layout.js';
-import { BUILD_DIR, buildEnv } from '../../sandbox/build-env.js';
+import { BUILD_DIR as BUILD, buildEnv } from '../../sandbox/build-env.js';
 import { runFailure } from '../run-failure.js';
 import { failureLine } from '../failure-line.js';
-
-const BUILD = BUILD_DIR;
 
 /**
  * PEP 517 in a few lines: import the backend (after its backend-path), build one wheel into the

@@ -8,7 +8,8 @@ import { dropMatching } from '../drop.js';
 import { applies, assembleWithBin, minorOf, sourceFor } from '../matrix.js';
 import type { RecipeGraph, RecipeNode } from '../graph.js';
 import type { BuildContext, BuildDependency, EcosystemBuilder, Target, TargetRequest } from '../types.js';
-import { BUILD, installGem } from './install.js';
+import { BUILD_DIR as BUILD } from '../../sandbox/build-env.js';
+import { installGem } from './install.js';
 import { gemDir, gemFullName, gemInstallDir, rubyPackageName } from './layout.js';
 
 /** Where a build's dependency gems are visible in the sandbox (read-only). */

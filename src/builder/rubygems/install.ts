@@ -12,7 +12,7 @@ import type { RubyInterpreter } from '../../interpreters/ruby.js';
 import type { PackEntry } from '../../packer/entry.js';
 import { readTree } from '../../packer/index.js';
 import type { Mount, Runner } from '../../sandbox/index.js';
-import { BUILD_DIR, PREFIX_MAP, buildEnv, buildJobs, cFlags } from '../../sandbox/build-env.js';
+import { BUILD_DIR as BUILD, PREFIX_MAP, buildEnv, buildJobs, cFlags } from '../../sandbox/build-env.js';
 import { cleanupInstall } from './cleanup.js';
 import type { Limits } from '../../limits/index.js';
 import { runFailure } from '../run-failure.js';
@@ -20,8 +20,6 @@ import { failureLine } from '../failure-line.js';
 import { readGemFile, specList } from '../../archive/gem-file.js';
 import { BIN_DIR, gemDir, gemFullName, gemInstallDir, specificationPath } from './layout.js';
 
-/** The constant path of the work dir inside the sandbox. */
-export const BUILD = BUILD_DIR;
 const ROOT = `${BUILD}/root`;
 /**
  * Paths compiled into extensions: anything under /build is /usr/src (every build's PREFIX_MAP),
