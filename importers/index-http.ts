@@ -48,7 +48,7 @@ export interface IndexClientOptions {
    * @defaultValue DEFAULT_HTTP_TIMEOUTS (10 s, 30 s, 30 s; 2 min, 10 min for downloads)
    */
   timeouts?: Partial<HttpTimeouts>;
-  /** @defaultValue 'bale (PyPI importer)' */
+  /** @defaultValue the importer's own (resolvedOptions' `userAgent`) */
   userAgent?: string;
 }
 
@@ -63,14 +63,15 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 export type ResolvedIndexOptions = Required<Omit<IndexClientOptions, 'timeouts'>> & { timeouts: Record<HttpTraffic, HttpTimeouts> };
 
-export function resolvedOptions(o: IndexClientOptions = {}): ResolvedIndexOptions {
+/** The options with their defaults; `userAgent` names the importer asking, unless `o` gives one. */
+export function resolvedOptions(o: IndexClientOptions, userAgent: string): ResolvedIndexOptions {
   return {
     concurrency: o.concurrency ?? 16,
     retries: o.retries ?? 3,
     retryBaseMs: o.retryBaseMs ?? 250,
     retryMaxMs: o.retryMaxMs ?? 10_000,
     timeouts: { metadata: httpTimeouts('metadata', o.timeouts), source: httpTimeouts('source', o.timeouts) },
-    userAgent: o.userAgent ?? 'bale (PyPI importer)',
+    userAgent: o.userAgent ?? userAgent,
   };
 }
 

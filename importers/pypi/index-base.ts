@@ -24,7 +24,7 @@ export abstract class IndexClientBase implements IndexClient {
     protected readonly hint: string,
     opts: IndexClientOptions | undefined,
   ) {
-    this.http = new IndexHttp(resolvedOptions(opts), baseUrl.startsWith('file:') ? readFileUrl : undefined);
+    this.http = new IndexHttp(resolvedOptions(opts ?? {}, 'bale (PyPI importer)'), baseUrl.startsWith('file:') ? readFileUrl : undefined);
   }
 
   /** Fetches and reads one project's page; `urlName` is the validated, normalized name. */

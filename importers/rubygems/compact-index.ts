@@ -14,6 +14,7 @@ import { resolvedOptions, withSlash } from '../index-http.js';
 import {
   checkVersion,
   GEM_NAME,
+  GEM_USER_AGENT,
   gemFileUrl,
   GemIndexFormatError,
   platformRequirement,
@@ -99,12 +100,13 @@ class CompactIndexClient extends GemSourceClient {
  * then asks the next kind of index, whose own requests retry).
  */
 export async function servesCompactIndex(source: string, opts?: GemIndexOptions): Promise<boolean> {
-  const t = resolvedOptions(opts).timeouts.metadata;
+  const o = resolvedOptions(opts ?? {}, GEM_USER_AGENT);
+  const t = o.timeouts.metadata;
   const transport = new NodeTransport({ connections: 1, keepAliveMs: 10_000 });
   try {
     let url = new URL('versions', withSlash(source)).href;
     for (let hop = 0; hop < 5; hop++) {
-      const res = await transport.head(url, { 'user-agent': opts?.userAgent ?? 'bale (RubyGems importer)' }, t, AbortSignal.timeout(t.deadlineMs));
+      const res = await transport.headersOf(url, { 'user-agent': o.userAgent }, t, AbortSignal.timeout(t.deadlineMs));
       const location = res.headers['location'];
       if (res.status >= 300 && res.status < 400 && typeof location === 'string') {
         url = new URL(location, url).href;

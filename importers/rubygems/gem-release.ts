@@ -52,9 +52,12 @@ export interface GemIndex {
 
 /** How the clients talk HTTP (the index client's options, as PyPI's: same pool, retries and timeouts). */
 export interface GemIndexOptions extends IndexClientOptions {
-  /** @defaultValue 'bale (RubyGems importer)' */
+  /** @defaultValue GEM_USER_AGENT */
   userAgent?: string;
 }
+
+/** What every RubyGems client says it is. */
+export const GEM_USER_AGENT = 'bale (RubyGems importer)';
 
 /** A page that is not what the API says (parsers throw it; clients turn it into a UserError naming the URL). */
 export class GemIndexFormatError extends Error {}

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { IntegrityError, UserError } from '../../src/errors/index.js';
 import { IndexHttp, resolvedOptions, withSlash, type HttpResponse } from '../index-http.js';
-import { GEM_NAME, type GemIndex, type GemIndexOptions, type GemRelease } from './gem-release.js';
+import { GEM_NAME, GEM_USER_AGENT, type GemIndex, type GemIndexOptions, type GemRelease } from './gem-release.js';
 
 /** The base of the three index clients: each supplies only how a gem's releases are asked for and read. */
 export abstract class GemSourceClient implements GemIndex {
@@ -18,7 +18,7 @@ export abstract class GemSourceClient implements GemIndex {
   /** @param what how errors name the API: 'the compact index' */
   protected constructor(source: string, protected readonly what: string, opts: GemIndexOptions | undefined) {
     this.source = withSlash(source);
-    this.http = new IndexHttp(resolvedOptions({ ...opts, userAgent: opts?.userAgent ?? 'bale (RubyGems importer)' }));
+    this.http = new IndexHttp(resolvedOptions(opts ?? {}, GEM_USER_AGENT));
   }
 
   protected abstract fetchReleases(name: string): Promise<GemRelease[]>;

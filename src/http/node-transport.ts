@@ -84,10 +84,10 @@ export class NodeTransport {
   }
 
   /**
-   * The status and headers only, the body left unread (the socket is dropped): for a probe of a
+   * A GET answered with its status and headers only, the body left unread (the socket is dropped): for a probe of a
    * URL whose body may be huge. One attempt; any failure is thrown as it came.
    */
-  head(url: string, headers: Record<string, string>, t: HttpTimeouts, signal: AbortSignal): Promise<RawResponse> {
+  headersOf(url: string, headers: Record<string, string>, t: HttpTimeouts, signal: AbortSignal): Promise<RawResponse> {
     return this.exchange(url, headers, t, signal, true);
   }
 
