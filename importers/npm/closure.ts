@@ -3,7 +3,7 @@ import npa from 'npm-package-arg';
 import { UserError } from '../../src/errors/index.js';
 import type { DependencyKind } from '../../src/recipe/index.js';
 import { platformAllows } from './pick.js';
-import type { NpmVersion } from './packuments.js';
+import type { NpmVersion } from './packument.js';
 
 /** The platform bale builds for; optional dependencies for other platforms are left out. */
 export const TARGET = { os: 'linux', cpu: 'x64', libc: 'glibc' } as const;

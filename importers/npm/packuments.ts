@@ -7,42 +7,9 @@ import { pacoteStall, pacoteTimeouts } from '../../src/http/pacote.js';
 import { Deadline, stallError, type HttpTimeouts } from '../../src/http/timeouts.js';
 import type { NpmOptions } from './npmrc.js';
 import { registryFor } from './npmrc.js';
+import { packumentUrl, packumentUrlAt, type Packument, type NpmVersion } from './packument.js';
 import { QuickStall } from './quick-fetch.js';
 import { checkSourceUrl, identityError } from '../identity.js';
-
-/** One version as the abbreviated ("corgi") packument describes it. */
-export interface NpmVersion {
-  name: string;
-  version: string;
-  dependencies?: Record<string, string>;
-  optionalDependencies?: Record<string, string>;
-  peerDependencies?: Record<string, string>;
-  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
-  bundleDependencies?: string[] | boolean;
-  bundledDependencies?: string[] | boolean;
-  engines?: Record<string, unknown>;
-  os?: string[] | string;
-  cpu?: string[] | string;
-  libc?: string[] | string;
-  deprecated?: string | boolean;
-  hasInstallScript?: boolean;
-  /** Present when the registry sends full metadata (some mirrors ignore the abbreviated Accept header). */
-  scripts?: Record<string, unknown>;
-  gypfile?: boolean;
-  dist: { tarball: string; integrity?: string; shasum?: string };
-}
-
-export interface Packument {
-  name: string;
-  'dist-tags'?: Record<string, string>;
-  versions: Record<string, NpmVersion>;
-  time?: Record<string, string>;
-}
-
-/** Where a name's packument is asked for: its (scope's) registry and the name, a scope's `/` escaped. */
-export function packumentUrl(name: string, o: NpmOptions): string {
-  return packumentUrlAt(name, registryFor(name, o));
-}
 
 const FIX = 'the registry (--registry, .npmrc) answers for another package: check it, or use another';
 
@@ -110,10 +77,6 @@ function classify(err: unknown, name: string, chain: readonly string[], registry
   }
   const why = typeof e.statusCode === 'number' ? `HTTP ${e.statusCode}` : (e.code ?? e.message ?? String(err));
   return new TransientError('EREGISTRY', `registry ${registry} failed for "${name}"${by} (${why}): try again later`, { cause: err });
-}
-
-function packumentUrlAt(name: string, registry: string): string {
-  return `${registry}${name.startsWith('@') ? name.replace('/', '%2f') : name}`;
 }
 
 /** Fetches each packument once per import, through a bounded pool. */

@@ -2,7 +2,7 @@ import type http from 'node:http';
 import { IDLE_TIMEOUT_CODE } from '../../src/http/pacote.js';
 import { deadlineText, stallText, type Deadline, type HttpTimeouts, type StallPhase } from '../../src/http/timeouts.js';
 import type { NpmOptions } from './npmrc.js';
-import { packumentUrl, type Packument } from './packuments.js';
+import { packumentUrl, type Packument } from './packument.js';
 
 const CORGI = 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*';
 

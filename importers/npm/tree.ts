@@ -5,7 +5,7 @@
  */
 import semver from 'semver';
 import type { DependencyKind } from '../../src/recipe/index.js';
-import type { NpmVersion } from './packuments.js';
+import type { NpmVersion } from './packument.js';
 
 /** One version picked from the registry. */
 export interface Picked {

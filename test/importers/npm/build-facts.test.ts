@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildFacts, factsOf, needsTarball, platformPrebuilts, type TarballFacts } from '../../../importers/npm/build-facts.js';
 import type { ResolvedEdge, ResolvedNode } from '../../../importers/npm/closure.js';
-import type { NpmVersion } from '../../../importers/npm/packuments.js';
+import type { NpmVersion } from '../../../importers/npm/packument.js';
 import { buildDecision, toRecipe } from '../../../importers/npm/to-recipe.js';
 import { parseOverrides } from '../../../src/overrides/table.js';
 import { checkRecipe } from '../../../src/recipe/index.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isUserError } from '../../../src/errors/index.js';
 import { registryTarget, wantedDependencies } from '../../../importers/npm/closure.js';
-import type { NpmVersion } from '../../../importers/npm/packuments.js';
+import type { NpmVersion } from '../../../importers/npm/packument.js';
 
 function manifest(fields: Partial<NpmVersion>): NpmVersion {
   return { name: 'parent', version: '1.0.0', dist: { tarball: 'https://registry.example/parent/-/parent-1.0.0.tgz' }, ...fields };

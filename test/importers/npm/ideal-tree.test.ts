@@ -4,7 +4,7 @@ import { UserError } from '../../../src/errors/index.js';
 import type { Closure } from '../../../importers/npm/closure.js';
 import { IdealTree, type PackumentGetter } from '../../../importers/npm/ideal-tree.js';
 import { NodeTargets } from '../../../importers/npm/node-targets.js';
-import type { NpmVersion, Packument } from '../../../importers/npm/packuments.js';
+import type { NpmVersion, Packument } from '../../../importers/npm/packument.js';
 
 type Fields = Partial<Omit<NpmVersion, 'name' | 'version' | 'dist'>>;
 

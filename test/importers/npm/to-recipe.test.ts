@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ResolvedEdge, ResolvedNode } from '../../../importers/npm/closure.js';
-import type { NpmVersion } from '../../../importers/npm/packuments.js';
+import type { NpmVersion } from '../../../importers/npm/packument.js';
 import {
   buildReasons,
   matchOverride,
