@@ -4,8 +4,8 @@
  * nothing of a `binding.gyp` a publisher's tool did not flag (unix-dgram@2.0.7): for those the
  * tarball is read, once, into the source cache the builder reads (`bale request` fetches it once).
  */
-import { installScripts, readPackageInfo } from '../../src/builder/npm/package-json.js';
-import { isLoaderCheck, nodeIndependentPrebuild } from '../../src/builder/npm/prebuilds.js';
+import { installScripts, readPackageInfo } from './facts/package-json.js';
+import { isLoaderCheck, nodeIndependentPrebuild } from './facts/prebuilds.js';
 import type { SourceFetcher } from '../../src/fetch/index.js';
 import type { OverrideRow } from '../../src/overrides/table.js';
 import type { ResolvedNode } from './closure.js';

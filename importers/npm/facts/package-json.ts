@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
-import { UserError } from '../../errors/index.js';
-import type { PackEntry } from '../../packer/entry.js';
+import { UserError } from '../../../src/errors/index.js';
+import type { PackEntry } from '../../../src/packer/entry.js';
 
 /** What the builder needs from a package's own package.json, after extraction. */
 export interface PackageInfo {

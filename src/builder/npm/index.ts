@@ -9,8 +9,8 @@ import { binEntries, mainEntries } from './entries.js';
 import type { LinkedDependency } from './entries.js';
 import { dropMatching } from '../drop.js';
 import { packageDir, packageName } from './layout.js';
-import { readPackageInfo } from './package-json.js';
-import type { PackageInfo } from './package-json.js';
+import { readPackageInfo } from '../../../importers/npm/facts/package-json.js';
+import type { PackageInfo } from '../../../importers/npm/facts/package-json.js';
 import { UserError } from '../../errors/index.js';
 
 /**

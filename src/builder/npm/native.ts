@@ -15,9 +15,9 @@ import type { BuildContext } from '../types.js';
 import type { LinkedDependency, Pinned } from './entries.js';
 import { mainEntries } from './entries.js';
 import { flatName, packageDir, STORE } from './layout.js';
-import { binEntries as readBins, installScripts } from './package-json.js';
-import type { PackageInfo } from './package-json.js';
-import { buildFromSource } from './prebuilds.js';
+import { binEntries as readBins, installScripts } from '../../../importers/npm/facts/package-json.js';
+import type { PackageInfo } from '../../../importers/npm/facts/package-json.js';
+import { buildFromSource } from '../../../importers/npm/facts/prebuilds.js';
 
 /** Constant paths inside the sandbox, so nothing about the host leaks into a build. */
 const TOOLS = '/bale/bin';

@@ -6,7 +6,7 @@ import type { PackEntry } from '../../../src/packer/entry.js';
 import { binEntries as linkEntries, mainEntries } from '../../../src/builder/npm/entries.js';
 import { binLink, dependencyLink, flatName, NODE_MODULES, packageDir, packageName, rootLink, STORE, versionDir } from '../../../src/builder/npm/layout.js';
 import { keepBuilt } from '../../../src/builder/npm/native.js';
-import { binEntries, installScripts, readPackageInfo, type PackageInfo } from '../../../src/builder/npm/package-json.js';
+import { binEntries, installScripts, readPackageInfo, type PackageInfo } from '../../../importers/npm/facts/package-json.js';
 
 /** Where a relative symlink at `path` points, as a path from the package root. */
 function resolveLink(link: { path: string; target: string }): string {

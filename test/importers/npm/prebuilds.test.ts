@@ -1,7 +1,7 @@
 /** npm's prebuilt-binary rules: which install scripts only load a bundled prebuild, which are told to compile. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildFromSource, isLoaderCheck, nodeIndependentPrebuild } from '../../../src/builder/npm/prebuilds.js';
+import { buildFromSource, isLoaderCheck, nodeIndependentPrebuild } from '../../../importers/npm/facts/prebuilds.js';
 
 describe('isLoaderCheck', () => {
   const cases: { script: string; want: boolean }[] = [
