@@ -3,7 +3,7 @@ import pLimit from 'p-limit';
 import type pacote from 'pacote';
 import ssri from 'ssri';
 import { BaleError, redactUrls, TransientError } from '../../src/errors/index.js';
-import { withPacoteBounds } from '../../src/http/pacote.js';
+import { type PacoteCall, withPacoteBounds } from '../../src/http/pacote.js';
 import { httpTimeouts, type HttpTimeouts } from '../../src/http/timeouts.js';
 import type { Purl, Spec } from '../../src/purl/purl.js';
 import type { Recipe } from '../../src/recipe/index.js';
@@ -30,7 +30,7 @@ async function pinSha512(node: ResolvedNode, npmOptions: NpmOptions, cacheDir: s
   const url = node.manifest.dist.tarball;
   try {
     const { default: pacoteLib } = await import('pacote');
-    const call = { timeouts: t, what, url, subject: `${redactUrls(url)} (${what})`, code: 'EREGISTRY' };
+    const call: PacoteCall = { timeouts: t, what, url, subject: `${redactUrls(url)} (${what})`, code: 'EREGISTRY' };
     const data = await withPacoteBounds(call, (bounds) => pacoteLib.tarball(`${node.name}@${node.version}`, { ...npmOptions, cache: cacheDir, ...bounds } as pacote.Options));
     return ssri.fromData(data, { algorithms: ['sha512'] }).toString();
   } catch (err) {

@@ -4,13 +4,15 @@
  * Anything else is a bug in bale. `name` is set explicitly so checks survive process boundaries
  * (queue workers).
  */
+import type { ErrorCode } from './codes.js';
 import { printable } from './printable.js';
 
+export { ERROR_CODES, type ErrorCode } from './codes.js';
 export { printable, redactUrls } from './printable.js';
 
 export class BaleError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = 'BaleError';
@@ -19,7 +21,7 @@ export class BaleError extends Error {
 
 export class UserError extends BaleError {
   readonly isUserError = true;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
     this.name = 'UserError';
   }
@@ -45,7 +47,7 @@ export class IntegrityError extends UserError {
 export class TransientError extends BaleError {
   /** How long the server asked us to wait (429/503 Retry-After), when it did. */
   readonly retryAfterMs: number | undefined;
-  constructor(code: string, message: string, options?: { cause?: unknown; retryAfterMs?: number | undefined }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryAfterMs?: number | undefined }) {
     super(code, message, options);
     this.name = 'TransientError';
     this.retryAfterMs = options?.retryAfterMs;

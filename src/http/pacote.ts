@@ -11,7 +11,7 @@
  * pacote too and src cannot import from importers. Imports only core and timeouts.ts; it never loads
  * pacote itself (its callers do, lazily).
  */
-import { IntegrityError, redactUrls } from '../errors/index.js';
+import { type ErrorCode, IntegrityError, redactUrls } from '../errors/index.js';
 import { formatDuration } from '../limits/index.js';
 import { Deadline, deadlineText, stallError, stallText, type HttpTimeouts } from './timeouts.js';
 
@@ -61,7 +61,7 @@ export interface PacoteCall {
   /** What a stall names first: the (redacted) URL or registry, and `what`. */
   subject: string;
   /** The code a stall's TransientError carries: `EREGISTRY`, `ENETWORK`. */
-  code: string;
+  code: ErrorCode;
 }
 
 /**

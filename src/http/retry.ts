@@ -6,7 +6,7 @@
  * Part of the HTTP core (src/http): imports only core, faults.ts and timeouts.ts; any HTTP client may import it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TransientError } from '../errors/index.js';
+import { type ErrorCode, TransientError } from '../errors/index.js';
 import { RetryableFault } from './faults.js';
 import { Deadline, STALL_RETRIES, stallError } from './timeouts.js';
 
@@ -74,7 +74,7 @@ export async function retrying<T>(
  * `<subject>: HTTP 503 (4 attempts): <failing>; try again later`. `subject` names the request
  * (its redacted URL, or the registry call); `failing` is the client's own words for who is failing.
  */
-export function gaveUp(code: string, subject: string, fault: RetryableFault, attempts: number, failing: string): TransientError {
+export function gaveUp(code: ErrorCode, subject: string, fault: RetryableFault, attempts: number, failing: string): TransientError {
   if (fault.stalled) return stallError(code, subject, fault.message, attempts, fault.cause);
   return new TransientError(code, `${subject}: ${fault.message} (${attempts} attempts): ${failing}; try again later`, {
     cause: fault.cause,

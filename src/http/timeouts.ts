@@ -4,7 +4,7 @@
  * the one-line TransientError a stall becomes. The HTTP clients share it; none has its own numbers.
  * Part of the HTTP core (src/http): imports only core (errors, limits); any module may import it.
  */
-import { TransientError, UserError } from '../errors/index.js';
+import { type ErrorCode, TransientError, UserError } from '../errors/index.js';
 import { formatDuration, formatSize, parseDuration } from '../limits/index.js';
 
 export interface HttpTimeouts {
@@ -168,7 +168,7 @@ export function undiciStall(err: unknown, t: HttpTimeouts, deadline: Deadline, r
  * The one line a stall ends in: the URL (password redacted), what stalled, how many attempts,
  * and that a later try may pass. Exit 75 in the CLI; the queue retries the job with backoff.
  */
-export function stallError(code: string, subject: string, stall: string, attempts: number | undefined, cause?: unknown): TransientError {
+export function stallError(code: ErrorCode, subject: string, stall: string, attempts: number | undefined, cause?: unknown): TransientError {
   const tries = attempts === undefined ? '' : attempts === 1 ? ' (1 attempt)' : ` (${attempts} attempts)`;
   return new TransientError(code, `${subject}: timed out: ${stall}${tries}: the server or network is stalling; try again later`, { cause });
 }

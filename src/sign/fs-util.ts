@@ -3,7 +3,7 @@
  * naming the file, and key files are created without ever replacing an existing one.
  */
 import { link, open, unlink } from 'node:fs/promises';
-import { UserError } from '../errors/index.js';
+import { type ErrorCode, UserError } from '../errors/index.js';
 import { tempNameFor } from '../util/atomic-write.js';
 import { readBounded, type ReadBoundedOptions } from '../util/read-file.js';
 
@@ -23,7 +23,7 @@ const USER_FS_ERRORS: Record<string, string> = {
 };
 
 /** Rethrow `err` as a UserError `<file>: <what>: <reason>: <hint>` when it is a path problem. */
-export function fsUserError(err: unknown, file: string, code: string, what: string, hint: string): unknown {
+export function fsUserError(err: unknown, file: string, code: ErrorCode, what: string, hint: string): unknown {
   const reason = USER_FS_ERRORS[errCode(err) ?? ''];
   return reason === undefined ? err : new UserError(code, `${file}: ${what}: ${reason}: ${hint}`, { cause: err });
 }

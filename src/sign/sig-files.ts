@@ -3,7 +3,7 @@
  * (minisign's default name, so `minisign -Vm <file> -p key.pub` finds it).
  */
 import { basename } from 'node:path';
-import { UsageError, UserError } from '../errors/index.js';
+import { type ErrorCode, UsageError, UserError } from '../errors/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { hashRegular, readBounded, READ_BOUNDS, type ReadBoundedOptions } from '../util/read-file.js';
 import { fsUserError } from './fs-util.js';
@@ -44,7 +44,7 @@ export function defaultTrustedComment(file: string, timestamp: number): string {
 }
 
 /** How a file to sign or verify is read: a regular file only (`bale sign /dev/urandom` is refused, not hashed forever). */
-function signedRead(code: string, doing: string): ReadBoundedOptions {
+function signedRead(code: ErrorCode, doing: string): ReadBoundedOptions {
   return { what: 'a file to sign or verify', code, hint: 'sign and verify regular files', missing: `${doing}: no such file: give an existing, readable file` };
 }
 

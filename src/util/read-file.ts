@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { isUserError, UsageError, UserError } from '../errors/index.js';
+import { type ErrorCode, isUserError, UsageError, UserError } from '../errors/index.js';
 import { formatSize } from '../limits/index.js';
 
 /**
@@ -54,7 +54,7 @@ export interface ReadBoundedOptions {
   /** What the file should be, with its article, for the message: "a recipe", "an image file". */
   what: string;
   /** The error code of the UserError. @defaultValue 'EREADFILE' */
-  code?: string;
+  code?: ErrorCode;
   /** How the message names the file (e.g. `recipe /x.toml`, `--from-file x`). @defaultValue the path */
   label?: string;
   /** What to do, ending the message. @defaultValue a hint for each kind of refusal */

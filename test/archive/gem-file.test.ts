@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { before, test } from 'node:test';
 import tar from 'tar-stream';
-import { isUserError } from '../../src/errors/index.js';
+import { type ErrorCode, isUserError } from '../../src/errors/index.js';
 import { parseChecksums, readGemFile, specIdentity, specList, verifyChecksums } from '../../src/archive/gem-file.js';
 import { buildGem, HELLO, tamperGem, ZEXT } from '../builder/rubygems/make-gem.js';
 
@@ -14,7 +14,7 @@ before(async () => {
 });
 
 /** An error with this code (and name, when given) whose one-line message says all of `says`. */
-function failsWith(code: string, says: string[], name?: string) {
+function failsWith(code: ErrorCode, says: string[], name?: string) {
   return (err: Error & { code?: string }): boolean => {
     assert.ok(isUserError(err), `not a UserError: ${err.stack}`);
     assert.equal(err.code, code, err.message);

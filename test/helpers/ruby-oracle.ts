@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { isUserError } from '../../src/errors/index.js';
+import { type ErrorCode, isUserError } from '../../src/errors/index.js';
 
 export function ruby<T>(script: string, input: unknown): T {
   let out: string;
@@ -35,7 +35,7 @@ export function rng(seed: number): () => number {
 }
 
 /** A one-line UserError with this code, naming `mentions`. */
-export function throwsUser(fn: () => unknown, code: string, mentions: string): void {
+export function throwsUser(fn: () => unknown, code: ErrorCode, mentions: string): void {
   assert.throws(fn, (err: unknown) => {
     assert.ok(isUserError(err), `not a UserError: ${String(err)}`);
     assert.equal((err as { code: string }).code, code);

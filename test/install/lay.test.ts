@@ -10,7 +10,7 @@ import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { isUserError } from '../../src/errors/index.js';
+import { type ErrorCode, isUserError } from '../../src/errors/index.js';
 import { closure } from '../../src/image/compose.js';
 import { layRoot } from '../../src/install/lay.js';
 import type { PackEntry } from '../../src/packer/entry.js';
@@ -49,7 +49,7 @@ async function put(store: LocalStore, name: string, entries: PackEntry[], depend
 const file = (path: string, text: string): PackEntry => ({ path, type: 'file', mode: 0o644, data: Buffer.from(text) });
 const link = (path: string, target: string): PackEntry => ({ path, type: 'symlink', mode: 0o777, target });
 
-async function refused(promise: Promise<unknown>, code: string, says: RegExp): Promise<void> {
+async function refused(promise: Promise<unknown>, code: ErrorCode, says: RegExp): Promise<void> {
   await assert.rejects(promise, (err) => {
     assert.ok(isUserError(err), String(err));
     assert.equal(err.code, code, err.message);

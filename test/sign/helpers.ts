@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { execa } from 'execa';
-import { IntegrityError, isUserError } from '../../src/errors/index.js';
+import { type ErrorCode, IntegrityError, isUserError } from '../../src/errors/index.js';
 
 export async function tempDir(t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'bale-sign-'));
@@ -52,7 +52,7 @@ export function assertIntegrity(fn: () => unknown, what: string): void {
 }
 
 /** Assert `fn` throws a UserError that is NOT an IntegrityError, with `code`, whose message contains `needle`; `what` labels failures. */
-export function assertUserError(fn: () => unknown, code: string, needle: string, what = ''): void {
+export function assertUserError(fn: () => unknown, code: ErrorCode, needle: string, what = ''): void {
   assert.throws(fn, (err: unknown) => {
     assert.ok(isUserError(err) && !(err instanceof IntegrityError), `${what}: expected a plain UserError, got ${String(err)}`);
     assert.equal((err as { code: string }).code, code, `${what}: ${(err as Error).message}`);
@@ -62,7 +62,7 @@ export function assertUserError(fn: () => unknown, code: string, needle: string,
   });
 }
 
-export async function assertRejectsUser(p: Promise<unknown>, code: string, needle: string, what = ''): Promise<void> {
+export async function assertRejectsUser(p: Promise<unknown>, code: ErrorCode, needle: string, what = ''): Promise<void> {
   await assert.rejects(p, (err: unknown) => {
     assert.ok(isUserError(err) && !(err instanceof IntegrityError), `${what}: expected a plain UserError, got ${String(err)}`);
     assert.equal((err as { code: string }).code, code, `${what}: ${(err as Error).message}`);

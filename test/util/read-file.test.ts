@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { isUsageError, isUserError } from '../../src/errors/index.js';
-import { fileKind, hashRegular, openRegular, readBounded, readBoundedSync, readBoundedText, READ_BOUNDS } from '../../src/util/read-file.js';
+import { fileKind, hashRegular, openRegular, readBounded, readBoundedSync, readBoundedText, READ_BOUNDS, type ReadBoundedOptions } from '../../src/util/read-file.js';
 import { closeSockets, makeTarget, type TargetKind } from '../helpers/hostile-targets.js';
 
 async function tempDir(t: TestContext): Promise<string> {
@@ -14,7 +14,8 @@ async function tempDir(t: TestContext): Promise<string> {
   return dir;
 }
 
-const opts = { maxBytes: 1024, what: 'a recipe', code: 'ETEST', hint: 'give a recipe' };
+/** A code other than the default EREADFILE: the refusals carry the code they were given. */
+const opts: ReadBoundedOptions = { maxBytes: 1024, what: 'a recipe', code: 'ERECIPE', hint: 'give a recipe' };
 
 /** Within `ms`, or the test fails: a read that blocks or never ends must not hang the suite. */
 function soon<T>(p: Promise<T>, ms = 2000): Promise<T> {
@@ -25,7 +26,7 @@ function soon<T>(p: Promise<T>, ms = 2000): Promise<T> {
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
-const refused = (re: RegExp) => (e: unknown) => isUserError(e) && e.code === 'ETEST' && re.test(e.message) && !e.message.includes('\n');
+const refused = (re: RegExp) => (e: unknown) => isUserError(e) && e.code === 'ERECIPE' && re.test(e.message) && !e.message.includes('\n');
 
 after(closeSockets);
 
@@ -57,7 +58,7 @@ describe('readBounded', () => {
     const dir = await tempDir(t);
     await writeFile(join(dir, 'huge.pub'), '');
     await truncate(join(dir, 'huge.pub'), 10 * 1024 ** 3);
-    const o = { maxBytes: READ_BOUNDS.key, what: 'a public key', code: 'ETEST' };
+    const o: ReadBoundedOptions = { maxBytes: READ_BOUNDS.key, what: 'a public key', code: 'ERECIPE' };
     await assert.rejects(soon(readBounded(join(dir, 'huge.pub'), o)), refused(/10737418240 bytes, more than the 64 KiB bale reads of a public key/));
   });
 
@@ -113,11 +114,11 @@ describe('openRegular', () => {
   it('opens a regular file of any size for streaming, refuses a fifo', async (t) => {
     const dir = await tempDir(t);
     await writeFile(join(dir, 'f'), 'abc');
-    const { fh, size } = await openRegular(join(dir, 'f'), { maxBytes: Number.MAX_SAFE_INTEGER, what: 'a file', code: 'ETEST' });
+    const { fh, size } = await openRegular(join(dir, 'f'), { maxBytes: Number.MAX_SAFE_INTEGER, what: 'a file', code: 'ERECIPE' });
     assert.equal(size, 3);
     await fh.close();
     await makeTarget('fifo', join(dir, 'p'));
-    await assert.rejects(soon(openRegular(join(dir, 'p'), { maxBytes: 1, what: 'a file', code: 'ETEST' })), refused(/is a fifo/));
+    await assert.rejects(soon(openRegular(join(dir, 'p'), { maxBytes: 1, what: 'a file', code: 'ERECIPE' })), refused(/is a fifo/));
   });
 });
 
@@ -125,12 +126,12 @@ describe('hashRegular', () => {
   it('hashes a regular file of any size, refuses a fifo, words a missing file', async (t) => {
     const dir = await tempDir(t);
     await writeFile(join(dir, 'f'), 'abc');
-    const { digest, size } = await hashRegular(join(dir, 'f'), 'sha256', { what: 'a file', code: 'ETEST' });
+    const { digest, size } = await hashRegular(join(dir, 'f'), 'sha256', { what: 'a file', code: 'ERECIPE' });
     assert.equal(digest.toString('hex'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
     assert.equal(size, 3);
     await makeTarget('fifo', join(dir, 'p'));
-    await assert.rejects(soon(hashRegular(join(dir, 'p'), 'sha256', { what: 'a file', code: 'ETEST' })), refused(/is a fifo/));
-    await assert.rejects(hashRegular(join(dir, 'nope'), 'sha256', { what: 'a file', code: 'ETEST', missing: 'gone' }), refused(/nope: gone$/));
+    await assert.rejects(soon(hashRegular(join(dir, 'p'), 'sha256', { what: 'a file', code: 'ERECIPE' })), refused(/is a fifo/));
+    await assert.rejects(hashRegular(join(dir, 'nope'), 'sha256', { what: 'a file', code: 'ERECIPE', missing: 'gone' }), refused(/nope: gone$/));
   });
 });
 

@@ -4,10 +4,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { formatRecord, parseCsv, parseRecord, recordHash, verifyRow, type RecordRow } from '../../../src/builder/pypi/record.js';
+import type { ErrorCode } from '../../../src/errors/index.js';
 
 const SOURCE = 'demo-1.0-py3-none-any.whl';
 
-function failsWith(code: string, mentions: string[]) {
+function failsWith(code: ErrorCode, mentions: string[]) {
   return (err: Error & { code?: string }) => {
     assert.equal(err.code, code, err.message);
     assert.ok(err.message.startsWith(`${SOURCE}: `), err.message);

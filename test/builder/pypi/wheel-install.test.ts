@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { readZip, writeEntries } from '../../../src/archive/index.js';
 import { installWheel, type InstalledWheel, type WheelInstallOptions } from '../../../src/builder/pypi/wheel-install.js';
+import type { ErrorCode } from '../../../src/errors/index.js';
 import type { PackEntry } from '../../../src/packer/entry.js';
 import { makeWheel, makeZip, type WheelSpec } from './make-wheel.js';
 
@@ -205,7 +206,7 @@ print(n, len(d.files))
   assert.equal(meta.stdout, `${main.length + bin.length - 1} ${main.length + bin.length}\n`);
 });
 
-function rejectsWith(code: string, mentions: string[]) {
+function rejectsWith(code: ErrorCode, mentions: string[]) {
   return (err: Error & { code?: string }) => {
     assert.equal(err.code, code, err.message);
     assert.ok((err as { isUserError?: boolean }).isUserError, 'a UserError');
@@ -217,7 +218,7 @@ function rejectsWith(code: string, mentions: string[]) {
 
 const WRONG = `sha256=${createHash('sha256').update('something else').digest('base64url')}`;
 
-const REFUSED: Array<[scenario: string, spec: WheelSpec, code: string, mentions: string[], opts?: WheelInstallOptions]> = [
+const REFUSED: Array<[scenario: string, spec: WheelSpec, code: ErrorCode, mentions: string[], opts?: WheelInstallOptions]> = [
   ['a RECORD hash mismatch', demoSpec({ record: { hashes: { 'demo/cli.py': WRONG } } }), 'EINTEGRITY', ['"demo/cli.py"', 'RECORD hash']],
   ['a mismatch in .data', demoSpec({ record: { hashes: { [`${DATA}/scripts/demo-tool`]: WRONG } } }), 'EINTEGRITY', ['demo-tool']],
   ['a file missing from RECORD', demoSpec({ record: { omit: ['demo/gui.py'] } }), 'EINTEGRITY', ['"demo/gui.py"', 'not listed']],

@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { execa } from 'execa';
 import { writeEntries } from '../../../src/archive/index.js';
 import { failureSummary, installGem, type InstallGemOptions, type InstalledGem } from '../../../src/builder/rubygems/install.js';
-import { isUserError } from '../../../src/errors/index.js';
+import { type ErrorCode, isUserError } from '../../../src/errors/index.js';
 import { discoverRubies, type RubyInterpreter } from '../../../src/interpreters/ruby.js';
 import { pack, type PackEntry } from '../../../src/packer/index.js';
 import { pickRunner, type Runner } from '../../../src/sandbox/index.js';
@@ -166,7 +166,7 @@ test('a second install under another clock, TZ, umask, work dir and -j gives the
 /** A runner that must not be reached: bad gems are refused before anything runs. */
 const untouchable: Runner = { name: 'direct', usable: async () => true, run: async () => assert.fail('gem install ran on a bad gem') };
 
-const refusedWith = (code: string, says: string[]) => (err: Error & { code?: string }): boolean => {
+const refusedWith = (code: ErrorCode, says: string[]) => (err: Error & { code?: string }): boolean => {
   assert.ok(isUserError(err), String(err));
   assert.equal(err.code, code, err.message);
   for (const s of says) assert.ok(err.message.includes(s), `"${err.message}" does not say "${s}"`);

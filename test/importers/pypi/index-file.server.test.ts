@@ -8,7 +8,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
-import { IntegrityError, isUserError } from '../../../src/errors/index.js';
+import { type ErrorCode, IntegrityError, isUserError } from '../../../src/errors/index.js';
 import { simpleIndex, type DistFile, type IndexClient } from '../../../importers/pypi/index-client.js';
 import { tempDir } from '../../helpers/cli.js';
 import { closeServer, listenLoopback } from '../../helpers/loopback.js';
@@ -34,7 +34,7 @@ after(async () => {
   await t.cleanup();
 });
 
-const oneLine = (code: string, ...says: string[]) => (err: unknown) => {
+const oneLine = (code: ErrorCode, ...says: string[]) => (err: unknown) => {
   assert.ok(isUserError(err), String(err));
   assert.equal((err as { code?: string }).code, code, (err as Error).message);
   assert.doesNotMatch((err as Error).message, /\n/);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isUserError } from '../../../src/errors/index.js';
+import { type ErrorCode, isUserError } from '../../../src/errors/index.js';
 import { markerEnv, type MarkerEnv } from '../../../importers/pypi/environment.js';
 import { evaluateMarker, formatMarker, markerMentionsExtra, parseMarker, type Marker } from '../../../importers/pypi/markers.js';
 import { normalizePypiName } from '../../../src/purl/purl.js';
@@ -8,7 +8,7 @@ import { normalizePypiName } from '../../../src/purl/purl.js';
 const py = (fullVersion: string): MarkerEnv => markerEnv({ version: fullVersion.split('.').slice(0, 2).join('.'), fullVersion });
 const none: ReadonlySet<string> = new Set();
 
-function throwsMarker(fn: () => unknown, mentions: string, code = 'EMARKER'): void {
+function throwsMarker(fn: () => unknown, mentions: string, code: ErrorCode = 'EMARKER'): void {
   assert.throws(fn, (err: unknown) => {
     assert.ok(isUserError(err), `not a UserError: ${String(err)}`);
     assert.equal((err as { code: string }).code, code);

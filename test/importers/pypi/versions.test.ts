@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as pep440 from '@renovatebot/pep440';
-import { isUserError } from '../../../src/errors/index.js';
+import { type ErrorCode, isUserError } from '../../../src/errors/index.js';
 import {
   bestVersion,
   compareVersions,
@@ -14,7 +14,7 @@ import {
   type MatchOptions,
 } from '../../../importers/pypi/versions.js';
 
-function throwsUser(fn: () => unknown, code: string, mentions: string): void {
+function throwsUser(fn: () => unknown, code: ErrorCode, mentions: string): void {
   assert.throws(fn, (err: unknown) => {
     assert.ok(isUserError(err), `not a UserError: ${String(err)}`);
     assert.equal((err as { code: string }).code, code);
