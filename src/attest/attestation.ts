@@ -50,12 +50,18 @@ export function checkAttestation(env: Envelope, trusted: readonly PublicKey[], s
   const check: AttestationCheck = { source, attestations: [], forged: v.forged, untrusted: v.untrusted };
   if (v.verified.length === 0) return check;
   if (v.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
-    throw attestError(source, `signed by trusted key ${v.verified.join(', ')}, but its payloadType is ${JSON.stringify(v.payloadType)}, not ${IN_TOTO_PAYLOAD_TYPE}`);
+    throw attestError(
+      source,
+      `signed by trusted key ${v.verified.join(', ')}, but its payloadType is ${JSON.stringify(v.payloadType)}, not ${IN_TOTO_PAYLOAD_TYPE}`,
+    );
   }
   const { claim, builderId } = readStatement(v.payload, source);
   for (const keyId of v.verified) {
     if (builderId !== builderIdFor(keyId)) {
-      throw attestError(source, `signed by trusted key ${keyId}, but it names builder ${builderId}: a bale attestation is signed by its own builder`);
+      throw attestError(
+        source,
+        `signed by trusted key ${keyId}, but it names builder ${builderId}: a bale attestation is signed by its own builder`,
+      );
     }
     check.attestations.push({ keyId, builderId, buildKey: claim.buildKey, sha256: claim.sha256, subjectName: claim.packageFile, claim });
   }

@@ -92,7 +92,8 @@ export function formatEnvelope(env: Envelope): string {
 
 /** Sign `payload` as `payloadType` with `key`: one signature, keyid = the minisign key id. */
 export function signEnvelope(payload: Buffer, payloadType: string, key: SecretKey): Envelope {
-  if (payloadType === '' || hasLoneSurrogate(payloadType)) throw new RangeError('signEnvelope: payloadType must be a non-empty well-formed string');
+  if (payloadType === '' || hasLoneSurrogate(payloadType))
+    throw new RangeError('signEnvelope: payloadType must be a non-empty well-formed string');
   const sig = ed25519Sign(key.seed, pae(payloadType, payload));
   return { payloadType, payload: payload.toString('base64'), signatures: [{ keyid: keyIdHex(key), sig: sig.toString('base64') }] };
 }
@@ -146,5 +147,12 @@ export function verifyEnvelope(env: Envelope, trusted: readonly PublicKey[]): En
     return { keyid: s.keyid, status: candidates.length > 0 && s.keyid !== '' ? 'forged' : 'untrusted' };
   });
   const having = (status: SignatureStatus): string[] => distinctSorted(signatures.filter((s) => s.status === status).map((s) => s.keyid));
-  return { payloadType: env.payloadType, payload, signatures, verified: having('verified'), forged: having('forged'), untrusted: having('untrusted') };
+  return {
+    payloadType: env.payloadType,
+    payload,
+    signatures,
+    verified: having('verified'),
+    forged: having('forged'),
+    untrusted: having('untrusted'),
+  };
 }

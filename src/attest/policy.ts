@@ -60,7 +60,8 @@ function ignoredNote(otherBuildKey: number, untrusted: number, forged: number): 
 
 /** Decide one package. Pure: no I/O, same inputs, same result. */
 export function evaluatePolicy(req: PolicyRequest): PolicyResult {
-  if (!Number.isInteger(req.require) || req.require < 1) throw new RangeError(`evaluatePolicy: require must be an integer >= 1, not ${req.require}`);
+  if (!Number.isInteger(req.require) || req.require < 1)
+    throw new RangeError(`evaluatePolicy: require must be an integer >= 1, not ${req.require}`);
   const trustedIds = new Set(req.trusted.map((k) => keyIdHex(k)));
   const agreed = new Set<string>();
   const disagreed = new Map<string, Disagreement>();
@@ -68,8 +69,8 @@ export function evaluatePolicy(req: PolicyRequest): PolicyResult {
   const forged = new Set<string>();
   let otherBuildKey = 0;
   for (const c of req.checks) {
-    c.untrusted.forEach((k) => untrusted.add(k));
-    c.forged.forEach((k) => forged.add(k));
+    for (const k of c.untrusted) untrusted.add(k);
+    for (const k of c.forged) forged.add(k);
     for (const a of c.attestations) {
       // Checked against another trust list? Then it is not trusted here.
       if (!trustedIds.has(a.keyId)) untrusted.add(a.keyId);

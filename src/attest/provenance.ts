@@ -31,31 +31,38 @@ const sha256Hex = hex(32);
 /** As src/store/paths.ts checks build keys. */
 const buildKey = z.string().check(z.regex(/^[0-9a-f]{16,128}$/, 'expected a build key: 16 to 128 lowercase hex digits'));
 
-const fileName = z.string().check(
-  z.refine((s) => s !== '' && s !== '.' && s !== '..' && !/[/\\\u0000-\u001f\u007f]/.test(s), 'expected a plain file name'),
-);
+const fileName = z
+  .string()
+  .check(z.refine((s) => s !== '' && s !== '.' && s !== '..' && !/[/\\\u0000-\u001f\u007f]/.test(s), 'expected a plain file name'));
 
 const purl = z.string().check(z.refine((s) => /^pkg:[a-z]+\/\S+$/.test(s), 'expected a purl (pkg:type/name@version)'));
 
 /** RFC 3339 in UTC, as in-toto's Timestamp requires. */
-const timestamp = z.string().check(
-  z.refine(
-    (s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/.test(s) && !Number.isNaN(Date.parse(s)),
-    'expected an RFC 3339 UTC timestamp like 2025-01-31T12:00:00Z',
-  ),
-);
+const timestamp = z
+  .string()
+  .check(
+    z.refine(
+      (s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/.test(s) && !Number.isNaN(Date.parse(s)),
+      'expected an RFC 3339 UTC timestamp like 2025-01-31T12:00:00Z',
+    ),
+  );
 
 const builderId = z.string().check(z.regex(/^bale:key:[0-9A-F]{16}$/, 'expected bale:key:<16 uppercase hex digits>'));
 
 const KNOWN_DIGEST_BYTES: Readonly<Record<string, number>> = { sha256: 32, sha384: 48, sha512: 64 };
 
 /** A DigestSet: lowercase hex values, of the right length for the algorithms bale knows. */
-const digestSet = z.record(z.string(), z.string()).check(
-  z.refine(
-    (d) => Object.entries(d).every(([alg, v]) => /^[0-9a-f]+$/.test(v) && (KNOWN_DIGEST_BYTES[alg] === undefined || v.length === KNOWN_DIGEST_BYTES[alg]! * 2)),
-    'expected lowercase hex digests of the right length',
-  ),
-);
+const digestSet = z
+  .record(z.string(), z.string())
+  .check(
+    z.refine(
+      (d) =>
+        Object.entries(d).every(
+          ([alg, v]) => /^[0-9a-f]+$/.test(v) && (KNOWN_DIGEST_BYTES[alg] === undefined || v.length === KNOWN_DIGEST_BYTES[alg]! * 2),
+        ),
+      'expected lowercase hex digests of the right length',
+    ),
+  );
 
 const dependencySchema = z.looseObject({
   uri: z.optional(line('a URI')),

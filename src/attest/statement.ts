@@ -135,7 +135,8 @@ function dependencyOf(d: ResolvedDependency): { source: ClaimSource } | { input:
   const buildKey = d.annotations?.[BUILD_KEY_ANNOTATION];
   if (buildKey !== undefined) {
     const sha256 = d.digest?.['sha256'];
-    if (d.name === undefined || sha256 === undefined || digests.length !== 1) return 'an input package needs a name and exactly a sha256 digest';
+    if (d.name === undefined || sha256 === undefined || digests.length !== 1)
+      return 'an input package needs a name and exactly a sha256 digest';
     return { input: { name: d.name, sha256, buildKey } };
   }
   if (d.uri === undefined || digests.length !== 1) return 'a source needs a uri and exactly one sha256, sha384 or sha512 digest';
@@ -159,7 +160,8 @@ export function readStatement(payload: Buffer | string, source: string): ReadSta
   const inputs: ClaimInput[] = [];
   for (const [i, d] of (build.resolvedDependencies ?? []).entries()) {
     const got = dependencyOf(d);
-    if (typeof got === 'string') throw attestError(source, `not a bale build attestation (predicate.buildDefinition.resolvedDependencies.${i}: ${got})`);
+    if (typeof got === 'string')
+      throw attestError(source, `not a bale build attestation (predicate.buildDefinition.resolvedDependencies.${i}: ${got})`);
     if ('source' in got) sources.push(got.source);
     else inputs.push(got.input);
   }

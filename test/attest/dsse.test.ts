@@ -77,12 +77,18 @@ describe('sign and verify', () => {
     const env: Envelope = { ...one, signatures: [...one.signatures, ...two.signatures, ...one.signatures] };
     const v = verifyEnvelope(env, [a.pub, b.pub]);
     assert.deepEqual(v.verified, [keyIdHex(a.pub), keyIdHex(b.pub)].sort());
-    assert.deepEqual(v.signatures.map((s) => s.status), ['verified', 'verified', 'verified']);
+    assert.deepEqual(
+      v.signatures.map((s) => s.status),
+      ['verified', 'verified', 'verified'],
+    );
   });
 
   it('tries every trusted key when a signature has no keyid', () => {
     const env = signEnvelope(payload, 'text/x', b.sec);
-    const bare = parseEnvelope(JSON.stringify({ payloadType: env.payloadType, payload: env.payload, signatures: [{ sig: env.signatures[0]!.sig }] }), 'env');
+    const bare = parseEnvelope(
+      JSON.stringify({ payloadType: env.payloadType, payload: env.payload, signatures: [{ sig: env.signatures[0]!.sig }] }),
+      'env',
+    );
     assert.equal(bare.signatures[0]!.keyid, '');
     assert.deepEqual(verifyEnvelope(bare, [a.pub, b.pub]).verified, [keyIdHex(b.pub)]);
     const v = verifyEnvelope(bare, [a.pub]);
@@ -92,7 +98,11 @@ describe('sign and verify', () => {
   it('accepts a URL-safe, unpadded envelope written by another signer', () => {
     const env = signEnvelope(Buffer.from('??>>??'), 'text/x', a.sec);
     const url = (s: string): string => Buffer.from(s, 'base64').toString('base64url');
-    const other = { payloadType: 'text/x', payload: url(env.payload), signatures: [{ keyid: env.signatures[0]!.keyid, sig: url(env.signatures[0]!.sig) }] };
+    const other = {
+      payloadType: 'text/x',
+      payload: url(env.payload),
+      signatures: [{ keyid: env.signatures[0]!.keyid, sig: url(env.signatures[0]!.sig) }],
+    };
     assert.match(other.payload, /[-_]/);
     assert.deepEqual(verifyEnvelope(parseEnvelope(JSON.stringify(other), 'e'), [a.pub]).verified, [keyIdHex(a.pub)]);
   });
@@ -139,7 +149,11 @@ describe('forgeries', () => {
 
   it('a signature of the wrong length or all zeros: forged', () => {
     for (const sig of [Buffer.alloc(63, 1), Buffer.alloc(64)]) {
-      assert.deepEqual(verdict({ ...good, signatures: [{ keyid: keyIdHex(a.pub), sig: sig.toString('base64') }] }), [[], [keyIdHex(a.pub)], []]);
+      assert.deepEqual(verdict({ ...good, signatures: [{ keyid: keyIdHex(a.pub), sig: sig.toString('base64') }] }), [
+        [],
+        [keyIdHex(a.pub)],
+        [],
+      ]);
     }
   });
 

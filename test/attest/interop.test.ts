@@ -95,7 +95,10 @@ describe('independent DSSE check (python3-cryptography)', () => {
     assert.equal(ok.code, 0);
 
     // The same script must be able to say no: another subject under the old signature, or another type.
-    const edited: Envelope = { ...env, payload: statementBytes({ ...c, sha256: 'f'.repeat(64) }, `bale:key:${keyIdHex(pub)}`).toString('base64') };
+    const edited: Envelope = {
+      ...env,
+      payload: statementBytes({ ...c, sha256: 'f'.repeat(64) }, `bale:key:${keyIdHex(pub)}`).toString('base64'),
+    };
     await writeFile(join(dir, 'edited.json'), formatEnvelope(edited));
     const bad = await python(VERIFY_PY, [join(dir, 'edited.json'), join(dir, 'b.pub')]);
     assert.deepEqual([bad.code, bad.out], [1, 'BAD SIGNATURE']);
