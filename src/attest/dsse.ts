@@ -47,7 +47,6 @@ export function decodeBase64(text: string): Buffer | undefined {
   const urlSafe = /^[A-Za-z0-9_-]*={0,2}$/.test(text);
   if (!standard && !urlSafe) return undefined;
   const bare = text.replace(/=+$/, '');
-  if (bare.length % 4 === 1) return undefined;
   if (bare.length !== text.length && text.length % 4 !== 0) return undefined; // padding must complete the last group
   const encoding = standard ? 'base64' : 'base64url';
   const bytes = Buffer.from(bare, encoding);
