@@ -6,7 +6,7 @@
  */
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { READ_BOUNDS, readBoundedText } from '../util/read-file.js';
-import { decodeBase64, formatEnvelope, parseEnvelope, type Envelope } from './dsse.js';
+import { decodeDsseBase64, formatEnvelope, parseEnvelope, type Envelope } from './dsse.js';
 import { ATTEST_ERROR } from './parse.js';
 
 export const BUNDLE_SUFFIX = '.intoto.jsonl';
@@ -36,7 +36,7 @@ export function formatBundle(envelopes: readonly Envelope[]): string {
  * sha256 digests of an in-toto statement's subjects, or for any other payload the payload itself.
  */
 function subjectKey(env: Envelope): string {
-  const payload = decodeBase64(env.payload)?.toString('utf8') ?? env.payload;
+  const payload = decodeDsseBase64(env.payload)?.toString('utf8') ?? env.payload;
   try {
     const s = JSON.parse(payload) as { subject?: { digest?: { sha256?: unknown } }[] };
     const digests = (Array.isArray(s.subject) ? s.subject : []).map((x) => x?.digest?.sha256);

@@ -42,7 +42,7 @@ export function pae(payloadType: string, body: Buffer): Buffer {
  * alphabet at a time and canonical only (no stray characters, no set trailing bits), because Node's
  * own decoder skips what it does not know and a flipped bit could otherwise go unnoticed.
  */
-export function decodeBase64(text: string): Buffer | undefined {
+export function decodeDsseBase64(text: string): Buffer | undefined {
   const standard = /^[A-Za-z0-9+/]*={0,2}$/.test(text);
   const urlSafe = /^[A-Za-z0-9_-]*={0,2}$/.test(text);
   if (!standard && !urlSafe) return undefined;
@@ -53,7 +53,7 @@ export function decodeBase64(text: string): Buffer | undefined {
   return bytes.toString(encoding).replace(/=+$/, '') === bare ? bytes : undefined;
 }
 
-const base64Text = z.string().check(z.refine((s) => decodeBase64(s) !== undefined, 'expected base64 (standard or URL-safe)'));
+const base64Text = z.string().check(z.refine((s) => decodeDsseBase64(s) !== undefined, 'expected base64 (standard or URL-safe)'));
 
 // Unknown fields are ignored, as in-toto's parsing rules ask: nothing outside payloadType and
 // payload is signed, so an extra field can neither help nor hurt.
@@ -135,11 +135,11 @@ const distinctSorted = (ids: string[]): string[] => [...new Set(ids)].sort();
  * 8 bytes anyone can choose), so each of them gets a chance.
  */
 export function verifyEnvelope(env: Envelope, trusted: readonly PublicKey[]): EnvelopeVerification {
-  const payload = decodeBase64(env.payload);
+  const payload = decodeDsseBase64(env.payload);
   if (payload === undefined) throw new RangeError('verifyEnvelope: the payload is not base64; read envelopes with parseEnvelope');
   const message = pae(env.payloadType, payload);
   const signatures: SignatureCheck[] = env.signatures.map((s) => {
-    const sig = decodeBase64(s.sig);
+    const sig = decodeDsseBase64(s.sig);
     const candidates = s.keyid === '' ? trusted : trusted.filter((k) => keyIdHex(k) === s.keyid);
     const good = sig === undefined ? undefined : candidates.find((k) => ed25519Verify(k.key, message, sig));
     if (good !== undefined) return { keyid: keyIdHex(good), status: 'verified' };

@@ -5,7 +5,7 @@
  * (everything but the bundle's file I/O) do no I/O.
  */
 export {
-  decodeBase64,
+  decodeDsseBase64,
   formatEnvelope,
   IN_TOTO_PAYLOAD_TYPE,
   pae,

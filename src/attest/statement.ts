@@ -75,7 +75,8 @@ export function builderIdFor(keyId: string): string {
   return `${BUILDER_ID_PREFIX}${keyId}`;
 }
 
-const HEX_BYTES: Readonly<Record<string, number>> = { sha256: 32, sha384: 48, sha512: 64 };
+/** The digests a recipe pins sources with (SRI). */
+const SRI_ALGORITHMS: ReadonlySet<string> = new Set(['sha256', 'sha384', 'sha512']);
 
 /** An SRI pin as a DigestSet: `sha512-<base64>` -> { sha512: <hex> }. */
 function sriToDigest(integrity: string): Record<string, string> {
@@ -129,7 +130,7 @@ export function statementBytes(claim: BuildClaim, builderId: string): Buffer {
   return Buffer.from(JSON.stringify(buildStatement(claim, builderId)), 'utf8');
 }
 
-/** A resolved dependency back as a source or an input; undefined when it is neither of bale's shapes. */
+/** A resolved dependency back as a source or an input; a string saying why when it is neither of bale's shapes. */
 function dependencyOf(d: ResolvedDependency): { source: ClaimSource } | { input: ClaimInput } | string {
   const digests = Object.entries(d.digest ?? {});
   const buildKey = d.annotations?.[BUILD_KEY_ANNOTATION];
@@ -141,7 +142,7 @@ function dependencyOf(d: ResolvedDependency): { source: ClaimSource } | { input:
   }
   if (d.uri === undefined || digests.length !== 1) return 'a source needs a uri and exactly one sha256, sha384 or sha512 digest';
   const [alg, hex] = digests[0]!;
-  if (HEX_BYTES[alg] === undefined) return `a source digest must be sha256, sha384 or sha512, not ${JSON.stringify(alg)}`;
+  if (!SRI_ALGORITHMS.has(alg)) return `a source digest must be sha256, sha384 or sha512, not ${JSON.stringify(alg)}`;
   return { source: { uri: d.uri, integrity: `${alg}-${Buffer.from(hex, 'hex').toString('base64')}` } };
 }
 

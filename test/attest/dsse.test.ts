@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  decodeBase64,
+  decodeDsseBase64,
   formatEnvelope,
   IN_TOTO_PAYLOAD_TYPE,
   pae,
@@ -37,16 +37,16 @@ describe('PAE', () => {
 describe('DSSE base64', () => {
   it('accepts standard and URL-safe, padded or not', () => {
     const bytes = Buffer.from([0xfb, 0xff, 0xbf, 0x01]);
-    assert.deepEqual(decodeBase64('+/+/AQ=='), bytes);
-    assert.deepEqual(decodeBase64('-_-_AQ=='), bytes);
-    assert.deepEqual(decodeBase64('-_-_AQ'), bytes);
-    assert.deepEqual(decodeBase64('aGVsbG8gd29ybGQ='), Buffer.from('hello world'));
-    assert.deepEqual(decodeBase64(''), Buffer.alloc(0));
+    assert.deepEqual(decodeDsseBase64('+/+/AQ=='), bytes);
+    assert.deepEqual(decodeDsseBase64('-_-_AQ=='), bytes);
+    assert.deepEqual(decodeDsseBase64('-_-_AQ'), bytes);
+    assert.deepEqual(decodeDsseBase64('aGVsbG8gd29ybGQ='), Buffer.from('hello world'));
+    assert.deepEqual(decodeDsseBase64(''), Buffer.alloc(0));
   });
 
   it('refuses mixed alphabets, stray characters, bad padding and set trailing bits', () => {
     for (const bad of ['+/-_AQ==', 'aGVs bG8=', 'aGVsbG8\n', 'QQ=', 'QUI==', 'QUJD=', 'Q', 'QR==', 'aGVsbG8gd29ybGQ=x', '=QQ=']) {
-      assert.equal(decodeBase64(bad), undefined, JSON.stringify(bad));
+      assert.equal(decodeDsseBase64(bad), undefined, JSON.stringify(bad));
     }
   });
 });
