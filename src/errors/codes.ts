@@ -131,6 +131,10 @@ export const ERROR_CODES = {
   EVERIFY: 'a signed file cannot be read to verify it',
   EUNTRUSTED: 'a signature is by a key that is not trusted',
 
+  // Attestations and the N-of-M policy
+  EATTEST: 'an attestation (DSSE envelope, in-toto statement, .intoto.jsonl bundle) is malformed or not a bale build attestation',
+  EPOLICY: 'a package fails the attestation policy: too few trusted builders agree on its bytes, or they disagree',
+
   // Queue
   EREDIS: 'Redis cannot be reached or is set up in a way the queues cannot use',
   EQUEUE: 'a queued job failed on a worker or is gone from the queue',
