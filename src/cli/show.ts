@@ -51,7 +51,7 @@ export async function cmdShow(arg: string, env: Env): Promise<void> {
       `  build        ${r.build.native ? `a build step per interpreter (${r.build.reasons.join(', ')})` : 'no build step'}${r.build.interpreters.length > 0 ? `; imported for ${r.build.interpreters.join(', ')}` : ''}`,
       `  depends      ${r.dependency.map((d) => (d.name === d.purl.split('/').pop()?.split('@')[0] ? d.purl : `${d.name} = ${d.purl}`)).join(', ') || '(none)'}`,
       ...(r.native ? [`  native       build: ${r.native.build.join(' ') || '-'}; runtime: ${r.native.runtime.join(' ') || '-'}${r.native.sources ? `; for ${r.native.sources.join(', ')} only` : ''}`] : []),
-      `  built        ${built.length === 0 ? 'not yet (bale build ' + arg + ')' : ''}`,
+      `  built        ${built.length === 0 ? `not yet (bale build ${arg})` : ''}`,
     ];
     say(lines.join('\n'));
     for (const b of built) say(describePackage(b).replace(/^/gm, '    '));

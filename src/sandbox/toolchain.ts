@@ -8,7 +8,7 @@ const CANDIDATES = [
   '/etc/alternatives', '/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/ld.so.conf.d',
 ];
 
-const isUnder = (p: string, dir: string): boolean => p === dir || p.startsWith(dir + '/');
+const isUnder = (p: string, dir: string): boolean => p === dir || p.startsWith(`${dir}/`);
 
 /** Reads the host's filesystem (lstat/readlink) to decide what bwrap binds; the decision is in bwrapArgs. */
 export function detectHostToolchain(candidates: string[] = CANDIDATES): HostToolchain {

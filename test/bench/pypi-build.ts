@@ -33,7 +33,7 @@ const PYTHONS = ['3.9', '3.10', '3.11', '3.12', '3.13'];
 function wheelFor(i: number): Buffer {
   const files = Array.from({ length: 20 }, (_, j) => ({
     name: `bench_pkg_${i}/mod_${j}.py`,
-    data: `"""Module ${j} of bench-pkg-${i}."""\n` + Array.from({ length: 60 }, (_, k) => `def f_${k}(x):\n    return x * ${k} + ${i}\n`).join(''),
+    data: `"""Module ${j} of bench-pkg-${i}."""\n${Array.from({ length: 60 }, (_, k) => `def f_${k}(x):\n    return x * ${k} + ${i}\n`).join('')}`,
   }));
   return makeWheel({ name: `bench-pkg-${i}`, version: '1.0.0', files: [{ name: `bench_pkg_${i}/__init__.py`, data: '' }, ...files] });
 }

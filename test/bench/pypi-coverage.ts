@@ -148,7 +148,7 @@ async function main(): Promise<void> {
             const t = performance.now();
             const r = await runProject(p, python, server.url, setup, indexProjects);
             done.set(p, r);
-            await appendFile(resultsFile, JSON.stringify(r) + '\n');
+            await appendFile(resultsFile, `${JSON.stringify(r)}\n`);
             finished++;
             const line = r.bale?.ok === false ? ` ${r.bale.errorLine}` : '';
             process.stderr.write(`[${finished}/${todo.length}] ${p}: ${r.category}${r.subcategory !== undefined ? ` (${r.subcategory})` : ''} ${((performance.now() - t) / 1000).toFixed(0)} s${line}\n`);
@@ -165,7 +165,7 @@ async function main(): Promise<void> {
     return { ...raw, ...categorize(raw, indexProjects) };
   });
   const info: RunInfo = {
-    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     commit: await commitOf(),
     indexes,
     python: opt.python!,
@@ -174,8 +174,8 @@ async function main(): Promise<void> {
     command: `node dist/test/bench/pypi-coverage.js ${process.argv.slice(2).join(' ')}`.trim(),
   };
   const out = opt.out ?? path.join(work, 'coverage.json');
-  await writeFile(out, JSON.stringify({ info, results }, null, 1) + '\n');
-  await writeFile(opt.md ?? out.replace(/\.json$/, '') + '.md', renderReport(info, results) + '\n');
+  await writeFile(out, `${JSON.stringify({ info, results }, null, 1)}\n`);
+  await writeFile(opt.md ?? `${out.replace(/\.json$/, '')}.md`, `${renderReport(info, results)}\n`);
   process.stderr.write(`${results.length} projects: ${out}\n`);
 }
 

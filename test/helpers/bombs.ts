@@ -54,7 +54,7 @@ export const TAR_END = Buffer.alloc(1024);
 
 /** An npm-shaped package.json entry, so a bomb looks like a package up to its payload. */
 export function packageJson(name: string): Buffer {
-  return Buffer.from(JSON.stringify({ name, version: '1.0.0', description: 'bale hostile fixture', main: 'index.js', license: 'MIT' }, null, 2) + '\n');
+  return Buffer.from(`${JSON.stringify({ name, version: '1.0.0', description: 'bale hostile fixture', main: 'index.js', license: 'MIT' }, null, 2)}\n`);
 }
 
 /** Streams `chunks` through one gzip member into `file`; the compressed size. */

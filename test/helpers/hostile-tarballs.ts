@@ -89,7 +89,7 @@ async function build(spec: Spec): Promise<HostileFixture> {
     license: 'MIT',
   };
   const tarball = await tarGz([
-    file('package/package.json', JSON.stringify(manifest, null, 2) + '\n'),
+    file('package/package.json', `${JSON.stringify(manifest, null, 2)}\n`),
     file('package/index.js', "'use strict';\nmodule.exports = 'hostile';\n"),
     ...spec.entries,
   ]);

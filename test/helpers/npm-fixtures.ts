@@ -227,7 +227,7 @@ export async function bigfileFixture(): Promise<{ manifest: Manifest; tarball: B
   const big = Buffer.concat([cipher.update(Buffer.alloc(8 * 1024 * 1024)), cipher.final()]);
   const index = "'use strict';\nmodule.exports = require('path').join(__dirname, 'big.bin');\n";
   const tarball = await packFiles([
-    { path: 'package.json', body: Buffer.from(JSON.stringify(manifest, null, 2) + '\n') },
+    { path: 'package.json', body: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`) },
     { path: 'index.js', body: Buffer.from(index) },
     { path: 'README.md', body: Buffer.from('# fx-bigfile 1.0.0\n\nScenario: streaming a large tarball (8 MiB).\n') },
     { path: 'big.bin', body: big },

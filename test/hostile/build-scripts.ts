@@ -56,7 +56,7 @@ export function escapeScript(e: Escape): string {
     e.remount
       ? py('import ctypes,os; l=ctypes.CDLL(None); p=os.getppid(); r=l.ptrace(16, p, 0, 0); r==0 and (os.waitpid(p, 0x40000000), l.ptrace(17, p, 0, 0)); print("ESCAPED_PTRACE" if r==0 else "ptrace refused")')
       : 'true',
-    py(`import socket; s=socket.create_connection(("127.0.0.1", ${e.port}), timeout=3); print("ESCAPED_NET")`) + ' 2>/dev/null || echo "network refused"',
+    `${py(`import socket; s=socket.create_connection(("127.0.0.1", ${e.port}), timeout=3); print("ESCAPED_NET")`)} 2>/dev/null || echo "network refused"`,
     'echo HOSTILE_DONE',
     'exit 1',
   ].join('\n');

@@ -99,8 +99,8 @@ describe('source fetcher', SIDE_BY_SIDE, () => {
   test('a password in the URL is not printed', async () => {
     const fetcher = new SourceFetcher({ cacheDir, timeouts: T, ...FAST_RETRY });
     try {
-      const file = (base: string): string => base.replace('http://', 'http://me:s3cret@') + 'pkg.tgz';
-      const peer = await expectStall('headers', (base) => fetcher.fetch({ url: file(base), integrity: sriOf(Buffer.from('x'), 'sha512') }), RETRIED.headers.says, RETRIED.headers.boundMs, (base) => base.replace('http://', 'http://me:***@') + 'pkg.tgz');
+      const file = (base: string): string => `${base.replace('http://', 'http://me:s3cret@')}pkg.tgz`;
+      const peer = await expectStall('headers', (base) => fetcher.fetch({ url: file(base), integrity: sriOf(Buffer.from('x'), 'sha512') }), RETRIED.headers.says, RETRIED.headers.boundMs, (base) => `${base.replace('http://', 'http://me:***@')}pkg.tgz`);
       assert.equal(peer.requests(), 2);
     } finally {
       await fetcher.close();

@@ -70,7 +70,7 @@ test('discoverPythons finds CPython 3.8 to 3.13 here, each a working pyenv build
   assert.deepEqual(host.map((p) => p.version), ALL);
   for (const p of host) {
     assert.equal(p.source, 'pyenv', p.bin);
-    assert.ok(isAbsolute(p.bin) && p.bin.startsWith(p.prefix + '/'), p.bin);
+    assert.ok(isAbsolute(p.bin) && p.bin.startsWith(`${p.prefix}/`), p.bin);
     assert.equal(basename(p.bin), `python${p.version}`);
     assert.equal(p.soabi, `cpython-${p.version.replace('.', '')}-x86_64-linux-gnu`);
     assert.deepEqual(p.glibc, hostGlibc());

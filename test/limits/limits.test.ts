@@ -72,7 +72,7 @@ describe('limits in recipes and override rows', () => {
     assert.equal(formatRecipe(parseRecipe(text, 'x.toml')), text);
   });
   it('names the file, key and the expected form of a bad value, and unknown keys', () => {
-    const text = formatRecipe(sampleRecipe()) + '\n[build.limits]\ntimeout = "1 day"\nwall = 3\n';
+    const text = `${formatRecipe(sampleRecipe())}\n[build.limits]\ntimeout = "1 day"\nwall = 3\n`;
     assert.throws(
       () => parseRecipe(text, 'bad.toml'),
       (e: Error) => /bad\.toml/.test(e.message) && /build\.limits\.timeout: expected a duration/.test(e.message) && /build\.limits\.wall: unknown key/.test(e.message),

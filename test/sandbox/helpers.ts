@@ -20,7 +20,7 @@ export const NODE = realpathSync(process.execPath);
 /** Binds the running node's prefix when the host toolchain does not already cover it (CI images
  * keep node under /opt). */
 export function nodeMounts(): Mount[] {
-  const covered = detectHostToolchain().roBinds.some((d) => NODE.startsWith(d + '/'));
+  const covered = detectHostToolchain().roBinds.some((d) => NODE.startsWith(`${d}/`));
   const prefix = dirname(dirname(NODE));
   return covered ? [] : [{ host: prefix, sandbox: prefix }];
 }

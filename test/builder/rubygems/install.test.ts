@@ -127,7 +127,7 @@ test('the unpacked extension loads from the root, computes crc32 with zlib and n
   const r = await runRuby(root, [ruby.bin, '-e', script]);
   const [crcs, loaded, source] = r.stdout.split('\n');
   assert.equal(crcs, '[907060870, 907060870]');
-  assert.ok(loaded!.startsWith(join(root, H) + '/'), loaded);
+  assert.ok(loaded!.startsWith(`${join(root, H)}/`), loaded);
   // Compiled at /build/root/usr/lib/...: the path it records is where the file is installed.
   assert.equal(source, `/${H}/gems/zext-0.1.0/ext/zext/include/zext_where.h`);
 });

@@ -8,7 +8,7 @@ import { readZip } from '../../../src/archive/zip.js';
 import { wheelMetadata } from '../../../importers/pypi/wheel-metadata.js';
 import { pypiFixtureDists, python3 } from '../../helpers/pypi-dists.js';
 
-const META = 'Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nRequires-Dist: idna>=2\n\nA long description ' + 'x'.repeat(5000) + '\n';
+const META = `Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nRequires-Dist: idna>=2\n\nA long description ${'x'.repeat(5000)}\n`;
 
 /** A zip from Python's zipfile: `entries` are [name, text], `how` picks compression and zip64. */
 function pyZip(entries: [string, string][], how: { stored?: boolean; zip64?: boolean } = {}): Buffer {
