@@ -66,7 +66,7 @@ export class IdealTree {
   async build(roots: { name: string; range: string | undefined }[]): Promise<Closure> {
     const wants = roots.map((r) => ({ as: r.name, name: r.name, range: r.range ?? 'latest', kind: 'runtime' as const }));
     const pinned = await Promise.all(wants.map((w) => this.pick(w.name, w.range, [])));
-    pinned.forEach((p) => this.checkRoot(p));
+    for (const p of pinned) this.checkRoot(p);
     const groups: TreeEdge[][] = [];
     for (const w of wants) {
       const g = groups.find((x) => !x.some((y) => y.as === w.as));

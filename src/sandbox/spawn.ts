@@ -71,7 +71,7 @@ export async function spawnLogged(file: string, args: string[], opts: SpawnOptio
         detached: true,
       }),
     );
-    inputs.forEach((data, i) => (subprocess.stdio[3 + i] as NodeJS.WritableStream | undefined)?.end(data));
+    for (const [i, data] of inputs.entries()) (subprocess.stdio[3 + i] as NodeJS.WritableStream | undefined)?.end(data);
     if (subprocess.pid !== undefined) {
       const pid = subprocess.pid;
       untrack = track(pid);

@@ -108,7 +108,7 @@ describe('parseRecipe: invalid recipes report every problem with file and key', 
       const file = `fixtures/recipes/invalid-${scenario}.toml`;
       const got = problemsOf(fixture(`invalid-${scenario}.toml`), file);
       assert.equal(got.length, problems.length, `problems: ${got.join(' | ')}`);
-      problems.forEach((want, i) => assert.ok(got[i]?.startsWith(want), `problem ${i}: want "${want}...", got "${got[i]}"`));
+      for (const [i, want] of problems.entries()) assert.ok(got[i]?.startsWith(want), `problem ${i}: want "${want}...", got "${got[i]}"`);
     });
   }
 

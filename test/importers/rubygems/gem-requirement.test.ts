@@ -80,7 +80,7 @@ describe('Gem::Requirement against the real RubyGems', () => {
   });
 
   it('allowsPrerelease is Gem::Requirement#prerelease?', () => {
-    REQUIREMENTS.forEach((parts, i) => assert.equal(allowsPrerelease(parseGemRequirement(parts)), facts[i]!.prerelease, JSON.stringify(parts)));
+    for (const [i, parts] of REQUIREMENTS.entries()) assert.equal(allowsPrerelease(parseGemRequirement(parts)), facts[i]!.prerelease, JSON.stringify(parts));
   });
 
   it('formatGemRequirement is Gem::Requirement#to_s, repeats dropped, in any of the three spellings', () => {

@@ -163,7 +163,7 @@ test('hostile shapes: deep nesting, lying counts and lengths, cycles, bad links,
   assert.throws(() => readMarshal(m('f', 12, '1.5junk')), /not a float/);
   const foreign = [['String', /type 'c'/], ['Kernel', /type 'm'/], ['/re/', /instance variables on a '\/'/], ['(S = Struct.new(:a)).new(1)', /type 'S'/]] as const;
   const foreignBytes = dumps(foreign.map(([e]) => e));
-  foreign.forEach(([expr, why], i) => assert.throws(() => readMarshal(foreignBytes[i] as Buffer), why, expr));
+  for (const [i, [expr, why]] of foreign.entries()) assert.throws(() => readMarshal(foreignBytes[i] as Buffer), why, expr);
   assert.throws(() => readMarshal(Buffer.from([4, 7, 0x30])), /not Marshal 4\.8 data/);
   assert.throws(() => readMarshal(Buffer.from('<html>')), /not Marshal 4\.8 data/);
   assert.throws(() => readGemMarshal(Buffer.from([4, 8])), (err: Error) => err instanceof GemIndexFormatError && /not valid Marshal data: truncated/.test(err.message));

@@ -75,7 +75,7 @@ describe('gem platforms against the real RubyGems and Bundler', () => {
   );
 
   it(`parseGemPlatform is Gem::Platform.new(...).to_a for ${POOL.length} platforms`, () => {
-    POOL.forEach((s, i) => assert.deepEqual(parseGemPlatform(s), facts[i]!.toA === 'ruby' ? 'ruby' : { cpu: facts[i]!.toA[0], os: facts[i]!.toA[1], version: facts[i]!.toA[2] }, JSON.stringify(s)));
+    for (const [i, s] of POOL.entries()) assert.deepEqual(parseGemPlatform(s), facts[i]!.toA === 'ruby' ? 'ruby' : { cpu: facts[i]!.toA[0], os: facts[i]!.toA[1], version: facts[i]!.toA[2] }, JSON.stringify(s));
   });
 
   it('gemPlatformMatches is RubyGems 3.3 on an x86_64 glibc Linux, minus Linux platforms naming another libc or system', () => {
@@ -210,7 +210,7 @@ describe('rubyGemVersion and requiredRubyAllows against the real RubyGems', () =
   );
 
   it('rubyGemVersion is Gem.ruby_version for releases, patchlevels, previews, release candidates and dev builds', () => {
-    RUBIES.forEach(([input], i) => assert.equal(rubyGemVersion(input), facts[i]!.gemVersion, input));
+    for (const [i, [input]] of RUBIES.entries()) assert.equal(rubyGemVersion(input), facts[i]!.gemVersion, input);
   });
 
   it(`requiredRubyAllows is required_ruby_version.satisfied_by?(Gem.ruby_version), ${RUBIES.length} Rubies x ${REQS.length} requirements`, () => {
