@@ -103,7 +103,10 @@ export function watchRedis(redis: Redis, url: string, log: (line: string) => voi
   const onError = (err: unknown): void => {
     if (lost) return;
     const reason = lostReason(err);
-    if (reason === undefined) return other(err);
+    if (reason === undefined) {
+      other(err);
+      return;
+    }
     lost = true;
     log(`lost Redis at ${redactUrls(url)} (${reason}), retrying`);
   };

@@ -152,16 +152,19 @@ function addEntry(tree: EntryTree, header: tar.Header, body: Buffer, strip: numb
   switch (header.type) {
     case 'file':
     case 'contiguous-file':
-      return put({ type: 'file', mode, data: body });
+      put({ type: 'file', mode, data: body });
+      return;
     case 'directory':
-      return put({ type: 'dir', mode });
+      put({ type: 'dir', mode });
+      return;
     case 'symlink': {
       let target = header.linkname ?? '';
       if (target === '') throw unsafeEntry(source, name, 'symlink without a target');
       if (target.startsWith('/') && opts.rootedSymlinks === true && where.kind === 'ok') target = rootedTarget(where.path, target);
       if (target.startsWith('/')) throw unsafeEntry(source, name, `symlink to the absolute path "${target}"`);
       // Whether the target stays inside is decided in EntryTree.finish(), once every link is known.
-      return put({ type: 'symlink', mode, target });
+      put({ type: 'symlink', mode, target });
+      return;
     }
     case 'link': {
       const linkname = header.linkname ?? '';
@@ -172,7 +175,8 @@ function addEntry(tree: EntryTree, header: tar.Header, body: Buffer, strip: numb
       }
       // A copy costs no memory here, but unpacks to as many bytes again (a hardlink bomb).
       budget.file(name, original.data?.length ?? 0);
-      return put({ type: 'file', mode: original.mode, data: original.data });
+      put({ type: 'file', mode: original.mode, data: original.data });
+      return;
     }
     case 'character-device':
     case 'block-device':
