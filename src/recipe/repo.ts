@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -135,7 +136,7 @@ export async function writePrepared({ file, text }: PreparedRecipe): Promise<{ f
  * ecosystem-specific, callers sort with semver or PEP 440). [] if the package has none.
  */
 export async function listRecipeVersions(root: string, eco: Ecosystem, name: string): Promise<string[]> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(packageDir(root, eco, name), { withFileTypes: true });
   } catch (err) {

@@ -2,7 +2,7 @@
  * Run the real `bale` CLI (the compiled bin) as a user would: a child process with its own
  * environment, working directory and umask, optionally under faketime for a different clock.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, type Dirent } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -53,7 +53,7 @@ export async function tempDir(prefix: string): Promise<{ dir: string; cleanup: (
 export async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (d: string): Promise<void> => {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(d, { withFileTypes: true });
     } catch {

@@ -3,7 +3,7 @@
  * reverse index, so this reads the catalog, each image repository's tags and their manifests,
  * whose layers carry the package's purl, name and version as annotations.
  */
-import { ANNOTATION, buildsRepo, isReferrersTag, packagesRepo } from '../../oci/index.js';
+import { ANNOTATION, buildsRepo, isReferrersTag, packagesRepo, type ImageManifest } from '../../oci/index.js';
 import { parseManifest, type RegistryClient } from '../../registry/index.js';
 
 export interface Use {
@@ -23,7 +23,7 @@ export async function whoUses(client: RegistryClient, ns: string, wanted: (layer
     for (const tag of await client.listTags(repo)) {
       if (isReferrersTag(tag)) continue;
       const m = await client.getManifest(repo, tag);
-      let layers;
+      let layers: ImageManifest['layers'];
       try {
         layers = parseManifest(m.bytes, `${repo}:${tag}`).layers;
       } catch {
