@@ -7,7 +7,7 @@
  */
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import tar from 'tar-stream';
+import type tar from 'tar-stream';
 import { isUserError, UserError } from '../errors/index.js';
 import type { ArchiveLimits } from '../limits/index.js';
 import type { PackEntry } from '../packer/entry.js';

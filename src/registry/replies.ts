@@ -3,7 +3,7 @@
  * replies of auth.ts and listing.ts): anything of the wrong shape is the registry's fault, named
  * in one line. The shapes themselves are OCI's, in src/oci.
  */
-import * as z from '../util/zod.js';
+import type * as z from '../util/zod.js';
 import { UserError } from '../errors/index.js';
 import { indexSchema, manifestSchema, type ImageIndex, type ImageManifest } from '../oci/index.js';
 
