@@ -66,9 +66,9 @@ export class EntryTree {
     for (const e of this.order) if (e.type === 'symlink') links.set(e.path, e.target ?? '');
     const resolver = new SymlinkResolver(links);
     for (const [path, target] of links) {
-      const escape = resolver.escape(path);
+      const why = resolver.escape(path);
       const shown = this.shown[this.index.get(path) ?? -1] ?? path;
-      if (escape) throw unsafeEntry(this.source, shown, `symlink to "${target}": ${escape}`);
+      if (why) throw unsafeEntry(this.source, shown, `symlink to "${target}": ${why}`);
     }
     return this.order;
   }

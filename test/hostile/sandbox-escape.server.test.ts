@@ -22,7 +22,7 @@ let connections = 0;
 let work: string;
 let cleanup: () => Promise<void>;
 const recipes = new Map<string, string>();
-let escape: Escape;
+let targets: Escape; // the host files and port the escape script aims at
 
 before(async () => {
   ({ dir: work, cleanup } = await tempDir('hostile-sandbox'));
@@ -34,15 +34,15 @@ before(async () => {
   await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
   // A file only root may read; when the suite does not run as root, one only this user may read.
   const secretDir = isRoot ? '/root' : work;
-  escape = {
+  targets = {
     usrFile: `/usr/bale-hostile-${tag}`,
     etcFile: `/etc/bale-hostile-${tag}`,
     secret: join(secretDir, `bale-hostile-secret-${tag}`),
     port: (listener.address() as AddressInfo).port,
     remount: true,
   };
-  writeFileSync(escape.secret, 'secret\n', { mode: 0o600 });
-  const script = escapeScript(escape);
+  writeFileSync(targets.secret, 'secret\n', { mode: 0o600 });
+  const script = escapeScript(targets);
   const files = new Map<string, Buffer>();
   const npm = await npmPackage('hostile-npm', script);
   files.set('hostile-npm-1.0.0.tgz', npm.tarball);
@@ -60,7 +60,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const f of [escape.usrFile, escape.etcFile, escape.secret]) rmSync(f, { force: true });
+  for (const f of [targets.usrFile, targets.etcFile, targets.secret]) rmSync(f, { force: true });
   await server?.close();
   listener?.close();
   await cleanup();
@@ -90,8 +90,8 @@ function assertContained(r: { code: number; stderr: string }, what: string): str
   assert.match(log, /PROBE uid=65534 CapEff:0{16}/, 'runs as nobody with no capabilities');
   assert.match(log, /ptrace refused/);
   assert.match(log, /network refused/);
-  assert.equal(existsSync(escape.usrFile), false, 'host /usr written');
-  assert.equal(existsSync(escape.etcFile), false, 'host /etc written');
+  assert.equal(existsSync(targets.usrFile), false, 'host /usr written');
+  assert.equal(existsSync(targets.etcFile), false, 'host /etc written');
   assert.equal(connections, 0, 'reached a host port');
   return log;
 }
@@ -127,7 +127,7 @@ describe(`hostile build scripts stay in the sandbox (bale as ${isRoot ? 'root' :
     }
     // No remount here: the script really is root on the host in this run.
     const files = new Map<string, Buffer>();
-    const npm = await npmPackage('hostile-control', escapeScript({ ...escape, remount: false }));
+    const npm = await npmPackage('hostile-control', escapeScript({ ...targets, remount: false }));
     files.set('hostile-control-1.0.0.tgz', npm.tarball);
     const own = await serveFiles(files);
     const recipe = join(work, 'control.toml');
@@ -139,7 +139,7 @@ describe(`hostile build scripts stay in the sandbox (bale as ${isRoot ? 'root' :
       for (const m of ['ESCAPED_USR', 'ESCAPED_ETC', 'ESCAPED_MKNOD', 'ESCAPED_READ_ROOT', 'ESCAPED_NET']) assert.match(log, new RegExp(m), log);
       assert.match(r.stderr, /WARNING: --sandbox direct --i-know/);
     } finally {
-      for (const f of [escape.usrFile, escape.etcFile]) rmSync(f, { force: true });
+      for (const f of [targets.usrFile, targets.etcFile]) rmSync(f, { force: true });
       connections = 0;
       await own.close();
     }
