@@ -120,7 +120,7 @@ export async function writeRecipe(root: string, r: Recipe): Promise<{ file: stri
 export async function writePrepared({ file, text }: PreparedRecipe): Promise<{ file: string; changed: boolean }> {
   try {
     const existing = await readIfExists(file);
-    if (existing !== undefined && existing.equals(Buffer.from(text, 'utf8'))) return { file, changed: false };
+    if (existing?.equals(Buffer.from(text, 'utf8'))) return { file, changed: false };
     await mkdir(path.dirname(file), { recursive: true });
     await writeFileAtomic(file, text, { durable: false });
   } catch (err) {

@@ -166,7 +166,7 @@ export class RegistryClient {
       throw this.http.unexpected(reply, call, 'check the manifest and that every blob it names was pushed first');
     }
     const answered = header(reply, 'docker-content-digest');
-    if (answered !== undefined && answered.startsWith('sha256:') && answered !== digest) {
+    if (answered?.startsWith('sha256:') && answered !== digest) {
       throw new IntegrityError(`registry ${this.host} stored manifest ${repo}${refSuffix(reference)} as ${answered}, not ${digest}: it rewrote the manifest; use a registry that stores manifests as pushed`);
     }
     return { digest, reply };
