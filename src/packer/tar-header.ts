@@ -100,7 +100,7 @@ function ustar(f: TarHeaderFields | (Omit<TarHeaderFields, 'type'> & { type: 'pa
 function paxLine(text: string): string {
   const len = Buffer.byteLength(text);
   let digits = Math.floor(Math.log(len) / Math.log(10)) + 1;
-  if (len + digits >= Math.pow(10, digits)) digits++;
+  if (len + digits >= 10 ** digits) digits++;
   return `${len + digits}${text}`;
 }
 
