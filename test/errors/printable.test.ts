@@ -90,7 +90,7 @@ describe('printableLines and escapeJsonUnsafe: several lines, and JSON', () => {
     const value = { name: 'a\u202eb\u0085c\u2028', plain: 'é\n\u0007', lone: '\ud800' };
     const json = escapeJsonUnsafe(JSON.stringify(value, null, 2));
     assert.doesNotMatch(json, /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
-    assert.match(json, /\n  "name": "a\\u202eb\\u0085c\\u2028",\n/);
+    assert.match(json, /\n {2}"name": "a\\u202eb\\u0085c\\u2028",\n/);
     assert.deepEqual(JSON.parse(json), value);
   });
 });
