@@ -75,7 +75,7 @@ test('404 and 403 are a UserError ESOURCE naming the URL, not retried', async ()
 });
 
 test('a 500 followed by a 200 is retried and succeeds', async () => {
-  const handler: Handler = (req, res, hit) => (hit === 1 ? (res.writeHead(500), res.end()) : serveBody(req, res, hit));
+  const handler: Handler = (req, res, hit) => (hit === 1 ? res.writeHead(500).end() : serveBody(req, res, hit));
   await withFetcher(handler, async (f, s) => {
     assert.deepEqual(await f.fetch({ url: s.url('/flaky.tgz'), integrity: INTEGRITY }), BODY);
     assert.equal(s.hits('/flaky.tgz'), 2);
@@ -106,7 +106,7 @@ test('the default is 3 retries (4 attempts)', async () => {
 
 test('429 with Retry-After: 0 is retried at once, overriding a long backoff', async () => {
   const handler: Handler = (req, res, hit) =>
-    hit < 3 ? (res.writeHead(429, { 'retry-after': '0' }), res.end()) : serveBody(req, res, hit);
+    hit < 3 ? res.writeHead(429, { 'retry-after': '0' }).end() : serveBody(req, res, hit);
   await withFetcher(handler, async (f, s) => {
     const started = Date.now();
     assert.deepEqual(await f.fetch({ url: s.url('/rate.tgz'), integrity: INTEGRITY }), BODY);
@@ -117,7 +117,7 @@ test('429 with Retry-After: 0 is retried at once, overriding a long backoff', as
 
 test('a long Retry-After is capped by maxRetryDelayMs', async () => {
   const handler: Handler = (req, res, hit) =>
-    hit === 1 ? (res.writeHead(503, { 'retry-after': '3600' }), res.end()) : serveBody(req, res, hit);
+    hit === 1 ? res.writeHead(503, { 'retry-after': '3600' }).end() : serveBody(req, res, hit);
   await withFetcher(handler, async (f, s) => {
     const started = Date.now();
     assert.deepEqual(await f.fetch({ url: s.url('/busy.tgz'), integrity: INTEGRITY }), BODY);

@@ -26,7 +26,8 @@ function validateSpdx23(text: string): string[] {
   need(typeof ci?.created === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(ci.created), 'creationInfo.created');
   need(Array.isArray(ci?.creators) && ci.creators.length > 0 && ci.creators.every((c) => /^(Tool|Person|Organization): \S/.test(String(c))), 'creationInfo.creators');
   const ids = new Set<string>(['SPDXRef-DOCUMENT']);
-  const packages = Array.isArray(doc.packages) ? (doc.packages as Json[]) : (problems.push('packages'), []);
+  need(Array.isArray(doc.packages), 'packages');
+  const packages = Array.isArray(doc.packages) ? (doc.packages as Json[]) : [];
   for (const [i, p] of packages.entries()) {
     const at = `packages[${i}]`;
     need(typeof p.SPDXID === 'string' && ID.test(p.SPDXID), `${at}.SPDXID`);

@@ -131,7 +131,11 @@ describe('buildDecision', () => {
 describe('buildFacts', () => {
   const reads = (): { read: () => Promise<TarballFacts>; count: () => number } => {
     let n = 0;
-    return { read: () => ((n += 1), Promise.resolve({ scripts: [], scripted: false, bindingGyp: false })), count: () => n };
+    const read = (): Promise<TarballFacts> => {
+      n += 1;
+      return Promise.resolve({ scripts: [], scripted: false, bindingGyp: false });
+    };
+    return { read, count: () => n };
   };
   it('a platform prebuilt needs no tarball', async () => {
     const r = reads();
