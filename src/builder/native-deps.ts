@@ -9,6 +9,7 @@ import type { Target } from './types.js';
 export async function missingDebianPackages(names: string[]): Promise<string[]> {
   if (names.length === 0) return [];
   const { execa } = await import('execa');
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} format
   const r = await execa('dpkg-query', ['-W', '-f', '${Package} ${db:Status-Status}\\n', ...names], { reject: false, env: { LC_ALL: 'C' }, extendEnv: false });
   if (r.exitCode !== 0 && r.stdout === '' && /ENOENT|not found/i.test(String(r.stderr ?? r.shortMessage ?? ''))) return [];
   const installed = new Set(

@@ -73,6 +73,7 @@ function parseArgs(argv: string[]): { names: string[]; node: string[]; ruby: str
 async function missingApt(packages: string[]): Promise<string[]> {
   const missing: string[] = [];
   for (const p of [...new Set(packages)].sort()) {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} format
     const r = await execFileP('dpkg-query', ['-W', '-f=${Status}', p]).catch(() => ({ stdout: '' }));
     if (!r.stdout.includes('install ok installed')) missing.push(p);
   }

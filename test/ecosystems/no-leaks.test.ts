@@ -160,6 +160,7 @@ describe('no ecosystem is named outside its folder', () => {
     const src = [
       "// if (type === 'npm')",
       "/* case 'pypi': */ const a = 1;",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: source text holding a template literal
       "say(`e.g. npm:express@4.21.2 and ${x} === 'gem'`);",
       "const s = \"a { npm: 1 } b === 'deb'\";",
       "const re = /['\"]npm['\"]: /; const t = a ? 'npm' : b;",

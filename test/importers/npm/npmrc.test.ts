@@ -124,6 +124,7 @@ describe('loadNpmOptions values', () => {
   });
 });
 
+// biome-ignore-start lint/suspicious/noTemplateCurlyInString: .npmrc's own ${VAR} syntax, under test
 describe('loadNpmOptions ${VAR} expansion', () => {
   const cases: { name: string; line: string; env: Record<string, string>; want: string }[] = [
     { name: 'a set variable', line: '//r.example/:_authToken=${TOKEN}', env: { TOKEN: 'abc123' }, want: 'abc123' },
@@ -146,6 +147,7 @@ describe('loadNpmOptions ${VAR} expansion', () => {
     assert.equal(opts['@corp:registry'], 'https://mirror.example/corp/');
   });
 });
+// biome-ignore-end lint/suspicious/noTemplateCurlyInString: .npmrc's own ${VAR} syntax, under test
 
 describe('registryFor', () => {
   const opts: NpmOptions = { registry: 'https://default.example/', '@corp:registry': 'https://corp.example/npm/' };
