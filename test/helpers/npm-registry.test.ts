@@ -1,5 +1,6 @@
 // Integration test: starts the fixture npm registry on 127.0.0.1 and talks to it over real HTTP
 // (pacote, fetch), then builds the fx-native addon for real with node-gyp.
+// biome-ignore-all lint/suspicious/noExplicitAny: packuments read as loose JSON; a missing key fails the test either way
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
