@@ -15,5 +15,6 @@ export function identityError(asked: string, got: string, url: string, fix: stri
 /** Refuses a file URL a recipe could not hold (file:, data:, ftp:, ...), naming the package and where it was read. */
 export function checkSourceUrl(what: string, url: string, from: string, fix: string): void {
   const why = urlProblem(url);
-  if (why !== undefined) throw new UserError('ESOURCEURL', `${what}: ${from} gives its file as ${JSON.stringify(url)} (${why}): refusing it; ${fix}`);
+  if (why !== undefined)
+    throw new UserError('ESOURCEURL', `${what}: ${from} gives its file as ${JSON.stringify(url)} (${why}): refusing it; ${fix}`);
 }

@@ -98,7 +98,10 @@ export class IndexHttp {
    */
   get(url: string, o: GetOptions = {}): Promise<HttpResponse> {
     if (url.startsWith('file:')) {
-      if (this.files === undefined) return Promise.reject(new UserError('EINDEX', `${url}: a local file named by an index on the network: refusing it; check the index URL`));
+      if (this.files === undefined)
+        return Promise.reject(
+          new UserError('EINDEX', `${url}: a local file named by an index on the network: refusing it; check the index URL`),
+        );
       return this.files(url);
     }
     const t = this.opts.timeouts[o.traffic ?? 'metadata'];
@@ -171,14 +174,21 @@ function permanent(url: string, err: unknown): Error {
     return new UserError('EINDEX', `${redactUrls(url)}: cannot request it (${describe(err)}): fix the index URL`, { cause: err });
   }
   // TLS and protocol errors: another attempt a second later will not differ.
-  return new TransientError('EFETCH', `${redactUrls(url)}: ${describe(err)}: check the index URL and the network, then try again`, { cause: err });
+  return new TransientError('EFETCH', `${redactUrls(url)}: ${describe(err)}: check the index URL and the network, then try again`, {
+    cause: err,
+  });
 }
 
 /**
  * A response's JSON through `parse`. A body that is not JSON, or one `parse` refuses with a
  * format error (`isFormatError`), becomes the caller's one-line `garbage` error; other errors pass.
  */
-export function readJson<T>(res: HttpResponse, parse: (doc: unknown) => T, isFormatError: (err: unknown) => boolean, garbage: (why: string, cause: unknown) => Error): T {
+export function readJson<T>(
+  res: HttpResponse,
+  parse: (doc: unknown) => T,
+  isFormatError: (err: unknown) => boolean,
+  garbage: (why: string, cause: unknown) => Error,
+): T {
   let doc: unknown;
   try {
     doc = JSON.parse(res.body.toString('utf8'));

@@ -39,7 +39,12 @@ export async function resolvePerInterpreter<I extends { version: string }, R>(
 }
 
 /** Every (name, version) the roots were pinned to, across interpreters (they may differ). */
-export function pinnedRoots<R>(type: Ecosystem, results: Map<string, R>, roots: string[], pinOf: (r: R, root: string) => { name: string; version: string }): Purl[] {
+export function pinnedRoots<R>(
+  type: Ecosystem,
+  results: Map<string, R>,
+  roots: string[],
+  pinOf: (r: R, root: string) => { name: string; version: string },
+): Purl[] {
   const out = new Map<string, Purl>();
   for (const r of results.values()) {
     for (const root of roots) {

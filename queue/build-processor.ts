@@ -58,9 +58,12 @@ export function buildProcessor(deps: BuildProcessorDeps): (job: Job<BuildJobData
       const { graph } = graphFromRecipes('', await getRecipes(deps.redis, d.closure), []);
       const tasks = await session.plan(graph, d.request);
       const task = tasks.get(d.task);
-      if (task === undefined) throw new UnrecoverableError(`${d.task}: this worker plans no such build: its interpreters differ from the planner's`);
+      if (task === undefined)
+        throw new UnrecoverableError(`${d.task}: this worker plans no such build: its interpreters differ from the planner's`);
       if (task.key !== d.key) {
-        throw new UnrecoverableError(`${d.task}: this worker would file it under build key ${task.key.slice(0, 12)}, the planner under ${d.key.slice(0, 12)}: bale, zlib or interpreter versions differ across the fleet; run one version everywhere`);
+        throw new UnrecoverableError(
+          `${d.task}: this worker would file it under build key ${task.key.slice(0, 12)}, the planner under ${d.key.slice(0, 12)}: bale, zlib or interpreter versions differ across the fleet; run one version everywhere`,
+        );
       }
       const inputs: StoredPackage[] = [];
       for (const dep of task.deps) {

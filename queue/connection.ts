@@ -54,14 +54,23 @@ export function connect(url: string, extra: RedisOptions = {}): Redis {
  * (an evicted job or lock is lost work). One attempt with a short timeout, one clear line.
  */
 export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
-  const probe = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   probe.on('error', () => undefined);
   const where = redactUrls(url);
   try {
     try {
       await probe.connect();
     } catch (err) {
-      throw new UserError('EREDIS', `cannot reach Redis at ${where} (${err instanceof Error ? err.message : String(err)}): start it, or point --redis / BALE_REDIS_URL at one that runs`);
+      throw new UserError(
+        'EREDIS',
+        `cannot reach Redis at ${where} (${err instanceof Error ? err.message : String(err)}): start it, or point --redis / BALE_REDIS_URL at one that runs`,
+      );
     }
     const info = await probe.info('memory').catch(() => '');
     const server = await probe.info('server').catch(() => '');
@@ -82,7 +91,17 @@ export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
 }
 
 /** How ioredis and BullMQ say the connection is gone, as opposed to a command's own error. */
-const LOST_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ECONNABORTED']);
+const LOST_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'ECONNABORTED',
+]);
 
 function lostReason(err: unknown): string | undefined {
   const e = err as { code?: unknown; message?: unknown } | undefined;
@@ -98,7 +117,12 @@ function lostReason(err: unknown): string | undefined {
  * queue and worker on the client) is that same outage and is not repeated. Other errors go to
  * `other`. Returns the handler to give every Queue's and Worker's 'error' event.
  */
-export function watchRedis(redis: Redis, url: string, log: (line: string) => void, other: (err: unknown) => void = () => undefined): (err: unknown) => void {
+export function watchRedis(
+  redis: Redis,
+  url: string,
+  log: (line: string) => void,
+  other: (err: unknown) => void = () => undefined,
+): (err: unknown) => void {
   let lost = false;
   const onError = (err: unknown): void => {
     if (lost) return;

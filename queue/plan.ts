@@ -37,7 +37,10 @@ async function rerunVanished(tasks: Task[], deps: PlanDeps): Promise<void> {
 export async function planAndEnqueue(recipes: Recipe[], roots: string[], request: TargetRequest, deps: PlanDeps): Promise<PlanResult> {
   const { graph } = graphFromRecipes(deps.recipesDir, recipes, roots.map(parsePurl));
   const tasks = await deps.session.plan(graph, request);
-  await putRecipes(deps.redis, [...graph.nodes.values()].map((n) => ({ digest: n.digest, recipe: n.recipe })));
+  await putRecipes(
+    deps.redis,
+    [...graph.nodes.values()].map((n) => ({ digest: n.digest, recipe: n.recipe })),
+  );
   const ordered = [...tasks.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
   const jobs = ordered.map((t) => ({
     name: t.id,

@@ -10,7 +10,16 @@ import type { TargetRequest } from '../src/builder/index.js';
 import type { Recipe } from '../src/recipe/index.js';
 import { parseSpec } from '../src/purl/purl.js';
 import { QUEUE } from './connection.js';
-import { contentId, IMPORT_JOB_OPTIONS, type BuildJobData, type BuildRef, type BuildResult, type ImportJobData, type PlanJobData, type PlanResult } from './jobs.js';
+import {
+  contentId,
+  IMPORT_JOB_OPTIONS,
+  type BuildJobData,
+  type BuildRef,
+  type BuildResult,
+  type ImportJobData,
+  type PlanJobData,
+  type PlanResult,
+} from './jobs.js';
 
 const POLL_MS = 200;
 /** Build jobs whose states one round asks for at once. */
@@ -57,7 +66,10 @@ export class Producer {
   /** A plan job for recipes this side holds; its id is the content hash of what it plans. */
   async enqueuePlan(recipes: Recipe[], roots: string[], request: TargetRequest, digests: string[]): Promise<EnqueuedJob> {
     const data: PlanJobData = { recipes, roots, request };
-    const job = await this.queue<PlanJobData>(QUEUE.plan).add(roots.join(' '), data, { ...IMPORT_JOB_OPTIONS, jobId: contentId('plan', { digests: [...digests].sort(), roots, request }) });
+    const job = await this.queue<PlanJobData>(QUEUE.plan).add(roots.join(' '), data, {
+      ...IMPORT_JOB_OPTIONS,
+      jobId: contentId('plan', { digests: [...digests].sort(), roots, request }),
+    });
     return { queue: QUEUE.plan, id: job.id! };
   }
 
@@ -70,7 +82,10 @@ export class Producer {
       if (state === 'completed') return ((await q.getJob(j.id)) as Job<PlanJobData, PlanResult>).returnvalue;
       if (state === 'failed') {
         const job = await q.getJob(j.id);
-        throw new UserError('EQUEUE', `${j.queue === QUEUE.plan ? 'planning' : 'importing'} ${job?.name ?? j.id} failed on a worker: ${job?.failedReason ?? 'no reason recorded'}; fix it, then bale queue retry --failed`);
+        throw new UserError(
+          'EQUEUE',
+          `${j.queue === QUEUE.plan ? 'planning' : 'importing'} ${job?.name ?? j.id} failed on a worker: ${job?.failedReason ?? 'no reason recorded'}; fix it, then bale queue retry --failed`,
+        );
       }
       if (state === 'unknown') throw new UserError('EQUEUE', `plan job ${j.id} is gone from the queue: enqueue again`);
       onWait?.();
@@ -96,16 +111,21 @@ export class Producer {
         const failed = window.find((_, i) => states[i] === 'failed');
         if (failed !== undefined) {
           const job = await q.getJob(failed.key);
-          throw new UserError('EQUEUE', `${failed.task} failed on a worker: ${job?.failedReason ?? 'no reason recorded'}; fix it, then bale queue retry --failed`);
+          throw new UserError(
+            'EQUEUE',
+            `${failed.task} failed on a worker: ${job?.failedReason ?? 'no reason recorded'}; fix it, then bale queue retry --failed`,
+          );
         }
         const gone = window.find((_, i) => states[i] === 'unknown');
-        if (gone !== undefined) throw new UserError('EQUEUE', `build job ${gone.key.slice(0, 12)} for ${gone.task} is gone from the queue: enqueue again`);
+        if (gone !== undefined)
+          throw new UserError('EQUEUE', `build job ${gone.key.slice(0, 12)} for ${gone.task} is gone from the queue: enqueue again`);
         const done = window.findIndex((_, i) => states[i] !== 'completed');
         const finished = done < 0 ? window : window.slice(0, done);
         const jobs = (await Promise.all(finished.map((b) => q.getJob(b.key)))) as (Job<BuildJobData, BuildResult> | undefined)[];
         for (const job of jobs) {
           // Finished before this request was planned: for this caller it came from the store.
-          if (job?.returnvalue) results.set(job.id!, (job.finishedOn ?? 0) < since ? { ...job.returnvalue, cached: true } : job.returnvalue);
+          if (job?.returnvalue)
+            results.set(job.id!, (job.finishedOn ?? 0) < since ? { ...job.returnvalue, cached: true } : job.returnvalue);
         }
         cursor += finished.length;
         if (done >= 0) break;

@@ -46,11 +46,25 @@ export async function queueStatus(p: Producer, now = Date.now()): Promise<QueueS
     queues.push({ queue: name, counts, perMinute: Math.round((lastFive / 5) * 10) / 10 });
     for (const j of recent) {
       if (j.finishedOn !== undefined && j.processedOn !== undefined) {
-        slowest.push({ queue: name, id: j.id!, name: j.name, ms: j.finishedOn - j.processedOn, attempts: j.attemptsMade, finishedOn: j.finishedOn });
+        slowest.push({
+          queue: name,
+          id: j.id!,
+          name: j.name,
+          ms: j.finishedOn - j.processedOn,
+          attempts: j.attemptsMade,
+          finishedOn: j.finishedOn,
+        });
       }
     }
     for (const j of (await q.getFailed(0, 19)) as Job[]) {
-      failed.push({ queue: name, id: j.id!, name: j.name, reason: j.failedReason, attempts: j.attemptsMade, ...(j.finishedOn !== undefined ? { finishedOn: j.finishedOn } : {}) });
+      failed.push({
+        queue: name,
+        id: j.id!,
+        name: j.name,
+        reason: j.failedReason,
+        attempts: j.attemptsMade,
+        ...(j.finishedOn !== undefined ? { finishedOn: j.finishedOn } : {}),
+      });
     }
   }
   slowest.sort((a, b) => b.ms! - a.ms!);
@@ -60,7 +74,10 @@ export async function queueStatus(p: Producer, now = Date.now()): Promise<QueueS
 
 export function formatStatus(s: QueueStatus): string {
   const lines = [`${'queue'.padEnd(18)} ${COUNTED.map((c) => c.padStart(12)).join('')} ${'jobs/min'.padStart(9)}`];
-  for (const q of s.queues) lines.push(`${q.queue.padEnd(18)} ${COUNTED.map((c) => String(q.counts[c] ?? 0).padStart(12)).join('')} ${String(q.perMinute).padStart(9)}`);
+  for (const q of s.queues)
+    lines.push(
+      `${q.queue.padEnd(18)} ${COUNTED.map((c) => String(q.counts[c] ?? 0).padStart(12)).join('')} ${String(q.perMinute).padStart(9)}`,
+    );
   if (s.slowest.length > 0) {
     lines.push('', 'slowest recent jobs:');
     for (const j of s.slowest) lines.push(`  ${(j.ms! / 1000).toFixed(1).padStart(7)} s  ${j.name}`);

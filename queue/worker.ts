@@ -53,7 +53,10 @@ export interface RunningWorker {
 
 export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   await checkRedis(o.redisUrl);
-  const store = await openStoreAt(o.store, { cacheDir: o.cacheDir, ...(o.storeOptions !== undefined ? { storeOptions: o.storeOptions } : {}) });
+  const store = await openStoreAt(o.store, {
+    cacheDir: o.cacheDir,
+    ...(o.storeOptions !== undefined ? { storeOptions: o.storeOptions } : {}),
+  });
   const scratch = await sweepScratch(join(o.cacheDir, 'tmp'));
   if (scratch > 0) o.log(`removed ${scratch} build scratch dir(s) left by killed bale processes`);
   const swept = await sweepDeadTemps(store.root, TEMP_HOST);

@@ -24,7 +24,13 @@ async function apt(cmd: 'apt-get' | 'apt-cache', args: string[]): Promise<{ ok: 
     timeout: APT_TIMEOUT_MS,
   });
   if (r.timedOut) {
-    throw new TransientError('EAPT', `${cmd} ${args.filter((a) => !a.startsWith('-') && !a.includes('::')).slice(0, 3).join(' ')} did not finish within ${formatDuration(APT_TIMEOUT_MS)}: is another apt holding its lock? try again later`);
+    throw new TransientError(
+      'EAPT',
+      `${cmd} ${args
+        .filter((a) => !a.startsWith('-') && !a.includes('::'))
+        .slice(0, 3)
+        .join(' ')} did not finish within ${formatDuration(APT_TIMEOUT_MS)}: is another apt holding its lock? try again later`,
+    );
   }
   if ((r as { code?: string }).code === 'ENOENT') {
     throw new UserError('ETOOL', `${cmd} is not installed: bale imports Debian packages with the host's apt (run on Debian or Ubuntu)`);
@@ -34,18 +40,26 @@ async function apt(cmd: 'apt-get' | 'apt-cache', args: string[]): Promise<{ ok: 
 
 /** apt's own error lines (`E: ...`), joined: they name the package and the reason. */
 function aptErrors(stderr: string): string {
-  const lines = stderr.split('\n').filter((l) => l.startsWith('E: ')).map((l) => l.slice(3).trim());
-  return lines.length > 0 ? lines.join('; ') : stderr.trim().split('\n')[0] ?? 'apt failed';
+  const lines = stderr
+    .split('\n')
+    .filter((l) => l.startsWith('E: '))
+    .map((l) => l.slice(3).trim());
+  return lines.length > 0 ? lines.join('; ') : (stderr.trim().split('\n')[0] ?? 'apt failed');
 }
 
 /** What to do next: pick a provider of a virtual package (apt lists them on stdout), or check the name. */
 function hintFor(why: string, stdout: string): string {
   const virtual = /^Package (\S+) is a virtual package provided by:\n((?: {2}\S+ \S+\n?)+)/m.exec(stdout);
   if (virtual !== null) {
-    const providers = virtual[2]!.trim().split('\n').map((l) => `deb:${l.trim().split(' ')[0]}`);
+    const providers = virtual[2]!
+      .trim()
+      .split('\n')
+      .map((l) => `deb:${l.trim().split(' ')[0]}`);
     return `: ${virtual[1]} is a virtual package, request one of its providers: ${providers.join(', ')}`;
   }
-  return /Unable to locate package|has no installation candidate|not found/.test(why) ? ': check the name and version with `apt-cache policy <name>`, or run `apt-get update`' : '';
+  return /Unable to locate package|has no installation candidate|not found/.test(why)
+    ? ': check the name and version with `apt-cache policy <name>`, or run `apt-get update`'
+    : '';
 }
 
 export interface Chosen {
@@ -54,9 +68,20 @@ export interface Chosen {
 }
 
 /** `name` or `name=version`, as apt takes them. */
-export const aptArg = (p: { name: string; version?: string | undefined }): string => (p.version === undefined ? p.name : `${p.name}=${p.version}`);
+export const aptArg = (p: { name: string; version?: string | undefined }): string =>
+  p.version === undefined ? p.name : `${p.name}=${p.version}`;
 
-const SIMULATE = ['-s', '-o', 'Dir::State::status=/dev/null', '-o', 'APT::Install-Recommends=false', '-o', 'APT::Install-Suggests=false', '-o', 'Debug::NoLocking=true'];
+const SIMULATE = [
+  '-s',
+  '-o',
+  'Dir::State::status=/dev/null',
+  '-o',
+  'APT::Install-Recommends=false',
+  '-o',
+  'APT::Install-Suggests=false',
+  '-o',
+  'Debug::NoLocking=true',
+];
 
 /** The closure apt would install for these requests on an empty system. */
 export async function simulateInstall(requests: { name: string; version?: string | undefined }[], label: string): Promise<Chosen[]> {
@@ -72,7 +97,11 @@ export async function simulateInstall(requests: { name: string; version?: string
     if (inst !== null) chosen.push({ name: inst[1]!.replace(/:(amd64|all)$/, ''), version: inst[2]! });
   }
   const foreign = chosen.find((c) => c.name.includes(':'));
-  if (foreign !== undefined) throw new UserError('EAPT', `cannot import ${label}: apt chose ${foreign.name}, another architecture; bale imports amd64 (and all) packages only`);
+  if (foreign !== undefined)
+    throw new UserError(
+      'EAPT',
+      `cannot import ${label}: apt chose ${foreign.name}, another architecture; bale imports amd64 (and all) packages only`,
+    );
   return chosen;
 }
 
@@ -87,7 +116,8 @@ export async function showPackages(pins: Chosen[]): Promise<Map<string, PackageS
     if (!out.has(s.name) && versionOf.get(s.name) === s.version) out.set(s.name, s);
   }
   const missing = pins.filter((p) => !out.has(p.name));
-  if (missing.length > 0) throw new UserError('EAPT', `apt-cache show has no record for ${missing.map(aptArg).join(', ')}: run \`apt-get update\` and try again`);
+  if (missing.length > 0)
+    throw new UserError('EAPT', `apt-cache show has no record for ${missing.map(aptArg).join(', ')}: run \`apt-get update\` and try again`);
   return out;
 }
 
@@ -104,7 +134,8 @@ export interface DebLocation {
 export async function debLocations(pins: Chosen[]): Promise<Map<string, DebLocation>> {
   const r = await apt('apt-get', ['download', '--print-uris', ...pins.map(aptArg)]);
   // Only prints what apt would fetch: no network here, so no transient failure either.
-  if (!r.ok) throw new UserError('EAPT', `apt-get download --print-uris failed: ${aptErrors(r.stderr)}: run \`apt-get update\` and try again`);
+  if (!r.ok)
+    throw new UserError('EAPT', `apt-get download --print-uris failed: ${aptErrors(r.stderr)}: run \`apt-get update\` and try again`);
   const versionOf = new Map(pins.map((p) => [p.name, p.version]));
   const out = new Map<string, DebLocation>();
   for (const line of r.stdout.split('\n')) {
@@ -119,6 +150,7 @@ export async function debLocations(pins: Chosen[]): Promise<Map<string, DebLocat
     out.set(name, { version, url: m[1]!, filename: m[2]!, size: Number(m[3]), sha256: m[4]! });
   }
   const missing = pins.filter((p) => !out.has(p.name));
-  if (missing.length > 0) throw new UserError('EAPT', `apt gives no download with a SHA256 for ${missing.map(aptArg).join(', ')}: check the host's apt sources`);
+  if (missing.length > 0)
+    throw new UserError('EAPT', `apt gives no download with a SHA256 for ${missing.map(aptArg).join(', ')}: check the host's apt sources`);
   return out;
 }

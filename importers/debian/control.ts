@@ -60,7 +60,8 @@ export function parseStanzas(text: string): PackageStanza[] {
  * provides it (at a fitting version when the relation has one). Undefined when none does.
  */
 export function satisfier(alts: Alternatives, set: ReadonlyMap<string, PackageStanza>): PackageStanza | undefined {
-  const fits = (version: string | undefined, r: Relation): boolean => r.op === undefined || (version !== undefined && satisfiesDeb(version, r.op, r.version!));
+  const fits = (version: string | undefined, r: Relation): boolean =>
+    r.op === undefined || (version !== undefined && satisfiesDeb(version, r.op, r.version!));
   for (const r of alts) {
     const real = set.get(r.name);
     if (real !== undefined && fits(real.version, r)) return real;

@@ -20,11 +20,21 @@ async function checkDebIdentity(deb: DebFile, name: string, loc: DebLocation): P
   const fields = (await deb.control()).fields;
   const got = { name: fields.get('Package'), version: fields.get('Version') };
   if (got.name === name && got.version === loc.version) return;
-  throw identityError(`deb:${name}@${loc.version}`, `a .deb whose control names ${got.name ?? '(no Package)'} ${got.version ?? '(no Version)'}`, loc.url, "the mirror serves another package under this name: check the host's apt sources");
+  throw identityError(
+    `deb:${name}@${loc.version}`,
+    `a .deb whose control names ${got.name ?? '(no Package)'} ${got.version ?? '(no Version)'}`,
+    loc.url,
+    "the mirror serves another package under this name: check the host's apt sources",
+  );
 }
 
 /** SOURCE_DATE_EPOCH per package name: the newest data mtime, never before 1980. */
-export async function debEpochs(locations: Map<string, DebLocation>, cacheDir: string, concurrency: number, onDone: () => void): Promise<Map<string, number>> {
+export async function debEpochs(
+  locations: Map<string, DebLocation>,
+  cacheDir: string,
+  concurrency: number,
+  onDone: () => void,
+): Promise<Map<string, number>> {
   const fetcher = new SourceFetcher({ cacheDir });
   const limit = pLimit(concurrency);
   const out = new Map<string, number>();

@@ -15,7 +15,10 @@ import { debPurl, debRecipe } from './to-recipe.js';
 function checkSpec(s: Spec): void {
   if (s.range === undefined) return;
   if (purlProblem(debPurl({ name: s.name, version: s.range })) !== undefined) {
-    throw new UserError('ESPEC', `deb:${s.name}@${s.range}: a Debian spec takes one exact version (deb:${s.name}@2.36-9+deb12u10) or none (apt's candidate); see \`apt-cache policy ${s.name}\``);
+    throw new UserError(
+      'ESPEC',
+      `deb:${s.name}@${s.range}: a Debian spec takes one exact version (deb:${s.name}@2.36-9+deb12u10) or none (apt's candidate); see \`apt-cache policy ${s.name}\``,
+    );
   }
 }
 
@@ -31,12 +34,20 @@ export class DebImporter implements Importer {
     const set = await showPackages(chosen);
     const locations = await debLocations(chosen);
     let done = 0;
-    const epochs = await debEpochs(locations, opts.cacheDir, opts.concurrency ?? 16, () => opts.onProgress?.({ resolved: ++done, discovered: chosen.length }));
-    const recipes = [...set.values()].map((p) => debRecipe(p, set, locations.get(p.name)!, epochs.get(p.name)!)).sort((a, b) => (a.purl < b.purl ? -1 : a.purl > b.purl ? 1 : 0));
+    const epochs = await debEpochs(locations, opts.cacheDir, opts.concurrency ?? 16, () =>
+      opts.onProgress?.({ resolved: ++done, discovered: chosen.length }),
+    );
+    const recipes = [...set.values()]
+      .map((p) => debRecipe(p, set, locations.get(p.name)!, epochs.get(p.name)!))
+      .sort((a, b) => (a.purl < b.purl ? -1 : a.purl > b.purl ? 1 : 0));
     const roots: Purl[] = specs.map((s) => {
       // A virtual package (`deb:libgcc1`) apt answered with its provider: found like any dependency.
       const p = satisfier([{ name: s.name, ...(s.range === undefined ? {} : { op: '=', version: s.range }) }], set);
-      if (p === undefined) throw new UserError('EAPT', `apt resolved deb:${s.name} to nothing to install: request a real package (\`apt-cache showpkg ${s.name}\` lists its providers)`);
+      if (p === undefined)
+        throw new UserError(
+          'EAPT',
+          `apt resolved deb:${s.name} to nothing to install: request a real package (\`apt-cache showpkg ${s.name}\` lists its providers)`,
+        );
       if (p.name !== s.name) opts.onNote?.(`deb:${s.name} is a virtual package: apt selects ${p.name}`);
       return { type: 'deb', name: p.name, version: p.version };
     });

@@ -18,7 +18,10 @@ export function dependenciesOf(p: PackageStanza, set: ReadonlyMap<string, Packag
   for (const alts of p.depends) {
     const by = satisfier(alts, set);
     if (by === undefined) {
-      throw new UserError('EAPT', `apt's solution leaves ${p.name} ${p.version}'s dependency "${showAlternatives(alts)}" unsatisfied: run the import again (did \`apt-get update\` run meanwhile?)`);
+      throw new UserError(
+        'EAPT',
+        `apt's solution leaves ${p.name} ${p.version}'s dependency "${showAlternatives(alts)}" unsatisfied: run the import again (did \`apt-get update\` run meanwhile?)`,
+      );
     }
     if (by.name === p.name) continue;
     const purl = debPurl(by);

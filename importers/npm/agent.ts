@@ -26,7 +26,10 @@ export function sharedAgent(o: NpmOptions, maxSockets: number, t: HttpTimeouts):
   if (protocols.size !== 1) return undefined;
   if (protocols.has('http:')) return idleBounded(new http.Agent({ keepAlive: true, maxSockets, timeout: t.idleMs }), t);
   const secureContext = tls.createSecureContext(typeof o.ca === 'string' ? { ca: o.ca } : {});
-  return idleBounded(new https.Agent({ keepAlive: true, maxSockets, timeout: t.idleMs, secureContext, rejectUnauthorized: o.strictSSL !== false }), t);
+  return idleBounded(
+    new https.Agent({ keepAlive: true, maxSockets, timeout: t.idleMs, secureContext, rejectUnauthorized: o.strictSSL !== false }),
+    t,
+  );
 }
 
 /**

@@ -68,7 +68,8 @@ export function platformPrebuilts(node: ResolvedNode, closure: ReadonlyMap<strin
 export function needsTarball(node: ResolvedNode, reasons: string[]): boolean {
   const s = node.manifest.scripts;
   // Full metadata (some registries send it) spells the scripts out: only a loader check needs the files.
-  if (reasons.length > 0 && s !== undefined) return ['preinstall', 'install', 'postinstall'].some((k) => typeof s[k] === 'string' && isLoaderCheck(s[k]));
+  if (reasons.length > 0 && s !== undefined)
+    return ['preinstall', 'install', 'postinstall'].some((k) => typeof s[k] === 'string' && isLoaderCheck(s[k]));
   if (reasons.length > 0) return true;
   const deps = { ...node.manifest.dependencies, ...node.manifest.optionalDependencies };
   return Object.keys(deps).some((d) => ADDON_HELPERS.has(d));

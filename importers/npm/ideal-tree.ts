@@ -83,7 +83,10 @@ export class IdealTree {
   private checkRoot(p: Picked): void {
     const m = p.manifest;
     if (!platformFits(m)) {
-      throw new UserError('EBADPLATFORM', `npm package ${p.name}@${p.version} is for ${targetText(m)}, not ${TARGET.os}-${TARGET.cpu}-${TARGET.libc} (what bale builds): request a package that supports it`);
+      throw new UserError(
+        'EBADPLATFORM',
+        `npm package ${p.name}@${p.version} is for ${targetText(m)}, not ${TARGET.os}-${TARGET.cpu}-${TARGET.libc} (what bale builds): request a package that supports it`,
+      );
     }
     const range = nodeRange(m.engines);
     const out = this.targets.excludedBy(m.engines);
@@ -102,7 +105,11 @@ export class IdealTree {
     let steps = 0;
     while (this.queue.length > 0) {
       // Placements that keep undoing each other (a case the reduced placement does not settle) end here.
-      if (++steps > MAX_STEPS) throw new UserError('ERESOLVE', `the npm tree of ${wants.map((w) => `${w.name}@${w.range}`).join(', ')} does not settle after ${MAX_STEPS} steps: please report it with this spec`);
+      if (++steps > MAX_STEPS)
+        throw new UserError(
+          'ERESOLVE',
+          `the npm tree of ${wants.map((w) => `${w.name}@${w.range}`).join(', ')} does not settle after ${MAX_STEPS} steps: please report it with this spec`,
+        );
       const sorted = sortQueue(this.queue.splice(0));
       const node = sorted.shift()!;
       this.queue.push(...sorted);
@@ -186,7 +193,10 @@ export class IdealTree {
     const version = pickVersion(packument, range, this.targets);
     if (version === undefined) {
       const have = sampleVersions(packument);
-      throw new UserError('ENOVERSION', `no version of npm package "${name}" matches "${range}"${chainText(chain)}; newest: ${have.length > 0 ? have.join(', ') : 'none'}`);
+      throw new UserError(
+        'ENOVERSION',
+        `no version of npm package "${name}" matches "${range}"${chainText(chain)}; newest: ${have.length > 0 ? have.join(', ') : 'none'}`,
+      );
     }
     // Before anything reads or fetches it: the version picked is the one asked for, at an http(s) URL.
     const manifest = packument.versions[version]!;
@@ -251,7 +261,8 @@ export class IdealTree {
       for (const e of p.edges) {
         const to = p.resolve(e.as)?.real;
         if (to !== undefined && to.name === e.name) node.edges.push({ as: e.as, name: to.name, version: to.version, kind: e.kind });
-        else if (e.kind === 'peer') this.say(`peer ${e.as}@"${e.range}" of ${key} conflicts with the rest of the tree and is left out, as npm does`);
+        else if (e.kind === 'peer')
+          this.say(`peer ${e.as}@"${e.range}" of ${key} conflicts with the rest of the tree and is left out, as npm does`);
       }
       nodes.set(key, node);
     }
@@ -262,7 +273,9 @@ export class IdealTree {
     for (const n of [...nodes.values()].sort((a, b) => collate(`${a.name}@${a.version}`, `${b.name}@${b.version}`))) {
       const out = this.targets.excludedBy(n.manifest.engines);
       if (out.length === 0) continue;
-      this.say(`${n.name}@${n.version} wants node "${String(n.manifest.engines?.node)}" (its engines), which leaves out ${out.join(', ')}; it may not work there`);
+      this.say(
+        `${n.name}@${n.version} wants node "${String(n.manifest.engines?.node)}" (its engines), which leaves out ${out.join(', ')}; it may not work there`,
+      );
     }
   }
 

@@ -31,11 +31,15 @@ async function pinSha512(node: ResolvedNode, npmOptions: NpmOptions, cacheDir: s
   try {
     const { default: pacoteLib } = await import('pacote');
     const call: PacoteCall = { timeouts: t, what, url, subject: `${redactUrls(url)} (${what})`, code: 'EREGISTRY' };
-    const data = await withPacoteBounds(call, (bounds) => pacoteLib.tarball(`${node.name}@${node.version}`, { ...npmOptions, cache: cacheDir, ...bounds } as pacote.Options));
+    const data = await withPacoteBounds(call, (bounds) =>
+      pacoteLib.tarball(`${node.name}@${node.version}`, { ...npmOptions, cache: cacheDir, ...bounds } as pacote.Options),
+    );
     return ssri.fromData(data, { algorithms: ['sha512'] }).toString();
   } catch (err) {
     if (err instanceof BaleError) throw err;
-    throw new TransientError('EREGISTRY', `cannot fetch ${what} to pin its sha512: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new TransientError('EREGISTRY', `cannot fetch ${what} to pin its sha512: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -54,7 +58,12 @@ export class NpmImporter implements Importer {
     // The few tarballs read at import go to the source cache the builder reads.
     const tarballs = lazyFetcher(opts.cacheDir);
     try {
-      const source = new PackumentSource(npmOptions, limit, (name, deadline) => quickPackument(name, base, agent, metadata, deadline), metadata);
+      const source = new PackumentSource(
+        npmOptions,
+        limit,
+        (name, deadline) => quickPackument(name, base, agent, metadata, deadline),
+        metadata,
+      );
       const crawler = new IdealTree(
         source,
         // For npm the matrix is --node: versions are chosen for those Nodes (default the running one).
@@ -73,7 +82,9 @@ export class NpmImporter implements Importer {
         nodes.map(async (n) => {
           const integrity = await limit(() => pinSha512(n, npmOptions, cacheDir, sources));
           const override = matchOverride(overrides, n.name, n.version);
-          const facts = await buildFacts(n, closure.nodes, override, () => limit(async () => tarballFacts(n, integrity, await tarballs.get())));
+          const facts = await buildFacts(n, closure.nodes, override, () =>
+            limit(async () => tarballFacts(n, integrity, await tarballs.get())),
+          );
           return toRecipe(n, integrity, override, facts);
         }),
       );

@@ -26,11 +26,17 @@ export function checkPackumentName(asked: string, doc: Packument, url: string, c
  */
 export function checkVersionManifest(asked: string, version: string, m: NpmVersion, url: string, chain: readonly string[]): void {
   const what = `npm package "${asked}"@${version}${chainText(chain)}`;
-  const sameVersion = m.version === undefined || m.version === version || (semver.valid(m.version, { loose: true }) !== null && semver.valid(version, { loose: true }) !== null && semver.eq(m.version, version, { loose: true }));
+  const sameVersion =
+    m.version === undefined ||
+    m.version === version ||
+    (semver.valid(m.version, { loose: true }) !== null &&
+      semver.valid(version, { loose: true }) !== null &&
+      semver.eq(m.version, version, { loose: true }));
   if ((m.name !== undefined && m.name !== asked) || !sameVersion) {
     throw identityError(what, `a manifest of ${JSON.stringify(`${String(m.name ?? asked)}@${String(m.version ?? version)}`)}`, url, FIX);
   }
-  if (typeof m.dist?.tarball !== 'string') throw new UserError('EREGISTRY', `${what}: ${url} gives no dist.tarball for it: check the registry`);
+  if (typeof m.dist?.tarball !== 'string')
+    throw new UserError('EREGISTRY', `${what}: ${url} gives no dist.tarball for it: check the registry`);
   checkSourceUrl(what, m.dist.tarball, url, 'check the registry (--registry, .npmrc)');
 }
 
@@ -47,7 +53,14 @@ interface Attempted {
 }
 
 /** The one line of a stalled packument: its URL, the package (and who asked for it), what stalled. */
-function stalled(name: string, chain: readonly string[], url: string, stall: string, attempts: number | undefined, cause: unknown): TransientError {
+function stalled(
+  name: string,
+  chain: readonly string[],
+  url: string,
+  stall: string,
+  attempts: number | undefined,
+  cause: unknown,
+): TransientError {
   return stallError('EREGISTRY', `${redactUrls(url)} (npm package "${name}"${chainText(chain)})`, stall, attempts, cause);
 }
 
@@ -60,17 +73,31 @@ function classify(err: unknown, name: string, chain: readonly string[], registry
     return stalled(name, chain, packumentUrlAt(name, registry), stall, a.quickStall === undefined ? undefined : 2, err);
   }
   if (e.code === 'E404' || e.statusCode === 404) {
-    return new UserError('ENOTFOUND', `npm package "${name}"${by} not found on ${registry}: check the name, or pass --registry for a mirror that has it`);
+    return new UserError(
+      'ENOTFOUND',
+      `npm package "${name}"${by} not found on ${registry}: check the name, or pass --registry for a mirror that has it`,
+    );
   }
   // minipass-fetch reports a body that is not JSON as type 'invalid-json'.
   if (e.type === 'invalid-json' || e.code === 'EJSONPARSE' || e.name === 'SyntaxError' || e.code === 'EBADPACKUMENT') {
-    return new UserError('EREGISTRY', `registry ${registry} sent something that is not a packument for "${name}"${by}: check the registry URL`);
+    return new UserError(
+      'EREGISTRY',
+      `registry ${registry} sent something that is not a packument for "${name}"${by}: check the registry URL`,
+    );
   }
   if (e.statusCode === 429 || e.statusCode === 408) {
     // Rate limited or timed out: a later attempt may pass (the queue pauses imports for Retry-After).
     const h = (err as { headers?: { get?: (k: string) => string | null } | Record<string, string> }).headers;
-    const raw = h === undefined ? undefined : typeof h.get === 'function' ? (h.get('retry-after') ?? undefined) : (h as Record<string, string>)['retry-after'];
-    return new TransientError('EREGISTRY', `registry ${registry} answered HTTP ${e.statusCode} for "${name}"${by}: try again later`, { cause: err, retryAfterMs: parseRetryAfter(raw) });
+    const raw =
+      h === undefined
+        ? undefined
+        : typeof h.get === 'function'
+          ? (h.get('retry-after') ?? undefined)
+          : (h as Record<string, string>)['retry-after'];
+    return new TransientError('EREGISTRY', `registry ${registry} answered HTTP ${e.statusCode} for "${name}"${by}: try again later`, {
+      cause: err,
+      retryAfterMs: parseRetryAfter(raw),
+    });
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return new UserError('EREGISTRY', `registry ${registry} refused "${name}"${by} with HTTP ${e.statusCode}: check credentials in .npmrc`);

@@ -112,7 +112,16 @@ export class Placer {
     return p;
   }
 
-  private check(dep: Picked, peers: ReadonlyMap<string, Picked>, target: Place, edge: TreeEdge, from: Place, deepest: Place, entryFrom: Place, path: readonly Picked[]): Check {
+  private check(
+    dep: Picked,
+    peers: ReadonlyMap<string, Picked>,
+    target: Place,
+    edge: TreeEdge,
+    from: Place,
+    deepest: Place,
+    entryFrom: Place,
+    path: readonly Picked[],
+  ): Check {
     const current = target.children.get(edge.as);
     const targetEdge = target.edgeTo(edge.as);
     const fixed = (v: Verdict): Check => ({ target, self: v, all: v });
@@ -156,7 +165,14 @@ export class Placer {
   }
 
   /** The peers of `dep`'s set can sit at (or above) `target` beside it. */
-  private peersFit(dep: Picked, peers: ReadonlyMap<string, Picked>, target: Place, deepest: Place, entryFrom: Place, path: readonly Picked[]): boolean {
+  private peersFit(
+    dep: Picked,
+    peers: ReadonlyMap<string, Picked>,
+    target: Place,
+    deepest: Place,
+    entryFrom: Place,
+    path: readonly Picked[],
+  ): boolean {
     let fit = true;
     for (const pe of this.hooks.edgesOf(dep)) {
       if (pe.kind !== 'peer') continue;

@@ -27,14 +27,26 @@ export class QuickStall extends Error {
  * @param agent the shared one (agent.ts): its idle bound is what ends a silent body
  * @param deadline the caller's, shared with what it does next
  */
-export async function quickPackument(name: string, o: NpmOptions, agent: http.Agent | undefined, t: HttpTimeouts, deadline: Deadline): Promise<Packument | undefined> {
+export async function quickPackument(
+  name: string,
+  o: NpmOptions,
+  agent: http.Agent | undefined,
+  t: HttpTimeouts,
+  deadline: Deadline,
+): Promise<Packument | undefined> {
   if (agent === undefined || Object.keys(o).some((k) => k.startsWith('//'))) return undefined;
   const url = new URL(packumentUrl(name, o));
   const mod = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   return get(url, mod, agent, t, deadline);
 }
 
-function get(url: URL, mod: typeof import('node:http') | typeof import('node:https'), agent: http.Agent, t: HttpTimeouts, deadline: Deadline): Promise<Packument | undefined> {
+function get(
+  url: URL,
+  mod: typeof import('node:http') | typeof import('node:https'),
+  agent: http.Agent,
+  t: HttpTimeouts,
+  deadline: Deadline,
+): Promise<Packument | undefined> {
   return new Promise((resolve, reject) => {
     let received = 0;
     let settled = false;

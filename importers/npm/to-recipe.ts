@@ -42,9 +42,14 @@ export const buildReasons = metadataReasons;
  * the metadata's word. A prebuilt binary that serves every Node (a platform package in the closure,
  * or a Node-API prebuild the loader script would pick) means no build: its scripts would only find it.
  */
-export function buildDecision(node: ResolvedNode, facts: BuildFacts, override: OverrideRow | undefined): { native: boolean; reasons: string[] } {
+export function buildDecision(
+  node: ResolvedNode,
+  facts: BuildFacts,
+  override: OverrideRow | undefined,
+): { native: boolean; reasons: string[] } {
   const t = facts.tarball;
-  const reasons = t === undefined ? metadataReasons(node) : [...(t.bindingGyp ? ['binding.gyp'] : []), ...(t.scripted ? ['install-script'] : [])];
+  const reasons =
+    t === undefined ? metadataReasons(node) : [...(t.bindingGyp ? ['binding.gyp'] : []), ...(t.scripted ? ['install-script'] : [])];
   let native = t === undefined ? reasons.length > 0 : t.scripts.length > 0;
   const prebuilt = facts.prebuilt ?? (t?.prebuild === undefined ? [] : [t.prebuild]);
   if (prebuilt.length > 0) {
@@ -73,7 +78,9 @@ export function toRecipe(node: ResolvedNode, integrity: string, override: Overri
       requires: override?.requires ?? [],
       interpreters: [],
       // Old manifests put arrays or objects in engines; only a string range means anything.
-      ...(typeof node.manifest.engines?.node === 'string' && node.manifest.engines.node.trim() !== '' ? { engines: node.manifest.engines.node.trim() } : {}),
+      ...(typeof node.manifest.engines?.node === 'string' && node.manifest.engines.node.trim() !== ''
+        ? { engines: node.manifest.engines.node.trim() }
+        : {}),
       ...overrideBuild(override),
     },
     ...overrideNative(override),

@@ -44,7 +44,9 @@ export function requiresTxt(body: string): string[] {
       section = m[1]!;
       continue;
     }
-    const [extra, marker] = section.includes(':') ? [section.slice(0, section.indexOf(':')), section.slice(section.indexOf(':') + 1)] : [section, ''];
+    const [extra, marker] = section.includes(':')
+      ? [section.slice(0, section.indexOf(':')), section.slice(section.indexOf(':') + 1)]
+      : [section, ''];
     const conds = [marker ? `(${marker})` : '', extra ? `extra == "${extra}"` : ''].filter((c) => c !== '');
     out.push(conds.length > 0 ? `${line}; ${conds.join(' and ')}` : line);
   }
@@ -53,7 +55,8 @@ export function requiresTxt(body: string): string[] {
 
 function fromWheel(entries: PackEntry[], file: DistFile): CoreMetadata {
   const meta = entries.find((e) => e.type === 'file' && /^[^/]+\.dist-info\/METADATA$/.test(e.path));
-  if (meta === undefined) throw new UserError('EMETADATA', `wheel ${file.filename} has no .dist-info/METADATA: it is broken; pin another version`);
+  if (meta === undefined)
+    throw new UserError('EMETADATA', `wheel ${file.filename} has no .dist-info/METADATA: it is broken; pin another version`);
   return parseCoreMetadata(text(meta)!, file.filename);
 }
 
@@ -64,7 +67,10 @@ function buildSystemOf(pyproject: string | undefined, source: string): BuildSyst
   try {
     doc = parseToml(pyproject) as Record<string, unknown>;
   } catch (err) {
-    throw new UserError('EMETADATA', `${source}: pyproject.toml is not valid TOML (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+    throw new UserError(
+      'EMETADATA',
+      `${source}: pyproject.toml is not valid TOML (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`,
+    );
   }
   const bs = doc['build-system'] as { requires?: unknown; 'build-backend'?: unknown; 'backend-path'?: unknown } | undefined;
   if (bs === undefined) return legacy();
@@ -75,19 +81,28 @@ function buildSystemOf(pyproject: string | undefined, source: string): BuildSyst
     requires: (bs.requires as string[]).map(parseRequirement),
     // PEP 517: a [build-system] without a backend means the legacy setuptools one.
     backend: typeof bs['build-backend'] === 'string' ? bs['build-backend'] : LEGACY_BACKEND,
-    backendPath: Array.isArray(bs['backend-path']) ? (bs['backend-path'] as unknown[]).filter((p): p is string => typeof p === 'string') : [],
+    backendPath: Array.isArray(bs['backend-path'])
+      ? (bs['backend-path'] as unknown[]).filter((p): p is string => typeof p === 'string')
+      : [],
   };
 }
 
 /** An sdist's PKG-INFO (and egg-info requires.txt when PKG-INFO lists no Requires-Dist), and its build system. */
-async function fromSdist(data: Buffer, file: DistFile): Promise<{ meta: CoreMetadata; buildSystem: BuildSystem; external?: { build: string[]; runtime: string[] } }> {
+async function fromSdist(
+  data: Buffer,
+  file: DistFile,
+): Promise<{ meta: CoreMetadata; buildSystem: BuildSystem; external?: { build: string[]; runtime: string[] } }> {
   // Loaded for sdists only: a closure of wheels never needs the archive readers.
   const { readTarGz, readZip } = await import('../../src/archive/index.js');
-  const entries = file.filename.endsWith('.zip') ? await readZip(data, { source: file.filename }) : await readTarGz(data, { source: file.filename });
+  const entries = file.filename.endsWith('.zip')
+    ? await readZip(data, { source: file.filename })
+    : await readTarGz(data, { source: file.filename });
   const top = (p: string): string[] => p.split('/');
-  const at = (name: string): PackEntry | undefined => entries.find((e) => e.type === 'file' && top(e.path).length === 2 && top(e.path)[1] === name);
+  const at = (name: string): PackEntry | undefined =>
+    entries.find((e) => e.type === 'file' && top(e.path).length === 2 && top(e.path)[1] === name);
   const pkgInfo = text(at('PKG-INFO'));
-  if (pkgInfo === undefined) throw new UserError('EMETADATA', `sdist ${file.filename} has no PKG-INFO at its top: it is broken; pin another version`);
+  if (pkgInfo === undefined)
+    throw new UserError('EMETADATA', `sdist ${file.filename} has no PKG-INFO at its top: it is broken; pin another version`);
   let meta = parseCoreMetadata(pkgInfo, `${file.filename} PKG-INFO`);
   if (meta.requiresDist.length === 0) {
     const req = entries.find((e) => e.type === 'file' && /^[^/]+\/(?:src\/)?[^/]+\.egg-info\/requires\.txt$/.test(e.path));
@@ -100,7 +115,9 @@ async function fromSdist(data: Buffer, file: DistFile): Promise<{ meta: CoreMeta
   return {
     meta,
     buildSystem: buildSystemOf(pyproject, file.filename),
-    ...(mapped !== undefined && (mapped.build.length > 0 || mapped.runtime.length > 0) ? { external: { build: mapped.build, runtime: mapped.runtime } } : {}),
+    ...(mapped !== undefined && (mapped.build.length > 0 || mapped.runtime.length > 0)
+      ? { external: { build: mapped.build, runtime: mapped.runtime } }
+      : {}),
   };
 }
 

@@ -57,7 +57,10 @@ export abstract class IndexClientBase implements IndexClient {
   async download(file: DistFile): Promise<Buffer> {
     const res = await this.http.get(file.url, { traffic: 'source' });
     if (res.status === 404 || res.status === 410) {
-      throw new UserError('ESOURCE', `${file.filename}: ${file.url} ${answered(res)}: the file is gone from ${this.what}; import again to pick another`);
+      throw new UserError(
+        'ESOURCE',
+        `${file.filename}: ${file.url} ${answered(res)}: the file is gone from ${this.what}; import again to pick another`,
+      );
     }
     this.expectOk(res, file.filename);
     if (file.sha256 !== undefined) verify(file.filename, file.url, res.body, file.sha256);
@@ -77,10 +80,16 @@ export abstract class IndexClientBase implements IndexClient {
     if (res.status === 404 && this.baseUrl.startsWith('file:')) {
       const why = await indexDirProblem(this.baseUrl);
       if (why !== undefined) throw new UserError('EINDEX', `the index ${this.baseUrl}: ${why} on this machine: check ${this.hint}`);
-      throw new UserError('ENOTFOUND', `no ${subject} on ${this.what} (${url}: no such file): check the name, or use an index that has it (${this.hint})`);
+      throw new UserError(
+        'ENOTFOUND',
+        `no ${subject} on ${this.what} (${url}: no such file): check the name, or use an index that has it (${this.hint})`,
+      );
     }
     if (res.status === 404 || res.status === 410) {
-      throw new UserError('ENOTFOUND', `no ${subject} on ${this.what} (${url}: HTTP ${res.status}): check the name, or use an index that has it (${this.hint})`);
+      throw new UserError(
+        'ENOTFOUND',
+        `no ${subject} on ${this.what} (${url}: HTTP ${res.status}): check the name, or use an index that has it (${this.hint})`,
+      );
     }
     this.expectOk(res, subject);
     return res;
@@ -115,6 +124,8 @@ export function metadataUrl(fileUrl: string): string {
 function verify(what: string, url: string, body: Buffer, want: string): void {
   const got = createHash('sha256').update(body).digest('hex');
   if (got !== want.toLowerCase()) {
-    throw new IntegrityError(`${what} from ${url}: sha256 is ${got}, the index says ${want}: the file or the index is corrupt or tampered with; do not use it, and tell the index's maintainers`);
+    throw new IntegrityError(
+      `${what} from ${url}: sha256 is ${got}, the index says ${want}: the file or the index is corrupt or tampered with; do not use it, and tell the index's maintainers`,
+    );
   }
 }

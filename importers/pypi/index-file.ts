@@ -31,13 +31,18 @@ export async function readFileUrl(url: string): Promise<HttpResponse> {
   }
   if (path.endsWith('/')) path += 'index.html';
   const what = 'an index file';
-  const body = await readBounded(path, { maxBytes: READ_BOUNDS.source, what, code: 'EINDEX', label: u.href, hint: 'check the index (--index-url)', optional: true }).catch(
-    (err: unknown) => {
-      // A path through a file (`.../a-file/project/`) is as absent as a missing one.
-      if ((err as { cause?: { code?: unknown } }).cause?.code === 'ENOTDIR') return undefined;
-      throw err;
-    },
-  );
+  const body = await readBounded(path, {
+    maxBytes: READ_BOUNDS.source,
+    what,
+    code: 'EINDEX',
+    label: u.href,
+    hint: 'check the index (--index-url)',
+    optional: true,
+  }).catch((err: unknown) => {
+    // A path through a file (`.../a-file/project/`) is as absent as a missing one.
+    if ((err as { cause?: { code?: unknown } }).cause?.code === 'ENOTDIR') return undefined;
+    throw err;
+  });
   if (body === undefined) return { url: u.href, status: 404, contentType: '', body: Buffer.alloc(0) };
   return { url: u.href, status: 200, contentType: typeOf(path), body };
 }

@@ -49,7 +49,10 @@ const VALID_NAME = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i;
 /** The normalized name to put in an index URL; anything else (a `/`, a space) is refused before any request. */
 export function projectUrlName(name: string, indexUrl: string): string {
   if (!VALID_NAME.test(name)) {
-    throw new UserError('ENAME', `"${name}" is not a valid Python project name (letters, digits, "-", "_", "."), asked of ${indexUrl}: fix the requirement`);
+    throw new UserError(
+      'ENAME',
+      `"${name}" is not a valid Python project name (letters, digits, "-", "_", "."), asked of ${indexUrl}: fix the requirement`,
+    );
   }
   return normalizePypiName(name);
 }
@@ -57,5 +60,10 @@ export function projectUrlName(name: string, indexUrl: string): string {
 /** An index page about another project than the one asked for is refused (names compared normalized). */
 export function checkProjectName(asked: string, urlName: string, got: string | undefined, url: string, what: string): void {
   if (got === undefined || normalizePypiName(got) === urlName) return;
-  throw identityError(`Python project "${asked}"`, `${what} of ${JSON.stringify(got)}`, url, 'the index (--index-url) answers for another project: check it, or use another');
+  throw identityError(
+    `Python project "${asked}"`,
+    `${what} of ${JSON.stringify(got)}`,
+    url,
+    'the index (--index-url) answers for another project: check it, or use another',
+  );
 }

@@ -25,7 +25,8 @@ export const DEFAULT_INDEX = 'https://pypi.org/simple/';
  */
 export function indexClient(url: string): IndexClient {
   const u = URL.canParse(url) ? new URL(url) : undefined;
-  if (u !== undefined && /^https?:$/.test(u.protocol) && u.pathname === '/' && u.search === '') return simpleIndex(new URL('/simple/', u).href);
+  if (u !== undefined && /^https?:$/.test(u.protocol) && u.pathname === '/' && u.search === '')
+    return simpleIndex(new URL('/simple/', u).href);
   return /\/pypi\/?$/.test(url) ? jsonApi(url) : simpleIndex(url);
 }
 
@@ -65,7 +66,8 @@ async function targetPythons(opts: ImportOptions): Promise<PythonInterpreter[]> 
   const found = await discoverPythons({ cacheDir: opts.cacheDir, ...(wanted === undefined ? {} : { minors: wanted }) });
   const { ok, missing } = await resolvePythons(wanted ?? found.map((p) => p.version), found);
   // The error lists every interpreter there is, so those not asked for are looked at after all.
-  if (missing.length > 0) throw missingPythonsError(missing, wanted === undefined ? found : await discoverPythons({ cacheDir: opts.cacheDir }));
+  if (missing.length > 0)
+    throw missingPythonsError(missing, wanted === undefined ? found : await discoverPythons({ cacheDir: opts.cacheDir }));
   return ok;
 }
 
@@ -84,7 +86,12 @@ export class PypiImporter implements Importer {
       const resolver = new Resolver(client, isFileUrl(opts.registry));
       const { results, failures } = await resolvePerInterpreter(ok, (p) => resolveTarget(resolver, roots, target(p)), opts, 'Python');
       const recipes = recipesFromPins(results, await overrides);
-      const rootPurls = pinnedRoots('pypi', results, roots.map((r) => r.normalized), (tp, name) => tp.runtime.get(name)!);
+      const rootPurls = pinnedRoots(
+        'pypi',
+        results,
+        roots.map((r) => r.normalized),
+        (tp, name) => tp.runtime.get(name)!,
+      );
       return { roots: rootPurls, recipes, ...(failures.length > 0 ? { failures } : {}) };
     } finally {
       await client.close();

@@ -44,7 +44,8 @@ function toFile(f: unknown, where: string, pageUrl: string): DistFile {
   }
   url.hash = '';
   const digests = f['digests'];
-  const sha256 = isObject(digests) && typeof digests['sha256'] === 'string' && digests['sha256'] !== '' ? digests['sha256'].toLowerCase() : undefined;
+  const sha256 =
+    isObject(digests) && typeof digests['sha256'] === 'string' && digests['sha256'] !== '' ? digests['sha256'].toLowerCase() : undefined;
   const rp = f['requires_python'];
   const reason = f['yanked_reason'];
   const size = f['size'];
@@ -112,7 +113,12 @@ class JsonApi extends IndexClientBase implements JsonApiClient {
   }
 
   private read(subject: string, res: HttpResponse): ProjectFiles {
-    return readJson(res, (doc) => parseJsonApi(doc, res.url), (err) => err instanceof JsonApiError, (why, err) => this.garbage(subject, res, why, err));
+    return readJson(
+      res,
+      (doc) => parseJsonApi(doc, res.url),
+      (err) => err instanceof JsonApiError,
+      (why, err) => this.garbage(subject, res, why, err),
+    );
   }
 }
 

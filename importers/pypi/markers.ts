@@ -41,10 +41,7 @@ function variableNamed(word: string): MarkerName | undefined {
   return ALIASES[word];
 }
 
-type Token =
-  | { t: 'str'; v: string; at: number }
-  | { t: 'op' | 'word'; v: string; at: number }
-  | { t: '(' | ')' | 'end'; at: number };
+type Token = { t: 'str'; v: string; at: number } | { t: 'op' | 'word'; v: string; at: number } | { t: '(' | ')' | 'end'; at: number };
 
 const TOKEN = /(")([^"]*)"|(')([^']*)'|(===|==|~=|!=|<=|>=|<|>)|([A-Za-z_][A-Za-z0-9_.]*)|([()])/y;
 
@@ -79,7 +76,10 @@ function describe(tok: Token): string {
 /** Parse a marker (the part after `;`). A syntax error is a UserError 'EMARKER' naming the text. */
 export function parseMarker(text: string): Marker {
   const fail = (why: string, at: number): never => {
-    throw new UserError('EMARKER', `environment marker '${text.trim()}' is invalid: ${why} at column ${at + 1}; write it as PEP 508 says, e.g. python_version < "3.11"`);
+    throw new UserError(
+      'EMARKER',
+      `environment marker '${text.trim()}' is invalid: ${why} at column ${at + 1}; write it as PEP 508 says, e.g. python_version < "3.11"`,
+    );
   };
   const toks = tokenize(text, fail);
   let i = 0;
@@ -200,7 +200,10 @@ function compareStrings(l: string, op: MarkerOp, r: string, m: MarkerCompare): b
       return l >= r;
     case '~=':
       // PEP 508: an operator with no PEP 440 meaning and no Python string meaning is an error.
-      throw new UserError('EMARKER', `environment marker '${formatMarker(m)}' is invalid: ~= needs versions on both sides ('${l}', '${r}'); use == or a version`);
+      throw new UserError(
+        'EMARKER',
+        `environment marker '${formatMarker(m)}' is invalid: ~= needs versions on both sides ('${l}', '${r}'); use == or a version`,
+      );
   }
 }
 
@@ -236,5 +239,8 @@ function evaluateWith(m: Marker, env: MarkerEnv, extra: string): boolean {
  */
 export function evaluateMarker(m: Marker, env: MarkerEnv, extras: ReadonlySet<string>): boolean {
   if (extras.size === 0 || !markerMentionsExtra(m)) return evaluateWith(m, env, '');
-  return [...extras].map(normalizePypiName).sort().some((e) => evaluateWith(m, env, e));
+  return [...extras]
+    .map(normalizePypiName)
+    .sort()
+    .some((e) => evaluateWith(m, env, e));
 }

@@ -64,7 +64,11 @@ function readHeaders(text: string): Field[] {
  */
 export function parseCoreMetadata(text: string, source: string): CoreMetadata {
   const broken = (problem: string, cause?: unknown): never => {
-    throw new UserError('EMETADATA', `broken metadata in ${source}: ${problem}; pin another release, or report it to the package's authors`, { cause });
+    throw new UserError(
+      'EMETADATA',
+      `broken metadata in ${source}: ${problem}; pin another release, or report it to the package's authors`,
+      { cause },
+    );
   };
   const fields = readHeaders(text);
   const all = (name: string): string[] => fields.filter((f) => f.name === name.toLowerCase()).map((f) => f.value);
@@ -106,7 +110,13 @@ export function parseCoreMetadata(text: string, source: string): CoreMetadata {
     version,
     requiresDist,
     ...(requiresPython !== undefined && requiresPython !== '' ? { requiresPython } : {}),
-    providesExtra: [...new Set(all('Provides-Extra').filter((e) => e !== '').map(normalizePypiName))].sort(),
+    providesExtra: [
+      ...new Set(
+        all('Provides-Extra')
+          .filter((e) => e !== '')
+          .map(normalizePypiName),
+      ),
+    ].sort(),
     dynamic,
   };
 }

@@ -30,7 +30,10 @@ const URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\S/;
 /** Parse one requirement. Anything PEP 508 does not allow is a UserError 'EREQUIREMENT' naming the text. */
 export function parseRequirement(text: string): Requirement {
   const fail = (why: string, at: number): never => {
-    throw new UserError('EREQUIREMENT', `requirement '${text.trim()}' is invalid: ${why} at column ${at + 1}; write it as PEP 508 says, e.g. name[extra]>=1.0; python_version < "3.11"`);
+    throw new UserError(
+      'EREQUIREMENT',
+      `requirement '${text.trim()}' is invalid: ${why} at column ${at + 1}; write it as PEP 508 says, e.g. name[extra]>=1.0; python_version < "3.11"`,
+    );
   };
   let pos = 0;
   const skipWs = (): void => {
@@ -114,7 +117,8 @@ function specifierText(text: string, fail: (why: string) => never): string {
   for (const part of text.split(',')) {
     if (part.trim() === '') fail(`empty clause in the version specifier '${text.trim()}'`);
     const c = parseSpecifierClause(part);
-    if (c === null || !VERSION_CHARS.test(c.version)) fail(`'${part.trim()}' is not a PEP 440 version specifier (such as >=1.0, ==2.*, ~=1.4)`);
+    if (c === null || !VERSION_CHARS.test(c.version))
+      fail(`'${part.trim()}' is not a PEP 440 version specifier (such as >=1.0, ==2.*, ~=1.4)`);
     clauses.push(c!);
   }
   return formatSpecifierSet(clauses);

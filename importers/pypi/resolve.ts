@@ -36,7 +36,8 @@ export interface Pin {
 type Want = AnyWant<Requirement>;
 type Candidate = { version: string; dist: ChosenDist };
 
-const describe = (w: Want): string => `${formatRequirement(w.req)}${w.chain.length > 0 ? ` (from ${w.chain.join(' > ')})` : ' (asked for)'}`;
+const describe = (w: Want): string =>
+  `${formatRequirement(w.req)}${w.chain.length > 0 ? ` (from ${w.chain.join(' > ')})` : ' (asked for)'}`;
 
 /**
  * One version per distribution for one interpreter (see resolver/backtrack.ts): the newest
@@ -67,7 +68,8 @@ export class Resolver {
       p = this.client.project(name).then(
         (pf) => releasesOf(pf, name),
         (err: unknown) => {
-          if (err instanceof UserError && chain.length > 0) throw new UserError(err.code, `${err.message} (required by ${chain.join(' > ')})`);
+          if (err instanceof UserError && chain.length > 0)
+            throw new UserError(err.code, `${err.message} (required by ${chain.join(' > ')})`);
           throw err;
         },
       );
@@ -78,7 +80,10 @@ export class Resolver {
   }
 
   async resolve(roots: Requirement[], t: ResolveTarget): Promise<Map<string, Pin>> {
-    const out = await backtrack(this.provider(t, markerEnv(t.python)), roots.map((req) => ({ name: req.normalized, req, from: undefined, chain: [] })));
+    const out = await backtrack(
+      this.provider(t, markerEnv(t.python)),
+      roots.map((req) => ({ name: req.normalized, req, from: undefined, chain: [] })),
+    );
     if ('conflict' in out) throw conflictError(out.conflict, t);
     return new Map(out.pins);
   }
@@ -121,7 +126,11 @@ export class Resolver {
   }
 
   private provider(t: ResolveTarget, env: MarkerEnv): Provider<Requirement, Candidate, Pin> {
-    const others = (w: Want, known: readonly Want[]): string[] => known.filter((x) => x !== w).map((x) => x.req.specifier).filter((s) => s !== '');
+    const others = (w: Want, known: readonly Want[]): string[] =>
+      known
+        .filter((x) => x !== w)
+        .map((x) => x.req.specifier)
+        .filter((s) => s !== '');
     return {
       candidates: async (w, known) => {
         const more = others(w, known);
@@ -139,7 +148,9 @@ export class Resolver {
         if (!requiresPythonAllows(info.meta.requiresPython, t.python)) return undefined;
         const pin: Pin = { name: w.name, version: c.version, dist: c.dist, info, extras: [...w.req.extras].sort(), deps: [] };
         const here = [...w.chain, `${w.name} ${c.version}`];
-        const base = dependenciesFor(info.meta, env, new Set()).map((req): Want => ({ name: req.normalized, req, from: w.name, chain: here }));
+        const base = dependenciesFor(info.meta, env, new Set()).map(
+          (req): Want => ({ name: req.normalized, req, from: w.name, chain: here }),
+        );
         return { pin, wants: [...base, ...extraWants(pin, pin.extras, w, env)] };
       },
       revisit: (pinned, w) => {
@@ -151,7 +162,10 @@ export class Resolver {
       },
       exhaustedWhy: 'no candidate supports this Python (Requires-Python)',
       tooComplex: (w) =>
-        new UserError('ERESOLVE', `resolving for Python ${t.python.version} took too many steps (last at ${w.name}): pin some versions exactly to narrow the search`),
+        new UserError(
+          'ERESOLVE',
+          `resolving for Python ${t.python.version} took too many steps (last at ${w.name}): pin some versions exactly to narrow the search`,
+        ),
       prefetch: (w) => void this.prefetch(w, t),
     };
   }
@@ -184,7 +198,8 @@ export function checkDistIdentity(what: string, name: string, version: string, d
 function noCandidateWhy(releases: Release[], t: ResolveTarget): string {
   if (releases.length === 0) return 'the index lists no installable files';
   const compatible = releases.filter((r) => chooseDist(r, t.tags) !== undefined);
-  if (compatible.length === 0) return `no release has a wheel for CPython ${t.python.version} on linux x86_64 or an sdist (wheel-only project)`;
+  if (compatible.length === 0)
+    return `no release has a wheel for CPython ${t.python.version} on linux x86_64 or an sdist (wheel-only project)`;
   const versions = releases.slice(0, 6).map((r) => `${r.version}${r.yanked ? ' (yanked)' : ''}`);
   return `no version matches; newest: ${versions.join(', ')}`;
 }

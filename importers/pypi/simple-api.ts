@@ -89,7 +89,12 @@ export function parseSimpleJson(doc: unknown, pageUrl: string): { name?: string;
 
 class SimpleIndex extends IndexClientBase {
   constructor(baseUrl: string, opts?: IndexClientOptions) {
-    super(withSlash(baseUrl), `the Simple API at ${withSlash(baseUrl)}`, 'the index URL (--index-url; a PEP 503/691 index, usually ending in /simple/)', opts);
+    super(
+      withSlash(baseUrl),
+      `the Simple API at ${withSlash(baseUrl)}`,
+      'the index URL (--index-url; a PEP 503/691 index, usually ending in /simple/)',
+      opts,
+    );
   }
 
   protected async fetchProject(name: string, urlName: string): Promise<ProjectFiles> {

@@ -84,7 +84,8 @@ export function recipesFromPins(perTarget: Map<string, TargetPins>, overrides: O
 
 function toRecipe(g: Group, overrides: OverrideTable): Recipe {
   const targets = [...g.on.keys()].sort(compareInterpreters);
-  const only = (ts: string[]): { interpreters?: string[] } => (ts.length === targets.length ? {} : { interpreters: ts.sort(compareInterpreters) });
+  const only = (ts: string[]): { interpreters?: string[] } =>
+    ts.length === targets.length ? {} : { interpreters: ts.sort(compareInterpreters) };
   const sources = new Map<string, { pin: Pin; targets: string[] }>();
   const deps = new Map<string, { name: string; purl: string; targets: string[] }>();
   const requires = new Set<string>();
@@ -109,7 +110,12 @@ function toRecipe(g: Group, overrides: OverrideTable): Recipe {
     filename: pin.dist.file.filename,
     ...only(ts),
   }));
-  const dependency: RecipeDependency[] = [...deps.values()].map((d) => ({ name: d.name, purl: d.purl, kind: 'runtime', ...only(d.targets) }));
+  const dependency: RecipeDependency[] = [...deps.values()].map((d) => ({
+    name: d.name,
+    purl: d.purl,
+    kind: 'runtime',
+    ...only(d.targets),
+  }));
   const sdist = source.some((s) => s.kind === 'sdist');
   const override = matchOverride(overrides, g.name, g.version);
   const requiresPython = pins[0]!.info.meta.requiresPython;

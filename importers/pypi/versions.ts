@@ -200,7 +200,10 @@ export function bestVersion(candidates: readonly string[], specifier: string, op
  */
 export function requiresPythonAllows(requiresPython: string | undefined, target: PythonTarget): boolean {
   if (requiresPython === undefined || requiresPython.trim() === '') return true;
-  const text = requiresPython.split(',').filter((s) => s.trim() !== '').join(',');
+  const text = requiresPython
+    .split(',')
+    .filter((s) => s.trim() !== '')
+    .join(',');
   const clauses = parseSpecifierSet(text);
   if (clauses === null) {
     throw new UserError(
@@ -209,6 +212,7 @@ export function requiresPythonAllows(requiresPython: string | undefined, target:
     );
   }
   const python = explain(target.fullVersion);
-  if (python === null) throw new UserError('EPYTHON', `Python version '${target.fullVersion}' is not X.Y.Z: name an exact CPython version such as 3.11.7`);
+  if (python === null)
+    throw new UserError('EPYTHON', `Python version '${target.fullVersion}' is not X.Y.Z: name an exact CPython version such as 3.11.7`);
   return satisfiesClauses(python.base_version, clauses, { prereleases: true });
 }

@@ -73,7 +73,10 @@ export function parseInfo(text: string, name: string, source: string): GemReleas
   const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
   const start = lines.indexOf('---');
   if (start < 0) throw new GemIndexFormatError('no "---" line');
-  return lines.slice(start + 1).filter((l) => l.trim() !== '').map((l) => parseInfoLine(l, name, source));
+  return lines
+    .slice(start + 1)
+    .filter((l) => l.trim() !== '')
+    .map((l) => parseInfoLine(l, name, source));
 }
 
 class CompactIndexClient extends GemSourceClient {

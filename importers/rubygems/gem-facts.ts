@@ -22,7 +22,12 @@ export interface GemFacts {
 }
 
 /** Facts for every release, fetched with bounded concurrency, keyed by the .gem's URL. */
-export async function gemFacts(index: GemIndex, releases: GemRelease[], cacheDir: string, concurrency = 16): Promise<Map<string, GemFacts>> {
+export async function gemFacts(
+  index: GemIndex,
+  releases: GemRelease[],
+  cacheDir: string,
+  concurrency = 16,
+): Promise<Map<string, GemFacts>> {
   const cache = new SourceCache(cacheDir);
   const limit = pLimit(concurrency);
   const unique = new Map(releases.map((r) => [r.gemUrl, r]));

@@ -41,7 +41,10 @@ class DetectingIndex implements GemIndex {
   private readonly marshal: MarshalIndex;
   private api: GemApi | undefined;
 
-  constructor(source: string, private readonly opts?: GemIndexOptions) {
+  constructor(
+    source: string,
+    private readonly opts?: GemIndexOptions,
+  ) {
     this.compact = compactIndex(source, opts);
     this.json = jsonApi(source, opts);
     this.marshal = marshalIndex(source, opts);

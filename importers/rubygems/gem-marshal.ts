@@ -47,7 +47,8 @@ function isA(v: MarshalValue, className: string): v is RObject | RUserMarshal | 
 /** Gem::Version: `U` with `[version]`, or `o` with `@version`. */
 export function gemVersion(v: MarshalValue, what: string): string {
   if (isA(v, 'Gem::Version')) {
-    if (v instanceof RUserMarshal && Array.isArray(v.data) && v.data.length >= 1) return str(v.data[0] as MarshalValue, `${what}'s version`);
+    if (v instanceof RUserMarshal && Array.isArray(v.data) && v.data.length >= 1)
+      return str(v.data[0] as MarshalValue, `${what}'s version`);
     if (v instanceof RObject && v.ivars.has('version')) return str(v.ivars.get('version') as MarshalValue, `${what}'s @version`);
   }
   return fail(`${what} is not a Gem::Version`);
@@ -81,7 +82,11 @@ export function specTuples(v: MarshalValue): SpecTuple[] {
   if (!Array.isArray(v)) return fail('not an Array of [name, version, platform]');
   return v.map((t, i) => {
     if (!Array.isArray(t) || t.length !== 3) return fail(`entry ${i} is not a [name, version, platform] triple`);
-    return { name: str(t[0] as MarshalValue, `entry ${i}'s name`), version: gemVersion(t[1] as MarshalValue, `entry ${i}`), platform: gemPlatform(t[2] as MarshalValue, `entry ${i}'s platform`) };
+    return {
+      name: str(t[0] as MarshalValue, `entry ${i}'s name`),
+      version: gemVersion(t[1] as MarshalValue, `entry ${i}`),
+      platform: gemPlatform(t[2] as MarshalValue, `entry ${i}'s platform`),
+    };
   });
 }
 
@@ -93,7 +98,10 @@ function dependency(v: MarshalValue, what: string): GemDependency | undefined {
   if (type instanceof RSymbol && type.name !== 'runtime') return undefined;
   const req = v.ivars.get('requirement') ?? v.ivars.get('version_requirements');
   if (req === undefined) return fail(`${what} has no @requirement`);
-  return { name: str(v.ivars.get('name') ?? null, `${what}'s @name`), requirement: normalizeRequirement(gemRequirement(req, `${what}'s requirement`)) };
+  return {
+    name: str(v.ivars.get('name') ?? null, `${what}'s @name`),
+    requirement: normalizeRequirement(gemRequirement(req, `${what}'s requirement`)),
+  };
 }
 
 /** Positions in the Array Gem::Specification#_dump writes (RubyGems keeps them stable; _load reads the same). */
@@ -109,10 +117,11 @@ export function quickSpec(v: MarshalValue): QuickSpec {
   if (!Array.isArray(a) || a.length <= AT.newPlatform) return fail('a Gem::Specification whose dump is not the Array RubyGems writes');
   const at = (i: number): MarshalValue => a[i] as MarshalValue;
   const deps = at(AT.dependencies);
-  if (!Array.isArray(deps)) fail('the specification\'s dependencies are not an Array');
+  if (!Array.isArray(deps)) fail("the specification's dependencies are not an Array");
   const dependencies = (deps as MarshalValue[]).flatMap((d, i) => dependency(d, `dependency ${i}`) ?? []);
   // nil in specs older than the field: no requirement.
-  const req = (i: number, what: string): string | undefined => (at(i) === null ? undefined : platformRequirement(gemRequirement(at(i), what)));
+  const req = (i: number, what: string): string | undefined =>
+    at(i) === null ? undefined : platformRequirement(gemRequirement(at(i), what));
   const requiredRuby = req(AT.requiredRuby, 'required_ruby_version');
   const requiredRubygems = req(AT.requiredRubygems, 'required_rubygems_version');
   return {
@@ -120,7 +129,10 @@ export function quickSpec(v: MarshalValue): QuickSpec {
     version: gemVersion(at(AT.version), 'the version'),
     // The platform as the gem was built with it, which names its files (specs.4.8 lists it so too);
     // the normalised Gem::Platform only when that is missing.
-    platform: typeof at(AT.originalPlatform) === 'string' && at(AT.originalPlatform) !== '' ? (at(AT.originalPlatform) as string) : gemPlatform(at(AT.newPlatform), 'the platform'),
+    platform:
+      typeof at(AT.originalPlatform) === 'string' && at(AT.originalPlatform) !== ''
+        ? (at(AT.originalPlatform) as string)
+        : gemPlatform(at(AT.newPlatform), 'the platform'),
     dependencies: dependencies.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)),
     ...(requiredRuby === undefined ? {} : { requiredRuby }),
     ...(requiredRubygems === undefined ? {} : { requiredRubygems }),

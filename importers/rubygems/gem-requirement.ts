@@ -16,7 +16,15 @@
  * applies `allowsPrerelease` per dependency, as `gem install` does, since `gem install` builds the gems.
  */
 import { UserError } from '../../src/errors/index.js';
-import { bumpForPessimistic, canonicalGemVersion, compareGemVersions, GEM_VERSION_PATTERN, gemRelease, isPrerelease, quoteInput } from './gem-version.js';
+import {
+  bumpForPessimistic,
+  canonicalGemVersion,
+  compareGemVersions,
+  GEM_VERSION_PATTERN,
+  gemRelease,
+  isPrerelease,
+  quoteInput,
+} from './gem-version.js';
 
 export type GemOp = '=' | '!=' | '>' | '<' | '>=' | '<=' | '~>';
 
@@ -33,7 +41,9 @@ export interface GemRequirement {
 }
 
 /** What RubyGems assumes when no requirement is given (Gem::Requirement.default). */
-export const DEFAULT_GEM_REQUIREMENT: GemRequirement = Object.freeze({ clauses: Object.freeze([Object.freeze({ op: '>=', version: '0' })]) });
+export const DEFAULT_GEM_REQUIREMENT: GemRequirement = Object.freeze({
+  clauses: Object.freeze([Object.freeze({ op: '>=', version: '0' })]),
+});
 
 /** Gem::Requirement::PATTERN; Ruby's `\s` is ASCII whitespace only. */
 const CLAUSE = new RegExp(`^[ \\t\\n\\v\\f\\r]*(>=|<=|~>|!=|=|>|<)?[ \\t\\n\\v\\f\\r]*(${GEM_VERSION_PATTERN})[ \\t\\n\\v\\f\\r]*$`);
@@ -141,5 +151,7 @@ export function allowsPrerelease(req: GemRequirement | string | readonly string[
  * gem's metadata); repeats dropped, so equal inputs written the same way give the same bytes.
  */
 export function formatGemRequirement(req: GemRequirement): string {
-  return clausesOf(req).map((c) => `${c.op} ${c.version}`).join(', ');
+  return clausesOf(req)
+    .map((c) => `${c.op} ${c.version}`)
+    .join(', ');
 }

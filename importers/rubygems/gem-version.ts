@@ -70,7 +70,10 @@ export function quoteInput(text: unknown): string {
 function parsed(version: string): Parsed {
   const p = parse(version);
   if (p === null) {
-    throw new UserError('EGEMVERSION', `${quoteInput(version)} is not a RubyGems version: use a version such as 1.2.3, 2.0.0.rc1 or 1.0.0-beta`);
+    throw new UserError(
+      'EGEMVERSION',
+      `${quoteInput(version)} is not a RubyGems version: use a version such as 1.2.3, 2.0.0.rc1 or 1.0.0-beta`,
+    );
   }
   return p;
 }

@@ -36,7 +36,12 @@ export class GemImporter implements Importer {
       const rubies = found.filter((r) => wanted.includes(r.version));
       const { results: perRuby, failures } = await resolvePerInterpreter(
         rubies,
-        (ruby) => resolver.resolve(roots, { version: ruby.version, fullVersion: ruby.fullVersion, platform: { cpu: 'x86_64', os: 'linux', libc: 'gnu' } }),
+        (ruby) =>
+          resolver.resolve(roots, {
+            version: ruby.version,
+            fullVersion: ruby.fullVersion,
+            platform: { cpu: 'x86_64', os: 'linux', libc: 'gnu' },
+          }),
         opts,
         'Ruby',
       );
@@ -44,7 +49,12 @@ export class GemImporter implements Importer {
       const facts = await gemFacts(index, releases, opts.cacheDir, opts.concurrency);
       const factsOf = (r: GemRelease): GemFacts => facts.get(r.gemUrl)!;
       const recipes = gemRecipes(perRuby, factsOf, overrides);
-      const rootPurls = pinnedRoots('gem', perRuby, roots.map((r) => r.name), (pins, name) => pins.get(name)!);
+      const rootPurls = pinnedRoots(
+        'gem',
+        perRuby,
+        roots.map((r) => r.name),
+        (pins, name) => pins.get(name)!,
+      );
       return { roots: rootPurls, recipes, ...(failures.length > 0 ? { failures } : {}) };
     } finally {
       await index.close();

@@ -112,7 +112,12 @@ class JsonApiClient extends GemSourceClient {
     } catch (err) {
       // Listed, but not there: the source contradicts itself.
       if ((err as { code?: unknown }).code === 'ENOTFOUND') {
-        throw this.garbage(subject, { url: url.href, status: 404, contentType: '', body: Buffer.alloc(0) }, 'a release its version list names is not found', err);
+        throw this.garbage(
+          subject,
+          { url: url.href, status: 404, contentType: '', body: Buffer.alloc(0) },
+          'a release its version list names is not found',
+          err,
+        );
       }
       throw err;
     }
@@ -134,7 +139,12 @@ class JsonApiClient extends GemSourceClient {
   }
 
   private read<T>(subject: string, res: HttpResponse, parse: (doc: unknown) => T): T {
-    return readJson(res, parse, (err) => err instanceof GemIndexFormatError, (why, err) => this.garbage(subject, res, why, err));
+    return readJson(
+      res,
+      parse,
+      (err) => err instanceof GemIndexFormatError,
+      (why, err) => this.garbage(subject, res, why, err),
+    );
   }
 }
 

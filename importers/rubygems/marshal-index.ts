@@ -35,7 +35,9 @@ function decompress(body: Buffer, kind: 'gzip' | 'zlib', max: number): Buffer {
     return kind === 'gzip' ? gunzipSync(body, { maxOutputLength: max }) : inflateSync(body, { maxOutputLength: max });
   } catch (err) {
     const big = (err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError;
-    throw new GemIndexFormatError(big ? `more than ${max / 1024 / 1024} MiB once decompressed` : `not ${kind} data (${(err as Error).message})`);
+    throw new GemIndexFormatError(
+      big ? `more than ${max / 1024 / 1024} MiB once decompressed` : `not ${kind} data (${(err as Error).message})`,
+    );
   }
 }
 
@@ -54,11 +56,17 @@ class MarshalIndexClient extends GemSourceClient {
   protected async fetchReleases(name: string): Promise<GemRelease[]> {
     const specs = await this.index();
     if (specs === undefined) {
-      throw new UserError('ENOTFOUND', `no gem "${name}" on ${this.source}: it has no Marshal index (${SPECS_FILE}: HTTP 404): check --source`);
+      throw new UserError(
+        'ENOTFOUND',
+        `no gem "${name}" on ${this.source}: it has no Marshal index (${SPECS_FILE}: HTTP 404): check --source`,
+      );
     }
     const listed = specs.get(name);
     if (listed === undefined) {
-      throw new UserError('ENOTFOUND', `no gem "${name}" in the Marshal index of ${this.source} (${SPECS_FILE}, ${PRERELEASE_FILE}): check the name, or use a source that has it (--source)`);
+      throw new UserError(
+        'ENOTFOUND',
+        `no gem "${name}" in the Marshal index of ${this.source} (${SPECS_FILE}, ${PRERELEASE_FILE}): check the name, or use a source that has it (--source)`,
+      );
     }
     return Promise.all(listed.map((t) => this.release(t)));
   }
@@ -114,7 +122,12 @@ class MarshalIndexClient extends GemSourceClient {
     } catch (err) {
       // Listed, but not there: the source contradicts itself.
       if ((err as { code?: unknown }).code === 'ENOTFOUND') {
-        throw this.garbage(subject, { url, status: 404, contentType: '', body: Buffer.alloc(0) }, `${SPECS_FILE} lists it, its quick spec is not found`, err);
+        throw this.garbage(
+          subject,
+          { url, status: 404, contentType: '', body: Buffer.alloc(0) },
+          `${SPECS_FILE} lists it, its quick spec is not found`,
+          err,
+        );
       }
       throw err;
     }

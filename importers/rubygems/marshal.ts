@@ -30,17 +30,27 @@ export class RHash {
 
 /** `o`: an object of a class, by name, with its instance variables (`@name`). */
 export class RObject {
-  constructor(readonly className: string, readonly ivars: Map<string, MarshalValue>) {}
+  constructor(
+    readonly className: string,
+    readonly ivars: Map<string, MarshalValue>,
+  ) {}
 }
 
 /** `u`: an object written by its class's `_dump`: opaque bytes only that class reads (plus ivars, for Time). */
 export class RUserDef {
-  constructor(readonly className: string, readonly bytes: Buffer, readonly ivars: Map<string, MarshalValue>) {}
+  constructor(
+    readonly className: string,
+    readonly bytes: Buffer,
+    readonly ivars: Map<string, MarshalValue>,
+  ) {}
 }
 
 /** `U`: an object written by its `marshal_dump`: the value that method returned. */
 export class RUserMarshal {
-  constructor(readonly className: string, readonly data: MarshalValue) {}
+  constructor(
+    readonly className: string,
+    readonly data: MarshalValue,
+  ) {}
 }
 
 export type MarshalValue = null | boolean | number | bigint | string | RSymbol | MarshalValue[] | RHash | RObject | RUserDef | RUserMarshal;
@@ -64,29 +74,48 @@ class Reader {
   private readonly objects: (MarshalValue | typeof PENDING)[] = [];
   private readonly utf8 = new TextDecoder('utf-8');
 
-  constructor(private readonly buf: Buffer, private readonly maxDepth: number) {}
+  constructor(
+    private readonly buf: Buffer,
+    private readonly maxDepth: number,
+  ) {}
 
   value(depth: number): MarshalValue {
     if (depth > this.maxDepth) this.fail(`nesting deeper than ${this.maxDepth}`);
     const at = this.pos;
     const tag = this.byte();
     switch (tag) {
-      case 0x30: return null; // '0'
-      case 0x54: return true; // 'T'
-      case 0x46: return false; // 'F'
-      case 0x69: return this.fixnum(); // 'i'
-      case 0x3a: return this.symbol(); // ':'
-      case 0x3b: return this.symlink(); // ';'
-      case 0x40: return this.link(); // '@'
-      case 0x22: return this.string(this.register(), undefined); // '"'
-      case 0x49: return this.withIvars(depth); // 'I'
-      case 0x5b: return this.array(depth); // '['
-      case 0x7b: return this.hash(depth); // '{'
-      case 0x66: return this.float(); // 'f'
-      case 0x6c: return this.bignum(); // 'l'
-      case 0x6f: return this.object(depth); // 'o'
-      case 0x75: return this.userDef(depth, false); // 'u'
-      case 0x55: return this.userMarshal(depth); // 'U'
+      case 0x30:
+        return null; // '0'
+      case 0x54:
+        return true; // 'T'
+      case 0x46:
+        return false; // 'F'
+      case 0x69:
+        return this.fixnum(); // 'i'
+      case 0x3a:
+        return this.symbol(); // ':'
+      case 0x3b:
+        return this.symlink(); // ';'
+      case 0x40:
+        return this.link(); // '@'
+      case 0x22:
+        return this.string(this.register(), undefined); // '"'
+      case 0x49:
+        return this.withIvars(depth); // 'I'
+      case 0x5b:
+        return this.array(depth); // '['
+      case 0x7b:
+        return this.hash(depth); // '{'
+      case 0x66:
+        return this.float(); // 'f'
+      case 0x6c:
+        return this.bignum(); // 'l'
+      case 0x6f:
+        return this.object(depth); // 'o'
+      case 0x75:
+        return this.userDef(depth, false); // 'u'
+      case 0x55:
+        return this.userMarshal(depth); // 'U'
       default:
         throw new MarshalError(`type ${describeTag(tag)} at byte ${at}: not something a RubyGems index holds`);
     }

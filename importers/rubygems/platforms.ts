@@ -151,7 +151,10 @@ export function rubyGemVersion(rubyVersion: string): string {
   const pre = /^(\d+\.\d+\.\d+)[.-]?([a-zA-Z][a-zA-Z0-9]*)$/.exec(rubyVersion);
   // `p` alone or with digits is a patchlevel, never a prerelease label.
   if (pre !== null && !/^p\d*$/.test(pre[2]!) && isValidGemVersion(`${pre[1]}.${pre[2]}`)) return `${pre[1]}.${pre[2]}`;
-  throw new UserError('ERUBY', `Ruby version ${quoteInput(rubyVersion)} is not X.Y.Z: name an exact Ruby version such as 3.1.2 or 3.4.0preview1`);
+  throw new UserError(
+    'ERUBY',
+    `Ruby version ${quoteInput(rubyVersion)} is not X.Y.Z: name an exact Ruby version such as 3.1.2 or 3.4.0preview1`,
+  );
 }
 
 /**

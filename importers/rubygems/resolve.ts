@@ -49,7 +49,8 @@ export class GemResolver {
     let p = this.releases.get(name);
     if (p === undefined) {
       p = this.index.releases(name).catch((err: unknown) => {
-        if (err instanceof UserError && chain.length > 0) throw new UserError(err.code, `${err.message} (required by ${chain.join(' > ')})`);
+        if (err instanceof UserError && chain.length > 0)
+          throw new UserError(err.code, `${err.message} (required by ${chain.join(' > ')})`);
         throw err;
       });
       p.catch(() => undefined);
@@ -59,7 +60,10 @@ export class GemResolver {
   }
 
   async resolve(roots: { name: string; requirement: string }[], t: RubyTarget): Promise<Map<string, GemPin>> {
-    const out = await backtrack(this.provider(t), roots.map((r) => ({ name: r.name, req: r.requirement, from: undefined, chain: [] })));
+    const out = await backtrack(
+      this.provider(t),
+      roots.map((r) => ({ name: r.name, req: r.requirement, from: undefined, chain: [] })),
+    );
     if ('conflict' in out) {
       const c = out.conflict;
       const asks = [...new Set(c.wants.map(describe))];
@@ -79,7 +83,11 @@ export class GemResolver {
     for (const [version, rels] of [...byVersion].sort((a, b) => compareGemVersions(b[0], a[0]))) {
       if (!pre && isPrerelease(version)) continue;
       if (!reqs.every((r) => satisfiesGem(version, r))) continue;
-      const platform = pickGemPlatform(rels.map((r) => r.platform), t.platform, this.preferSource(w.name) ? 'ruby' : 'native');
+      const platform = pickGemPlatform(
+        rels.map((r) => r.platform),
+        t.platform,
+        this.preferSource(w.name) ? 'ruby' : 'native',
+      );
       const release = rels.find((r) => r.platform === platform);
       if (release === undefined || !requiredRubyAllows(release.requiredRuby, t.fullVersion)) continue;
       out.push(release);
@@ -93,7 +101,8 @@ export class GemResolver {
       noneWhy: async (w) => {
         const all = await this.releasesOf(w.name, w.chain);
         if (all.length === 0) return 'the source lists no release';
-        if (!all.some((r) => requiredRubyAllows(r.requiredRuby, t.fullVersion))) return `every release needs another Ruby (e.g. ${all[0]!.requiredRuby})`;
+        if (!all.some((r) => requiredRubyAllows(r.requiredRuby, t.fullVersion)))
+          return `every release needs another Ruby (e.g. ${all[0]!.requiredRuby})`;
         const versions = [...new Set(all.map((r) => r.version))].sort((a, b) => compareGemVersions(b, a));
         return `no version matches; newest: ${versions.slice(0, 6).join(', ')}`;
       },

@@ -19,7 +19,11 @@ export function matchGemOverride(table: OverrideTable, name: string, version: st
  * One recipe per gem version across the Rubies: sources (a platform gem for one Ruby, the plain
  * one for another) and dependencies say which Rubies they apply to when not all.
  */
-export function gemRecipes(perRuby: Map<string, Map<string, GemPin>>, factsOf: (r: GemRelease) => GemFacts, overrides: OverrideTable): Recipe[] {
+export function gemRecipes(
+  perRuby: Map<string, Map<string, GemPin>>,
+  factsOf: (r: GemRelease) => GemFacts,
+  overrides: OverrideTable,
+): Recipe[] {
   const groups = new Map<string, Map<string, { pin: GemPin; versions: Map<string, string> }>>();
   for (const [ruby, pins] of perRuby) {
     for (const pin of pins.values()) {
@@ -32,9 +36,14 @@ export function gemRecipes(perRuby: Map<string, Map<string, GemPin>>, factsOf: (
   return [...groups.values()].map((g) => toRecipe(g, factsOf, overrides)).sort((a, b) => (a.purl < b.purl ? -1 : 1));
 }
 
-function toRecipe(g: Map<string, { pin: GemPin; versions: Map<string, string> }>, factsOf: (r: GemRelease) => GemFacts, overrides: OverrideTable): Recipe {
+function toRecipe(
+  g: Map<string, { pin: GemPin; versions: Map<string, string> }>,
+  factsOf: (r: GemRelease) => GemFacts,
+  overrides: OverrideTable,
+): Recipe {
   const rubies = [...g.keys()].sort(compareInterpreters);
-  const only = (ts: string[]): { interpreters?: string[] } => (ts.length === rubies.length ? {} : { interpreters: ts.sort(compareInterpreters) });
+  const only = (ts: string[]): { interpreters?: string[] } =>
+    ts.length === rubies.length ? {} : { interpreters: ts.sort(compareInterpreters) };
   const sources = new Map<string, { release: GemRelease; rubies: string[] }>();
   const deps = new Map<string, { name: string; purl: string; rubies: string[] }>();
   for (const ruby of rubies) {
@@ -62,7 +71,12 @@ function toRecipe(g: Map<string, { pin: GemPin; versions: Map<string, string> }>
   // The latest spec date among the sources (one per platform), so the recipe does not depend on their order.
   const epoch = Math.max(GEM_FALLBACK_EPOCH, ...facts.map((f) => f.date ?? 0));
   const compiles = facts.some((f) => f.extensions.length > 0);
-  const dependency: RecipeDependency[] = [...deps.values()].map((d) => ({ name: d.name, purl: d.purl, kind: 'runtime', ...only(d.rubies) }));
+  const dependency: RecipeDependency[] = [...deps.values()].map((d) => ({
+    name: d.name,
+    purl: d.purl,
+    kind: 'runtime',
+    ...only(d.rubies),
+  }));
   return {
     format: 1,
     purl: formatPurl({ type: 'gem', name: first.name, version: first.version }),

@@ -9,7 +9,16 @@
  * also counts hardlink copies. The larger of the two is what the archive "unpacks to".
  */
 import { UserError } from '../errors/index.js';
-import { DEFAULT_LIMITS, formatSize, LIMIT_KEYS, limitLiteral, limitText, RATIO_FLOOR, type ArchiveLimits, type LimitKey } from '../limits/index.js';
+import {
+  DEFAULT_LIMITS,
+  formatSize,
+  LIMIT_KEYS,
+  limitLiteral,
+  limitText,
+  RATIO_FLOOR,
+  type ArchiveLimits,
+  type LimitKey,
+} from '../limits/index.js';
 
 export class UnpackBudget {
   private entries = 0;
@@ -37,7 +46,11 @@ export class UnpackBudget {
   /** Entry `name` is about to unpack `size` bytes (its declared size, before any is read). */
   file(name: string, size: number): void {
     if (size > this.limits.fileSize) {
-      throw this.exceeded('file_size', `entry "${name}" unpacks to ${exact(size)}, more than ${exact(this.limits.fileSize)}`, roundUp(Math.max(this.limits.fileSize * 2, size)));
+      throw this.exceeded(
+        'file_size',
+        `entry "${name}" unpacks to ${exact(size)}, more than ${exact(this.limits.fileSize)}`,
+        roundUp(Math.max(this.limits.fileSize * 2, size)),
+      );
     }
     this.data += size;
     this.check();

@@ -62,14 +62,20 @@ class DebFile {
     const source = `${this.source} (control)`;
     const entries = await this.dpkgDeb('--ctrl-tarfile', (ctrl) => readTarStream(ctrl, { source }, this.budget(source)));
     const control = entries.find((e) => e.path === 'control' && e.type === 'file');
-    if (control?.data === undefined) throw new UserError('EARCHIVE', `${this.source}: the .deb has no control file: it is corrupt or not a Debian package`);
-    const scripts = entries.filter((e) => (MAINTAINER_SCRIPTS as readonly string[]).includes(e.path)).map((e) => e.path).sort();
+    if (control?.data === undefined)
+      throw new UserError('EARCHIVE', `${this.source}: the .deb has no control file: it is corrupt or not a Debian package`);
+    const scripts = entries
+      .filter((e) => (MAINTAINER_SCRIPTS as readonly string[]).includes(e.path))
+      .map((e) => e.path)
+      .sort();
     return { fields: parseControlStanza(control.data.toString('utf8')), scripts };
   }
 
   /** The files of the package, as dpkg would unpack them at `/` (absolute symlinks made relative). */
   data(): Promise<PackEntry[]> {
-    return this.dpkgDeb('--fsys-tarfile', (data) => readTarStream(data, { source: this.source, rootedSymlinks: true }, this.budget(this.source)));
+    return this.dpkgDeb('--fsys-tarfile', (data) =>
+      readTarStream(data, { source: this.source, rootedSymlinks: true }, this.budget(this.source)),
+    );
   }
 
   /** Newest mtime in the data tar, in seconds: Debian clamps them to the changelog date, so it is the release time. */
@@ -121,8 +127,15 @@ class DebFile {
     const overLimit = failure !== undefined && isUserError(failure.err) && failure.err.code === 'ELIMIT';
     // Otherwise dpkg-deb's own complaint explains a broken .deb better than the cut-off tar it left behind.
     if (r.exitCode !== 0 && !killedByUs && !overLimit) {
-      const why = Buffer.from(r.stderr ?? '').toString('utf8').trim().split('\n')[0] || `exit ${r.exitCode ?? r.signal}`;
-      throw new UserError('EARCHIVE', `${this.source}: not a valid .deb (${why}): the download is corrupt or not a Debian package; check the recipe's source`);
+      const why =
+        Buffer.from(r.stderr ?? '')
+          .toString('utf8')
+          .trim()
+          .split('\n')[0] || `exit ${r.exitCode ?? r.signal}`;
+      throw new UserError(
+        'EARCHIVE',
+        `${this.source}: not a valid .deb (${why}): the download is corrupt or not a Debian package; check the recipe's source`,
+      );
     }
     if (failure !== undefined) throw failure.err;
     return result as T;

@@ -37,7 +37,9 @@ export interface GemFile {
 export type GemChecksums = Map<string, Map<string, string>>;
 
 function corrupt(source: string, why: string, cause?: unknown): UserError {
-  return new UserError('EGEM', `${source}: not a valid .gem (${why}): the download is corrupt or not a gem; check the recipe's source`, { cause });
+  return new UserError('EGEM', `${source}: not a valid .gem (${why}): the download is corrupt or not a gem; check the recipe's source`, {
+    cause,
+  });
 }
 
 /** The outer tar's regular files by name; anything else in it (links, dirs, paths, repeats) is refused. */
@@ -50,7 +52,8 @@ async function outerEntries(data: Buffer, source: string): Promise<Map<string, B
       const chunks: Buffer[] = [];
       for await (const chunk of entry) chunks.push(chunk as Buffer);
       const { name, type } = entry.header;
-      if (type !== 'file' && type !== 'contiguous-file') throw corrupt(source, `entry "${name}" is a ${String(type)}, a gem holds only files`);
+      if (type !== 'file' && type !== 'contiguous-file')
+        throw corrupt(source, `entry "${name}" is a ${String(type)}, a gem holds only files`);
       if (!KNOWN.has(name)) throw corrupt(source, `unexpected entry "${name}"`);
       if (files.has(name)) throw corrupt(source, `entry "${name}" appears twice`);
       files.set(name, Buffer.concat(chunks));
@@ -105,10 +108,15 @@ export function verifyChecksums(checksums: GemChecksums, parts: Map<string, Buff
     if (node === undefined) continue; // an algorithm RubyGems may add later: what we know still has to match
     for (const [name, expected] of files) {
       const data = parts.get(name);
-      if (data === undefined) throw new IntegrityError(`${source}: checksums.yaml lists ${name}, which the gem does not hold: the gem was tampered with or truncated`);
+      if (data === undefined)
+        throw new IntegrityError(
+          `${source}: checksums.yaml lists ${name}, which the gem does not hold: the gem was tampered with or truncated`,
+        );
       const actual = createHash(node).update(data).digest('hex');
       if (actual !== expected) {
-        throw new IntegrityError(`${source}: ${algorithm} of ${name} is ${actual}, but the gem's checksums.yaml says ${expected}: the gem was modified after it was built; do not use it`);
+        throw new IntegrityError(
+          `${source}: ${algorithm} of ${name} is ${actual}, but the gem's checksums.yaml says ${expected}: the gem was modified after it was built; do not use it`,
+        );
       }
     }
   }
@@ -124,7 +132,8 @@ export function verifyChecksums(checksums: GemChecksums, parts: Map<string, Buff
 export async function readGemFile(data: Buffer, source: string, limits?: ArchiveLimits): Promise<GemFile> {
   const { parts, metadataYaml } = await readGemParts(data, source);
   const budget = new UnpackBudget(source, data.length, limits);
-  const notGzip = (err: unknown): UserError => corrupt(source, `data.tar.gz does not decompress: ${err instanceof Error ? err.message : String(err)}`, err);
+  const notGzip = (err: unknown): UserError =>
+    corrupt(source, `data.tar.gz does not decompress: ${err instanceof Error ? err.message : String(err)}`, err);
   const entries = await readTarGzWithin(parts.get('data.tar.gz')!, { source: `${source} data.tar.gz` }, budget, notGzip);
   return { metadataYaml, data: entries };
 }
@@ -146,7 +155,8 @@ async function readGemParts(data: Buffer, source: string): Promise<{ parts: Map<
     verifyChecksums(parseChecksums(text, source), digestible, source);
   }
   const metadataYaml = (await gunzipPart(parts.get('metadata.gz')!, 'metadata.gz', source, METADATA_LIMIT)).toString('utf8');
-  if (!metadataYaml.startsWith('--- !ruby/object:Gem::Specification')) throw corrupt(source, 'metadata.gz is not a YAML Gem::Specification');
+  if (!metadataYaml.startsWith('--- !ruby/object:Gem::Specification'))
+    throw corrupt(source, 'metadata.gz is not a YAML Gem::Specification');
   return { parts, metadataYaml };
 }
 
@@ -156,7 +166,9 @@ async function readGemParts(data: Buffer, source: string): Promise<{ parts: Map<
  * SOURCE_DATE_EPOCH's day (1980-01-02 by default since RubyGems 3.3).
  */
 export function specDate(metadataYaml: string): number | undefined {
-  const m = /^date: (\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?)?(?: ?(Z|UTC|[+-]\d{2}:?\d{2}))?\s*$/m.exec(metadataYaml);
+  const m = /^date: (\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?)?(?: ?(Z|UTC|[+-]\d{2}:?\d{2}))?\s*$/m.exec(
+    metadataYaml,
+  );
   if (m === null) return undefined;
   const [, y, mo, d, h = '00', mi = '00', s = '00', zone] = m;
   let t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));

@@ -104,7 +104,14 @@ export async function readTarStream(
 ): Promise<PackEntry[]> {
   const strip = opts.stripComponents ?? 0;
   const tree = new EntryTree(opts.source);
-  await walkWorded(input, opts.source, budget, streamError, (header, body) => addEntry(tree, header, body ?? Buffer.alloc(0), strip, opts, budget), true);
+  await walkWorded(
+    input,
+    opts.source,
+    budget,
+    streamError,
+    (header, body) => addEntry(tree, header, body ?? Buffer.alloc(0), strip, opts, budget),
+    true,
+  );
   return tree.finish();
 }
 
@@ -112,7 +119,12 @@ export async function readTarStream(
  * Each entry's header in archive order, bodies skipped (a .deb's mtimes): counted against `budget`
  * and its faults worded as readTarStream's.
  */
-export function readTarHeaders(input: Readable, source: string, budget: UnpackBudget, onHeader: (header: tar.Header) => void): Promise<void> {
+export function readTarHeaders(
+  input: Readable,
+  source: string,
+  budget: UnpackBudget,
+  onHeader: (header: tar.Header) => void,
+): Promise<void> {
   return walkWorded(input, source, budget, (err) => notAnArchive(source, 'tar', err), onHeader, false);
 }
 
@@ -135,7 +147,10 @@ async function walkWorded(
 
 /** `/a/b` seen from the link `x/y/link`: `../../a/b`, segment for segment (no lexical `..` folding). */
 export function rootedTarget(linkPath: string, target: string): string {
-  const up = linkPath.split('/').slice(1).map(() => '..');
+  const up = linkPath
+    .split('/')
+    .slice(1)
+    .map(() => '..');
   return [...up, ...target.split('/').filter((s) => s !== '')].join('/') || '.';
 }
 

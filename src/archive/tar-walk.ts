@@ -73,7 +73,13 @@ export function walkTar(
 }
 
 /** Pipes `from` into the parser with backpressure, counting every byte against the budget. */
-function feed(from: Readable, to: tar.Extract, budget: UnpackBudget, fail: (err: unknown) => void, streamError: (err: unknown) => UserError): void {
+function feed(
+  from: Readable,
+  to: tar.Extract,
+  budget: UnpackBudget,
+  fail: (err: unknown) => void,
+  streamError: (err: unknown) => UserError,
+): void {
   from.on('data', (chunk: Buffer) => {
     try {
       budget.inflated(chunk.length);

@@ -47,7 +47,8 @@ export class EntryTree {
     if (previous !== undefined) {
       const before = this.order[previous]!;
       if (before.type === 'dir' && entry.type === 'dir') this.order[previous] = entry;
-      else if (!sameEntry(before, entry)) throw unsafeEntry(this.source, shown, `a second entry named "${entry.path}", different from the first: the archive is ambiguous`);
+      else if (!sameEntry(before, entry))
+        throw unsafeEntry(this.source, shown, `a second entry named "${entry.path}", different from the first: the archive is ambiguous`);
       return;
     }
     if (entry.type !== 'dir' && this.hasChildren.has(entry.path)) {

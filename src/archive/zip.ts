@@ -114,7 +114,13 @@ async function locateEntries(data: Buffer, source: string, budget: UnpackBudget)
   return out;
 }
 
-async function locate(yauzl: typeof import('yauzl'), zip: yauzl.ZipFile, entry: yauzl.Entry, shown: string, source: string): Promise<Located | undefined> {
+async function locate(
+  yauzl: typeof import('yauzl'),
+  zip: yauzl.ZipFile,
+  entry: yauzl.Entry,
+  shown: string,
+  source: string,
+): Promise<Located | undefined> {
   const refuse = (why: string) => unsafeEntry(source, shown, why);
   const unicode = entry.extraFields.some((f) => f.id === UNICODE_PATH_FIELD)
     ? yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true)

@@ -5,7 +5,8 @@
  */
 
 /** What a build prints when it tries the network, which the sandbox does not have. */
-const NETWORK = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ENETUNREACH|EHOSTUNREACH|getaddrinfo|fetch failed|Failed to download|request to \S+ failed|Could not resolve host|Temporary failure in name resolution|Network is unreachable|unable to resolve host/i;
+const NETWORK =
+  /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ENETUNREACH|EHOSTUNREACH|getaddrinfo|fetch failed|Failed to download|request to \S+ failed|Could not resolve host|Temporary failure in name resolution|Network is unreachable|unable to resolve host/i;
 /** A network line that names what was fetched. */
 const NAMED = /https?:\/\/|getaddrinfo \w+ \S|resolve host/;
 /** The first compiler or linker error is the cause; later ones and make's summary follow from it. */
@@ -38,7 +39,10 @@ function clean(line: string): string {
 
 /** What a failed build's `log` says about why, in one line; a refused download says the build needs the network. */
 export function failureLine(log: string): string {
-  const lines = log.split('\n').map(clean).filter((l) => l !== '');
+  const lines = log
+    .split('\n')
+    .map(clean)
+    .filter((l) => l !== '');
   const useful = lines.filter((l) => !NOISE.some((n) => n.test(l)));
   const compiler = useful.find((l) => COMPILER.test(l));
   if (compiler !== undefined) return compiler;

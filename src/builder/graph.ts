@@ -40,7 +40,9 @@ export class RecipeGraph {
 
   /** Every node reachable from `id` through (kept) dependencies, excluding `id` itself, sorted. */
   closureOf(id: string, keep: (d: RecipeDependency) => boolean = () => true): RecipeNode[] {
-    const direct = this.get(id).recipe.dependency.filter(keep).map((d) => d.purl);
+    const direct = this.get(id)
+      .recipe.dependency.filter(keep)
+      .map((d) => d.purl);
     return this.reachable(direct, keep).filter((n) => n.id !== id);
   }
 }
@@ -61,7 +63,10 @@ export function graphFromRecipes(recipesDir: string, recipes: Recipe[], roots: P
 }
 
 /** Load the closure of `roots` (recipe files or purls) from `recipesDir`. */
-export async function loadGraph(recipesDir: string, roots: ({ purl: Purl } | { file: string })[]): Promise<{ graph: RecipeGraph; roots: RecipeNode[] }> {
+export async function loadGraph(
+  recipesDir: string,
+  roots: ({ purl: Purl } | { file: string })[],
+): Promise<{ graph: RecipeGraph; roots: RecipeNode[] }> {
   const graph = new RecipeGraph();
   /** `purl` is what the path promises (undefined for a recipe file named by the user). */
   const load = async (purl: Purl | undefined, file: string, requiredBy: string | undefined): Promise<RecipeNode> => {
@@ -72,10 +77,16 @@ export async function loadGraph(recipesDir: string, roots: ({ purl: Purl } | { f
       // Only a missing file is "missing": a fifo, an oversized or an invalid recipe says so itself.
       const missing = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
       if (requiredBy === undefined || purl === undefined || !missing) throw err;
-      throw new UserError('ERECIPE', `recipe for ${purl.name}@${purl.version} (required by ${requiredBy}) is missing at ${file}: run \`bale import\` for ${requiredBy}`);
+      throw new UserError(
+        'ERECIPE',
+        `recipe for ${purl.name}@${purl.version} (required by ${requiredBy}) is missing at ${file}: run \`bale import\` for ${requiredBy}`,
+      );
     }
     if (purl !== undefined && recipe.purl !== formatPurl(purl)) {
-      throw new UserError('ERECIPE', `recipe ${file} declares ${recipe.purl} but sits where ${formatPurl(purl)} belongs: fix its purl or move it`);
+      throw new UserError(
+        'ERECIPE',
+        `recipe ${file} declares ${recipe.purl} but sits where ${formatPurl(purl)} belongs: fix its purl or move it`,
+      );
     }
     const node: RecipeNode = { purl: parsePurl(recipe.purl), id: recipe.purl, recipe, digest: recipeDigest(recipe), file };
     return node;

@@ -90,7 +90,10 @@ export class BuildSession {
       graph,
       sources: this.sources,
       // The sandbox (and execa) load only when a build needs it: pure packages never do.
-      runner: () => (this.runner ??= import('../sandbox/index.js').then((m) => m.pickRunner(this.opts.sandbox, this.opts.warn, { directAsRoot: this.opts.directAsRoot === true }))),
+      runner: () =>
+        (this.runner ??= import('../sandbox/index.js').then((m) =>
+          m.pickRunner(this.opts.sandbox, this.opts.warn, { directAsRoot: this.opts.directAsRoot === true }),
+        )),
       cacheDir: this.opts.cacheDir,
       jobs: this.opts.jobs,
       limits: resolveLimits(node.recipe.build.limits, this.opts.limits),
@@ -106,7 +109,12 @@ export class BuildSession {
     if (hit !== undefined) return { task, packages: hit, cached: true };
     if (task.target.interpreter !== null) await checkNativeBuildDeps([task]);
     await this.loadBuilder(task.node.purl.type);
-    const outputs = await this.builderFor(task.node).build({ ...this.context(graph, task.node), node: task.node, target: task.target, inputs });
+    const outputs = await this.builderFor(task.node).build({
+      ...this.context(graph, task.node),
+      node: task.node,
+      target: task.target,
+      inputs,
+    });
     return { task, packages: await this.opts.store.put(task.key, outputs), cached: false };
   }
 
@@ -121,7 +129,12 @@ export async function buildGraph(graph: RecipeGraph, opts: BuildOptions): Promis
   await sweepScratch(join(opts.cacheDir, 'tmp'));
   try {
     const tasks = await session.plan(graph);
-    await checkNativeBuildDeps(await toBuild([...tasks.values()].filter((t) => t.target.interpreter !== null), opts.store));
+    await checkNativeBuildDeps(
+      await toBuild(
+        [...tasks.values()].filter((t) => t.target.interpreter !== null),
+        opts.store,
+      ),
+    );
     opts.onPlanned?.([...tasks.values()]);
     return await runTasks(tasks, opts.store, opts.jobs, {
       builderFor: session.builderFor,

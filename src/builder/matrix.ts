@@ -12,7 +12,8 @@ import type { RecipeNode } from './graph.js';
 import type { Target } from './types.js';
 
 /** A source or dependency without `interpreters` applies to every one. */
-export const applies = (x: { interpreters?: string[] | undefined }, v: string): boolean => x.interpreters === undefined || x.interpreters.includes(v);
+export const applies = (x: { interpreters?: string[] | undefined }, v: string): boolean =>
+  x.interpreters === undefined || x.interpreters.includes(v);
 
 /** `3.11.7` -> `3.11`: the version recipes and package names use. */
 export const minorOf = (t: Target): string => t.interpreter!.version.split('.').slice(0, 2).join('.');
@@ -20,7 +21,8 @@ export const minorOf = (t: Target): string => t.interpreter!.version.split('.').
 /** The recipe's file for one interpreter; `flag` names the import option that would add it. */
 export function sourceFor(node: RecipeNode, v: string, interpreter: string, flag: string): RecipeSource {
   const s = node.recipe.source.find((x) => applies(x, v));
-  if (s === undefined) throw new UserError('ERECIPE', `recipe ${node.file} has no source for ${interpreter} ${v}: re-import it with ${flag} ${v}`);
+  if (s === undefined)
+    throw new UserError('ERECIPE', `recipe ${node.file} has no source for ${interpreter} ${v}: re-import it with ${flag} ${v}`);
   return s;
 }
 
@@ -35,10 +37,18 @@ export async function assembleWithBin(
 ): Promise<PackageOutput[]> {
   const v = minorOf(target);
   const mainName = o.packageName(node.purl.name);
-  const depends = node.recipe.dependency.filter((d) => applies(d, v)).map((d) => ({ name: o.packageName(d.name), version: parsePurl(d.purl).version }));
+  const depends = node.recipe.dependency
+    .filter((d) => applies(d, v))
+    .map((d) => ({ name: o.packageName(d.name), version: parsePurl(d.purl).version }));
   const outputs = [await assemble(node, target, { name: mainName, entries: o.main, depends })];
   if (o.bin.length > 0) {
-    outputs.push(await assemble(node, target, { name: o.packageName(node.purl.name, true), entries: o.bin, depends: [{ name: mainName, version: node.purl.version }] }));
+    outputs.push(
+      await assemble(node, target, {
+        name: o.packageName(node.purl.name, true),
+        entries: o.bin,
+        depends: [{ name: mainName, version: node.purl.version }],
+      }),
+    );
   }
   return outputs;
 }

@@ -10,7 +10,11 @@ export async function missingDebianPackages(names: string[]): Promise<string[]> 
   if (names.length === 0) return [];
   const { execa } = await import('execa');
   // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} format
-  const r = await execa('dpkg-query', ['-W', '-f', '${Package} ${db:Status-Status}\\n', ...names], { reject: false, env: { LC_ALL: 'C' }, extendEnv: false });
+  const r = await execa('dpkg-query', ['-W', '-f', '${Package} ${db:Status-Status}\\n', ...names], {
+    reject: false,
+    env: { LC_ALL: 'C' },
+    extendEnv: false,
+  });
   if (r.exitCode !== 0 && r.stdout === '' && /ENOENT|not found/i.test(String(r.stderr ?? r.shortMessage ?? ''))) return [];
   const installed = new Set(
     String(r.stdout)
@@ -65,8 +69,13 @@ export async function checkNativeBuildDeps(tasks: { node: RecipeNode; target: Ta
   const own = first.use.build.filter((p) => missing.has(p));
   const all = [...missing];
   // Name the first package's own missing packages; the rest of the closure's go into the apt-get line.
-  const others = new Set(uses.filter((u) => u !== first && u.use.build.some((p) => missing.has(p) && !own.includes(p))).map((u) => u.node.id));
-  const more = others.size === 0 ? '' : ` (and ${others.size} more package${others.size === 1 ? ' needs' : 's need'} ${all.filter((p) => !own.includes(p)).join(', ')})`;
+  const others = new Set(
+    uses.filter((u) => u !== first && u.use.build.some((p) => missing.has(p) && !own.includes(p))).map((u) => u.node.id),
+  );
+  const more =
+    others.size === 0
+      ? ''
+      : ` (and ${others.size} more package${others.size === 1 ? ' needs' : 's need'} ${all.filter((p) => !own.includes(p)).join(', ')})`;
   // Say which source the packages are for when the recipe limits them to some kinds: a wheel would need none.
   const forWhat = first.node.recipe.native?.sources !== undefined ? `, for a build from its ${first.use.kind}` : '';
   throw new UserError(

@@ -38,7 +38,11 @@ export interface ScheduleHooks {
 const taskId = (purl: string, target: Target): string => `${purl}|${target.id}`;
 
 /** Every (recipe, target) build the graph needs, with the builds each waits for. */
-export async function planTasks(graph: RecipeGraph, request: TargetRequest, hooks: Pick<ScheduleHooks, 'builderFor'>): Promise<Map<string, Task>> {
+export async function planTasks(
+  graph: RecipeGraph,
+  request: TargetRequest,
+  hooks: Pick<ScheduleHooks, 'builderFor'>,
+): Promise<Map<string, Task>> {
   const tasks = new Map<string, Task>();
   for (const node of [...graph.nodes.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
     const builder = hooks.builderFor(node);
@@ -62,7 +66,12 @@ export async function planTasks(graph: RecipeGraph, request: TargetRequest, hook
  */
 function assignKeys(tasks: Map<string, Task>): void {
   const keyOf = (t: Task): string => {
-    if (t.key === '') t.key = buildKey(t.node.digest, t.target.id, t.deps.map((d) => keyOf(tasks.get(d)!)));
+    if (t.key === '')
+      t.key = buildKey(
+        t.node.digest,
+        t.target.id,
+        t.deps.map((d) => keyOf(tasks.get(d)!)),
+      );
     return t.key;
   };
   for (const t of tasks.values()) keyOf(t);
@@ -76,8 +85,14 @@ function assertAcyclic(tasks: Map<string, Task>): void {
     const s = state.get(id);
     if (s === 'done') return;
     if (s === 'open') {
-      const loop = path.slice(path.indexOf(id)).concat(id).map((x) => x.split('|')[0]);
-      throw new UserError('ECYCLE', `build requirements form a cycle: ${loop.join(' -> ')}; break it with an override (ignore_scripts) or by building one side as pure`);
+      const loop = path
+        .slice(path.indexOf(id))
+        .concat(id)
+        .map((x) => x.split('|')[0]);
+      throw new UserError(
+        'ECYCLE',
+        `build requirements form a cycle: ${loop.join(' -> ')}; break it with an override (ignore_scripts) or by building one side as pure`,
+      );
     }
     state.set(id, 'open');
     path.push(id);
@@ -112,7 +127,10 @@ export async function runTasks(tasks: Map<string, Task>, store: Store, jobs: num
     const reason = (settled[bad] as PromiseRejectedResult).reason;
     if (stops(reason)) throw reason;
     const [purl, target] = task.deps[bad]!.split('|');
-    const error = new UserError('EDEPFAILED', `${task.node.id} (${task.target.id}) was not built: it needs ${purl} (${target}), which failed`);
+    const error = new UserError(
+      'EDEPFAILED',
+      `${task.node.id} (${task.target.id}) was not built: it needs ${purl} (${target}), which failed`,
+    );
     failed(task, error);
     throw error;
   };
@@ -131,10 +149,13 @@ export async function runTasks(tasks: Map<string, Task>, store: Store, jobs: num
           const inputs = depResults.flatMap((r) => r.packages);
           const ctx: BuildContext = { ...hooks.context(task, inputs), node: task.node, target: task.target, inputs };
           // Recorded before p-limit frees the slot: the handler on `p` below runs too late to stop the next queued build.
-          const outputs = await hooks.builderFor(task.node).build(ctx).catch((error: unknown) => {
-            failed(task, error);
-            throw error;
-          });
+          const outputs = await hooks
+            .builderFor(task.node)
+            .build(ctx)
+            .catch((error: unknown) => {
+              failed(task, error);
+              throw error;
+            });
           return { task, packages: await store.put(task.key, outputs), cached: false };
         });
       })();

@@ -63,11 +63,16 @@ async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolution> {
         if (!env.opts.json) env.progress.log(`note: ${line}`);
       },
     };
-    const r = await importer.resolveClosure(group.map((g) => g.spec), options).catch((err: unknown): Resolution => {
-      // Every interpreter failed: judged with the other failures (all or nothing, or --keep-going).
-      if (err instanceof EveryTargetFailed) return { roots: [], recipes: [], failures: err.failures };
-      throw err;
-    });
+    const r = await importer
+      .resolveClosure(
+        group.map((g) => g.spec),
+        options,
+      )
+      .catch((err: unknown): Resolution => {
+        // Every interpreter failed: judged with the other failures (all or nothing, or --keep-going).
+        if (err instanceof EveryTargetFailed) return { roots: [], recipes: [], failures: err.failures };
+        throw err;
+      });
     all.roots.push(...r.roots);
     all.recipes.push(...r.recipes);
     if (r.failures) all.failures = [...(all.failures ?? []), ...r.failures];
@@ -266,6 +271,8 @@ export async function requestBuilt(specArgs: string[], env: Env, store: Store): 
   const res = await resolveChecked(specArgs, env);
   const failures = resolvedOrRefused(res, env);
   const { graph } = (await builder()).graphFromRecipes(env.opts.recipes, res.recipes, res.roots);
-  const results = await runBuild(graph, env, store, failures).catch((err: unknown) => refuse(failures, env.opts.json, rootNames(res.roots), err));
+  const results = await runBuild(graph, env, store, failures).catch((err: unknown) =>
+    refuse(failures, env.opts.json, rootNames(res.roots), err),
+  );
   return { res, results, failures };
 }

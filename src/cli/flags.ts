@@ -107,7 +107,8 @@ export function emptyDirectory(source: Source, value: string, hint: string): str
 export function store(source: Source, value: string): string {
   if (value.startsWith('oci://')) return registryUrl(source, value);
   const hint = 'give a directory, or oci://HOST[:PORT]/NAMESPACE for a registry';
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) throw usage(source, value, `${value.slice(0, value.indexOf(':'))}:// cannot hold a store; ${hint}`);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value))
+    throw usage(source, value, `${value.slice(0, value.indexOf(':'))}:// cannot hold a store; ${hint}`);
   return directory(source, value, { hint });
 }
 
@@ -130,7 +131,8 @@ export function inputFile(source: Source, value: string, hint: string): string {
 export function outputFile(source: Source, value: string): string {
   if (value === '') throw usage(source, value, 'empty; name the file to write');
   // Worded like the writer's own check, which the commands run later for what may sit there.
-  if (lookAt(resolve(value)).kind === 'blocked') throw usage(source, value, 'cannot write there (a parent is not a directory): choose another path');
+  if (lookAt(resolve(value)).kind === 'blocked')
+    throw usage(source, value, 'cannot write there (a parent is not a directory): choose another path');
   return value;
 }
 
@@ -169,12 +171,14 @@ export function interpreterList(source: '--node' | '--python' | '--ruby', value:
 
 /** `image compose --name`: an OCI repository name. */
 export function imageName(source: Source, value: string): string {
-  if (!isRepository(value)) throw usage(source, value, 'expected an image name: lowercase letters, digits, . _ - separated by /, e.g. app or team/app');
+  if (!isRepository(value))
+    throw usage(source, value, 'expected an image name: lowercase letters, digits, . _ - separated by /, e.g. app or team/app');
   return value;
 }
 
 /** `image compose --tag`: an OCI tag. */
 export function imageTag(source: Source, value: string): string {
-  if (!isTag(value)) throw usage(source, value, 'expected a tag: letters, digits, _ . -, at most 128, not starting with . or -, e.g. 1 or 2024-06');
+  if (!isTag(value))
+    throw usage(source, value, 'expected a tag: letters, digits, _ . -, at most 128, not starting with . or -, e.g. 1 or 2024-06');
   return value;
 }

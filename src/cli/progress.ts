@@ -23,7 +23,13 @@ class BarProgress implements Progress {
     this.label = label;
     const cliProgress = loadBar();
     this.bar = new cliProgress.SingleBar(
-      { format: `${label.padEnd(9)} [{bar}] {value}/{total} {current}`, hideCursor: true, clearOnComplete: true, stream: process.stderr, fps: 10 },
+      {
+        format: `${label.padEnd(9)} [{bar}] {value}/{total} {current}`,
+        hideCursor: true,
+        clearOnComplete: true,
+        stream: process.stderr,
+        fps: 10,
+      },
       cliProgress.Presets.shades_classic,
     );
     this.bar.start(total, 0, { current: '' });

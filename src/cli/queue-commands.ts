@@ -17,7 +17,11 @@ import { printJson, printPackages, say, tell, type PackageLine } from './output.
  * A producer on the fleet's Redis (`given` by `flag`, else BALE_REDIS_URL); an outage
  * while it waits is a line when lost and one when back.
  */
-async function producerFor(flag: string, given: string | undefined, env: Env): Promise<{ producer: Producer; url: string; close: () => Promise<void> }> {
+async function producerFor(
+  flag: string,
+  given: string | undefined,
+  env: Env,
+): Promise<{ producer: Producer; url: string; close: () => Promise<void> }> {
   const { redisUrl, checkRedis, connect, watchRedis } = await import('../../queue/connection.js');
   const url = redisUrl(flag, given);
   await checkRedis(url);
@@ -41,7 +45,18 @@ async function producerFor(flag: string, given: string | undefined, env: Env): P
  */
 export function builtLines(results: BuildResult[], storeRoot: string): PackageLine[] {
   return results
-    .flatMap((r) => r.packages.map((p) => ({ name: p.name, version: p.version, purl: r.purl, interpreter: r.interpreter, file: join(storeRoot, p.file), sha256: p.sha256, size: p.size, cached: r.cached })))
+    .flatMap((r) =>
+      r.packages.map((p) => ({
+        name: p.name,
+        version: p.version,
+        purl: r.purl,
+        interpreter: r.interpreter,
+        file: join(storeRoot, p.file),
+        sha256: p.sha256,
+        size: p.size,
+        cached: r.cached,
+      })),
+    )
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
 }
 
@@ -51,7 +66,12 @@ async function localRoot(env: Env): Promise<string> {
 }
 
 /** Plan on a worker, then wait for every build it planned. */
-async function planAndWait(producer: Producer, res: Pick<Resolution, 'recipes' | 'roots'>, digests: string[], env: Env): Promise<BuildResult[]> {
+async function planAndWait(
+  producer: Producer,
+  res: Pick<Resolution, 'recipes' | 'roots'>,
+  digests: string[],
+  env: Env,
+): Promise<BuildResult[]> {
   const { formatPurl } = await import('../purl/purl.js');
   const since = Date.now();
   const job = await producer.enqueuePlan(res.recipes, res.roots.map(formatPurl), targetRequest(env.opts), digests);
@@ -72,7 +92,11 @@ async function waitBuilds(producer: Producer, builds: BuildRef[], since: number,
  * first, so a wrong one fails before any registry is asked; resolved here, built by the fleet; the
  * caller writes the recipes once it succeeded.
  */
-export async function requestViaQueue<R extends Resolution>(resolve: () => Promise<R>, env: Env, redis: string | undefined): Promise<{ res: R; lines: PackageLine[] }> {
+export async function requestViaQueue<R extends Resolution>(
+  resolve: () => Promise<R>,
+  env: Env,
+  redis: string | undefined,
+): Promise<{ res: R; lines: PackageLine[] }> {
   const root = await localRoot(env);
   const { producer, close } = await producerFor('--queue', redis, env);
   try {
@@ -89,7 +113,14 @@ async function specsFrom(specs: string[], fromFile: string | undefined): Promise
   if (fromFile !== undefined) {
     // --from-file was checked as it was parsed (flags.inputFile); this read says the same if the file changed since.
     const hint = 'give a file with one spec per line';
-    const text = await readBoundedText(fromFile, { maxBytes: READ_BOUNDS.specList, what: 'a spec list', usage: true, label: `--from-file ${fromFile}`, hint, missing: `no such file; ${hint}` });
+    const text = await readBoundedText(fromFile, {
+      maxBytes: READ_BOUNDS.specList,
+      what: 'a spec list',
+      usage: true,
+      label: `--from-file ${fromFile}`,
+      hint,
+      missing: `no such file; ${hint}`,
+    });
     for (const line of text.split('\n')) {
       const s = line.replace(/#.*/, '').trim();
       if (s !== '') all.push(s);
@@ -103,10 +134,18 @@ async function specsFrom(specs: string[], fromFile: string | undefined): Promise
 function importJob(eco: Ecosystem, env: Env): Omit<ImportJobData, 'spec'> {
   const registry = indexOf(eco, env.opts);
   const interpreters = matrixOf(eco, env.opts);
-  return { request: targetRequest(env.opts), ...(registry !== undefined ? { registry } : {}), ...(interpreters !== undefined ? { interpreters } : {}) };
+  return {
+    request: targetRequest(env.opts),
+    ...(registry !== undefined ? { registry } : {}),
+    ...(interpreters !== undefined ? { interpreters } : {}),
+  };
 }
 
-export async function cmdEnqueue(specArgs: string[], o: QueueFlags & { fromFile?: string; import?: boolean; wait?: boolean }, env: Env): Promise<void> {
+export async function cmdEnqueue(
+  specArgs: string[],
+  o: QueueFlags & { fromFile?: string; import?: boolean; wait?: boolean },
+  env: Env,
+): Promise<void> {
   const specs = await specsFrom(specArgs, o.fromFile);
   const { parseSpec } = await import('../purl/purl.js');
   const ecosystems = specs.map((s) => parseSpec(s).type); // every spec checked before anything is enqueued
@@ -138,13 +177,26 @@ export async function cmdEnqueue(specArgs: string[], o: QueueFlags & { fromFile?
     const nodes = [...graph.nodes.values()];
     const res = { recipes: nodes.map((n) => n.recipe), roots: roots.map((r) => r.purl) };
     if (o.wait === true) {
-      const lines = builtLines(await planAndWait(producer, res, nodes.map((n) => n.digest), env), root);
+      const lines = builtLines(
+        await planAndWait(
+          producer,
+          res,
+          nodes.map((n) => n.digest),
+          env,
+        ),
+        root,
+      );
       if (env.opts.json) printJson({ packages: lines });
       else printPackages(lines);
       return;
     }
     const { formatPurl } = await import('../purl/purl.js');
-    const job = await producer.enqueuePlan(res.recipes, res.roots.map(formatPurl), targetRequest(env.opts), nodes.map((n) => n.digest));
+    const job = await producer.enqueuePlan(
+      res.recipes,
+      res.roots.map(formatPurl),
+      targetRequest(env.opts),
+      nodes.map((n) => n.digest),
+    );
     if (env.opts.json) printJson({ jobs: [job], recipes: nodes.length });
     else say(`enqueued the plan of ${nodes.length} recipe(s) as ${job.id}`);
   } finally {

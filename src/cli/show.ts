@@ -32,7 +32,9 @@ export async function cmdShow(arg: string, env: Env): Promise<void> {
   if (/^[a-z]+:/i.test(arg) || arg.endsWith('.toml')) {
     const roots = await resolveBuildRoots([arg], env.opts.recipes);
     const { loadGraph } = await import('../builder/graph.js');
-    const { roots: [node] } = await loadGraph(env.opts.recipes, roots);
+    const {
+      roots: [node],
+    } = await loadGraph(env.opts.recipes, roots);
     const r = node!.recipe;
     const built: Shown[] = [];
     for (const p of all) {
@@ -40,7 +42,10 @@ export async function cmdShow(arg: string, env: Env): Promise<void> {
       if (m.purl === node!.id) built.push({ package: p, manifest: m });
     }
     if (env.opts.json) {
-      printJson({ recipe: { file: node!.file, digest: node!.digest, ...r }, packages: built.map((b) => ({ ...b.package, interpreter: b.manifest.interpreter })) });
+      printJson({
+        recipe: { file: node!.file, digest: node!.digest, ...r },
+        packages: built.map((b) => ({ ...b.package, interpreter: b.manifest.interpreter })),
+      });
       return;
     }
     const lines = [
@@ -50,7 +55,11 @@ export async function cmdShow(arg: string, env: Env): Promise<void> {
       `  source       ${r.source.map((s) => s.url).join(', ')}`,
       `  build        ${r.build.native ? `a build step per interpreter (${r.build.reasons.join(', ')})` : 'no build step'}${r.build.interpreters.length > 0 ? `; imported for ${r.build.interpreters.join(', ')}` : ''}`,
       `  depends      ${r.dependency.map((d) => (d.name === d.purl.split('/').pop()?.split('@')[0] ? d.purl : `${d.name} = ${d.purl}`)).join(', ') || '(none)'}`,
-      ...(r.native ? [`  native       build: ${r.native.build.join(' ') || '-'}; runtime: ${r.native.runtime.join(' ') || '-'}${r.native.sources ? `; for ${r.native.sources.join(', ')} only` : ''}`] : []),
+      ...(r.native
+        ? [
+            `  native       build: ${r.native.build.join(' ') || '-'}; runtime: ${r.native.runtime.join(' ') || '-'}${r.native.sources ? `; for ${r.native.sources.join(', ')} only` : ''}`,
+          ]
+        : []),
       `  built        ${built.length === 0 ? `not yet (bale build ${arg})` : ''}`,
     ];
     say(lines.join('\n'));
@@ -61,7 +70,10 @@ export async function cmdShow(arg: string, env: Env): Promise<void> {
   const [name, version] = at > 0 ? [arg.slice(0, at), arg.slice(at + 1)] : [arg, undefined];
   const matches = all.filter((p) => p.name === name && (version === undefined || p.version === version));
   if (matches.length === 0) {
-    throw new UserError('ENOPACKAGE', `no package "${arg}" in the store ${env.opts.store}: build it first, or give a spec like npm:express@4.21.2`);
+    throw new UserError(
+      'ENOPACKAGE',
+      `no package "${arg}" in the store ${env.opts.store}: build it first, or give a spec like npm:express@4.21.2`,
+    );
   }
   const shown = await Promise.all(matches.map(async (p) => ({ package: p, manifest: await store.manifest(p) })));
   if (env.opts.json) printJson(shown.map((s) => ({ ...s.package, manifest: s.manifest })));

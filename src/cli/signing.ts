@@ -19,7 +19,9 @@ export interface SigningFlags {
 export function keyFile(flags: SigningFlags, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (flags.key !== undefined && flags.key !== '') return flags.key;
   const f = env['BALE_SIGNING_KEY'];
-  return f === undefined || f === '' ? undefined : inputFile('BALE_SIGNING_KEY', f, 'create one with bale keygen --out PREFIX, or unset it');
+  return f === undefined || f === ''
+    ? undefined
+    : inputFile('BALE_SIGNING_KEY', f, 'create one with bale keygen --out PREFIX, or unset it');
 }
 
 /** Loaded once per file and process: an encrypted key costs seconds of scrypt, and one command asks several times. */
@@ -40,7 +42,10 @@ export async function signingKey(flags: SigningFlags): Promise<SecretKey | undef
 export async function requireSigningKey(flags: SigningFlags, what: string): Promise<SecretKey> {
   const key = await signingKey(flags);
   if (key === undefined) {
-    throw new UserError('ENOKEY', `${what} needs a signing key: pass --key FILE or set BALE_SIGNING_KEY (create one with bale keygen --out ~/keys/me)`);
+    throw new UserError(
+      'ENOKEY',
+      `${what} needs a signing key: pass --key FILE or set BALE_SIGNING_KEY (create one with bale keygen --out ~/keys/me)`,
+    );
   }
   return key;
 }

@@ -23,10 +23,16 @@ export interface FailedTarget extends TargetFailure {
 export function buildFailure(task: Task, error: unknown): FailedTarget {
   const i = task.target.interpreter;
   const skipped = (error as { code?: unknown } | null)?.code === 'EDEPFAILED';
-  return { target: i === null ? 'any' : `${i.kind} ${i.version}`, package: task.node.id, error: oneLine(error), ...(skipped ? { skipped: true as const } : {}) };
+  return {
+    target: i === null ? 'any' : `${i.kind} ${i.version}`,
+    package: task.node.id,
+    error: oneLine(error),
+    ...(skipped ? { skipped: true as const } : {}),
+  };
 }
 
-const listed = (names: string[]): string => (names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`);
+const listed = (names: string[]): string =>
+  names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 
 /**
  * One line naming every failed target and why (builds skipped for a failed dependency are counted,
@@ -36,7 +42,9 @@ export function targetsFailed(failures: FailedTarget[], kept: boolean): UserErro
   const targets = [...new Set(failures.map((f) => f.target))];
   const causes = failures.filter((f) => f.skipped !== true);
   const skipped = failures.length - causes.length;
-  const why = [...new Set(causes.map((f) => (f.package !== undefined && !f.error.includes(f.package) ? `${f.package}: ${f.error}` : f.error)))].join('; ');
+  const why = [
+    ...new Set(causes.map((f) => (f.package !== undefined && !f.error.includes(f.package) ? `${f.package}: ${f.error}` : f.error))),
+  ].join('; ');
   const more = skipped > 0 ? ` (and ${skipped} build(s) that needed them)` : '';
   const outcome = kept
     ? 'kept what resolved and built (--keep-going)'

@@ -52,7 +52,9 @@ export type SourceKind = (typeof CORES)[Ecosystem]['sources'][number]['kind'];
 export const SOURCE_KINDS: readonly SourceKind[] = Object.values(CORES).flatMap((c) => c.sources.map((s) => s.kind));
 
 /** The source kinds installed as they come, never compiled. */
-export const PREBUILT_KINDS: ReadonlySet<SourceKind> = new Set(Object.values(CORES).flatMap((c) => c.sources.filter((s) => s.prebuilt).map((s) => s.kind)));
+export const PREBUILT_KINDS: ReadonlySet<SourceKind> = new Set(
+  Object.values(CORES).flatMap((c) => c.sources.filter((s) => s.prebuilt).map((s) => s.kind)),
+);
 
 export function ecosystemCore(id: Ecosystem): EcosystemCore {
   return CORES[id];

@@ -147,7 +147,13 @@ async function readLocal(raw: string, url: URL): Promise<Buffer> {
   }
   try {
     // A regular file only: a recipe naming file:///dev/urandom or a fifo is refused, not read forever.
-    return await readBounded(path, { maxBytes: READ_BOUNDS.source, what: 'a source archive', code: 'ESOURCE', label: raw, hint: 'fix the path in the recipe' });
+    return await readBounded(path, {
+      maxBytes: READ_BOUNDS.source,
+      what: 'a source archive',
+      code: 'ESOURCE',
+      label: raw,
+      hint: 'fix the path in the recipe',
+    });
   } catch (err) {
     if (isUserError(err)) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'error';

@@ -94,7 +94,10 @@ export class HttpClient {
       throw new UserError('ESOURCE', `${redactUrls(url)}: HTTP ${status}: the recipe's source URL is gone: re-import or fix the URL`);
     }
     if (status >= 300 && status < 400) {
-      throw new UserError('ESOURCE', `${redactUrls(url)}: HTTP ${status}: redirect without a usable Location, or more than ${MAX_REDIRECTIONS} redirects: fix the recipe's source URL`);
+      throw new UserError(
+        'ESOURCE',
+        `${redactUrls(url)}: HTTP ${status}: redirect without a usable Location, or more than ${MAX_REDIRECTIONS} redirects: fix the recipe's source URL`,
+      );
     }
     throw new UserError('ESOURCE', `${redactUrls(url)}: HTTP ${status}: the server refused the download: fix the recipe's source URL`);
   }
@@ -107,5 +110,7 @@ function permanent(url: string, err: unknown): Error {
     return new UserError('ESOURCE', `${redactUrls(url)}: cannot download (${describe(err)}): fix the recipe's source URL`, { cause: err });
   }
   // Anything else (TLS failures, protocol errors) is not retried here; the queue may retry the job later.
-  return new TransientError('EFETCH', `${redactUrls(url)}: ${describe(err)}: the download failed; check the network and try again`, { cause: err });
+  return new TransientError('EFETCH', `${redactUrls(url)}: ${describe(err)}: the download failed; check the network and try again`, {
+    cause: err,
+  });
 }

@@ -92,7 +92,13 @@ export class NodeTransport {
   }
 
   /** Throws TransportStall for a timeout, BodyFault for a body cut short, the socket's error otherwise. */
-  private exchange(url: string, headers: Record<string, string>, t: HttpTimeouts, signal: AbortSignal, headersOnly: boolean): Promise<RawResponse> {
+  private exchange(
+    url: string,
+    headers: Record<string, string>,
+    t: HttpTimeouts,
+    signal: AbortSignal,
+    headersOnly: boolean,
+  ): Promise<RawResponse> {
     const u = new URL(url);
     const secure = u.protocol === 'https:';
     if (!secure && u.protocol !== 'http:') return Promise.reject(new TypeError(`unsupported protocol ${u.protocol}`));
@@ -132,13 +138,17 @@ export class NodeTransport {
         idle();
         // Errors after the headers (a reset, the deadline) may reach the response or the request.
         res.on('error', (err) => failWith(new BodyFault(received, err)));
-        res.on('aborted', () => failWith(new BodyFault(received, Object.assign(new Error('connection closed mid-body'), { code: 'ECONNRESET' }))));
+        res.on('aborted', () =>
+          failWith(new BodyFault(received, Object.assign(new Error('connection closed mid-body'), { code: 'ECONNRESET' }))),
+        );
         res.on('data', (chunk: Buffer) => {
           chunks.push(chunk);
           received += chunk.length;
           idle();
         });
-        res.on('end', () => settle(() => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks, received) })));
+        res.on('end', () =>
+          settle(() => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks, received) })),
+        );
       });
       req.end();
     });

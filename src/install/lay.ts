@@ -30,7 +30,8 @@ export async function layRoot(packages: ResolvedPackage[], dir: string, label: s
   const union = await unionEntries(packages);
   const existed = existsSync(dir);
   // Checked when the flag was parsed; again here, since builds may have taken minutes.
-  if (existed && (await readdir(dir)).length > 0) throw new UsageError(`${label}: not empty any more (something was put there while bale worked); give a new or empty directory`);
+  if (existed && (await readdir(dir)).length > 0)
+    throw new UsageError(`${label}: not empty any more (something was put there while bale worked); give a new or empty directory`);
   try {
     await writeEntries(union, dir);
   } catch (err) {

@@ -24,7 +24,9 @@ export interface NodeDistOptions {
 /** `fn` with pacote options bounded by the shared HTTP timeouts; a stall or a hash mismatch as bale's error. */
 function bounded<T>(traffic: HttpTraffic, what: string, popts: pacote.Options, fn: (o: pacote.Options) => Promise<T>): Promise<T> {
   const subject = `${String(popts.registry ?? 'https://registry.npmjs.org/')} for ${what}`;
-  return withPacoteBounds({ timeouts: httpTimeouts(traffic), what, subject, code: 'ENETWORK' }, (bounds) => fn({ ...popts, ...bounds } as pacote.Options));
+  return withPacoteBounds({ timeouts: httpTimeouts(traffic), what, subject, code: 'ENETWORK' }, (bounds) =>
+    fn({ ...popts, ...bounds } as pacote.Options),
+  );
 }
 
 export interface NodeDist {
@@ -60,7 +62,9 @@ export async function fetchNodeDist(spec: string, opts: NodeDistOptions): Promis
   let manifest: pacote.AbbreviatedManifest & pacote.ManifestResult;
   try {
     const pacoteLib = await loadPacote();
-    manifest = await bounded('metadata', `${NODE_DIST_PACKAGE}@${spec}`, popts, (o) => pacoteLib.manifest(`${NODE_DIST_PACKAGE}@${spec}`, o));
+    manifest = await bounded('metadata', `${NODE_DIST_PACKAGE}@${spec}`, popts, (o) =>
+      pacoteLib.manifest(`${NODE_DIST_PACKAGE}@${spec}`, o),
+    );
   } catch (err) {
     const mapped = await registryError(err, spec, popts);
     const offline = mapped instanceof TransientError || (err as { code?: string }).code === 'ENOTCACHED';
@@ -74,20 +78,35 @@ export async function fetchNodeDist(spec: string, opts: NodeDistOptions): Promis
       // Pinned to what the manifest said, so a concurrent publish cannot swap the bytes.
       const pacoteLib = await loadPacote();
       const what = `${NODE_DIST_PACKAGE}@${manifest.version}`;
-      await bounded('source', what, { ...popts, integrity: manifest._integrity, resolved: manifest._resolved }, (o) => pacoteLib.extract(what, tmp, o));
+      await bounded('source', what, { ...popts, integrity: manifest._integrity, resolved: manifest._resolved }, (o) =>
+        pacoteLib.extract(what, tmp, o),
+      );
     } catch (err) {
       throw await registryError(err, manifest.version, popts);
     }
     if (!existsSync(join(tmp, 'bin/node')) || !existsSync(join(tmp, 'include/node/node_api.h'))) {
-      throw new UserError('ENODE', `${NODE_DIST_PACKAGE}@${manifest.version} has no bin/node or include/node/node_api.h: pick another version`);
+      throw new UserError(
+        'ENODE',
+        `${NODE_DIST_PACKAGE}@${manifest.version} has no bin/node or include/node/node_api.h: pick another version`,
+      );
     }
   });
   return { version: manifest.version, dir };
 }
 
 const NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ENETUNREACH',
-  'EHOSTUNREACH', 'EPIPE', 'ERR_SOCKET_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'E429',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'EPIPE',
+  'ERR_SOCKET_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'E429',
 ]);
 
 /** Registry failures as bale errors: a missing version is the user's to fix, an unreachable registry is transient. */
@@ -97,10 +116,20 @@ async function registryError(err: unknown, spec: string, popts: pacote.Options):
   const registry = String(popts.registry ?? 'https://registry.npmjs.org/');
   const what = `${NODE_DIST_PACKAGE}@${spec}`;
   if (e.code === 'ETARGET') return new UserError('ENODE', await noSuchVersion(spec, registry, popts));
-  if (e.code === 'E404') return new UserError('ENODE', `${NODE_DIST_PACKAGE} is not on ${registry}: use a registry that mirrors it, or ask for the running node (--node current)`);
-  if (e.code === 'E401' || e.code === 'E403') return new UserError('ENODE', `${registry} refused ${what} (${e.code}): check the registry credentials in your npm config`);
+  if (e.code === 'E404')
+    return new UserError(
+      'ENODE',
+      `${NODE_DIST_PACKAGE} is not on ${registry}: use a registry that mirrors it, or ask for the running node (--node current)`,
+    );
+  if (e.code === 'E401' || e.code === 'E403')
+    return new UserError('ENODE', `${registry} refused ${what} (${e.code}): check the registry credentials in your npm config`);
   if (e.code === 'ENOTCACHED') return new UserError('ENODE', `${what} is not in the cache and offline mode is on: run once with network`);
-  if ((e.code !== undefined && NETWORK_CODES.has(e.code)) || /^E5\d\d$/.test(e.code ?? '') || e.type === 'request-timeout' || e.type === 'system') {
+  if (
+    (e.code !== undefined && NETWORK_CODES.has(e.code)) ||
+    /^E5\d\d$/.test(e.code ?? '') ||
+    e.type === 'request-timeout' ||
+    e.type === 'system'
+  ) {
     return new TransientError('ENETWORK', `cannot reach ${registry} for ${what}: ${e.message ?? e.code}`, { cause: err });
   }
   return err instanceof Error ? err : new Error(String(err));
@@ -111,7 +140,9 @@ async function noSuchVersion(spec: string, registry: string, popts: pacote.Optio
   const head = `Node ${spec} is not published as ${NODE_DIST_PACKAGE} on ${registry}`;
   try {
     const pacoteLib = await loadPacote();
-    const versions = Object.keys((await bounded('metadata', NODE_DIST_PACKAGE, popts, (o) => pacoteLib.packument(NODE_DIST_PACKAGE, o))).versions);
+    const versions = Object.keys(
+      (await bounded('metadata', NODE_DIST_PACKAGE, popts, (o) => pacoteLib.packument(NODE_DIST_PACKAGE, o))).versions,
+    );
     const newest = newestOfMajor(versions, semver.major(semver.coerce(spec) ?? '0.0.0'));
     if (semver.valid(spec) && newest !== undefined) return `${head}: the newest of that major is ${newest}; ask for ${newest} or the major`;
     return `${head}: available majors are ${availableMajors(versions).join(', ')}; ask for one of those (e.g. --node 22)`;

@@ -6,10 +6,7 @@ import maxSatisfying from 'semver/ranges/max-satisfying.js';
 import { UserError } from '../errors/index.js';
 
 /** What the user asked for with --node: pure decisions about it live here. */
-export type NodeRequest =
-  | { kind: 'current' }
-  | { kind: 'major'; major: number }
-  | { kind: 'exact'; version: string; major: number };
+export type NodeRequest = { kind: 'current' } | { kind: 'major'; major: number } | { kind: 'exact'; version: string; major: number };
 
 const MAJOR = /^(0|[1-9]\d*)$/;
 const EXACT = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
@@ -52,5 +49,10 @@ export function availableMajors(versions: string[]): number[] {
 
 /** The newest release of one major among versions, if any. */
 export function newestOfMajor(versions: string[], major: number): string | undefined {
-  return maxSatisfying(versions.filter((v) => valid(v) && !prerelease(v)), `${major}.x`) ?? undefined;
+  return (
+    maxSatisfying(
+      versions.filter((v) => valid(v) && !prerelease(v)),
+      `${major}.x`,
+    ) ?? undefined
+  );
 }

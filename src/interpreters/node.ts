@@ -30,7 +30,14 @@ export async function resolveNode(request: string, opts: ResolveNodeOptions): Pr
   if (servedByRunning(req, running)) {
     // Headers from the distribution when this node's install has none (a bare binary).
     const nodedir = hostNodedir(process.execPath, running) ?? (await fetchNodeDist(running, opts)).dir;
-    return { version: running, major: semver.major(running), abi: process.versions.modules, bin: process.execPath, nodedir, source: 'running' };
+    return {
+      version: running,
+      major: semver.major(running),
+      abi: process.versions.modules,
+      bin: process.execPath,
+      nodedir,
+      source: 'running',
+    };
   }
   const dist = await fetchNodeDist(formatNodeRequest(req), opts);
   const bin = join(dist.dir, 'bin/node');
@@ -72,11 +79,19 @@ function headerVersion(file: string): string | undefined {
 /** Runs the binary once: proves it works on this host (glibc, CPU) and reads its ABI. */
 async function probeNode(bin: string): Promise<{ version: string; abi: string }> {
   const r = await execa(bin, ['-p', 'process.versions.node + " " + process.versions.modules'], {
-    env: {}, extendEnv: false, stdin: 'ignore', reject: false, timeout: 60_000,
+    env: {},
+    extendEnv: false,
+    stdin: 'ignore',
+    reject: false,
+    timeout: 60_000,
   });
   const [version, abi] = r.exitCode === 0 ? String(r.stdout).trim().split(' ') : [];
   if (version === undefined || abi === undefined) {
-    const why = String(r.stderr ?? '').trim().split('\n').pop() || r.shortMessage;
+    const why =
+      String(r.stderr ?? '')
+        .trim()
+        .split('\n')
+        .pop() || r.shortMessage;
     throw new UserError('ENODE', `${bin} does not run on this host (${why}): pick another Node version`);
   }
   return { version, abi };

@@ -42,18 +42,27 @@ const SCRIPT = [
 export function probePython(bin: string): Promise<PythonProbe | string> {
   // node:child_process, not execa: loading execa costs more CPU than the probe itself.
   return new Promise((done) => {
-    execFile(bin, ['-I', '-S', '-c', SCRIPT], { env: {}, timeout: 30_000, maxBuffer: 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (err !== null) {
-        const why = String(stderr ?? '').trim().split('\n').pop() || describeFailure(err);
-        done(`does not run (${why})`);
-        return;
-      }
-      try {
-        done(JSON.parse(stdout) as PythonProbe);
-      } catch {
-        done('printed something other than its description');
-      }
-    });
+    execFile(
+      bin,
+      ['-I', '-S', '-c', SCRIPT],
+      { env: {}, timeout: 30_000, maxBuffer: 1024 * 1024, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (err !== null) {
+          const why =
+            String(stderr ?? '')
+              .trim()
+              .split('\n')
+              .pop() || describeFailure(err);
+          done(`does not run (${why})`);
+          return;
+        }
+        try {
+          done(JSON.parse(stdout) as PythonProbe);
+        } catch {
+          done('printed something other than its description');
+        }
+      },
+    );
   });
 }
 
@@ -78,7 +87,8 @@ export function unusableReason(p: PythonProbe): string | undefined {
   if (p.major !== 3 || p.minor < PYTHON_MINORS.first || p.minor > PYTHON_MINORS.last) {
     return `is Python ${p.fullVersion}; bale builds for 3.${PYTHON_MINORS.first} to 3.${PYTHON_MINORS.last}`;
   }
-  if (!p.soabi.startsWith(`cpython-3${p.minor}-`)) return `has the ABI ${p.soabi || '(none)'} (debug or free-threaded builds are not targets)`;
+  if (!p.soabi.startsWith(`cpython-3${p.minor}-`))
+    return `has the ABI ${p.soabi || '(none)'} (debug or free-threaded builds are not targets)`;
   if (parseGlibc(p.libc) === undefined) return `is not linked against glibc (${p.libc || 'unknown libc'})`;
   if (p.prefix !== p.basePrefix) return `is a virtual environment: use its base interpreter in ${p.basePrefix}`;
   return undefined;

@@ -94,7 +94,10 @@ export async function discoverPythons(opts: DiscoverPythonsOptions = {}): Promis
   for (const { c, probe } of probed) {
     const why = typeof probe === 'string' ? probe : unusableReason(probe);
     if (why !== undefined) {
-      throw new UserError('EPYTHON', `configured Python ${c.path} ${why}: remove it from BALE_PYTHONS (or the search paths) or point at a CPython 3.${PYTHON_MINORS.first}-3.${PYTHON_MINORS.last} binary`);
+      throw new UserError(
+        'EPYTHON',
+        `configured Python ${c.path} ${why}: remove it from BALE_PYTHONS (or the search paths) or point at a CPython 3.${PYTHON_MINORS.first}-3.${PYTHON_MINORS.last} binary`,
+      );
     }
   }
   probed.push(...(await probeAll(candidates.slice(nConfigured))));
@@ -136,7 +139,6 @@ function preferred(a: Candidate, ap: PythonProbe, b: Candidate, bp: PythonProbe)
 
 const NAMES = supportedPythons().map((v) => `python${v}`);
 
-
 /** `python3.8` .. `python3.13` in each directory, in directory order, then name order. */
 async function interpretersIn(dirs: string[], source: Source, names: readonly string[] = NAMES): Promise<Array<Omit<Candidate, 'order'>>> {
   const out: Array<Omit<Candidate, 'order'>> = [];
@@ -157,19 +159,29 @@ async function pyenvCandidates(root: string, names: readonly string[]): Promise<
   } catch {
     return [];
   }
-  return interpretersIn(versions.map((n) => join(root, 'versions', n, 'bin')), 'pyenv', names);
+  return interpretersIn(
+    versions.map((n) => join(root, 'versions', n, 'bin')),
+    'pyenv',
+    names,
+  );
 }
 
 async function configuredCandidates(entry: string): Promise<Array<Omit<Candidate, 'order'>>> {
   const path = resolve(entry);
   const st = await stat(path).catch(() => undefined);
   if (st === undefined) {
-    throw new UserError('EPYTHON', `configured Python ${entry} does not exist: fix BALE_PYTHONS (or the search paths) to name an interpreter or its directory`);
+    throw new UserError(
+      'EPYTHON',
+      `configured Python ${entry} does not exist: fix BALE_PYTHONS (or the search paths) to name an interpreter or its directory`,
+    );
   }
   if (!st.isDirectory()) return [{ path, source: 'configured' }];
   const found = await interpretersIn([path, join(path, 'bin')], 'configured');
   if (found.length === 0) {
-    throw new UserError('EPYTHON', `configured directory ${entry} holds no ${NAMES[0]}..${NAMES[NAMES.length - 1]} (nor in bin/): name the interpreter file in BALE_PYTHONS (or the search paths) instead`);
+    throw new UserError(
+      'EPYTHON',
+      `configured directory ${entry} holds no ${NAMES[0]}..${NAMES[NAMES.length - 1]} (nor in bin/): name the interpreter file in BALE_PYTHONS (or the search paths) instead`,
+    );
   }
   return found;
 }

@@ -88,7 +88,19 @@ const SCRIPT = [
 ].join('\n');
 
 const PROBE_KEYS: ReadonlyArray<keyof RubyProbe> = [
-  'engine', 'version', 'platform', 'abi', 'prefix', 'archdir', 'bindir', 'installName', 'hdrdir', 'archFlag', 'gemPlatform', 'extensionApi', 'rubygems',
+  'engine',
+  'version',
+  'platform',
+  'abi',
+  'prefix',
+  'archdir',
+  'bindir',
+  'installName',
+  'hdrdir',
+  'archFlag',
+  'gemPlatform',
+  'extensionApi',
+  'rubygems',
 ];
 
 /** Runs the interpreter once; a string says why it cannot be used (does not run, prints garbage). */
@@ -96,9 +108,14 @@ export async function probeRuby(bin: string): Promise<RubyProbe | string> {
   // node's execFile, not execa: loading execa (~100 ms) costs more than this one fixed, shell-less
   // probe, and every `bale import gem:...` pays it before its first request.
   const r = await new Promise<{ ok: boolean; stdout: string; why: string }>((resolve) => {
-    const child = execFile(bin, ['-e', SCRIPT], { env: {}, timeout: 30_000, maxBuffer: 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
-      resolve({ ok: err === null, stdout, why: stderr.trim().split('\n').pop() || (err?.message ?? '') });
-    });
+    const child = execFile(
+      bin,
+      ['-e', SCRIPT],
+      { env: {}, timeout: 30_000, maxBuffer: 1024 * 1024, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        resolve({ ok: err === null, stdout, why: stderr.trim().split('\n').pop() || (err?.message ?? '') });
+      },
+    );
     child.stdin?.end();
   });
   if (!r.ok) return `does not run (${r.why})`;
@@ -108,7 +125,8 @@ export async function probeRuby(bin: string): Promise<RubyProbe | string> {
   } catch {
     parsed = undefined;
   }
-  const complete = typeof parsed === 'object' && parsed !== null && PROBE_KEYS.every((k) => typeof (parsed as Record<string, unknown>)[k] === 'string');
+  const complete =
+    typeof parsed === 'object' && parsed !== null && PROBE_KEYS.every((k) => typeof (parsed as Record<string, unknown>)[k] === 'string');
   return complete ? (parsed as RubyProbe) : 'printed something other than its description';
 }
 
@@ -123,7 +141,6 @@ export function unusableRubyReason(p: RubyProbe): string | undefined {
   if (!/^[0-9]+\.[0-9]+\.[0-9]+$/.test(p.abi)) return `has the ruby_version "${p.abi}", not X.Y.Z`;
   return undefined;
 }
-
 
 interface Candidate {
   path: string;
@@ -152,10 +169,18 @@ async function versionDirs(root: string): Promise<string[]> {
 async function configuredCandidates(entry: string): Promise<Array<Omit<Candidate, 'order'>>> {
   const path = resolve(entry);
   const st = await stat(path).catch(() => undefined);
-  if (st === undefined) throw new UserError('ERUBY', `configured Ruby ${entry} does not exist: fix BALE_RUBIES (or the search paths) to name an interpreter or its directory`);
+  if (st === undefined)
+    throw new UserError(
+      'ERUBY',
+      `configured Ruby ${entry} does not exist: fix BALE_RUBIES (or the search paths) to name an interpreter or its directory`,
+    );
   if (!st.isDirectory()) return [{ path, source: 'configured' }];
   const found = await rubiesIn([path, join(path, 'bin')], 'configured');
-  if (found.length === 0) throw new UserError('ERUBY', `configured directory ${entry} holds no ruby or rubyX.Y (nor in bin/): name the interpreter file in BALE_RUBIES instead`);
+  if (found.length === 0)
+    throw new UserError(
+      'ERUBY',
+      `configured directory ${entry} holds no ruby or rubyX.Y (nor in bin/): name the interpreter file in BALE_RUBIES instead`,
+    );
   return found;
 }
 
@@ -216,29 +241,52 @@ export async function discoverRubies(opts: DiscoverRubiesOptions = {}): Promise<
     if (!probes.has(real)) probes.set(real, probeRuby(c.path));
     const q = await qualify(await probes.get(real)!);
     if (typeof q === 'string') {
-      if (order < nConfigured) throw new UserError('ERUBY', `configured Ruby ${c.path} ${q}: remove it from BALE_RUBIES (or the search paths) or point at a CRuby ${MIN_RUBY.join('.')}+ binary`);
+      if (order < nConfigured)
+        throw new UserError(
+          'ERUBY',
+          `configured Ruby ${c.path} ${q}: remove it from BALE_RUBIES (or the search paths) or point at a CRuby ${MIN_RUBY.join('.')}+ binary`,
+        );
       continue; // host Rubies that do not qualify
     }
     const { p } = q;
     const version = minorOf(p.version).join('.');
     const cur = best.get(version);
-    const better = cur === undefined || PRECEDENCE[c.source] < PRECEDENCE[cur.c.source] ||
+    const better =
+      cur === undefined ||
+      PRECEDENCE[c.source] < PRECEDENCE[cur.c.source] ||
       (c.source === cur.c.source && c.source !== 'configured' && compareVersions(p.version, cur.p.version) > 0);
     if (better) best.set(version, { c, ...q });
   }
   const out: RubyInterpreter[] = [];
   for (const [version, { c, p, realBin, gemBin }] of [...best].sort(([a], [b]) => compareVersions(a, b))) {
     out.push({
-      version, fullVersion: p.version, bin: c.path, realBin, gemBin, abi: p.abi, prefix: p.prefix, archdir: p.archdir,
-      hdrdir: await headersOf(p), gemPlatform: p.gemPlatform, extensionApi: p.extensionApi, rubygemsVersion: p.rubygems,
-      archFlag: p.archFlag, source: c.source,
+      version,
+      fullVersion: p.version,
+      bin: c.path,
+      realBin,
+      gemBin,
+      abi: p.abi,
+      prefix: p.prefix,
+      archdir: p.archdir,
+      hdrdir: await headersOf(p),
+      gemPlatform: p.gemPlatform,
+      extensionApi: p.extensionApi,
+      rubygemsVersion: p.rubygems,
+      archFlag: p.archFlag,
+      source: c.source,
     });
   }
   return out;
 }
 
 async function headersOf(p: RubyProbe): Promise<string> {
-  return p.hdrdir !== '' && (await access(join(p.hdrdir, 'ruby.h'), constants.R_OK).then(() => true, () => false)) ? p.hdrdir : '';
+  return p.hdrdir !== '' &&
+    (await access(join(p.hdrdir, 'ruby.h'), constants.R_OK).then(
+      () => true,
+      () => false,
+    ))
+    ? p.hdrdir
+    : '';
 }
 
 const MINOR = /^([0-9]+)\.(0|[1-9][0-9]*)$/;
@@ -249,7 +297,10 @@ const MINOR = /^([0-9]+)\.(0|[1-9][0-9]*)$/;
  */
 export function parseRubyList(flag: string): string[] {
   const usage = (why: string): UserError =>
-    new UserError('EUSAGE', `bad --ruby ${JSON.stringify(flag)}: ${why}; give comma-separated MAJOR.MINOR versions from ${MIN_RUBY.join('.')} on, or a range within one major, e.g. --ruby 3.1,3.2 or --ruby 3.0-3.3`);
+    new UserError(
+      'EUSAGE',
+      `bad --ruby ${JSON.stringify(flag)}: ${why}; give comma-separated MAJOR.MINOR versions from ${MIN_RUBY.join('.')} on, or a range within one major, e.g. --ruby 3.1,3.2 or --ruby 3.0-3.3`,
+    );
   const parse = (v: string): [number, number] => {
     const m = MINOR.exec(v);
     if (m === null) throw usage(v === '' ? 'empty item' : `${JSON.stringify(v)} is not a version such as 3.1`);

@@ -74,7 +74,10 @@ const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, B: 1, KiB: KIB, Mi
 const DURATION_UNITS: Readonly<Record<string, number>> = { '': 1000, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** The named units of a table, largest first. */
-const largestFirst = (units: Readonly<Record<string, number>>): [string, number][] => Object.entries(units).filter(([unit]) => unit !== '').sort((a, b) => b[1] - a[1]);
+const largestFirst = (units: Readonly<Record<string, number>>): [string, number][] =>
+  Object.entries(units)
+    .filter(([unit]) => unit !== '')
+    .sort((a, b) => b[1] - a[1]);
 const SIZES_LARGEST_FIRST = largestFirst(SIZE_UNITS);
 const DURATIONS_LARGEST_FIRST = largestFirst(DURATION_UNITS);
 
@@ -106,8 +109,10 @@ export function parseDuration(value: LimitValue): number | undefined {
 /** Why a `[build.limits]` value is wrong, or undefined when it is fine. */
 export function limitProblem(key: LimitKey, value: LimitValue): string | undefined {
   const kind = LIMIT_KEYS[key].kind;
-  if (kind === 'count') return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? undefined : 'expected a positive integer';
-  if (kind === 'size') return parseSize(value) === undefined ? 'expected a size: bytes, or a number with B, KiB, MiB, GiB or TiB ("6GiB")' : undefined;
+  if (kind === 'count')
+    return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? undefined : 'expected a positive integer';
+  if (kind === 'size')
+    return parseSize(value) === undefined ? 'expected a size: bytes, or a number with B, KiB, MiB, GiB or TiB ("6GiB")' : undefined;
   return parseDuration(value) === undefined ? 'expected a duration: seconds, or a number with s, m or h ("45m")' : undefined;
 }
 
@@ -116,7 +121,14 @@ export function resolveLimits(table: LimitsTable | undefined, base: Partial<Limi
   const out: Limits = { ...DEFAULT_LIMITS, ...base };
   for (const [key, value] of Object.entries(table ?? {}) as Array<[LimitKey, LimitValue]>) {
     const spec = LIMIT_KEYS[key];
-    const n = spec.kind === 'size' ? parseSize(value) : spec.kind === 'duration' ? parseDuration(value) : typeof value === 'number' ? value : undefined;
+    const n =
+      spec.kind === 'size'
+        ? parseSize(value)
+        : spec.kind === 'duration'
+          ? parseDuration(value)
+          : typeof value === 'number'
+            ? value
+            : undefined;
     if (n === undefined) throw new Error(`unchecked limit ${key} = ${JSON.stringify(value)}`);
     out[spec.field] = n;
   }

@@ -21,4 +21,12 @@ export {
   type ImageManifest,
 } from './documents.js';
 export { ARTIFACT, BLOB, MANIFEST_TYPES, MediaType } from './media-types.js';
-export { buildsRepo, imageRepo, isReferrersTag, packageAnnotations, packagesRepo, packageTag, type PackageLabels } from './registry-layout.js';
+export {
+  buildsRepo,
+  imageRepo,
+  isReferrersTag,
+  packageAnnotations,
+  packagesRepo,
+  packageTag,
+  type PackageLabels,
+} from './registry-layout.js';

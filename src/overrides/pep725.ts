@@ -96,7 +96,16 @@ function parse(spec: string): { dep?: DepUrl; problem?: string } {
   if (type === 'virtual' && (segs.length !== 1 || !VIRTUAL_NAMESPACES.includes(segs[0]!.toLowerCase()))) {
     return { problem: 'a virtual dependency is virtual/compiler/<name> or virtual/interface/<name>' };
   }
-  return { dep: { scheme, type, namespace: segs, name, ...(version !== undefined ? { version } : {}), ...(marker !== undefined ? { marker } : {}) } };
+  return {
+    dep: {
+      scheme,
+      type,
+      namespace: segs,
+      name,
+      ...(version !== undefined ? { version } : {}),
+      ...(marker !== undefined ? { marker } : {}),
+    },
+  };
 }
 
 /** Take an external dependency specifier apart; undefined when it is not one. */
@@ -324,7 +333,10 @@ export function debianFor(spec: string, role: 'build' | 'host' | 'run' = 'host')
  * says it need not be declared twice) and dependencies. `unknown` lists the specifiers the table does
  * not map. `markerHolds` decides entries with an environment marker (default: kept).
  */
-export function debianPackages(ext: ExternalDeps, markerHolds: (marker: string) => boolean = () => true): { build: string[]; runtime: string[]; unknown: string[] } {
+export function debianPackages(
+  ext: ExternalDeps,
+  markerHolds: (marker: string) => boolean = () => true,
+): { build: string[]; runtime: string[]; unknown: string[] } {
   const build = new Set<string>();
   const runtime = new Set<string>();
   const unknown: string[] = [];

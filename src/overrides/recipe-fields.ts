@@ -18,5 +18,7 @@ export function overrideBuild(row: OverrideRow | undefined): Pick<RecipeBuild, '
 
 /** The row's [native] table, when it names any package. */
 export function overrideNative(row: OverrideRow | undefined): Pick<Recipe, 'native'> {
-  return row !== undefined && (row.build.length > 0 || row.runtime.length > 0) ? { native: { build: row.build, runtime: row.runtime } } : {};
+  return row !== undefined && (row.build.length > 0 || row.runtime.length > 0)
+    ? { native: { build: row.build, runtime: row.runtime } }
+    : {};
 }

@@ -148,7 +148,10 @@ export function parseManifest(text: string, file: string): PackageManifest {
   const problems = result.success ? [] : result.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
   if (result.success) for (const [i, f] of result.data.files.entries()) problems.push(...fileProblems(f, i));
   if (!result.success || problems.length > 0) {
-    throw new UserError('EMANIFEST', `${file}: invalid manifest (${problems.slice(0, 10).join('; ')}${problems.length > 10 ? `; and ${problems.length - 10} more` : ''}): rebuild the package or restore the file`);
+    throw new UserError(
+      'EMANIFEST',
+      `${file}: invalid manifest (${problems.slice(0, 10).join('; ')}${problems.length > 10 ? `; and ${problems.length - 10} more` : ''}): rebuild the package or restore the file`,
+    );
   }
   return result.data;
 }

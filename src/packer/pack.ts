@@ -23,7 +23,6 @@ export interface PackOptions {
   gzipLevel?: number;
 }
 
-
 export interface PackResult {
   tgz: Buffer;
   /** sha256 of `tgz`, hex. */

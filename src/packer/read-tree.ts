@@ -6,7 +6,18 @@
  * costs ~40 µs of main-thread time, and the measured walk of a 4,700-file tree took 450 ms
  * against 120 ms this way (GNU tar: 115 ms). No slice blocks the loop for more than ~10 ms.
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readdirSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readSync,
+  readdirSync,
+  readlinkSync,
+  type Dirent,
+  type Stats,
+} from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { UserError } from '../errors/index.js';
@@ -31,7 +42,10 @@ export interface ReadTreeOptions {
 
 function unsupported(root: string, rel: string, st: Stats | Dirent<Buffer>, o: ReadTreeOptions): UserError {
   if (o.package === undefined) {
-    return new UserError('EPACKTYPE', `${join(root, rel)}: is ${fileKind(st)}; a package holds only files, directories and symlinks: remove it from the staging tree`);
+    return new UserError(
+      'EPACKTYPE',
+      `${join(root, rel)}: is ${fileKind(st)}; a package holds only files, directories and symlinks: remove it from the staging tree`,
+    );
   }
   return new UserError(
     'EPACKTYPE',
@@ -46,7 +60,10 @@ function decodeName(root: string, parent: string, raw: Buffer, o: ReadTreeOption
   } catch {
     const rel = join(parent, raw.toString('latin1'));
     if (o.package === undefined) throw new UserError('EPACKNAME', `${join(root, rel)}: file name is not valid UTF-8: rename it`);
-    throw new UserError('EPACKNAME', `${o.package}: its build left ${JSON.stringify(rel)} (in the package's tree), a file name that is not valid UTF-8, so it cannot be packed: make the build rename it`);
+    throw new UserError(
+      'EPACKNAME',
+      `${o.package}: its build left ${JSON.stringify(rel)} (in the package's tree), a file name that is not valid UTF-8, so it cannot be packed: make the build rename it`,
+    );
   }
 }
 
@@ -60,7 +77,11 @@ function readRegular(root: string, rel: string, o: ReadTreeOptions): PackEntry {
     const data = Buffer.allocUnsafe(st.size);
     for (let done = 0; done < data.length; ) {
       const n = readSync(fd, data, done, data.length - done, done);
-      if (n === 0) throw new UserError('EPACKREAD', `${o.package === undefined ? abs : `${o.package}: ${rel}`}: file shrank while being read: leave the staging tree alone while packing`);
+      if (n === 0)
+        throw new UserError(
+          'EPACKREAD',
+          `${o.package === undefined ? abs : `${o.package}: ${rel}`}: file shrank while being read: leave the staging tree alone while packing`,
+        );
       done += n;
     }
     return { path: rel, type: 'file', mode: st.mode & 0o7777, data };

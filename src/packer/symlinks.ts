@@ -13,11 +13,7 @@ const MAX_HOPS = 40;
  * undefined when it stays inside. A target pointing at something the package does not hold is
  * fine: it may belong to another package of the image.
  */
-export function findEscapingSymlink(
-  linkPath: string,
-  target: string,
-  links: ReadonlyMap<string, string>,
-): string | undefined {
+export function findEscapingSymlink(linkPath: string, target: string, links: ReadonlyMap<string, string>): string | undefined {
   const stack = linkPath.split('/');
   stack.pop(); // the link's own name; resolution starts in its directory
   const todo = target.split('/').reverse(); // a stack: next segment last

@@ -149,14 +149,22 @@ function parsePurlParts(input: string): Spec {
     path = path.slice(0, at);
     if (version === '') throw specError(input, 'empty version after "@"');
   }
-  const segments = path.split('/').filter((s) => s !== '').map((s) => decode(input, s));
+  const segments = path
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => decode(input, s));
   if (segments.length === 0) throw specError(input, 'missing name');
   if (type === 'deb') return debPurl(input, segments, version, qualifiers);
   if (segments.length > 2 || (segments.length === 2 && type !== 'npm')) throw specError(input, 'too many path segments');
   let name = segments.join('/');
   if (type === 'npm' && segments.length === 2 && !segments[0]!.startsWith('@')) name = `@${segments[0]}/${segments[1]}`;
   const repository = qualifiers.get('repository_url');
-  return { type, name: checkName(input, type, name), range: version, ...(repository === undefined ? {} : { repository: repositoryUrl(input, repository) }) };
+  return {
+    type,
+    name: checkName(input, type, name),
+    range: version,
+    ...(repository === undefined ? {} : { repository: repositoryUrl(input, repository) }),
+  };
 }
 
 /** `pkg:deb/debian/<name>[@version][?arch=amd64|all]`: the namespace is required, the arch optional. */
@@ -166,7 +174,8 @@ function debPurl(input: string, segments: string[], version: string | undefined,
   }
   // `distro` (bookworm) is accepted as SBOM tools write it: the host's apt sources decide what is fetched.
   const arch = qualifiers.get('arch');
-  if (arch != null && !DEB_ARCHES.includes(arch.toLowerCase())) throw specError(input, `bale builds Debian packages for amd64 (or all), not ${arch}`);
+  if (arch != null && !DEB_ARCHES.includes(arch.toLowerCase()))
+    throw specError(input, `bale builds Debian packages for amd64 (or all), not ${arch}`);
   return { type: 'deb', name: checkName(input, 'deb', segments[1]!), range: version };
 }
 
@@ -185,7 +194,12 @@ function parseShorthand(input: string): Spec {
   const extras = type === 'pypi' ? /^([^[\]]+)\[([^[\]]*)\]$/.exec(name) : null;
   if (extras) {
     name = extras[1]!;
-    const list = extras[2]!.split(',').map((e) => e.trim().toLowerCase().replace(/[-_.]+/g, '-'));
+    const list = extras[2]!.split(',').map((e) =>
+      e
+        .trim()
+        .toLowerCase()
+        .replace(/[-_.]+/g, '-'),
+    );
     if (list.some((e) => !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(e))) throw specError(input, `bad extras "[${extras[2]}]"`);
     return { type, name: checkName(input, type, name), range, extras: [...new Set(list)].sort() };
   }
@@ -205,7 +219,8 @@ export function parsePurl(input: string): Purl {
   const spec = parseSpec(input);
   if (spec.range === undefined) throw specError(input, 'a pinned purl needs an exact version');
   // A pinned purl names a package, not where to fetch it: a recipe's sources say that.
-  if (spec.repository !== undefined) throw specError(input, 'a pinned purl takes no repository_url (a recipe\'s sources say where its files are)');
+  if (spec.repository !== undefined)
+    throw specError(input, "a pinned purl takes no repository_url (a recipe's sources say where its files are)");
   return { type: spec.type, name: spec.name, version: spec.range };
 }
 

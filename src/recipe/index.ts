@@ -16,4 +16,13 @@ export {
 export { parseRecipe, checkRecipe } from './parse.js';
 export { formatRecipe, canonicalRecipe, compareInterpreters, RECIPE_HEADER } from './write.js';
 export { recipeDigest } from './digest.js';
-export { recipePath, packageDir, readRecipe, writeRecipe, prepareRecipe, writePrepared, listRecipeVersions, type PreparedRecipe } from './repo.js';
+export {
+  recipePath,
+  packageDir,
+  readRecipe,
+  writeRecipe,
+  prepareRecipe,
+  writePrepared,
+  listRecipeVersions,
+  type PreparedRecipe,
+} from './repo.js';

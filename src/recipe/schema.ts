@@ -109,19 +109,11 @@ const interpreterList = z.array(
   checked((s) => (INTERPRETER.test(s) ? undefined : `${q(s)} is not an interpreter version like 3.11 or 22`)),
 );
 const fileName = checked((s) =>
-  s === '' || s === '.' || s === '..' || /[/\\]/.test(s) || CONTROL_OR_SPACE.test(s)
-    ? `${q(s)} is not a plain file name`
-    : undefined,
+  s === '' || s === '.' || s === '..' || /[/\\]/.test(s) || CONTROL_OR_SPACE.test(s) ? `${q(s)} is not a plain file name` : undefined,
 );
-const depName = checked((s) =>
-  s === '' || s.length > 214 || CONTROL_OR_SPACE.test(s) ? `${q(s)} is not a package name` : undefined,
-);
-const debianList = z.array(
-  checked((s) => (DEBIAN_PACKAGE.test(s) ? undefined : `${q(s)} is not a Debian package name`)),
-);
-const nonEmptyLine = checked((s) =>
-  s.trim() === '' || /[\u0000-\u001f\u007f]/.test(s) ? 'expected a non-empty single line' : undefined,
-);
+const depName = checked((s) => (s === '' || s.length > 214 || CONTROL_OR_SPACE.test(s) ? `${q(s)} is not a package name` : undefined));
+const debianList = z.array(checked((s) => (DEBIAN_PACKAGE.test(s) ? undefined : `${q(s)} is not a Debian package name`)));
+const nonEmptyLine = checked((s) => (s.trim() === '' || /[\u0000-\u001f\u007f]/.test(s) ? 'expected a non-empty single line' : undefined));
 
 export const SourceSchema = z.strictObject({
   url: checked((s) => urlProblem(s, { files: true })),
@@ -166,7 +158,13 @@ export const BuildSchema = z.strictObject({
   flags: z.optional(z.array(nonEmptyLine)),
   /** Paths (`*` and `**` allowed) removed from what the build installs, relative to its install root. */
   drop: z.optional(
-    z.array(checked((s) => (s === '' || s.startsWith('/') || s.split('/').some((p) => p === '' || p === '.' || p === '..') ? `${q(s)} is not a relative path` : undefined))),
+    z.array(
+      checked((s) =>
+        s === '' || s.startsWith('/') || s.split('/').some((p) => p === '' || p === '.' || p === '..')
+          ? `${q(s)} is not a relative path`
+          : undefined,
+      ),
+    ),
   ),
   env: z.optional(z.record(z.string().check(z.regex(ENV_NAME, 'not an environment variable name')), z.string())),
   limits: z.optional(LimitsSchema),
@@ -185,11 +183,16 @@ export const NativeSchema = z.strictObject({
 export const RecipeSchema = z.strictObject({
   format: z.literal(RECIPE_FORMAT),
   purl: purlString,
-  source_date_epoch: z.number().check(
-    z.int(),
-    z.gte(MIN_SOURCE_DATE_EPOCH, `must be at least ${MIN_SOURCE_DATE_EPOCH} (1980-01-01), use the upstream release time in seconds`),
-    z.lte(MAX_SOURCE_DATE_EPOCH, `must be seconds since 1970, not milliseconds, at most ${MAX_SOURCE_DATE_EPOCH} (2038-01-19): use the upstream release time`),
-  ),
+  source_date_epoch: z
+    .number()
+    .check(
+      z.int(),
+      z.gte(MIN_SOURCE_DATE_EPOCH, `must be at least ${MIN_SOURCE_DATE_EPOCH} (1980-01-01), use the upstream release time in seconds`),
+      z.lte(
+        MAX_SOURCE_DATE_EPOCH,
+        `must be seconds since 1970, not milliseconds, at most ${MAX_SOURCE_DATE_EPOCH} (2038-01-19): use the upstream release time`,
+      ),
+    ),
   source: z.array(SourceSchema).check(z.minLength(1, 'needs at least one [[source]] with url, integrity and kind')),
   dependency: z._default(z.array(DependencySchema), []),
   build: BuildSchema,

@@ -82,7 +82,9 @@ export function canonicalRecipe(r: Recipe): Recipe {
   if (b.drop !== undefined && b.drop.length > 0) build.drop = sortedUnique(b.drop);
   const envKeys = Object.keys(b.env ?? {}).sort(byCodeUnit);
   if (envKeys.length > 0) build.env = Object.fromEntries(envKeys.map((k) => [k, b.env![k]!]));
-  const limitKeys = (Object.keys(b.limits ?? {}) as Array<keyof NonNullable<typeof b.limits>>).filter((k) => b.limits![k] !== undefined).sort(byCodeUnit);
+  const limitKeys = (Object.keys(b.limits ?? {}) as Array<keyof NonNullable<typeof b.limits>>)
+    .filter((k) => b.limits![k] !== undefined)
+    .sort(byCodeUnit);
   if (limitKeys.length > 0) build.limits = Object.fromEntries(limitKeys.map((k) => [k, b.limits![k]!]));
   const out: Recipe = {
     format: r.format,

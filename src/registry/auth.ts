@@ -33,7 +33,10 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv = process.env): Creden
   const password = env.BALE_REGISTRY_PASSWORD ?? '';
   if (username === '' && password === '') return undefined;
   if (username === '' || password === '') {
-    throw new UserError('EREGISTRYAUTH', `only one of BALE_REGISTRY_USER and BALE_REGISTRY_PASSWORD is set: set both, or neither for anonymous access`);
+    throw new UserError(
+      'EREGISTRYAUTH',
+      `only one of BALE_REGISTRY_USER and BALE_REGISTRY_PASSWORD is set: set both, or neither for anonymous access`,
+    );
   }
   return { username, password };
 }
@@ -147,7 +150,10 @@ export class RegistryAuth {
     try {
       url = new URL(realm);
     } catch {
-      throw new UserError('EREGISTRYAUTH', `registry ${this.host} names a token server that is not a URL (${realm}): check the registry URL`);
+      throw new UserError(
+        'EREGISTRYAUTH',
+        `registry ${this.host} names a token server that is not a URL (${realm}): check the registry URL`,
+      );
     }
     if (service !== undefined) url.searchParams.set('service', service);
     const extra = this.extraScopes.get(scopes.join(' '));
@@ -159,12 +165,18 @@ export class RegistryAuth {
       throw new UserError('EREGISTRYAUTH', refusedMessage(this.host, subject, reply.status, this.creds));
     }
     if (reply.status < 200 || reply.status >= 300) {
-      throw new UserError('EREGISTRYAUTH', `registry ${this.host}: token server ${url.origin} answered HTTP ${reply.status} for ${subject}: check the registry URL and credentials`);
+      throw new UserError(
+        'EREGISTRYAUTH',
+        `registry ${this.host}: token server ${url.origin} answered HTTP ${reply.status} for ${subject}: check the registry URL and credentials`,
+      );
     }
     const body = parseJson(reply.body, tokenSchema, `registry ${this.host}: token server ${url.origin}`, 'a token');
     const value = body.token ?? body.access_token;
     if (value === undefined) {
-      throw new UserError('EREGISTRYREPLY', `registry ${this.host}: token server ${url.origin} answered without a token: check the registry URL`);
+      throw new UserError(
+        'EREGISTRYREPLY',
+        `registry ${this.host}: token server ${url.origin} answered without a token: check the registry URL`,
+      );
     }
     // Renew a little early so a token does not expire between here and the request.
     const seconds = body.expires_in ?? 60;

@@ -81,7 +81,12 @@ export class RegistryClient {
   }
 
   /** Upload a blob unless the repository has it (or can mount it from `opts.from`); says which happened. */
-  async pushBlob(repo: string, digest: string, data: Buffer | (() => NodeJS.ReadableStream), opts: PushBlobOptions = {}): Promise<PushOutcome> {
+  async pushBlob(
+    repo: string,
+    digest: string,
+    data: Buffer | (() => NodeJS.ReadableStream),
+    opts: PushBlobOptions = {},
+  ): Promise<PushOutcome> {
     checkNames(repo, digest, true);
     if (opts.from !== undefined) checkNames(opts.from);
     if (typeof data === 'function' && opts.size === undefined) throw new Error('pushBlob: a stream needs its size');
@@ -101,7 +106,10 @@ export class RegistryClient {
       if (started.status !== 202) throw this.http.unexpected(started, start);
       const location = header(started, 'location');
       if (location === undefined) {
-        throw new UserError('EREGISTRYREPLY', `registry ${this.host}: ${what}: the upload was accepted without a Location header: the registry does not speak the OCI distribution API`);
+        throw new UserError(
+          'EREGISTRYREPLY',
+          `registry ${this.host}: ${what}: the upload was accepted without a Location header: the registry does not speak the OCI distribution API`,
+        );
       }
       const target = new URL(location, started.url).href;
       const put: Call = {
@@ -116,7 +124,9 @@ export class RegistryClient {
       const done = await this.http.once(put, deadline);
       if (done.status === 201) return 'uploaded';
       if (done.status === 400 && /DIGEST_INVALID|SIZE_INVALID/.test(done.body.toString('utf8'))) {
-        throw new IntegrityError(`blob ${digest} pushed to ${repo} on registry ${this.host} does not hash to its digest: the local file is corrupt or changed; rebuild it`);
+        throw new IntegrityError(
+          `blob ${digest} pushed to ${repo} on registry ${this.host} does not hash to its digest: the local file is corrupt or changed; rebuild it`,
+        );
       }
       throw this.http.unexpected(done, put);
     });
@@ -134,7 +144,9 @@ export class RegistryClient {
     if (reply.status !== 200) throw this.http.unexpected(reply, call);
     const actual = digestOf(reply.body, digest);
     if (actual !== digest) {
-      throw new IntegrityError(`blob ${digest} of ${repo} from registry ${this.host} hashes to ${actual}: the registry served corrupt data; retry, or push the image again`);
+      throw new IntegrityError(
+        `blob ${digest} of ${repo} from registry ${this.host} hashes to ${actual}: the registry served corrupt data; retry, or push the image again`,
+      );
     }
     return reply.body;
   }
@@ -167,7 +179,9 @@ export class RegistryClient {
     }
     const answered = header(reply, 'docker-content-digest');
     if (answered?.startsWith('sha256:') && answered !== digest) {
-      throw new IntegrityError(`registry ${this.host} stored manifest ${repo}${refSuffix(reference)} as ${answered}, not ${digest}: it rewrote the manifest; use a registry that stores manifests as pushed`);
+      throw new IntegrityError(
+        `registry ${this.host} stored manifest ${repo}${refSuffix(reference)} as ${answered}, not ${digest}: it rewrote the manifest; use a registry that stores manifests as pushed`,
+      );
     }
     return { digest, reply };
   }
@@ -176,7 +190,10 @@ export class RegistryClient {
   async getManifest(repo: string, reference: string, accept: string[] = MANIFEST_TYPES): Promise<FetchedManifest> {
     const found = await this.findManifest(repo, reference, accept);
     if (found === undefined) {
-      throw new UserError('ENOTFOUND', `registry ${this.host} has no manifest ${repo}${refSuffix(reference)} (404 not found): check the image name and tag`);
+      throw new UserError(
+        'ENOTFOUND',
+        `registry ${this.host} has no manifest ${repo}${refSuffix(reference)} (404 not found): check the image name and tag`,
+      );
     }
     return found;
   }
@@ -193,7 +210,9 @@ export class RegistryClient {
     const expected = isDigest(reference) ? reference : header(reply, 'docker-content-digest');
     const digest = expected !== undefined && isDigest(expected) ? digestOf(reply.body, expected) : sha256Digest(reply.body);
     if (expected !== undefined && isDigest(expected) && digest !== expected) {
-      throw new IntegrityError(`manifest ${repo}${refSuffix(reference)} from registry ${this.host} hashes to ${digest}, not ${expected}: the registry served corrupt data; retry, or push the image again`);
+      throw new IntegrityError(
+        `manifest ${repo}${refSuffix(reference)} from registry ${this.host} hashes to ${digest}, not ${expected}: the registry served corrupt data; retry, or push the image again`,
+      );
     }
     const mediaType = (header(reply, 'content-type') ?? '').split(';')[0]?.trim() || mediaTypeField(reply.body);
     return { bytes: reply.body, mediaType, digest };
@@ -246,10 +265,16 @@ export class RegistryClient {
 /** Names go into URL paths: anything outside the spec's grammar is refused before it gets there. */
 function checkNames(repo: string, reference?: string, digestOnly = false): void {
   if (!isRepository(repo)) {
-    throw new UserError('EIMAGEREF', `"${repo}" is not a valid repository name (lowercase letters, digits, . _ - separated by /): fix the image name`);
+    throw new UserError(
+      'EIMAGEREF',
+      `"${repo}" is not a valid repository name (lowercase letters, digits, . _ - separated by /): fix the image name`,
+    );
   }
   if (reference !== undefined && !isDigest(reference) && (digestOnly || !isTag(reference))) {
-    throw new UserError('EIMAGEREF', `"${reference}" is not a valid ${digestOnly ? 'digest (sha256:<64 hex>)' : 'tag or digest'} for ${repo}: fix the image reference`);
+    throw new UserError(
+      'EIMAGEREF',
+      `"${reference}" is not a valid ${digestOnly ? 'digest (sha256:<64 hex>)' : 'tag or digest'} for ${repo}: fix the image reference`,
+    );
   }
 }
 

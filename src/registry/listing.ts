@@ -25,7 +25,10 @@ export async function listTags(http: Transport, repo: string, opts: ListOptions 
     what: `tag listing of ${repo}`,
   };
   const pages = await paginate(http, base, `/v2/${repo}/tags/list?n=${opts.pageSize ?? 1000}`, true);
-  return collect(pages, (reply) => parseJson(reply.body, tagsSchema, `registry ${http.opts.host}: tags of ${repo}`, 'a tag list').tags ?? []);
+  return collect(
+    pages,
+    (reply) => parseJson(reply.body, tagsSchema, `registry ${http.opts.host}: tags of ${repo}`, 'a tag list').tags ?? [],
+  );
 }
 
 /** Every repository (or, with `under`, those of that namespace), sorted. */
@@ -37,7 +40,10 @@ export async function listCatalog(http: Transport, opts: ListOptions & { under?:
     what: 'catalog listing',
   };
   const pages = await paginate(http, base, `/v2/_catalog?n=${opts.pageSize ?? 1000}`, false);
-  const all = collect(pages, (reply) => parseJson(reply.body, catalogSchema, `registry ${http.opts.host}: catalog`, 'a repository list').repositories ?? []);
+  const all = collect(
+    pages,
+    (reply) => parseJson(reply.body, catalogSchema, `registry ${http.opts.host}: catalog`, 'a repository list').repositories ?? [],
+  );
   const ns = (opts.under ?? '').replace(/^\/+|\/+$/g, '');
   return ns === '' ? all : all.filter((r) => r === ns || r.startsWith(`${ns}/`));
 }
@@ -60,14 +66,20 @@ async function paginate(http: Transport, base: Omit<Call, 'url'>, first: string,
     const reply = await http.send(call);
     if (reply.status === 404 && emptyOn404 && pages.length === 0) return [];
     if (!emptyOn404 && (reply.status === 404 || reply.status === 405)) {
-      throw new UserError('EREGISTRY', `registry ${http.opts.host} does not offer the ${base.what} (HTTP ${reply.status}): use a registry with the /v2/_catalog API (distribution, zot, Harbor)`);
+      throw new UserError(
+        'EREGISTRY',
+        `registry ${http.opts.host} does not offer the ${base.what} (HTTP ${reply.status}): use a registry with the /v2/_catalog API (distribution, zot, Harbor)`,
+      );
     }
     if (reply.status !== 200) throw http.unexpected(reply, call);
     pages.push(reply);
     seen.add(reply.url);
     url = nextLink(header(reply, 'link'), reply.url);
     if (url !== undefined && seen.has(url)) {
-      throw new UserError('EREGISTRYREPLY', `registry ${http.opts.host}: the ${base.what} links back to a page already read (${url}): the registry's pagination is broken`);
+      throw new UserError(
+        'EREGISTRYREPLY',
+        `registry ${http.opts.host}: the ${base.what} links back to a page already read (${url}): the registry's pagination is broken`,
+      );
     }
   }
   return pages;

@@ -54,7 +54,10 @@ export function parseRegistryUrl(text: string): RegistryUrl {
   const { registry, path } = splitUrl(text, 'registry URL', 'oci://127.0.0.1:5000/bale');
   const namespace = path.replace(/\/+$/, '');
   if (namespace !== '' && !isRepository(namespace)) {
-    throw new UserError('EREGISTRYURL', `${text}: "${namespace}" is not a valid registry namespace (lowercase letters, digits, . _ - separated by /): fix the registry URL`);
+    throw new UserError(
+      'EREGISTRYURL',
+      `${text}: "${namespace}" is not a valid registry namespace (lowercase letters, digits, . _ - separated by /): fix the registry URL`,
+    );
   }
   return { registry, namespace };
 }
@@ -79,11 +82,17 @@ export function parseImageRef(text: string): ImageRef {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
     if (!isTag(tag)) {
-      throw new UserError('EIMAGEREF', `${text}: "${tag}" is not a valid tag (letters, digits, . _ -, at most 128): fix the image reference`);
+      throw new UserError(
+        'EIMAGEREF',
+        `${text}: "${tag}" is not a valid tag (letters, digits, . _ -, at most 128): fix the image reference`,
+      );
     }
   }
   if (!isRepository(rest)) {
-    throw new UserError('EIMAGEREF', `${text}: "${rest}" is not a valid repository name (lowercase letters, digits, . _ - separated by /): fix the image reference`);
+    throw new UserError(
+      'EIMAGEREF',
+      `${text}: "${rest}" is not a valid repository name (lowercase letters, digits, . _ - separated by /): fix the image reference`,
+    );
   }
   if (tag === undefined && digest === undefined) {
     throw new UserError('EIMAGEREF', `${text}: names no tag or digest: write it as ${example} or …@sha256:<digest>`);

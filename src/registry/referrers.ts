@@ -8,7 +8,16 @@
  * and pushed again on every attach.
  */
 import { TransientError, UserError } from '../errors/index.js';
-import { EMPTY_DESCRIPTOR, EMPTY_JSON, encodeJson, MANIFEST_TYPES, MediaType, sha256Digest, type Descriptor, type ImageIndex } from '../oci/index.js';
+import {
+  EMPTY_DESCRIPTOR,
+  EMPTY_JSON,
+  encodeJson,
+  MANIFEST_TYPES,
+  MediaType,
+  sha256Digest,
+  type Descriptor,
+  type ImageIndex,
+} from '../oci/index.js';
 import { parseIndex } from './replies.js';
 import { header, type Reply, type Transport } from './transport.js';
 
@@ -99,7 +108,10 @@ async function readFallbackIndex(client: ReferrersClient, repo: string, digest: 
   if (found === undefined) return undefined;
   const where = `registry ${client.host}: ${repo}:${tag}`;
   if (found.mediaType !== MediaType.ociIndex) {
-    throw new UserError('EREGISTRYREPLY', `${where}: the referrers tag holds a manifest of type ${found.mediaType || 'unknown'}, not an image index: delete that tag, then attach again`);
+    throw new UserError(
+      'EREGISTRYREPLY',
+      `${where}: the referrers tag holds a manifest of type ${found.mediaType || 'unknown'}, not an image index: delete that tag, then attach again`,
+    );
   }
   return parseIndex(found.bytes, where);
 }
@@ -118,6 +130,8 @@ async function addToFallbackIndex(client: ReferrersClient, repo: string, subject
     const index: ImageIndex = { ...old, schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [...manifests, entry] };
     await client.putManifest(repo, tag, encodeJson(index), MediaType.ociIndex);
   }
-  throw new TransientError('EREGISTRY', `registry ${client.host}: ${repo}:${tag}: concurrent pushes kept replacing the referrers index; attach again`);
+  throw new TransientError(
+    'EREGISTRY',
+    `registry ${client.host}: ${repo}:${tag}: concurrent pushes kept replacing the referrers index; attach again`,
+  );
 }
-

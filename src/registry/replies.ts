@@ -22,13 +22,19 @@ export function parseJson<T>(bytes: Buffer, schema: z.ZodMiniType<T>, where: str
   try {
     value = JSON.parse(bytes.toString('utf8'));
   } catch {
-    throw new UserError('EREGISTRYREPLY', `${where}: answered with something that is not JSON where ${what} was expected: check the registry URL points at an OCI registry`);
+    throw new UserError(
+      'EREGISTRYREPLY',
+      `${where}: answered with something that is not JSON where ${what} was expected: check the registry URL points at an OCI registry`,
+    );
   }
   const result = schema.safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0];
     const at = issue !== undefined && issue.path.length > 0 ? ` (at ${issue.path.join('.')}: ${issue.message})` : '';
-    throw new UserError('EREGISTRYREPLY', `${where}: answered with JSON that is not ${what}${at}: check the registry URL points at an OCI registry`);
+    throw new UserError(
+      'EREGISTRYREPLY',
+      `${where}: answered with JSON that is not ${what}${at}: check the registry URL points at an OCI registry`,
+    );
   }
   return result.data;
 }

@@ -56,7 +56,9 @@ export class Transport {
     // Blob GETs may redirect to storage (S3 and the like).
     this.transport = new UndiciTransport({ connections: 8, keepAliveMs: 10_000, connectMs: opts.timeouts.connectMs, maxRedirections: 5 });
     this.auth = new RegistryAuth(opts.host, opts.credentials, (url, headers) =>
-      this.retrying(`token request for ${opts.host}`, (deadline) => this.raw({ method: 'GET', url, headers, scopes: [], subject: '', what: '' }, deadline)),
+      this.retrying(`token request for ${opts.host}`, (deadline) =>
+        this.raw({ method: 'GET', url, headers, scopes: [], subject: '', what: '' }, deadline),
+      ),
     );
   }
 
@@ -89,14 +91,26 @@ export class Transport {
    */
   retrying<T>(what: string, fn: (deadline: Deadline) => Promise<T>): Promise<T> {
     const subject = `registry ${this.opts.host}: ${what}`;
-    return retrying({ retries: this.opts.retries, backoff: this.opts.backoff, deadlineMs: this.opts.timeouts.deadlineMs }, fn, (fault, attempts) =>
-      gaveUp('EREGISTRY', fault.stalled ? `${subject} (${redactUrls(fault.url ?? '')})` : subject, fault, attempts, 'the registry or network is failing'),
+    return retrying(
+      { retries: this.opts.retries, backoff: this.opts.backoff, deadlineMs: this.opts.timeouts.deadlineMs },
+      fn,
+      (fault, attempts) =>
+        gaveUp(
+          'EREGISTRY',
+          fault.stalled ? `${subject} (${redactUrls(fault.url ?? '')})` : subject,
+          fault,
+          attempts,
+          'the registry or network is failing',
+        ),
     );
   }
 
   /** A 4xx the caller did not expect, as one line naming the registry and the registry's own error code. */
   unexpected(reply: Reply, call: Pick<Call, 'what'>, hint = 'check the registry URL and that the registry supports OCI images'): UserError {
-    return new UserError('EREGISTRY', `registry ${this.opts.host} refused ${call.what}: HTTP ${reply.status}${registryError(reply)}: ${hint}`);
+    return new UserError(
+      'EREGISTRY',
+      `registry ${this.opts.host} refused ${call.what}: HTTP ${reply.status}${registryError(reply)}: ${hint}`,
+    );
   }
 
   close(): Promise<void> {
@@ -124,13 +138,25 @@ export class Transport {
   /** A network failure that another attempt would not mend, in this client's words. */
   private permanent(url: string, err: unknown): Error {
     if (isBadUrl(err)) {
-      return new UserError('EREGISTRY', `registry ${this.opts.host}: cannot request ${redactUrls(url)} (${describe(err)}): check the registry URL`, { cause: err });
+      return new UserError(
+        'EREGISTRY',
+        `registry ${this.opts.host}: cannot request ${redactUrls(url)} (${describe(err)}): check the registry URL`,
+        { cause: err },
+      );
     }
     if ((err as { code?: unknown } | null)?.code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH') {
-      return new UserError('EREGISTRY', `registry ${this.opts.host}: upload to ${redactUrls(url)} sent a different number of bytes than its declared size: the local file changed while it was pushed; push again`, { cause: err });
+      return new UserError(
+        'EREGISTRY',
+        `registry ${this.opts.host}: upload to ${redactUrls(url)} sent a different number of bytes than its declared size: the local file changed while it was pushed; push again`,
+        { cause: err },
+      );
     }
     // TLS and protocol errors: no point retrying at once; the message says where to look.
-    return new TransientError('EREGISTRY', `registry ${this.opts.host}: ${redactUrls(url)}: ${describe(err)}: check the network, and BALE_REGISTRY_INSECURE=1 for a registry without TLS`, { cause: err });
+    return new TransientError(
+      'EREGISTRY',
+      `registry ${this.opts.host}: ${redactUrls(url)}: ${describe(err)}: check the network, and BALE_REGISTRY_INSECURE=1 for a registry without TLS`,
+      { cause: err },
+    );
   }
 }
 

@@ -45,7 +45,10 @@ async function assertReadableByOthers(path: string): Promise<void> {
   const st = await stat(path);
   const need = st.isDirectory() ? 0o005 : 0o004;
   if ((st.mode & need) !== need) {
-    throw new UserError('ESANDBOX', `${path} is not readable by other users, and builds run as uid ${BUILD_UID}: make it readable (chmod o+rX ${path}) or run bale as an unprivileged user`);
+    throw new UserError(
+      'ESANDBOX',
+      `${path} is not readable by other users, and builds run as uid ${BUILD_UID}: make it readable (chmod o+rX ${path}) or run bale as an unprivileged user`,
+    );
   }
 }
 
@@ -126,8 +129,10 @@ export class BubblewrapRunner implements Runner {
     if (r.exitCode === 0) return true;
     if (r.exitCode === undefined && r.signal === undefined) return `cannot run ${bwrap}: install bubblewrap (apt-get install bubblewrap)`;
     const why = (typeof r.stderr === 'string' ? r.stderr : '').trim().split('\n').pop() || `exit ${r.exitCode ?? r.signal}`;
-    if (/unrecognized option|Unknown option/i.test(why)) return `${bwrap} is too old for bale's sandbox (${why}): install bubblewrap 0.8 or newer (Debian 12, Ubuntu 24.04)`;
-    if (this.asRoot) return `bubblewrap cannot create a sandbox here (${why}): as root it needs ${SETPRIV} and ${PRLIMIT} (util-linux) and permission to create namespaces (a container may need --privileged or a seccomp profile allowing unshare)`;
+    if (/unrecognized option|Unknown option/i.test(why))
+      return `${bwrap} is too old for bale's sandbox (${why}): install bubblewrap 0.8 or newer (Debian 12, Ubuntu 24.04)`;
+    if (this.asRoot)
+      return `bubblewrap cannot create a sandbox here (${why}): as root it needs ${SETPRIV} and ${PRLIMIT} (util-linux) and permission to create namespaces (a container may need --privileged or a seccomp profile allowing unshare)`;
     return `bubblewrap cannot create a sandbox here (${why}): enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)`;
   }
 

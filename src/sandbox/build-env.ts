@@ -78,10 +78,15 @@ export function commonEnv(base: BuildEnvBase): Record<string, string> {
  * not redefine a common one: extend PATH and the C flags through `base`), then the recipe's
  * `build.env`, which wins. Pure.
  */
-export function buildEnv(base: BuildEnvBase, additions: Record<string, string> = {}, recipeEnv: Record<string, string> = {}): Record<string, string> {
+export function buildEnv(
+  base: BuildEnvBase,
+  additions: Record<string, string> = {},
+  recipeEnv: Record<string, string> = {},
+): Record<string, string> {
   const common = commonEnv(base);
   for (const k of Object.keys(additions)) {
-    if (Object.hasOwn(common, k)) throw new Error(`build-env: ${k} is set for every build; extend it through BuildEnvBase or leave it to the recipe's build.env`);
+    if (Object.hasOwn(common, k))
+      throw new Error(`build-env: ${k} is set for every build; extend it through BuildEnvBase or leave it to the recipe's build.env`);
   }
   return { ...common, ...additions, ...recipeEnv };
 }

@@ -26,13 +26,15 @@ export function checkCommand(cmd: SandboxCommand): void {
   for (const m of cmd.mounts) {
     if (!isCleanAbsolute(m.host)) bad(`mount host path must be absolute, got ${JSON.stringify(m.host)}`);
     // Binding over / would hide the toolchain and /proc.
-    if (!isCleanAbsolute(m.sandbox) || m.sandbox === '/') bad(`mount sandbox path must be absolute and not /, got ${JSON.stringify(m.sandbox)}`);
+    if (!isCleanAbsolute(m.sandbox) || m.sandbox === '/')
+      bad(`mount sandbox path must be absolute and not /, got ${JSON.stringify(m.sandbox)}`);
     if (seen.has(m.sandbox)) bad(`two mounts at ${m.sandbox}`);
     seen.add(m.sandbox);
   }
   if (cmd.timeoutMs !== undefined && !(cmd.timeoutMs > 0)) bad(`timeoutMs must be positive, got ${cmd.timeoutMs}`);
   if (cmd.limits !== undefined) {
-    for (const [k, v] of Object.entries(cmd.limits)) if (!(Number.isSafeInteger(v) && v > 0)) bad(`limit ${k} must be a positive integer, got ${v}`);
+    for (const [k, v] of Object.entries(cmd.limits))
+      if (!(Number.isSafeInteger(v) && v > 0)) bad(`limit ${k} must be a positive integer, got ${v}`);
   }
 }
 
@@ -67,7 +69,8 @@ export const PRLIMIT = '/usr/bin/prlimit';
 function ancestorsToCreate(mounts: Mount[], host: HostToolchain): string[] {
   const targets = [...host.roBinds, ...(host.symlinks ?? []).map((l) => l.path), ...mounts.map((m) => m.sandbox)];
   const bound = [...host.roBinds, ...mounts.map((m) => m.sandbox), '/tmp'];
-  const covered = (p: string): boolean => bound.some((d) => p === d || p.startsWith(`${d}/`)) || (host.symlinks ?? []).some((l) => p === l.path || p.startsWith(`${l.path}/`));
+  const covered = (p: string): boolean =>
+    bound.some((d) => p === d || p.startsWith(`${d}/`)) || (host.symlinks ?? []).some((l) => p === l.path || p.startsWith(`${l.path}/`));
   const out = new Set<string>();
   for (const t of targets) {
     const parts = t.split('/').slice(1, -1);
@@ -83,18 +86,33 @@ function ancestorsToCreate(mounts: Mount[], host: HostToolchain): string[] {
 export function bwrapArgs(cmd: SandboxCommand, host: HostToolchain, how: Confinement): string[] {
   checkCommand(cmd);
   const args = [
-    '--unshare-net', '--unshare-pid', '--unshare-ipc', '--unshare-uts',
+    '--unshare-net',
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--unshare-uts',
     '--die-with-parent',
     // A new session stops the build from injecting keystrokes into our terminal (TIOCSTI).
     '--new-session',
-    '--hostname', SANDBOX_HOSTNAME,
+    '--hostname',
+    SANDBOX_HOSTNAME,
     '--clearenv',
   ];
   if (how.asRoot) {
     // Without a user namespace, root's capabilities would reach the host (remount, mknod): keep only
     // what setpriv needs to switch to BUILD_UID, which then drops those too.
     // CAP_DAC_READ_SEARCH lets bwrap chdir into the build's tree, which now belongs to BUILD_UID.
-    args.push('--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', '--cap-add', 'CAP_SETPCAP', '--cap-add', 'CAP_DAC_READ_SEARCH');
+    args.push(
+      '--cap-drop',
+      'ALL',
+      '--cap-add',
+      'CAP_SETUID',
+      '--cap-add',
+      'CAP_SETGID',
+      '--cap-add',
+      'CAP_SETPCAP',
+      '--cap-add',
+      'CAP_DAC_READ_SEARCH',
+    );
   } else {
     // Unprivileged: a user namespace mapping us to BUILD_UID, with no capabilities and no further namespaces.
     args.push('--unshare-user', '--uid', String(BUILD_UID), '--gid', String(BUILD_GID), '--disable-userns', '--cap-drop', 'ALL');
@@ -121,7 +139,16 @@ export function bwrapArgs(cmd: SandboxCommand, host: HostToolchain, how: Confine
 /** The command behind setpriv (as root) and prlimit, which apply the resource limits and exec it. Pure. */
 export function confinedArgv(cmd: SandboxCommand, how: Pick<Confinement, 'asRoot'>): string[] {
   const drop = how.asRoot
-    ? [SETPRIV, `--reuid=${BUILD_UID}`, `--regid=${BUILD_GID}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--']
+    ? [
+        SETPRIV,
+        `--reuid=${BUILD_UID}`,
+        `--regid=${BUILD_GID}`,
+        '--clear-groups',
+        '--inh-caps=-all',
+        '--bounding-set=-all',
+        '--no-new-privs',
+        '--',
+      ]
     : [];
   return [...drop, ...rlimitArgv(cmd.limits), ...cmd.argv];
 }

@@ -38,7 +38,7 @@ export interface DirectOptions {
 }
 
 export const DIRECT_AS_ROOT =
-  'refusing to run build scripts as root without a sandbox (--sandbox direct): a package\'s install script would run with full control of this machine; ' +
+  "refusing to run build scripts as root without a sandbox (--sandbox direct): a package's install script would run with full control of this machine; " +
   'install bubblewrap (apt-get install bubblewrap) and use --sandbox bubblewrap, run bale as an unprivileged user, or add --i-know if this machine is disposable';
 
 /** No isolation at all: network, the whole host filesystem and read-only mounts are all writable
@@ -65,7 +65,9 @@ export class DirectRunner implements Runner {
       cwd: host.cwd,
       timeoutMs: cmd.timeoutMs ?? cmd.limits?.timeoutMs,
       logFile: cmd.logFile,
-      ...(cmd.limits !== undefined ? { disk: { dirs: cmd.mounts.filter((m) => m.writable === true).map((m) => m.host), limit: cmd.limits.disk } } : {}),
+      ...(cmd.limits !== undefined
+        ? { disk: { dirs: cmd.mounts.filter((m) => m.writable === true).map((m) => m.host), limit: cmd.limits.disk } }
+        : {}),
     });
   }
 }

@@ -19,7 +19,8 @@ export async function pickRunner(
   };
   switch (pref) {
     case 'direct':
-      if (asRoot && opts.directAsRoot === true) warn('WARNING: --sandbox direct --i-know: build scripts run as root with no isolation at all');
+      if (asRoot && opts.directAsRoot === true)
+        warn('WARNING: --sandbox direct --i-know: build scripts run as root with no isolation at all');
       return direct();
     case 'bubblewrap':
     case 'auto': {
@@ -28,7 +29,11 @@ export async function pickRunner(
       if (ok === true) return bwrap;
       if (pref === 'bubblewrap') throw new UserError('ESANDBOX', `sandbox 'bubblewrap' requested but unusable: ${ok}`);
       // As root, no silent fallback: the direct runner must be asked for by name.
-      if (asRoot) throw new UserError('ESANDBOX', `no sandbox for build scripts: ${ok}; as root bale will not run them unsandboxed unless told --sandbox direct --i-know`);
+      if (asRoot)
+        throw new UserError(
+          'ESANDBOX',
+          `no sandbox for build scripts: ${ok}; as root bale will not run them unsandboxed unless told --sandbox direct --i-know`,
+        );
       warn(`WARNING: builds run WITHOUT a sandbox (no network isolation, host filesystem visible) and may not be reproducible: ${ok}`);
       return direct();
     }

@@ -80,7 +80,10 @@ export async function spawnLogged(file: string, args: string[], opts: SpawnOptio
         killGroup(pid);
       };
       if (opts.timeoutMs !== undefined) timer = setTimeout(() => stop({ limit: 'timeout' }), opts.timeoutMs);
-      if (opts.disk !== undefined) stopWatch = watchDisk(opts.disk.dirs, opts.disk.limit, (detail) => stop({ limit: 'disk', ...(detail !== undefined ? { detail } : {}) }));
+      if (opts.disk !== undefined)
+        stopWatch = watchDisk(opts.disk.dirs, opts.disk.limit, (detail) =>
+          stop({ limit: 'disk', ...(detail !== undefined ? { detail } : {}) }),
+        );
     }
     const result = await subprocess;
     const stopped = { timedOut: stoppedBy?.limit === 'timeout', ...(stoppedBy ?? {}) };

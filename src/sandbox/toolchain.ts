@@ -4,8 +4,17 @@ import type { HostToolchain } from './types.js';
 /** What compilers and interpreters need from the host: binaries, libraries, the dynamic loader's
  * cache, and the Debian alternatives that /usr/bin/cc and friends point through. */
 const CANDIDATES = [
-  '/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32',
-  '/etc/alternatives', '/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/ld.so.conf.d',
+  '/usr',
+  '/bin',
+  '/sbin',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/etc/alternatives',
+  '/etc/ld.so.cache',
+  '/etc/ld.so.conf',
+  '/etc/ld.so.conf.d',
 ];
 
 const isUnder = (p: string, dir: string): boolean => p === dir || p.startsWith(`${dir}/`);

@@ -7,5 +7,13 @@ export { formatPublicKey, parsePublicKey } from './public-key.js';
 export { formatEncryptedSecretKey, formatSecretKey, parseSecretKey, PASSWORD_ENV } from './secret-key.js';
 export { signData, verifyData } from './signature.js';
 export { keygen, loadSecretKey } from './key-files.js';
-export { defaultTrustedComment, readSignature, SIG_SUFFIX, signatureTimestamp, signFile, verifyFile, type SignFileOptions } from './sig-files.js';
+export {
+  defaultTrustedComment,
+  readSignature,
+  SIG_SUFFIX,
+  signatureTimestamp,
+  signFile,
+  verifyFile,
+  type SignFileOptions,
+} from './sig-files.js';
 export { loadTrustList, trustDir } from './trust.js';

@@ -22,7 +22,7 @@ export interface ScryptParams {
 /** smallest log2 N with 2^logN > maxN / 2 (libsodium's loop, capped at 63). */
 function logNFor(maxN: bigint): bigint {
   let logN = 1n;
-  while (logN < 63n && !((1n << logN) > maxN / 2n)) logN += 1n;
+  while (logN < 63n && !(1n << logN > maxN / 2n)) logN += 1n;
   return logN;
 }
 

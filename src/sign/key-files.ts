@@ -30,7 +30,10 @@ async function existing(file: string): Promise<string | undefined> {
 
 function alreadyExists(file: string, kind?: string): UserError {
   const what = kind === undefined || kind === 'a regular file' ? '' : `, as ${kind}`;
-  return new UserError('EKEYEXISTS', `${file} already exists${what}: bale keygen never overwrites a key; choose another name or move the old key pair away`);
+  return new UserError(
+    'EKEYEXISTS',
+    `${file} already exists${what}: bale keygen never overwrites a key; choose another name or move the old key pair away`,
+  );
 }
 
 /**
@@ -75,7 +78,12 @@ export async function keygen(outPrefix: string): Promise<{ publicFile: string; s
  * password in $BALE_SIGNING_PASSWORD; minisign's default KDF needs 1 GiB and a few seconds.
  */
 export async function loadSecretKey(file: string, opts: { env?: NodeJS.ProcessEnv } = {}): Promise<SecretKey> {
-  const text = await readFileOr(file, 'cannot read the secret key', { maxBytes: READ_BOUNDS.key, what: 'a secret key', code: 'EKEY', hint: 'create one with bale keygen --out PREFIX' });
+  const text = await readFileOr(file, 'cannot read the secret key', {
+    maxBytes: READ_BOUNDS.key,
+    what: 'a secret key',
+    code: 'EKEY',
+    hint: 'create one with bale keygen --out PREFIX',
+  });
   const enc = decodeSecretKey(text, file);
   if (!enc.encrypted) return openSecretKey(enc, undefined, file);
   const password = (opts.env ?? process.env)[PASSWORD_ENV];

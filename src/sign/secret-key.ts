@@ -43,7 +43,10 @@ export const PASSWORD_ENV = 'BALE_SIGNING_PASSWORD';
 export const KEYNUM_LENGTH = KEYNUM_BYTES;
 
 function bad(source: string, why: string): UserError {
-  return new UserError('EKEY', `${source}: not a usable minisign secret key (${why}): use the .key file written by bale keygen or minisign -G`);
+  return new UserError(
+    'EKEY',
+    `${source}: not a usable minisign secret key (${why}): use the .key file written by bale keygen or minisign -G`,
+  );
 }
 
 function checksum(keyId: Buffer, seed: Buffer, publicKey: Buffer): Buffer {

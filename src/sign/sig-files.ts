@@ -31,7 +31,9 @@ export function signatureTimestamp(opts: SignFileOptions = {}): number {
   const sde = (opts.env ?? process.env).SOURCE_DATE_EPOCH;
   if (sde !== undefined && sde !== '') {
     if (!/^\d{1,15}$/.test(sde)) {
-      throw new UsageError(`SOURCE_DATE_EPOCH=${JSON.stringify(sde)} is not a unix timestamp: set it to whole seconds since 1970, or unset it`);
+      throw new UsageError(
+        `SOURCE_DATE_EPOCH=${JSON.stringify(sde)} is not a unix timestamp: set it to whole seconds since 1970, or unset it`,
+      );
     }
     return Number(sde);
   }
@@ -45,7 +47,12 @@ export function defaultTrustedComment(file: string, timestamp: number): string {
 
 /** How a file to sign or verify is read: a regular file only (`bale sign /dev/urandom` is refused, not hashed forever). */
 function signedRead(code: ErrorCode, doing: string): ReadBoundedOptions {
-  return { what: 'a file to sign or verify', code, hint: 'sign and verify regular files', missing: `${doing}: no such file: give an existing, readable file` };
+  return {
+    what: 'a file to sign or verify',
+    code,
+    hint: 'sign and verify regular files',
+    missing: `${doing}: no such file: give an existing, readable file`,
+  };
 }
 
 /**
@@ -86,7 +93,8 @@ export function readSignature(file: string): Promise<Buffer | undefined> {
 export async function verifyFile(file: string, keys: readonly PublicKey[]): Promise<{ keyId: string; trustedComment: string }> {
   const sigFile = file + SIG_SUFFIX;
   const sigText = await readSignature(file);
-  if (sigText === undefined) throw new UserError('ENOSIG', `${file}: no signature (${sigFile}): sign it with bale sign, or fetch the .minisig published with it`);
+  if (sigText === undefined)
+    throw new UserError('ENOSIG', `${file}: no signature (${sigFile}): sign it with bale sign, or fetch the .minisig published with it`);
   const sig = parseSignature(sigText, sigFile);
   const read = signedRead('EVERIFY', 'cannot verify');
   // Legacy "Ed" signatures cover the file itself, so those have to read it whole.

@@ -20,7 +20,12 @@ export function trustDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 async function loadKeyFile(file: string): Promise<PublicKey> {
-  const text = await readFileOr(file, 'cannot read the trusted key', { maxBytes: READ_BOUNDS.key, what: 'a public key', code: 'EKEY', hint: 'give a minisign public key (.pub)' });
+  const text = await readFileOr(file, 'cannot read the trusted key', {
+    maxBytes: READ_BOUNDS.key,
+    what: 'a public key',
+    code: 'EKEY',
+    hint: 'give a minisign public key (.pub)',
+  });
   return parsePublicKey(text, file);
 }
 

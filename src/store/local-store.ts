@@ -21,7 +21,7 @@ const CHECKSUM_LINE = /^([0-9a-f]{64}) {2}(\S+)\n$/;
 
 /** Store files are read only when regular and not absurdly large: a fifo or device planted in the store is refused, not read forever. */
 function storeRead(maxBytes: number, what: string): ReadBoundedOptions {
-  return { maxBytes, what, code: 'ESTORECORRUPT', hint: "remove it and build the package again" };
+  return { maxBytes, what, code: 'ESTORECORRUPT', hint: 'remove it and build the package again' };
 }
 const RECORD_READ = storeRead(READ_BOUNDS.record, 'a build record');
 const CHECKSUM_READ = storeRead(READ_BOUNDS.record, 'a checksum file');

@@ -117,12 +117,20 @@ export class OciStore implements Store {
     const m = parseManifest(found.bytes, where);
     const recordLayer = m.layers.find((l) => l.mediaType === BLOB.buildRecord);
     if (m.artifactType !== ARTIFACT.build || recordLayer === undefined) {
-      throw new UserError('EREGISTRYREPLY', `${where}: is not a bale build record (artifact type ${m.artifactType ?? 'none'}): delete that tag, or use another namespace for the store`);
+      throw new UserError(
+        'EREGISTRYREPLY',
+        `${where}: is not a bale build record (artifact type ${m.artifactType ?? 'none'}): delete that tag, or use another namespace for the store`,
+      );
     }
     const record = parseRecord((await this.client.pullBlob(repo, recordLayer.digest)).toString('utf8'), buildKey);
     // The record is trusted only with its archives as layers: a registry keeps every layer's blob.
-    if (record === undefined || record.packages.some((p) => !m.layers.some((l) => l.digest === `sha256:${p.sha256}` && l.size === p.size))) {
-      throw new IntegrityError(`${where}: its build record is unreadable, for another build, or names archives it does not hold: delete that tag and build again`);
+    if (
+      record === undefined ||
+      record.packages.some((p) => !m.layers.some((l) => l.digest === `sha256:${p.sha256}` && l.size === p.size))
+    ) {
+      throw new IntegrityError(
+        `${where}: its build record is unreadable, for another build, or names archives it does not hold: delete that tag and build again`,
+      );
     }
     const outputs: PackageOutput[] = [];
     const sigs: (Buffer | undefined)[] = [];

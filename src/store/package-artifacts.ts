@@ -32,7 +32,13 @@ export async function pushPackage(client: RegistryClient, ns: string, p: Package
     await pushBytes(client, repo, MediaType.ociLayerGzip, tgz, { [ANNOTATION.title]: basename(p.file) }),
     await pushBytes(client, repo, BLOB.packageManifest, Buffer.from(manifestJson(p.manifest))),
   ];
-  const annotations = packageAnnotations({ name: p.name, version: p.version, purl: p.purl, interpreter: p.manifest.interpreter, recipeDigest: p.manifest.recipe_digest });
+  const annotations = packageAnnotations({
+    name: p.name,
+    version: p.version,
+    purl: p.purl,
+    interpreter: p.manifest.interpreter,
+    recipeDigest: p.manifest.recipe_digest,
+  });
   const artifact = await putArtifact(client, repo, packageTag(p), ARTIFACT.package, layers, annotations);
   if (sig !== undefined) {
     const sigLayer = await pushBytes(client, repo, BLOB.minisig, sig);
@@ -54,7 +60,11 @@ export interface FetchedPackage {
  * A package artifact back from `<ns>/packages`: its .tar.gz (checked against `sha256`), manifest
  * and signature; undefined when the registry has no artifact under its tag.
  */
-export async function fetchPackage(client: RegistryClient, ns: string, p: { name: string; version: string; sha256: string }): Promise<FetchedPackage | undefined> {
+export async function fetchPackage(
+  client: RegistryClient,
+  ns: string,
+  p: { name: string; version: string; sha256: string },
+): Promise<FetchedPackage | undefined> {
   const repo = packagesRepo(ns);
   const where = `registry ${client.host}: ${repo}:${packageTag(p)}`;
   const art = await client.findManifest(repo, packageTag(p));
@@ -67,12 +77,19 @@ export async function fetchPackage(client: RegistryClient, ns: string, p: { name
   };
   // The tag names the first 12 hex of the sha256 only: the layer must be this exact archive.
   if (layer(MediaType.ociLayerGzip).digest !== `sha256:${p.sha256}`) {
-    throw new IntegrityError(`${where}: its archive is ${layer(MediaType.ociLayerGzip).digest}, not sha256:${p.sha256}: two packages share a tag; remove the wrong one from the registry`);
+    throw new IntegrityError(
+      `${where}: its archive is ${layer(MediaType.ociLayerGzip).digest}, not sha256:${p.sha256}: two packages share a tag; remove the wrong one from the registry`,
+    );
   }
   const tgz = await client.pullBlob(repo, `sha256:${p.sha256}`);
-  const manifest = parsePackageManifest((await client.pullBlob(repo, layer(BLOB.packageManifest).digest)).toString('utf8'), `${where} manifest`);
+  const manifest = parsePackageManifest(
+    (await client.pullBlob(repo, layer(BLOB.packageManifest).digest)).toString('utf8'),
+    `${where} manifest`,
+  );
   if (manifest.name !== p.name || manifest.version !== p.version) {
-    throw new IntegrityError(`${where}: its manifest says ${manifest.name} ${manifest.version}, not ${p.name} ${p.version}: remove it from the registry`);
+    throw new IntegrityError(
+      `${where}: its manifest says ${manifest.name} ${manifest.version}, not ${p.name} ${p.version}: remove it from the registry`,
+    );
   }
   let sig: Buffer | undefined;
   const signatures = await client.referrers(repo, art.digest, ARTIFACT.signature);

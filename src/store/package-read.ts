@@ -6,5 +6,10 @@ import type { ReadBoundedOptions } from '../util/read-file.js';
  * refused, not read forever), of at most `maxBytes` when given, every failure one line naming it.
  */
 export function packageRead(p: { name: string; version: string }, maxBytes?: number): ReadBoundedOptions {
-  return { ...(maxBytes !== undefined ? { maxBytes } : {}), what: `the package ${p.name} ${p.version}`, code: 'EPACKAGEFILE', hint: 'fetch or rebuild the package into the store' };
+  return {
+    ...(maxBytes !== undefined ? { maxBytes } : {}),
+    what: `the package ${p.name} ${p.version}`,
+    code: 'EPACKAGEFILE',
+    hint: 'fetch or rebuild the package into the store',
+  };
 }

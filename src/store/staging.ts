@@ -98,7 +98,9 @@ export class StagingStore implements Store {
   }
 
   private outputs(packages: StoredPackage[]): Promise<PackageOutput[]> {
-    return Promise.all(packages.map(async (p) => ({ manifest: await this.scratch.manifest(p), tgz: await readFile(p.file), sha256: p.sha256 })));
+    return Promise.all(
+      packages.map(async (p) => ({ manifest: await this.scratch.manifest(p), tgz: await readFile(p.file), sha256: p.sha256 })),
+    );
   }
 }
 

@@ -85,10 +85,16 @@ export async function describeExisting(file: string, st: Stats): Promise<string>
 async function refusal(file: string, st: Stats, o: OutputOptions, expected: 'file' | 'directory'): Promise<UserError> {
   const label = o.label ?? file;
   if (st.isSymbolicLink()) {
-    return outputError(o, `${label}: is ${await describeExisting(file, st)}: bale never writes through or replaces a link: remove it, or write somewhere else`);
+    return outputError(
+      o,
+      `${label}: is ${await describeExisting(file, st)}: bale never writes through or replaces a link: remove it, or write somewhere else`,
+    );
   }
   const replaces = expected === 'file' ? 'replaces only a regular file' : 'writes only into a directory';
-  return outputError(o, `${label}: exists and is ${fileKind(st)}, not a ${expected === 'file' ? 'regular file' : 'directory'}: bale ${replaces}; choose another path, or remove it first`);
+  return outputError(
+    o,
+    `${label}: exists and is ${fileKind(st)}, not a ${expected === 'file' ? 'regular file' : 'directory'}: bale ${replaces}; choose another path, or remove it first`,
+  );
 }
 
 /** Path problems the person running bale can fix, as they would read them. */
@@ -153,7 +159,11 @@ async function syncDir(dir: string): Promise<void> {
  * failure, and after the rename (`writeTemp` may hard-link the target's own inode there, and a
  * rename between two names of one inode leaves both). The directory must exist.
  */
-export async function replaceFileAtomic(file: string, writeTemp: (temp: string) => Promise<void>, opts: AtomicWriteOptions = {}): Promise<void> {
+export async function replaceFileAtomic(
+  file: string,
+  writeTemp: (temp: string) => Promise<void>,
+  opts: AtomicWriteOptions = {},
+): Promise<void> {
   await checkOutputFile(file, opts);
   const temp = tempNameFor(file);
   try {

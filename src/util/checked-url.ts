@@ -42,7 +42,8 @@ export function checkedUrl(source: Source, value: string, schemes: readonly stri
   if (!schemes.includes(u.protocol.slice(0, -1))) throw usage(source, value, want);
   if (u.protocol === 'file:') {
     // file://HOST/... is a share on another machine, which nothing here reads.
-    if (u.hostname !== '') throw usage(source, value, `names the host ${u.hostname}; a file:// URL is a path on this machine, e.g. file:///srv/pypi/simple/`);
+    if (u.hostname !== '')
+      throw usage(source, value, `names the host ${u.hostname}; a file:// URL is a path on this machine, e.g. file:///srv/pypi/simple/`);
     return u;
   }
   if (u.hostname === '') throw usage(source, value, `names no host; ${want}`);

@@ -74,7 +74,9 @@ export interface ReadBoundedOptions {
 type Optional = ReadBoundedOptions & { optional: true };
 
 /** "a character device", "a fifo" ...: what a non-regular file is, for messages. */
-export function fileKind(st: Pick<Stats, 'isFile' | 'isDirectory' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice' | 'isSymbolicLink'>): string {
+export function fileKind(
+  st: Pick<Stats, 'isFile' | 'isDirectory' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice' | 'isSymbolicLink'>,
+): string {
   if (st.isFile()) return 'a regular file';
   if (st.isDirectory()) return 'a directory';
   if (st.isSymbolicLink()) return 'a symbolic link';
@@ -89,12 +91,18 @@ const refusal = (o: ReadBoundedOptions, message: string, cause?: unknown): UserE
   o.usage === true ? new UsageError(message, { cause }) : new UserError(o.code ?? 'EREADFILE', message, { cause });
 
 function notRegular(file: string, st: Stats, o: ReadBoundedOptions): UserError {
-  return refusal(o, `${o.label ?? file}: is ${fileKind(st)}, not a regular file; bale reads ${o.what} only from a regular file: ${o.hint ?? 'give the path of a regular file'}`);
+  return refusal(
+    o,
+    `${o.label ?? file}: is ${fileKind(st)}, not a regular file; bale reads ${o.what} only from a regular file: ${o.hint ?? 'give the path of a regular file'}`,
+  );
 }
 
 function tooLarge(file: string, size: number | undefined, maxBytes: number, o: ReadBoundedOptions): UserError {
   const got = size === undefined ? 'grew to more' : `${size} bytes, more`;
-  return refusal(o, `${o.label ?? file}: ${got} than the ${formatSize(maxBytes)} bale reads of ${o.what}: ${o.hint ?? 'check that it is the right file'}`);
+  return refusal(
+    o,
+    `${o.label ?? file}: ${got} than the ${formatSize(maxBytes)} bale reads of ${o.what}: ${o.hint ?? 'check that it is the right file'}`,
+  );
 }
 
 const isMissing = (err: unknown): boolean => (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
@@ -107,7 +115,11 @@ function worded(file: string, err: unknown, o: ReadBoundedOptions): unknown {
   const e = err as NodeJS.ErrnoException | undefined;
   if (isUserError(err) || typeof e?.code !== 'string' || typeof e.syscall !== 'string') return err;
   const hint = o.hint ?? 'check the path and its permissions';
-  return refusal(o, `${o.label ?? file}: ${e.code === 'ENOENT' ? (o.missing ?? `no such file: ${hint}`) : `cannot read it (${e.code}): ${hint}`}`, err);
+  return refusal(
+    o,
+    `${o.label ?? file}: ${e.code === 'ENOENT' ? (o.missing ?? `no such file: ${hint}`) : `cannot read it (${e.code}): ${hint}`}`,
+    err,
+  );
 }
 
 /** The stat before the open (no device is ever opened) and the fstat after (the file checked is the file read). */

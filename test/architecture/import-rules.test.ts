@@ -31,7 +31,10 @@ async function violations(dir: string): Promise<Violation[]> {
 /** A tree of TypeScript files (path -> imports), each exporting something so it is a module. */
 async function tree(base: string, files: Record<string, string[]>): Promise<string> {
   const dir = await mkdtemp(join(base, 'tree-'));
-  await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true } }));
+  await writeFile(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true } }),
+  );
   for (const root of ['src', 'importers', 'queue']) await mkdir(join(dir, root), { recursive: true });
   for (const [file, imports] of Object.entries(files)) {
     await mkdir(dirname(join(dir, file)), { recursive: true });

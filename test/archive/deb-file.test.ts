@@ -30,11 +30,18 @@ describe('reading .deb files', () => {
   after(() => t.cleanup());
 
   it('data as dpkg unpacks it, absolute links made relative, scripts listed, mtime read', async () => {
-    const deb = await readFile(await buildDeb(t.dir, 'bale-ok', {
-      'usr/bin/tool': '#!/bin/sh\necho ok\n',
-      'lib64/ld.so': '-> /lib/x86_64-linux-gnu/ld.so',
-      'usr/share/doc/bale-ok/link': '-> ../../../bin/tool',
-    }, { postinst: '#!/bin/sh\nldconfig\n', prerm: '#!/bin/sh\n', triggers: 'activate-noawait ldconfig\n' }));
+    const deb = await readFile(
+      await buildDeb(
+        t.dir,
+        'bale-ok',
+        {
+          'usr/bin/tool': '#!/bin/sh\necho ok\n',
+          'lib64/ld.so': '-> /lib/x86_64-linux-gnu/ld.so',
+          'usr/share/doc/bale-ok/link': '-> ../../../bin/tool',
+        },
+        { postinst: '#!/bin/sh\nldconfig\n', prerm: '#!/bin/sh\n', triggers: 'activate-noawait ldconfig\n' },
+      ),
+    );
     const file = await openDeb(deb, 'bale-ok.deb');
     try {
       const entries = await file.data();
@@ -53,8 +60,16 @@ describe('reading .deb files', () => {
   });
 
   const hostile: Array<[string, Record<string, string>, RegExp]> = [
-    ['a relative symlink out of the root', { 'usr/lib/evil': '-> ../../../../etc' }, /entry "\.\/usr\/lib\/evil": symlink to "\.\.\/\.\.\/\.\.\/\.\.\/etc": its target leaves the archive root/],
-    ['an absolute symlink climbing above /', { 'usr/lib/evil': '-> /../../etc/shadow' }, /entry "\.\/usr\/lib\/evil": symlink to "\.\.\/\.\.\/\.\.\/\.\.\/etc\/shadow": its target leaves the archive root/],
+    [
+      'a relative symlink out of the root',
+      { 'usr/lib/evil': '-> ../../../../etc' },
+      /entry "\.\/usr\/lib\/evil": symlink to "\.\.\/\.\.\/\.\.\/\.\.\/etc": its target leaves the archive root/,
+    ],
+    [
+      'an absolute symlink climbing above /',
+      { 'usr/lib/evil': '-> /../../etc/shadow' },
+      /entry "\.\/usr\/lib\/evil": symlink to "\.\.\/\.\.\/\.\.\/\.\.\/etc\/shadow": its target leaves the archive root/,
+    ],
     ['a chain of links out of the root', { 'usr/a': '-> lib/b/..', 'usr/lib/b': '-> ../../..' }, /leaves the archive root/],
   ];
   for (const [what, files, why] of hostile) {
@@ -71,7 +86,10 @@ describe('reading .deb files', () => {
   }
 
   it('something that is not a .deb is one line naming the source', async () => {
-    await assert.rejects(readDebData(Buffer.from('not an ar archive'), 'junk.deb'), { code: 'EARCHIVE', message: /^junk\.deb: not a valid \.deb \(dpkg-deb: error: .*\): the download is corrupt/ });
+    await assert.rejects(readDebData(Buffer.from('not an ar archive'), 'junk.deb'), {
+      code: 'EARCHIVE',
+      message: /^junk\.deb: not a valid \.deb \(dpkg-deb: error: .*\): the download is corrupt/,
+    });
   });
 });
 

@@ -53,7 +53,7 @@ test('specList reads the lists of the spec as Psych writes them', async () => {
   const h = await readGemFile(hello, 'hello.gem');
   assert.deepEqual(specList(h.metadataYaml, 'extensions'), []);
   assert.deepEqual(specList(h.metadataYaml, 'executables'), ['hello']);
-  assert.deepEqual(specList('---\nfiles:\n- "a b.rb"\n- \'it\'\'s.rb\'\n- c.rb\nx: 1\n', 'files'), ['a b.rb', "it's.rb", 'c.rb']);
+  assert.deepEqual(specList("---\nfiles:\n- \"a b.rb\"\n- 'it''s.rb'\n- c.rb\nx: 1\n", 'files'), ['a b.rb', "it's.rb", 'c.rb']);
   assert.deepEqual(specList('---\nnothing: here\n', 'extensions'), []);
 });
 
@@ -64,7 +64,10 @@ test('a gem without checksums.yaml.gz (older RubyGems) is read', async () => {
 
 test('a data.tar.gz that does not match checksums.yaml is an IntegrityError', async () => {
   const swapped = await tamperGem(hello, { data: [{ name: 'lib/hello.rb', text: 'system("evil")\n' }], keepChecksums: true });
-  await assert.rejects(readGemFile(swapped, 'hello-1.0.0.gem'), failsWith('EINTEGRITY', ['hello-1.0.0.gem', 'SHA256 of data.tar.gz', 'checksums.yaml'], 'IntegrityError'));
+  await assert.rejects(
+    readGemFile(swapped, 'hello-1.0.0.gem'),
+    failsWith('EINTEGRITY', ['hello-1.0.0.gem', 'SHA256 of data.tar.gz', 'checksums.yaml'], 'IntegrityError'),
+  );
 });
 
 test('checksums are recomputed by the tamperer: the same data with fresh checksums is fine', async () => {
@@ -74,10 +77,24 @@ test('checksums are recomputed by the tamperer: the same data with fresh checksu
 });
 
 const hostile: Array<[string, Parameters<typeof tamperGem>[1]['data'], string]> = [
-  ['a ../ entry', [{ name: 'lib/ok.rb', text: '1' }, { name: '../../evil.rb', text: 'pwned' }], "'..' leaves the archive root"],
+  [
+    'a ../ entry',
+    [
+      { name: 'lib/ok.rb', text: '1' },
+      { name: '../../evil.rb', text: 'pwned' },
+    ],
+    "'..' leaves the archive root",
+  ],
   ['an absolute entry', [{ name: '/tmp/bale-evil-gem.rb', text: 'pwned' }], 'absolute path'],
   ['a symlink out of the gem', [{ name: 'lib/passwd', symlink: '../../../../../../etc/passwd' }], 'leaves the archive root'],
-  ['a write through a symlink', [{ name: 'lib/up', symlink: '..' }, { name: 'lib/up/x.rb', text: 'x' }], 'writes through the symlink'],
+  [
+    'a write through a symlink',
+    [
+      { name: 'lib/up', symlink: '..' },
+      { name: 'lib/up/x.rb', text: 'x' },
+    ],
+    'writes through the symlink',
+  ],
 ];
 for (const [what, data, says] of hostile) {
   test(`data.tar.gz with ${what} is refused by src/archive, checksums valid or not`, async () => {
@@ -107,17 +124,53 @@ test('an outer tar with a repeated, unknown or non-file entry is EGEM', async ()
 
 test('metadata.gz that is not gzip, or not a spec, is EGEM', async () => {
   const data = gzipSync(Buffer.alloc(1024));
-  await assert.rejects(readGemFile(await outerTar([{ name: 'metadata.gz', body: Buffer.from('plain') }, { name: 'data.tar.gz', body: data }]), 'm.gem'),
-    failsWith('EGEM', ['metadata.gz does not decompress']));
-  await assert.rejects(readGemFile(await outerTar([{ name: 'metadata.gz', body: gzipSync('{"name": "x"}') }, { name: 'data.tar.gz', body: data }]), 'm.gem'),
-    failsWith('EGEM', ['not a YAML Gem::Specification']));
-  await assert.rejects(readGemFile(await outerTar([{ name: 'metadata.gz', body: gzipSync('--- !ruby/object:Gem::Specification\n') }, { name: 'data.tar.gz', body: Buffer.from('x') }]), 'd.gem'),
-    failsWith('EGEM', ['data.tar.gz does not decompress']));
+  await assert.rejects(
+    readGemFile(
+      await outerTar([
+        { name: 'metadata.gz', body: Buffer.from('plain') },
+        { name: 'data.tar.gz', body: data },
+      ]),
+      'm.gem',
+    ),
+    failsWith('EGEM', ['metadata.gz does not decompress']),
+  );
+  await assert.rejects(
+    readGemFile(
+      await outerTar([
+        { name: 'metadata.gz', body: gzipSync('{"name": "x"}') },
+        { name: 'data.tar.gz', body: data },
+      ]),
+      'm.gem',
+    ),
+    failsWith('EGEM', ['not a YAML Gem::Specification']),
+  );
+  await assert.rejects(
+    readGemFile(
+      await outerTar([
+        { name: 'metadata.gz', body: gzipSync('--- !ruby/object:Gem::Specification\n') },
+        { name: 'data.tar.gz', body: Buffer.from('x') },
+      ]),
+      'd.gem',
+    ),
+    failsWith('EGEM', ['data.tar.gz does not decompress']),
+  );
 });
 
 test('parseChecksums: the format RubyGems writes, quoted values too; anything else is EGEM', () => {
-  const sums = parseChecksums("---\nSHA256:\n  metadata.gz: AB12\n  'data.tar.gz': \"cd34\"\nSHA512:\n  metadata.gz: ef\n", 's.gem');
-  assert.deepEqual([...sums].map(([a, m]) => [a, [...m]]), [['SHA256', [['metadata.gz', 'ab12'], ['data.tar.gz', 'cd34']]], ['SHA512', [['metadata.gz', 'ef']]]]);
+  const sums = parseChecksums('---\nSHA256:\n  metadata.gz: AB12\n  \'data.tar.gz\': "cd34"\nSHA512:\n  metadata.gz: ef\n', 's.gem');
+  assert.deepEqual(
+    [...sums].map(([a, m]) => [a, [...m]]),
+    [
+      [
+        'SHA256',
+        [
+          ['metadata.gz', 'ab12'],
+          ['data.tar.gz', 'cd34'],
+        ],
+      ],
+      ['SHA512', [['metadata.gz', 'ef']]],
+    ],
+  );
   assert.throws(() => parseChecksums('---\nSHA256: {metadata.gz: ab}\n', 's.gem'), failsWith('EGEM', ['checksums.yaml line 2']));
   assert.throws(() => parseChecksums('---\n  metadata.gz: ab\n', 's.gem'), failsWith('EGEM', ['line 2']));
   assert.throws(() => parseChecksums('---\nSHA256:\n  data.tar.gz: not-hex\n', 's.gem'), failsWith('EGEM', ['line 3']));
@@ -127,9 +180,23 @@ test('verifyChecksums: each known digest must match; a listed part must exist; u
   const parts = new Map([['data.tar.gz', Buffer.from('abc')]]);
   const sha256 = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
   const sha1 = 'a9993e364706816aba3e25717850c26c9cd0d89d';
-  verifyChecksums(new Map([['SHA256', new Map([['data.tar.gz', sha256]])], ['SHA1', new Map([['data.tar.gz', sha1]])], ['BLAKE9', new Map([['data.tar.gz', '00']])]]), parts, 's.gem');
-  assert.throws(() => verifyChecksums(new Map([['SHA1', new Map([['data.tar.gz', sha256.slice(0, 40)]])]]), parts, 's.gem'), failsWith('EINTEGRITY', ['SHA1 of data.tar.gz']));
-  assert.throws(() => verifyChecksums(new Map([['SHA256', new Map([['metadata.gz', sha256]])]]), parts, 's.gem'), failsWith('EINTEGRITY', ['lists metadata.gz, which the gem does not hold']));
+  verifyChecksums(
+    new Map([
+      ['SHA256', new Map([['data.tar.gz', sha256]])],
+      ['SHA1', new Map([['data.tar.gz', sha1]])],
+      ['BLAKE9', new Map([['data.tar.gz', '00']])],
+    ]),
+    parts,
+    's.gem',
+  );
+  assert.throws(
+    () => verifyChecksums(new Map([['SHA1', new Map([['data.tar.gz', sha256.slice(0, 40)]])]]), parts, 's.gem'),
+    failsWith('EINTEGRITY', ['SHA1 of data.tar.gz']),
+  );
+  assert.throws(
+    () => verifyChecksums(new Map([['SHA256', new Map([['metadata.gz', sha256]])]]), parts, 's.gem'),
+    failsWith('EINTEGRITY', ['lists metadata.gz, which the gem does not hold']),
+  );
 });
 
 /** A hand-made outer tar (tar-stream), for shapes RubyGems' writer would not produce. */

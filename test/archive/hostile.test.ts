@@ -17,7 +17,11 @@ const HOSTILE: Array<[scenario: string, entries: TestEntry[], mentions: string[]
   ['dot-dot escaping after normalisation', [OK_FILE, { name: 'package/../../evil.txt', data: 'x' }], ['package/../../evil.txt']],
   ['dot-dot at the start', [{ name: '../x', data: 'x' }], ['../x']],
   ['absolute path', [{ name: '/tmp/evil', data: 'x' }], ['/tmp/evil', 'absolute']],
-  ['symlink climbing out', [{ name: 'package/link', type: 'symlink', linkname: '../../../../etc/passwd' }], ['"package/link"', '../../../../etc/passwd']],
+  [
+    'symlink climbing out',
+    [{ name: 'package/link', type: 'symlink', linkname: '../../../../etc/passwd' }],
+    ['"package/link"', '../../../../etc/passwd'],
+  ],
   ['symlink to the parent of the root', [{ name: 'package/up', type: 'symlink', linkname: '..' }], ['"package/up"']],
   ['symlink with an absolute target', [{ name: 'package/abs', type: 'symlink', linkname: '/etc/passwd' }], ['package/abs', '/etc/passwd']],
   [
@@ -62,8 +66,22 @@ const HOSTILE: Array<[scenario: string, entries: TestEntry[], mentions: string[]
     ['package/f/g', 'is a file'],
   ],
   ['hardlink to /etc/passwd', [{ name: 'package/pw', type: 'link', linkname: '/etc/passwd' }], ['package/pw', '/etc/passwd']],
-  ['hardlink to a file not seen yet', [{ name: 'package/a', type: 'link', linkname: 'package/b' }, { name: 'package/b', data: 'b' }], ['package/a']],
-  ['hardlink to a directory', [{ name: 'package/d/', type: 'directory' }, { name: 'package/l', type: 'link', linkname: 'package/d' }], ['package/l']],
+  [
+    'hardlink to a file not seen yet',
+    [
+      { name: 'package/a', type: 'link', linkname: 'package/b' },
+      { name: 'package/b', data: 'b' },
+    ],
+    ['package/a'],
+  ],
+  [
+    'hardlink to a directory',
+    [
+      { name: 'package/d/', type: 'directory' },
+      { name: 'package/l', type: 'link', linkname: 'package/d' },
+    ],
+    ['package/l'],
+  ],
   ['character device', [OK_FILE, { name: 'package/null', type: 'character-device' }], ['package/null', 'character-device']],
   ['block device', [{ name: 'package/sda', type: 'block-device' }], ['package/sda', 'block-device']],
   ['fifo', [{ name: 'package/pipe', type: 'fifo' }], ['package/pipe', 'fifo']],
@@ -104,5 +122,8 @@ test('the well-formed controls of these fixtures are accepted', async () => {
     await makeTgz([OK_FILE, { name: 'package/sub/', type: 'directory' }, { name: 'package/ln', type: 'symlink', linkname: 'sub' }]),
     { source: SOURCE, stripComponents: 1 },
   );
-  assert.deepEqual(entries.map((e) => e.path), ['index.js', 'sub', 'ln']);
+  assert.deepEqual(
+    entries.map((e) => e.path),
+    ['index.js', 'sub', 'ln'],
+  );
 });

@@ -37,34 +37,55 @@ const readDebData = (deb: Buffer, source: string, l?: ArchiveLimits) => onDeb(de
 const debDataMtime = (deb: Buffer, source: string, l?: ArchiveLimits) => onDeb(deb, source, l, (f) => f.dataMtime());
 const readDebControl = (deb: Buffer, source: string, l?: ArchiveLimits) => onDeb(deb, source, l, (f) => f.control());
 
-const files = (n: number, size = 10): TestEntry[] => Array.from({ length: n }, (_, i) => ({ name: `package/f${i}.js`, data: 'x'.repeat(size) }));
+const files = (n: number, size = 10): TestEntry[] =>
+  Array.from({ length: n }, (_, i) => ({ name: `package/f${i}.js`, data: 'x'.repeat(size) }));
 
 describe('tar and tar.gz', () => {
   const readers = [
-    ['readTar', (entries: TestEntry[], l: ArchiveLimits) => makeTar(entries).then((t) => readTar(t, { source: SOURCE, stripComponents: 1, limits: l }))],
-    ['readTarGz', (entries: TestEntry[], l: ArchiveLimits) => makeTar(entries).then((t) => readTarGz(gzipSync(t), { source: SOURCE, stripComponents: 1, limits: l }))],
+    [
+      'readTar',
+      (entries: TestEntry[], l: ArchiveLimits) =>
+        makeTar(entries).then((t) => readTar(t, { source: SOURCE, stripComponents: 1, limits: l })),
+    ],
+    [
+      'readTarGz',
+      (entries: TestEntry[], l: ArchiveLimits) =>
+        makeTar(entries).then((t) => readTarGz(gzipSync(t), { source: SOURCE, stripComponents: 1, limits: l })),
+    ],
   ] as const;
 
   for (const [name, read] of readers) {
     test(`${name}: files counts every entry, directories included`, async () => {
       const three: TestEntry[] = [{ name: 'package/', type: 'directory' }, ...files(2)];
       assert.equal((await read(three, limits({ files: 3 }))).length, 2);
-      await assert.rejects(read([...three, ...files(3).slice(2)], limits({ files: 3 })), isElimit(SOURCE, 'files', ['holds more than 3 entries']));
+      await assert.rejects(
+        read([...three, ...files(3).slice(2)], limits({ files: 3 })),
+        isElimit(SOURCE, 'files', ['holds more than 3 entries']),
+      );
     });
 
     test(`${name}: file_size, from the entry's header`, async () => {
       assert.equal((await read(files(1, 1000), limits({ fileSize: 1000 })))[0]!.data!.length, 1000);
-      await assert.rejects(read([...files(1, 10), { name: 'package/big.bin', data: 'x'.repeat(1001) }], limits({ fileSize: 1000 })), isElimit(SOURCE, 'file_size', ['entry "package/big.bin" unpacks to 1001 bytes, more than 1000 bytes']));
+      await assert.rejects(
+        read([...files(1, 10), { name: 'package/big.bin', data: 'x'.repeat(1001) }], limits({ fileSize: 1000 })),
+        isElimit(SOURCE, 'file_size', ['entry "package/big.bin" unpacks to 1001 bytes, more than 1000 bytes']),
+      );
     });
 
     test(`${name}: hardlink copies count as the bytes they unpack to`, async () => {
-      const linked: TestEntry[] = [...files(1, 1000), ...[1, 2, 3].map((i) => ({ name: `package/l${i}`, type: 'link' as const, linkname: 'package/f0.js' }))];
+      const linked: TestEntry[] = [
+        ...files(1, 1000),
+        ...[1, 2, 3].map((i) => ({ name: `package/l${i}`, type: 'link' as const, linkname: 'package/f0.js' })),
+      ];
       assert.equal((await read(linked, limits({ unpackedSize: 64 * 1024 }))).length, 4);
-      await assert.rejects(read(linked, limits({ unpackedSize: 3999 })), isElimit(SOURCE, 'unpacked_size', ['unpacks to more than 3999 bytes (3.9 KiB)']));
+      await assert.rejects(
+        read(linked, limits({ unpackedSize: 3999 })),
+        isElimit(SOURCE, 'unpacked_size', ['unpacks to more than 3999 bytes (3.9 KiB)']),
+      );
     });
   }
 
-  test('readTar: unpacked_size counts the files\' bytes', async () => {
+  test("readTar: unpacked_size counts the files' bytes", async () => {
     const two = await makeTar(files(2, 1000));
     assert.equal((await readTar(two, { source: SOURCE, limits: limits({ unpackedSize: 2000 }) })).length, 2);
     await assert.rejects(readTar(two, { source: SOURCE, limits: limits({ unpackedSize: 1999 }) }), isElimit(SOURCE, 'unpacked_size'));
@@ -73,10 +94,16 @@ describe('tar and tar.gz', () => {
   test('readTarGz: unpacked_size counts every gunzipped byte, headers, padding and trailing blocks too', async () => {
     const tar = await makeTar(files(2, 1000));
     assert.equal((await readTarGz(gzipSync(tar), { source: SOURCE, limits: limits({ unpackedSize: tar.length }) })).length, 2);
-    await assert.rejects(readTarGz(gzipSync(tar), { source: SOURCE, limits: limits({ unpackedSize: tar.length - 1 }) }), isElimit(SOURCE, 'unpacked_size'));
+    await assert.rejects(
+      readTarGz(gzipSync(tar), { source: SOURCE, limits: limits({ unpackedSize: tar.length - 1 }) }),
+      isElimit(SOURCE, 'unpacked_size'),
+    );
     // Zero blocks are not entries, but they are bytes: a stream of them ends at the bound.
     const padded = gzipSync(Buffer.concat([tar, Buffer.alloc(10 * MiB)]));
-    await assert.rejects(readTarGz(padded, { source: SOURCE, limits: limits({ unpackedSize: 5 * MiB }) }), isElimit(SOURCE, 'unpacked_size', ['unpacks to more than 5 MiB']));
+    await assert.rejects(
+      readTarGz(padded, { source: SOURCE, limits: limits({ unpackedSize: 5 * MiB }) }),
+      isElimit(SOURCE, 'unpacked_size', ['unpacks to more than 5 MiB']),
+    );
   });
 
   test('readTarGz: the ratio, unpacked over compressed, once past the floor', async () => {
@@ -85,15 +112,21 @@ describe('tar and tar.gz', () => {
     const at = Math.ceil(tar.length / tgz.length);
     assert.ok(at > DEFAULT_LIMITS.ratio, `the fixture compresses ${at}:1`);
     assert.equal((await readTarGz(tgz, { source: SOURCE, stripComponents: 1, limits: limits({ ratio: at }) }))[0]!.data!.length, 40 * MiB);
-    await assert.rejects(readTarGz(tgz, { source: SOURCE, stripComponents: 1, limits: limits({ ratio: at - 1 }) }), isElimit(SOURCE, 'ratio', [`unpacks to more than ${at - 1} times its compressed size`]));
+    await assert.rejects(
+      readTarGz(tgz, { source: SOURCE, stripComponents: 1, limits: limits({ ratio: at - 1 }) }),
+      isElimit(SOURCE, 'ratio', [`unpacks to more than ${at - 1} times its compressed size`]),
+    );
     // Below the floor, small archives may compress as well as they like.
     const small = gzipSync(Buffer.concat([...tarFile('package/zeros.bin', RATIO_FLOOR - 4096), TAR_END]), { level: 9 });
     assert.equal((await readTarGz(small, { source: SOURCE, stripComponents: 1 }))[0]!.data!.length, RATIO_FLOOR - 4096);
   });
 
-  test('a recipe\'s [build.limits] raises and lowers the defaults', async () => {
+  test("a recipe's [build.limits] raises and lowers the defaults", async () => {
     const tgz = gzipSync(Buffer.concat([...tarFile('package/zeros.bin', 40 * MiB), TAR_END]), { level: 9 });
-    await assert.rejects(readTarGz(tgz, { source: SOURCE, stripComponents: 1, limits: resolveLimits(undefined) }), isElimit(SOURCE, 'ratio', ['(the ratio limit, default 200)', 'ratio = 1000']));
+    await assert.rejects(
+      readTarGz(tgz, { source: SOURCE, stripComponents: 1, limits: resolveLimits(undefined) }),
+      isElimit(SOURCE, 'ratio', ['(the ratio limit, default 200)', 'ratio = 1000']),
+    );
     assert.equal((await readTarGz(tgz, { source: SOURCE, stripComponents: 1, limits: resolveLimits({ ratio: 5000 }) })).length, 1);
     await assert.rejects(
       readTarGz(tgz, { source: SOURCE, stripComponents: 1, limits: resolveLimits({ ratio: 5000, file_size: '32MiB' }) }),
@@ -101,7 +134,10 @@ describe('tar and tar.gz', () => {
     );
     await assert.rejects(
       readTarGz(tgz, { source: SOURCE, stripComponents: 1, limits: resolveLimits({ ratio: 5000, unpacked_size: '16MiB' }) }),
-      isElimit(SOURCE, 'unpacked_size', ['unpacks to more than 16 MiB (the unpacked_size limit, default 2 GiB)', 'unpacked_size = "32MiB"']),
+      isElimit(SOURCE, 'unpacked_size', [
+        'unpacks to more than 16 MiB (the unpacked_size limit, default 2 GiB)',
+        'unpacked_size = "32MiB"',
+      ]),
     );
   });
 });
@@ -110,14 +146,17 @@ describe('zip', () => {
   const WHEEL = 'https://files.example/big-1.0-py3-none-any.whl';
   const read = (zip: Buffer, l: Partial<ArchiveLimits>) => readZip(zip, { source: WHEEL, limits: limits(l) });
 
-  test('files: the directory\'s count, before any entry is read', async () => {
+  test("files: the directory's count, before any entry is read", async () => {
     const zip = makeZip([{ name: 'a/' }, { name: 'a/x.py', data: 'x' }, { name: 'a/y.py', data: 'y' }]);
     assert.equal((await read(zip, { files: 3 })).length, 3);
     await assert.rejects(read(zip, { files: 2 }), isElimit(WHEEL, 'files', ['holds more than 2 entries']));
   });
 
   test('file_size and unpacked_size: the declared sizes, checked before inflating', async () => {
-    const zip = makeZip([{ name: 'a.bin', data: 'a'.repeat(1000) }, { name: 'b.bin', data: 'b'.repeat(1000) }]);
+    const zip = makeZip([
+      { name: 'a.bin', data: 'a'.repeat(1000) },
+      { name: 'b.bin', data: 'b'.repeat(1000) },
+    ]);
     assert.equal((await read(zip, { fileSize: 1000, unpackedSize: 2000 })).length, 2);
     await assert.rejects(read(zip, { fileSize: 999 }), isElimit(WHEEL, 'file_size', ['entry "a.bin" unpacks to 1000 bytes']));
     await assert.rejects(read(zip, { unpackedSize: 1999 }), isElimit(WHEEL, 'unpacked_size'));
@@ -127,7 +166,7 @@ describe('zip', () => {
     await assert.rejects(read(broken, { fileSize: 999 }), isElimit(WHEEL, 'file_size'));
   });
 
-  test('the ratio: declared sizes over the zip\'s size', async () => {
+  test("the ratio: declared sizes over the zip's size", async () => {
     const dir = await tempDir('zip-limits');
     try {
       const file = path.join(dir.dir, 'zeros.whl');
@@ -150,10 +189,13 @@ describe('gem', () => {
     hello = await buildGem({ ...HELLO, files: { ...HELLO.files, 'lib/data.txt': 'd'.repeat(1000) } });
   });
 
-  test('data.tar.gz is held to the gem\'s limits, named by the gem', async () => {
+  test("data.tar.gz is held to the gem's limits, named by the gem", async () => {
     const gem = await readGemFile(hello, 'hello-1.0.0.gem', limits({ fileSize: 1000, files: 3 }));
     assert.equal(gem.data.length, 3);
-    await assert.rejects(readGemFile(hello, 'hello-1.0.0.gem', limits({ fileSize: 999 })), isElimit('hello-1.0.0.gem', 'file_size', ['"lib/data.txt"']));
+    await assert.rejects(
+      readGemFile(hello, 'hello-1.0.0.gem', limits({ fileSize: 999 })),
+      isElimit('hello-1.0.0.gem', 'file_size', ['"lib/data.txt"']),
+    );
     await assert.rejects(readGemFile(hello, 'hello-1.0.0.gem', limits({ files: 2 })), isElimit('hello-1.0.0.gem', 'files'));
   });
 
@@ -188,9 +230,15 @@ describe('deb', () => {
     const { bytes, entries } = await fsysTar(file);
     const ok = await readDebData(deb, 'bale-limits.deb', limits({ fileSize: 1000, files: entries, unpackedSize: bytes }));
     assert.equal(ok.find((e) => e.path === 'usr/share/bale/data.txt')?.data?.length, 1000);
-    await assert.rejects(readDebData(deb, 'bale-limits.deb', limits({ fileSize: 999 })), isElimit('bale-limits.deb', 'file_size', ['"./usr/share/bale/data.txt"']));
+    await assert.rejects(
+      readDebData(deb, 'bale-limits.deb', limits({ fileSize: 999 })),
+      isElimit('bale-limits.deb', 'file_size', ['"./usr/share/bale/data.txt"']),
+    );
     await assert.rejects(readDebData(deb, 'bale-limits.deb', limits({ files: entries - 1 })), isElimit('bale-limits.deb', 'files'));
-    await assert.rejects(readDebData(deb, 'bale-limits.deb', limits({ unpackedSize: bytes - 1 })), isElimit('bale-limits.deb', 'unpacked_size'));
+    await assert.rejects(
+      readDebData(deb, 'bale-limits.deb', limits({ unpackedSize: bytes - 1 })),
+      isElimit('bale-limits.deb', 'unpacked_size'),
+    );
     await assert.rejects(debDataMtime(deb, 'bale-limits.deb', limits({ files: entries - 1 })), isElimit('bale-limits.deb', 'files'));
     await assert.rejects(readDebControl(deb, 'bale-limits.deb', limits({ files: 1 })), isElimit('bale-limits.deb (control)', 'files'));
   });
@@ -200,7 +248,10 @@ describe('deb', () => {
     const root = path.join(t.dir, 'zeros-root');
     await mkdir(path.join(root, 'DEBIAN'), { recursive: true });
     await mkdir(path.join(root, 'usr/share/bale'), { recursive: true });
-    await writeFile(path.join(root, 'DEBIAN/control'), 'Package: bale-zeros\nVersion: 1.0-1\nArchitecture: all\nMaintainer: bale tests <bale@example.invalid>\nDescription: zeros\n');
+    await writeFile(
+      path.join(root, 'DEBIAN/control'),
+      'Package: bale-zeros\nVersion: 1.0-1\nArchitecture: all\nMaintainer: bale tests <bale@example.invalid>\nDescription: zeros\n',
+    );
     await writeFile(path.join(root, 'usr/share/bale/zeros'), '');
     await truncate(path.join(root, 'usr/share/bale/zeros'), 40 * MiB);
     const file = path.join(t.dir, 'bale-zeros.deb');

@@ -33,7 +33,15 @@ test('normaliseEntryPath: table', () => {
 
 test('isNormalPath and ancestorsOf', () => {
   assert.deepEqual(['a/b', 'a', 'a/./b', 'a//b', '/a', 'a/', '', '..', 'a/..'].map(isNormalPath), [
-    true, true, false, false, false, false, false, false, false,
+    true,
+    true,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
   ]);
   assert.deepEqual(ancestorsOf('a/b/c'), ['a', 'a/b']);
   assert.deepEqual(ancestorsOf('a'), []);
@@ -69,7 +77,13 @@ test('SymlinkResolver: inside, outside, through chains, loops', () => {
 test('SymlinkResolver stays fast on a hostile web of links', () => {
   // Each link names the next one 30 times (l1/../l1/../...): without memoisation, 30^40 steps.
   const links = new Map<string, string>();
-  for (let i = 0; i < 40; i++) links.set(`l${i}`, Array(30).fill(`l${i + 1}`).join('/../'));
+  for (let i = 0; i < 40; i++)
+    links.set(
+      `l${i}`,
+      Array(30)
+        .fill(`l${i + 1}`)
+        .join('/../'),
+    );
   links.set('l40', 'file');
   const started = Date.now();
   assert.equal(new SymlinkResolver(links).escape('l0'), undefined);

@@ -42,7 +42,10 @@ test('the top folder may have any name, and ./ prefixes and double slashes are n
     { name: 'node-v20/src/../b.js', data: 'b' },
   ]);
   const entries = await readTarGz(tgz, { source: 's', stripComponents: 1 });
-  assert.deepEqual(entries.map((e) => e.path), ['src/a.js', 'b.js']);
+  assert.deepEqual(
+    entries.map((e) => e.path),
+    ['src/a.js', 'b.js'],
+  );
 });
 
 test('without stripComponents the top folder is a dir entry', async () => {
@@ -64,7 +67,10 @@ test('long paths (ustar prefix and pax) and long symlink targets survive', async
   ]);
   assert.ok(tar.includes('PaxHeader'), 'the fixture must exercise pax headers');
   const entries = await readTar(tar, { source: 's', stripComponents: 1 });
-  assert.deepEqual(entries.map((e) => e.path), [deep.slice(8), long.slice(8), unicode.slice(8), target, 'link']);
+  assert.deepEqual(
+    entries.map((e) => e.path),
+    [deep.slice(8), long.slice(8), unicode.slice(8), target, 'link'],
+  );
   assert.equal(entries[1]!.path.length, 123);
   assert.equal(entries[1]!.data?.toString(), 'long');
   assert.equal(entries[4]!.target, target);
@@ -98,10 +104,17 @@ test('mode bits are kept as found, including 0 and setuid', async () => {
     ]),
     { source: 's', stripComponents: 1 },
   );
-  assert.deepEqual(entries.map((e) => [e.path, e.mode]), [['locked', 0], ['locked/f', 0], ['suid', 0o4755]]);
+  assert.deepEqual(
+    entries.map((e) => [e.path, e.mode]),
+    [
+      ['locked', 0],
+      ['locked/f', 0],
+      ['suid', 0o4755],
+    ],
+  );
 });
 
-test('the same path twice: a directory again keeps the later mode, an exact repeat is kept once (both in the first one\'s place), any other is refused', async () => {
+test("the same path twice: a directory again keeps the later mode, an exact repeat is kept once (both in the first one's place), any other is refused", async () => {
   const tar = await makeTar([
     { name: 'package/a', data: 'same' },
     { name: 'package/d/', type: 'directory', mode: 0o700 },
@@ -115,15 +128,56 @@ test('the same path twice: a directory again keeps the later mode, an exact repe
   assert.deepEqual(view(await readTar(tar, { source: 's', stripComponents: 1 })), view(once));
 
   const refused: Array<[string, TestEntry[]]> = [
-    ['other data', [{ name: 'package/a', data: 'first' }, { name: 'package/a', data: 'second' }]],
-    ['other mode', [{ name: 'package/a', data: 'x' }, { name: 'package/a', data: 'x', mode: 0o755 }]],
-    ['a file, then a directory', [{ name: 'package/a', data: 'x' }, { name: 'package/a/', type: 'directory' }]],
-    ['an empty directory, then a file', [{ name: 'package/a/', type: 'directory' }, { name: 'package/a', data: 'x' }]],
-    ['a file, then a symlink', [{ name: 'package/a', data: 'x' }, { name: 'package/b', data: 'y' }, { name: 'package/a', type: 'symlink', linkname: 'b' }]],
-    ['two symlinks', [{ name: 'package/l', type: 'symlink', linkname: 'x' }, { name: 'package/l', type: 'symlink', linkname: 'y' }]],
+    [
+      'other data',
+      [
+        { name: 'package/a', data: 'first' },
+        { name: 'package/a', data: 'second' },
+      ],
+    ],
+    [
+      'other mode',
+      [
+        { name: 'package/a', data: 'x' },
+        { name: 'package/a', data: 'x', mode: 0o755 },
+      ],
+    ],
+    [
+      'a file, then a directory',
+      [
+        { name: 'package/a', data: 'x' },
+        { name: 'package/a/', type: 'directory' },
+      ],
+    ],
+    [
+      'an empty directory, then a file',
+      [
+        { name: 'package/a/', type: 'directory' },
+        { name: 'package/a', data: 'x' },
+      ],
+    ],
+    [
+      'a file, then a symlink',
+      [
+        { name: 'package/a', data: 'x' },
+        { name: 'package/b', data: 'y' },
+        { name: 'package/a', type: 'symlink', linkname: 'b' },
+      ],
+    ],
+    [
+      'two symlinks',
+      [
+        { name: 'package/l', type: 'symlink', linkname: 'x' },
+        { name: 'package/l', type: 'symlink', linkname: 'y' },
+      ],
+    ],
   ];
   for (const [why, entries] of refused) {
-    await assert.rejects(readTar(await makeTar(entries), { source: 's', stripComponents: 1 }), isEarchive('s', ['a second entry named', 'ambiguous']), why);
+    await assert.rejects(
+      readTar(await makeTar(entries), { source: 's', stripComponents: 1 }),
+      isEarchive('s', ['a second entry named', 'ambiguous']),
+      why,
+    );
   }
 });
 

@@ -103,7 +103,13 @@ test('a symlink already in destDir is never written through', async () => {
   await symlink('../outside', join(dest, 'rel'));
   await mkdir(join(dest, 'real'));
   await symlink(outside, join(dest, 'real', 'nested'));
-  for (const entries of [[file('lib/evil.js')], [dir('lib/sub')], [file('rel/evil')], [link('lib/l', 'x')], [file('real/nested/deep/evil')]]) {
+  for (const entries of [
+    [file('lib/evil.js')],
+    [dir('lib/sub')],
+    [file('rel/evil')],
+    [link('lib/l', 'x')],
+    [file('real/nested/deep/evil')],
+  ]) {
     await assert.rejects(writeEntries(entries, dest), isEarchive('symlink'));
   }
   await assertOutsideUntouched(outside);

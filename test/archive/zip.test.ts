@@ -11,7 +11,9 @@ import { isEarchive as isEarchiveFrom } from './make-tar.js';
 const SOURCE = 'https://files.example/evil-1.0-py3-none-any.whl';
 
 function view(entries: PackEntry[]): string[] {
-  return entries.map((e) => `${e.type} ${e.path} ${e.mode.toString(8)}${e.type === 'file' ? ` ${JSON.stringify(e.data?.toString())}` : ''}`);
+  return entries.map(
+    (e) => `${e.type} ${e.path} ${e.mode.toString(8)}${e.type === 'file' ? ` ${JSON.stringify(e.data?.toString())}` : ''}`,
+  );
 }
 
 const isEarchive = (mentions: string[]): ((err: Error & { code?: string }) => boolean) => isEarchiveFrom(SOURCE, mentions);
@@ -71,10 +73,38 @@ const HOSTILE: Array<[scenario: string, entries: ZipEntrySpec[], mentions: strin
   ['harmless-looking symlink entry', [{ name: 'pkg/link', data: 'mod.py', mode: 0o120777 }], ['"pkg/link"', 'symlink']],
   ['fifo', [{ name: 'pkg/pipe', data: '', mode: 0o10644 }], ['pkg/pipe', 'special file']],
   ['character device', [{ name: 'pkg/null', data: '', mode: 0o20644 }], ['pkg/null', 'special file']],
-  ['duplicate file', [{ name: 'pkg/a.py', data: 'good' }, { name: 'pkg/a.py', data: 'evil' }], ['pkg/a.py', 'second entry']],
-  ['duplicate after normalisation', [{ name: 'pkg/a.py', data: 'good' }, { name: 'pkg//./a.py', data: 'evil' }], ['pkg//./a.py', 'second entry']],
-  ['file and directory of one name', [{ name: 'pkg/a', data: 'x' }, { name: 'pkg/a/', mode: 0o40755 }], ['pkg/a/', 'second entry']],
-  ['file used as a directory', [{ name: 'pkg/a', data: 'x' }, { name: 'pkg/a/b', data: 'y' }], ['pkg/a/b', 'is a file']],
+  [
+    'duplicate file',
+    [
+      { name: 'pkg/a.py', data: 'good' },
+      { name: 'pkg/a.py', data: 'evil' },
+    ],
+    ['pkg/a.py', 'second entry'],
+  ],
+  [
+    'duplicate after normalisation',
+    [
+      { name: 'pkg/a.py', data: 'good' },
+      { name: 'pkg//./a.py', data: 'evil' },
+    ],
+    ['pkg//./a.py', 'second entry'],
+  ],
+  [
+    'file and directory of one name',
+    [
+      { name: 'pkg/a', data: 'x' },
+      { name: 'pkg/a/', mode: 0o40755 },
+    ],
+    ['pkg/a/', 'second entry'],
+  ],
+  [
+    'file used as a directory',
+    [
+      { name: 'pkg/a', data: 'x' },
+      { name: 'pkg/a/b', data: 'y' },
+    ],
+    ['pkg/a/b', 'is a file'],
+  ],
   ['directory mode without a slash', [{ name: 'pkg/d', data: '', mode: 0o40755 }], ['pkg/d', 'trailing']],
   ['encrypted entry', [{ name: 'secret.py', data: 'x', encryptedFlag: true }], ['secret.py', 'encrypted']],
   ['unsupported compression', [{ name: 'b.py', data: 'x'.repeat(100), method: 'bzip2' }], ['b.py', 'compression method 12']],
@@ -169,7 +199,10 @@ test('refuses entries whose bytes overlap (the overlapping-files zip bomb)', asy
 });
 
 test('garbage, truncated and empty inputs are EARCHIVE errors naming the source', async () => {
-  const good = makeZip([{ name: 'a.py', data: 'print(1)\n'.repeat(100) }, { name: 'b.py', data: 'b' }]);
+  const good = makeZip([
+    { name: 'a.py', data: 'print(1)\n'.repeat(100) },
+    { name: 'b.py', data: 'b' },
+  ]);
   const cases: Array<[string, Buffer]> = [
     ['empty', Buffer.alloc(0)],
     ['random bytes', randomBytes(4096)],

@@ -29,7 +29,13 @@ async function populate(store: LocalStore): Promise<StoredPackage[]> {
   for (let i = 0; i < PACKAGES; i++) {
     const name = `node-bench-${String(i).padStart(4, '0')}`;
     const entries: PackEntry[] = [];
-    for (let f = 0; f < FILES - 1; f++) entries.push({ path: `usr/lib/node_modules/bench-${i}/lib/f${f}.js`, type: 'file', mode: 0o644, data: Buffer.from(`module.exports = ${i * FILES + f};\n`) });
+    for (let f = 0; f < FILES - 1; f++)
+      entries.push({
+        path: `usr/lib/node_modules/bench-${i}/lib/f${f}.js`,
+        type: 'file',
+        mode: 0o644,
+        data: Buffer.from(`module.exports = ${i * FILES + f};\n`),
+      });
     entries.push({ path: 'usr/lib/node_modules/.bale', type: 'dir', mode: 0o755 }); // shared by all
     const packed = await pack(entries, { sourceDateEpoch: 1700000000 });
     // A chain of depends, so the closure walks every manifest from one root.

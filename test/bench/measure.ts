@@ -41,6 +41,7 @@ export async function alternate(n: number, a: () => Promise<unknown>, b: () => P
 /** Run a command; a failure stops the benchmark with its stderr. */
 export async function sh(file: string, args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<string> {
   const r = await execa(file, args, { ...opts, reject: false, stdin: 'ignore' });
-  if (r.exitCode !== 0) throw new Error(`${file} ${args.join(' ')} failed (${r.exitCode}): ${String(r.stderr).split('\n').slice(-3).join(' ')}`);
+  if (r.exitCode !== 0)
+    throw new Error(`${file} ${args.join(' ')} failed (${r.exitCode}): ${String(r.stderr).split('\n').slice(-3).join(' ')}`);
   return String(r.stdout);
 }

@@ -39,7 +39,11 @@ function wheelFor(i: number): Buffer {
 }
 
 export async function benchPypiBuild(n = 40): Promise<Throughput> {
-  const wheels = Array.from({ length: n }, (_, i) => ({ name: `bench-pkg-${i}`, filename: `bench_pkg_${i}-1.0.0-py3-none-any.whl`, data: wheelFor(i) }));
+  const wheels = Array.from({ length: n }, (_, i) => ({
+    name: `bench-pkg-${i}`,
+    filename: `bench_pkg_${i}-1.0.0-py3-none-any.whl`,
+    data: wheelFor(i),
+  }));
   const server = http.createServer((req, res) => {
     const w = wheels.find((x) => req.url === `/files/${x.filename}`);
     if (w === undefined) {
@@ -59,14 +63,31 @@ export async function benchPypiBuild(n = 40): Promise<Throughput> {
         format: 1,
         purl: `pkg:pypi/${w.name}@1.0.0`,
         source_date_epoch: 1700000000,
-        source: [{ url: `${base}${w.filename}`, integrity: `sha256-${createHash('sha256').update(w.data).digest('base64')}`, kind: 'wheel', filename: w.filename }],
+        source: [
+          {
+            url: `${base}${w.filename}`,
+            integrity: `sha256-${createHash('sha256').update(w.data).digest('base64')}`,
+            kind: 'wheel',
+            filename: w.filename,
+          },
+        ],
         dependency: [],
         build: { native: false, reasons: [], requires: [], interpreters: PYTHONS },
       };
       await writeRecipe(recipes, recipe);
     }
     const env = { XDG_CACHE_HOME: path.join(d, 'cache') };
-    const args = (store: string): string[] => [BALE_BIN, 'build', ...wheels.map((w) => `pypi:${w.name}@1.0.0`), '--python', PYTHONS.join(','), '--recipes', recipes, '--store', store];
+    const args = (store: string): string[] => [
+      BALE_BIN,
+      'build',
+      ...wheels.map((w) => `pypi:${w.name}@1.0.0`),
+      '--python',
+      PYTHONS.join(','),
+      '--recipes',
+      recipes,
+      '--store',
+      store,
+    ];
     await sh(process.execPath, args(path.join(d, 'warm')), { env }); // fills the source cache
     const wall = await timeIt(() => sh(process.execPath, args(path.join(d, 'cold')), { env }));
     // The same unzip + install + pack, one core, in this process.
@@ -81,7 +102,16 @@ export async function benchPypiBuild(n = 40): Promise<Throughput> {
     });
     const cores = availableParallelism();
     const packages = n * PYTHONS.length;
-    return { wheels: n, pythons: PYTHONS, packages, wall, cores, perSecondPerCore: packages / wall / cores, coreWork, outsideShare: Math.max(0, 1 - coreWork / (wall * cores)) };
+    return {
+      wheels: n,
+      pythons: PYTHONS,
+      packages,
+      wall,
+      cores,
+      perSecondPerCore: packages / wall / cores,
+      coreWork,
+      outsideShare: Math.max(0, 1 - coreWork / (wall * cores)),
+    };
   } finally {
     server.close();
     await rm(d, { recursive: true, force: true });

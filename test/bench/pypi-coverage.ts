@@ -58,16 +58,26 @@ async function pythonBinary(version: string): Promise<string> {
 async function readDone(): Promise<Map<string, ProjectResult>> {
   const done = new Map<string, ProjectResult>();
   const text = await readFile(resultsFile, 'utf8').catch(() => '');
-  for (const line of text.split('\n')) if (line.trim() !== '') done.set((JSON.parse(line) as ProjectResult).project, JSON.parse(line) as ProjectResult);
+  for (const line of text.split('\n'))
+    if (line.trim() !== '') done.set((JSON.parse(line) as ProjectResult).project, JSON.parse(line) as ProjectResult);
   return done;
 }
 
-async function checkImports(python: string, indexUrl: string, root: string, project: string, version: string | undefined): Promise<ImportOutcome> {
+async function checkImports(
+  python: string,
+  indexUrl: string,
+  root: string,
+  project: string,
+  version: string | undefined,
+): Promise<ImportOutcome> {
   const sp = path.join(root, 'usr', 'lib', `python${opt.python}`, 'site-packages');
   const { names, from } = await importNames(sp, project);
   const scratch = await mkdtemp(path.join(work, 'cwd-'));
   try {
-    const outcome: ImportOutcome = { namesFrom: from, bale: names.length === 0 ? {} : await tryImports(python, sp, names, scratch, 5 * MIN) };
+    const outcome: ImportOutcome = {
+      namesFrom: from,
+      bale: names.length === 0 ? {} : await tryImports(python, sp, names, scratch, 5 * MIN),
+    };
     const bad = failed(outcome.bale);
     if (bad.length === 0) return outcome;
     // Would pip's install import it? The same names from a `pip install --target` tree.
@@ -82,7 +92,13 @@ async function checkImports(python: string, indexUrl: string, root: string, proj
   }
 }
 
-async function runProject(project: string, python: string, indexUrl: string, setup: BaleSetup, indexProjects: ReadonlySet<string>): Promise<ProjectResult> {
+async function runProject(
+  project: string,
+  python: string,
+  indexUrl: string,
+  setup: BaleSetup,
+  indexProjects: ReadonlySet<string>,
+): Promise<ProjectResult> {
   const pip = await pipResolve(python, indexUrl, project, 10 * MIN);
   const spec = pip.ok && pip.version !== undefined ? `pypi:${project}@${pip.version}` : `pypi:${project}`;
   const scratch = await mkdtemp(path.join(work, 'p-'));
@@ -105,7 +121,8 @@ async function runProject(project: string, python: string, indexUrl: string, set
 async function commitOf(): Promise<string> {
   const measured = ['src', 'importers', 'overrides', 'queue', 'package.json'];
   const head = (await execa('git', ['log', '-1', '--format=%h', '--abbrev=12', '--', ...measured], { cwd: repoRoot() })).stdout.trim();
-  const dirty = (await execa('git', ['status', '--porcelain', '--untracked-files=no', '--', ...measured], { cwd: repoRoot() })).stdout.trim() !== '';
+  const dirty =
+    (await execa('git', ['status', '--porcelain', '--untracked-files=no', '--', ...measured], { cwd: repoRoot() })).stdout.trim() !== '';
   return dirty ? `${head} (+ uncommitted changes)` : head;
 }
 
@@ -151,7 +168,9 @@ async function main(): Promise<void> {
             await appendFile(resultsFile, `${JSON.stringify(r)}\n`);
             finished++;
             const line = r.bale?.ok === false ? ` ${r.bale.errorLine}` : '';
-            process.stderr.write(`[${finished}/${todo.length}] ${p}: ${r.category}${r.subcategory !== undefined ? ` (${r.subcategory})` : ''} ${((performance.now() - t) / 1000).toFixed(0)} s${line}\n`);
+            process.stderr.write(
+              `[${finished}/${todo.length}] ${p}: ${r.category}${r.subcategory !== undefined ? ` (${r.subcategory})` : ''} ${((performance.now() - t) / 1000).toFixed(0)} s${line}\n`,
+            );
           }),
         ),
       );
@@ -160,10 +179,12 @@ async function main(): Promise<void> {
     }
   }
   // Categories are recomputed from the recorded outcomes, so a refined rule applies to old runs too.
-  const results = projects.filter((p) => done.has(p)).map((p) => {
-    const { category: _c, subcategory: _s, ...raw } = done.get(p)!;
-    return { ...raw, ...categorize(raw, indexProjects) };
-  });
+  const results = projects
+    .filter((p) => done.has(p))
+    .map((p) => {
+      const { category: _c, subcategory: _s, ...raw } = done.get(p)!;
+      return { ...raw, ...categorize(raw, indexProjects) };
+    });
   const info: RunInfo = {
     date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     commit: await commitOf(),

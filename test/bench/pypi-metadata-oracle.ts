@@ -17,7 +17,9 @@ import { parseRequirement } from '../../importers/pypi/requirement.js';
 import { pickWheel } from '../../importers/pypi/tags.js';
 import { requiresPythonAllows, satisfies, sortVersions } from '../../importers/pypi/versions.js';
 
-const { values: opt } = parseArgs({ options: { index: { type: 'string', default: '/opt/pypi,/opt/pypi-more' }, python: { type: 'string', default: 'python3.11' } } });
+const { values: opt } = parseArgs({
+  options: { index: { type: 'string', default: '/opt/pypi,/opt/pypi-more' }, python: { type: 'string', default: 'python3.11' } },
+});
 
 // What packaging says, for the interpreter running this script (its marker env and sys_tags()).
 const ORACLE = `
@@ -77,14 +79,30 @@ interface Oracle {
   env: Record<string, string>;
   order: Record<string, string[]>;
   releases: Record<string, { files: string[]; pick: string | null }>;
-  wheels: Array<{ file: string; requiresPython: string | null; rpAllows?: boolean; rpError?: string; reqs: Array<{ text: string; name?: string; extras?: string[]; marker?: Record<string, boolean>; contains?: Record<string, boolean>; error?: string }> }>;
+  wheels: Array<{
+    file: string;
+    requiresPython: string | null;
+    rpAllows?: boolean;
+    rpError?: string;
+    reqs: Array<{
+      text: string;
+      name?: string;
+      extras?: string[];
+      marker?: Record<string, boolean>;
+      contains?: Record<string, boolean>;
+      error?: string;
+    }>;
+  }>;
 }
 
 const dirs = opt.index!.split(',').map((d) => path.join(d, 'files'));
 const o = JSON.parse((await execa(opt.python!, ['-c', ORACLE, ...dirs], { maxBuffer: 1 << 30 })).stdout) as Oracle;
 const target = { version: o.env.python_version!, fullVersion: o.env.python_full_version! };
 const env = markerEnv(target);
-const glibc = (await execa(opt.python!, ['-c', 'import platform; print(platform.libc_ver()[1])'])).stdout.trim().split('.').map(Number) as [number, number];
+const glibc = (await execa(opt.python!, ['-c', 'import platform; print(platform.libc_ver()[1])'])).stdout.trim().split('.').map(Number) as [
+  number,
+  number,
+];
 const problems: string[] = [];
 const check = (what: string, fn: () => void): void => {
   try {
@@ -98,7 +116,8 @@ for (const w of o.wheels) {
   check(w.file, () => parseWheelFilename(w.file));
   if (w.requiresPython !== null && w.rpError === undefined) {
     check(`${w.file} Requires-Python ${w.requiresPython}`, () => {
-      if (requiresPythonAllows(w.requiresPython!, target) !== w.rpAllows) problems.push(`${w.file}: Requires-Python ${w.requiresPython}: packaging says ${w.rpAllows}`);
+      if (requiresPythonAllows(w.requiresPython!, target) !== w.rpAllows)
+        problems.push(`${w.file}: Requires-Python ${w.requiresPython}: packaging says ${w.rpAllows}`);
     });
   }
   for (const r of w.reqs) {
@@ -106,19 +125,29 @@ for (const w of o.wheels) {
     if (r.error !== undefined) continue;
     check(`${w.file} ${r.text}`, () => {
       const q = parseRequirement(r.text);
-      if (q.normalized !== r.name || q.extras.join(',') !== r.extras!.join(',')) problems.push(`${w.file}: ${r.text}: name/extras ${q.normalized}[${q.extras}]`);
+      if (q.normalized !== r.name || q.extras.join(',') !== r.extras!.join(','))
+        problems.push(`${w.file}: ${r.text}: name/extras ${q.normalized}[${q.extras}]`);
       for (const [extra, want] of Object.entries(r.marker ?? {})) {
-        if (evaluateMarker(q.marker!, env, new Set(extra === '' ? [] : [extra])) !== want) problems.push(`${w.file}: ${r.text} [extra=${extra}]: packaging says ${want}`);
+        if (evaluateMarker(q.marker!, env, new Set(extra === '' ? [] : [extra])) !== want)
+          problems.push(`${w.file}: ${r.text} [extra=${extra}]: packaging says ${want}`);
       }
-      for (const [v, want] of Object.entries(r.contains ?? {})) if (satisfies(v, q.specifier) !== want) problems.push(`${w.file}: ${r.text}: ${v} in it? packaging says ${want}`);
+      for (const [v, want] of Object.entries(r.contains ?? {}))
+        if (satisfies(v, q.specifier) !== want) problems.push(`${w.file}: ${r.text}: ${v} in it? packaging says ${want}`);
     });
   }
 }
-for (const [p, vs] of Object.entries(o.order)) check(p, () => void (sortVersions(vs).join() !== vs.join() && problems.push(`${p}: version order ${sortVersions(vs).join(' ')}`)));
+for (const [p, vs] of Object.entries(o.order))
+  check(p, () => void (sortVersions(vs).join() !== vs.join() && problems.push(`${p}: version order ${sortVersions(vs).join(' ')}`)));
 for (const [rel, g] of Object.entries(o.releases)) {
-  const got = pickWheel(g.files.map((f) => ({ wheel: parseWheelFilename(f) })), { version: target.version, glibc, arch: 'x86_64' })?.wheel.filename ?? null;
+  const got =
+    pickWheel(
+      g.files.map((f) => ({ wheel: parseWheelFilename(f) })),
+      { version: target.version, glibc, arch: 'x86_64' },
+    )?.wheel.filename ?? null;
   if (got !== g.pick) problems.push(`${rel}: bale picks ${got}, pip ${g.pick}`);
 }
 for (const p of problems) console.log(p);
-console.log(`${o.wheels.length} wheels, ${reqs} requirements, ${Object.keys(o.order).length} projects, ${Object.keys(o.releases).length} releases: ${problems.length} disagreements with packaging`);
+console.log(
+  `${o.wheels.length} wheels, ${reqs} requirements, ${Object.keys(o.order).length} projects, ${Object.keys(o.releases).length} releases: ${problems.length} disagreements with packaging`,
+);
 process.exitCode = problems.length === 0 ? 0 : 1;

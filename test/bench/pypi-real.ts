@@ -26,7 +26,9 @@ export interface RealIndexRow {
 /** The directory of the first configured extra index that has httpx, or undefined. */
 async function realIndexDir(): Promise<string | undefined> {
   const r = await execa('pip', ['config', 'get', 'global.extra-index-url'], { reject: false });
-  for (const u of String(r.stdout ?? '').split(/\s+/).filter((s) => s.startsWith('file://'))) {
+  for (const u of String(r.stdout ?? '')
+    .split(/\s+/)
+    .filter((s) => s.startsWith('file://'))) {
     const dir = u.slice('file://'.length).replace(/\/simple\/?$/, '');
     if (existsSync(path.join(dir, 'simple/httpx'))) return dir;
   }
@@ -48,14 +50,26 @@ export async function benchPypiRealImport(runs: number): Promise<RealIndexRow | 
   const dir = await realIndexDir();
   const py = (await discoverPythons({ minors: ['3.12'] })).find((p) => p.version === '3.12');
   if (dir === undefined || py === undefined) {
-    process.stderr.write(`pypi-import-real: skipped, ${dir === undefined ? "no real index in pip's global.extra-index-url" : 'no CPython 3.12'}\n`);
+    process.stderr.write(
+      `pypi-import-real: skipped, ${dir === undefined ? "no real index in pip's global.extra-index-url" : 'no CPython 3.12'}\n`,
+    );
     return undefined;
   }
   const port = await freePort();
-  const server = execa('python3', ['-m', 'http.server', '--bind', '127.0.0.1', String(port), '--directory', dir], { stdio: 'ignore', reject: false });
+  const server = execa('python3', ['-m', 'http.server', '--bind', '127.0.0.1', String(port), '--directory', dir], {
+    stdio: 'ignore',
+    reject: false,
+  });
   const index = `http://127.0.0.1:${port}/simple/`;
   try {
-    for (let i = 0; !(await fetch(`${index}httpx/`).then((r) => r.ok, () => false)); i++) {
+    for (
+      let i = 0;
+      !(await fetch(`${index}httpx/`).then(
+        (r) => r.ok,
+        () => false,
+      ));
+      i++
+    ) {
       if (i > 50) throw new Error(`python3 -m http.server did not answer on ${index}`);
       await sleep(100);
     }
@@ -63,7 +77,11 @@ export async function benchPypiRealImport(runs: number): Promise<RealIndexRow | 
     const bale = async (): Promise<void> => {
       const d = await fresh('pyreal');
       try {
-        await sh(process.execPath, [BALE_BIN, 'import', 'pypi:httpx@0.28.1', '--python', '3.12', '--index-url', index, '--recipes', path.join(d, 'r')], { env: { XDG_CACHE_HOME: path.join(d, 'c') } });
+        await sh(
+          process.execPath,
+          [BALE_BIN, 'import', 'pypi:httpx@0.28.1', '--python', '3.12', '--index-url', index, '--recipes', path.join(d, 'r')],
+          { env: { XDG_CACHE_HOME: path.join(d, 'c') } },
+        );
       } finally {
         await rm(d, { recursive: true, force: true });
       }
@@ -71,9 +89,27 @@ export async function benchPypiRealImport(runs: number): Promise<RealIndexRow | 
     const pip = async (): Promise<void> => {
       const d = await fresh('pipreal');
       try {
-        await sh(py.bin, ['-m', 'pip', 'install', '--isolated', '--no-cache-dir', '--dry-run', '--ignore-installed', '--quiet', '--report', path.join(d, 'r.json'), '--index-url', index, 'httpx==0.28.1'], {
-          env: { PIP_CONFIG_FILE: '/dev/null', HOME: d },
-        });
+        await sh(
+          py.bin,
+          [
+            '-m',
+            'pip',
+            'install',
+            '--isolated',
+            '--no-cache-dir',
+            '--dry-run',
+            '--ignore-installed',
+            '--quiet',
+            '--report',
+            path.join(d, 'r.json'),
+            '--index-url',
+            index,
+            'httpx==0.28.1',
+          ],
+          {
+            env: { PIP_CONFIG_FILE: '/dev/null', HOME: d },
+          },
+        );
       } finally {
         await rm(d, { recursive: true, force: true });
       }

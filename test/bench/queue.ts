@@ -50,8 +50,29 @@ export interface QueueBench {
   runs: number;
   redis: string;
   /** Medians, and every timed run's seconds (`*Runs`). */
-  overhead: { jobs: number; workers: number; concurrency: number; queue: number; inProcess: number; queueRuns: number[]; inProcessRuns: number[]; jobsPerSecond: number; ratio: number; phases: Phases; target: number };
-  scaling: { builds: number; burnRounds: number; one: number; two: number; oneRuns: number[]; twoRuns: number[]; speedup: number; target: number };
+  overhead: {
+    jobs: number;
+    workers: number;
+    concurrency: number;
+    queue: number;
+    inProcess: number;
+    queueRuns: number[];
+    inProcessRuns: number[];
+    jobsPerSecond: number;
+    ratio: number;
+    phases: Phases;
+    target: number;
+  };
+  scaling: {
+    builds: number;
+    burnRounds: number;
+    one: number;
+    two: number;
+    oneRuns: number[];
+    twoRuns: number[];
+    speedup: number;
+    target: number;
+  };
 }
 
 interface Generated {
@@ -66,9 +87,19 @@ const median = (xs: number[]): number => {
 };
 
 async function generate(name: string, files: Record<string, string>, scripts?: Record<string, string>): Promise<Generated> {
-  const pkg: Manifest = { name, version: '1.0.0', description: 'bale queue benchmark package', main: 'index.js', license: 'MIT', ...(scripts ? { scripts } : {}) };
+  const pkg: Manifest = {
+    name,
+    version: '1.0.0',
+    description: 'bale queue benchmark package',
+    main: 'index.js',
+    license: 'MIT',
+    ...(scripts ? { scripts } : {}),
+  };
   const all = { 'package.json': `${JSON.stringify(pkg, null, 2)}\n`, ...files };
-  return { manifest: publishedManifest(pkg, Object.keys(all)), tarball: await packFiles(Object.entries(all).map(([p, body]) => ({ path: p, body: Buffer.from(body) }))) };
+  return {
+    manifest: publishedManifest(pkg, Object.keys(all)),
+    tarball: await packFiles(Object.entries(all).map(([p, body]) => ({ path: p, body: Buffer.from(body) }))),
+  };
 }
 
 const hitName = (i: number): string => `bq-${String(i).padStart(4, '0')}`;
@@ -86,7 +117,14 @@ function packages(): Promise<Generated[]> {
   return Promise.all([
     ...Array.from({ length: HIT_JOBS }, (_, i) => generate(hitName(i), { 'index.js': `module.exports = ${i};\n` })),
     ...Array.from({ length: CPU_BUILDS }, (_, i) =>
-      generate(cpuName(i), { 'index.js': "module.exports = require('fs').readFileSync(require('path').join(__dirname, 'burned.txt'), 'utf8');\n", 'burn.js': burnJs(cpuName(i)) }, { postinstall: 'node burn.js' }),
+      generate(
+        cpuName(i),
+        {
+          'index.js': "module.exports = require('fs').readFileSync(require('path').join(__dirname, 'burned.txt'), 'utf8');\n",
+          'burn.js': burnJs(cpuName(i)),
+        },
+        { postinstall: 'node burn.js' },
+      ),
     ),
   ]);
 }
@@ -96,7 +134,11 @@ interface Fleet {
 }
 
 /** `n` workers on one store; resolves once each has logged its start line. */
-async function startWorkers(n: number, concurrency: number, o: { redis: string; store: string; recipes: string; env: Record<string, string> }): Promise<Fleet> {
+async function startWorkers(
+  n: number,
+  concurrency: number,
+  o: { redis: string; store: string; recipes: string; env: Record<string, string> },
+): Promise<Fleet> {
   const procs: ResultPromise[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(
@@ -110,13 +152,17 @@ async function startWorkers(n: number, concurrency: number, o: { redis: string; 
   try {
     await Promise.all(
       Array.from({ length: n }, async () => {
-        const p = execa(process.execPath, [BALE_BIN, 'worker', '--redis', o.redis, '--store', o.store, '--recipes', o.recipes, '--concurrency', String(concurrency)], {
-          env: o.env,
-          reject: false,
-          stdin: 'ignore',
-          stdout: 'ignore',
-          buffer: false,
-        });
+        const p = execa(
+          process.execPath,
+          [BALE_BIN, 'worker', '--redis', o.redis, '--store', o.store, '--recipes', o.recipes, '--concurrency', String(concurrency)],
+          {
+            env: o.env,
+            reject: false,
+            stdin: 'ignore',
+            stdout: 'ignore',
+            buffer: false,
+          },
+        );
         procs.push(p);
         const tail: string[] = [];
         await new Promise<void>((resolve, reject) => {
@@ -163,7 +209,8 @@ function check(stdout: string, what: string, expected: number, cached: boolean):
   const lines = (JSON.parse(stdout) as { packages: PackageLine[] }).packages;
   if (lines.length !== expected) throw new Error(`${what}: ${lines.length} packages, expected ${expected}`);
   const wrong = lines.filter((l) => l.cached !== cached);
-  if (wrong.length > 0) throw new Error(`${what}: ${wrong.length} package(s) ${cached ? 'built' : 'from the store'}, e.g. ${wrong[0]!.name}`);
+  if (wrong.length > 0)
+    throw new Error(`${what}: ${wrong.length} package(s) ${cached ? 'built' : 'from the store'}, e.g. ${wrong[0]!.name}`);
   return lines.map((l) => `${l.name} ${l.sha256}`).join('\n');
 }
 
@@ -181,25 +228,43 @@ async function phases(url: string, t0: number, t1: number): Promise<Phases> {
     const done = ((await build.getCompleted(0, -1)) as Job[]).map((j) => j.finishedOn ?? 0);
     if (p?.finishedOn === undefined || done.length === 0) throw new Error('no completed plan or build jobs in Redis after an enqueue');
     const last = Math.max(...done);
-    return { producer: (p.timestamp - t0) / 1000, plan: (p.finishedOn - p.timestamp) / 1000, builds: (last - p.finishedOn) / 1000, tail: (t1 - last) / 1000 };
+    return {
+      producer: (p.timestamp - t0) / 1000,
+      plan: (p.finishedOn - p.timestamp) / 1000,
+      builds: (last - p.finishedOn) / 1000,
+      tail: (t1 - last) / 1000,
+    };
   } finally {
     await Promise.all([plan.close(), build.close()]);
     conn.disconnect();
   }
 }
 
-async function benchOverhead(d: string, registry: string, redis: RedisServer, env: Record<string, string>): Promise<QueueBench['overhead']> {
+async function benchOverhead(
+  d: string,
+  registry: string,
+  redis: RedisServer,
+  env: Record<string, string>,
+): Promise<QueueBench['overhead']> {
   const specs = Array.from({ length: HIT_JOBS }, (_, i) => spec(hitName(i)));
   const recipes = path.join(d, 'r-hit');
   const store = path.join(d, 's-hit');
   await sh(process.execPath, [BALE_BIN, 'import', ...specs, '--registry', registry, '--recipes', recipes], { env });
   // Setup, not measured: every build in the store, so both sides below only find them there.
-  check(await sh(process.execPath, [BALE_BIN, 'build', ...specs, '--recipes', recipes, '--store', store, '--json'], { env }), 'setup build', HIT_JOBS * PACKAGES_PER_TASK, false);
+  check(
+    await sh(process.execPath, [BALE_BIN, 'build', ...specs, '--recipes', recipes, '--store', store, '--json'], { env }),
+    'setup build',
+    HIT_JOBS * PACKAGES_PER_TASK,
+    false,
+  );
   const fleet = await startWorkers(HIT_WORKERS, HIT_CONCURRENCY, { redis: redis.url, store, recipes, env });
   try {
     const inProcess = async (): Promise<number> => {
       let out = '';
-      const t = await timeIt(async () => (out = await sh(process.execPath, [BALE_BIN, 'build', ...specs, '--recipes', recipes, '--store', store, '--json'], { env })));
+      const t = await timeIt(
+        async () =>
+          (out = await sh(process.execPath, [BALE_BIN, 'build', ...specs, '--recipes', recipes, '--store', store, '--json'], { env })),
+      );
       check(out, 'in-process build', HIT_JOBS * PACKAGES_PER_TASK, true);
       return t;
     };
@@ -207,7 +272,14 @@ async function benchOverhead(d: string, registry: string, redis: RedisServer, en
       await flush(redis);
       let out = '';
       const t0 = Date.now();
-      const t = await timeIt(async () => (out = await sh(process.execPath, [BALE_BIN, 'enqueue', ...specs, '--redis', redis.url, '--recipes', recipes, '--store', store, '--wait', '--json'], { env })));
+      const t = await timeIt(
+        async () =>
+          (out = await sh(
+            process.execPath,
+            [BALE_BIN, 'enqueue', ...specs, '--redis', redis.url, '--recipes', recipes, '--store', store, '--wait', '--json'],
+            { env },
+          )),
+      );
       const t1 = Date.now();
       check(out, 'enqueue --wait', HIT_JOBS * PACKAGES_PER_TASK, true);
       return { t, phases: await phases(redis.url, t0, t1) };
@@ -229,7 +301,19 @@ async function benchOverhead(d: string, registry: string, redis: RedisServer, en
     const queue = median(tq);
     const mid = (k: keyof Phases): number => median(ph.map((x) => x[k]));
     const phaseMedians: Phases = { producer: mid('producer'), plan: mid('plan'), builds: mid('builds'), tail: mid('tail') };
-    return { jobs: HIT_JOBS, workers: HIT_WORKERS, concurrency: HIT_CONCURRENCY, queue, inProcess: median(ti), queueRuns: tq, inProcessRuns: ti, jobsPerSecond: HIT_JOBS / queue, ratio: median(ratios), phases: phaseMedians, target: 500 };
+    return {
+      jobs: HIT_JOBS,
+      workers: HIT_WORKERS,
+      concurrency: HIT_CONCURRENCY,
+      queue,
+      inProcess: median(ti),
+      queueRuns: tq,
+      inProcessRuns: ti,
+      jobsPerSecond: HIT_JOBS / queue,
+      ratio: median(ratios),
+      phases: phaseMedians,
+      target: 500,
+    };
   } finally {
     await fleet.stop();
   }
@@ -248,7 +332,14 @@ async function benchScaling(d: string, registry: string, redis: RedisServer, env
     const fleet = await startWorkers(workers, 1, { redis: redis.url, store, recipes, env });
     try {
       let out = '';
-      const t = await timeIt(async () => (out = await sh(process.execPath, [BALE_BIN, 'enqueue', ...specs, '--redis', redis.url, '--recipes', recipes, '--store', store, '--wait', '--json'], { env })));
+      const t = await timeIt(
+        async () =>
+          (out = await sh(
+            process.execPath,
+            [BALE_BIN, 'enqueue', ...specs, '--redis', redis.url, '--recipes', recipes, '--store', store, '--wait', '--json'],
+            { env },
+          )),
+      );
       const digests = check(out, `enqueue --wait (${workers} worker(s))`, CPU_BUILDS * PACKAGES_PER_TASK, false);
       // The same work every run: the packages are bit-identical whichever worker built them.
       if ((first ??= digests) !== digests) throw new Error(`the CPU-bound builds gave different packages with ${workers} worker(s)`);
@@ -269,7 +360,16 @@ async function benchScaling(d: string, registry: string, redis: RedisServer, env
     t2.push(two);
     ratios.push(one / two);
   }
-  return { builds: CPU_BUILDS, burnRounds: BURN_ROUNDS, one: median(t1), two: median(t2), oneRuns: t1, twoRuns: t2, speedup: median(ratios), target: 1.7 };
+  return {
+    builds: CPU_BUILDS,
+    burnRounds: BURN_ROUNDS,
+    one: median(t1),
+    two: median(t2),
+    oneRuns: t1,
+    twoRuns: t2,
+    speedup: median(ratios),
+    target: 1.7,
+  };
 }
 
 export async function benchQueue(): Promise<QueueBench> {

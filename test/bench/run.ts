@@ -45,7 +45,9 @@ async function benchImport(): Promise<Row> {
   const bale = async (): Promise<void> => {
     const d = await fresh('imp');
     try {
-      await sh(process.execPath, [BALE_BIN, 'import', 'npm:express@4.21.2', '--recipes', path.join(d, 'r')], { env: { XDG_CACHE_HOME: path.join(d, 'c') } });
+      await sh(process.execPath, [BALE_BIN, 'import', 'npm:express@4.21.2', '--recipes', path.join(d, 'r')], {
+        env: { XDG_CACHE_HOME: path.join(d, 'c') },
+      });
     } finally {
       await rm(d, { recursive: true, force: true });
     }
@@ -54,7 +56,11 @@ async function benchImport(): Promise<Row> {
     const d = await fresh('npm');
     try {
       await writeFile(path.join(d, 'package.json'), '{"name":"x","version":"1.0.0"}');
-      await sh('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', '--cache', path.join(d, '.c'), 'express@4.21.2'], { cwd: d });
+      await sh(
+        'npm',
+        ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', '--cache', path.join(d, '.c'), 'express@4.21.2'],
+        { cwd: d },
+      );
     } finally {
       await rm(d, { recursive: true, force: true });
     }
@@ -84,7 +90,10 @@ async function benchPack(): Promise<Row> {
       await rm(store, { recursive: true, force: true });
     };
     const tarGzip = async (): Promise<void> => {
-      await sh('bash', ['-c', `tar --sort=name --mtime=@315532800 --owner=0 --group=0 --numeric-owner -C '${tree}' -cf - . | gzip -n -6 > '${d}/out.tgz'`]);
+      await sh('bash', [
+        '-c',
+        `tar --sort=name --mtime=@315532800 --owner=0 --group=0 --numeric-owner -C '${tree}' -cf - . | gzip -n -6 > '${d}/out.tgz'`,
+      ]);
     };
     return {
       name: 'pack',
@@ -107,9 +116,23 @@ async function benchPypiImport(): Promise<Row> {
     const bale = async (): Promise<void> => {
       const d = await fresh('pyimp');
       try {
-        await sh(process.execPath, [BALE_BIN, 'import', ...specs.map((s) => `pypi:${s}`), '--python', '3.11', '--index-url', index.simpleUrl, '--recipes', path.join(d, 'r')], {
-          env: { XDG_CACHE_HOME: path.join(d, 'c') },
-        });
+        await sh(
+          process.execPath,
+          [
+            BALE_BIN,
+            'import',
+            ...specs.map((s) => `pypi:${s}`),
+            '--python',
+            '3.11',
+            '--index-url',
+            index.simpleUrl,
+            '--recipes',
+            path.join(d, 'r'),
+          ],
+          {
+            env: { XDG_CACHE_HOME: path.join(d, 'c') },
+          },
+        );
       } finally {
         await rm(d, { recursive: true, force: true });
       }
@@ -118,9 +141,27 @@ async function benchPypiImport(): Promise<Row> {
       const d = await fresh('pip');
       try {
         // --isolated and no config: only the fixture index, nothing from the machine's pip.conf.
-        await sh(py.bin, ['-m', 'pip', 'install', '--isolated', '--dry-run', '--ignore-installed', '--no-cache-dir', '--quiet', '--report', path.join(d, 'r.json'), '--index-url', index.simpleUrl, ...specs], {
-          env: { PIP_CONFIG_FILE: '/dev/null', HOME: d },
-        });
+        await sh(
+          py.bin,
+          [
+            '-m',
+            'pip',
+            'install',
+            '--isolated',
+            '--dry-run',
+            '--ignore-installed',
+            '--no-cache-dir',
+            '--quiet',
+            '--report',
+            path.join(d, 'r.json'),
+            '--index-url',
+            index.simpleUrl,
+            ...specs,
+          ],
+          {
+            env: { PIP_CONFIG_FILE: '/dev/null', HOME: d },
+          },
+        );
       } finally {
         await rm(d, { recursive: true, force: true });
       }
@@ -182,7 +223,11 @@ async function benchGemImport(): Promise<Row> {
     const bale = async (): Promise<void> => {
       const d = await fresh('gemimp');
       try {
-        await sh(process.execPath, [BALE_BIN, 'import', ...gems.map((g) => `gem:${g}`), '--ruby', '3.1', '--source', server.url, '--recipes', path.join(d, 'r')], { env: { XDG_CACHE_HOME: path.join(d, 'c') } });
+        await sh(
+          process.execPath,
+          [BALE_BIN, 'import', ...gems.map((g) => `gem:${g}`), '--ruby', '3.1', '--source', server.url, '--recipes', path.join(d, 'r')],
+          { env: { XDG_CACHE_HOME: path.join(d, 'c') } },
+        );
       } finally {
         await rm(d, { recursive: true, force: true });
       }
@@ -190,7 +235,10 @@ async function benchGemImport(): Promise<Row> {
     const bundler = async (): Promise<void> => {
       const d = await fresh('bundle');
       try {
-        await writeFile(path.join(d, 'Gemfile'), `source ${JSON.stringify(server.url)}\n${gems.map((g) => `gem ${JSON.stringify(g)}`).join('\n')}\n`);
+        await writeFile(
+          path.join(d, 'Gemfile'),
+          `source ${JSON.stringify(server.url)}\n${gems.map((g) => `gem ${JSON.stringify(g)}`).join('\n')}\n`,
+        );
         await sh('bundle3.1', ['lock'], { cwd: d, env: { HOME: d } });
       } finally {
         await rm(d, { recursive: true, force: true });
@@ -209,7 +257,13 @@ async function benchGemImport(): Promise<Row> {
 }
 
 const real = await benchPypiRealImport(RUNS);
-const rows = [await benchImport(), await benchPack(), await benchPypiImport(), ...(real === undefined ? [] : [real]), await benchGemImport()];
+const rows = [
+  await benchImport(),
+  await benchPack(),
+  await benchPypiImport(),
+  ...(real === undefined ? [] : [real]),
+  await benchGemImport(),
+];
 const tp = await benchPypiBuild();
 const queue = await benchQueue();
 const compose = await benchCompose(Math.min(RUNS, 3));
@@ -233,5 +287,9 @@ paths owned twice, \`tar -tzf\` of every package | sort | uniq -d: ratio **${com
 await writeFile(path.join(repoRoot(), 'BENCHMARKS.md'), text);
 process.stdout.write(text);
 // A ratio that got worse than the last run by more than noise is said on stderr too, for the closing note.
-for (const r of rows) if (versusLast(r, last).endsWith('WORSE')) process.stderr.write(`bench: ${r.name} is ${r.pair.ratio.toFixed(3)}, worse than the last BENCHMARKS.md (${last.get(r.name)!.toFixed(3)})\n`);
+for (const r of rows)
+  if (versusLast(r, last).endsWith('WORSE'))
+    process.stderr.write(
+      `bench: ${r.name} is ${r.pair.ratio.toFixed(3)}, worse than the last BENCHMARKS.md (${last.get(r.name)!.toFixed(3)})\n`,
+    );
 process.exitCode = rows.every((r) => r.target === undefined || r.pair.ratio <= r.target) ? 0 : 1;

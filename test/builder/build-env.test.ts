@@ -45,13 +45,32 @@ const builders: BuilderCase[] = [
   {
     name: 'npm install scripts',
     module: '../../src/builder/npm/native.js',
-    env: (recipeEnv) => installScriptEnv({ name: '@fx/addon', version: '1.2.3', sourceDateEpoch: SDE, jobs: JOBS, buildFromSource: true, ...(recipeEnv === undefined ? {} : { recipeEnv }) }),
-    additions: ['PYTHON', 'INIT_CWD', 'NODE', 'npm_node_execpath', 'npm_config_nodedir', 'npm_config_build_from_source', 'npm_config_offline', 'npm_package_name', 'npm_package_version'],
+    env: (recipeEnv) =>
+      installScriptEnv({
+        name: '@fx/addon',
+        version: '1.2.3',
+        sourceDateEpoch: SDE,
+        jobs: JOBS,
+        buildFromSource: true,
+        ...(recipeEnv === undefined ? {} : { recipeEnv }),
+      }),
+    additions: [
+      'PYTHON',
+      'INIT_CWD',
+      'NODE',
+      'npm_node_execpath',
+      'npm_config_nodedir',
+      'npm_config_build_from_source',
+      'npm_config_offline',
+      'npm_package_name',
+      'npm_package_version',
+    ],
   },
   {
     name: 'PyPI sdist builds',
     module: '../../src/builder/pypi/sdist.js',
-    env: (recipeEnv) => sdistBuildEnv({ pythonVersion: '3.11', sourceDateEpoch: SDE, jobs: JOBS, ...(recipeEnv === undefined ? {} : { recipeEnv }) }),
+    env: (recipeEnv) =>
+      sdistBuildEnv({ pythonVersion: '3.11', sourceDateEpoch: SDE, jobs: JOBS, ...(recipeEnv === undefined ? {} : { recipeEnv }) }),
     additions: ['PYTHONNOUSERSITE', 'PYTHONPATH'],
   },
   {
@@ -82,8 +101,13 @@ describe('every build environment', () => {
     });
   });
 
-  it('puts a builder\'s directories first, once each, and its C flags after the common ones', () => {
-    const env = commonEnv({ sourceDateEpoch: SDE, jobs: 2.7, path: ['/usr/bin', '/opt/x/bin', '/usr/bin'], cflags: ['-ffile-prefix-map=/build/root='] });
+  it("puts a builder's directories first, once each, and its C flags after the common ones", () => {
+    const env = commonEnv({
+      sourceDateEpoch: SDE,
+      jobs: 2.7,
+      path: ['/usr/bin', '/opt/x/bin', '/usr/bin'],
+      cflags: ['-ffile-prefix-map=/build/root='],
+    });
     assert.equal(env.PATH, '/usr/bin:/opt/x/bin:/usr/local/bin:/bin');
     assert.equal(env.CFLAGS, `${C_FLAGS} -ffile-prefix-map=/build/root=`);
     assert.equal(env.CXXFLAGS, env.CFLAGS);
@@ -91,7 +115,7 @@ describe('every build environment', () => {
     assert.equal(commonEnv({ sourceDateEpoch: SDE, jobs: 0 }).JOBS, '1');
   });
 
-  it('refuses a builder addition that redefines a common variable; the recipe\'s env may', () => {
+  it("refuses a builder addition that redefines a common variable; the recipe's env may", () => {
     assert.throws(() => buildEnv({ sourceDateEpoch: SDE, jobs: 1 }, { TZ: 'Europe/Paris' }), /TZ is set for every build/);
     assert.equal(buildEnv({ sourceDateEpoch: SDE, jobs: 1 }, { X: '1' }, { TZ: 'Europe/Paris', X: '2' }).TZ, 'Europe/Paris');
   });
@@ -111,19 +135,32 @@ for (const b of builders) {
       for (const [k, v] of Object.entries(common)) {
         assert.ok(k in env, `${k} missing`);
         if (k === 'PATH') assert.ok(env.PATH === v || env.PATH!.endsWith(`:${v}`), `PATH ${env.PATH} does not end with ${v}`);
-        else if (k === 'CFLAGS' || k === 'CXXFLAGS') assert.ok(env[k] === v || env[k]!.startsWith(`${v} `), `${k} ${env[k]} does not start with ${v}`);
+        else if (k === 'CFLAGS' || k === 'CXXFLAGS')
+          assert.ok(env[k] === v || env[k]!.startsWith(`${v} `), `${k} ${env[k]} does not start with ${v}`);
         else assert.equal(env[k], v, k);
       }
       assert.equal(env.CXXFLAGS, env.CFLAGS);
     });
 
     it('adds only its own variables', () => {
-      assert.deepEqual(Object.keys(env).filter((k) => !(k in common)).sort(), [...b.additions].sort());
+      assert.deepEqual(
+        Object.keys(env)
+          .filter((k) => !(k in common))
+          .sort(),
+        [...b.additions].sort(),
+      );
     });
 
-    it('lets the recipe\'s build.env override anything, common or its own', () => {
+    it("lets the recipe's build.env override anything, common or its own", () => {
       const own = b.additions[0]!;
-      const recipeEnv = { TZ: 'Europe/Paris', CFLAGS: '-O3', PATH: '/recipe/bin', SOURCE_DATE_EPOCH: '1', [own]: 'recipe', PG_CONFIG: '/usr/bin/pg_config' };
+      const recipeEnv = {
+        TZ: 'Europe/Paris',
+        CFLAGS: '-O3',
+        PATH: '/recipe/bin',
+        SOURCE_DATE_EPOCH: '1',
+        [own]: 'recipe',
+        PG_CONFIG: '/usr/bin/pg_config',
+      };
       const over = b.env(recipeEnv);
       for (const [k, v] of Object.entries(recipeEnv)) assert.equal(over[k], v, k);
       // Everything the recipe did not name is as without it.
@@ -133,7 +170,7 @@ for (const b of builders) {
 }
 
 describe('RubyGems ARCH_FLAG', () => {
-  it('carries the common C flags and the staging root\'s map into mkmf\'s Makefiles, whatever the recipe says of CFLAGS', () => {
+  it("carries the common C flags and the staging root's map into mkmf's Makefiles, whatever the recipe says of CFLAGS", () => {
     const env = gemBuildEnv(ruby, { sourceDateEpoch: SDE, jobs: 4, env: { CFLAGS: '-O3' } });
     const word = (s: string): string => s.replace(/ /g, '\\ ');
     assert.equal(env.MAKEFLAGS, `-j4 ARCH_FLAG=${word(`-m64 ${C_FLAGS} -ffile-prefix-map=/build/root=`)}`);

@@ -20,7 +20,9 @@ describe('override drop patterns', () => {
 
   it('drops matches under the root, a dropped folder with its contents, and nothing outside the root', () => {
     const root = 'usr/lib/python3.11/site-packages';
-    const entries = ['fxpns/__init__.py', 'fxpns/a.py', 'tests/t.py', 'tests/sub/u.py', 'x.dist-info/RECORD'].map((p) => ({ path: `${root}/${p}` }));
+    const entries = ['fxpns/__init__.py', 'fxpns/a.py', 'tests/t.py', 'tests/sub/u.py', 'x.dist-info/RECORD'].map((p) => ({
+      path: `${root}/${p}`,
+    }));
     entries.push({ path: 'usr/bin/tests' });
     const kept = dropMatching(entries, root, ['fxpns/__init__.py', 'tests']).map((e) => e.path);
     assert.deepEqual(kept, [`${root}/fxpns/a.py`, `${root}/x.dist-info/RECORD`, 'usr/bin/tests']);

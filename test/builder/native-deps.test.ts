@@ -22,7 +22,12 @@ function node(native: RecipeNative | undefined, purl = 'pkg:pypi/fxp-blas@1.0.0'
       purl,
       source_date_epoch: 315532800,
       source: [
-        { url: 'http://127.0.0.1/fxp_blas-1.0.0-cp311-cp311-manylinux_2_17_x86_64.whl', integrity: SHA, kind: 'wheel', interpreters: ['3.11'] },
+        {
+          url: 'http://127.0.0.1/fxp_blas-1.0.0-cp311-cp311-manylinux_2_17_x86_64.whl',
+          integrity: SHA,
+          kind: 'wheel',
+          interpreters: ['3.11'],
+        },
         { url: 'http://127.0.0.1/fxp_blas-1.0.0.tar.gz', integrity: SHA, kind: 'sdist', interpreters: ['3.12'] },
       ],
       dependency: [],
@@ -58,25 +63,37 @@ describe('checkNativeBuildDeps over the builds planned', () => {
   it('the wheel build passes although the sdist build of the same recipe would not', async () => {
     const n = node({ build: [DEV], runtime: [LIB], sources: ['sdist'] });
     await checkNativeBuildDeps([{ node: n, target: py('3.11') }]);
-    await assert.rejects(checkNativeBuildDeps([{ node: n, target: py('3.11') }, { node: n, target: py('3.12') }]), (err: Error & { code?: string }) => {
-      assert.equal(err.code, 'ENATIVE');
-      assert.equal(
-        err.message,
-        `pkg:pypi/fxp-blas@1.0.0 needs native libraries missing on this build host: ${DEV} (from the override table, for a build from its sdist): install them with apt-get install ${DEV}`,
-      );
-      return true;
-    });
+    await assert.rejects(
+      checkNativeBuildDeps([
+        { node: n, target: py('3.11') },
+        { node: n, target: py('3.12') },
+      ]),
+      (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'ENATIVE');
+        assert.equal(
+          err.message,
+          `pkg:pypi/fxp-blas@1.0.0 needs native libraries missing on this build host: ${DEV} (from the override table, for a build from its sdist): install them with apt-get install ${DEV}`,
+        );
+        return true;
+      },
+    );
   });
 
   it('names the first package with its own missing packages, and the others in the apt-get line', async () => {
     const blas = node({ build: [DEV], runtime: [], sources: ['sdist'] });
     const other = node({ build: ['libbale-test-other-dev'], runtime: [], sources: ['sdist'] }, 'pkg:pypi/fxp-other@1.0.0');
-    await assert.rejects(checkNativeBuildDeps([{ node: blas, target: py('3.12') }, { node: other, target: py('3.12') }]), (err: Error) => {
-      assert.equal(
-        err.message,
-        `pkg:pypi/fxp-blas@1.0.0 needs native libraries missing on this build host: ${DEV} (from the override table, for a build from its sdist) (and 1 more package needs libbale-test-other-dev): install them with apt-get install ${DEV} libbale-test-other-dev`,
-      );
-      return true;
-    });
+    await assert.rejects(
+      checkNativeBuildDeps([
+        { node: blas, target: py('3.12') },
+        { node: other, target: py('3.12') },
+      ]),
+      (err: Error) => {
+        assert.equal(
+          err.message,
+          `pkg:pypi/fxp-blas@1.0.0 needs native libraries missing on this build host: ${DEV} (from the override table, for a build from its sdist) (and 1 more package needs libbale-test-other-dev): install them with apt-get install ${DEV} libbale-test-other-dev`,
+        );
+        return true;
+      },
+    );
   });
 });

@@ -40,7 +40,11 @@ function recipe(name: string, deps: string[] = []): Recipe {
 
 /** `{ a: ['b'], b: [] }` -> a graph where a depends on b. */
 function graphOf(deps: Record<string, string[]>): RecipeGraph {
-  return graphFromRecipes('/nonexistent/recipes', Object.entries(deps).map(([n, d]) => recipe(n, d)), []).graph;
+  return graphFromRecipes(
+    '/nonexistent/recipes',
+    Object.entries(deps).map(([n, d]) => recipe(n, d)),
+    [],
+  ).graph;
 }
 
 const nameOf = (node: RecipeNode): string => node.purl.name;
@@ -116,7 +120,11 @@ function hooks(t: TestContext, builder: EcosystemBuilder, graph: RecipeGraph, st
   };
 }
 
-async function plan(graph: RecipeGraph, builder: EcosystemBuilder, request: TargetRequest = { node: [], python: [], ruby: [] }): Promise<Map<string, Task>> {
+async function plan(
+  graph: RecipeGraph,
+  builder: EcosystemBuilder,
+  request: TargetRequest = { node: [], python: [], ruby: [] },
+): Promise<Map<string, Task>> {
   return planTasks(graph, request, { builderFor: () => builder });
 }
 
@@ -145,13 +153,20 @@ describe('planTasks', () => {
     assert.equal(a20.node, a22.node);
     // Planning again gives the same keys: they are content hashes, not run ids.
     const again = await plan(graph, new TestBuilder(), { node: ['20.18.0', '22.11.0'], python: [], ruby: [] });
-    assert.deepEqual([...again.values()].map((t) => t.key), [...tasks.values()].map((t) => t.key));
+    assert.deepEqual(
+      [...again.values()].map((t) => t.key),
+      [...tasks.values()].map((t) => t.key),
+    );
   });
 
   const cycles: { name: string; deps: Record<string, string[]>; loop: string }[] = [
     { name: 'two packages', deps: { a: ['b'], b: ['a'] }, loop: 'pkg:npm/a@1.0.0 -> pkg:npm/b@1.0.0 -> pkg:npm/a@1.0.0' },
     { name: 'a package and itself', deps: { a: ['a'] }, loop: 'pkg:npm/a@1.0.0 -> pkg:npm/a@1.0.0' },
-    { name: 'a loop below the first package', deps: { a: ['x'], x: ['y'], y: ['z'], z: ['x'] }, loop: 'pkg:npm/x@1.0.0 -> pkg:npm/y@1.0.0 -> pkg:npm/z@1.0.0 -> pkg:npm/x@1.0.0' },
+    {
+      name: 'a loop below the first package',
+      deps: { a: ['x'], x: ['y'], y: ['z'], z: ['x'] },
+      loop: 'pkg:npm/x@1.0.0 -> pkg:npm/y@1.0.0 -> pkg:npm/z@1.0.0 -> pkg:npm/x@1.0.0',
+    },
   ];
   for (const c of cycles) {
     it(`a build dependency cycle is ECYCLE naming the packages: ${c.name}`, async () => {
@@ -184,20 +199,31 @@ describe('runTasks', () => {
       assert.notEqual(i, -1, `${e} in ${builder.events.join(', ')}`);
       return i;
     };
-    for (const [dependent, dependency] of [['lib', 'base'], ['util', 'base'], ['app', 'lib'], ['app', 'util']] as const) {
-      assert.ok(at(`finish ${dependency} any`) < at(`start ${dependent} any`), `${dependency} before ${dependent}: ${builder.events.join(', ')}`);
+    for (const [dependent, dependency] of [
+      ['lib', 'base'],
+      ['util', 'base'],
+      ['app', 'lib'],
+      ['app', 'util'],
+    ] as const) {
+      assert.ok(
+        at(`finish ${dependency} any`) < at(`start ${dependent} any`),
+        `${dependency} before ${dependent}: ${builder.events.join(', ')}`,
+      );
     }
     assert.deepEqual(builder.inputs.get('app any'), ['node-lib', 'node-util']);
     assert.deepEqual(builder.inputs.get('lib any'), ['node-base']);
     assert.deepEqual(builder.inputs.get('base any'), []);
     assert.equal(builder.calls, 5);
-    assert.deepEqual(results.map((r) => [r.task.id, r.cached, r.packages.map((p) => p.name)]), [
-      ['pkg:npm/app@1.0.0|any', false, ['node-app']],
-      ['pkg:npm/base@1.0.0|any', false, ['node-base']],
-      ['pkg:npm/lib@1.0.0|any', false, ['node-lib']],
-      ['pkg:npm/other@1.0.0|any', false, ['node-other']],
-      ['pkg:npm/util@1.0.0|any', false, ['node-util']],
-    ]);
+    assert.deepEqual(
+      results.map((r) => [r.task.id, r.cached, r.packages.map((p) => p.name)]),
+      [
+        ['pkg:npm/app@1.0.0|any', false, ['node-app']],
+        ['pkg:npm/base@1.0.0|any', false, ['node-base']],
+        ['pkg:npm/lib@1.0.0|any', false, ['node-lib']],
+        ['pkg:npm/other@1.0.0|any', false, ['node-other']],
+        ['pkg:npm/util@1.0.0|any', false, ['node-util']],
+      ],
+    );
   });
 
   for (const jobs of [1, 2, 3]) {
@@ -227,7 +253,10 @@ describe('runTasks', () => {
     assert.equal(second.calls, 0);
     assert.deepEqual(started, []);
     assert.ok(r2.every((r) => r.cached));
-    assert.deepEqual(r2.map((r) => [r.task.id, r.packages]), r1.map((r) => [r.task.id, r.packages]));
+    assert.deepEqual(
+      r2.map((r) => [r.task.id, r.packages]),
+      r1.map((r) => [r.task.id, r.packages]),
+    );
   });
 
   it('a changed recipe rebuilds it and what was built against it; the rest are hits', async (t) => {
@@ -242,12 +271,18 @@ describe('runTasks', () => {
     const second = new TestBuilder();
     const r = await runTasks(await plan(after, second), store, 2, hooks(t, second, after));
     // a ran against b's packages: its key covers b's, so it is built again, after b.
-    assert.deepEqual(second.events.filter((e) => e.startsWith('start')), ['start b any', 'start a any']);
-    assert.deepEqual(r.map((x) => [x.task.id, x.cached]), [
-      ['pkg:npm/a@1.0.0|any', false],
-      ['pkg:npm/b@1.0.0|any', false],
-      ['pkg:npm/c@1.0.0|any', true],
-    ]);
+    assert.deepEqual(
+      second.events.filter((e) => e.startsWith('start')),
+      ['start b any', 'start a any'],
+    );
+    assert.deepEqual(
+      r.map((x) => [x.task.id, x.cached]),
+      [
+        ['pkg:npm/a@1.0.0|any', false],
+        ['pkg:npm/b@1.0.0|any', false],
+        ['pkg:npm/c@1.0.0|any', true],
+      ],
+    );
   });
 
   for (const jobs of [1, 2]) {
@@ -268,7 +303,10 @@ describe('runTasks', () => {
       assert.equal(started.length, builder.calls);
       const failedAt = builder.events.findIndex((e) => e.startsWith('fail'));
       assert.notEqual(failedAt, -1);
-      assert.deepEqual(builder.events.slice(failedAt + 1).filter((e) => e.startsWith('start')), []);
+      assert.deepEqual(
+        builder.events.slice(failedAt + 1).filter((e) => e.startsWith('start')),
+        [],
+      );
       assert.ok(!started.some((id) => id.startsWith('pkg:npm/top@')), 'what waits on a failed build never starts');
     });
   }
@@ -276,7 +314,10 @@ describe('runTasks', () => {
   it('keepGoing: a failed build fails what waits for it, named; everything else is built and returned', async (t) => {
     const graph = graphOf({ app: ['lib'], lib: [], other: [] });
     const request = { node: ['20.18.0', '22.11.0'], python: [], ruby: [] };
-    const builder = new TestBuilder({ failFor: (name, target) => (name === 'lib' && target === 'node22.11.0' ? new UserError('EBUILD', 'lib: install script failed') : undefined) });
+    const builder = new TestBuilder({
+      failFor: (name, target) =>
+        name === 'lib' && target === 'node22.11.0' ? new UserError('EBUILD', 'lib: install script failed') : undefined,
+    });
     const store = new LocalStore(await storeRoot(t));
     const failed: [string, string][] = [];
     const results = await runTasks(await plan(graph, builder, request), store, 2, {
@@ -284,14 +325,20 @@ describe('runTasks', () => {
       keepGoing: true,
       onFailed: (task, error) => failed.push([task.id, (error as Error).message]),
     });
-    assert.deepEqual(results.map((r) => r.task.id), [
-      'pkg:npm/app@1.0.0|node20.18.0',
-      'pkg:npm/lib@1.0.0|node20.18.0',
-      'pkg:npm/other@1.0.0|node20.18.0',
-      'pkg:npm/other@1.0.0|node22.11.0',
-    ]);
+    assert.deepEqual(
+      results.map((r) => r.task.id),
+      [
+        'pkg:npm/app@1.0.0|node20.18.0',
+        'pkg:npm/lib@1.0.0|node20.18.0',
+        'pkg:npm/other@1.0.0|node20.18.0',
+        'pkg:npm/other@1.0.0|node22.11.0',
+      ],
+    );
     assert.deepEqual(failed.sort(), [
-      ['pkg:npm/app@1.0.0|node22.11.0', 'pkg:npm/app@1.0.0 (node22.11.0) was not built: it needs pkg:npm/lib@1.0.0 (node22.11.0), which failed'],
+      [
+        'pkg:npm/app@1.0.0|node22.11.0',
+        'pkg:npm/app@1.0.0 (node22.11.0) was not built: it needs pkg:npm/lib@1.0.0 (node22.11.0), which failed',
+      ],
       ['pkg:npm/lib@1.0.0|node22.11.0', 'lib: install script failed'],
     ]);
     assert.ok(!builder.events.includes('start app node22.11.0'), 'what waits on a failed build never starts');
@@ -301,12 +348,15 @@ describe('runTasks', () => {
     assert.notEqual(await store.lookup(tasks.get('pkg:npm/app@1.0.0|node20.18.0')!.key), undefined);
   });
 
-  it('keepGoing: an error that is not the user\'s (a bug) still stops the run', async (t) => {
+  it("keepGoing: an error that is not the user's (a bug) still stops the run", async (t) => {
     const graph = graphOf({ a: [], b: [], c: [] });
     const bug = new TypeError('undefined is not a function');
     const builder = new TestBuilder({ failFor: (name) => (name === 'a' ? bug : undefined), delayMs: (name) => (name === 'a' ? 1 : 50) });
     const store = new LocalStore(await storeRoot(t));
-    await assert.rejects(runTasks(await plan(graph, builder), store, 1, { ...hooks(t, builder, graph), keepGoing: true }), (err) => err === bug);
+    await assert.rejects(
+      runTasks(await plan(graph, builder), store, 1, { ...hooks(t, builder, graph), keepGoing: true }),
+      (err) => err === bug,
+    );
     assert.equal(builder.calls, 1, builder.events.join(', '));
   });
 

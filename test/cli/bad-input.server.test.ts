@@ -26,22 +26,86 @@ const CASES: Case[] = [
   { name: 'unknown ecosystem', args: () => ['request', 'cargo:serde'], says: /unknown ecosystem "cargo"/ },
   { name: 'empty version', args: () => ['request', 'npm:express@'], says: /empty version/ },
   { name: 'bad purl', args: () => ['request', 'pkg:npm/'], says: /invalid package spec/ },
-  { name: 'unknown package', args: (r) => ['request', 'npm:fx-does-not-exist', '--registry', r], says: /npm package "fx-does-not-exist" not found on http:\/\/127\.0\.0\.1:\d+\/: check the name/ },
-  { name: 'unknown dependency names its chain', args: (r) => ['request', 'npm:fx-needs-missing', '--registry', r], says: /"fx-does-not-exist" \(required by fx-needs-missing@1\.0\.0\) not found/ },
-  { name: 'no matching version', args: (r) => ['request', 'npm:fx-shared@^9', '--registry', r], says: /no version of npm package "fx-shared" matches "\^9"; newest: 2\.1\.0-beta\.1, 2\.0\.1/ },
-  { name: 'registry 500', args: (r) => ['request', 'npm:fx-500', '--registry', r], says: /registry http:\/\/127\.0\.0\.1:\d+\/ failed for "fx-500" \(HTTP 500\): try again later/, exit: 75 },
-  { name: 'dependency answers 500', args: (r) => ['request', 'npm:fx-needs-500', '--registry', r], says: /"fx-500" \(required by fx-needs-500@1\.0\.0\) \(HTTP 500\)/, exit: 75 },
-  { name: 'registry garbage', args: (r) => ['request', 'npm:fx-garbage', '--registry', r], says: /sent something that is not a packument for "fx-garbage"/ },
-  { name: 'integrity mismatch', args: (r) => ['request', 'npm:fx-tampered', '--registry', r], says: /fx-tampered-1\.0\.0\.tgz: integrity mismatch: expected sha512-.*, got sha512-/ },
-  { name: 'truncated tarball', args: (r) => ['request', 'npm:fx-truncated', '--registry', r], says: /fx-truncated-1\.0\.0\.tgz: .*attempts/, exit: 75 },
-  { name: 'tarball with ../', args: (r) => ['request', 'npm:fx-evil-dotdot', '--registry', r], says: /fx-evil-dotdot@1\.0\.0.*"package\/\.\.\/\.\.\/evil\.txt".*leaves the archive root/ },
-  { name: 'tarball with absolute path', args: (r) => ['request', 'npm:fx-evil-abs', '--registry', r], says: /fx-evil-abs@1\.0\.0.*absolute/ },
-  { name: 'tarball symlink out of the tree', args: (r) => ['request', 'npm:fx-evil-symlink', '--registry', r], says: /fx-evil-symlink@1\.0\.0.*"package\/escape/ },
-  { name: 'tarball hardlink to /etc/passwd', args: (r) => ['request', 'npm:fx-evil-hardlink', '--registry', r], says: /fx-evil-hardlink@1\.0\.0.*link/ },
-  { name: 'tarball with a device', args: (r) => ['request', 'npm:fx-evil-device', '--registry', r], says: /fx-evil-device@1\.0\.0.*device/ },
-  { name: 'registry down', args: () => ['request', 'npm:fx-app', '--registry', 'http://127.0.0.1:9/'], says: /registry http:\/\/127\.0\.0\.1:9\/ failed for "fx-app" \(ECONNREFUSED\)/, exit: 75 },
+  {
+    name: 'unknown package',
+    args: (r) => ['request', 'npm:fx-does-not-exist', '--registry', r],
+    says: /npm package "fx-does-not-exist" not found on http:\/\/127\.0\.0\.1:\d+\/: check the name/,
+  },
+  {
+    name: 'unknown dependency names its chain',
+    args: (r) => ['request', 'npm:fx-needs-missing', '--registry', r],
+    says: /"fx-does-not-exist" \(required by fx-needs-missing@1\.0\.0\) not found/,
+  },
+  {
+    name: 'no matching version',
+    args: (r) => ['request', 'npm:fx-shared@^9', '--registry', r],
+    says: /no version of npm package "fx-shared" matches "\^9"; newest: 2\.1\.0-beta\.1, 2\.0\.1/,
+  },
+  {
+    name: 'registry 500',
+    args: (r) => ['request', 'npm:fx-500', '--registry', r],
+    says: /registry http:\/\/127\.0\.0\.1:\d+\/ failed for "fx-500" \(HTTP 500\): try again later/,
+    exit: 75,
+  },
+  {
+    name: 'dependency answers 500',
+    args: (r) => ['request', 'npm:fx-needs-500', '--registry', r],
+    says: /"fx-500" \(required by fx-needs-500@1\.0\.0\) \(HTTP 500\)/,
+    exit: 75,
+  },
+  {
+    name: 'registry garbage',
+    args: (r) => ['request', 'npm:fx-garbage', '--registry', r],
+    says: /sent something that is not a packument for "fx-garbage"/,
+  },
+  {
+    name: 'integrity mismatch',
+    args: (r) => ['request', 'npm:fx-tampered', '--registry', r],
+    says: /fx-tampered-1\.0\.0\.tgz: integrity mismatch: expected sha512-.*, got sha512-/,
+  },
+  {
+    name: 'truncated tarball',
+    args: (r) => ['request', 'npm:fx-truncated', '--registry', r],
+    says: /fx-truncated-1\.0\.0\.tgz: .*attempts/,
+    exit: 75,
+  },
+  {
+    name: 'tarball with ../',
+    args: (r) => ['request', 'npm:fx-evil-dotdot', '--registry', r],
+    says: /fx-evil-dotdot@1\.0\.0.*"package\/\.\.\/\.\.\/evil\.txt".*leaves the archive root/,
+  },
+  {
+    name: 'tarball with absolute path',
+    args: (r) => ['request', 'npm:fx-evil-abs', '--registry', r],
+    says: /fx-evil-abs@1\.0\.0.*absolute/,
+  },
+  {
+    name: 'tarball symlink out of the tree',
+    args: (r) => ['request', 'npm:fx-evil-symlink', '--registry', r],
+    says: /fx-evil-symlink@1\.0\.0.*"package\/escape/,
+  },
+  {
+    name: 'tarball hardlink to /etc/passwd',
+    args: (r) => ['request', 'npm:fx-evil-hardlink', '--registry', r],
+    says: /fx-evil-hardlink@1\.0\.0.*link/,
+  },
+  {
+    name: 'tarball with a device',
+    args: (r) => ['request', 'npm:fx-evil-device', '--registry', r],
+    says: /fx-evil-device@1\.0\.0.*device/,
+  },
+  {
+    name: 'registry down',
+    args: () => ['request', 'npm:fx-app', '--registry', 'http://127.0.0.1:9/'],
+    says: /registry http:\/\/127\.0\.0\.1:9\/ failed for "fx-app" \(ECONNREFUSED\)/,
+    exit: 75,
+  },
   { name: 'bad --jobs', args: () => ['request', 'npm:fx-app', '--jobs', '0'], says: /--jobs 0: expected a whole number/, exit: 2 },
-  { name: 'build without recipes', args: () => ['build', 'npm:fx-app@1.0.0'], says: /no recipe in .* matches npm:fx-app@1\.0\.0 \(no recipe exists for it\): run `bale import npm:fx-app@1\.0\.0`/ },
+  {
+    name: 'build without recipes',
+    args: () => ['build', 'npm:fx-app@1.0.0'],
+    says: /no recipe in .* matches npm:fx-app@1\.0\.0 \(no recipe exists for it\): run `bale import npm:fx-app@1\.0\.0`/,
+  },
 ];
 
 describe('bad input: one clear line, non-zero exit, nothing written', () => {
@@ -60,7 +124,9 @@ describe('bad input: one clear line, non-zero exit, nothing written', () => {
     test(c.name, async () => {
       const recipes = path.join(t.dir, `r${i}`);
       const store = path.join(t.dir, `s${i}`);
-      const r = await bale([...c.args(reg.url), '--recipes', recipes, '--store', store], { env: { XDG_CACHE_HOME: path.join(t.dir, `c${i}`) } });
+      const r = await bale([...c.args(reg.url), '--recipes', recipes, '--store', store], {
+        env: { XDG_CACHE_HOME: path.join(t.dir, `c${i}`) },
+      });
       assert.equal(r.code, c.exit ?? 1, `${r.stderr}\n${r.stdout}`);
       assert.match(oneErrorLine(r.stderr), c.says);
       assert.deepEqual(await listFiles(recipes), []);
@@ -83,10 +149,24 @@ describe('bad input: one clear line, non-zero exit, nothing written', () => {
     );
     const recipes = path.join(t.dir, 'rn');
     const store = path.join(t.dir, 'sn');
-    const r = await bale(['request', 'npm:fx-native@1.0.0', '--overrides', overrides, '--registry', reg.url, '--recipes', recipes, '--store', store]);
+    const r = await bale([
+      'request',
+      'npm:fx-native@1.0.0',
+      '--overrides',
+      overrides,
+      '--registry',
+      reg.url,
+      '--recipes',
+      recipes,
+      '--store',
+      store,
+    ]);
     assert.equal(r.code, 1, r.stderr);
     const line = oneErrorLine(r.stderr);
-    assert.match(line, /pkg:npm\/fx-native@1\.0\.0 needs native libraries missing on this build host: libbale-test-missing-dev \(from the override table\): install them with apt-get install libbale-test-missing-dev$/);
+    assert.match(
+      line,
+      /pkg:npm\/fx-native@1\.0\.0 needs native libraries missing on this build host: libbale-test-missing-dev \(from the override table\): install them with apt-get install libbale-test-missing-dev$/,
+    );
     assert.deepEqual(await listFiles(recipes), []);
     assert.deepEqual(await listFiles(store), [], 'checked before any build started');
   });

@@ -33,11 +33,17 @@ describe('flags: values checked where they came from', () => {
   it('http(s) index URLs', () => {
     assert.equal(flag.httpUrl('--registry', 'https://registry.npmjs.org/', 'e'), 'https://registry.npmjs.org/');
     assert.equal(flag.httpUrl('--registry', 'http://user:pw@127.0.0.1:4873/', 'e'), 'http://user:pw@127.0.0.1:4873/');
-    refusal(() => flag.httpUrl('--registry', 'file:///etc/', 'https://registry.npmjs.org/'), '--registry file:///etc/: must be an http(s) URL, e.g. https://registry.npmjs.org/');
+    refusal(
+      () => flag.httpUrl('--registry', 'file:///etc/', 'https://registry.npmjs.org/'),
+      '--registry file:///etc/: must be an http(s) URL, e.g. https://registry.npmjs.org/',
+    );
     refusal(() => flag.httpUrl('--registry', 'ht!tp:://x', 'e'), '--registry ht!tp:://x: not a URL');
     refusal(() => flag.httpUrl('--index-url', 'oci://x/y', 'e'), '--index-url oci://x/y: must be an http(s) URL');
     refusal(() => flag.httpUrl('--source', 'http://', 'e'), '--source http://: not a URL');
-    assert.match(refusal(() => flag.httpUrl('--source', 'http://x\n/', 'e'), '--source '), /: holds a control character/);
+    assert.match(
+      refusal(() => flag.httpUrl('--source', 'http://x\n/', 'e'), '--source '),
+      /: holds a control character/,
+    );
   });
 
   it('stores: a directory (absent is fine) or oci://', () => {
@@ -51,23 +57,32 @@ describe('flags: values checked where they came from', () => {
     refusal(() => flag.store('--store', 'oci://'), '--store oci://: "" is not a registry host');
   });
 
-  it('input files must be regular files; output files are the writer\'s to check, but for a parent that is a file', () => {
+  it("input files must be regular files; output files are the writer's to check, but for a parent that is a file", () => {
     assert.equal(flag.inputFile('--key', file, 'h'), file);
-    refusal(() => flag.inputFile('--key', path.join(dir, 'nope'), 'create one'), `--key ${path.join(dir, 'nope')}: no such file; create one`);
+    refusal(
+      () => flag.inputFile('--key', path.join(dir, 'nope'), 'create one'),
+      `--key ${path.join(dir, 'nope')}: no such file; create one`,
+    );
     refusal(() => flag.inputFile('--from-file', dir, 'h'), `--from-file ${dir}: a directory, not a file`);
     refusal(() => flag.inputFile('--trust', '/dev/zero', 'h'), '--trust /dev/zero: is a character device, not a regular file');
     assert.equal(flag.outputFile('-o', path.join(dir, 'new.toml')), path.join(dir, 'new.toml'));
     // What sits at the path is checked by the command before any work (atomic-write's checkOutputFile, as a usage error).
     assert.equal(flag.outputFile('--rootfs', dir), dir);
     refusal(() => flag.outputFile('--rootfs', ''), '--rootfs "": empty');
-    refusal(() => flag.outputFile('--out', path.join(file, 'k')), `--out ${path.join(file, 'k')}: cannot write there (a parent is not a directory)`);
+    refusal(
+      () => flag.outputFile('--out', path.join(file, 'k')),
+      `--out ${path.join(file, 'k')}: cannot write there (a parent is not a directory)`,
+    );
     assert.equal(flag.outputDirectory('--oci', file), file);
   });
 
   it('numbers name their own flag', () => {
     assert.equal(flag.wholeNumber('--concurrency', '4', 1, 256), 4);
     for (const bad of ['-5', '0', '257', '1.5', 'abc', '', '0x10', '1e2']) {
-      refusal(() => flag.wholeNumber('--concurrency', bad, 1, 256), `--concurrency ${bad === '' ? '""' : bad}: expected a whole number from 1 to 256`);
+      refusal(
+        () => flag.wholeNumber('--concurrency', bad, 1, 256),
+        `--concurrency ${bad === '' ? '""' : bad}: expected a whole number from 1 to 256`,
+      );
     }
   });
 

@@ -34,7 +34,10 @@ async function listing(dir: string, rel = ''): Promise<string[]> {
 /** Every file under `dir` with its sha256: what "untouched" is compared on. */
 async function snapshot(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const f of await listFiles(dir)) out[f] = createHash('sha256').update(await readFile(path.join(dir, f))).digest('hex');
+  for (const f of await listFiles(dir))
+    out[f] = createHash('sha256')
+      .update(await readFile(path.join(dir, f)))
+      .digest('hex');
   return out;
 }
 
@@ -63,16 +66,31 @@ describe('bale install --root (npm fixture registry)', () => {
     const r = await nodeIn(path.join(dir('app'), 'usr/lib/node_modules'), "console.log(JSON.stringify(require('fx-app')()))");
     const summary = JSON.parse(r.stdout) as Record<string, unknown>;
     assert.deepEqual(
-      { leftShared: summary['leftShared'], rightShared: summary['rightShared'], cycle: summary['cycle'], aliased: summary['aliased'], bundled: summary['bundled'] },
-      { leftShared: '1.0.0', rightShared: '2.0.0', cycle: 'fx-cycle-a@1.0.0 <-> fx-cycle-b@1.0.0', aliased: 'fx-real@1.2.0', bundled: '1.0.0' },
+      {
+        leftShared: summary['leftShared'],
+        rightShared: summary['rightShared'],
+        cycle: summary['cycle'],
+        aliased: summary['aliased'],
+        bundled: summary['bundled'],
+      },
+      {
+        leftShared: '1.0.0',
+        rightShared: '2.0.0',
+        cycle: 'fx-cycle-a@1.0.0 <-> fx-cycle-b@1.0.0',
+        aliased: 'fx-real@1.2.0',
+        bundled: '1.0.0',
+      },
     );
     assert.equal(app.root, dir('app'));
   });
 
-  test('only the asked-for -bin package, and nothing but the packages\' own files: no package database', async () => {
+  test("only the asked-for -bin package, and nothing but the packages' own files: no package database", async () => {
     const names = app.packages.map((p) => p.name);
     // node-fx-bin is a dependency (a main package); -bin packages are `<main>-bin`.
-    assert.deepEqual(names.filter((n) => n.endsWith('-bin') && names.includes(n.slice(0, -4))), ['node-fx-app-bin']);
+    assert.deepEqual(
+      names.filter((n) => n.endsWith('-bin') && names.includes(n.slice(0, -4))),
+      ['node-fx-app-bin'],
+    );
     assert.ok(names.includes('node-fx-left') && names.includes('node-fx-shared'), names.join(' '));
     // Exactly the union of the manifests' paths is on disk.
     const owned = new Set<string>();
@@ -92,18 +110,30 @@ describe('bale install --root (npm fixture registry)', () => {
     assert.ok((await listFiles(dir('recipes'))).includes('npm/fx-app/1.0.0.toml'));
   });
 
-  test('the store holds two versions of fx-shared: only the closure\'s one is laid', async () => {
+  test("the store holds two versions of fx-shared: only the closure's one is laid", async () => {
     const other = await run(['request', 'npm:fx-shared@2.0.1']);
     assert.equal(other.code, 0, other.stderr);
-    assert.ok((await listFiles(dir('store'))).some((f) => f.startsWith('packages/node-fx-shared-bin-2.0.1-')), 'the store has 2.0.1 and its -bin');
+    assert.ok(
+      (await listFiles(dir('store'))).some((f) => f.startsWith('packages/node-fx-shared-bin-2.0.1-')),
+      'the store has 2.0.1 and its -bin',
+    );
     const r = await run(['install', 'npm:fx-shared@1.0.0', '--root', dir('shared'), '--json']);
     assert.equal(r.code, 0, r.stderr);
     const got = JSON.parse(r.stdout) as Installed;
-    assert.deepEqual(got.packages.map((p) => `${p.name}@${p.version}`), ['node-fx-shared@1.0.0', 'node-fx-shared-bin@1.0.0']);
+    assert.deepEqual(
+      got.packages.map((p) => `${p.name}@${p.version}`),
+      ['node-fx-shared@1.0.0', 'node-fx-shared-bin@1.0.0'],
+    );
     const v = await nodeIn(path.join(dir('shared'), 'usr/lib/node_modules'), "console.log(require('fx-shared/package.json').version)");
     assert.equal(v.stdout.trim(), '1.0.0');
-    assert.equal(await readlink(path.join(dir('shared'), 'usr/lib/node_modules/fx-shared')), '.bale/fx-shared@1.0.0/node_modules/fx-shared');
-    assert.deepEqual((await listing(dir('shared'))).filter((p) => p.includes('2.0')), []);
+    assert.equal(
+      await readlink(path.join(dir('shared'), 'usr/lib/node_modules/fx-shared')),
+      '.bale/fx-shared@1.0.0/node_modules/fx-shared',
+    );
+    assert.deepEqual(
+      (await listing(dir('shared'))).filter((p) => p.includes('2.0')),
+      [],
+    );
     // By name from the store: the version asked for, not the highest the store has.
     const byName = await run(['install', 'node-fx-shared-bin@1.0.0', '--root', dir('by-name'), '--json']);
     assert.equal(byName.code, 0, byName.stderr);
@@ -128,9 +158,15 @@ describe('bale install --root (npm fixture registry)', () => {
     const cases: { args: string[]; says: RegExp }[] = [
       { args: ['install', '--root', dir('none')], says: /missing required argument 'spec\|package'/ },
       { args: ['install', 'npm:fx-left@1.0.0'], says: /bale install: say where: --root DIR/ },
-      { args: ['install', 'npm:fx-left@1.0.0', '--root', dir('a-file')], says: /--root .*a-file.*: a regular file, not a directory; give a new or empty directory/ },
+      {
+        args: ['install', 'npm:fx-left@1.0.0', '--root', dir('a-file')],
+        says: /--root .*a-file.*: a regular file, not a directory; give a new or empty directory/,
+      },
       { args: ['install', 'npm:fx-left@1.0.0', '--root', dir('a-file/sub')], says: /--root .*a-file\/sub.*a-file is not a directory/ },
-      { args: ['install', 'npm:fx-left@1.0.0', '--root', dir('full')], says: /--root .*full.*: not empty \(it holds keep\.txt\); give a new or empty directory/ },
+      {
+        args: ['install', 'npm:fx-left@1.0.0', '--root', dir('full')],
+        says: /--root .*full.*: not empty \(it holds keep\.txt\); give a new or empty directory/,
+      },
     ];
     for (const c of cases) {
       const r = await run(c.args);

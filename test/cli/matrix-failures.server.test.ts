@@ -26,18 +26,33 @@ interface Output {
 /** Every file under `dir` with its sha256. */
 async function snapshot(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const f of await listFiles(dir)) out[f] = createHash('sha256').update(await readFile(path.join(dir, f))).digest('hex');
+  for (const f of await listFiles(dir))
+    out[f] = createHash('sha256')
+      .update(await readFile(path.join(dir, f)))
+      .digest('hex');
   return out;
 }
 
 /** An npm package whose postinstall exits 3: its build fails, whatever else builds. */
 async function failingPackage(): Promise<{ manifest: ReturnType<typeof publishedManifest>; tarball: Buffer }> {
-  const pkg = { name: 'fx-fails', version: '1.0.0', main: 'index.js', license: 'MIT', scripts: { postinstall: 'node -e "process.exit(3)"' } };
+  const pkg = {
+    name: 'fx-fails',
+    version: '1.0.0',
+    main: 'index.js',
+    license: 'MIT',
+    scripts: { postinstall: 'node -e "process.exit(3)"' },
+  };
   const files = [
     { path: 'package.json', body: Buffer.from(`${JSON.stringify(pkg, null, 2)}\n`) },
     { path: 'index.js', body: Buffer.from('module.exports = 1;\n') },
   ];
-  return { manifest: publishedManifest(pkg, files.map((f) => f.path)), tarball: await packFiles(files) };
+  return {
+    manifest: publishedManifest(
+      pkg,
+      files.map((f) => f.path),
+    ),
+    tarball: await packFiles(files),
+  };
 }
 
 describe('a matrix where one target fails: all or nothing, or --keep-going', () => {
@@ -80,21 +95,38 @@ describe('a matrix where one target fails: all or nothing, or --keep-going', () 
 
   test('a project needing Python >= 3.10, asked for 3.9 and 3.11: nothing written, 3.9 named, --json lists it', async () => {
     await seeded('py');
-    const out = await untouched('py', ['request', 'pypi:fxp-new', '--python', '3.9,3.11'], /^bale: error: Python 3\.9 failed: cannot resolve fxp-new for Python 3\.9: .*nothing was written.*--keep-going/);
+    const out = await untouched(
+      'py',
+      ['request', 'pypi:fxp-new', '--python', '3.9,3.11'],
+      /^bale: error: Python 3\.9 failed: cannot resolve fxp-new for Python 3\.9: .*nothing was written.*--keep-going/,
+    );
     assert.deepEqual(out.packages, []);
     assert.deepEqual(out.recipes, []);
-    assert.deepEqual(out.failures.map((f) => f.target), ['Python 3.9']);
+    assert.deepEqual(
+      out.failures.map((f) => f.target),
+      ['Python 3.9'],
+    );
     assert.match(out.failures[0]!.error, /^cannot resolve fxp-new for Python 3\.9: /);
   });
 
   test('... and import writes no recipe either', async () => {
     const out = await untouched('py', ['import', 'pypi:fxp-new', '--python', '3.9,3.11'], /Python 3\.9 failed: .*nothing was written/);
-    assert.deepEqual(out.failures.map((f) => f.target), ['Python 3.9']);
+    assert.deepEqual(
+      out.failures.map((f) => f.target),
+      ['Python 3.9'],
+    );
   });
 
   test('every interpreter failing names each one, in the line and in --json', async () => {
-    const out = await untouched('py', ['request', 'pypi:fxp-new', '--python', '3.8,3.9'], /Python 3\.8 and Python 3\.9 failed: cannot resolve fxp-new for Python 3\.8: .*; cannot resolve fxp-new for Python 3\.9: /);
-    assert.deepEqual(out.failures.map((f) => f.target), ['Python 3.8', 'Python 3.9']);
+    const out = await untouched(
+      'py',
+      ['request', 'pypi:fxp-new', '--python', '3.8,3.9'],
+      /Python 3\.8 and Python 3\.9 failed: cannot resolve fxp-new for Python 3\.8: .*; cannot resolve fxp-new for Python 3\.9: /,
+    );
+    assert.deepEqual(
+      out.failures.map((f) => f.target),
+      ['Python 3.8', 'Python 3.9'],
+    );
   });
 
   test('--keep-going keeps the 3.11 package and its recipe, exits 1 naming 3.9, and --json lists the failure', async () => {
@@ -102,11 +134,20 @@ describe('a matrix where one target fails: all or nothing, or --keep-going', () 
     const before = await snapshot(dir('keep/store'));
     const r = await run('keep', ['request', 'pypi:fxp-new', '--python', '3.9,3.11', '--keep-going', '--json']);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(oneErrorLine(r.stderr), /Python 3\.9 failed: cannot resolve fxp-new for Python 3\.9: .*kept what resolved and built \(--keep-going\)/);
+    assert.match(
+      oneErrorLine(r.stderr),
+      /Python 3\.9 failed: cannot resolve fxp-new for Python 3\.9: .*kept what resolved and built \(--keep-going\)/,
+    );
     const out = JSON.parse(r.stdout) as Output;
-    assert.deepEqual(out.packages.map((p) => p.name), ['py3.11-fxp-new']);
+    assert.deepEqual(
+      out.packages.map((p) => p.name),
+      ['py3.11-fxp-new'],
+    );
     assert.ok(out.packages[0]!.file.startsWith(dir('keep/store')), 'listed where the store keeps it');
-    assert.deepEqual(out.failures.map((f) => f.target), ['Python 3.9']);
+    assert.deepEqual(
+      out.failures.map((f) => f.target),
+      ['Python 3.9'],
+    );
     const after = await snapshot(dir('keep/store'));
     for (const [f, sha] of Object.entries(before)) assert.equal(after[f], sha);
     assert.ok(Object.keys(after).some((f) => f.startsWith('packages/py3.11-fxp-new-1.0.0-')));
@@ -128,8 +169,14 @@ describe('a matrix where one target fails: all or nothing, or --keep-going', () 
     assert.equal(r.code, 1, r.stderr);
     assert.match(oneErrorLine(r.stderr), /node \d+\.\d+\.\d+ failed: .*fx-fails.*kept what resolved and built/);
     const out = JSON.parse(r.stdout) as Output;
-    assert.deepEqual(out.packages.map((p) => p.name).filter((n) => !n.endsWith('-bin')), ['node-fx-left', 'node-fx-shared']);
-    assert.deepEqual(out.failures.map((f) => f.package), ['pkg:npm/fx-fails@1.0.0']);
+    assert.deepEqual(
+      out.packages.map((p) => p.name).filter((n) => !n.endsWith('-bin')),
+      ['node-fx-left', 'node-fx-shared'],
+    );
+    assert.deepEqual(
+      out.failures.map((f) => f.package),
+      ['pkg:npm/fx-fails@1.0.0'],
+    );
     const stored = await listFiles(dir('npm/store'));
     assert.ok(stored.some((f) => f.startsWith('packages/node-fx-left-1.0.0-')));
     assert.ok(!stored.some((f) => f.includes('fx-fails')));

@@ -28,7 +28,22 @@ describe('native addon for two Node majors', () => {
   before(async () => {
     reg = await startNpmRegistry();
     t = await tempDir('native');
-    const r = await bale(['request', 'npm:fx-native@1.0.0', '--node', '20,22', '--registry', reg.url, '--recipes', path.join(t.dir, 'r'), '--store', path.join(t.dir, 's'), '--json'], { timeoutMs: 900_000 });
+    const r = await bale(
+      [
+        'request',
+        'npm:fx-native@1.0.0',
+        '--node',
+        '20,22',
+        '--registry',
+        reg.url,
+        '--recipes',
+        path.join(t.dir, 'r'),
+        '--store',
+        path.join(t.dir, 's'),
+        '--json',
+      ],
+      { timeoutMs: 900_000 },
+    );
     assert.equal(r.code, 0, r.stderr);
     packages = (JSON.parse(r.stdout) as { packages: JsonPackage[] }).packages;
   });
@@ -38,23 +53,35 @@ describe('native addon for two Node majors', () => {
   });
 
   test('one package per Node major, named for it, recording the exact interpreter', () => {
-    const native = packages.filter((p) => /^node\d+-fx-native$/.test(p.name)).map((p) => p.name).sort();
+    const native = packages
+      .filter((p) => /^node\d+-fx-native$/.test(p.name))
+      .map((p) => p.name)
+      .sort();
     assert.deepEqual(native, ['node20-fx-native', 'node22-fx-native']);
-    assert.ok(packages.some((p) => p.name === 'node-fx-shared' && p.interpreter === null), 'pure dependency built once for every Node');
+    assert.ok(
+      packages.some((p) => p.name === 'node-fx-shared' && p.interpreter === null),
+      'pure dependency built once for every Node',
+    );
     const n22 = packages.find((p) => p.name === 'node22-fx-native')!;
     assert.match(n22.interpreter ?? '', /^node22\.\d+\.\d+$/);
   });
 
   for (const major of [20, 22]) {
     test(`node${major}-fx-native loads and computes in Node ${major}`, async () => {
-      const node = major === Number(process.versions.node.split('.')[0]) ? process.execPath : (await resolveNode(String(major), { cacheDir: path.join(SHARED_XDG_CACHE, 'bale') })).bin;
+      const node =
+        major === Number(process.versions.node.split('.')[0])
+          ? process.execPath
+          : (await resolveNode(String(major), { cacheDir: path.join(SHARED_XDG_CACHE, 'bale') })).bin;
       const root = path.join(t.dir, `root${major}`);
       await mkdir(root);
       for (const p of packages) {
         if (p.interpreter === null || p.name.startsWith(`node${major}-`)) await execa('tar', ['-xzf', p.file, '-C', root]);
       }
       const mod = JSON.stringify(path.join(root, 'usr/lib/node_modules/fx-native'));
-      const r = await execa(node, ['-e', `const a=require(${mod}); console.log(JSON.stringify({sum:a.add(2,3), abi:a.abi(), modules: process.versions.modules}))`]);
+      const r = await execa(node, [
+        '-e',
+        `const a=require(${mod}); console.log(JSON.stringify({sum:a.add(2,3), abi:a.abi(), modules: process.versions.modules}))`,
+      ]);
       const out = JSON.parse(r.stdout) as { sum: number; abi: string | number; modules: string };
       assert.equal(out.sum, 5);
       assert.equal(String(out.abi), out.modules, 'the addon was compiled against this Node');
@@ -63,8 +90,12 @@ describe('native addon for two Node majors', () => {
 
   test('only the compiled addon stays: no objects, Makefiles or config.gypi', async () => {
     const p = packages.find((x) => x.name === 'node20-fx-native')!;
-    const m = JSON.parse(await readFile(p.file.replace(/\.tar\.gz$/, '.manifest.json'), 'utf8')) as { files: { path: string; type: string }[] };
-    const built = m.files.filter((f) => f.path.includes('/fx-native/build/') && f.type !== 'dir').map((f) => f.path.split('/fx-native/')[1]);
+    const m = JSON.parse(await readFile(p.file.replace(/\.tar\.gz$/, '.manifest.json'), 'utf8')) as {
+      files: { path: string; type: string }[];
+    };
+    const built = m.files
+      .filter((f) => f.path.includes('/fx-native/build/') && f.type !== 'dir')
+      .map((f) => f.path.split('/fx-native/')[1]);
     assert.deepEqual(built, ['build/Release/fx_native.node']);
     const tgz = await readFile(p.file);
     const listing = (await execa('tar', ['-tzf', '-'], { input: tgz })).stdout;

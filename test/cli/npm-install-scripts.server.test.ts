@@ -37,7 +37,20 @@ describe('npm install scripts, prebuilts and binding.gyp', () => {
   });
 
   const request = (name: string, spec: string) =>
-    bale(['request', spec, '--registry', reg.url, '--recipes', path.join(t.dir, `r-${name}`), '--store', path.join(t.dir, `s-${name}`), '--json'], { timeoutMs: 600_000 });
+    bale(
+      [
+        'request',
+        spec,
+        '--registry',
+        reg.url,
+        '--recipes',
+        path.join(t.dir, `r-${name}`),
+        '--store',
+        path.join(t.dir, `s-${name}`),
+        '--json',
+      ],
+      { timeoutMs: 600_000 },
+    );
 
   /** Unpacks every package into a fresh root and requires `name` from it in this Node. */
   async function load(packages: JsonPackage[], root: string, name: string, expr: string): Promise<string> {
@@ -52,18 +65,29 @@ describe('npm install scripts, prebuilts and binding.gyp', () => {
     assert.equal(r.code, 0, r.stderr);
     const packages = (JSON.parse(r.stdout) as { packages: JsonPackage[] }).packages;
     const names = packages.map((p) => p.name).sort();
-    assert.deepEqual(names, ['node-fx-prebuilt', 'node-fx-prebuilt-bin', 'node-fx-prebuilt-linux-x64-glibc', 'node-fx-prebuilt-linux-x64-glibc-bin']);
+    assert.deepEqual(names, [
+      'node-fx-prebuilt',
+      'node-fx-prebuilt-bin',
+      'node-fx-prebuilt-linux-x64-glibc',
+      'node-fx-prebuilt-linux-x64-glibc-bin',
+    ]);
     assert.ok(packages.every((p) => p.interpreter === null));
     const recipe = await readFile(path.join(t.dir, 'r-prebuilt/npm/fx-prebuilt/1.0.0.toml'), 'utf8');
     assert.match(recipe, /native = false\nreasons = \["install-script", "prebuilt:fx-prebuilt-linux-x64-glibc"\]/);
-    assert.equal(await load(packages, path.join(t.dir, 'root-prebuilt'), 'fx-prebuilt', '[m.prebuilt, m.add(2, 3)]'), '["linux-x64-glibc",5]');
+    assert.equal(
+      await load(packages, path.join(t.dir, 'root-prebuilt'), 'fx-prebuilt', '[m.prebuilt, m.add(2, 3)]'),
+      '["linux-x64-glibc",5]',
+    );
   });
 
-  test('binding.gyp without npm\'s flags is compiled per Node, and the addon loads', async () => {
+  test("binding.gyp without npm's flags is compiled per Node, and the addon loads", async () => {
     const r = await request('bare', 'npm:fx-gyp-bare@1.0.0');
     assert.equal(r.code, 0, r.stderr);
     const packages = (JSON.parse(r.stdout) as { packages: JsonPackage[] }).packages;
-    assert.ok(packages.some((p) => p.name === `node${major}-fx-gyp-bare`), packages.map((p) => p.name).join(' '));
+    assert.ok(
+      packages.some((p) => p.name === `node${major}-fx-gyp-bare`),
+      packages.map((p) => p.name).join(' '),
+    );
     const recipe = await readFile(path.join(t.dir, 'r-bare/npm/fx-gyp-bare/1.0.0.toml'), 'utf8');
     assert.match(recipe, /native = true\nreasons = \["binding\.gyp"\]/);
     const out = await load(packages, path.join(t.dir, 'root-bare'), 'fx-gyp-bare', '[m.add(2, 3), String(m.abi())]');
@@ -84,7 +108,10 @@ describe('npm install scripts, prebuilts and binding.gyp', () => {
     assert.equal(r.code, 1, r.stderr);
     const line = oneErrorLine(r.stderr);
     assert.match(line, /fx-download@1\.0\.0 install script failed for Node [\d.]+ \(exit 1\): /);
-    assert.match(line, /Failed to download https:\/\/prebuilt\.example\.invalid\/fx-download-1\.0\.0-linux-x64\.tar\.gz: getaddrinfo E\w+ prebuilt\.example\.invalid: this build needs the network, which builds never have; full log: /);
+    assert.match(
+      line,
+      /Failed to download https:\/\/prebuilt\.example\.invalid\/fx-download-1\.0\.0-linux-x64\.tar\.gz: getaddrinfo E\w+ prebuilt\.example\.invalid: this build needs the network, which builds never have; full log: /,
+    );
     const log = /full log: (\S+)$/.exec(line)![1]!;
     await access(log);
     const text = await readFile(log, 'utf8');

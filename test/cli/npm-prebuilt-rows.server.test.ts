@@ -25,10 +25,13 @@ describe('npm packages with prebuilt binaries (live registry): sharp 0.34.5, usb
 
   before(async () => {
     t = await tempDir('npm-prebuilt');
-    const r = await bale(['request', 'npm:sharp@0.34.5', 'npm:usb@2.17.0', '--store', path.join(t.dir, 's'), '--recipes', path.join(t.dir, 'r'), '--json'], {
-      env: { XDG_CACHE_HOME: path.join(t.dir, 'cache') },
-      timeoutMs: 900_000,
-    });
+    const r = await bale(
+      ['request', 'npm:sharp@0.34.5', 'npm:usb@2.17.0', '--store', path.join(t.dir, 's'), '--recipes', path.join(t.dir, 'r'), '--json'],
+      {
+        env: { XDG_CACHE_HOME: path.join(t.dir, 'cache') },
+        timeoutMs: 900_000,
+      },
+    );
     assert.equal(r.code, 0, `the live npm registry must be reachable: ${r.stderr}`);
     packages = (JSON.parse(r.stdout) as { packages: JsonPackage[] }).packages;
     root = path.join(t.dir, 'root');
@@ -40,7 +43,10 @@ describe('npm packages with prebuilt binaries (live registry): sharp 0.34.5, usb
   });
 
   test('built once for every Node, from prebuilt binaries, with no native build packages in the recipes', async () => {
-    assert.deepEqual(packages.filter((p) => p.interpreter !== null).map((p) => p.name), []);
+    assert.deepEqual(
+      packages.filter((p) => p.interpreter !== null).map((p) => p.name),
+      [],
+    );
     const sharp = await readFile(path.join(t.dir, 'r/npm/sharp/0.34.5.toml'), 'utf8');
     assert.match(sharp, /native = false/);
     assert.doesNotMatch(sharp, /\[native\]/);

@@ -63,16 +63,35 @@ describe('bale request npm:fx-app (fixture registry)', () => {
   test('--json lists every package with its file and true sha256', async () => {
     const names = packages.map((p) => `${p.name}@${p.version}`).sort();
     assert.deepEqual(names, [
-      'node-@bale-test+scoped-bin@1.1.0', 'node-@bale-test+scoped@1.1.0',
-      'node-fx-app-bin@1.0.0', 'node-fx-app@1.0.0', 'node-fx-bin-bin@1.0.0', 'node-fx-bin@1.0.0',
-      'node-fx-cycle-a-bin@1.0.0', 'node-fx-cycle-a@1.0.0', 'node-fx-cycle-b-bin@1.0.0', 'node-fx-cycle-b@1.0.0',
-      'node-fx-left-bin@1.0.0', 'node-fx-left@1.0.0', 'node-fx-linux-opt-bin@1.0.0', 'node-fx-linux-opt@1.0.0',
-      'node-fx-peer-bin@1.0.0', 'node-fx-peer@1.0.0', 'node-fx-real-bin@1.2.0', 'node-fx-real@1.2.0',
-      'node-fx-right-bin@1.0.0', 'node-fx-right@1.0.0',
-      'node-fx-shared-bin@1.0.0', 'node-fx-shared-bin@2.0.0', 'node-fx-shared@1.0.0', 'node-fx-shared@2.0.0',
+      'node-@bale-test+scoped-bin@1.1.0',
+      'node-@bale-test+scoped@1.1.0',
+      'node-fx-app-bin@1.0.0',
+      'node-fx-app@1.0.0',
+      'node-fx-bin-bin@1.0.0',
+      'node-fx-bin@1.0.0',
+      'node-fx-cycle-a-bin@1.0.0',
+      'node-fx-cycle-a@1.0.0',
+      'node-fx-cycle-b-bin@1.0.0',
+      'node-fx-cycle-b@1.0.0',
+      'node-fx-left-bin@1.0.0',
+      'node-fx-left@1.0.0',
+      'node-fx-linux-opt-bin@1.0.0',
+      'node-fx-linux-opt@1.0.0',
+      'node-fx-peer-bin@1.0.0',
+      'node-fx-peer@1.0.0',
+      'node-fx-real-bin@1.2.0',
+      'node-fx-real@1.2.0',
+      'node-fx-right-bin@1.0.0',
+      'node-fx-right@1.0.0',
+      'node-fx-shared-bin@1.0.0',
+      'node-fx-shared-bin@2.0.0',
+      'node-fx-shared@1.0.0',
+      'node-fx-shared@2.0.0',
     ]);
     for (const p of packages) {
-      const sum = createHash('sha256').update(await readFile(p.file)).digest('hex');
+      const sum = createHash('sha256')
+        .update(await readFile(p.file))
+        .digest('hex');
       assert.equal(sum, p.sha256, p.file);
       assert.equal(p.cached, false);
     }
@@ -82,18 +101,26 @@ describe('bale request npm:fx-app (fixture registry)', () => {
     const root = path.join(t.dir, 'root');
     await mkdir(root);
     for (const p of packages) await execa('tar', ['-xzf', p.file, '-C', root]);
-    const r = await execa(process.execPath, ['-e', `console.log(JSON.stringify(require(${JSON.stringify(path.join(root, 'usr/lib/node_modules/fx-app'))})()))`]);
+    const r = await execa(process.execPath, [
+      '-e',
+      `console.log(JSON.stringify(require(${JSON.stringify(path.join(root, 'usr/lib/node_modules/fx-app'))})()))`,
+    ]);
     assert.deepEqual(JSON.parse(r.stdout), EXPECTED_SUMMARY);
     const bin = await execa(path.join(root, 'usr/bin/fx-bin'), [], { env: { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin` } });
     assert.equal(bin.stdout.trim(), 'fx-bin ok');
-    const alt = await execa(path.join(root, 'usr/bin/fx-bin-alt'), [], { env: { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin` }, reject: false });
+    const alt = await execa(path.join(root, 'usr/bin/fx-bin-alt'), [], {
+      env: { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin` },
+      reject: false,
+    });
     assert.equal(alt.exitCode, 0, alt.stderr);
   });
 
   test('no two packages own the same file, except -bin links that are alternatives', async () => {
     const owners = new Map<string, string[]>();
     for (const p of packages) {
-      const m = JSON.parse(await readFile(p.file.replace(/\.tar\.gz$/, '.manifest.json'), 'utf8')) as { files: { path: string; type: string }[] };
+      const m = JSON.parse(await readFile(p.file.replace(/\.tar\.gz$/, '.manifest.json'), 'utf8')) as {
+        files: { path: string; type: string }[];
+      };
       for (const f of m.files) if (f.type !== 'dir') owners.set(f.path, [...(owners.get(f.path) ?? []), p.name]);
     }
     const clashes = [...owners].filter(([, o]) => o.length > 1);

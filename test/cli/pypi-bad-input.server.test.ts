@@ -11,10 +11,22 @@ import { startPypiIndex } from '../helpers/pypi-index.js';
 import type { FixtureIndex } from '../helpers/pypi-index.js';
 
 const CASES: { name: string; specs: string[]; says: RegExp; exit?: number }[] = [
-  { name: 'broken METADATA', specs: ['pypi:fxp-broken'], says: /broken metadata in fxp_broken-1\.0\.0-py3-none-any\.whl.*no Version field/ },
+  {
+    name: 'broken METADATA',
+    specs: ['pypi:fxp-broken'],
+    says: /broken metadata in fxp_broken-1\.0\.0-py3-none-any\.whl.*no Version field/,
+  },
   { name: 'a wheel with ../ entries', specs: ['pypi:fxp-evil'], says: /fxp_evil-1\.0\.0-py3-none-any\.whl: entry "\.\.\/evil\.txt"/ },
-  { name: 'a hash mismatch', specs: ['pypi:fxp-badhash'], says: /fxp_badhash-1\.0\.0-py3-none-any\.whl: integrity mismatch: expected sha256-/ },
-  { name: 'an unknown project', specs: ['pypi:fxp-nope'], says: /no Python project "fxp-nope" on the Simple API at http:\/\/127\.0\.0\.1:\d+\/simple\/.*HTTP 404/ },
+  {
+    name: 'a hash mismatch',
+    specs: ['pypi:fxp-badhash'],
+    says: /fxp_badhash-1\.0\.0-py3-none-any\.whl: integrity mismatch: expected sha256-/,
+  },
+  {
+    name: 'an unknown project',
+    specs: ['pypi:fxp-nope'],
+    says: /no Python project "fxp-nope" on the Simple API at http:\/\/127\.0\.0\.1:\d+\/simple\/.*HTTP 404/,
+  },
   {
     name: 'an unsatisfiable closure names both sides',
     specs: ['pypi:fxp-app', 'pypi:fxp-lib@<1'],
@@ -38,9 +50,23 @@ describe('PyPI bad input', () => {
 
   for (const [i, c] of CASES.entries()) {
     test(c.name, async () => {
-      const r = await bale(['request', ...c.specs, '--python', '3.11', '--index-url', index.simpleUrl, '--recipes', path.join(t.dir, `r${i}`), '--store', path.join(t.dir, `s${i}`)], {
-        env: { XDG_CACHE_HOME: path.join(t.dir, `c${i}`) },
-      });
+      const r = await bale(
+        [
+          'request',
+          ...c.specs,
+          '--python',
+          '3.11',
+          '--index-url',
+          index.simpleUrl,
+          '--recipes',
+          path.join(t.dir, `r${i}`),
+          '--store',
+          path.join(t.dir, `s${i}`),
+        ],
+        {
+          env: { XDG_CACHE_HOME: path.join(t.dir, `c${i}`) },
+        },
+      );
       assert.equal(r.code, c.exit ?? 1, r.stderr);
       assert.match(oneErrorLine(r.stderr), c.says);
       assert.deepEqual(await listFiles(path.join(t.dir, `r${i}`)), []);
@@ -52,33 +78,81 @@ describe('PyPI bad input', () => {
     const overrides = path.join(t.dir, 'ov');
     await mkdir(overrides);
     await writeFile(path.join(overrides, 'pypi.toml'), '[[package]]\nname = "fxp-zext"\nbuild = ["libbale-test-missing-dev"]\n');
-    const r = await bale(['request', 'pypi:fxp-zext', '--python', '3.11', '--overrides', overrides, '--index-url', index.simpleUrl, '--recipes', path.join(t.dir, 'rn'), '--store', path.join(t.dir, 'sn')]);
+    const r = await bale([
+      'request',
+      'pypi:fxp-zext',
+      '--python',
+      '3.11',
+      '--overrides',
+      overrides,
+      '--index-url',
+      index.simpleUrl,
+      '--recipes',
+      path.join(t.dir, 'rn'),
+      '--store',
+      path.join(t.dir, 'sn'),
+    ]);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(oneErrorLine(r.stderr), /pkg:pypi\/fxp-zext@1\.0\.0 needs native libraries missing on this build host: libbale-test-missing-dev .*apt-get install libbale-test-missing-dev$/);
+    assert.match(
+      oneErrorLine(r.stderr),
+      /pkg:pypi\/fxp-zext@1\.0\.0 needs native libraries missing on this build host: libbale-test-missing-dev .*apt-get install libbale-test-missing-dev$/,
+    );
     assert.deepEqual(await listFiles(path.join(t.dir, 'rn')), []);
     assert.deepEqual(await listFiles(path.join(t.dir, 'sn')), []);
   });
 
   test("without an override row, the sdist's PEP 725 [external] table names its native packages", async () => {
-    const r = await bale(['import', 'pypi:fxp-zext', '--python', '3.11', '--overrides', path.join(t.dir, 'empty-ov'), '--index-url', index.simpleUrl, '--recipes', path.join(t.dir, 'r725')]);
+    const r = await bale([
+      'import',
+      'pypi:fxp-zext',
+      '--python',
+      '3.11',
+      '--overrides',
+      path.join(t.dir, 'empty-ov'),
+      '--index-url',
+      index.simpleUrl,
+      '--recipes',
+      path.join(t.dir, 'r725'),
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const recipe = await readFile(path.join(t.dir, 'r725/pypi/fxp-zext/1.0.0.toml'), 'utf8');
     assert.match(recipe, /\[native\]\nbuild = \["gcc", "libc6-dev", "zlib1g-dev"\]\nruntime = \["zlib1g"\]/);
   });
 
   test('a wheel-only release for CPython 3.11: 3.10 is a clear error and nothing is written; --keep-going keeps 3.11, still exit 1', async () => {
-    const args = ['request', 'pypi:fxp-binary', '--python', '3.10,3.11', '--index-url', index.simpleUrl, '--recipes', path.join(t.dir, 'rb'), '--store', path.join(t.dir, 'sb'), '--json'];
+    const args = [
+      'request',
+      'pypi:fxp-binary',
+      '--python',
+      '3.10,3.11',
+      '--index-url',
+      index.simpleUrl,
+      '--recipes',
+      path.join(t.dir, 'rb'),
+      '--store',
+      path.join(t.dir, 'sb'),
+      '--json',
+    ];
     const all = await bale(args);
     assert.equal(all.code, 1, all.stderr);
-    assert.match(oneErrorLine(all.stderr), /Python 3\.10 failed: cannot resolve fxp-binary for Python 3\.10: .*no release has a wheel for CPython 3\.10.*nothing was written/);
+    assert.match(
+      oneErrorLine(all.stderr),
+      /Python 3\.10 failed: cannot resolve fxp-binary for Python 3\.10: .*no release has a wheel for CPython 3\.10.*nothing was written/,
+    );
     assert.deepEqual(await listFiles(path.join(t.dir, 'rb')), []);
     assert.deepEqual(await listFiles(path.join(t.dir, 'sb')), []);
     const r = await bale([...args, '--keep-going']);
     assert.equal(r.code, 1, r.stderr);
     assert.match(oneErrorLine(r.stderr), /cannot resolve fxp-binary for Python 3\.10: .*no release has a wheel for CPython 3\.10/);
     const out = JSON.parse(r.stdout) as { packages: { name: string }[]; failures: { target: string }[] };
-    assert.deepEqual(out.packages.map((p) => p.name), ['py3.11-fxp-binary']);
-    assert.deepEqual(out.failures.map((f) => f.target), ['Python 3.10']);
+    assert.deepEqual(
+      out.packages.map((p) => p.name),
+      ['py3.11-fxp-binary'],
+    );
+    assert.deepEqual(
+      out.failures.map((f) => f.target),
+      ['Python 3.10'],
+    );
     assert.deepEqual(await listFiles(path.join(t.dir, 'rb')), ['pypi/fxp-binary/1.0.0.toml']);
   });
 });

@@ -21,8 +21,22 @@ describe('bale request pypi:fxp-ns-a --index-url file:///.../simple/', () => {
   after(() => t.cleanup());
 
   test('resolves, pins the file:// sources with their hashes, and builds from them', async () => {
-    const r = await bale(['request', 'pypi:fxp-ns-a', '--python', '3.11', '--index-url', index.simpleUrl,
-      '--recipes', path.join(t.dir, 'r'), '--store', path.join(t.dir, 's'), '--json'], { env: { XDG_CACHE_HOME: path.join(t.dir, 'cache') } });
+    const r = await bale(
+      [
+        'request',
+        'pypi:fxp-ns-a',
+        '--python',
+        '3.11',
+        '--index-url',
+        index.simpleUrl,
+        '--recipes',
+        path.join(t.dir, 'r'),
+        '--store',
+        path.join(t.dir, 's'),
+        '--json',
+      ],
+      { env: { XDG_CACHE_HOME: path.join(t.dir, 'cache') } },
+    );
     assert.equal(r.code, 0, r.stderr);
     const names = (JSON.parse(r.stdout) as { packages: { name: string }[] }).packages.map((p) => p.name).sort();
     assert.ok(names.includes('py3.11-fxp-ns-a'), names.join(' '));
@@ -34,11 +48,19 @@ describe('bale request pypi:fxp-ns-a --index-url file:///.../simple/', () => {
 
   test('an index path that does not exist is one line naming it; a file:// URL with a host is a usage error', async () => {
     const missing = pathToFileURL(path.join(t.dir, 'no-mirror/simple')).href;
-    const r = await bale(['import', 'pypi:fxp-app', '--python', '3.11', '--index-url', missing, '--recipes', path.join(t.dir, 'r2')], { env: { XDG_CACHE_HOME: path.join(t.dir, 'cache') } });
+    const r = await bale(['import', 'pypi:fxp-app', '--python', '3.11', '--index-url', missing, '--recipes', path.join(t.dir, 'r2')], {
+      env: { XDG_CACHE_HOME: path.join(t.dir, 'cache') },
+    });
     assert.equal(r.code, 1);
-    assert.match(oneErrorLine(r.stderr), /^bale: error: Python 3\.11 failed: the index file:\/\/\/.*\/no-mirror\/simple\/: no such directory on this machine: check the index URL \(--index-url/);
+    assert.match(
+      oneErrorLine(r.stderr),
+      /^bale: error: Python 3\.11 failed: the index file:\/\/\/.*\/no-mirror\/simple\/: no such directory on this machine: check the index URL \(--index-url/,
+    );
     const h = await bale(['import', 'pypi:fxp-app', '--index-url', 'file://mirror.example/simple/', '--recipes', path.join(t.dir, 'r2')]);
     assert.equal(h.code, 2);
-    assert.match(oneErrorLine(h.stderr), /--index-url file:\/\/mirror\.example\/simple\/: names the host mirror\.example; a file:\/\/ URL is a path on this machine/);
+    assert.match(
+      oneErrorLine(h.stderr),
+      /--index-url file:\/\/mirror\.example\/simple\/: names the host mirror\.example; a file:\/\/ URL is a path on this machine/,
+    );
   });
 });

@@ -38,9 +38,26 @@ describe('override rows and wheels (fxp-blas: cp311 manylinux wheel + sdist)', (
   });
 
   const request = (python: string, dir: string, ov = overrides) =>
-    bale(['request', 'pypi:fxp-blas@1.0.0', '--python', python, '--overrides', ov, '--index-url', index.simpleUrl, '--recipes', path.join(t.dir, dir, 'r'), '--store', path.join(t.dir, dir, 's'), '--json'], {
-      env: { XDG_CACHE_HOME: path.join(t.dir, dir, 'cache') },
-    });
+    bale(
+      [
+        'request',
+        'pypi:fxp-blas@1.0.0',
+        '--python',
+        python,
+        '--overrides',
+        ov,
+        '--index-url',
+        index.simpleUrl,
+        '--recipes',
+        path.join(t.dir, dir, 'r'),
+        '--store',
+        path.join(t.dir, dir, 's'),
+        '--json',
+      ],
+      {
+        env: { XDG_CACHE_HOME: path.join(t.dir, dir, 'cache') },
+      },
+    );
 
   test('the cp311 wheel is requested without the missing packages; the recipe says the row is for the sdist', async () => {
     const r = await request('3.11', 'w');
@@ -48,21 +65,32 @@ describe('override rows and wheels (fxp-blas: cp311 manylinux wheel + sdist)', (
     const recipe = await readFile(path.join(t.dir, 'w/r/pypi/fxp-blas/1.0.0.toml'), 'utf8');
     assert.match(recipe, /kind = "wheel"/);
     assert.doesNotMatch(recipe, /kind = "sdist"/);
-    assert.match(recipe, new RegExp(`\\[native\\]\\nbuild = \\["${BUILD}", "pkgconf"\\]\\nruntime = \\["${RUNTIME}"\\]\\nsources = \\["sdist"\\]\\n`));
+    assert.match(
+      recipe,
+      new RegExp(`\\[native\\]\\nbuild = \\["${BUILD}", "pkgconf"\\]\\nruntime = \\["${RUNTIME}"\\]\\nsources = \\["sdist"\\]\\n`),
+    );
 
     const py = (await discoverPythons()).find((p) => p.version === '3.11')!;
-    const pkg = (JSON.parse(r.stdout) as { packages: { name: string; file: string }[] }).packages.find((p) => p.name === 'py3.11-fxp-blas')!;
+    const pkg = (JSON.parse(r.stdout) as { packages: { name: string; file: string }[] }).packages.find(
+      (p) => p.name === 'py3.11-fxp-blas',
+    )!;
     const root = path.join(t.dir, 'w/root');
     await mkdir(root);
     await execa('tar', ['-xzf', pkg.file, '-C', root]);
     const site = path.join(root, 'usr/lib/python3.11/site-packages');
     assert.ok((await listFiles(site)).includes('fxp_blas.libs/libfxpblas.so'), 'the vendored library is installed');
-    const run = await execa(py.bin, ['-S', '-c', `import sys; sys.path.insert(0, ${JSON.stringify(site)}); import fxp_blas; print(fxp_blas.dot())`]);
+    const run = await execa(py.bin, [
+      '-S',
+      '-c',
+      `import sys; sys.path.insert(0, ${JSON.stringify(site)}); import fxp_blas; print(fxp_blas.dot())`,
+    ]);
     assert.equal(run.stdout.trim(), '42');
   });
 
   test('`bale show` says the row is for sdist builds only', async () => {
-    const r = await bale(['show', 'pypi:fxp-blas@1.0.0', '--recipes', path.join(t.dir, 'w/r'), '--store', path.join(t.dir, 'w/s')], { env: { XDG_CACHE_HOME: path.join(t.dir, 'w/cache') } });
+    const r = await bale(['show', 'pypi:fxp-blas@1.0.0', '--recipes', path.join(t.dir, 'w/r'), '--store', path.join(t.dir, 'w/s')], {
+      env: { XDG_CACHE_HOME: path.join(t.dir, 'w/cache') },
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`native +build: ${BUILD} pkgconf; runtime: ${RUNTIME}; for sdist only`));
   });
@@ -72,7 +100,9 @@ describe('override rows and wheels (fxp-blas: cp311 manylinux wheel + sdist)', (
     assert.equal(r.code, 1, r.stderr);
     assert.match(
       oneErrorLine(r.stderr),
-      new RegExp(`pkg:pypi/fxp-blas@1\\.0\\.0 needs native libraries missing on this build host: ${BUILD} \\(from the override table, for a build from its sdist\\): install them with apt-get install ${BUILD}$`),
+      new RegExp(
+        `pkg:pypi/fxp-blas@1\\.0\\.0 needs native libraries missing on this build host: ${BUILD} \\(from the override table, for a build from its sdist\\): install them with apt-get install ${BUILD}$`,
+      ),
     );
     assert.deepEqual(await listFiles(path.join(t.dir, 'sd/s')), []);
   });
@@ -84,6 +114,10 @@ describe('override rows and wheels (fxp-blas: cp311 manylinux wheel + sdist)', (
     const r = await request('3.11', 'wr', ov);
     assert.equal(r.code, 0, r.stderr);
     const recipe = await readFile(path.join(t.dir, 'wr/r/pypi/fxp-blas/1.0.0.toml'), 'utf8');
-    assert.match(recipe, new RegExp(`\\[native\\]\\nbuild = \\["${BUILD}", "pkgconf"\\]\\nruntime = \\["${RUNTIME}"\\]\\n$`), 'no sources: every source kind');
+    assert.match(
+      recipe,
+      new RegExp(`\\[native\\]\\nbuild = \\["${BUILD}", "pkgconf"\\]\\nruntime = \\["${RUNTIME}"\\]\\n$`),
+      'no sources: every source kind',
+    );
   });
 });

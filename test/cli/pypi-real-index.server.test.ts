@@ -18,7 +18,9 @@ import { bale, tempDir } from '../helpers/cli.js';
 /** The index directory (holding simple/numpy) named by `pip config get global.extra-index-url`. */
 async function realIndexDir(): Promise<string> {
   const r = await execa('pip', ['config', 'get', 'global.extra-index-url'], { reject: false });
-  const urls = String(r.stdout).split(/\s+/).filter((u) => u !== '');
+  const urls = String(r.stdout)
+    .split(/\s+/)
+    .filter((u) => u !== '');
   for (const u of urls) {
     const dir = u.replace(/^file:\/\//, '').replace(/\/simple\/?$/, '');
     if (existsSync(path.join(dir, 'simple', 'numpy'))) return dir;
@@ -62,10 +64,25 @@ describe('the real index: numpy for 3.11 (a manylinux wheel with numpy.libs/)', 
   });
 
   const request = (spec: string, dir: string) =>
-    bale(['request', spec, '--python', '3.11', '--index-url', index.url, '--recipes', path.join(t.dir, dir, 'r'), '--store', path.join(t.dir, dir, 's'), '--json'], {
-      env: { XDG_CACHE_HOME: path.join(t.dir, dir, 'cache') },
-      timeoutMs: 900_000,
-    });
+    bale(
+      [
+        'request',
+        spec,
+        '--python',
+        '3.11',
+        '--index-url',
+        index.url,
+        '--recipes',
+        path.join(t.dir, dir, 'r'),
+        '--store',
+        path.join(t.dir, dir, 's'),
+        '--json',
+      ],
+      {
+        env: { XDG_CACHE_HOME: path.join(t.dir, dir, 'cache') },
+        timeoutMs: 900_000,
+      },
+    );
 
   test('numpy 2.4.6: no OpenBLAS or compiler needed, the recipe says the row is for the sdist, it imports and computes', async () => {
     const r = await request('pypi:numpy@2.4.6', 'np');

@@ -36,9 +36,30 @@ describe('reproducible PyPI builds', () => {
       const cwd = path.join(t.dir, `cwd${n}`, 'x');
       await mkdir(cwd, { recursive: true });
       const r = await bale(
-        ['request', 'pypi:fxp-app[socks]', 'pypi:fxp-zext', '--python', '3.8,3.11,3.13', '--overrides', path.join(t.dir, 'ov'), '--index-url', index.simpleUrl,
-          '--recipes', path.join(t.dir, `r${n}`), '--store', path.join(t.dir, `s${n}`), '--jobs', o.jobs, '--json'],
-        { cwd, umask: o.umask, prefix: o.prefix, env: { TZ: o.tz, LC_ALL: o.lc, LANG: o.lc, XDG_CACHE_HOME: n === 1 ? SHARED_XDG_CACHE : path.join(t.dir, 'cache2') } },
+        [
+          'request',
+          'pypi:fxp-app[socks]',
+          'pypi:fxp-zext',
+          '--python',
+          '3.8,3.11,3.13',
+          '--overrides',
+          path.join(t.dir, 'ov'),
+          '--index-url',
+          index.simpleUrl,
+          '--recipes',
+          path.join(t.dir, `r${n}`),
+          '--store',
+          path.join(t.dir, `s${n}`),
+          '--jobs',
+          o.jobs,
+          '--json',
+        ],
+        {
+          cwd,
+          umask: o.umask,
+          prefix: o.prefix,
+          env: { TZ: o.tz, LC_ALL: o.lc, LANG: o.lc, XDG_CACHE_HOME: n === 1 ? SHARED_XDG_CACHE : path.join(t.dir, 'cache2') },
+        },
       );
       assert.equal(r.code, 0, r.stderr);
       return (JSON.parse(r.stdout) as { packages: JsonPackage[] }).packages;
@@ -46,7 +67,10 @@ describe('reproducible PyPI builds', () => {
     const a = await run(1, { tz: 'UTC', lc: 'C.UTF-8', umask: '022', jobs: '2', prefix: [] });
     const b = await run(2, { tz: 'America/Sao_Paulo', lc: 'C', umask: '077', jobs: '1', prefix: ['faketime', '-f', '+777d'] });
     const sums = (ps: JsonPackage[]): string[] => ps.map((p) => `${p.name}@${p.version} ${p.sha256}`).sort();
-    assert.ok(a.some((p) => p.name === 'py3.13-fxp-zext'), 'the sdist build is part of the comparison');
+    assert.ok(
+      a.some((p) => p.name === 'py3.13-fxp-zext'),
+      'the sdist build is part of the comparison',
+    );
     assert.deepEqual(sums(b), sums(a));
     const files = await listFiles(path.join(t.dir, 'r1'));
     assert.deepEqual(await listFiles(path.join(t.dir, 'r2')), files);

@@ -23,7 +23,8 @@ interface JsonPackage {
   interpreter: string | null;
 }
 
-export const ZEXT_OVERRIDE = '[[package]]\nname = "fxp-zext"\nbuild = ["zlib1g-dev"]\nruntime = ["zlib1g"]\nnote = "the C extension links zlib"\n';
+export const ZEXT_OVERRIDE =
+  '[[package]]\nname = "fxp-zext"\nbuild = ["zlib1g-dev"]\nruntime = ["zlib1g"]\nnote = "the C extension links zlib"\n';
 
 describe('bale request pypi:fxp-app pypi:fxp-zext (fixture index, every CPython here)', () => {
   let index: FixtureIndex;
@@ -39,8 +40,23 @@ describe('bale request pypi:fxp-app pypi:fxp-zext (fixture index, every CPython 
     overrides = path.join(t.dir, 'overrides');
     await mkdir(overrides);
     await writeFile(path.join(overrides, 'pypi.toml'), ZEXT_OVERRIDE);
-    const r = await bale(['request', 'pypi:fxp-app[socks]', 'pypi:fxp-zext', '--index-url', index.simpleUrl, '--overrides', overrides,
-      '--recipes', path.join(t.dir, 'r'), '--store', path.join(t.dir, 's'), '--json'], { timeoutMs: 900_000 });
+    const r = await bale(
+      [
+        'request',
+        'pypi:fxp-app[socks]',
+        'pypi:fxp-zext',
+        '--index-url',
+        index.simpleUrl,
+        '--overrides',
+        overrides,
+        '--recipes',
+        path.join(t.dir, 'r'),
+        '--store',
+        path.join(t.dir, 's'),
+        '--json',
+      ],
+      { timeoutMs: 900_000 },
+    );
     assert.equal(r.code, 0, r.stderr);
     packages = (JSON.parse(r.stdout) as { packages: JsonPackage[] }).packages;
   });
@@ -50,11 +66,21 @@ describe('bale request pypi:fxp-app pypi:fxp-zext (fixture index, every CPython 
   });
 
   test('CPython 3.8 to 3.13 are all here, and each got its own packages', () => {
-    assert.deepEqual(pythons.map((p) => p.version), ['3.8', '3.9', '3.10', '3.11', '3.12', '3.13']);
+    assert.deepEqual(
+      pythons.map((p) => p.version),
+      ['3.8', '3.9', '3.10', '3.11', '3.12', '3.13'],
+    );
     for (const p of pythons) {
-      const names = packages.filter((x) => x.name.startsWith(`py${p.version}-`)).map((x) => x.name.slice(`py${p.version}-`.length)).sort();
+      const names = packages
+        .filter((x) => x.name.startsWith(`py${p.version}-`))
+        .map((x) => x.name.slice(`py${p.version}-`.length))
+        .sort();
       const old = Number(p.version.split('.')[1]) < 11 ? ['fxp-old'] : [];
-      assert.deepEqual(names, ['fxp-app', 'fxp-app-bin', 'fxp-extra-only', 'fxp-lib', ...old, 'fxp-socks', 'fxp-zext', 'setuptools', 'wheel', 'wheel-bin'].sort(), p.version);
+      assert.deepEqual(
+        names,
+        ['fxp-app', 'fxp-app-bin', 'fxp-extra-only', 'fxp-lib', ...old, 'fxp-socks', 'fxp-zext', 'setuptools', 'wheel', 'wheel-bin'].sort(),
+        p.version,
+      );
     }
     // ^1 of fxp-lib: 2.0.0 is yanked and 1.2.0rc1 a prerelease, so 1.1.0.
     assert.ok(packages.filter((x) => x.name.endsWith('-fxp-lib')).every((x) => x.version === '1.1.0'));
@@ -67,7 +93,8 @@ describe('bale request pypi:fxp-app pypi:fxp-zext (fixture index, every CPython 
       for (const x of packages.filter((y) => y.name.startsWith(`py${p.version}-`))) await execa('tar', ['-xzf', x.file, '-C', root]);
       const site = path.join(root, 'usr/lib', `python${p.version}`, 'site-packages');
       // -s -I: nothing from the host's site-packages or environment.
-      const code = 'import sys, fxp_app, fxp_lib, fxp_socks, fxp_zext, zlib; assert all(m.__file__.startswith(sys.argv[1]) for m in (fxp_app, fxp_lib, fxp_zext)); ' +
+      const code =
+        'import sys, fxp_app, fxp_lib, fxp_socks, fxp_zext, zlib; assert all(m.__file__.startswith(sys.argv[1]) for m in (fxp_app, fxp_lib, fxp_zext)); ' +
         "assert fxp_zext.crc32(b'bale') == zlib.crc32(b'bale'); print('ok')";
       const r = await execa(p.bin, ['-I', '-c', `import sys; sys.path.insert(0, sys.argv[1]); ${code}`, site]);
       assert.equal(r.stdout.trim(), 'ok', p.version);
@@ -81,12 +108,17 @@ describe('bale request pypi:fxp-app pypi:fxp-zext (fixture index, every CPython 
 
   test('no INSTALLER, REQUESTED or direct_url.json; RECORD lists every installed file', async () => {
     for (const x of packages.filter((y) => /^py3\.11-fxp-(app|zext)$/.test(y.name))) {
-      const m = JSON.parse(await readFile(x.file.replace(/\.tar\.gz$/, '.manifest.json'), 'utf8')) as { files: { path: string; type: string }[] };
+      const m = JSON.parse(await readFile(x.file.replace(/\.tar\.gz$/, '.manifest.json'), 'utf8')) as {
+        files: { path: string; type: string }[];
+      };
       const files = m.files.filter((f) => f.type === 'file').map((f) => f.path);
       assert.ok(!files.some((f) => /\/(INSTALLER|REQUESTED|direct_url\.json)$/.test(f)), files.join(' '));
       const record = files.find((f) => f.endsWith('.dist-info/RECORD'))!;
       const root = path.join(t.dir, 'root3.11');
-      const rows = (await readFile(path.join(root, record), 'utf8')).trim().split('\n').map((l) => l.split(',')[0]!);
+      const rows = (await readFile(path.join(root, record), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => l.split(',')[0]!);
       const site = 'usr/lib/python3.11/site-packages/';
       for (const f of files.filter((f) => f.startsWith(site))) assert.ok(rows.includes(f.slice(site.length)), `${f} missing from RECORD`);
     }
@@ -100,7 +132,10 @@ describe('bale request pypi:fxp-app pypi:fxp-zext (fixture index, every CPython 
     assert.match(zext, /kind = "sdist"/);
     assert.match(zext, /requires = \["pkg:pypi\/setuptools@[^"]+", "pkg:pypi\/wheel@[^"]+"\]/);
     assert.match(zext, /\[native\]\nbuild = \["zlib1g-dev"\]\nruntime = \["zlib1g"\]/);
-    assert.ok((await listFiles(path.join(t.dir, 'r/pypi'))).includes('setuptools/67.6.1.toml') || (await listFiles(path.join(t.dir, 'r/pypi'))).some((f) => f.startsWith('setuptools/')));
+    assert.ok(
+      (await listFiles(path.join(t.dir, 'r/pypi'))).includes('setuptools/67.6.1.toml') ||
+        (await listFiles(path.join(t.dir, 'r/pypi'))).some((f) => f.startsWith('setuptools/')),
+    );
   });
 });
 
@@ -119,9 +154,26 @@ describe('two distributions sharing a namespace package', () => {
   test("the override table's drop takes the shared __init__.py out; both halves import from one root", async () => {
     const overrides = path.join(t.dir, 'ov');
     await mkdir(overrides);
-    await writeFile(path.join(overrides, 'pypi.toml'), '[[package]]\nname = "fxp-ns-a"\ndrop = ["fxpns/__init__.py"]\nnote = "PEP 420: the namespace needs no __init__.py"\n');
-    const r = await bale(['request', 'pypi:fxp-ns-a', 'pypi:fxp-ns-b', '--python', '3.11', '--overrides', overrides, '--index-url', index.simpleUrl,
-      '--recipes', path.join(t.dir, 'r'), '--store', path.join(t.dir, 's'), '--json']);
+    await writeFile(
+      path.join(overrides, 'pypi.toml'),
+      '[[package]]\nname = "fxp-ns-a"\ndrop = ["fxpns/__init__.py"]\nnote = "PEP 420: the namespace needs no __init__.py"\n',
+    );
+    const r = await bale([
+      'request',
+      'pypi:fxp-ns-a',
+      'pypi:fxp-ns-b',
+      '--python',
+      '3.11',
+      '--overrides',
+      overrides,
+      '--index-url',
+      index.simpleUrl,
+      '--recipes',
+      path.join(t.dir, 'r'),
+      '--store',
+      path.join(t.dir, 's'),
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const pkgs = (JSON.parse(r.stdout) as { packages: JsonPackage[] }).packages;
     const root = path.join(t.dir, 'root');
@@ -135,7 +187,10 @@ describe('two distributions sharing a namespace package', () => {
     assert.equal(new Set(owned).size, owned.length, 'no file owned twice');
     assert.match(await readFile(path.join(t.dir, 'r/pypi/fxp-ns-a/1.0.0.toml'), 'utf8'), /drop = \["fxpns\/__init__\.py"\]/);
     const py = (await discoverPythons()).find((p) => p.version === '3.11')!;
-    const out = await execa(py.bin, ['-S', '-c', 'import fxpns.a, fxpns.b; print("ok")'], { env: { PYTHONPATH: path.join(root, 'usr/lib/python3.11/site-packages') }, extendEnv: false });
+    const out = await execa(py.bin, ['-S', '-c', 'import fxpns.a, fxpns.b; print("ok")'], {
+      env: { PYTHONPATH: path.join(root, 'usr/lib/python3.11/site-packages') },
+      extendEnv: false,
+    });
     assert.equal(out.stdout.trim(), 'ok');
   });
 });
@@ -147,7 +202,17 @@ describe('every index protocol pins the same closure', () => {
     const t = await tempDir('pypi-protocols');
     try {
       const run = async (url: string, dir: string): Promise<Map<string, string>> => {
-        const r = await bale(['import', 'pypi:fxp-app[socks]', 'pypi:fxp-zext', '--python', '3.10,3.11', '--index-url', url, '--recipes', path.join(t.dir, dir)]);
+        const r = await bale([
+          'import',
+          'pypi:fxp-app[socks]',
+          'pypi:fxp-zext',
+          '--python',
+          '3.10,3.11',
+          '--index-url',
+          url,
+          '--recipes',
+          path.join(t.dir, dir),
+        ]);
         assert.equal(r.code, 0, r.stderr);
         const files = await listFiles(path.join(t.dir, dir));
         return new Map(await Promise.all(files.map(async (f) => [f, await readFile(path.join(t.dir, dir, f), 'utf8')] as const)));

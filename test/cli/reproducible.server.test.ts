@@ -34,11 +34,28 @@ describe('reproducible builds', () => {
   });
 
   test('two builds under different clock, TZ, locale, umask, cwd and --jobs give identical packages', async () => {
-    const run = async (n: number, opts: { tz: string; lc: string; umask: string; jobs: string; prefix: string[] }): Promise<JsonPackage[]> => {
+    const run = async (
+      n: number,
+      opts: { tz: string; lc: string; umask: string; jobs: string; prefix: string[] },
+    ): Promise<JsonPackage[]> => {
       const cwd = path.join(t.dir, `cwd${n}`, 'deeper');
       await mkdir(cwd, { recursive: true });
       const r = await bale(
-        ['request', ...SPECS, '--node', '20', '--registry', reg.url, '--recipes', path.join(t.dir, `r${n}`), '--store', path.join(t.dir, `s${n}`), '--jobs', opts.jobs, '--json'],
+        [
+          'request',
+          ...SPECS,
+          '--node',
+          '20',
+          '--registry',
+          reg.url,
+          '--recipes',
+          path.join(t.dir, `r${n}`),
+          '--store',
+          path.join(t.dir, `s${n}`),
+          '--jobs',
+          opts.jobs,
+          '--json',
+        ],
         {
           cwd,
           umask: opts.umask,
@@ -53,7 +70,10 @@ describe('reproducible builds', () => {
     const a = await run(1, { tz: 'UTC', lc: 'C.UTF-8', umask: '022', jobs: '2', prefix: [] });
     const b = await run(2, { tz: 'Asia/Tokyo', lc: 'C', umask: '077', jobs: '1', prefix: ['faketime', '-f', '+1234d'] });
     const sums = (ps: JsonPackage[]): string[] => ps.map((p) => `${p.name}@${p.version} ${p.sha256}`).sort();
-    assert.ok(a.some((p) => p.name === 'node20-fx-native'), 'the native addon is part of the comparison');
+    assert.ok(
+      a.some((p) => p.name === 'node20-fx-native'),
+      'the native addon is part of the comparison',
+    );
     assert.ok(a.length >= 28);
     assert.deepEqual(sums(b), sums(a));
     const ra = await listFiles(path.join(t.dir, 'r1'));

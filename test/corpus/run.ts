@@ -92,11 +92,19 @@ async function unreachable(e: CorpusEntry, gemSource: string, indexUrl: string):
   };
   if (e.ecosystem === 'npm') {
     const r = await get(`https://registry.npmjs.org/${e.spec}`);
-    return typeof r === 'string' ? `the npm registry is not reachable (${r})` : r.status === 200 ? undefined : `the npm registry answers HTTP ${r.status} for ${e.spec}`;
+    return typeof r === 'string'
+      ? `the npm registry is not reachable (${r})`
+      : r.status === 200
+        ? undefined
+        : `the npm registry answers HTTP ${r.status} for ${e.spec}`;
   }
   if (e.ecosystem === 'gem') {
     const r = await get(new URL(`info/${e.spec}`, gemSource).href);
-    return typeof r === 'string' ? `the gem source is not reachable (${r}); set BALE_CORPUS_GEM_SOURCE to a mirror` : r.status === 200 ? undefined : `${gemSource} answers HTTP ${r.status} for ${e.spec}`;
+    return typeof r === 'string'
+      ? `the gem source is not reachable (${r}); set BALE_CORPUS_GEM_SOURCE to a mirror`
+      : r.status === 200
+        ? undefined
+        : `${gemSource} answers HTTP ${r.status} for ${e.spec}`;
   }
   const project = e.spec.toLowerCase().replace(/[-_.]+/g, '-');
   const r = await get(new URL(`${project}/`, indexUrl).href);
@@ -106,26 +114,48 @@ async function unreachable(e: CorpusEntry, gemSource: string, indexUrl: string):
   return undefined;
 }
 
-async function targetsFor(eco: Ecosystem, want: { node: string[]; ruby: string[]; python: string[] }, cache: string): Promise<Target[] | string> {
+async function targetsFor(
+  eco: Ecosystem,
+  want: { node: string[]; ruby: string[]; python: string[] },
+  cache: string,
+): Promise<Target[] | string> {
   if (eco === 'npm') {
-    return Promise.all(want.node.map(async (v) => {
-      const n = await resolveNode(v, { cacheDir: path.join(cache, 'bale') });
-      return { ecosystem: eco, label: `node${n.major}`, flag: ['--node', v] as [string, string], bin: n.bin };
-    }));
+    return Promise.all(
+      want.node.map(async (v) => {
+        const n = await resolveNode(v, { cacheDir: path.join(cache, 'bale') });
+        return { ecosystem: eco, label: `node${n.major}`, flag: ['--node', v] as [string, string], bin: n.bin };
+      }),
+    );
   }
   if (eco === 'gem') {
     const found = await discoverRubies();
     const missing = want.ruby.filter((v) => !found.some((r) => r.version === v));
     if (missing.length > 0) return `no Ruby ${missing.join(', ')} on this host`;
-    return want.ruby.map((v) => ({ ecosystem: eco, label: `ruby${v}`, flag: ['--ruby', v] as [string, string], bin: found.find((r) => r.version === v)!.bin }));
+    return want.ruby.map((v) => ({
+      ecosystem: eco,
+      label: `ruby${v}`,
+      flag: ['--ruby', v] as [string, string],
+      bin: found.find((r) => r.version === v)!.bin,
+    }));
   }
   const found = await discoverPythons();
   const missing = want.python.filter((v) => !found.some((p) => p.version === v));
   if (missing.length > 0) return `no CPython ${missing.join(', ')} on this host`;
-  return want.python.map((v) => ({ ecosystem: eco, label: `py${v}`, flag: ['--python', v] as [string, string], bin: found.find((p) => p.version === v)!.bin }));
+  return want.python.map((v) => ({
+    ecosystem: eco,
+    label: `py${v}`,
+    flag: ['--python', v] as [string, string],
+    bin: found.find((p) => p.version === v)!.bin,
+  }));
 }
 
-const lastLine = (s: string): string => s.trim().split('\n').filter((l) => l.trim() !== '').pop()?.slice(0, 200) ?? '(no output)';
+const lastLine = (s: string): string =>
+  s
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .pop()
+    ?.slice(0, 200) ?? '(no output)';
 
 /** The check, run by the target's interpreter from the unpacked root, with nothing from the host's packages. */
 function checkCommand(e: CorpusEntry, t: Target, root: string): { args: string[]; env: NodeJS.ProcessEnv } {
@@ -147,10 +177,27 @@ async function runEntry(e: CorpusEntry, t: Target, work: string, sources: string
   await mkdir(dir, { recursive: true });
   const started = process.hrtime.bigint();
   const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
-  const args = [BALE_BIN, 'request', `${e.ecosystem}:${e.spec}`, ...t.flag, ...sources,
-    '--recipes', path.join(dir, 'recipes'), '--store', path.join(dir, 'store'), '--json'];
-  const r = await execFileP(process.execPath, args, { timeout: BUILD_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 })
-    .then((x) => ({ ok: true as const, ...x }), (err: { stdout?: string; stderr?: string; killed?: boolean }) => ({ ok: false as const, stdout: err.stdout ?? '', stderr: err.stderr ?? '', killed: err.killed === true }));
+  const args = [
+    BALE_BIN,
+    'request',
+    `${e.ecosystem}:${e.spec}`,
+    ...t.flag,
+    ...sources,
+    '--recipes',
+    path.join(dir, 'recipes'),
+    '--store',
+    path.join(dir, 'store'),
+    '--json',
+  ];
+  const r = await execFileP(process.execPath, args, { timeout: BUILD_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }).then(
+    (x) => ({ ok: true as const, ...x }),
+    (err: { stdout?: string; stderr?: string; killed?: boolean }) => ({
+      ok: false as const,
+      stdout: err.stdout ?? '',
+      stderr: err.stderr ?? '',
+      killed: err.killed === true,
+    }),
+  );
   if (!r.ok) {
     const why = 'killed' in r && r.killed ? `timed out after ${BUILD_TIMEOUT_MS / 60_000} min` : lastLine(r.stderr);
     return { pkg: e.spec, target: t.label, result: `build failed: ${why}`, seconds: seconds(), failed: true };
@@ -165,9 +212,18 @@ async function runEntry(e: CorpusEntry, t: Target, work: string, sources: string
   // Named for the target when compiled (node22-bcrypt, ruby3.1-ffi, py3.11-lxml), `node-` when pure.
   const self = packages.find((p) => p.name === `${t.label}-${e.spec.toLowerCase()}` || p.name === `node-${e.spec}`);
   const { args: checkArgs, env } = checkCommand(e, t, root);
-  const c = await execFileP(t.bin, checkArgs, { env, cwd: root, timeout: 120_000 }).then(() => undefined, (err: { stderr?: string; code?: unknown }) => `load failed (exit ${String(err.code)}): ${lastLine(err.stderr ?? '')}`);
+  const c = await execFileP(t.bin, checkArgs, { env, cwd: root, timeout: 120_000 }).then(
+    () => undefined,
+    (err: { stderr?: string; code?: unknown }) => `load failed (exit ${String(err.code)}): ${lastLine(err.stderr ?? '')}`,
+  );
   const version = self === undefined ? '' : ` ${self.version}`;
-  return { pkg: `${e.spec}${version}`, target: t.label, result: c ?? `ok (${mine.length} packages)`, seconds: built, failed: c !== undefined };
+  return {
+    pkg: `${e.spec}${version}`,
+    target: t.label,
+    result: c ?? `ok (${mine.length} packages)`,
+    seconds: built,
+    failed: c !== undefined,
+  };
 }
 
 function printTable(rows: Row[]): void {
@@ -184,10 +240,18 @@ function printTable(rows: Row[]): void {
 async function servePypi(): Promise<{ url: string; child: ChildProcess } | undefined> {
   if (!existsSync('/opt/pypi/simple')) return undefined;
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn('python3', ['-m', 'http.server', '--bind', '127.0.0.1', String(port), '--directory', '/opt/pypi'], { stdio: 'ignore' });
+  const child = spawn('python3', ['-m', 'http.server', '--bind', '127.0.0.1', String(port), '--directory', '/opt/pypi'], {
+    stdio: 'ignore',
+  });
   const url = `http://127.0.0.1:${port}/simple/`;
   for (let i = 0; i < 50; i++) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return { url, child };
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { url, child };
     await new Promise((res) => setTimeout(res, 100));
   }
   child.kill();
@@ -201,11 +265,13 @@ async function main(): Promise<number> {
   await mkdir(cache, { recursive: true });
   process.env['XDG_CACHE_HOME'] = cache;
   const gemSource = process.env['BALE_CORPUS_GEM_SOURCE'] ?? 'https://rubygems.org/';
-  const pypi = process.env['BALE_CORPUS_INDEX_URL'] === undefined && selected.some((e) => e.ecosystem === 'pypi') ? await servePypi() : undefined;
+  const pypi =
+    process.env['BALE_CORPUS_INDEX_URL'] === undefined && selected.some((e) => e.ecosystem === 'pypi') ? await servePypi() : undefined;
   const indexUrl = process.env['BALE_CORPUS_INDEX_URL'] ?? pypi?.url ?? 'https://pypi.org/simple/';
   const rows: Row[] = [];
   try {
-    if (selected.some((e) => e.ecosystem === 'pypi')) console.error(`Python index: ${pypi === undefined ? indexUrl : `/opt/pypi, served at ${indexUrl}`}`);
+    if (selected.some((e) => e.ecosystem === 'pypi'))
+      console.error(`Python index: ${pypi === undefined ? indexUrl : `/opt/pypi, served at ${indexUrl}`}`);
     const runnable: CorpusEntry[] = [];
     for (const e of selected) {
       const why = await unreachable(e, gemSource, indexUrl);
@@ -215,7 +281,9 @@ async function main(): Promise<number> {
     const missing = await missingApt([...TOOLCHAIN, ...runnable.flatMap((e) => e.apt)]);
     if (missing.length > 0) {
       const who = runnable.filter((e) => e.apt.some((p) => missing.includes(p))).map((e) => e.spec);
-      console.error(`this host lacks apt packages the corpus needs${who.length > 0 ? ` (for ${who.join(', ')})` : ''}: apt-get install -y ${missing.join(' ')}`);
+      console.error(
+        `this host lacks apt packages the corpus needs${who.length > 0 ? ` (for ${who.join(', ')})` : ''}: apt-get install -y ${missing.join(' ')}`,
+      );
       return 2;
     }
     const work = await mkdtemp(path.join(tmpdir(), 'bale-corpus-'));
@@ -232,7 +300,9 @@ async function main(): Promise<number> {
           }
           for (const t of targets) {
             const row = await runEntry(e, t, work, sourceFlags[eco]);
-            console.error(`${row.failed ? 'FAIL' : 'ok  '} ${row.pkg} ${row.target} ${row.seconds?.toFixed(1) ?? '-'} s${row.failed ? `: ${row.result}` : ''}`);
+            console.error(
+              `${row.failed ? 'FAIL' : 'ok  '} ${row.pkg} ${row.target} ${row.seconds?.toFixed(1) ?? '-'} s${row.failed ? `: ${row.result}` : ''}`,
+            );
             rows.push(row);
           }
         }

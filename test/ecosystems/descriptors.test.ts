@@ -47,13 +47,14 @@ describe('the ecosystem registry', () => {
         for (const f of ['picker', 'importer', 'builder'] as const) assert.equal(typeof d[f], 'function', `${id}.${f}`);
       });
 
-      it('publishes at least one source kind, no other ecosystem\'s', () => {
+      it("publishes at least one source kind, no other ecosystem's", () => {
         assert.ok(d.sources.length > 0);
         for (const s of d.sources) {
           assert.equal(typeof s.kind, 'string');
           assert.equal(typeof s.prebuilt, 'boolean');
           assert.equal(PREBUILT_KINDS.has(s.kind as never), s.prebuilt);
-          for (const other of ECOSYSTEMS.filter((o) => o !== id)) assert.ok(!ecosystem(other).sources.some((o) => o.kind === s.kind), `${s.kind} is ${id}'s only`);
+          for (const other of ECOSYSTEMS.filter((o) => o !== id))
+            assert.ok(!ecosystem(other).sources.some((o) => o.kind === s.kind), `${s.kind} is ${id}'s only`);
         }
       });
 
@@ -66,7 +67,15 @@ describe('the ecosystem registry', () => {
         if (d.matrix !== undefined) {
           assert.ok(['node', 'python', 'ruby'].includes(d.matrix.option));
           const list = { node: '22', python: '3.11', ruby: '3.1' }[d.matrix.option];
-          const options = { recipes: '/r', store: '/s', jobs: 1, json: false, sandbox: 'auto', iKnow: false, [d.matrix.option]: list } as const;
+          const options = {
+            recipes: '/r',
+            store: '/s',
+            jobs: 1,
+            json: false,
+            sandbox: 'auto',
+            iKnow: false,
+            [d.matrix.option]: list,
+          } as const;
           assert.ok((matrixOf(id, options) ?? []).length > 0);
         }
       });
@@ -94,9 +103,14 @@ async function modulesLoaded(script: string): Promise<string[]> {
   try {
     const log = join(dir, 'loaded.txt');
     const hooks = join(dir, 'hooks.mjs');
-    await writeFile(hooks, `import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }\n`);
+    await writeFile(
+      hooks,
+      `import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }\n`,
+    );
     const register = `import { register } from 'node:module'; register(${JSON.stringify(pathToFileURL(hooks).href)});`;
-    await run(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, '--input-type=module', '-e', script], { cwd: packageRoot() });
+    await run(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, '--input-type=module', '-e', script], {
+      cwd: packageRoot(),
+    });
     return (await readFile(log, 'utf8')).split('\n').filter((l) => l !== '');
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -110,8 +124,15 @@ describe('asking a descriptor loads only what it asks for', () => {
       `const { ecosystem } = await import('${dist}/ecosystems/index.js'); await import('${dist}/recipe/index.js');` +
         `const npm = ecosystem('npm'); await npm.picker(); await npm.builder({ cacheDir: '/tmp' });`,
     );
-    assert.ok(loaded.some((u) => u.endsWith('/src/builder/npm/index.js')), 'the npm builder was loaded');
-    const foreign = loaded.filter((u) => /\/importers\/(?:pypi|rubygems|debian)\/(?!ecosystem(?:-core)?\.js$)|\/src\/builder\/(?:pypi|rubygems|debian)\/|@renovatebot\/pep440|\/importers\/npm\/index\.js$/.test(u));
+    assert.ok(
+      loaded.some((u) => u.endsWith('/src/builder/npm/index.js')),
+      'the npm builder was loaded',
+    );
+    const foreign = loaded.filter((u) =>
+      /\/importers\/(?:pypi|rubygems|debian)\/(?!ecosystem(?:-core)?\.js$)|\/src\/builder\/(?:pypi|rubygems|debian)\/|@renovatebot\/pep440|\/importers\/npm\/index\.js$/.test(
+        u,
+      ),
+    );
     assert.deepEqual(foreign, []);
   });
 });

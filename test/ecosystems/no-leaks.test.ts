@@ -162,11 +162,11 @@ describe('no ecosystem is named outside its folder', () => {
       "/* case 'pypi': */ const a = 1;",
       // biome-ignore lint/suspicious/noTemplateCurlyInString: source text holding a template literal
       "say(`e.g. npm:express@4.21.2 and ${x} === 'gem'`);",
-      "const s = \"a { npm: 1 } b === 'deb'\";",
+      'const s = "a { npm: 1 } b === \'deb\'";',
       "const re = /['\"]npm['\"]: /; const t = a ? 'npm' : b;",
       "if (kind === 'npm-tarball' || name === 'npmrc') w();",
-      "const opts = { npmOptions: 1, gems: 2 };",
-      "const d = x / 2; if (y / 3 === 1) v();",
+      'const opts = { npmOptions: 1, gems: 2 };',
+      'const d = x / 2; if (y / 3 === 1) v();',
     ].join('\n');
     assert.deepEqual(leaksIn(src, 'f.ts'), []);
   });

@@ -36,7 +36,10 @@ describe('ERROR_CODES: the one list of what a BaleError can carry', () => {
   it('has codes', () => assert.ok(codes.length > 0));
 
   it('names every code as E followed by capitals and digits', () => {
-    assert.deepEqual(codes.filter((c) => !/^E[A-Z0-9]+$/.test(c)), []);
+    assert.deepEqual(
+      codes.filter((c) => !/^E[A-Z0-9]+$/.test(c)),
+      [],
+    );
   });
 
   it('gives each code a meaning of one non-empty line', () => {
@@ -47,6 +50,10 @@ describe('ERROR_CODES: the one list of what a BaleError can carry', () => {
   it('lists only codes the sources under src, importers and queue still use', async () => {
     const used = await quotedCodes();
     assert.ok(used.size > 0, 'no sources found: is the checkout where repoRoot() says?');
-    assert.deepEqual(codes.filter((c) => !used.has(c)), [], 'remove these from src/errors/codes.ts, or throw them again');
+    assert.deepEqual(
+      codes.filter((c) => !used.has(c)),
+      [],
+      'remove these from src/errors/codes.ts, or throw them again',
+    );
   });
 });

@@ -48,7 +48,11 @@ describe('escapeControls: nothing a terminal acts on gets through', () => {
 describe('redactUrls: no password, nor a lone user name (often a token), is printed', () => {
   const cases: [string, string, string][] = [
     ['user and password', 'https://alice:s3cret@registry.example/npm/', 'https://alice:***@registry.example/npm/'],
-    ['in the middle of a sentence', 'fetching https://bob:hunter2@files.example/x.tgz failed (ECONNREFUSED): try again', 'fetching https://bob:***@files.example/x.tgz failed (ECONNREFUSED): try again'],
+    [
+      'in the middle of a sentence',
+      'fetching https://bob:hunter2@files.example/x.tgz failed (ECONNREFUSED): try again',
+      'fetching https://bob:***@files.example/x.tgz failed (ECONNREFUSED): try again',
+    ],
     ['password only (Redis)', 'lost Redis at redis://:pw@10.0.0.5:6379, retrying', 'lost Redis at redis://:***@10.0.0.5:6379, retrying'],
     ['an @ inside the password', 'https://u:p@ss@host/x', 'https://u:***@host/x'],
     ['a port after the host', 'http://u:p@127.0.0.1:8080/simple/', 'http://u:***@127.0.0.1:8080/simple/'],

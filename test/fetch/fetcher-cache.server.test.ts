@@ -197,11 +197,17 @@ test('file:// URLs naming a device or a fifo are refused at once, not read forev
   await promisify(execFile)('mkfifo', [fifo]);
   const fetcher = new SourceFetcher({ cacheDir: join(dir, 'cache') });
   try {
-    for (const [file, kind] of [['/dev/urandom', 'a character device'], [fifo, 'a fifo']] as const) {
+    for (const [file, kind] of [
+      ['/dev/urandom', 'a character device'],
+      [fifo, 'a fifo'],
+    ] as const) {
       const url = pathToFileURL(file).href;
       await assert.rejects(fetcher.fetch({ url, integrity: SHA512 }), (err: Error & { code?: string }) => {
         assert.equal(err.code, 'ESOURCE');
-        assert.equal(err.message, `${url}: is ${kind}, not a regular file; bale reads a source archive only from a regular file: fix the path in the recipe`);
+        assert.equal(
+          err.message,
+          `${url}: is ${kind}, not a regular file; bale reads a source archive only from a regular file: fix the path in the recipe`,
+        );
         return true;
       });
     }

@@ -60,17 +60,23 @@ test('downloads, verifies and caches; a cache hit never touches the network', as
 
 test('404 and 403 are a UserError ESOURCE naming the URL, not retried', async () => {
   for (const status of [404, 403]) {
-    await withFetcher((_req, res) => { res.writeHead(status); res.end('no'); }, async (f, s) => {
-      const url = s.url('/gone.tgz');
-      await assert.rejects(f.fetch({ url, integrity: INTEGRITY }), (err: Error & { code?: string }) => {
-        assert.equal(err.name, 'UserError');
-        assert.equal(err.code, 'ESOURCE');
-        assert.ok(err.message.includes(url), err.message);
-        assert.match(err.message, new RegExp(`HTTP ${status}`));
-        return true;
-      });
-      assert.equal(s.hits('/gone.tgz'), 1);
-    });
+    await withFetcher(
+      (_req, res) => {
+        res.writeHead(status);
+        res.end('no');
+      },
+      async (f, s) => {
+        const url = s.url('/gone.tgz');
+        await assert.rejects(f.fetch({ url, integrity: INTEGRITY }), (err: Error & { code?: string }) => {
+          assert.equal(err.name, 'UserError');
+          assert.equal(err.code, 'ESOURCE');
+          assert.ok(err.message.includes(url), err.message);
+          assert.match(err.message, new RegExp(`HTTP ${status}`));
+          return true;
+        });
+        assert.equal(s.hits('/gone.tgz'), 1);
+      },
+    );
   }
 });
 
@@ -84,40 +90,55 @@ test('a 500 followed by a 200 is retried and succeeds', async () => {
 
 test('always 500: TransientError after 1 + retries attempts, nothing cached', async () => {
   for (const retries of [0, 2, 3]) {
-    await withFetcher((_req, res) => { res.writeHead(500); res.end('down'); }, async (f, s, cacheDir) => {
-      await assert.rejects(f.fetch({ url: s.url('/down.tgz'), integrity: INTEGRITY }), (err: Error & { code?: string }) => {
-        assert.equal(err.name, 'TransientError');
-        assert.match(err.message, /HTTP 500/);
-        assert.ok(err.message.includes(s.url('/down.tgz')));
-        return true;
-      });
-      assert.equal(s.hits('/down.tgz'), retries + 1);
-      assert.deepEqual(await cacheFiles(cacheDir), []);
-    }, { retries });
+    await withFetcher(
+      (_req, res) => {
+        res.writeHead(500);
+        res.end('down');
+      },
+      async (f, s, cacheDir) => {
+        await assert.rejects(f.fetch({ url: s.url('/down.tgz'), integrity: INTEGRITY }), (err: Error & { code?: string }) => {
+          assert.equal(err.name, 'TransientError');
+          assert.match(err.message, /HTTP 500/);
+          assert.ok(err.message.includes(s.url('/down.tgz')));
+          return true;
+        });
+        assert.equal(s.hits('/down.tgz'), retries + 1);
+        assert.deepEqual(await cacheFiles(cacheDir), []);
+      },
+      { retries },
+    );
   }
 });
 
 test('the default is 3 retries (4 attempts)', async () => {
-  await withFetcher((_req, res) => { res.writeHead(503); res.end(); }, async (f, s) => {
-    await assert.rejects(f.fetch({ url: s.url('/x'), integrity: INTEGRITY }), { name: 'TransientError' });
-    assert.equal(s.hits('/x'), 4);
-  });
+  await withFetcher(
+    (_req, res) => {
+      res.writeHead(503);
+      res.end();
+    },
+    async (f, s) => {
+      await assert.rejects(f.fetch({ url: s.url('/x'), integrity: INTEGRITY }), { name: 'TransientError' });
+      assert.equal(s.hits('/x'), 4);
+    },
+  );
 });
 
 test('429 with Retry-After: 0 is retried at once, overriding a long backoff', async () => {
-  const handler: Handler = (req, res, hit) =>
-    hit < 3 ? res.writeHead(429, { 'retry-after': '0' }).end() : serveBody(req, res, hit);
-  await withFetcher(handler, async (f, s) => {
-    const started = Date.now();
-    assert.deepEqual(await f.fetch({ url: s.url('/rate.tgz'), integrity: INTEGRITY }), BODY);
-    assert.equal(s.hits('/rate.tgz'), 3);
-    assert.ok(Date.now() - started < 5_000, 'waited for the backoff instead of Retry-After');
-  }, { retryDelayMs: 20_000, maxRetryDelayMs: 60_000 });
+  const handler: Handler = (req, res, hit) => (hit < 3 ? res.writeHead(429, { 'retry-after': '0' }).end() : serveBody(req, res, hit));
+  await withFetcher(
+    handler,
+    async (f, s) => {
+      const started = Date.now();
+      assert.deepEqual(await f.fetch({ url: s.url('/rate.tgz'), integrity: INTEGRITY }), BODY);
+      assert.equal(s.hits('/rate.tgz'), 3);
+      assert.ok(Date.now() - started < 5_000, 'waited for the backoff instead of Retry-After');
+    },
+    { retryDelayMs: 20_000, maxRetryDelayMs: 60_000 },
+  );
 });
 
 test('a long Retry-After is capped by maxRetryDelayMs', async () => {
-  const handler: Handler = (req, res, hit) =>
-    hit === 1 ? res.writeHead(503, { 'retry-after': '3600' }).end() : serveBody(req, res, hit);
+  const handler: Handler = (req, res, hit) => (hit === 1 ? res.writeHead(503, { 'retry-after': '3600' }).end() : serveBody(req, res, hit));
   await withFetcher(handler, async (f, s) => {
     const started = Date.now();
     assert.deepEqual(await f.fetch({ url: s.url('/busy.tgz'), integrity: INTEGRITY }), BODY);
@@ -142,18 +163,30 @@ test('a truncated body is retried and can succeed', async () => {
 });
 
 test('an always-truncated body ends in TransientError with nothing cached', async () => {
-  await withFetcher(truncate, async (f, s, cacheDir) => {
-    await assert.rejects(f.fetch({ url: s.url('/cut.tgz'), integrity: INTEGRITY }), { name: 'TransientError' });
-    assert.equal(s.hits('/cut.tgz'), 3);
-    assert.deepEqual(await cacheFiles(cacheDir), []);
-  }, { retries: 2 });
+  await withFetcher(
+    truncate,
+    async (f, s, cacheDir) => {
+      await assert.rejects(f.fetch({ url: s.url('/cut.tgz'), integrity: INTEGRITY }), { name: 'TransientError' });
+      assert.equal(s.hits('/cut.tgz'), 3);
+      assert.deepEqual(await cacheFiles(cacheDir), []);
+    },
+    { retries: 2 },
+  );
 });
 
 test('redirects are followed (relative and absolute Location)', async () => {
   let base = '';
   const handler: Handler = (req, res, hit) => {
-    if (req.url === '/old') { res.writeHead(301, { location: '/middle' }); res.end(); return; }
-    if (req.url === '/middle') { res.writeHead(302, { location: `${base}/new.tgz` }); res.end(); return; }
+    if (req.url === '/old') {
+      res.writeHead(301, { location: '/middle' });
+      res.end();
+      return;
+    }
+    if (req.url === '/middle') {
+      res.writeHead(302, { location: `${base}/new.tgz` });
+      res.end();
+      return;
+    }
     serveBody(req, res, hit);
   };
   await withFetcher(handler, async (f, s) => {
@@ -183,22 +216,32 @@ test('redirects are bounded: a loop or an endless chain is a UserError', async (
 });
 
 test('a server that never answers times out, is retried, then TransientError', async () => {
-  await withFetcher(() => { /* never respond */ }, async (f, s) => {
-    await assert.rejects(f.fetch({ url: s.url('/hang'), integrity: INTEGRITY }), (err: Error) => {
-      assert.equal(err.name, 'TransientError');
-      assert.match(err.message, /timed out: no response headers after 0\.2s \(2 attempts\)/);
-      return true;
-    });
-    assert.equal(s.hits('/hang'), 2);
-  }, { timeouts: { headersMs: 200 }, retries: 1 });
+  await withFetcher(
+    () => {
+      /* never respond */
+    },
+    async (f, s) => {
+      await assert.rejects(f.fetch({ url: s.url('/hang'), integrity: INTEGRITY }), (err: Error) => {
+        assert.equal(err.name, 'TransientError');
+        assert.match(err.message, /timed out: no response headers after 0\.2s \(2 attempts\)/);
+        return true;
+      });
+      assert.equal(s.hits('/hang'), 2);
+    },
+    { timeouts: { headersMs: 200 }, retries: 1 },
+  );
 });
 
 test('a refused connection is transient', async () => {
-  await withFetcher(serveBody, async (f, s) => {
-    const url = s.url('/a.tgz');
-    await s.close();
-    await assert.rejects(f.fetch({ url, integrity: INTEGRITY }), { name: 'TransientError' });
-  }, { retries: 1 });
+  await withFetcher(
+    serveBody,
+    async (f, s) => {
+      const url = s.url('/a.tgz');
+      await s.close();
+      await assert.rejects(f.fetch({ url, integrity: INTEGRITY }), { name: 'TransientError' });
+    },
+    { retries: 1 },
+  );
 });
 
 test('the cached bytes are exactly the served bytes', async () => {

@@ -22,15 +22,18 @@ test('parseIntegrity yields the hex digest of the strongest algorithm', () => {
 test('verifyIntegrity accepts the right bytes and names what, expected and actual otherwise', () => {
   verifyIntegrity(DATA, sriOf(DATA, 'sha256'), 'x');
   const other = Buffer.from('hello bale!');
-  assert.throws(() => verifyIntegrity(other, sriOf(DATA, 'sha256'), 'pkg:npm/x@1'), (err: Error & { code?: string }) => {
-    assert.equal(err.name, 'IntegrityError');
-    assert.equal(err.code, 'EINTEGRITY');
-    assert.ok(err.message.startsWith('pkg:npm/x@1: '));
-    assert.ok(err.message.includes(sriOf(DATA, 'sha256')));
-    assert.ok(err.message.includes(sriOf(other, 'sha256')));
-    assert.ok(!err.message.includes('\n'));
-    return true;
-  });
+  assert.throws(
+    () => verifyIntegrity(other, sriOf(DATA, 'sha256'), 'pkg:npm/x@1'),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.name, 'IntegrityError');
+      assert.equal(err.code, 'EINTEGRITY');
+      assert.ok(err.message.startsWith('pkg:npm/x@1: '));
+      assert.ok(err.message.includes(sriOf(DATA, 'sha256')));
+      assert.ok(err.message.includes(sriOf(other, 'sha256')));
+      assert.ok(!err.message.includes('\n'));
+      return true;
+    },
+  );
 });
 
 test('malformed integrity strings are UserErrors, not IntegrityErrors', () => {
@@ -42,10 +45,13 @@ test('malformed integrity strings are UserErrors, not IntegrityErrors', () => {
     `sha256 -${Buffer.alloc(32).toString('base64')}`,
   ];
   for (const integrity of cases) {
-    assert.throws(() => verifyIntegrity(DATA, integrity, 'x'), (err: Error & { code?: string }) => {
-      assert.equal(err.name, 'UserError', integrity);
-      assert.equal(err.code, 'EBADINTEGRITY');
-      return true;
-    });
+    assert.throws(
+      () => verifyIntegrity(DATA, integrity, 'x'),
+      (err: Error & { code?: string }) => {
+        assert.equal(err.name, 'UserError', integrity);
+        assert.equal(err.code, 'EBADINTEGRITY');
+        return true;
+      },
+    );
   }
 });

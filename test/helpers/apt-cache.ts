@@ -7,9 +7,15 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 
 export function aptCache(names: string[], what: string): { unknown: string[]; transitional: string[] } {
-  const r = spawnSync('apt-cache', ['show', '--no-all-versions', ...names], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' }, maxBuffer: 64 << 20 });
+  const r = spawnSync('apt-cache', ['show', '--no-all-versions', ...names], {
+    encoding: 'utf8',
+    env: { ...process.env, LC_ALL: 'C' },
+    maxBuffer: 64 << 20,
+  });
   if (r.error !== undefined) {
-    assert.fail(`apt-cache could not run (${r.error.message}): ${what} names Debian bookworm packages and this test checks each one with apt-cache; run it on Debian with apt installed and \`apt-get update\` done`);
+    assert.fail(
+      `apt-cache could not run (${r.error.message}): ${what} names Debian bookworm packages and this test checks each one with apt-cache; run it on Debian with apt installed and \`apt-get update\` done`,
+    );
   }
   const known = new Set<string>();
   const transitional: string[] = [];
@@ -21,7 +27,9 @@ export function aptCache(names: string[], what: string): { unknown: string[]; tr
   }
   const unknown = names.filter((n) => !known.has(n));
   if (unknown.length === names.length) {
-    assert.fail(`apt-cache knows none of ${names.length} Debian packages (${r.stderr.trim().split('\n')[0] ?? ''}): run \`apt-get update\` first`);
+    assert.fail(
+      `apt-cache knows none of ${names.length} Debian packages (${r.stderr.trim().split('\n')[0] ?? ''}): run \`apt-get update\` first`,
+    );
   }
   return { unknown, transitional: [...new Set(transitional)].sort() };
 }

@@ -54,7 +54,9 @@ export const TAR_END = Buffer.alloc(1024);
 
 /** An npm-shaped package.json entry, so a bomb looks like a package up to its payload. */
 export function packageJson(name: string): Buffer {
-  return Buffer.from(`${JSON.stringify({ name, version: '1.0.0', description: 'bale hostile fixture', main: 'index.js', license: 'MIT' }, null, 2)}\n`);
+  return Buffer.from(
+    `${JSON.stringify({ name, version: '1.0.0', description: 'bale hostile fixture', main: 'index.js', license: 'MIT' }, null, 2)}\n`,
+  );
 }
 
 /** Streams `chunks` through one gzip member into `file`; the compressed size. */
@@ -101,7 +103,11 @@ export async function gemWithData(gem: Buffer, dataTarGz: Buffer): Promise<Buffe
   const metadata = parts.get('metadata.gz');
   if (metadata === undefined) throw new Error('not a gem: no metadata.gz');
   const chunks: Buffer[] = [];
-  for (const [name, body] of [['metadata.gz', metadata], ['data.tar.gz', dataTarGz]] as const) chunks.push(...tarFile(name, body));
+  for (const [name, body] of [
+    ['metadata.gz', metadata],
+    ['data.tar.gz', dataTarGz],
+  ] as const)
+    chunks.push(...tarFile(name, body));
   chunks.push(TAR_END);
   return Buffer.concat(chunks);
 }

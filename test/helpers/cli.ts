@@ -10,7 +10,10 @@ import { execa } from 'execa';
 import { repoRoot } from './npm-fixtures.js';
 
 /** The bin package.json names (the bundle `npm run build` writes), so tests run what users run. */
-export const BALE_BIN = path.join(repoRoot(), (JSON.parse(readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')) as { bin: { bale: string } }).bin.bale);
+export const BALE_BIN = path.join(
+  repoRoot(),
+  (JSON.parse(readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')) as { bin: { bale: string } }).bin.bale,
+);
 
 /** Shared across test files: Node binaries and sources are content-addressed, so sharing is safe. */
 export const SHARED_XDG_CACHE = path.join(tmpdir(), 'bale-test-xdg-cache');

@@ -4,10 +4,18 @@ import path from 'node:path';
 import { execa } from 'execa';
 
 /** A .deb from a directory tree: `files` (path -> content, or `-> target` for a symlink), scripts in DEBIAN/. */
-export async function buildDeb(dir: string, name: string, files: Record<string, string>, scripts: Record<string, string> = {}): Promise<string> {
+export async function buildDeb(
+  dir: string,
+  name: string,
+  files: Record<string, string>,
+  scripts: Record<string, string> = {},
+): Promise<string> {
   const root = path.join(dir, `${name}-root`);
   await mkdir(path.join(root, 'DEBIAN'), { recursive: true });
-  await writeFile(path.join(root, 'DEBIAN/control'), `Package: ${name}\nVersion: 1.0-1\nArchitecture: all\nMaintainer: bale tests <bale@example.invalid>\nDescription: test package\n`);
+  await writeFile(
+    path.join(root, 'DEBIAN/control'),
+    `Package: ${name}\nVersion: 1.0-1\nArchitecture: all\nMaintainer: bale tests <bale@example.invalid>\nDescription: test package\n`,
+  );
   for (const [s, body] of Object.entries(scripts)) {
     await writeFile(path.join(root, 'DEBIAN', s), body);
     await chmod(path.join(root, 'DEBIAN', s), 0o755);

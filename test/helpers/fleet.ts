@@ -31,7 +31,19 @@ export interface WorkerArgs {
 }
 
 export async function startWorkerProcess(a: WorkerArgs): Promise<WorkerProcess> {
-  const args = [BALE_BIN, 'worker', '--redis', a.redis, '--store', a.store, '--recipes', a.recipes, '--concurrency', String(a.concurrency ?? 1), ...(a.extra ?? [])];
+  const args = [
+    BALE_BIN,
+    'worker',
+    '--redis',
+    a.redis,
+    '--store',
+    a.store,
+    '--recipes',
+    a.recipes,
+    '--concurrency',
+    String(a.concurrency ?? 1),
+    ...(a.extra ?? []),
+  ];
   const proc = execa(process.execPath, args, {
     cwd: repoRoot(),
     env: { XDG_CACHE_HOME: a.cacheHome ?? SHARED_XDG_CACHE, BALE_QUEUE_LOCK_MS: String(a.lockMs ?? 2000) },
@@ -51,7 +63,8 @@ export async function startWorkerProcess(a: WorkerArgs): Promise<WorkerProcess> 
       const deadline = Date.now() + ms;
       while (!re.test(text)) {
         if (Date.now() > deadline) throw new Error(`worker log never matched ${String(re)}:\n${text}`);
-        if (proc.exitCode !== null) throw new Error(`worker exited (${String(proc.exitCode)}) before its log matched ${String(re)}:\n${text}`);
+        if (proc.exitCode !== null)
+          throw new Error(`worker exited (${String(proc.exitCode)}) before its log matched ${String(re)}:\n${text}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },

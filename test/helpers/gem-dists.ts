@@ -98,7 +98,6 @@ function buildEnv(home: string, epoch: number): NodeJS.ProcessEnv {
   return { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, SOURCE_DATE_EPOCH: String(epoch), TZ: 'UTC', LC_ALL: 'C.UTF-8' };
 }
 
-
 /**
  * `gem build` of one fixture version folder into `out`: the folder is copied first with modes set
  * (0755 under bin/ and for extconf.rb, else 0644), because gem build records the files' own modes
@@ -122,7 +121,10 @@ export async function buildGem(versionDir: string, out: string, work: string, ep
 /** Everything the output depends on: the fixture tree, the tools' versions, this file's layout. */
 async function cacheKey(fixtures: string): Promise<string> {
   const h = createHash('sha256').update(`${LAYOUT}\0zlib ${process.versions.zlib}\0`);
-  for (const rel of await walk(fixtures)) h.update(`${rel}\0`).update(await readFile(path.join(fixtures, rel))).update('\0');
+  for (const rel of await walk(fixtures))
+    h.update(`${rel}\0`)
+      .update(await readFile(path.join(fixtures, rel)))
+      .update('\0');
   const ruby = await execFileP('ruby', ['-e', 'print RUBY_DESCRIPTION, " ", Gem::VERSION']);
   h.update(ruby.stdout);
   return h.digest('hex').slice(0, 16);
@@ -155,7 +157,9 @@ async function writeTar(files: TarFile[]): Promise<Buffer> {
     for await (const c of pack) chunks.push(c as Buffer);
   })();
   for (const f of files) {
-    await new Promise<void>((resolve, reject) => pack.entry({ ...f.header, size: f.body.length }, f.body, (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      pack.entry({ ...f.header, size: f.body.length }, f.body, (err) => (err ? reject(err) : resolve())),
+    );
   }
   pack.finalize();
   await done;
@@ -176,9 +180,14 @@ export async function withEvilEntry(gem: Buffer, entry: string): Promise<Buffer>
   const inner = await readTar(gunzipSync(data.body));
   const mtime = new Date(GEM_SOURCE_DATE_EPOCH * 1000);
   const evil = Buffer.from('raise "fxg-evil: this file escaped the gem directory"\n');
-  const entries: TarFile[] = [...inner, { header: { name: entry, type: 'file', mode: 0o644, mtime, uname: 'wheel', gname: 'wheel' }, body: evil }];
+  const entries: TarFile[] = [
+    ...inner,
+    { header: { name: entry, type: 'file', mode: 0o644, mtime, uname: 'wheel', gname: 'wheel' }, body: evil },
+  ];
   data.body = await tarGz(entries.map((e) => ({ header: { ...e.header, size: e.body.length }, body: e.body })));
-  const sums = ['SHA256', 'SHA512'].map((algo) => `${algo}:\n  metadata.gz: ${hex(algo, meta.body)}\n  data.tar.gz: ${hex(algo, data.body)}\n`);
+  const sums = ['SHA256', 'SHA512'].map(
+    (algo) => `${algo}:\n  metadata.gz: ${hex(algo, meta.body)}\n  data.tar.gz: ${hex(algo, data.body)}\n`,
+  );
   const checksums = outer.find((f) => f.header.name === 'checksums.yaml.gz');
   if (checksums) {
     checksums.body = gzipSync(`---\n${sums.join('')}`, { level: 9 });
@@ -193,27 +202,47 @@ export function garbageGem(gem: Buffer): Buffer {
 }
 
 interface RawSpec {
-  file: string; name: string; version: string; platform: string; prerelease: boolean; summary: string;
-  description: string | null; authors: string[]; licenses: string[]; homepage: string | null;
-  metadata: Record<string, string>; date: string; executables: string[]; extensions: string[];
-  required_ruby_version: string[]; required_rubygems_version: string[];
+  file: string;
+  name: string;
+  version: string;
+  platform: string;
+  prerelease: boolean;
+  summary: string;
+  description: string | null;
+  authors: string[];
+  licenses: string[];
+  homepage: string | null;
+  metadata: Record<string, string>;
+  date: string;
+  executables: string[];
+  extensions: string[];
+  required_ruby_version: string[];
+  required_rubygems_version: string[];
   dependencies: { name: string; type: string; requirement: string[] }[];
 }
 
 /** Builds every fixture into `out` (gems/ and index.json). */
 async function buildAll(fixtures: string, out: string): Promise<void> {
-  const names = (await readdir(fixtures, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = (await readdir(fixtures, { withFileTypes: true }))
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   const jobs: { name: string; dir: string; built: string }[] = [];
   for (const name of names) {
-    for (const v of (await readdir(path.join(fixtures, name), { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
+    for (const v of (await readdir(path.join(fixtures, name), { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort()) {
       jobs.push({ name, dir: path.join(fixtures, name, v), built: path.join(out, 'built', `${name}-${v}.gem`) });
     }
   }
   // A few gem builds at once: each is a Ruby start-up, most of the time.
   const queue = [...jobs];
-  await Promise.all(Array.from({ length: 4 }, async (_, i) => {
-    for (let job = queue.shift(); job; job = queue.shift()) await buildGem(job.dir, job.built, path.join(out, `work-${i}`));
-  }));
+  await Promise.all(
+    Array.from({ length: 4 }, async (_, i) => {
+      for (let job = queue.shift(); job; job = queue.shift()) await buildGem(job.dir, job.built, path.join(out, `work-${i}`));
+    }),
+  );
   const { stdout } = await execFileP('ruby', [path.join(fixtures, 'read_specs.rb'), ...jobs.map((j) => j.built)], { maxBuffer: 16 << 20 });
   const specs = JSON.parse(stdout) as RawSpec[];
   const families: { name: string; readme: string; releases: Omit<FixtureGem, 'path'>[] }[] = [];
@@ -225,7 +254,8 @@ async function buildAll(fixtures: string, out: string): Promise<void> {
     const releases: Omit<FixtureGem, 'path'>[] = [];
     for (const s of specs.filter((x) => x.name === name)) {
       const filename = `${name}-${s.version}${s.platform === 'ruby' ? '' : `-${s.platform}`}.gem`;
-      if (s.file !== filename) throw new Error(`fixtures/rubygems/${name}: ${s.file} builds ${filename}: name the folder after the version and platform`);
+      if (s.file !== filename)
+        throw new Error(`fixtures/rubygems/${name}: ${s.file} builds ${filename}: name the folder after the version and platform`);
       let bytes: Buffer = await readFile(path.join(out, 'built', s.file));
       if (opts.evil_entry !== undefined) bytes = await withEvilEntry(bytes, opts.evil_entry);
       if (opts.serve === 'garbage') bytes = garbageGem(bytes);
@@ -234,12 +264,26 @@ async function buildAll(fixtures: string, out: string): Promise<void> {
       const deps = (type: string): GemRequirementList[] =>
         s.dependencies.filter((d) => d.type === type).map((d) => ({ name: d.name, requirement: d.requirement }));
       releases.push({
-        name, version: s.version, platform: s.platform, filename, prerelease: s.prerelease, summary: s.summary,
-        description: s.description, authors: s.authors, licenses: s.licenses, homepage: s.homepage, metadata: s.metadata,
-        date: s.date, executables: s.executables, extensions: s.extensions,
-        requiredRuby: s.required_ruby_version, requiredRubygems: s.required_rubygems_version,
-        runtime: deps('runtime'), development: deps('development'),
-        size: bytes.length, sha256,
+        name,
+        version: s.version,
+        platform: s.platform,
+        filename,
+        prerelease: s.prerelease,
+        summary: s.summary,
+        description: s.description,
+        authors: s.authors,
+        licenses: s.licenses,
+        homepage: s.homepage,
+        metadata: s.metadata,
+        date: s.date,
+        executables: s.executables,
+        extensions: s.extensions,
+        requiredRuby: s.required_ruby_version,
+        requiredRubygems: s.required_rubygems_version,
+        runtime: deps('runtime'),
+        development: deps('development'),
+        size: bytes.length,
+        sha256,
         advertisedSha256: opts.wrong_sha256 ? hex('sha256', Buffer.from(`bale-fixture-wrong-sha256:${filename}`)) : sha256,
       });
     }
@@ -265,7 +309,10 @@ async function build(): Promise<GemDists> {
       });
     } catch (err) {
       const stderr = (err as { stderr?: string }).stderr;
-      throw new Error(`building the RubyGems fixtures failed (they need ruby and gem: apt-get install ruby ruby-dev): ${stderr?.trim() || String(err)}`, { cause: err });
+      throw new Error(
+        `building the RubyGems fixtures failed (they need ruby and gem: apt-get install ruby ruby-dev): ${stderr?.trim() || String(err)}`,
+        { cause: err },
+      );
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }

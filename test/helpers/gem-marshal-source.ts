@@ -36,7 +36,9 @@ export async function generateIndexDir(): Promise<string> {
   for (const f of await readdir(path.join(dists.dir, 'gems'))) await copyFile(path.join(dists.dir, 'gems', f), path.join(dir, 'gems', f));
   const home = path.join(dir, '.home');
   await mkdir(home);
-  await execFileP('gem', ['generate_index', '--norc', '-d', dir], { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, LC_ALL: 'C.UTF-8', TZ: 'UTC' } });
+  await execFileP('gem', ['generate_index', '--norc', '-d', dir], {
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, LC_ALL: 'C.UTF-8', TZ: 'UTC' },
+  });
   await rm(home, { recursive: true });
   return dir;
 }
@@ -55,7 +57,8 @@ export async function startMarshalSource(): Promise<MarshalSource> {
     if (typeof swap === 'number') return send(swap, Buffer.from(`HTTP ${swap}\n`));
     if (swap !== undefined) return send(200, swap);
     const file = path.join(dir, rel);
-    if (rel === '' || rel.split('/').some((s) => s === '..' || s.startsWith('.')) || !file.startsWith(dir + path.sep)) return send(404, Buffer.from('Not Found\n'));
+    if (rel === '' || rel.split('/').some((s) => s === '..' || s.startsWith('.')) || !file.startsWith(dir + path.sep))
+      return send(404, Buffer.from('Not Found\n'));
     readFile(file).then(
       (body) => send(200, body),
       () => send(404, Buffer.from('Not Found\n')),

@@ -53,14 +53,19 @@ async function ruby(dir: string, args: string[]): Promise<string> {
 
 /** Bundler's environment for a project in `dir`: its own Gemfile, install path and user home. */
 function bundlerEnv(dir: string): NodeJS.ProcessEnv {
-  return env({ BUNDLE_GEMFILE: path.join(dir, 'Gemfile'), BUNDLE_PATH: path.join(dir, 'vendor'), BUNDLE_USER_HOME: path.join(dir, '.bundle-home') });
+  return env({
+    BUNDLE_GEMFILE: path.join(dir, 'Gemfile'),
+    BUNDLE_PATH: path.join(dir, 'vendor'),
+    BUNDLE_USER_HOME: path.join(dir, '.bundle-home'),
+  });
 }
 
 /** Bundler's CLI from the library Ruby ships (Debian installs no `bundle` executable without the bundler package). */
 async function bundle(dir: string, gems: string[], args: string[]): Promise<string> {
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'Gemfile'), `source "${server.url}"\n${gems.map((g) => `gem "${g}"\n`).join('')}`);
-  const cli = 'require "bundler"; require "bundler/cli"; require "bundler/friendly_errors"; Bundler.with_friendly_errors { Bundler::CLI.start(ARGV, debug: true) }';
+  const cli =
+    'require "bundler"; require "bundler/cli"; require "bundler/friendly_errors"; Bundler.with_friendly_errors { Bundler::CLI.start(ARGV, debug: true) }';
   return (await execFileP('ruby', ['-e', cli, ...args], { cwd: dir, env: bundlerEnv(dir) })).stdout;
 }
 
@@ -70,9 +75,30 @@ async function bundled(dir: string, code: string): Promise<string> {
 }
 
 test('every fixture gem is built, with its README, and its served bytes have the stated size and sha256', async () => {
-  assert.deepEqual([...dists.gems.keys()], ['fxg-app', 'fxg-badsum', 'fxg-chain', 'fxg-corrupt', 'fxg-evil', 'fxg-extdep', 'fxg-leaf', 'fxg-lib', 'fxg-newruby', 'fxg-plat', 'fxg-zext']);
-  assert.deepEqual(dists.gems.get('fxg-lib')?.releases.map((r) => r.filename), ['fxg-lib-1.2.0.gem', 'fxg-lib-1.3.0.gem', 'fxg-lib-1.4.0.rc1.gem', 'fxg-lib-2.0.0.gem']);
-  assert.deepEqual(dists.gems.get('fxg-plat')?.releases.map((r) => r.platform), ['ruby', 'x86_64-linux']);
+  assert.deepEqual(
+    [...dists.gems.keys()],
+    [
+      'fxg-app',
+      'fxg-badsum',
+      'fxg-chain',
+      'fxg-corrupt',
+      'fxg-evil',
+      'fxg-extdep',
+      'fxg-leaf',
+      'fxg-lib',
+      'fxg-newruby',
+      'fxg-plat',
+      'fxg-zext',
+    ],
+  );
+  assert.deepEqual(
+    dists.gems.get('fxg-lib')?.releases.map((r) => r.filename),
+    ['fxg-lib-1.2.0.gem', 'fxg-lib-1.3.0.gem', 'fxg-lib-1.4.0.rc1.gem', 'fxg-lib-2.0.0.gem'],
+  );
+  assert.deepEqual(
+    dists.gems.get('fxg-plat')?.releases.map((r) => r.platform),
+    ['ruby', 'x86_64-linux'],
+  );
   for (const g of dists.gems.values()) {
     assert.ok(g.readme.length > 40, `${g.name} says what it exercises`);
     for (const r of g.releases) {
@@ -83,8 +109,14 @@ test('every fixture gem is built, with its README, and its served bytes have the
     }
   }
   const app = dists.byFile.get('fxg-app-1.0.0.gem');
-  assert.deepEqual(app?.runtime, [{ name: 'fxg-lib', requirement: ['~> 1.2'] }, { name: 'fxg-chain', requirement: ['>= 1.0', '< 3'] }]);
-  assert.deepEqual(app?.development.map((d) => d.name), ['fxg-devonly']);
+  assert.deepEqual(app?.runtime, [
+    { name: 'fxg-lib', requirement: ['~> 1.2'] },
+    { name: 'fxg-chain', requirement: ['>= 1.0', '< 3'] },
+  ]);
+  assert.deepEqual(
+    app?.development.map((d) => d.name),
+    ['fxg-devonly'],
+  );
   assert.deepEqual(app?.executables, ['fxg-app']);
   assert.equal(dists.byFile.get('fxg-lib-1.4.0.rc1.gem')?.prerelease, true);
   assert.deepEqual(dists.byFile.get('fxg-lib-1.4.0.rc1.gem')?.requiredRubygems, ['> 1.3.1']);
@@ -110,15 +142,29 @@ async function gemFolder(name: string, files: string[]): Promise<string> {
 
 test('gem install --local of fxg-app resolves its dependencies from the fixtures: require works, the executable runs', async () => {
   const dir = path.join(tmp, 'app');
-  const candidates = ['fxg-app-1.0.0.gem', 'fxg-chain-1.0.0.gem', 'fxg-leaf-0.1.0.gem', 'fxg-leaf-0.1.5.gem',
-    'fxg-lib-1.2.0.gem', 'fxg-lib-1.3.0.gem', 'fxg-lib-1.4.0.rc1.gem', 'fxg-lib-2.0.0.gem'];
+  const candidates = [
+    'fxg-app-1.0.0.gem',
+    'fxg-chain-1.0.0.gem',
+    'fxg-leaf-0.1.0.gem',
+    'fxg-leaf-0.1.5.gem',
+    'fxg-lib-1.2.0.gem',
+    'fxg-lib-1.3.0.gem',
+    'fxg-lib-1.4.0.rc1.gem',
+    'fxg-lib-2.0.0.gem',
+  ];
   await gemInstall(dir, ['fxg-app-1.0.0.gem'], await gemFolder('app-src', candidates));
   // ~> 1.2 takes 1.3.0: not the prerelease, not 2.0.0; ~> 0.1 takes 0.1.5.
   assert.deepEqual(await readdir(path.join(dir, 'gems')), ['fxg-app-1.0.0', 'fxg-chain-1.0.0', 'fxg-leaf-0.1.5', 'fxg-lib-1.3.0']);
-  assert.equal(await ruby(dir, ['-e', 'require "fxg_app"; puts FxgApp.describe']), 'fxg-app 1.0.0 (fxg-lib 1.3.0, fxg-chain 1.0.0, fxg-leaf 0.1.5)');
+  assert.equal(
+    await ruby(dir, ['-e', 'require "fxg_app"; puts FxgApp.describe']),
+    'fxg-app 1.0.0 (fxg-lib 1.3.0, fxg-chain 1.0.0, fxg-leaf 0.1.5)',
+  );
   assert.equal(await ruby(dir, [path.join(dir, 'bin', 'fxg-app')]), 'fxg-app ok');
   // Without its dependencies at hand, RubyGems refuses: the requirements in the gem are real.
-  await assert.rejects(gemInstall(path.join(tmp, 'app-alone'), ['fxg-app-1.0.0.gem'], await gemFolder('app-alone-src', ['fxg-app-1.0.0.gem'])), /fxg-lib|fxg-chain/);
+  await assert.rejects(
+    gemInstall(path.join(tmp, 'app-alone'), ['fxg-app-1.0.0.gem'], await gemFolder('app-alone-src', ['fxg-app-1.0.0.gem'])),
+    /fxg-lib|fxg-chain/,
+  );
 });
 
 test('gem install --local of the x86_64-linux fxg-plat works on this host, and says which variant it is', async () => {
@@ -142,12 +188,16 @@ test('gem install compiles fxg-zext against the system zlib: it links libz and c
 
 test('the bad gems are really bad: gem install refuses fxg-evil, fxg-corrupt and fxg-newruby', async () => {
   const dir = path.join(tmp, 'bad');
-  await assert.rejects(gemInstall(dir, [gemPath('fxg-evil-1.0.0.gem')]), (err: { stderr?: string }) => /PathError|parent path/.test(err.stderr ?? ''));
+  await assert.rejects(gemInstall(dir, [gemPath('fxg-evil-1.0.0.gem')]), (err: { stderr?: string }) =>
+    /PathError|parent path/.test(err.stderr ?? ''),
+  );
   assert.equal(existsSync(path.join(dir, 'gems', 'evil.rb')), false);
   const inner = (await execFileP('tar', ['-xOf', gemPath('fxg-evil-1.0.0.gem'), 'data.tar.gz'], { encoding: 'buffer' })).stdout;
   assert.match(gunzipSync(inner).toString('latin1'), /\.\.\/evil\.rb/);
   await assert.rejects(gemInstall(dir, [gemPath('fxg-corrupt-1.0.0.gem')]));
-  await assert.rejects(gemInstall(dir, [gemPath('fxg-newruby-1.0.0.gem')]), (err: { stderr?: string }) => /requires Ruby version >= 9\.0/.test(err.stderr ?? ''));
+  await assert.rejects(gemInstall(dir, [gemPath('fxg-newruby-1.0.0.gem')]), (err: { stderr?: string }) =>
+    /requires Ruby version >= 9\.0/.test(err.stderr ?? ''),
+  );
   // fxg-badsum itself is a sound gem: only the index lies about it.
   await gemInstall(dir, [gemPath('fxg-badsum-1.0.0.gem')]);
 });
@@ -156,15 +206,23 @@ test('Bundler resolves from the compact index: ~> 1.2 skips the prerelease, the 
   const dir = path.join(tmp, 'bundle-app');
   await bundle(dir, ['fxg-app', 'fxg-plat', 'fxg-zext'], ['install']);
   const lock = await readFile(path.join(dir, 'Gemfile.lock'), 'utf8');
-  for (const line of ['fxg-lib (1.3.0)', 'fxg-leaf (0.1.5)', 'fxg-chain (1.0.0)', 'fxg-plat (1.0.0-x86_64-linux)', 'fxg-zext (1.0.0)']) assert.ok(lock.includes(line), `${line} in\n${lock}`);
-  const out = await bundled(dir, 'require "fxg_app"; require "fxg_plat"; require "fxg_zext"; puts FxgApp.describe, FxgPlat::VARIANT, FxgZext.crc32("x")');
+  for (const line of ['fxg-lib (1.3.0)', 'fxg-leaf (0.1.5)', 'fxg-chain (1.0.0)', 'fxg-plat (1.0.0-x86_64-linux)', 'fxg-zext (1.0.0)'])
+    assert.ok(lock.includes(line), `${line} in\n${lock}`);
+  const out = await bundled(
+    dir,
+    'require "fxg_app"; require "fxg_plat"; require "fxg_zext"; puts FxgApp.describe, FxgPlat::VARIANT, FxgZext.crc32("x")',
+  );
   assert.deepEqual(out.split('\n'), ['fxg-app 1.0.0 (fxg-lib 1.3.0, fxg-chain 1.0.0, fxg-leaf 0.1.5)', 'x86_64-linux', String(crc32('x'))]);
-  assert.ok(server.requests.some((r) => r.path === '/versions') && server.requests.some((r) => r.path === '/info/fxg-app'), 'Bundler used the compact index');
+  assert.ok(
+    server.requests.some((r) => r.path === '/versions') && server.requests.some((r) => r.path === '/info/fxg-app'),
+    'Bundler used the compact index',
+  );
 });
 
 test('Bundler refuses fxg-badsum: the checksum the compact index states is checked against the download', async () => {
   await assert.rejects(bundle(path.join(tmp, 'bundle-badsum'), ['fxg-badsum'], ['install']), (err: { stdout?: string; stderr?: string }) =>
-    /checksum/i.test(`${err.stdout ?? ''}${err.stderr ?? ''}`));
+    /checksum/i.test(`${err.stdout ?? ''}${err.stderr ?? ''}`),
+  );
 });
 
 test('compact index: /versions names every gem with the md5 of its /info, /info lists runtime deps and checksums, /names', async () => {
@@ -177,12 +235,26 @@ test('compact index: /versions names every gem with the md5 of its /info, /info 
     const [name = '', list, md5] = line.split(' ');
     const info = await (await fetch(`${server.url}info/${name}`)).text();
     assert.equal(createHash('md5').update(info).digest('hex'), md5, name);
-    assert.equal(list, dists.gems.get(name)?.releases.map((r) => (r.platform === 'ruby' ? r.version : `${r.version}-${r.platform}`)).join(','));
+    assert.equal(
+      list,
+      dists.gems
+        .get(name)
+        ?.releases.map((r) => (r.platform === 'ruby' ? r.version : `${r.version}-${r.platform}`))
+        .join(','),
+    );
   }
-  assert.equal(await (await fetch(`${server.url}info/fxg-app`)).text(),
-    `---\n1.0.0 fxg-chain:< 3&>= 1.0,fxg-lib:~> 1.2|checksum:${dists.byFile.get('fxg-app-1.0.0.gem')?.sha256},ruby:< 4&>= 2.7,rubygems:>= 3.0\n`);
-  assert.equal(infoLine(dists.byFile.get('fxg-leaf-0.1.0.gem') ?? assert.fail()), `0.1.0 |checksum:${dists.byFile.get('fxg-leaf-0.1.0.gem')?.sha256},ruby:>= 0,rubygems:>= 0`);
-  assert.match(server.infoLines('fxg-badsum')[0] ?? '', new RegExp(`checksum:${dists.byFile.get('fxg-badsum-1.0.0.gem')?.advertisedSha256}`));
+  assert.equal(
+    await (await fetch(`${server.url}info/fxg-app`)).text(),
+    `---\n1.0.0 fxg-chain:< 3&>= 1.0,fxg-lib:~> 1.2|checksum:${dists.byFile.get('fxg-app-1.0.0.gem')?.sha256},ruby:< 4&>= 2.7,rubygems:>= 3.0\n`,
+  );
+  assert.equal(
+    infoLine(dists.byFile.get('fxg-leaf-0.1.0.gem') ?? assert.fail()),
+    `0.1.0 |checksum:${dists.byFile.get('fxg-leaf-0.1.0.gem')?.sha256},ruby:>= 0,rubygems:>= 0`,
+  );
+  assert.match(
+    server.infoLines('fxg-badsum')[0] ?? '',
+    new RegExp(`checksum:${dists.byFile.get('fxg-badsum-1.0.0.gem')?.advertisedSha256}`),
+  );
   assert.equal((await fetch(`${server.url}names`)).status, 200);
   assert.equal((await fetch(`${server.url}info/fxg-nope`)).status, 404);
 });
@@ -191,14 +263,31 @@ test('JSON API: gems, versions (newest first), v2 per platform; jsonOnly hides t
   const gem = (await (await fetch(`${server.url}api/v1/gems/fxg-lib.json`)).json()) as Record<string, unknown>;
   assert.equal(gem['version'], '2.0.0');
   const list = (await (await fetch(`${server.url}api/v1/versions/fxg-lib.json`)).json()) as Record<string, unknown>[];
-  assert.deepEqual(list.map((v) => [v['number'], v['prerelease']]), [['2.0.0', false], ['1.4.0.rc1', true], ['1.3.0', false], ['1.2.0', false]]);
-  const app = (await (await fetch(`${server.url}api/v2/rubygems/fxg-app/versions/1.0.0.json?platform=ruby`)).json()) as { dependencies: unknown; ruby_version: unknown };
+  assert.deepEqual(
+    list.map((v) => [v['number'], v['prerelease']]),
+    [
+      ['2.0.0', false],
+      ['1.4.0.rc1', true],
+      ['1.3.0', false],
+      ['1.2.0', false],
+    ],
+  );
+  const app = (await (await fetch(`${server.url}api/v2/rubygems/fxg-app/versions/1.0.0.json?platform=ruby`)).json()) as {
+    dependencies: unknown;
+    ruby_version: unknown;
+  };
   assert.deepEqual(app.dependencies, {
     development: [{ name: 'fxg-devonly', requirements: '~> 1.0' }],
-    runtime: [{ name: 'fxg-lib', requirements: '~> 1.2' }, { name: 'fxg-chain', requirements: '>= 1.0, < 3' }],
+    runtime: [
+      { name: 'fxg-lib', requirements: '~> 1.2' },
+      { name: 'fxg-chain', requirements: '>= 1.0, < 3' },
+    ],
   });
   assert.equal(app.ruby_version, '>= 2.7, < 4');
-  const plat = (await (await fetch(`${server.url}api/v2/rubygems/fxg-plat/versions/1.0.0.json?platform=x86_64-linux`)).json()) as Record<string, unknown>;
+  const plat = (await (await fetch(`${server.url}api/v2/rubygems/fxg-plat/versions/1.0.0.json?platform=x86_64-linux`)).json()) as Record<
+    string,
+    unknown
+  >;
   assert.deepEqual([plat['platform'], plat['sha']], ['x86_64-linux', dists.byFile.get('fxg-plat-1.0.0-x86_64-linux.gem')?.sha256]);
   assert.equal((await fetch(`${server.url}api/v2/rubygems/fxg-plat/versions/1.0.0.json?platform=java`)).status, 404);
   for (const p of ['versions', 'info/fxg-app', 'names']) assert.equal((await fetch(`${jsonOnly.url}${p}`)).status, 404, p);
@@ -210,7 +299,10 @@ test('JSON API: gems, versions (newest first), v2 per platform; jsonOnly hides t
 
 test('faults: a status for k requests then healthy, garbage, a reset, per target; every request logged', async () => {
   server.fault('fxg-leaf', { kind: 'status', status: 503, times: 2 });
-  assert.deepEqual([(await fetch(`${server.url}info/fxg-leaf`)).status, (await fetch(`${server.url}api/v1/versions/fxg-leaf.json`)).status], [503, 503]);
+  assert.deepEqual(
+    [(await fetch(`${server.url}info/fxg-leaf`)).status, (await fetch(`${server.url}api/v1/versions/fxg-leaf.json`)).status],
+    [503, 503],
+  );
   assert.equal((await fetch(`${server.url}info/fxg-leaf`)).status, 200);
   server.fault('fxg-leaf', { kind: 'garbage' });
   assert.doesNotMatch(await (await fetch(`${server.url}info/fxg-leaf`)).text(), /^---/);

@@ -22,7 +22,6 @@ export interface GemRequest {
 /** Which requests of a gem a fault hits. `index`: its /info and JSON API pages. @defaultValue 'index' */
 export type FaultTarget = 'index' | 'gem' | 'all';
 
-
 /** How a gem misbehaves (see faults.ts). */
 export type Fault = ServerFault<Exclude<FaultTarget, 'all'>>;
 
@@ -87,26 +86,63 @@ export async function startGemServer(opts: GemServerOptions = {}): Promise<GemSe
   /** Version#as_json on rubygems.org: one entry of /api/v1/versions, merged into the v2 payload. */
   function versionJson(g: FixtureGem): Record<string, unknown> {
     return {
-      authors: g.authors.join(', '), built_at: g.date, created_at: date, description: g.description, downloads_count: 0,
-      metadata: g.metadata, number: g.version, summary: g.summary, platform: g.platform,
-      rubygems_version: g.requiredRubygems.join(', '), ruby_version: g.requiredRuby.join(', '), prerelease: g.prerelease,
-      licenses: g.licenses, requirements: [], sha: g.advertisedSha256, spec_sha: null,
+      authors: g.authors.join(', '),
+      built_at: g.date,
+      created_at: date,
+      description: g.description,
+      downloads_count: 0,
+      metadata: g.metadata,
+      number: g.version,
+      summary: g.summary,
+      platform: g.platform,
+      rubygems_version: g.requiredRubygems.join(', '),
+      ruby_version: g.requiredRuby.join(', '),
+      prerelease: g.prerelease,
+      licenses: g.licenses,
+      requirements: [],
+      sha: g.advertisedSha256,
+      spec_sha: null,
     };
   }
 
   /** Rubygem#payload on rubygems.org: /api/v1/gems and, merged with versionJson, /api/v2/.../versions/<v>. */
   function payload(g: FixtureGem): Record<string, unknown> {
     return {
-      name: g.name, downloads: 0, version: g.version, version_created_at: date, version_downloads: 0, platform: g.platform,
-      authors: g.authors.join(', '), info: g.description ?? g.summary, licenses: g.licenses, metadata: g.metadata, yanked: false,
-      sha: g.advertisedSha256, spec_sha: null, project_uri: `${base}gems/${g.name}`, gem_uri: `${base}gems/${g.filename}`,
-      homepage_uri: g.homepage, wiki_uri: null, documentation_uri: null, mailing_list_uri: null, source_code_uri: null,
-      bug_tracker_uri: null, changelog_uri: null, funding_uri: null,
+      name: g.name,
+      downloads: 0,
+      version: g.version,
+      version_created_at: date,
+      version_downloads: 0,
+      platform: g.platform,
+      authors: g.authors.join(', '),
+      info: g.description ?? g.summary,
+      licenses: g.licenses,
+      metadata: g.metadata,
+      yanked: false,
+      sha: g.advertisedSha256,
+      spec_sha: null,
+      project_uri: `${base}gems/${g.name}`,
+      gem_uri: `${base}gems/${g.filename}`,
+      homepage_uri: g.homepage,
+      wiki_uri: null,
+      documentation_uri: null,
+      mailing_list_uri: null,
+      source_code_uri: null,
+      bug_tracker_uri: null,
+      changelog_uri: null,
+      funding_uri: null,
       dependencies: { development: jsonReqs(g.development), runtime: jsonReqs(g.runtime) },
     };
   }
 
-  function send(req: http.IncomingMessage, res: http.ServerResponse, status: number, type: string, body: string | Buffer, gzip = false): void {
+  function send(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    status: number,
+    type: string,
+    body: string | Buffer,
+    gzip = false,
+  ): void {
     let bytes = typeof body === 'string' ? Buffer.from(body) : body;
     const headers: http.OutgoingHttpHeaders = { 'content-type': type };
     // Like rubygems.org's CDN: gzip when asked for, so clients take that path too.
@@ -121,10 +157,17 @@ export async function startGemServer(opts: GemServerOptions = {}): Promise<GemSe
     send(req, res, 404, 'text/plain', `${what}\n`);
 
   /** Applies the gem's fault to this request, if it targets it; true when the fault answered. */
-  async function misbehave(gem: string, target: Exclude<FaultTarget, 'all'>, req: http.IncomingMessage, res: http.ServerResponse, type: string): Promise<boolean> {
+  async function misbehave(
+    gem: string,
+    target: Exclude<FaultTarget, 'all'>,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    type: string,
+  ): Promise<boolean> {
     const f = await faults.take(gem, target);
     if (f === undefined) return false;
-    if (f.kind === 'garbage') send(req, res, 200, type, type.includes('json') ? '[{"number": "1.0.0", "platform": ' : '<html><body>Maintenance</body></html>\n');
+    if (f.kind === 'garbage')
+      send(req, res, 200, type, type.includes('json') ? '[{"number": "1.0.0", "platform": ' : '<html><body>Maintenance</body></html>\n');
     else if (f.kind === 'reset') res.socket?.destroy();
     else send(req, res, f.status, 'text/plain', `fixture fault: HTTP ${f.status}\n`);
     return true;
@@ -134,7 +177,10 @@ export async function startGemServer(opts: GemServerOptions = {}): Promise<GemSe
     requests.push({ method: req.method ?? '', path: req.url ?? '' });
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(req, res, 405, 'text/plain', 'Method Not Allowed\n');
     const url = new URL(req.url ?? '/', base);
-    let seg = url.pathname.split('/').slice(1).map((s) => decodeURIComponent(s));
+    let seg = url.pathname
+      .split('/')
+      .slice(1)
+      .map((s) => decodeURIComponent(s));
     if (seg[0] === 'mirror') seg = seg.slice(1);
     const plain = 'text/plain; charset=utf-8';
     const json = 'application/json; charset=utf-8';
@@ -153,7 +199,13 @@ export async function startGemServer(opts: GemServerOptions = {}): Promise<GemSe
       const f = family(seg[1]);
       return f ? send(req, res, 200, plain, infoBody(f), true) : notFound(req, res);
     }
-    if (seg[0] === 'api' && seg[1] === 'v1' && (seg[2] === 'gems' || seg[2] === 'versions') && seg.length === 4 && seg[3]?.endsWith('.json')) {
+    if (
+      seg[0] === 'api' &&
+      seg[1] === 'v1' &&
+      (seg[2] === 'gems' || seg[2] === 'versions') &&
+      seg.length === 4 &&
+      seg[3]?.endsWith('.json')
+    ) {
       const name = seg[3].slice(0, -'.json'.length);
       if (await misbehave(name, 'index', req, res, json)) return;
       const f = family(name);
@@ -161,13 +213,22 @@ export async function startGemServer(opts: GemServerOptions = {}): Promise<GemSe
       if (seg[2] === 'gems') return send(req, res, 200, json, JSON.stringify(payload(latest(f))));
       return send(req, res, 200, json, JSON.stringify(newestFirst(f).map(versionJson)));
     }
-    if (seg[0] === 'api' && seg[1] === 'v2' && seg[2] === 'rubygems' && seg[4] === 'versions' && seg.length === 6 && seg[5]?.endsWith('.json')) {
+    if (
+      seg[0] === 'api' &&
+      seg[1] === 'v2' &&
+      seg[2] === 'rubygems' &&
+      seg[4] === 'versions' &&
+      seg.length === 6 &&
+      seg[5]?.endsWith('.json')
+    ) {
       const name = seg[3] ?? '';
       if (await misbehave(name, 'index', req, res, json)) return;
       const number = seg[5].slice(0, -'.json'.length);
       const platform = url.searchParams.get('platform');
       // Without ?platform=, rubygems.org answers with one of the version's platforms: here `ruby` when it has it.
-      const candidates = (family(name)?.releases ?? []).filter((r) => r.version === number && (platform === null || r.platform === platform));
+      const candidates = (family(name)?.releases ?? []).filter(
+        (r) => r.version === number && (platform === null || r.platform === platform),
+      );
       const g = candidates.find((r) => r.platform === 'ruby') ?? candidates[0];
       if (!g) return notFound(req, res, 'This version could not be found.');
       return send(req, res, 200, json, JSON.stringify({ ...payload(g), ...versionJson(g) }));

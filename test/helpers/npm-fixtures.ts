@@ -243,7 +243,9 @@ export async function loadFixturePackages(): Promise<Map<string, FixturePackage>
     const versions: { manifest: Manifest; tarball: Buffer }[] = [];
     let meta: MetaJson = {};
     // meta.json first: it says how the versions were published.
-    const entries = (await readdir(path.join(root, name))).sort((a, b) => Number(b === 'meta.json') - Number(a === 'meta.json') || (a < b ? -1 : a > b ? 1 : 0));
+    const entries = (await readdir(path.join(root, name))).sort(
+      (a, b) => Number(b === 'meta.json') - Number(a === 'meta.json') || (a < b ? -1 : a > b ? 1 : 0),
+    );
     for (const entry of entries) {
       const dir = path.join(root, name, entry);
       if (entry === 'meta.json') {
@@ -254,7 +256,13 @@ export async function loadFixturePackages(): Promise<Map<string, FixturePackage>
       const pj = files.find((f) => f.path === 'package.json');
       if (!pj) throw new Error(`fixture ${dir}: no package.json`);
       const raw = JSON.parse(pj.body.toString('utf8')) as Manifest;
-      const manifest = meta.unflagged?.includes(entry) === true ? raw : publishedManifest(raw, files.map((f) => f.path));
+      const manifest =
+        meta.unflagged?.includes(entry) === true
+          ? raw
+          : publishedManifest(
+              raw,
+              files.map((f) => f.path),
+            );
       if (manifest.version !== entry) throw new Error(`fixture ${dir}: package.json says version ${manifest.version}`);
       versions.push({ manifest, tarball: await packFiles(files) });
     }

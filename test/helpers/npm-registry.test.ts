@@ -69,7 +69,10 @@ test('pacote reads packuments, picks versions like npm, one corgi fetch per name
   assert.deepEqual(v['bundleDependencies'], ['fx-bundled']);
   assert.deepEqual(v['peerDependenciesMeta'], { 'fx-peer-opt': { optional: true } });
   const seen = reg.requests.slice(before);
-  assert.deepEqual(seen.map((r) => r.path), ['/fx-app']);
+  assert.deepEqual(
+    seen.map((r) => r.path),
+    ['/fx-app'],
+  );
   assert.ok(seen[0]?.accept?.includes(CORGI_TYPE));
 
   assert.equal((await pacote.manifest('@bale-test/scoped@^1', opts)).version, '1.1.0');
@@ -100,7 +103,10 @@ test('tarballs verify, look like npm pack output, and carry the bundled dependen
   assert.equal(mode('package/cli.js'), 0o644, 'bins ship non-executable');
   assert.equal(mode('package/bin/alt.js'), 0o644);
   const long = await entries(await pacote.tarball('fx-long-path@1.0.0', opts));
-  assert.ok(long.some((h) => h.name.length > 150), 'pax path survives');
+  assert.ok(
+    long.some((h) => h.name.length > 150),
+    'pax path survives',
+  );
   const scoped = await get('@bale-test/scoped/-/scoped-1.1.0.tgz');
   assert.equal(scoped.status, 200);
 });
@@ -197,7 +203,10 @@ test('hostile tarballs verify against their packuments and hold the hostile entr
   const expected: Record<string, [string, string][]> = {
     'fx-evil-dotdot': [['package/../../evil.txt', 'file']],
     'fx-evil-abs': [['/tmp/bale-evil-abs.txt', 'file']],
-    'fx-evil-symlink': [['package/escape', 'symlink'], ['package/escape/x', 'file']],
+    'fx-evil-symlink': [
+      ['package/escape', 'symlink'],
+      ['package/escape/x', 'file'],
+    ],
     'fx-evil-hardlink': [['package/passwd', 'link']],
     'fx-evil-device': [['package/null', 'character-device']],
   };
@@ -208,7 +217,10 @@ test('hostile tarballs verify against their packuments and hold the hostile entr
     assert.ok(ssri.checkData(tgz, dist.integrity), `${name} integrity`);
     const headers = await entries(tgz);
     for (const [entry, type] of expected[name] ?? []) {
-      assert.ok(headers.some((h) => h.name === entry && h.type === type), `${name}: ${entry} (${type})`);
+      assert.ok(
+        headers.some((h) => h.name === entry && h.type === type),
+        `${name}: ${entry} (${type})`,
+      );
     }
   }
   const sym = await entries(await pacote.tarball('fx-evil-symlink@1.0.0', opts));
@@ -220,17 +232,36 @@ test('hostile tarballs verify against their packuments and hold the hostile entr
 test('fx-app works from an unpacked tree: every dependency loads', async () => {
   const nm = path.join(tmp, 'tree', 'node_modules');
   const layout: [string, string][] = [
-    ['fx-app', 'fx-app@1.0.0'], ['fx-cycle-a', 'fx-cycle-a@^1'], ['fx-cycle-b', 'fx-cycle-b@^1'],
-    ['@bale-test/scoped', '@bale-test/scoped@^1'], ['fx-shared', 'fx-shared@^2'], ['fx-left', 'fx-left@^1'],
-    ['fx-left/node_modules/fx-shared', 'fx-shared@^1'], ['fx-right', 'fx-right@^1'], ['fx-bin', 'fx-bin@1'],
-    ['fx-aliased', 'fx-real@^1'], ['fx-peer', 'fx-peer@^1'], ['fx-linux-opt', 'fx-linux-opt@^1'],
+    ['fx-app', 'fx-app@1.0.0'],
+    ['fx-cycle-a', 'fx-cycle-a@^1'],
+    ['fx-cycle-b', 'fx-cycle-b@^1'],
+    ['@bale-test/scoped', '@bale-test/scoped@^1'],
+    ['fx-shared', 'fx-shared@^2'],
+    ['fx-left', 'fx-left@^1'],
+    ['fx-left/node_modules/fx-shared', 'fx-shared@^1'],
+    ['fx-right', 'fx-right@^1'],
+    ['fx-bin', 'fx-bin@1'],
+    ['fx-aliased', 'fx-real@^1'],
+    ['fx-peer', 'fx-peer@^1'],
+    ['fx-linux-opt', 'fx-linux-opt@^1'],
   ];
   for (const [dest, spec] of layout) await pacote.extract(spec, path.join(nm, dest), opts);
   const summary = (requireCjs(path.join(nm, 'fx-app')) as () => unknown)();
   assert.deepEqual(summary, {
-    name: 'fx-app', version: '1.0.0', cycle: 'fx-cycle-a@1.0.0 <-> fx-cycle-b@1.0.0', scoped: '1.1.0',
-    scopedShared: '2.0.0', bin: '1.0.0', leftShared: '1.0.0', rightShared: '2.0.0', aliased: 'fx-real@1.2.0',
-    bundled: '1.0.0', peer: '1.0.0', peerOpt: null, linuxOpt: '1.0.0', darwinOnly: null,
+    name: 'fx-app',
+    version: '1.0.0',
+    cycle: 'fx-cycle-a@1.0.0 <-> fx-cycle-b@1.0.0',
+    scoped: '1.1.0',
+    scopedShared: '2.0.0',
+    bin: '1.0.0',
+    leftShared: '1.0.0',
+    rightShared: '2.0.0',
+    aliased: 'fx-real@1.2.0',
+    bundled: '1.0.0',
+    peer: '1.0.0',
+    peerOpt: null,
+    linuxOpt: '1.0.0',
+    darwinOnly: null,
   });
   const { stdout } = await execFileP(process.execPath, [path.join(nm, 'fx-bin', 'cli.js')]);
   assert.equal(stdout, 'fx-bin ok\n');

@@ -21,7 +21,13 @@ export interface RegistryRequest {
  * otherwise; `truncate-tarball` cuts every tarball of the package in half.
  */
 export type Fault =
-  | { kind: 'status'; status: number; /** then healthy; forever when absent */ times?: number; on?: FaultTarget; /** a Retry-After header */ retryAfter?: string }
+  | {
+      kind: 'status';
+      status: number /** then healthy; forever when absent */;
+      times?: number;
+      on?: FaultTarget /** a Retry-After header */;
+      retryAfter?: string;
+    }
   | { kind: 'garbage'; on?: FaultTarget }
   | { kind: 'truncate-tarball' }
   | { kind: 'delay'; ms: number; on?: FaultTarget };
@@ -50,9 +56,24 @@ export const CORGI_TYPE = 'application/vnd.npm.install-v1+json';
 
 /** The version fields of the abbreviated ("corgi") packument, as the public registry serves them. */
 const CORGI_FIELDS = [
-  'name', 'version', 'dependencies', 'optionalDependencies', 'devDependencies', 'peerDependencies',
-  'peerDependenciesMeta', 'bundleDependencies', 'bin', 'directories', 'engines', 'os', 'cpu',
-  'deprecated', 'hasInstallScript', 'gypfile', 'funding', 'license',
+  'name',
+  'version',
+  'dependencies',
+  'optionalDependencies',
+  'devDependencies',
+  'peerDependencies',
+  'peerDependenciesMeta',
+  'bundleDependencies',
+  'bin',
+  'directories',
+  'engines',
+  'os',
+  'cpu',
+  'deprecated',
+  'hasInstallScript',
+  'gypfile',
+  'funding',
+  'license',
 ] as const;
 
 /** Built-in broken packages: fx-500 always answers 500, fx-garbage answers 200 with a non-JSON body. */

@@ -57,7 +57,12 @@ async function startOn(dir: string, port: number): Promise<OciRegistry> {
       '',
     ].join('\n'),
   );
-  const proc: ResultPromise = execa('docker-registry', ['serve', config], { reject: false, stdout: 'ignore', stderr: 'pipe', buffer: true });
+  const proc: ResultPromise = execa('docker-registry', ['serve', config], {
+    reject: false,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    buffer: true,
+  });
   let exited = false;
   void proc.then(() => {
     exited = true;

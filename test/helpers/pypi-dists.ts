@@ -101,14 +101,22 @@ export async function findCPython(minor: string): Promise<CPython | undefined> {
   return undefined;
 }
 
-
 /** Everything the output depends on: the fixture tree (script included), the copied wheels, the tools. */
 async function cacheKey(fixtures: string, py: string, includeArgs: string[]): Promise<string> {
   const h = createHash('sha256');
   for (const rel of await walk(fixtures)) {
-    h.update(`${rel}\0`).update(await readFile(path.join(fixtures, rel))).update('\0');
+    h.update(`${rel}\0`)
+      .update(await readFile(path.join(fixtures, rel)))
+      .update('\0');
   }
-  const { stdout } = await execFileP(py, [path.join(fixtures, 'make_dists.py'), '--projects', path.join(fixtures, 'projects'), '--out', tmpdir(), '--list-inputs']);
+  const { stdout } = await execFileP(py, [
+    path.join(fixtures, 'make_dists.py'),
+    '--projects',
+    path.join(fixtures, 'projects'),
+    '--out',
+    tmpdir(),
+    '--list-inputs',
+  ]);
   for (const input of stdout.split('\n').filter(Boolean)) {
     const s = await stat(input);
     h.update(`${input}\0${s.size}\0${s.mtimeMs}\0`);
@@ -118,13 +126,29 @@ async function cacheKey(fixtures: string, py: string, includeArgs: string[]): Pr
 }
 
 interface RawFile {
-  filename: string; version: string; kind: 'wheel' | 'sdist'; python_version: string; size: number;
-  sha256: string; md5: string; blake2b_256: string; requires_python: string | null;
-  metadata_file: string | null; metadata_sha256: string | null; summary: string | null; requires_dist: string[];
+  filename: string;
+  version: string;
+  kind: 'wheel' | 'sdist';
+  python_version: string;
+  size: number;
+  sha256: string;
+  md5: string;
+  blake2b_256: string;
+  requires_python: string | null;
+  metadata_file: string | null;
+  metadata_sha256: string | null;
+  summary: string | null;
+  requires_dist: string[];
 }
 interface RawProject {
-  name: string; normalized: string; readme: string; yanked: Record<string, string>;
-  upload_time: Record<string, string>; default_upload_time: string; wrong_sha256: boolean; files: RawFile[];
+  name: string;
+  normalized: string;
+  readme: string;
+  yanked: Record<string, string>;
+  upload_time: Record<string, string>;
+  default_upload_time: string;
+  wrong_sha256: boolean;
+  files: RawFile[];
 }
 
 function toProject(dir: string, p: RawProject): FixtureProject {
@@ -168,7 +192,14 @@ async function build(): Promise<FixtureDists> {
     const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
     await mkdir(tmp, { recursive: true });
     try {
-      await execFileP(py, [path.join(fixtures, 'make_dists.py'), '--projects', path.join(fixtures, 'projects'), '--out', tmp, ...includeArgs]);
+      await execFileP(py, [
+        path.join(fixtures, 'make_dists.py'),
+        '--projects',
+        path.join(fixtures, 'projects'),
+        '--out',
+        tmp,
+        ...includeArgs,
+      ]);
       await rename(tmp, dir).catch((err: NodeJS.ErrnoException) => {
         if (!(err.code === 'ENOTEMPTY' || err.code === 'EEXIST') || !existsSync(path.join(dir, 'index.json'))) throw err;
       });

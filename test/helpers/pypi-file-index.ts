@@ -35,7 +35,8 @@ export async function writeFileIndex(dir: string, opts: { absolute?: boolean } =
       await mkdir(path.join(dir, 'files', p.normalized), { recursive: true });
       for (const f of p.files) {
         await copyFile(f.path, path.join(dir, 'files', p.normalized, f.filename));
-        if (f.metadataFile !== undefined) await copyFile(`${f.path}.metadata`, path.join(dir, 'files', p.normalized, `${f.filename}.metadata`));
+        if (f.metadataFile !== undefined)
+          await copyFile(`${f.path}.metadata`, path.join(dir, 'files', p.normalized, `${f.filename}.metadata`));
       }
     }
     return {

@@ -37,17 +37,46 @@ const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).di
 
 /** pip, quietly, with no index: everything comes from the given files. */
 async function pipInstall(target: string, files: string[]): Promise<void> {
-  await execFileP(py311.exe, ['-m', 'pip', 'install', '--quiet', '--no-deps', '--no-index', '--no-cache-dir', '--disable-pip-version-check', '--target', target, ...files]);
+  await execFileP(py311.exe, [
+    '-m',
+    'pip',
+    'install',
+    '--quiet',
+    '--no-deps',
+    '--no-index',
+    '--no-cache-dir',
+    '--disable-pip-version-check',
+    '--target',
+    target,
+    ...files,
+  ]);
 }
 
 async function python(target: string, code: string): Promise<string> {
-  const { stdout } = await execFileP(py311.exe, ['-c', code], { env: { ...process.env, PYTHONPATH: target, PYTHONDONTWRITEBYTECODE: '1' } });
+  const { stdout } = await execFileP(py311.exe, ['-c', code], {
+    env: { ...process.env, PYTHONPATH: target, PYTHONDONTWRITEBYTECODE: '1' },
+  });
   return stdout.trim();
 }
 
 test('every project listed, with its README and files whose sha256 and size are right', async () => {
   const names = [...dists.projects.keys()];
-  for (const want of ['fxp-app', 'fxp-lib', 'fxp-old', 'fxp-socks', 'fxp-extra-only', 'fxp-binary', 'fxp-zext', 'fxp-ns-a', 'fxp-ns-b', 'setuptools', 'wheel', 'fxp-broken', 'fxp-evil', 'fxp-badhash']) {
+  for (const want of [
+    'fxp-app',
+    'fxp-lib',
+    'fxp-old',
+    'fxp-socks',
+    'fxp-extra-only',
+    'fxp-binary',
+    'fxp-zext',
+    'fxp-ns-a',
+    'fxp-ns-b',
+    'setuptools',
+    'wheel',
+    'fxp-broken',
+    'fxp-evil',
+    'fxp-badhash',
+  ]) {
     assert.ok(names.includes(want), `${want} is a fixture project`);
   }
   for (const p of dists.projects.values()) {
@@ -60,14 +89,27 @@ test('every project listed, with its README and files whose sha256 and size are 
       if (f.metadataFile) assert.equal(sha256(await readFile(`${f.path}.metadata`)), f.metadataSha256);
     }
   }
-  assert.deepEqual(dists.projects.get('fxp-lib')?.files.map((f) => f.filename), [
-    'fxp_lib-1.0.0-py3-none-any.whl', 'fxp_lib-1.0.0.tar.gz', 'fxp_lib-1.1.0-py3-none-any.whl', 'fxp_lib-1.1.0.tar.gz',
-    'fxp_lib-1.2.0rc1-py3-none-any.whl', 'fxp_lib-1.2.0rc1.tar.gz', 'fxp_lib-2.0.0-py3-none-any.whl', 'fxp_lib-2.0.0.tar.gz',
-  ]);
-  assert.deepEqual(dists.projects.get('fxp-binary')?.files.map((f) => f.filename), [
-    'fxp_binary-1.0.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
-  ]);
-  assert.deepEqual(dists.projects.get('fxp-zext')?.files.map((f) => f.filename), ['fxp_zext-1.0.0.tar.gz']);
+  assert.deepEqual(
+    dists.projects.get('fxp-lib')?.files.map((f) => f.filename),
+    [
+      'fxp_lib-1.0.0-py3-none-any.whl',
+      'fxp_lib-1.0.0.tar.gz',
+      'fxp_lib-1.1.0-py3-none-any.whl',
+      'fxp_lib-1.1.0.tar.gz',
+      'fxp_lib-1.2.0rc1-py3-none-any.whl',
+      'fxp_lib-1.2.0rc1.tar.gz',
+      'fxp_lib-2.0.0-py3-none-any.whl',
+      'fxp_lib-2.0.0.tar.gz',
+    ],
+  );
+  assert.deepEqual(
+    dists.projects.get('fxp-binary')?.files.map((f) => f.filename),
+    ['fxp_binary-1.0.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl'],
+  );
+  assert.deepEqual(
+    dists.projects.get('fxp-zext')?.files.map((f) => f.filename),
+    ['fxp_zext-1.0.0.tar.gz'],
+  );
   assert.equal(dists.projects.get('fxp-lib')?.yanked['2.0.0'], 'broken API, use fxp-lib 1.x');
   assert.equal(dists.projects.get('fxp-socks')?.name, 'FXP_Socks');
   assert.equal(dists.projects.get('fxp-old')?.files[0]?.requiresPython, '>=3.8, <3.11');
@@ -76,7 +118,19 @@ test('every project listed, with its README and files whose sha256 and size are 
 test('make_dists.py is deterministic: a second build elsewhere gives the same bytes', async () => {
   const out = path.join(tmp, 'rebuild');
   const include = py311.include ?? assert.fail('CPython 3.11 headers');
-  await execFileP(python3(), [path.join(pypiFixturesDir(), 'make_dists.py'), '--projects', path.join(pypiFixturesDir(), 'projects'), '--out', out, '--python-include', `3.11=${include}`], { cwd: tmp });
+  await execFileP(
+    python3(),
+    [
+      path.join(pypiFixturesDir(), 'make_dists.py'),
+      '--projects',
+      path.join(pypiFixturesDir(), 'projects'),
+      '--out',
+      out,
+      '--python-include',
+      `3.11=${include}`,
+    ],
+    { cwd: tmp },
+  );
   for (const p of dists.projects.values()) {
     const again = (await readdir(path.join(out, 'files', p.normalized))).sort();
     const first = (await readdir(path.join(dists.dir, 'files', p.normalized))).sort();
@@ -125,12 +179,17 @@ test('fxp-app installs with a real pip (python3.11 --no-index), imports, and its
 
 test('fxp-binary is a real CPython 3.11 extension, and the namespace halves import together', async () => {
   const target = path.join(tmp, 'binary');
-  const files = await Promise.all([
-    'fxp_binary-1.0.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
-    'fxp_ns_a-1.0.0-py3-none-any.whl',
-    'fxp_ns_b-1.0.0-py3-none-any.whl',
-  ].map(fixtureFile));
-  await pipInstall(target, files.map((f) => f.path));
+  const files = await Promise.all(
+    [
+      'fxp_binary-1.0.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
+      'fxp_ns_a-1.0.0-py3-none-any.whl',
+      'fxp_ns_b-1.0.0-py3-none-any.whl',
+    ].map(fixtureFile),
+  );
+  await pipInstall(
+    target,
+    files.map((f) => f.path),
+  );
   assert.equal(await python(target, 'import fxp_binary; print(fxp_binary.answer(), fxp_binary.__file__.endswith(".so"))'), '42 True');
   assert.equal(await python(target, 'import fxpns.a, fxpns.b; print(fxpns.a.NAME + fxpns.b.NAME)'), 'ab');
 });
@@ -139,9 +198,21 @@ test('fxp-zext builds from its sdist with the served setuptools and wheel, and l
   const wheels = path.join(tmp, 'zext-wheels');
   const sdist = await fixtureFile('fxp_zext-1.0.0.tar.gz');
   await execFileP(py311.exe, [
-    '-m', 'pip', 'wheel', '--quiet', '--no-deps', '--no-index', '--no-cache-dir', '--disable-pip-version-check',
-    '--find-links', path.join(dists.dir, 'files', 'setuptools'), '--find-links', path.join(dists.dir, 'files', 'wheel'),
-    '--wheel-dir', wheels, sdist.path,
+    '-m',
+    'pip',
+    'wheel',
+    '--quiet',
+    '--no-deps',
+    '--no-index',
+    '--no-cache-dir',
+    '--disable-pip-version-check',
+    '--find-links',
+    path.join(dists.dir, 'files', 'setuptools'),
+    '--find-links',
+    path.join(dists.dir, 'files', 'wheel'),
+    '--wheel-dir',
+    wheels,
+    sdist.path,
   ]);
   const built = (await readdir(wheels)).filter((f) => f.endsWith('.whl'));
   assert.deepEqual(built, ['fxp_zext-1.0.0-cp311-cp311-linux_x86_64.whl']);
@@ -160,7 +231,9 @@ test('the hostile and broken fixtures are hostile and broken in the intended way
   assert.match(meta, /^Name: fxp-broken$/m);
   assert.doesNotMatch(meta, /^Version:/m);
   const bad = await fixtureFile('fxp_badhash-1.0.0-py3-none-any.whl');
-  const page = (await (await fetch(`${idx.simpleUrl}fxp-badhash/`, { headers: { accept: SIMPLE_JSON } })).json()) as { files: { hashes: { sha256: string } }[] };
+  const page = (await (await fetch(`${idx.simpleUrl}fxp-badhash/`, { headers: { accept: SIMPLE_JSON } })).json()) as {
+    files: { hashes: { sha256: string } }[];
+  };
   assert.notEqual(page.files[0]?.hashes.sha256, bad.sha256, 'the index lies about the sha256');
   assert.equal(sha256(Buffer.from(await (await fetch(idx.fileUrl(bad.filename))).arrayBuffer())), bad.sha256, 'the file itself is sound');
 });
@@ -191,25 +264,42 @@ test('the Simple API answers in the negotiated form, logs requests and redirects
   assert.match(text, /data-core-metadata="sha256=[0-9a-f]{64}" data-dist-info-metadata="sha256=/);
   assert.match(text, /<meta name="pypi:repository-version" content="1\.1">/);
   assert.equal((await fetch(`${idx.simpleUrl}fxp-old/`, { headers: { accept: 'application/json' } })).status, 406);
-  assert.deepEqual(idx.requests.slice(before).map((r) => r.path), ['/simple/fxp-old/', '/simple/fxp-old/', '/simple/fxp-old/']);
+  assert.deepEqual(
+    idx.requests.slice(before).map((r) => r.path),
+    ['/simple/fxp-old/', '/simple/fxp-old/', '/simple/fxp-old/'],
+  );
   assert.equal(idx.requests[before]?.accept, SIMPLE_JSON);
 
-  for (const [from, to] of [['simple/FXP_Old/', '/simple/fxp-old/'], ['simple/fxp-old', '/simple/fxp-old/'], ['moved/simple/fxp-old/', '/simple/fxp-old/'], ['pypi/fxp-socks/json', '/pypi/FXP_Socks/json']] as const) {
+  for (const [from, to] of [
+    ['simple/FXP_Old/', '/simple/fxp-old/'],
+    ['simple/fxp-old', '/simple/fxp-old/'],
+    ['moved/simple/fxp-old/', '/simple/fxp-old/'],
+    ['pypi/fxp-socks/json', '/pypi/FXP_Socks/json'],
+  ] as const) {
     const res = await fetch(idx.url + from, { redirect: 'manual' });
     assert.ok(res.status === 301 || res.status === 302, from);
     assert.equal(res.headers.get('location'), to, from);
   }
   assert.equal((await fetch(`${idx.simpleUrl}fxp-nope/`)).status, 404);
-  const lib = (await (await fetch(`${idx.simpleUrl}fxp-lib/`, { headers: { accept: SIMPLE_JSON } })).json()) as { versions: string[]; files: Record<string, unknown>[] };
+  const lib = (await (await fetch(`${idx.simpleUrl}fxp-lib/`, { headers: { accept: SIMPLE_JSON } })).json()) as {
+    versions: string[];
+    files: Record<string, unknown>[];
+  };
   assert.deepEqual(lib.versions, ['1.0.0', '1.1.0', '1.2.0rc1', '2.0.0']);
-  assert.deepEqual(lib.files.filter((f) => f['yanked'] !== undefined).map((f) => [f['filename'], f['yanked']]), [
-    ['fxp_lib-2.0.0-py3-none-any.whl', 'broken API, use fxp-lib 1.x'],
-    ['fxp_lib-2.0.0.tar.gz', 'broken API, use fxp-lib 1.x'],
-  ]);
+  assert.deepEqual(
+    lib.files.filter((f) => f['yanked'] !== undefined).map((f) => [f['filename'], f['yanked']]),
+    [
+      ['fxp_lib-2.0.0-py3-none-any.whl', 'broken API, use fxp-lib 1.x'],
+      ['fxp_lib-2.0.0.tar.gz', 'broken API, use fxp-lib 1.x'],
+    ],
+  );
 });
 
 test('the JSON API serves every release, the newest stable one as info, and one release alone', async () => {
-  const doc = (await (await fetch(`${idx.jsonUrl}fxp-lib/json`)).json()) as { info: Record<string, unknown>; releases: Record<string, Record<string, unknown>[]> };
+  const doc = (await (await fetch(`${idx.jsonUrl}fxp-lib/json`)).json()) as {
+    info: Record<string, unknown>;
+    releases: Record<string, Record<string, unknown>[]>;
+  };
   assert.equal(doc.info['name'], 'fxp-lib');
   assert.equal(doc.info['version'], '1.1.0', 'neither the prerelease nor the yanked 2.0.0');
   assert.deepEqual(Object.keys(doc.releases), ['1.0.0', '1.1.0', '1.2.0rc1', '2.0.0']);
@@ -219,7 +309,10 @@ test('the JSON API serves every release, the newest stable one as info, and one 
   assert.equal(yanked?.['upload_time_iso_8601'], '2022-03-15T09:45:00.000000Z');
   const one = (await (await fetch(`${idx.jsonUrl}fxp-lib/1.0.0/json`)).json()) as Record<string, unknown>;
   assert.equal(one['releases'], undefined);
-  assert.deepEqual((one['urls'] as { filename: string }[]).map((u) => u.filename), ['fxp_lib-1.0.0-py3-none-any.whl', 'fxp_lib-1.0.0.tar.gz']);
+  assert.deepEqual(
+    (one['urls'] as { filename: string }[]).map((u) => u.filename),
+    ['fxp_lib-1.0.0-py3-none-any.whl', 'fxp_lib-1.0.0.tar.gz'],
+  );
   const app = (await (await fetch(`${idx.jsonUrl}fxp-app/json`)).json()) as { info: { requires_dist: string[] } };
   assert.ok(app.info.requires_dist.includes('fxp-extra-only; extra == "socks"'));
   assert.equal((await fetch(`${idx.jsonUrl}fxp-lib/9.9.9/json`)).status, 404);

@@ -188,10 +188,21 @@ export async function startPypiIndex(opts: PypiIndexOptions = {}): Promise<Fixtu
   }
 
   /** Applies the project's fault to this request, if it targets it; true when the fault answered. */
-  async function misbehave(project: string, target: Exclude<FaultTarget, 'all'>, res: http.ServerResponse, garbageType: string): Promise<boolean> {
+  async function misbehave(
+    project: string,
+    target: Exclude<FaultTarget, 'all'>,
+    res: http.ServerResponse,
+    garbageType: string,
+  ): Promise<boolean> {
     const f = await faults.take(project, target);
     if (f === undefined) return false;
-    if (f.kind === 'garbage') send(res, 200, garbageType, garbageType.includes('json') ? '{"meta": {"api-version": "1.1"}, "files": [' : 'this is not what you asked for\n');
+    if (f.kind === 'garbage')
+      send(
+        res,
+        200,
+        garbageType,
+        garbageType.includes('json') ? '{"meta": {"api-version": "1.1"}, "files": [' : 'this is not what you asked for\n',
+      );
     else if (f.kind === 'reset') res.socket?.destroy();
     else send(res, f.status, 'text/plain', `fixture fault: HTTP ${f.status}\n`);
     return true;
@@ -202,7 +213,8 @@ export async function startPypiIndex(opts: PypiIndexOptions = {}): Promise<Fixtu
     res.writeHead(status, { 'content-type': type, 'content-length': bytes.length, ...extra });
     res.end(bytes);
   }
-  const redirect = (res: http.ServerResponse, status: number, to: string): void => send(res, status, 'text/plain', `see ${to}\n`, { location: to });
+  const redirect = (res: http.ServerResponse, status: number, to: string): void =>
+    send(res, status, 'text/plain', `see ${to}\n`, { location: to });
   const notFound = (res: http.ServerResponse): void => send(res, 404, 'text/plain', '404 Not Found\n');
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -210,7 +222,10 @@ export async function startPypiIndex(opts: PypiIndexOptions = {}): Promise<Fixtu
     requests.push({ method: req.method ?? '', path: req.url ?? '', ...(accept === undefined ? {} : { accept }) });
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'Method Not Allowed\n');
     const pathname = new URL(req.url ?? '/', base).pathname;
-    const seg = pathname.split('/').slice(1).map((s) => decodeURIComponent(s));
+    const seg = pathname
+      .split('/')
+      .slice(1)
+      .map((s) => decodeURIComponent(s));
 
     if (seg[0] === 'moved' && seg[1] === 'simple') return redirect(res, 302, `/${seg.slice(1).join('/')}`);
     if (seg[0] === 'simple') {
@@ -220,8 +235,17 @@ export async function startPypiIndex(opts: PypiIndexOptions = {}): Promise<Fixtu
       const type = json ? SIMPLE_JSON : form;
       if (seg.length === 2 && seg[1] === '') {
         const names = [...dists.projects.values()].map((p) => p.normalized);
-        if (json) return send(res, 200, type, JSON.stringify({ meta: { 'api-version': '1.1' }, projects: names.map((name) => ({ name })) }), { vary: 'Accept' });
-        return send(res, 200, type, `<!DOCTYPE html>\n<html><body>\n${names.map((n) => `<a href="${n}/">${n}</a>`).join('\n')}\n</body></html>\n`, { vary: 'Accept' });
+        if (json)
+          return send(res, 200, type, JSON.stringify({ meta: { 'api-version': '1.1' }, projects: names.map((name) => ({ name })) }), {
+            vary: 'Accept',
+          });
+        return send(
+          res,
+          200,
+          type,
+          `<!DOCTYPE html>\n<html><body>\n${names.map((n) => `<a href="${n}/">${n}</a>`).join('\n')}\n</body></html>\n`,
+          { vary: 'Accept' },
+        );
       }
       const name = normalize(seg[1] ?? '');
       const p = dists.projects.get(name);

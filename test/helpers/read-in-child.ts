@@ -23,9 +23,13 @@ export interface ChildRead {
 const SELF = fileURLToPath(import.meta.url);
 
 export async function readInChild(kind: ArchiveKind, file: string, source: string, limits?: ArchiveLimits): Promise<ChildRead> {
-  const r = await execa(process.execPath, [SELF, kind, file, source, ...(limits === undefined ? [] : [JSON.stringify(limits)])], { reject: false, timeout: 120_000 });
+  const r = await execa(process.execPath, [SELF, kind, file, source, ...(limits === undefined ? [] : [JSON.stringify(limits)])], {
+    reject: false,
+    timeout: 120_000,
+  });
   const line = String(r.stdout).trim().split('\n').at(-1) ?? '';
-  if (r.exitCode !== 0 || !line.startsWith('{')) throw new Error(`the reader's child process failed (exit ${r.exitCode}):\n${r.stderr}\n${r.stdout}`);
+  if (r.exitCode !== 0 || !line.startsWith('{'))
+    throw new Error(`the reader's child process failed (exit ${r.exitCode}):\n${r.stderr}\n${r.stdout}`);
   return JSON.parse(line) as ChildRead;
 }
 

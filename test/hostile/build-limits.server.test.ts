@@ -62,7 +62,7 @@ before(async () => {
   for (const [name, recipe] of pending) add(name, withLimits(recipe(server.url), limits[name]!));
   add('pysleep', withLimits(py.recipe(server.url), 'timeout = "3s"'));
   add('gemdisk', withLimits(rb.recipe(server.url), 'disk = "32MiB"'));
-  add('sleeper-no-limit', (pending.find(([n]) => n === 'sleeper')![1])(server.url));
+  add('sleeper-no-limit', pending.find(([n]) => n === 'sleeper')![1](server.url));
 });
 
 after(async () => {
@@ -85,7 +85,12 @@ async function build(name: string, extra: string[] = []) {
     timeoutMs: 120_000,
   });
   const scratch = join(run, 'cache', 'bale', 'tmp');
-  return { ...r, seconds: (Date.now() - started) / 1000, scratch: existsSync(scratch) ? readdirSync(scratch) : [], stored: await listFiles(join(run, 's', 'packages')) };
+  return {
+    ...r,
+    seconds: (Date.now() - started) / 1000,
+    scratch: existsSync(scratch) ? readdirSync(scratch) : [],
+    stored: await listFiles(join(run, 's', 'packages')),
+  };
 }
 
 function assertStopped(r: Awaited<ReturnType<typeof build>>, why: RegExp): void {
@@ -96,9 +101,12 @@ function assertStopped(r: Awaited<ReturnType<typeof build>>, why: RegExp): void 
 }
 
 describe('build limits: every runaway build is stopped, named, and leaves nothing', () => {
-  it('sleep forever: stopped at the recipe\'s timeout, the whole tree killed', async () => {
+  it("sleep forever: stopped at the recipe's timeout, the whole tree killed", async () => {
     const r = await build('sleeper');
-    assertStopped(r, /postinstall script failed for Node .*timed out after 3s \(the timeout limit: raise it with --build-timeout, or \[build\.limits\] timeout in the recipe\)/);
+    assertStopped(
+      r,
+      /postinstall script failed for Node .*timed out after 3s \(the timeout limit: raise it with --build-timeout, or \[build\.limits\] timeout in the recipe\)/,
+    );
     assert.ok(r.seconds < 60, `took ${r.seconds} s`);
     assert.equal(await leftovers(), '');
   });
@@ -111,7 +119,10 @@ describe('build limits: every runaway build is stopped, named, and leaves nothin
 
   it('a fork bomb hits the process limit, which is named; nothing of it survives', async () => {
     const r = await build('forkbomb');
-    assertStopped(r, /postinstall script failed for Node .*\(exit 2, probably at the processes limit \(64: raise it with \[build\.limits\] processes in the recipe\)\): .*Cannot fork/);
+    assertStopped(
+      r,
+      /postinstall script failed for Node .*\(exit 2, probably at the processes limit \(64: raise it with \[build\.limits\] processes in the recipe\)\): .*Cannot fork/,
+    );
     assert.equal(await leftovers(), '', 'fork bomb processes still running');
   });
 
@@ -120,10 +131,13 @@ describe('build limits: every runaway build is stopped, named, and leaves nothin
   });
 
   it('many files past the disk limit: stopped by the disk watch, named with how to raise it', async () => {
-    assertStopped(await build('manyfiles'), /stopped after writing more than 64 MiB to disk \(the disk limit: raise it with \[build\.limits\] disk in the recipe\)/);
+    assertStopped(
+      await build('manyfiles'),
+      /stopped after writing more than 64 MiB to disk \(the disk limit: raise it with \[build\.limits\] disk in the recipe\)/,
+    );
   });
 
-  it('a fifo left in the package\'s tree is named by package and path, nothing stored', async () => {
+  it("a fifo left in the package's tree is named by package and path, nothing stored", async () => {
     const r = await build('fifo');
     assertStopped(r, /^bale: error: hostile-fifo@1\.0\.0: its build left a fifo at lib\/leftover\.pipe \(in the package's tree\)/);
     assert.doesNotMatch(r.stderr, /bale\/tmp\//, 'the staging path, gone by now');
@@ -144,10 +158,14 @@ describe('build limits: every runaway build is stopped, named, and leaves nothin
   it('SIGTERM to bale mid-build: the build is killed, its scratch removed, one line, exit 143', async () => {
     const run = join(work, 'run-sigterm');
     mkdirSync(run, { recursive: true });
-    const child = execa(process.execPath, [BALE_BIN, 'build', recipes.get('sleeper-no-limit')!, '--recipes', join(run, 'r'), '--store', join(run, 's')], {
-      env: { XDG_CACHE_HOME: join(run, 'cache') },
-      reject: false,
-    });
+    const child = execa(
+      process.execPath,
+      [BALE_BIN, 'build', recipes.get('sleeper-no-limit')!, '--recipes', join(run, 'r'), '--store', join(run, 's')],
+      {
+        env: { XDG_CACHE_HOME: join(run, 'cache') },
+        reject: false,
+      },
+    );
     const scratch = join(run, 'cache', 'bale', 'tmp');
     const deadline = Date.now() + 60_000;
     while ((await leftovers()) === '' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));

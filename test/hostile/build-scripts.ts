@@ -54,7 +54,9 @@ export function escapeScript(e: Escape): string {
     `cat ${e.secret} 2>/dev/null && echo ESCAPED_READ_ROOT`,
     'unshare -r true 2>/dev/null && echo ESCAPED_USERNS',
     e.remount
-      ? py('import ctypes,os; l=ctypes.CDLL(None); p=os.getppid(); r=l.ptrace(16, p, 0, 0); r==0 and (os.waitpid(p, 0x40000000), l.ptrace(17, p, 0, 0)); print("ESCAPED_PTRACE" if r==0 else "ptrace refused")')
+      ? py(
+          'import ctypes,os; l=ctypes.CDLL(None); p=os.getppid(); r=l.ptrace(16, p, 0, 0); r==0 and (os.waitpid(p, 0x40000000), l.ptrace(17, p, 0, 0)); print("ESCAPED_PTRACE" if r==0 else "ptrace refused")',
+        )
       : 'true',
     `${py(`import socket; s=socket.create_connection(("127.0.0.1", ${e.port}), timeout=3); print("ESCAPED_NET")`)} 2>/dev/null || echo "network refused"`,
     'echo HOSTILE_DONE',
@@ -71,14 +73,22 @@ export async function npmPackage(name: string, script: string): Promise<{ tarbal
   ]);
   return {
     tarball,
-    recipe: (url) => recipeText(`pkg:npm/${name}@1.0.0`, { url: `${url}${name}-1.0.0.tgz`, integrity: sri(tarball), kind: 'npm-tarball' }, ['install-script']),
+    recipe: (url) =>
+      recipeText(`pkg:npm/${name}@1.0.0`, { url: `${url}${name}-1.0.0.tgz`, integrity: sri(tarball), kind: 'npm-tarball' }, [
+        'install-script',
+      ]),
   };
 }
 
 /** An sdist whose in-tree PEP 517 backend (what setup.py would be) runs `script` when asked for a wheel. */
 export async function sdist(name: string, script: string): Promise<{ data: Buffer; filename: string; recipe: (url: string) => string }> {
   const top = `${name}-1.0.0`;
-  const backend = ['import subprocess, sys', 'def build_wheel(out, config_settings=None, metadata_directory=None):', '    sys.exit(subprocess.call(["/bin/sh", "hostile.sh"]))', ''].join('\n');
+  const backend = [
+    'import subprocess, sys',
+    'def build_wheel(out, config_settings=None, metadata_directory=None):',
+    '    sys.exit(subprocess.call(["/bin/sh", "hostile.sh"]))',
+    '',
+  ].join('\n');
   const files: Array<[string, string]> = [
     [`${top}/PKG-INFO`, `Metadata-Version: 2.1\nName: ${name}\nVersion: 1.0.0\n`],
     [`${top}/pyproject.toml`, '[build-system]\nrequires = []\nbuild-backend = "hostile_backend"\nbackend-path = ["."]\n'],
@@ -86,17 +96,32 @@ export async function sdist(name: string, script: string): Promise<{ data: Buffe
     [`${top}/setup.py`, 'raise SystemExit("the in-tree backend runs instead")\n'],
     [`${top}/hostile.sh`, `${script}\n`],
   ];
-  const data = await tarGz(files.map(([p, body]) => ({ header: { name: p, type: 'file', size: Buffer.byteLength(body), mode: 0o644, mtime: new Date(SDE * 1000) }, body: Buffer.from(body) })));
+  const data = await tarGz(
+    files.map(([p, body]) => ({
+      header: { name: p, type: 'file', size: Buffer.byteLength(body), mode: 0o644, mtime: new Date(SDE * 1000) },
+      body: Buffer.from(body),
+    })),
+  );
   const filename = `${top}.tar.gz`;
   return {
     data,
     filename,
-    recipe: (url) => recipeText(`pkg:pypi/${name}@1.0.0`, { url: `${url}${filename}`, integrity: sri(data, 'sha256'), kind: 'sdist', filename }, ['sdist'], ['3.11']),
+    recipe: (url) =>
+      recipeText(
+        `pkg:pypi/${name}@1.0.0`,
+        { url: `${url}${filename}`, integrity: sri(data, 'sha256'), kind: 'sdist', filename },
+        ['sdist'],
+        ['3.11'],
+      ),
   };
 }
 
 /** A gem with a C extension whose extconf.rb runs `script`, built by the real `gem build`. */
-export async function gem(dir: string, name: string, script: string): Promise<{ data: Buffer; filename: string; recipe: (url: string) => string }> {
+export async function gem(
+  dir: string,
+  name: string,
+  script: string,
+): Promise<{ data: Buffer; filename: string; recipe: (url: string) => string }> {
   const root = join(dir, `gem-${name}`);
   mkdirSync(join(root, 'ext', name), { recursive: true });
   mkdirSync(join(root, 'lib'), { recursive: true });
@@ -114,13 +139,26 @@ export async function gem(dir: string, name: string, script: string): Promise<{ 
   return {
     data,
     filename,
-    recipe: (url) => recipeText(`pkg:gem/${name}@1.0.0`, { url: `${url}${filename}`, integrity: sri(data, 'sha256'), kind: 'gem', filename }, ['extension'], ['3.1']),
+    recipe: (url) =>
+      recipeText(
+        `pkg:gem/${name}@1.0.0`,
+        { url: `${url}${filename}`, integrity: sri(data, 'sha256'), kind: 'gem', filename },
+        ['extension'],
+        ['3.1'],
+      ),
   };
 }
 
 /** A recipe for one hostile package, written by bale's own canonical writer. */
 function recipeText(purl: string, source: RecipeSource, reasons: string[], interpreters: string[] = []): string {
-  return formatRecipe({ format: 1, purl, source_date_epoch: SDE, source: [source], dependency: [], build: { native: true, reasons, requires: [], interpreters } });
+  return formatRecipe({
+    format: 1,
+    purl,
+    source_date_epoch: SDE,
+    source: [source],
+    dependency: [],
+    build: { native: true, reasons, requires: [], interpreters },
+  });
 }
 
 /** The log a failed build names in its error line. */

@@ -14,7 +14,18 @@ import { execa } from 'execa';
 import { formatImageFile } from '../../src/image/image-file.js';
 import { keygen } from '../../src/sign/index.js';
 import { bale, oneErrorLine, tempDir } from '../helpers/cli.js';
-import { assertUntouched, canMknod, charDevicePath, closeSockets, KIND_WORDS, makeTarget, snapshot, TARGET_KINDS, tempFilesIn, type TargetKind } from '../helpers/hostile-targets.js';
+import {
+  assertUntouched,
+  canMknod,
+  charDevicePath,
+  closeSockets,
+  KIND_WORDS,
+  makeTarget,
+  snapshot,
+  TARGET_KINDS,
+  tempFilesIn,
+  type TargetKind,
+} from '../helpers/hostile-targets.js';
 
 /** Generous for a node start, far below "forever". */
 const RUN_MS = 20_000;
@@ -42,7 +53,11 @@ describe('hostile files: outputs and inputs', () => {
   const dir = (x: string): string => path.join(t.dir, x);
   let env: Record<string, string>;
   const run = (args: string[], cwd?: string, more: Record<string, string> = {}) =>
-    bale([...args, '--store', dir('store'), '--recipes', dir('recipes')], { env: { ...env, ...more }, timeoutMs: RUN_MS, ...(cwd !== undefined ? { cwd } : {}) });
+    bale([...args, '--store', dir('store'), '--recipes', dir('recipes')], {
+      env: { ...env, ...more },
+      timeoutMs: RUN_MS,
+      ...(cwd !== undefined ? { cwd } : {}),
+    });
 
   before(async () => {
     t = await tempDir('hostile-files');
@@ -125,7 +140,8 @@ describe('hostile files: outputs and inputs', () => {
         // Without mknod (not root) a flag names /dev/full itself; a path bale derives (PREFIX.key,
         // FILE.minisig) cannot be pointed there, so that case needs root, as CI runs.
         const target = kind === 'char device' && c.code === 2 ? charDevicePath(c.at(d), mknodOk) : c.at(d);
-        if (kind === 'char device' && target !== '/dev/full' && !mknodOk) assert.fail('a device case for a derived path needs root (mknod): run the suite as root, as .ci/run does');
+        if (kind === 'char device' && target !== '/dev/full' && !mknodOk)
+          assert.fail('a device case for a derived path needs root (mknod): run the suite as root, as .ci/run does');
         await makeTarget(kind, target);
         const seen = snapshot(target);
         const r = await run(c.args(target, d));
@@ -177,11 +193,21 @@ describe('hostile files: outputs and inputs', () => {
     assert.deepEqual(tempFilesIn(d), []);
   });
 
-  test('outputs under a regular file (a parent that is not a directory): one line each, not an internal error', { timeout: RUN_MS * 3 }, async () => {
+  test('outputs under a regular file (a parent that is not a directory): one line each, not an internal error', {
+    timeout: RUN_MS * 3,
+  }, async () => {
     const under = path.join(dir('plain.txt'), 'x');
     const cases: [string[], RegExp, number][] = [
-      [['image', 'export', dir('app.image.toml'), '--rootfs', `${under}.tar`, ...trust()], /--rootfs .*plain\.txt\/x\.tar: cannot write there \(a parent is not a directory\)/, 2],
-      [['image', 'compose', 'node-nothing-here', '--name', 'app', '--tag', '1', '-o', `${under}.image.toml`, '--unsigned'], /-o .*plain\.txt\/x\.image\.toml: cannot write there \(a parent is not a directory\)/, 2],
+      [
+        ['image', 'export', dir('app.image.toml'), '--rootfs', `${under}.tar`, ...trust()],
+        /--rootfs .*plain\.txt\/x\.tar: cannot write there \(a parent is not a directory\)/,
+        2,
+      ],
+      [
+        ['image', 'compose', 'node-nothing-here', '--name', 'app', '--tag', '1', '-o', `${under}.image.toml`, '--unsigned'],
+        /-o .*plain\.txt\/x\.image\.toml: cannot write there \(a parent is not a directory\)/,
+        2,
+      ],
       [['keygen', '--out', under], /--out .*plain\.txt\/x: cannot write there \(a parent is not a directory\)/, 2],
     ];
     for (const [args, says, code] of cases) {
@@ -203,7 +229,11 @@ describe('hostile files: outputs and inputs', () => {
     env?: (d: string) => Record<string, string>;
   }
   const READS: ReadCase[] = [
-    { name: 'bale build /dev/urandom', setup: async () => ['build', '/dev/urandom'], says: /^bale: error: recipe \/dev\/urandom: is a character device, not a regular file/ },
+    {
+      name: 'bale build /dev/urandom',
+      setup: async () => ['build', '/dev/urandom'],
+      says: /^bale: error: recipe \/dev\/urandom: is a character device, not a regular file/,
+    },
     {
       name: 'bale build of a recipe that is a fifo',
       setup: async (d) => {
@@ -252,7 +282,11 @@ describe('hostile files: outputs and inputs', () => {
       env: (d) => ({ XDG_CONFIG_HOME: path.join(d, 'config') }),
       says: /x\.pub: is a fifo, not a regular file; bale reads a public key only from a regular file/,
     },
-    { name: 'bale sign /dev/urandom', setup: async () => ['sign', '/dev/urandom', '--key', dir('me.key')], says: /^bale: error: \/dev\/urandom: is a character device, not a regular file/ },
+    {
+      name: 'bale sign /dev/urandom',
+      setup: async () => ['sign', '/dev/urandom', '--key', dir('me.key')],
+      says: /^bale: error: \/dev\/urandom: is a character device, not a regular file/,
+    },
     {
       name: 'bale sign with a secret key linked to /dev/zero',
       setup: async (d) => {

@@ -33,7 +33,9 @@ describe('a tarball that does not match its md5 or sha1 pin', () => {
         res.writeHead(404).end('{}');
       } else if (req.url === `/${name}`) {
         const version = { name, version: '1.0.0', dist: { tarball: `${base}${name}/-/${name}-1.0.0.tgz`, ...dist } };
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name, 'dist-tags': { latest: '1.0.0' }, versions: { '1.0.0': version } }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ name, 'dist-tags': { latest: '1.0.0' }, versions: { '1.0.0': version } }));
       } else {
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': SERVED.length }).end(SERVED);
       }
@@ -46,15 +48,26 @@ describe('a tarball that does not match its md5 or sha1 pin', () => {
     await t.cleanup();
   });
 
-  for (const [name, algorithm] of [['fx-md5', 'md5'], ['fx-sha1', 'sha1']] as const) {
+  for (const [name, algorithm] of [
+    ['fx-md5', 'md5'],
+    ['fx-sha1', 'sha1'],
+  ] as const) {
     test(`${algorithm}: exit 1, one line naming the package, expected and actual; no recipe written`, { timeout: 120_000 }, async () => {
       const recipes = path.join(t.dir, `r-${name}`);
-      const r = await bale(['import', `npm:${name}`, '--registry', base, '--recipes', recipes], { env: { XDG_CACHE_HOME: path.join(t.dir, `c-${name}`) }, timeoutMs: 110_000 });
+      const r = await bale(['import', `npm:${name}`, '--registry', base, '--recipes', recipes], {
+        env: { XDG_CACHE_HOME: path.join(t.dir, `c-${name}`) },
+        timeoutMs: 110_000,
+      });
       assert.equal(r.code, 1, r.stderr);
       const line = oneErrorLine(r.stderr);
       const expected = b64(algorithm, PINNED).replace(/[+/]/g, (c) => `\\${c}`);
       const actual = b64(algorithm, SERVED).replace(/[+/]/g, (c) => `\\${c}`);
-      assert.match(line, new RegExp(`^bale: error: npm package ${name}@1\\.0\\.0 from ${base.replace(/\./g, '\\.')}${name}/-/${name}-1\\.0\\.0\\.tgz: integrity mismatch: expected ${expected}, got ${actual}: `));
+      assert.match(
+        line,
+        new RegExp(
+          `^bale: error: npm package ${name}@1\\.0\\.0 from ${base.replace(/\./g, '\\.')}${name}/-/${name}-1\\.0\\.0\\.tgz: integrity mismatch: expected ${expected}, got ${actual}: `,
+        ),
+      );
       assert.deepEqual(await listFiles(recipes), []);
     });
   }

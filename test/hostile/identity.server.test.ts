@@ -65,13 +65,17 @@ describe('hostile: identity (registries, indexes and distributions that name ano
         },
       ),
     );
-    htmlLiar = await startLyingProxy(index.url, (a) => {
-      if (a.path !== '/simple/fxp-lib/' || a.status !== 200) return undefined;
-      const lib = /<a [^>]*>fxp_lib-1\.0\.0-py3-none-any\.whl<\/a>/.exec(a.body.toString('utf8'))?.[0];
-      assert.ok(lib !== undefined, 'the fixture page lists the fxp-lib wheel');
-      const app = `<a href="${index.fileUrl('fxp_app-1.0.0-py3-none-any.whl')}#sha256=${index.advertisedSha256('fxp_app-1.0.0-py3-none-any.whl')}">fxp_app-1.0.0-py3-none-any.whl</a>`;
-      return `<!DOCTYPE html>\n<html><head><title>Links for fxp-lib</title></head><body>\n${app}\n</body></html>\n`;
-    }, { accept: 'text/html' });
+    htmlLiar = await startLyingProxy(
+      index.url,
+      (a) => {
+        if (a.path !== '/simple/fxp-lib/' || a.status !== 200) return undefined;
+        const lib = /<a [^>]*>fxp_lib-1\.0\.0-py3-none-any\.whl<\/a>/.exec(a.body.toString('utf8'))?.[0];
+        assert.ok(lib !== undefined, 'the fixture page lists the fxp-lib wheel');
+        const app = `<a href="${index.fileUrl('fxp_app-1.0.0-py3-none-any.whl')}#sha256=${index.advertisedSha256('fxp_app-1.0.0-py3-none-any.whl')}">fxp_app-1.0.0-py3-none-any.whl</a>`;
+        return `<!DOCTYPE html>\n<html><head><title>Links for fxp-lib</title></head><body>\n${app}\n</body></html>\n`;
+      },
+      { accept: 'text/html' },
+    );
     proxies.push(npmLiar, pypiLiar, htmlLiar);
   });
   after(async () => {
@@ -128,10 +132,13 @@ describe('hostile: identity (registries, indexes and distributions that name ano
     });
 
     test("a PEP 503 page listing another project's wheel: the file is not taken as the project's", async () => {
-      await refused(['request', 'pypi:fxp-lib@1.0.0', '--python', '3.11', '--index-url', `${htmlLiar.url}simple/`], /cannot resolve fxp-lib for Python 3\.11: .*the index lists no installable files/);
+      await refused(
+        ['request', 'pypi:fxp-lib@1.0.0', '--python', '3.11', '--index-url', `${htmlLiar.url}simple/`],
+        /cannot resolve fxp-lib for Python 3\.11: .*the index lists no installable files/,
+      );
     });
 
-    test("a wheel whose METADATA names another distribution is refused at import", async () => {
+    test('a wheel whose METADATA names another distribution is refused at import', async () => {
       await refused(
         ['request', 'pypi:fxp-impostor@1.0.0', '--python', '3.11', '--index-url', index.simpleUrl],
         /asked for Python project "fxp-impostor" 1\.0\.0, http:\/\/127\.0\.0\.1:\d+\/files\/fxp-impostor\/fxp_impostor-1\.0\.0-py3-none-any\.whl answered with fxp_impostor-1\.0\.0-py3-none-any\.whl, whose metadata names "fxp-lib" 1\.0\.0: refusing it/,
@@ -141,7 +148,9 @@ describe('hostile: identity (registries, indexes and distributions that name ano
     test('... and at install, from a recipe pinned to it by hand', async () => {
       const file = 'fxp_impostor-1.0.0-py3-none-any.whl';
       const fixture = index.dists.projects.get('fxp-impostor')!.files.find((f) => f.filename === file)!;
-      const sri = `sha256-${createHash('sha256').update(await readFile(fixture.path)).digest('base64')}`;
+      const sri = `sha256-${createHash('sha256')
+        .update(await readFile(fixture.path))
+        .digest('base64')}`;
       const recipe = path.join(t.dir, 'fxp-impostor-1.0.0.toml');
       await writeFile(
         recipe,
@@ -162,7 +171,10 @@ describe('hostile: identity (registries, indexes and distributions that name ano
           '',
         ].join('\n'),
       );
-      await refused(['build', recipe, '--python', '3.11'], /fxp_impostor-1\.0\.0-py3-none-any\.whl: its fxp_impostor-1\.0\.0\.dist-info\/METADATA names "fxp-lib" 1\.0\.0, not fxp-impostor 1\.0\.0/);
+      await refused(
+        ['build', recipe, '--python', '3.11'],
+        /fxp_impostor-1\.0\.0-py3-none-any\.whl: its fxp_impostor-1\.0\.0\.dist-info\/METADATA names "fxp-lib" 1\.0\.0, not fxp-impostor 1\.0\.0/,
+      );
     });
   });
 
@@ -172,30 +184,52 @@ describe('hostile: identity (registries, indexes and distributions that name ano
 
     test('repository_url is honoured as the npm registry for that spec (and its dependencies)', async () => {
       const d = dirs();
-      const r = await bale(['request', `pkg:npm/fx-left@1.0.0?repository_url=${reg.url}`, '--recipes', d.recipes, '--store', d.store, '--json'], {
-        env: { XDG_CACHE_HOME: d.cache, ...deadDefault },
-      });
+      const r = await bale(
+        ['request', `pkg:npm/fx-left@1.0.0?repository_url=${reg.url}`, '--recipes', d.recipes, '--store', d.store, '--json'],
+        {
+          env: { XDG_CACHE_HOME: d.cache, ...deadDefault },
+        },
+      );
       assert.equal(r.code, 0, r.stderr);
       const recipes = await listFiles(d.recipes);
       assert.deepEqual(recipes, ['npm/fx-left/1.0.0.toml', 'npm/fx-shared/1.0.0.toml']);
-      assert.match(await readFile(path.join(d.recipes, 'npm/fx-shared/1.0.0.toml'), 'utf8'), new RegExp(`url = "${reg.url}fx-shared/-/fx-shared-1\\.0\\.0\\.tgz"`));
+      assert.match(
+        await readFile(path.join(d.recipes, 'npm/fx-shared/1.0.0.toml'), 'utf8'),
+        new RegExp(`url = "${reg.url}fx-shared/-/fx-shared-1\\.0\\.0\\.tgz"`),
+      );
     });
 
     const cases: Case[] = [
-      { name: 'a repository_url that is not http(s) is refused', args: () => ['request', 'pkg:npm/fx-shared@1.0.0?repository_url=file:///etc/'], says: /invalid package spec .*: repository_url "file:\/\/\/etc\/" is not an http\(s\) URL/ },
-      { name: 'a #subpath is refused', args: () => ['request', `pkg:npm/fx-shared@1.0.0#lib`, '--registry', reg.url], says: /invalid package spec .*: a subpath \("#lib"\) names a part of a package; bale builds whole packages, drop it/ },
+      {
+        name: 'a repository_url that is not http(s) is refused',
+        args: () => ['request', 'pkg:npm/fx-shared@1.0.0?repository_url=file:///etc/'],
+        says: /invalid package spec .*: repository_url "file:\/\/\/etc\/" is not an http\(s\) URL/,
+      },
+      {
+        name: 'a #subpath is refused',
+        args: () => ['request', `pkg:npm/fx-shared@1.0.0#lib`, '--registry', reg.url],
+        says: /invalid package spec .*: a subpath \("#lib"\) names a part of a package; bale builds whole packages, drop it/,
+      },
       {
         name: 'an unknown qualifier is refused, saying which are supported',
         args: () => ['request', 'pkg:npm/fx-shared@1.0.0?checksum=sha256:00', '--registry', reg.url],
         says: /unsupported qualifier "checksum" \(bale reads repository_url for npm, pypi and gem purls, arch and distro for deb purls\)/,
       },
-      { name: 'repository_url on a deb purl is refused (apt is the index)', args: () => ['request', 'pkg:deb/debian/hello@2.10-3?repository_url=http://127.0.0.1:9/'], says: /unsupported qualifier "repository_url"/ },
+      {
+        name: 'repository_url on a deb purl is refused (apt is the index)',
+        args: () => ['request', 'pkg:deb/debian/hello@2.10-3?repository_url=http://127.0.0.1:9/'],
+        says: /unsupported qualifier "repository_url"/,
+      },
       {
         name: 'two registries for one ecosystem in one command are refused',
         args: () => ['request', `pkg:npm/fx-left@1.0.0?repository_url=${reg.url}`, 'npm:fx-shared@1.0.0', '--registry', npmLiar.url],
         says: /name different npm registries \(http:\/\/127\.0\.0\.1:\d+\/ and http:\/\/127\.0\.0\.1:\d+\/\): one command resolves an ecosystem against one registry; request them separately/,
       },
-      { name: 'bale build refuses a repository_url it would ignore', args: () => ['build', `pkg:npm/fx-left@1.0.0?repository_url=${reg.url}`], says: /bale build reads recipes imported before, never a registry, so repository_url would be ignored/ },
+      {
+        name: 'bale build refuses a repository_url it would ignore',
+        args: () => ['build', `pkg:npm/fx-left@1.0.0?repository_url=${reg.url}`],
+        says: /bale build reads recipes imported before, never a registry, so repository_url would be ignored/,
+      },
     ];
     for (const c of cases) test(c.name, async () => void (await refused(c.args(), c.says, deadDefault)));
   });

@@ -51,7 +51,11 @@ before(async () => {
   const rb = await gem(work, 'hostile-gem', script);
   files.set(rb.filename, rb.data);
   server = await serveFiles(files);
-  for (const [name, r] of [['npm', npm.recipe], ['pypi', py.recipe], ['gem', rb.recipe]] as const) {
+  for (const [name, r] of [
+    ['npm', npm.recipe],
+    ['pypi', py.recipe],
+    ['gem', rb.recipe],
+  ] as const) {
     const file = join(work, `${name}.toml`);
     writeFileSync(file, r(server.url));
     chmodSync(file, 0o644);
@@ -103,7 +107,7 @@ describe(`hostile build scripts stay in the sandbox (bale as ${isRoot ? 'root' :
     assert.deepEqual(await listFiles(join(r.store, 'packages')), [], 'a failed build stores nothing');
   });
 
-  it('PEP 517 sdist build (setup.py\'s place): the same, contained', async () => {
+  it("PEP 517 sdist build (setup.py's place): the same, contained", async () => {
     assertContained(await hostileBuild('pypi'), 'building pkg:pypi/hostile-py@1\\.0\\.0 from its sdist failed');
   });
 
@@ -134,9 +138,12 @@ describe(`hostile build scripts stay in the sandbox (bale as ${isRoot ? 'root' :
     writeFileSync(recipe, npm.recipe(own.url));
     try {
       const run = join(work, 'run-control');
-      const r = await bale(['build', recipe, '--recipes', join(run, 'r'), '--store', join(run, 's'), '--sandbox', 'direct', '--i-know'], { env: { XDG_CACHE_HOME: join(run, 'c') } });
+      const r = await bale(['build', recipe, '--recipes', join(run, 'r'), '--store', join(run, 's'), '--sandbox', 'direct', '--i-know'], {
+        env: { XDG_CACHE_HOME: join(run, 'c') },
+      });
       const log = namedLog(r.stderr);
-      for (const m of ['ESCAPED_USR', 'ESCAPED_ETC', 'ESCAPED_MKNOD', 'ESCAPED_READ_ROOT', 'ESCAPED_NET']) assert.match(log, new RegExp(m), log);
+      for (const m of ['ESCAPED_USR', 'ESCAPED_ETC', 'ESCAPED_MKNOD', 'ESCAPED_READ_ROOT', 'ESCAPED_NET'])
+        assert.match(log, new RegExp(m), log);
       assert.match(r.stderr, /WARNING: --sandbox direct --i-know/);
     } finally {
       for (const f of [targets.usrFile, targets.etcFile]) rmSync(f, { force: true });
@@ -145,15 +152,20 @@ describe(`hostile build scripts stay in the sandbox (bale as ${isRoot ? 'root' :
     }
   });
 
-  it(isRoot ? 'without --i-know, root gets no unsandboxed build at all: one line, nothing run' : 'a normal user may ask for the direct runner', async () => {
-    const r = await hostileBuild('npm', ['--sandbox', 'direct']);
-    assert.equal(r.code, 1);
-    if (isRoot) {
-      assert.match(oneErrorLine(r.stderr), /refusing to run build scripts as root without a sandbox.*--i-know/);
-      assert.equal(connections, 0);
-    } else {
-      assert.match(namedLog(r.stderr), /HOSTILE_DONE/);
-      connections = 0;
-    }
-  });
+  it(
+    isRoot
+      ? 'without --i-know, root gets no unsandboxed build at all: one line, nothing run'
+      : 'a normal user may ask for the direct runner',
+    async () => {
+      const r = await hostileBuild('npm', ['--sandbox', 'direct']);
+      assert.equal(r.code, 1);
+      if (isRoot) {
+        assert.match(oneErrorLine(r.stderr), /refusing to run build scripts as root without a sandbox.*--i-know/);
+        assert.equal(connections, 0);
+      } else {
+        assert.match(namedLog(r.stderr), /HOSTILE_DONE/);
+        connections = 0;
+      }
+    },
+  );
 });

@@ -48,15 +48,27 @@ async function peerFor(fault: Fault): Promise<Peer> {
 
 /** What a client retrying a stall once says, and the bound on how long it may take. */
 const RETRIED: Record<Fault, { says: RegExp; boundMs: number }> = {
-  connect: { says: /: timed out: no connection after 1s \(2 attempts\): the server or network is stalling; try again later$/, boundMs: 5 * 2 * T.connectMs },
+  connect: {
+    says: /: timed out: no connection after 1s \(2 attempts\): the server or network is stalling; try again later$/,
+    boundMs: 5 * 2 * T.connectMs,
+  },
   headers: { says: /: timed out: no response headers after 1s \(2 attempts\): .*try again later$/, boundMs: 5 * 2 * T.headersMs },
   body: { says: /: timed out: body stalled for 1s after 1\.5 KiB \(2 attempts\): .*try again later$/, boundMs: 5 * 2 * T.idleMs },
   // The deadline covers every attempt: none is left for a second one.
-  trickle: { says: /: timed out: not finished within the 4s deadline \(\d+ bytes received\) \(1 attempt\): .*try again later$/, boundMs: 5 * T.deadlineMs },
+  trickle: {
+    says: /: timed out: not finished within the 4s deadline \(\d+ bytes received\) \(1 attempt\): .*try again later$/,
+    boundMs: 5 * T.deadlineMs,
+  },
 };
 
 /** Runs `call` against a fresh peer: it must reject with a one-line TransientError matching `says`, within `boundMs`. */
-async function expectStall(fault: Fault, call: (url: string) => Promise<unknown>, says: RegExp, boundMs: number, url: (base: string) => string): Promise<Peer> {
+async function expectStall(
+  fault: Fault,
+  call: (url: string) => Promise<unknown>,
+  says: RegExp,
+  boundMs: number,
+  url: (base: string) => string,
+): Promise<Peer> {
   const peer = await peerFor(fault);
   try {
     const started = Date.now();
@@ -89,7 +101,13 @@ describe('source fetcher', SIDE_BY_SIDE, () => {
       try {
         const file = (base: string): string => `${base}pkg-1.0.tgz`;
         const integrity = sriOf(Buffer.from('x'), 'sha512');
-        await expectStall(fault, (base) => fetcher.fetch({ url: file(base), integrity }), RETRIED[fault].says, RETRIED[fault].boundMs, file);
+        await expectStall(
+          fault,
+          (base) => fetcher.fetch({ url: file(base), integrity }),
+          RETRIED[fault].says,
+          RETRIED[fault].boundMs,
+          file,
+        );
       } finally {
         await fetcher.close();
       }
@@ -100,7 +118,13 @@ describe('source fetcher', SIDE_BY_SIDE, () => {
     const fetcher = new SourceFetcher({ cacheDir, timeouts: T, ...FAST_RETRY });
     try {
       const file = (base: string): string => `${base.replace('http://', 'http://me:s3cret@')}pkg.tgz`;
-      const peer = await expectStall('headers', (base) => fetcher.fetch({ url: file(base), integrity: sriOf(Buffer.from('x'), 'sha512') }), RETRIED.headers.says, RETRIED.headers.boundMs, (base) => `${base.replace('http://', 'http://me:***@')}pkg.tgz`);
+      const peer = await expectStall(
+        'headers',
+        (base) => fetcher.fetch({ url: file(base), integrity: sriOf(Buffer.from('x'), 'sha512') }),
+        RETRIED.headers.says,
+        RETRIED.headers.boundMs,
+        (base) => `${base.replace('http://', 'http://me:***@')}pkg.tgz`,
+      );
       assert.equal(peer.requests(), 2);
     } finally {
       await fetcher.close();
@@ -139,7 +163,12 @@ describe('OCI registry transport', SIDE_BY_SIDE, () => {
         await expectStall(
           fault,
           (base) => {
-            const c = new RegistryClient(parseRegistryUrl(`oci://${new URL(base).host}/bale`).registry, { credentials: null, env: {}, timeouts: T, ...FAST_RETRY });
+            const c = new RegistryClient(parseRegistryUrl(`oci://${new URL(base).host}/bale`).registry, {
+              credentials: null,
+              env: {},
+              timeouts: T,
+              ...FAST_RETRY,
+            });
             clients.push(c);
             return c.getManifest('bale/app', 'v1');
           },
@@ -169,7 +198,10 @@ describe('npm packument fast path', SIDE_BY_SIDE, () => {
       const deadline = new Deadline(T.deadlineMs);
       try {
         const started = Date.now();
-        const err = await quickPackument('pkg', { registry: peer.url }, agent, T, deadline).then(() => assert.fail('answered'), (e: unknown) => e);
+        const err = await quickPackument('pkg', { registry: peer.url }, agent, T, deadline).then(
+          () => assert.fail('answered'),
+          (e: unknown) => e,
+        );
         assert.ok(err instanceof QuickStall, String(err));
         assert.equal(err.url, `${peer.url}pkg`);
         assert.match(err.stall, QUICK[fault].says);
@@ -293,10 +325,16 @@ describe('bale import against a stalling npm registry', () => {
     const peer = await stallingServer('headers');
     try {
       const started = Date.now();
-      const r = await bale(['import', 'npm:fx-stall', '--registry', peer.url, '--recipes', path.join(t.dir, 'r1')], { env: { ...ENV, XDG_CACHE_HOME: path.join(t.dir, 'c1') }, timeoutMs: 110_000 });
+      const r = await bale(['import', 'npm:fx-stall', '--registry', peer.url, '--recipes', path.join(t.dir, 'r1')], {
+        env: { ...ENV, XDG_CACHE_HOME: path.join(t.dir, 'c1') },
+        timeoutMs: 110_000,
+      });
       const elapsed = Date.now() - started;
       assert.equal(r.code, 75, r.stderr);
-      assert.match(oneErrorLine(r.stderr), /^bale: error: http:\/\/127\.0\.0\.1:\d+\/fx-stall \(npm package "fx-stall"\): timed out: no response headers after 1s \(2 attempts\): the server or network is stalling; try again later$/);
+      assert.match(
+        oneErrorLine(r.stderr),
+        /^bale: error: http:\/\/127\.0\.0\.1:\d+\/fx-stall \(npm package "fx-stall"\): timed out: no response headers after 1s \(2 attempts\): the server or network is stalling; try again later$/,
+      );
       // Two attempts of 1 s; the rest is node starting and loading the CLI.
       assert.ok(elapsed < 10_000, `took ${elapsed} ms`);
       assert.equal(peer.requests(), 2);
@@ -311,7 +349,17 @@ describe('bale import against a stalling npm registry', () => {
     const timers = new Set<NodeJS.Timeout>();
     const server = http.createServer((req, res) => {
       if (req.url === '/fx-old') {
-        const doc = { name: 'fx-old', 'dist-tags': { latest: '1.0.0' }, versions: { '1.0.0': { name: 'fx-old', version: '1.0.0', dist: { tarball: `${base}fx-old/-/fx-old-1.0.0.tgz`, shasum: 'da39a3ee5e6b4b0d3255bfef95601890afd80709' } } } };
+        const doc = {
+          name: 'fx-old',
+          'dist-tags': { latest: '1.0.0' },
+          versions: {
+            '1.0.0': {
+              name: 'fx-old',
+              version: '1.0.0',
+              dist: { tarball: `${base}fx-old/-/fx-old-1.0.0.tgz`, shasum: 'da39a3ee5e6b4b0d3255bfef95601890afd80709' },
+            },
+          },
+        };
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(doc));
         return;
@@ -323,10 +371,16 @@ describe('bale import against a stalling npm registry', () => {
     base = await listenLoopback(server);
     try {
       const started = Date.now();
-      const r = await bale(['import', 'npm:fx-old', '--registry', base, '--recipes', path.join(t.dir, 'r2')], { env: { ...ENV, XDG_CACHE_HOME: path.join(t.dir, 'c2') }, timeoutMs: 110_000 });
+      const r = await bale(['import', 'npm:fx-old', '--registry', base, '--recipes', path.join(t.dir, 'r2')], {
+        env: { ...ENV, XDG_CACHE_HOME: path.join(t.dir, 'c2') },
+        timeoutMs: 110_000,
+      });
       const elapsed = Date.now() - started;
       assert.equal(r.code, 75, r.stderr);
-      assert.match(oneErrorLine(r.stderr), /^bale: error: http:\/\/127\.0\.0\.1:\d+\/fx-old\/-\/fx-old-1\.0\.0\.tgz \(npm package fx-old@1\.0\.0\): timed out: (no data for|not finished within the 5s deadline).*: the server or network is stalling; try again later$/);
+      assert.match(
+        oneErrorLine(r.stderr),
+        /^bale: error: http:\/\/127\.0\.0\.1:\d+\/fx-old\/-\/fx-old-1\.0\.0\.tgz \(npm package fx-old@1\.0\.0\): timed out: (no data for|not finished within the 5s deadline).*: the server or network is stalling; try again later$/,
+      );
       assert.ok(elapsed < 15_000, `took ${elapsed} ms`);
       assert.ok(tarballs >= 1);
     } finally {

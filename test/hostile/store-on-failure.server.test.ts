@@ -18,7 +18,10 @@ import { SIMPLE_JSON, startPypiIndex, type FixtureIndex } from '../helpers/pypi-
 /** Every file under `dir` with its sha256: what "untouched, byte for byte" is compared on. */
 async function snapshot(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const f of await listFiles(dir)) out[f] = createHash('sha256').update(await readFile(path.join(dir, f))).digest('hex');
+  for (const f of await listFiles(dir))
+    out[f] = createHash('sha256')
+      .update(await readFile(path.join(dir, f)))
+      .digest('hex');
   return out;
 }
 
@@ -45,7 +48,7 @@ describe('hostile: nothing stored on failure, checked before work', () => {
       rewriteJson(
         (a) => a.path === '/fx-shared',
         (doc) => {
-          ((doc['versions'] as Record<string, Record<string, Record<string, unknown>>>)['1.0.0']!['dist']!)['tarball'] = 'file:///etc/passwd';
+          (doc['versions'] as Record<string, Record<string, Record<string, unknown>>>)['1.0.0']!['dist']!['tarball'] = 'file:///etc/passwd';
         },
       ),
     );
@@ -55,7 +58,8 @@ describe('hostile: nothing stored on failure, checked before work', () => {
       rewriteJson(
         (a) => a.path === '/simple/fxp-lib/' && a.contentType === SIMPLE_JSON,
         (doc) => {
-          for (const f of doc['files'] as Record<string, unknown>[]) if (f['filename'] === 'fxp_lib-1.0.0-py3-none-any.whl') f['url'] = 'file:///etc/passwd';
+          for (const f of doc['files'] as Record<string, unknown>[])
+            if (f['filename'] === 'fxp_lib-1.0.0-py3-none-any.whl') f['url'] = 'file:///etc/passwd';
         },
       ),
     );
@@ -99,7 +103,10 @@ describe('hostile: nothing stored on failure, checked before work', () => {
   });
 
   test('... and import writes no recipe for it', async () => {
-    await untouched(['import', 'npm:fx-shared@1.0.0', '--registry', npmLiar.url], /npm package "fx-shared"@1\.0\.0: .* gives its file as "file:\/\/\/etc\/passwd"/);
+    await untouched(
+      ['import', 'npm:fx-shared@1.0.0', '--registry', npmLiar.url],
+      /npm package "fx-shared"@1\.0\.0: .* gives its file as "file:\/\/\/etc\/passwd"/,
+    );
   });
 
   test('a cached wheel whose PEP 691 page says file:///etc/passwd (same sha256): refused before any build', async () => {
@@ -111,7 +118,20 @@ describe('hostile: nothing stored on failure, checked before work', () => {
 
   test('a compose that fails on a conflict keeps nothing it built (no package, build record, signature or recipe); one that composes then stores it', async () => {
     await untouched(
-      ['image', 'compose', 'npm:fx-bin@1.0.0', 'npm:fx-bin-clash@1.0.0', '--registry', reg.url, '--name', 'clash', '--tag', '1', '-o', dir('clash.image.toml')],
+      [
+        'image',
+        'compose',
+        'npm:fx-bin@1.0.0',
+        'npm:fx-bin-clash@1.0.0',
+        '--registry',
+        reg.url,
+        '--name',
+        'clash',
+        '--tag',
+        '1',
+        '-o',
+        dir('clash.image.toml'),
+      ],
       /conflict: node-fx-bin-bin 1\.0\.0 and node-fx-bin-clash-bin 1\.0\.0 both own usr\/bin\/fx-bin/,
     );
     assert.equal(existsSync(dir('clash.image.toml')), false, 'no image file');
@@ -119,7 +139,21 @@ describe('hostile: nothing stored on failure, checked before work', () => {
 
     // Staging is not "never store": an image that composes stores what it built, signed, and writes its recipes.
     const before = await snapshot(dir('store'));
-    const r = await run(['image', 'compose', 'npm:fx-bin@1.0.0', 'npm:fx-left@1.0.0', '--registry', reg.url, '--name', 'ok', '--tag', '1', '-o', dir('ok.image.toml'), '--json']);
+    const r = await run([
+      'image',
+      'compose',
+      'npm:fx-bin@1.0.0',
+      'npm:fx-left@1.0.0',
+      '--registry',
+      reg.url,
+      '--name',
+      'ok',
+      '--tag',
+      '1',
+      '-o',
+      dir('ok.image.toml'),
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const after = await snapshot(dir('store'));
     for (const [f, sha] of Object.entries(before)) assert.equal(after[f], sha, `${f} unchanged`);

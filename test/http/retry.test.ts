@@ -2,13 +2,27 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TransientError } from '../../src/errors/index.js';
-import { isTransientError, isTransientStatus, networkFault, parseRetryAfter, RetryableFault, statusFault, truncation } from '../../src/http/faults.js';
+import {
+  isTransientError,
+  isTransientStatus,
+  networkFault,
+  parseRetryAfter,
+  RetryableFault,
+  statusFault,
+  truncation,
+} from '../../src/http/faults.js';
 import { gaveUp, retrying, retryDelayMs, type RetryPolicy } from '../../src/http/retry.js';
 
 test('backoff doubles per retry, with jitter between half and full, and is capped', () => {
   const opts = { baseMs: 100, maxMs: 1000 };
-  assert.deepEqual([1, 2, 3, 4, 5].map((n) => retryDelayMs(n, opts, undefined, () => 1)), [100, 200, 400, 800, 1000]);
-  assert.deepEqual([1, 2, 3].map((n) => retryDelayMs(n, opts, undefined, () => 0)), [50, 100, 200]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5].map((n) => retryDelayMs(n, opts, undefined, () => 1)),
+    [100, 200, 400, 800, 1000],
+  );
+  assert.deepEqual(
+    [1, 2, 3].map((n) => retryDelayMs(n, opts, undefined, () => 0)),
+    [50, 100, 200],
+  );
 });
 
 test("a server's Retry-After wins over backoff, capped", () => {
@@ -58,20 +72,31 @@ const giveUp = (f: RetryableFault, n: number): Error => gaveUp('EFETCH', 'http:/
 
 test('retrying: a transient fault is tried again until it passes', async () => {
   let calls = 0;
-  const got = await retrying(FAST, async () => {
-    calls++;
-    if (calls < 3) throw statusFault(503, undefined);
-    return 'ok';
-  }, giveUp);
+  const got = await retrying(
+    FAST,
+    async () => {
+      calls++;
+      if (calls < 3) throw statusFault(503, undefined);
+      return 'ok';
+    },
+    giveUp,
+  );
   assert.deepEqual([got, calls], ['ok', 3]);
 });
 
 test('retrying: after `retries` more attempts, the client words the last fault', async () => {
   let calls = 0;
-  const err = await retrying(FAST, async () => {
-    calls++;
-    throw statusFault(503, '0');
-  }, giveUp).then(() => undefined, (e: unknown) => e);
+  const err = await retrying(
+    FAST,
+    async () => {
+      calls++;
+      throw statusFault(503, '0');
+    },
+    giveUp,
+  ).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.equal(calls, 4);
   assert.ok(err instanceof TransientError);
   assert.equal(err.code, 'EFETCH');
@@ -81,42 +106,70 @@ test('retrying: after `retries` more attempts, the client words the last fault',
 
 test('retrying: a stall is tried once more at most, and ends as a stall', async () => {
   let calls = 0;
-  const err = await retrying(FAST, async () => {
-    calls++;
-    throw new RetryableFault('no response headers after 1s', { stalled: true });
-  }, giveUp).then(() => undefined, (e: unknown) => e);
+  const err = await retrying(
+    FAST,
+    async () => {
+      calls++;
+      throw new RetryableFault('no response headers after 1s', { stalled: true });
+    },
+    giveUp,
+  ).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.equal(calls, 2);
   assert.ok(err instanceof TransientError);
-  assert.equal(err.message, 'http://h/x: timed out: no response headers after 1s (2 attempts): the server or network is stalling; try again later');
+  assert.equal(
+    err.message,
+    'http://h/x: timed out: no response headers after 1s (2 attempts): the server or network is stalling; try again later',
+  );
 });
 
 test('retrying: any other error ends it at once; no wait outlives the deadline', async () => {
   let calls = 0;
   const refused = new Error('refused');
-  await assert.rejects(retrying(FAST, async () => {
-    calls++;
-    throw refused;
-  }, giveUp), (e) => e === refused);
+  await assert.rejects(
+    retrying(
+      FAST,
+      async () => {
+        calls++;
+        throw refused;
+      },
+      giveUp,
+    ),
+    (e) => e === refused,
+  );
   assert.equal(calls, 1);
   calls = 0;
   // Retry-After of an hour, capped at 2 ms by the backoff, but the deadline is 1 ms: no second attempt.
   const started = Date.now();
-  await assert.rejects(retrying({ ...FAST, deadlineMs: 1 }, async () => {
-    calls++;
-    await new Promise((r) => setTimeout(r, 5));
-    throw statusFault(503, '3600');
-  }, giveUp), /HTTP 503 \(1 attempts\)/);
+  await assert.rejects(
+    retrying(
+      { ...FAST, deadlineMs: 1 },
+      async () => {
+        calls++;
+        await new Promise((r) => setTimeout(r, 5));
+        throw statusFault(503, '3600');
+      },
+      giveUp,
+    ),
+    /HTTP 503 \(1 attempts\)/,
+  );
   assert.equal(calls, 1);
   assert.ok(Date.now() - started < 1000);
 });
 
 test('retrying: a lazy deadline starts when the attempt says so', async () => {
-  const left = await retrying({ ...FAST, deadlineMs: 50, lazy: true }, async (deadline) => {
-    await new Promise((r) => setTimeout(r, 80));
-    const before = deadline.expired;
-    deadline.start();
-    return { before, remaining: deadline.remainingMs() };
-  }, giveUp);
+  const left = await retrying(
+    { ...FAST, deadlineMs: 50, lazy: true },
+    async (deadline) => {
+      await new Promise((r) => setTimeout(r, 80));
+      const before = deadline.expired;
+      deadline.start();
+      return { before, remaining: deadline.remainingMs() };
+    },
+    giveUp,
+  );
   assert.equal(left.before, false);
   assert.ok(left.remaining > 0);
 });

@@ -25,11 +25,14 @@ test('the environment overrides the defaults, options override both; each deadli
 
 test('a bad value is a UserError naming the variable', () => {
   for (const bad of ['0', '-1', 'soon', '1.5s', '10 years']) {
-    assert.throws(() => httpTimeouts('source', {}, { BALE_HTTP_HEADERS_TIMEOUT: bad }), (err: Error) => {
-      assert.ok(err instanceof UserError);
-      assert.match(err.message, /^BALE_HTTP_HEADERS_TIMEOUT=".*": expected a duration such as 30s, 500ms or 2m$/);
-      return true;
-    });
+    assert.throws(
+      () => httpTimeouts('source', {}, { BALE_HTTP_HEADERS_TIMEOUT: bad }),
+      (err: Error) => {
+        assert.ok(err instanceof UserError);
+        assert.match(err.message, /^BALE_HTTP_HEADERS_TIMEOUT=".*": expected a duration such as 30s, 500ms or 2m$/);
+        return true;
+      },
+    );
   }
   assert.equal(httpTimeouts('source', {}, { BALE_HTTP_HEADERS_TIMEOUT: '250ms' }).headersMs, 250);
   assert.equal(httpTimeouts('source', {}, { BALE_HTTP_HEADERS_TIMEOUT: '3m' }).headersMs, 180_000);
@@ -52,5 +55,8 @@ test('a lazy deadline starts with start(), and says what is left', async () => {
 test('a stall is one TransientError line', () => {
   const err = stallError('EFETCH', 'https://host/x.tgz', 'no response headers after 30s', 2);
   assert.equal(err.name, 'TransientError');
-  assert.equal(err.message, 'https://host/x.tgz: timed out: no response headers after 30s (2 attempts): the server or network is stalling; try again later');
+  assert.equal(
+    err.message,
+    'https://host/x.tgz: timed out: no response headers after 30s (2 attempts): the server or network is stalling; try again later',
+  );
 });

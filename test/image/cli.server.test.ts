@@ -32,7 +32,19 @@ describe('bale image compose/export (npm fixtures, real umoci, skopeo, minisign)
     registry = await startNpmRegistry();
     const k = await bale(['keygen', '--out', dir('me')]);
     assert.equal(k.code, 0, k.stderr);
-    const c = await run(['image', 'compose', 'npm:fx-app@1.0.0', 'npm:fx-bin@1.0.0', '--name', 'app', '--tag', '1', '-o', dir('app.image.toml'), '--json']);
+    const c = await run([
+      'image',
+      'compose',
+      'npm:fx-app@1.0.0',
+      'npm:fx-bin@1.0.0',
+      '--name',
+      'app',
+      '--tag',
+      '1',
+      '-o',
+      dir('app.image.toml'),
+      '--json',
+    ]);
     assert.equal(c.code, 0, c.stderr);
     composed = JSON.parse(c.stdout) as Composed;
   });
@@ -66,7 +78,10 @@ describe('bale image compose/export (npm fixtures, real umoci, skopeo, minisign)
     assert.equal(`sha256:${(await import('node:crypto')).createHash('sha256').update(raw.stdout).digest('hex')}`, digests[0]);
     assert.equal((JSON.parse(raw.stdout) as { layers: unknown[] }).layers.length, composed.packages.length, 'one layer per package');
     await execa('umoci', ['unpack', '--rootless', '--image', `${dir('oci1')}:1`, dir('bundle')]);
-    const loaded = await execa('node', ['-e', "console.log(require('fx-app') !== undefined)"], { cwd: path.join(dir('bundle'), 'rootfs/usr/lib'), env: { NODE_PATH: path.join(dir('bundle'), 'rootfs/usr/lib/node_modules') } });
+    const loaded = await execa('node', ['-e', "console.log(require('fx-app') !== undefined)"], {
+      cwd: path.join(dir('bundle'), 'rootfs/usr/lib'),
+      env: { NODE_PATH: path.join(dir('bundle'), 'rootfs/usr/lib/node_modules') },
+    });
     assert.equal(loaded.stdout.trim(), 'true');
     const rootfs = await run(['image', 'export', dir('app.image.toml'), '--rootfs', dir('app.tar')]);
     assert.equal(rootfs.code, 0, rootfs.stderr);
@@ -78,16 +93,32 @@ describe('bale image compose/export (npm fixtures, real umoci, skopeo, minisign)
   });
 
   test('two packages owning one file: compose names the path and both packages, writes nothing', async () => {
-    const r = await run(['image', 'compose', 'npm:fx-bin@1.0.0', 'npm:fx-bin-clash@1.0.0', '--name', 'clash', '--tag', '1', '-o', dir('clash.image.toml')]);
+    const r = await run([
+      'image',
+      'compose',
+      'npm:fx-bin@1.0.0',
+      'npm:fx-bin-clash@1.0.0',
+      '--name',
+      'clash',
+      '--tag',
+      '1',
+      '-o',
+      dir('clash.image.toml'),
+    ]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(oneErrorLine(r.stderr), /conflict: node-fx-bin-bin 1\.0\.0 and node-fx-bin-clash-bin 1\.0\.0 both own usr\/bin\/fx-bin/);
     await assert.rejects(readFile(dir('clash.image.toml')));
   });
 
   test('compose without a signing key stops before building anything', async () => {
-    const r = await run(['image', 'compose', 'npm:fx-shared@1.0.0', '--name', 'x', '--tag', '1', '-o', dir('x.image.toml')], { BALE_SIGNING_KEY: '' });
+    const r = await run(['image', 'compose', 'npm:fx-shared@1.0.0', '--name', 'x', '--tag', '1', '-o', dir('x.image.toml')], {
+      BALE_SIGNING_KEY: '',
+    });
     assert.equal(r.code, 1);
-    assert.match(oneErrorLine(r.stderr), /bale image compose needs a signing key: pass --key FILE or set BALE_SIGNING_KEY \(create one with bale keygen/);
+    assert.match(
+      oneErrorLine(r.stderr),
+      /bale image compose needs a signing key: pass --key FILE or set BALE_SIGNING_KEY \(create one with bale keygen/,
+    );
   });
 
   test('export refuses a tampered package, an unsigned one, and an image signed by an unknown key', async () => {

@@ -20,7 +20,10 @@ describe('image file: canonical, strict', () => {
     const text = formatImageFile(image);
     assert.equal(text, formatImageFile({ ...image, packages: [...image.packages].reverse() }));
     const back = parseImageFile(text, 'app.image.toml');
-    assert.deepEqual(back.packages.map((p) => p.name), ['node-accepts', 'node-express']);
+    assert.deepEqual(
+      back.packages.map((p) => p.name),
+      ['node-accepts', 'node-express'],
+    );
     assert.equal(formatImageFile(back), text);
     assert.match(text, /^# bale image v1/);
   });
@@ -30,13 +33,30 @@ describe('image file: canonical, strict', () => {
     { name: 'bad digest', edit: (t) => t.replace(h('a'), 'xyz'), says: /package\.1\.sha256: expected 64 lowercase hex digits/ },
     { name: 'unknown key', edit: (t) => t.replace('tag = "1"', 'tag = "1"\nlabel = "x"'), says: /Unrecognized key|label/ },
     { name: 'bad tag', edit: (t) => t.replace('tag = "1"', 'tag = "a b"'), says: /tag: an OCI tag/ },
-    { name: 'unsorted', edit: (t) => { const [head, p1, p2] = t.split('\n\n'); return `${head}\n\n${p2!.trimEnd()}\n\n${p1}\n`; }, says: /not sorted at node-accepts/ },
-    { name: 'listed twice', edit: (t) => { const [head, p1] = t.split('\n\n'); return `${head}\n\n${p1}\n\n${p1}\n`; }, says: /listed twice/ },
+    {
+      name: 'unsorted',
+      edit: (t) => {
+        const [head, p1, p2] = t.split('\n\n');
+        return `${head}\n\n${p2!.trimEnd()}\n\n${p1}\n`;
+      },
+      says: /not sorted at node-accepts/,
+    },
+    {
+      name: 'listed twice',
+      edit: (t) => {
+        const [head, p1] = t.split('\n\n');
+        return `${head}\n\n${p1}\n\n${p1}\n`;
+      },
+      says: /listed twice/,
+    },
     { name: 'not canonical', edit: (t) => t.replace('size = 10', 'size    = 10'), says: /not in canonical form/ },
   ];
   for (const b of bad) {
     test(`refused: ${b.name}`, () => {
-      assert.throws(() => parseImageFile(b.edit(formatImageFile(image)), 'app.image.toml'), (e: unknown) => isUserError(e) && b.says.test(e.message) && !e.message.includes('\n'));
+      assert.throws(
+        () => parseImageFile(b.edit(formatImageFile(image)), 'app.image.toml'),
+        (e: unknown) => isUserError(e) && b.says.test(e.message) && !e.message.includes('\n'),
+      );
     });
   }
 });

@@ -59,7 +59,7 @@ async function refused(promise: Promise<unknown>, code: ErrorCode, says: RegExp)
 }
 
 describe('layRoot', () => {
-  it('writes the closure\'s files, links and directories, nothing else', async (t) => {
+  it("writes the closure's files, links and directories, nothing else", async (t) => {
     const dir = await scratch(t);
     const store = new LocalStore(join(dir, 'store'));
     await put(store, 'lib', [file('usr/lib/x/lib.js', 'lib'), link('usr/lib/x/current', 'lib.js')]);
@@ -73,7 +73,7 @@ describe('layRoot', () => {
     assert.equal(laid.entries, 6); // usr, usr/lib, usr/lib/x, and the three entries
   });
 
-  it('refuses symlinks that leave the root only through another package\'s link; nothing written', async (t) => {
+  it("refuses symlinks that leave the root only through another package's link; nothing written", async (t) => {
     const dir = await scratch(t);
     const store = new LocalStore(join(dir, 'store'));
     // Alone, each stays inside: usr/x -> .. is the root; usr/a -> x/../.. is the root too while x is a directory.
@@ -84,12 +84,16 @@ describe('layRoot', () => {
     assert.equal(existsSync(root), false);
   });
 
-  it('refuses two packages owning one path, naming both (compose\'s check)', async (t) => {
+  it("refuses two packages owning one path, naming both (compose's check)", async (t) => {
     const dir = await scratch(t);
     const store = new LocalStore(join(dir, 'store'));
     const a = await put(store, 'a', [file('usr/bin/tool', 'a')]);
     const b = await put(store, 'b', [file('usr/bin/tool', 'b')]);
-    await refused(layRoot(await closure([a, b], store), join(dir, 'root'), '--root root'), 'ECONFLICT', /conflict: a 1\.0\.0 and b 1\.0\.0 both own usr\/bin\/tool/);
+    await refused(
+      layRoot(await closure([a, b], store), join(dir, 'root'), '--root root'),
+      'ECONFLICT',
+      /conflict: a 1\.0\.0 and b 1\.0\.0 both own usr\/bin\/tool/,
+    );
     assert.equal(existsSync(join(dir, 'root')), false);
   });
 

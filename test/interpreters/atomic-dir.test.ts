@@ -12,12 +12,14 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 test('concurrent installs: one wins, the result is one complete copy, no temp dirs left', async () => {
   const dir = join(root, 'node/22.0.0');
-  const fill = (id: number) => async (tmp: string): Promise<void> => {
-    await mkdir(join(tmp, 'bin'), { recursive: true });
-    await writeFile(join(tmp, 'bin/node'), `copy ${id}`);
-    await sleep(50); // every call is mid-fill before any renames
-    await writeFile(join(tmp, 'done'), `copy ${id}`);
-  };
+  const fill =
+    (id: number) =>
+    async (tmp: string): Promise<void> => {
+      await mkdir(join(tmp, 'bin'), { recursive: true });
+      await writeFile(join(tmp, 'bin/node'), `copy ${id}`);
+      await sleep(50); // every call is mid-fill before any renames
+      await writeFile(join(tmp, 'done'), `copy ${id}`);
+    };
   const results = await Promise.all([1, 2, 3, 4].map((id) => installDirAtomically(dir, fill(id))));
   assert.equal(results.filter(Boolean).length, 1);
   assert.equal(readFileSync(join(dir, 'bin/node'), 'utf8'), readFileSync(join(dir, 'done'), 'utf8'));

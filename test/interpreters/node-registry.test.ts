@@ -42,7 +42,7 @@ test('a second resolve is served from the cache, without the network', async () 
   assert.ok(Date.now() - t0 < 5_000, `took ${Date.now() - t0} ms`);
 });
 
-test("a major that does not exist is a user error listing the majors", async () => {
+test('a major that does not exist is a user error listing the majors', async () => {
   await assert.rejects(resolveNode('99', { cacheDir }), (err: Error & { code?: string }) => {
     assert.ok(isUserError(err));
     assert.equal(err.code, 'ENODE');

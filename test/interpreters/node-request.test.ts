@@ -35,7 +35,8 @@ for (const [flag, quoted] of bad) {
   test(`parseNodeList rejects ${JSON.stringify(flag)}`, () => {
     assert.throws(
       () => parseNodeList(flag),
-      (err: Error & { code?: string }) => isUserError(err) && err.code === 'ENODE' && err.message.includes(quoted) && !err.message.includes('\n'),
+      (err: Error & { code?: string }) =>
+        isUserError(err) && err.code === 'ENODE' && err.message.includes(quoted) && !err.message.includes('\n'),
     );
   });
 }

@@ -17,7 +17,10 @@ function fakeInstall(name: string, opts: { version?: string; gypi?: boolean } = 
   writeFileSync(join(prefix, 'include/node/node_api.h'), '');
   if (opts.gypi !== false) writeFileSync(join(prefix, 'include/node/common.gypi'), '{}');
   const [major, minor, patch] = (opts.version ?? '22.11.0').split('.');
-  writeFileSync(join(prefix, 'include/node/node_version.h'), `#define NODE_MAJOR_VERSION ${major}\n#define NODE_MINOR_VERSION ${minor}\n#define NODE_PATCH_VERSION ${patch}\n`);
+  writeFileSync(
+    join(prefix, 'include/node/node_version.h'),
+    `#define NODE_MAJOR_VERSION ${major}\n#define NODE_MINOR_VERSION ${minor}\n#define NODE_PATCH_VERSION ${patch}\n`,
+  );
   return prefix;
 }
 

@@ -5,7 +5,13 @@ import { basename, dirname, isAbsolute, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
 import { isUserError } from '../../src/errors/index.js';
-import { discoverPythons, missingPythonsError, parsePythonList, resolvePythons, type PythonInterpreter } from '../../src/interpreters/python.js';
+import {
+  discoverPythons,
+  missingPythonsError,
+  parsePythonList,
+  resolvePythons,
+  type PythonInterpreter,
+} from '../../src/interpreters/python.js';
 import { parseGlibc, unusableReason, type PythonProbe } from '../../src/interpreters/python-probe.js';
 
 const ALL = ['3.8', '3.9', '3.10', '3.11', '3.12', '3.13'];
@@ -48,8 +54,12 @@ for (const [flag, says] of badLists) {
     assert.throws(
       () => parsePythonList(flag),
       (err: Error & { code?: string }) =>
-        isUserError(err) && err.code === 'EUSAGE' && err.message.includes(`--python ${JSON.stringify(flag)}`) &&
-        err.message.includes(says) && err.message.includes('3.8 to 3.13') && !err.message.includes('\n'),
+        isUserError(err) &&
+        err.code === 'EUSAGE' &&
+        err.message.includes(`--python ${JSON.stringify(flag)}`) &&
+        err.message.includes(says) &&
+        err.message.includes('3.8 to 3.13') &&
+        !err.message.includes('\n'),
     );
   });
 }
@@ -67,7 +77,10 @@ before(async () => {
 });
 
 test('discoverPythons finds CPython 3.8 to 3.13 here, each a working pyenv build with headers', async () => {
-  assert.deepEqual(host.map((p) => p.version), ALL);
+  assert.deepEqual(
+    host.map((p) => p.version),
+    ALL,
+  );
   for (const p of host) {
     assert.equal(p.source, 'pyenv', p.bin);
     assert.ok(isAbsolute(p.bin) && p.bin.startsWith(`${p.prefix}/`), p.bin);
@@ -76,7 +89,10 @@ test('discoverPythons finds CPython 3.8 to 3.13 here, each a working pyenv build
     assert.deepEqual(p.glibc, hostGlibc());
     assert.notEqual(p.include, '');
     assert.ok(readFileSync(join(p.include, 'Python.h'), 'utf8').includes('Py_'), p.include);
-    const r = await execa(p.bin, ['-c', 'import platform, sys; print(platform.python_version(), sys.prefix)'], { env: {}, extendEnv: false });
+    const r = await execa(p.bin, ['-c', 'import platform, sys; print(platform.python_version(), sys.prefix)'], {
+      env: {},
+      extendEnv: false,
+    });
     assert.equal(r.stdout, `${p.fullVersion} ${p.prefix}`);
     assert.ok(p.fullVersion.startsWith(`${p.version}.`));
   }
@@ -87,7 +103,10 @@ test('discoverPythons reads ~/.pyenv from HOME when PYENV_ROOT is unset', async 
   mkdirSync(home);
   symlinkSync(dirname(dirname(dirname(dirname(host[0]!.bin)))), join(home, '.pyenv'));
   const found = await discoverPythons({ env: { HOME: home } });
-  assert.deepEqual(found.map((p) => [p.version, p.fullVersion, p.source]), host.map((p) => [p.version, p.fullVersion, p.source]));
+  assert.deepEqual(
+    found.map((p) => [p.version, p.fullVersion, p.source]),
+    host.map((p) => [p.version, p.fullVersion, p.source]),
+  );
   for (const p of found) assert.ok(p.bin.startsWith(join(home, '.pyenv/versions/')), p.bin);
 });
 
@@ -104,8 +123,14 @@ test('without pyenv the Debian /usr/bin/python3.11 serves 3.11 (pyenv wins over 
 
 test('configured interpreters win: search paths first, then BALE_PYTHONS (files or directories)', async () => {
   const p312 = host.find((p) => p.version === '3.12')!;
-  const found = await discoverPythons({ search: ['/usr/bin/python3.11'], env: { ...process.env, BALE_PYTHONS: `:${p312.prefix}:/usr/bin` } });
-  assert.deepEqual(found.map((p) => p.version), ALL);
+  const found = await discoverPythons({
+    search: ['/usr/bin/python3.11'],
+    env: { ...process.env, BALE_PYTHONS: `:${p312.prefix}:/usr/bin` },
+  });
+  assert.deepEqual(
+    found.map((p) => p.version),
+    ALL,
+  );
   const by = (v: string) => found.find((p) => p.version === v)!;
   assert.deepEqual([by('3.11').source, by('3.11').bin, by('3.11').prefix], ['configured', '/usr/bin/python3.11', '/usr']);
   assert.deepEqual([by('3.12').source, by('3.12').bin], ['configured', join(p312.prefix, 'bin/python3.12')]);
@@ -117,8 +142,16 @@ function fakePython(path: string, over: Partial<PythonProbe> = {}, exitCode = 0)
   const minor = over.minor ?? Number(/python3\.(\d+)$/.exec(path)?.[1] ?? 12);
   const prefix = dirname(dirname(path));
   const probe: PythonProbe = {
-    implementation: 'cpython', fullVersion: `3.${minor}.0`, major: 3, minor, prefix, basePrefix: prefix,
-    soabi: `cpython-3${minor}-x86_64-linux-gnu`, includePy: join(prefix, 'include'), libc: 'glibc 2.36', ...over,
+    implementation: 'cpython',
+    fullVersion: `3.${minor}.0`,
+    major: 3,
+    minor,
+    prefix,
+    basePrefix: prefix,
+    soabi: `cpython-3${minor}-x86_64-linux-gnu`,
+    includePy: join(prefix, 'include'),
+    libc: 'glibc 2.36',
+    ...over,
   };
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `#!/bin/sh\necho run >> '${path}.runs'\nprintf '%s\\n' '${JSON.stringify(probe)}'\nexit ${exitCode}\n`);
@@ -143,17 +176,26 @@ test('pyenv: newest patch release by PEP 440, unusable builds skipped, headers o
   fakePython(v('3.7.16', 'python3.8'), { minor: 7, fullVersion: '3.7.16' });
   const found = await discoverPythons({ env: { PYENV_ROOT: pyenv } });
   const fromPyenv = found.filter((p) => p.source === 'pyenv');
-  assert.deepEqual(fromPyenv.map((p) => [p.version, p.fullVersion, p.include]), [['3.12', '3.12.10', join(pyenv, 'versions/3.12.10/include')]]);
+  assert.deepEqual(
+    fromPyenv.map((p) => [p.version, p.fullVersion, p.include]),
+    [['3.12', '3.12.10', join(pyenv, 'versions/3.12.10/include')]],
+  );
   // Headers missing: '' (3.12.8 is configured, so it wins, and has no include/Python.h).
   const configured = await discoverPythons({ search: [v('3.12.8', 'python3.12')], env: { PYENV_ROOT: pyenv } });
-  assert.deepEqual(configured.filter((p) => p.version === '3.12').map((p) => [p.fullVersion, p.include, p.source]), [['3.12.8', '', 'configured']]);
+  assert.deepEqual(
+    configured.filter((p) => p.version === '3.12').map((p) => [p.fullVersion, p.include, p.source]),
+    [['3.12.8', '', 'configured']],
+  );
 });
 
 test('each distinct binary runs once, however many paths name it', async () => {
   const bin = join(root, 'once/bin/python3.13');
   fakePython(bin);
   symlinkSync(bin, join(root, 'once/python3.13'));
-  const found = await discoverPythons({ search: [bin, join(root, 'once'), join(root, 'once/python3.13')], env: { PYENV_ROOT: join(root, 'no-pyenv') } });
+  const found = await discoverPythons({
+    search: [bin, join(root, 'once'), join(root, 'once/python3.13')],
+    env: { PYENV_ROOT: join(root, 'no-pyenv') },
+  });
   assert.equal(found.find((p) => p.version === '3.13')?.bin, bin);
   assert.equal(readFileSync(`${bin}.runs`, 'utf8'), 'run\n');
 });
@@ -175,9 +217,15 @@ test('a configured interpreter that does not qualify is an error naming it', asy
   cases.push([join(root, 'bad/emptydir'), 'holds no python3.8..python3.13']);
   for (const [path, says] of cases) {
     for (const opts of [{ search: [path] }, { env: { BALE_PYTHONS: path } }]) {
-      await assert.rejects(discoverPythons(opts), (err: Error & { code?: string }) =>
-        isUserError(err) && err.code === 'EPYTHON' && err.message.includes(path) && err.message.includes(says) &&
-        err.message.includes('BALE_PYTHONS') && !err.message.includes('\n'),
+      await assert.rejects(
+        discoverPythons(opts),
+        (err: Error & { code?: string }) =>
+          isUserError(err) &&
+          err.code === 'EPYTHON' &&
+          err.message.includes(path) &&
+          err.message.includes(says) &&
+          err.message.includes('BALE_PYTHONS') &&
+          !err.message.includes('\n'),
       );
     }
   }
@@ -191,7 +239,13 @@ test('minors: only host interpreters named for them run; configured ones always 
   const configured = join(root, 'minors-configured/bin/python3.9');
   fakePython(configured);
   const found = await discoverPythons({ minors: ['3.12'], search: [configured], env: { PYENV_ROOT: pyenv } });
-  assert.deepEqual(found.map((p) => [p.version, p.source]), [['3.9', 'configured'], ['3.12', 'pyenv']]);
+  assert.deepEqual(
+    found.map((p) => [p.version, p.source]),
+    [
+      ['3.9', 'configured'],
+      ['3.12', 'pyenv'],
+    ],
+  );
   assert.throws(() => readFileSync(`${v('3.11.2', 'python3.11')}.runs`), /ENOENT/);
 });
 
@@ -214,7 +268,10 @@ test('cacheDir: a binary runs once while it stays the same file; changed, it run
 
 test('resolvePythons: found ones in request order, the rest missing', async () => {
   const { ok, missing } = await resolvePythons(['3.13', '3.9', '3.7', '3.14'], host);
-  assert.deepEqual(ok.map((p) => p.version), ['3.13', '3.9']);
+  assert.deepEqual(
+    ok.map((p) => p.version),
+    ['3.13', '3.9'],
+  );
   assert.deepEqual(missing, ['3.7', '3.14']);
   assert.deepEqual(await resolvePythons([], host), { ok: [], missing: [] });
 });
@@ -234,10 +291,19 @@ test('missingPythonsError: one line with what is missing, what exists and how to
   assert.ok(isUserError(err));
   assert.equal(err.code, 'EPYTHON');
   assert.ok(!err.message.includes('\n'));
-  for (const part of ['CPython 3.9, 3.10 not found', `3.11 (${found[0]!.bin})`, `3.12 (${found[1]!.bin})`, 'pyenv install 3.9', 'BALE_PYTHONS=']) {
+  for (const part of [
+    'CPython 3.9, 3.10 not found',
+    `3.11 (${found[0]!.bin})`,
+    `3.12 (${found[1]!.bin})`,
+    'pyenv install 3.9',
+    'BALE_PYTHONS=',
+  ]) {
     assert.ok(err.message.includes(part), `${JSON.stringify(part)} in ${err.message}`);
   }
-  assert.match(missingPythonsError(['3.13'], []).message, /CPython 3\.13 not found on this host \(found none\): install with `pyenv install 3\.13`/);
+  assert.match(
+    missingPythonsError(['3.13'], []).message,
+    /CPython 3\.13 not found on this host \(found none\): install with `pyenv install 3\.13`/,
+  );
 });
 
 // ---- the pure parts of probing
@@ -251,8 +317,15 @@ test('parseGlibc', () => {
 
 test('unusableReason accepts exactly CPython 3.8-3.13, default ABI, glibc, no venv', () => {
   const good: PythonProbe = {
-    implementation: 'cpython', fullVersion: '3.8.18', major: 3, minor: 8, prefix: '/p', basePrefix: '/p',
-    soabi: 'cpython-38-x86_64-linux-gnu', includePy: '/p/include/python3.8', libc: 'glibc 2.36',
+    implementation: 'cpython',
+    fullVersion: '3.8.18',
+    major: 3,
+    minor: 8,
+    prefix: '/p',
+    basePrefix: '/p',
+    soabi: 'cpython-38-x86_64-linux-gnu',
+    includePy: '/p/include/python3.8',
+    libc: 'glibc 2.36',
   };
   assert.equal(unusableReason(good), undefined);
   assert.equal(unusableReason({ ...good, minor: 13, fullVersion: '3.13.0', soabi: 'cpython-313-x86_64-linux-gnu' }), undefined);

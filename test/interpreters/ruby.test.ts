@@ -11,7 +11,11 @@ const root = mkdtempSync(join(tmpdir(), 'bale-ruby-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 /** A HOME and RBENV_ROOT with nothing in them: only the system's Rubies. */
-const emptyEnv = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ HOME: join(root, 'nohome'), RBENV_ROOT: join(root, 'norbenv'), ...extra });
+const emptyEnv = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+  HOME: join(root, 'nohome'),
+  RBENV_ROOT: join(root, 'norbenv'),
+  ...extra,
+});
 
 function executable(path: string, text: string): string {
   mkdirSync(join(path, '..'), { recursive: true });
@@ -20,17 +24,31 @@ function executable(path: string, text: string): string {
   return path;
 }
 
-const rejectsWith = (says: string[]) => (err: Error & { code?: string }): boolean => {
-  assert.ok(isUserError(err), String(err));
-  assert.equal(err.code, 'ERUBY');
-  for (const s of says) assert.ok(err.message.includes(s), `"${err.message}" does not say "${s}"`);
-  assert.ok(!err.message.includes('\n'));
-  return true;
-};
+const rejectsWith =
+  (says: string[]) =>
+  (err: Error & { code?: string }): boolean => {
+    assert.ok(isUserError(err), String(err));
+    assert.equal(err.code, 'ERUBY');
+    for (const s of says) assert.ok(err.message.includes(s), `"${err.message}" does not say "${s}"`);
+    assert.ok(!err.message.includes('\n'));
+    return true;
+  };
 
 const probe = (over: Partial<RubyProbe>): RubyProbe => ({
-  engine: 'ruby', version: '3.1.2', platform: 'x86_64-linux-gnu', abi: '3.1.0', prefix: '/usr', archdir: '/a', bindir: '/usr/bin',
-  installName: 'ruby3.1', hdrdir: '', archFlag: '', gemPlatform: 'x86_64-linux', extensionApi: '3.1.0', rubygems: '3.3.15', ...over,
+  engine: 'ruby',
+  version: '3.1.2',
+  platform: 'x86_64-linux-gnu',
+  abi: '3.1.0',
+  prefix: '/usr',
+  archdir: '/a',
+  bindir: '/usr/bin',
+  installName: 'ruby3.1',
+  hdrdir: '',
+  archFlag: '',
+  gemPlatform: 'x86_64-linux',
+  extensionApi: '3.1.0',
+  rubygems: '3.3.15',
+  ...over,
 });
 
 /** A fake interpreter that describes itself as `over` says. */
@@ -38,15 +56,29 @@ const fakeRuby = (over: Partial<RubyProbe>): string => `#!/bin/sh\ncat <<'EOF'\n
 
 test("discoverRubies finds Debian's Ruby 3.1 under its versioned name, with what the builder needs", async () => {
   const found = await discoverRubies({ env: emptyEnv() });
-  assert.deepEqual(found.map((r) => r.version), ['3.1']);
+  assert.deepEqual(
+    found.map((r) => r.version),
+    ['3.1'],
+  );
   const r = found[0]!;
   const real = await execa('/usr/bin/ruby3.1', ['-e', 'print RUBY_VERSION, " ", Gem::VERSION'], { env: {}, extendEnv: false });
   assert.deepEqual(
     { ...r },
     {
-      version: '3.1', fullVersion: real.stdout.split(' ')[0], bin: '/usr/bin/ruby3.1', realBin: '/usr/bin/ruby3.1', gemBin: '/usr/bin/gem3.1', abi: '3.1.0',
-      prefix: '/usr', archdir: '/usr/lib/x86_64-linux-gnu/ruby/3.1.0', hdrdir: '/usr/include/ruby-3.1.0', gemPlatform: 'x86_64-linux',
-      extensionApi: '3.1.0', rubygemsVersion: real.stdout.split(' ')[1], archFlag: '', source: 'system',
+      version: '3.1',
+      fullVersion: real.stdout.split(' ')[0],
+      bin: '/usr/bin/ruby3.1',
+      realBin: '/usr/bin/ruby3.1',
+      gemBin: '/usr/bin/gem3.1',
+      abi: '3.1.0',
+      prefix: '/usr',
+      archdir: '/usr/lib/x86_64-linux-gnu/ruby/3.1.0',
+      hdrdir: '/usr/include/ruby-3.1.0',
+      gemPlatform: 'x86_64-linux',
+      extensionApi: '3.1.0',
+      rubygemsVersion: real.stdout.split(' ')[1],
+      archFlag: '',
+      source: 'system',
     },
   );
 });
@@ -70,25 +102,39 @@ test("rbenv's Rubies come before the system's; ones that do not qualify are skip
   executable(join(rbenv, 'versions', 'old', 'bin', 'ruby'), fakeRuby({ version: '2.6.10', abi: '2.6.0' }));
   executable(join(rbenv, 'versions', 'broken', 'bin', 'ruby'), '#!/bin/sh\nexit 3\n');
   const found = await discoverRubies({ env: emptyEnv({ RBENV_ROOT: rbenv }) });
-  assert.deepEqual(found.map((r) => [r.version, r.source, r.bin]), [['3.1', 'rbenv', join(rbenv, 'versions', '3.1.9', 'bin', 'ruby')]]);
+  assert.deepEqual(
+    found.map((r) => [r.version, r.source, r.bin]),
+    [['3.1', 'rbenv', join(rbenv, 'versions', '3.1.9', 'bin', 'ruby')]],
+  );
 });
 
 test('a configured Ruby that does not qualify is an error naming it', async () => {
-  await assert.rejects(discoverRubies({ env: emptyEnv({ BALE_RUBIES: join(root, 'nope') }) }), rejectsWith(['nope', 'does not exist', 'BALE_RUBIES']));
+  await assert.rejects(
+    discoverRubies({ env: emptyEnv({ BALE_RUBIES: join(root, 'nope') }) }),
+    rejectsWith(['nope', 'does not exist', 'BALE_RUBIES']),
+  );
   const jruby = executable(join(root, 'jruby', 'ruby'), fakeRuby({ engine: 'jruby', version: '9.4.0', platform: 'java' }));
   await assert.rejects(discoverRubies({ search: [jruby], env: emptyEnv() }), rejectsWith([jruby, 'is jruby, not CRuby']));
   const dead = executable(join(root, 'dead', 'ruby'), '#!/bin/sh\necho boom >&2; exit 1\n');
   await assert.rejects(discoverRubies({ env: emptyEnv({ BALE_RUBIES: dead }) }), rejectsWith([dead, 'does not run (boom)']));
   const chatty = executable(join(root, 'chatty', 'ruby'), '#!/bin/sh\necho \'{"engine":"ruby"}\'\n');
-  await assert.rejects(discoverRubies({ search: [chatty], env: emptyEnv() }), rejectsWith([chatty, 'printed something other than its description']));
+  await assert.rejects(
+    discoverRubies({ search: [chatty], env: emptyEnv() }),
+    rejectsWith([chatty, 'printed something other than its description']),
+  );
   const noreal = executable(join(root, 'noreal', 'ruby'), fakeRuby({ bindir: join(root, 'noreal'), installName: 'ruby9' }));
-  await assert.rejects(discoverRubies({ search: [noreal], env: emptyEnv() }), rejectsWith([noreal, `has no interpreter at ${join(root, 'noreal', 'ruby9')}`]));
+  await assert.rejects(
+    discoverRubies({ search: [noreal], env: emptyEnv() }),
+    rejectsWith([noreal, `has no interpreter at ${join(root, 'noreal', 'ruby9')}`]),
+  );
   const nogem = executable(join(root, 'nogem', 'ruby'), fakeRuby({ bindir: join(root, 'nogem'), installName: 'ruby' }));
-  await assert.rejects(discoverRubies({ search: [nogem], env: emptyEnv() }), rejectsWith([nogem, `has no gem command in ${join(root, 'nogem')}`]));
+  await assert.rejects(
+    discoverRubies({ search: [nogem], env: emptyEnv() }),
+    rejectsWith([nogem, `has no gem command in ${join(root, 'nogem')}`]),
+  );
   mkdirSync(join(root, 'emptydir'));
   await assert.rejects(discoverRubies({ env: emptyEnv({ BALE_RUBIES: join(root, 'emptydir') }) }), rejectsWith(['holds no ruby']));
 });
-
 
 test('unusableRubyReason: CRuby 2.7+ on Linux glibc only', () => {
   assert.equal(unusableRubyReason(probe({})), undefined);
@@ -123,8 +169,15 @@ const badLists: Array<[string, string]> = [
 ];
 for (const [flag, says] of badLists) {
   test(`parseRubyList refuses ${JSON.stringify(flag)}`, () => {
-    assert.throws(() => parseRubyList(flag), (err: Error & { code?: string }) =>
-      isUserError(err) && err.code === 'EUSAGE' && err.message.includes(`--ruby ${JSON.stringify(flag)}`) && err.message.includes(says) && !err.message.includes('\n'));
+    assert.throws(
+      () => parseRubyList(flag),
+      (err: Error & { code?: string }) =>
+        isUserError(err) &&
+        err.code === 'EUSAGE' &&
+        err.message.includes(`--ruby ${JSON.stringify(flag)}`) &&
+        err.message.includes(says) &&
+        !err.message.includes('\n'),
+    );
   });
 }
 
@@ -132,7 +185,13 @@ test('missingRubiesError names what is missing, what exists and how to add one',
   const found = await discoverRubies({ env: emptyEnv() });
   const err = missingRubiesError(['3.3', '3.4'], found);
   assert.equal(err.code, 'ERUBY');
-  for (const s of ['Ruby 3.3, 3.4 not found', 'found 3.1 (/usr/bin/ruby3.1)', 'apt-get install ruby3.3 ruby3.3-dev', 'rbenv install 3.3', 'BALE_RUBIES=']) {
+  for (const s of [
+    'Ruby 3.3, 3.4 not found',
+    'found 3.1 (/usr/bin/ruby3.1)',
+    'apt-get install ruby3.3 ruby3.3-dev',
+    'rbenv install 3.3',
+    'BALE_RUBIES=',
+  ]) {
     assert.ok(err.message.includes(s), `${err.message} lacks ${s}`);
   }
   assert.ok(missingRubiesError(['3.2'], []).message.includes('found none'));

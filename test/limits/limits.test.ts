@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_LIMITS, formatDuration, formatSize, limitLiteral, limitProblem, limitText, parseDuration, parseSize, resolveLimits, sizeLiteral } from '../../src/limits/index.js';
+import {
+  DEFAULT_LIMITS,
+  formatDuration,
+  formatSize,
+  limitLiteral,
+  limitProblem,
+  limitText,
+  parseDuration,
+  parseSize,
+  resolveLimits,
+  sizeLiteral,
+} from '../../src/limits/index.js';
 import { formatRecipe, parseRecipe } from '../../src/recipe/index.js';
 import { parseOverrides } from '../../src/overrides/table.js';
 import { overrideBuild } from '../../src/overrides/recipe-fields.js';
@@ -12,7 +23,8 @@ describe('limits: sizes and durations', () => {
     assert.equal(parseSize('512MiB'), 512 * 1024 * 1024);
     assert.equal(parseSize('2GiB'), 2 ** 31);
     assert.equal(parseSize('7 KiB'), 7168);
-    for (const bad of [0, -1, 1.5, '', '0', '1.5GiB', '2GB', 'lots', '-3MiB', '99999999999999999TiB']) assert.equal(parseSize(bad), undefined, String(bad));
+    for (const bad of [0, -1, 1.5, '', '0', '1.5GiB', '2GB', 'lots', '-3MiB', '99999999999999999TiB'])
+      assert.equal(parseSize(bad), undefined, String(bad));
   });
   it('reads seconds and ms/s/m/h', () => {
     assert.equal(parseDuration(90), 90_000);
@@ -49,7 +61,11 @@ describe('limits: sizes and durations', () => {
     assert.equal(formatDuration(1500), '1.5s');
   });
   it('writes sizes and limits as a recipe does, what parseSize and resolveLimits read back', () => {
-    for (const [bytes, literal] of [[2 ** 32, '4GiB'], [1536 * 1024, '1536KiB'], [3999, '3999B']] as const) {
+    for (const [bytes, literal] of [
+      [2 ** 32, '4GiB'],
+      [1536 * 1024, '1536KiB'],
+      [3999, '3999B'],
+    ] as const) {
       assert.equal(sizeLiteral(bytes), literal);
       assert.equal(parseSize(literal), bytes);
     }
@@ -75,12 +91,18 @@ describe('limits in recipes and override rows', () => {
     const text = `${formatRecipe(sampleRecipe())}\n[build.limits]\ntimeout = "1 day"\nwall = 3\n`;
     assert.throws(
       () => parseRecipe(text, 'bad.toml'),
-      (e: Error) => /bad\.toml/.test(e.message) && /build\.limits\.timeout: expected a duration/.test(e.message) && /build\.limits\.wall: unknown key/.test(e.message),
+      (e: Error) =>
+        /bad\.toml/.test(e.message) &&
+        /build\.limits\.timeout: expected a duration/.test(e.message) &&
+        /build\.limits\.wall: unknown key/.test(e.message),
     );
   });
-  it('an override row\'s limits go into the recipe\'s [build]', () => {
+  it("an override row's limits go into the recipe's [build]", () => {
     const t = parseOverrides('[[package]]\nname = "torch"\nlimits = { unpacked_size = "8GiB", file_size = "4GiB" }\n', 'pypi.toml');
     assert.deepEqual(overrideBuild(t.rowsFor('torch')[0]), { limits: { unpacked_size: '8GiB', file_size: '4GiB' } });
-    assert.throws(() => parseOverrides('[[package]]\nname = "x"\nlimits = { timeout = "forever" }\n', 'npm.toml'), /npm\.toml: package\[0\]\.limits\.timeout: expected a duration/);
+    assert.throws(
+      () => parseOverrides('[[package]]\nname = "x"\nlimits = { timeout = "forever" }\n', 'npm.toml'),
+      /npm\.toml: package\[0\]\.limits\.timeout: expected a duration/,
+    );
   });
 });

@@ -82,7 +82,10 @@ describe('parseExternal', () => {
     assert.deepEqual(navis.build, ["dep:generic/XCB; platform_system=='Linux'"]);
     assert.deepEqual(navis.optional.run, { nat: ['dep:cran/nat', 'dep:cran/nat.nblast'] });
 
-    const jlgit = parseExternal('[external]\ndependencies = ["dep:generic/git"]\n\n[external.optional-build-requires]\ndev = ["dep:generic/nodejs"]\n', SRC)!;
+    const jlgit = parseExternal(
+      '[external]\ndependencies = ["dep:generic/git"]\n\n[external.optional-build-requires]\ndev = ["dep:generic/nodejs"]\n',
+      SRC,
+    )!;
     assert.deepEqual(jlgit.run, ['dep:generic/git']);
     assert.deepEqual(jlgit.optional.build, { dev: ['dep:generic/nodejs'] });
   });
@@ -98,7 +101,10 @@ describe('parseExternal', () => {
   });
 
   it('accepts dependency groups with includes and does not count them as requirements', () => {
-    const ext = parseExternal('[external]\nhost-requires = ["dep:generic/zlib"]\n\n[external.dependency-groups]\ntest = ["dep:generic/valgrind"]\ndev = ["dep:generic/catch2", { include-group = "test" }]\n', SRC)!;
+    const ext = parseExternal(
+      '[external]\nhost-requires = ["dep:generic/zlib"]\n\n[external.dependency-groups]\ntest = ["dep:generic/valgrind"]\ndev = ["dep:generic/catch2", { include-group = "test" }]\n',
+      SRC,
+    )!;
     assert.deepEqual(ext.host, ['dep:generic/zlib']);
     assert.deepEqual([ext.build, ext.run], [[], []]);
   });
@@ -106,22 +112,54 @@ describe('parseExternal', () => {
   const bad: { name: string; text: string; patterns: RegExp[] }[] = [
     { name: 'text that is not TOML', text: '[external\nbuild-requires = [', patterns: [/not valid TOML/] },
     { name: '[external] that is not a table', text: 'external = ["dep:generic/zlib"]', patterns: [/external: expected a table/] },
-    { name: 'build-requires as a string', text: '[external]\nbuild-requires = "dep:virtual/compiler/c"', patterns: [/external\.build-requires: expected an array/] },
-    { name: 'an entry that is not a string', text: '[external]\nhost-requires = ["dep:generic/zlib", 3]', patterns: [/external\.host-requires\[1\]: expected a string/] },
+    {
+      name: 'build-requires as a string',
+      text: '[external]\nbuild-requires = "dep:virtual/compiler/c"',
+      patterns: [/external\.build-requires: expected an array/],
+    },
+    {
+      name: 'an entry that is not a string',
+      text: '[external]\nhost-requires = ["dep:generic/zlib", 3]',
+      patterns: [/external\.host-requires\[1\]: expected a string/],
+    },
     { name: 'a bare name', text: '[external]\nhost-requires = ["openssl"]', patterns: [/host-requires\[0\] "openssl"/, /dep: URL/] },
     { name: 'a PyPI requirement', text: '[external]\ndependencies = ["requests>=2"]', patterns: [/dependencies\[0\]/] },
     { name: 'a type that is not a PURL type', text: '[external]\nhost-requires = ["dep:Generic_X/zlib"]', patterns: [/not a PURL type/] },
     { name: 'a name-less URL', text: '[external]\nhost-requires = ["dep:generic"]', patterns: [/no package name/] },
     { name: 'an empty segment', text: '[external]\nhost-requires = ["dep:generic//zlib"]', patterns: [/empty or blank path segment/] },
-    { name: 'a virtual namespace PEP 725 does not define', text: '[external]\nbuild-requires = ["dep:virtual/language/c"]', patterns: [/virtual\/compiler\/<name>/] },
-    { name: 'a version operator PEP 725 does not allow', text: '[external]\nhost-requires = ["dep:generic/openssl@~=3.0"]', patterns: [/version "~=3.0"/] },
+    {
+      name: 'a virtual namespace PEP 725 does not define',
+      text: '[external]\nbuild-requires = ["dep:virtual/language/c"]',
+      patterns: [/virtual\/compiler\/<name>/],
+    },
+    {
+      name: 'a version operator PEP 725 does not allow',
+      text: '[external]\nhost-requires = ["dep:generic/openssl@~=3.0"]',
+      patterns: [/version "~=3.0"/],
+    },
     { name: 'an empty version', text: '[external]\nhost-requires = ["dep:generic/openssl@"]', patterns: [/empty version/] },
     { name: 'an empty marker', text: '[external]\nhost-requires = ["dep:generic/openssl; "]', patterns: [/empty environment marker/] },
     { name: 'an unknown key', text: '[external]\nrequires = ["dep:generic/zlib"]', patterns: [/external\.requires: unknown key/] },
-    { name: 'optional-host-requires as an array', text: '[external]\noptional-host-requires = ["dep:generic/tk"]', patterns: [/optional-host-requires: expected a table of arrays/] },
-    { name: 'an optional group that is not an array', text: '[external.optional-dependencies]\nnat = "dep:cran/nat"', patterns: [/optional-dependencies\.nat: expected an array/] },
-    { name: 'an include of an unknown group', text: '[external.dependency-groups]\ndev = [{ include-group = "tests" }]', patterns: [/unknown group "tests"/] },
-    { name: 'a malformed group item', text: '[external.dependency-groups]\ndev = [{ include = "x" }]', patterns: [/dependency-groups\.dev\[0\]/] },
+    {
+      name: 'optional-host-requires as an array',
+      text: '[external]\noptional-host-requires = ["dep:generic/tk"]',
+      patterns: [/optional-host-requires: expected a table of arrays/],
+    },
+    {
+      name: 'an optional group that is not an array',
+      text: '[external.optional-dependencies]\nnat = "dep:cran/nat"',
+      patterns: [/optional-dependencies\.nat: expected an array/],
+    },
+    {
+      name: 'an include of an unknown group',
+      text: '[external.dependency-groups]\ndev = [{ include-group = "tests" }]',
+      patterns: [/unknown group "tests"/],
+    },
+    {
+      name: 'a malformed group item',
+      text: '[external.dependency-groups]\ndev = [{ include = "x" }]',
+      patterns: [/dependency-groups\.dev\[0\]/],
+    },
     {
       name: 'every problem at once',
       text: '[external]\nbuild-requires = ["gcc"]\nhost-requires = ["dep:generic/zlib", "dep:generic/x@~=1"]\ncolour = 1',
@@ -138,8 +176,18 @@ describe('parseExternal', () => {
 describe('parseDepUrl', () => {
   it('takes the spellings apart', () => {
     assert.deepEqual(parseDepUrl('dep:virtual/compiler/c'), { scheme: 'dep', type: 'virtual', namespace: ['compiler'], name: 'c' });
-    assert.deepEqual(parseDepUrl('virtual:interface/lapack'), { scheme: 'virtual', type: 'virtual', namespace: ['interface'], name: 'lapack' });
-    assert.deepEqual(parseDepUrl('dep:golang/github.com/junegunn/fzf'), { scheme: 'dep', type: 'golang', namespace: ['github.com', 'junegunn'], name: 'fzf' });
+    assert.deepEqual(parseDepUrl('virtual:interface/lapack'), {
+      scheme: 'virtual',
+      type: 'virtual',
+      namespace: ['interface'],
+      name: 'lapack',
+    });
+    assert.deepEqual(parseDepUrl('dep:golang/github.com/junegunn/fzf'), {
+      scheme: 'dep',
+      type: 'golang',
+      namespace: ['github.com', 'junegunn'],
+      name: 'fzf',
+    });
     assert.deepEqual(parseDepUrl("dep:github/AbiWord/enchant; platform_system!='Windows'"), {
       scheme: 'dep',
       type: 'github',
@@ -147,7 +195,13 @@ describe('parseDepUrl', () => {
       name: 'enchant',
       marker: "platform_system!='Windows'",
     });
-    assert.deepEqual(parseDepUrl('pkg:generic/openjpeg@>=2.0, <3'), { scheme: 'pkg', type: 'generic', namespace: [], name: 'openjpeg', version: '>=2.0, <3' });
+    assert.deepEqual(parseDepUrl('pkg:generic/openjpeg@>=2.0, <3'), {
+      scheme: 'pkg',
+      type: 'generic',
+      namespace: [],
+      name: 'openjpeg',
+      version: '>=2.0, <3',
+    });
     assert.deepEqual(parseDepUrl('pkg:pypi/numpy@2.0'), { scheme: 'pkg', type: 'pypi', namespace: [], name: 'numpy', version: '2.0' });
     assert.equal(parseDepUrl('openssl'), undefined);
     assert.equal(parseDepUrl('dep:virtual/c'), undefined);

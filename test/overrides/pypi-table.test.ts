@@ -21,7 +21,6 @@ async function shippedRows(): Promise<OverrideRow[]> {
 
 const where = (r: OverrideRow): string => `row ${r.name}${r.versions !== undefined ? ` ${r.versions}` : ''}`;
 
-
 describe('overrides/pypi.toml', () => {
   it('loads with the strict loader: at least 40 rows, each one valid', async () => {
     const rows = await shippedRows();
@@ -75,9 +74,21 @@ describe('overrides/pypi.toml', () => {
     const names = [...new Set(rows.flatMap((r) => [...r.build, ...r.runtime, ...Object.values(r.provides ?? {})]))].sort();
     assert.ok(names.length > 50, `only ${names.length} Debian names`);
     const { unknown, transitional } = aptCache(names, 'overrides/pypi.toml');
-    const used = (n: string): string => rows.filter((r) => r.build.includes(n) || r.runtime.includes(n)).map(where).join(', ');
-    assert.deepEqual(unknown.map((n) => `${n} (${used(n)})`), [], 'Debian packages apt-cache does not know');
-    assert.deepEqual(transitional.map((n) => `${n} (${used(n)})`), [], 'transitional or dummy Debian packages: name the real one');
+    const used = (n: string): string =>
+      rows
+        .filter((r) => r.build.includes(n) || r.runtime.includes(n))
+        .map(where)
+        .join(', ');
+    assert.deepEqual(
+      unknown.map((n) => `${n} (${used(n)})`),
+      [],
+      'Debian packages apt-cache does not know',
+    );
+    assert.deepEqual(
+      transitional.map((n) => `${n} (${used(n)})`),
+      [],
+      'transitional or dummy Debian packages: name the real one',
+    );
   });
 
   it('every row says where it comes from, and says something', async () => {
@@ -97,16 +108,38 @@ describe('overrides/pypi.toml', () => {
       }
       for (const d of r.drop ?? []) assert.match(d, /^[A-Za-z0-9_.*/-]+$/, `${where(r)}: drop ${d}`);
     }
-    assert.ok(rows.some((r) => (r.flags ?? []).length > 0), 'some row uses flags');
-    assert.ok(rows.some((r) => (r.drop ?? []).length > 0), 'some row uses drop');
-    assert.ok(rows.some((r) => Object.keys(r.provides ?? {}).length > 0), 'some row uses provides');
+    assert.ok(
+      rows.some((r) => (r.flags ?? []).length > 0),
+      'some row uses flags',
+    );
+    assert.ok(
+      rows.some((r) => (r.drop ?? []).length > 0),
+      'some row uses drop',
+    );
+    assert.ok(
+      rows.some((r) => Object.keys(r.provides ?? {}).length > 0),
+      'some row uses provides',
+    );
   });
 
   it('has real rows for the packages issue 3 names, with the libraries the ground truth gives', async () => {
     const table = await loadOverrides('pypi');
     const required = [
-      'psycopg2', 'lxml', 'pyyaml', 'cffi', 'cryptography', 'pillow', 'mysqlclient', 'pyzmq', 'python-ldap', 'pyodbc',
-      'shapely', 'confluent-kafka', 'python-magic', 'pymssql', 'pycairo',
+      'psycopg2',
+      'lxml',
+      'pyyaml',
+      'cffi',
+      'cryptography',
+      'pillow',
+      'mysqlclient',
+      'pyzmq',
+      'python-ldap',
+      'pyodbc',
+      'shapely',
+      'confluent-kafka',
+      'python-magic',
+      'pymssql',
+      'pycairo',
     ];
     for (const name of required) assert.ok(table.rowsFor(name).length > 0, name);
     const row = (name: string): OverrideRow => table.rowsFor(name)[0]!;
@@ -115,7 +148,9 @@ describe('overrides/pypi.toml', () => {
     assert.deepEqual(row('lxml').env, { STATIC_DEPS: 'false' });
     assert.deepEqual(row('pyyaml').runtime, ['libyaml-0-2']);
     assert.ok(row('cffi').build.includes('libffi-dev'));
-    assert.ok(['libjpeg62-turbo', 'zlib1g', 'libfreetype6', 'libtiff6', 'libwebp7', 'liblcms2-2'].every((p) => row('pillow').runtime.includes(p)));
+    assert.ok(
+      ['libjpeg62-turbo', 'zlib1g', 'libfreetype6', 'libtiff6', 'libwebp7', 'liblcms2-2'].every((p) => row('pillow').runtime.includes(p)),
+    );
     assert.ok(row('python-ldap').runtime.includes('libsasl2-2'));
     assert.deepEqual(row('python-magic').build, []);
     assert.deepEqual(row('python-magic').runtime, ['libmagic1']);
@@ -170,9 +205,21 @@ describe('override rows: the optional flags, drop and provides fields', () => {
     { name: 'a drop path leaving the package', text: 'drop = ["ok.py", "a/../../etc/passwd"]', patterns: [/package\[0\]\.drop\[1\]/] },
     { name: 'a drop path with an empty segment', text: 'drop = ["a//b"]', patterns: [/package\[0\]\.drop\[0\]/] },
     { name: 'a drop path with a backslash', text: 'drop = ["a\\\\b"]', patterns: [/package\[0\]\.drop\[0\]/] },
-    { name: 'a provides value that is not a Debian name', text: 'build = ["libpq-dev"]\nprovides = { pg_config = "LibPQ" }', patterns: [/package\[0\]\.provides\.pg_config/] },
-    { name: 'a provides key with a space', text: 'build = ["libpq-dev"]\nprovides = { "pg config" = "libpq-dev" }', patterns: [/package\[0\]\.provides/] },
-    { name: 'a provides package missing from build', text: 'build = ["libpq-dev"]\nprovides = { pg_config = "libpq5" }', patterns: [/package\[0\]\.provides\.pg_config/, /libpq5 is not in build/] },
+    {
+      name: 'a provides value that is not a Debian name',
+      text: 'build = ["libpq-dev"]\nprovides = { pg_config = "LibPQ" }',
+      patterns: [/package\[0\]\.provides\.pg_config/],
+    },
+    {
+      name: 'a provides key with a space',
+      text: 'build = ["libpq-dev"]\nprovides = { "pg config" = "libpq-dev" }',
+      patterns: [/package\[0\]\.provides/],
+    },
+    {
+      name: 'a provides package missing from build',
+      text: 'build = ["libpq-dev"]\nprovides = { pg_config = "libpq5" }',
+      patterns: [/package\[0\]\.provides\.pg_config/, /libpq5 is not in build/],
+    },
   ];
   for (const c of bad) {
     it(`rejects ${c.name}, naming where`, () => {

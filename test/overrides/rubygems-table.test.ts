@@ -41,16 +41,21 @@ function admits(req: string, v: string): boolean {
     assert.ok(m !== null, `clause ${clause} is beyond this test's matcher`);
     const c = cmp(v, m[2]!);
     switch (m[1] ?? '=') {
-      case '>=': return c >= 0;
-      case '<=': return c <= 0;
-      case '>': return c > 0;
-      case '<': return c < 0;
-      case '!=': return c !== 0;
-      default: return c === 0;
+      case '>=':
+        return c >= 0;
+      case '<=':
+        return c <= 0;
+      case '>':
+        return c > 0;
+      case '<':
+        return c < 0;
+      case '!=':
+        return c !== 0;
+      default:
+        return c === 0;
     }
   });
 }
-
 
 describe('overrides/rubygems.toml', () => {
   it('loads with the strict loader: at least 25 rows, each one valid', async () => {
@@ -75,13 +80,15 @@ describe('overrides/rubygems.toml', () => {
   });
 
   it('the requirement check itself tells good from bad', () => {
-    for (const ok of ['>= 1.5.0', '< 2', '~> 2.0', '= 1.16.0', '!= 1.2.3', '>= 1.0, < 2', '1.2.3', '>= 1.0.0.rc1']) assert.ok(isGemRequirement(ok), ok);
+    for (const ok of ['>= 1.5.0', '< 2', '~> 2.0', '= 1.16.0', '!= 1.2.3', '>= 1.0, < 2', '1.2.3', '>= 1.0.0.rc1'])
+      assert.ok(isGemRequirement(ok), ok);
     for (const bad of ['', '>=', '^1.0', '>= 1.0 || < 3', '=> 1.0', '>= x', '1.0-beta']) assert.ok(!isGemRequirement(bad), bad);
   });
 
   it('the first row whose requirement admits a version is the one that applies', async () => {
     const { table } = await shipped();
-    const pick = (name: string, v: string): OverrideRow | undefined => table.rowsFor(name).find((r) => r.versions === undefined || admits(r.versions, v));
+    const pick = (name: string, v: string): OverrideRow | undefined =>
+      table.rowsFor(name).find((r) => r.versions === undefined || admits(r.versions, v));
     assert.deepEqual(pick('sqlite3', '1.7.3')!.flags, ['--enable-system-libraries']);
     assert.equal(pick('sqlite3', '1.4.4')!.flags, undefined);
     assert.deepEqual(pick('re2', '2.4.0')!.flags, ['--enable-system-libraries']);
@@ -97,9 +104,21 @@ describe('overrides/rubygems.toml', () => {
     const names = [...new Set(rows.flatMap((r) => [...r.build, ...r.runtime, ...Object.values(r.provides ?? {})]))].sort();
     assert.ok(names.length > 30, `only ${names.length} Debian names`);
     const { unknown, transitional } = aptCache(names, 'overrides/rubygems.toml');
-    const used = (n: string): string => rows.filter((r) => r.build.includes(n) || r.runtime.includes(n)).map(where).join(', ');
-    assert.deepEqual(unknown.map((n) => `${n} (${used(n)})`), [], 'Debian packages apt-cache does not know');
-    assert.deepEqual(transitional.map((n) => `${n} (${used(n)})`), [], 'transitional or dummy Debian packages: name the real one');
+    const used = (n: string): string =>
+      rows
+        .filter((r) => r.build.includes(n) || r.runtime.includes(n))
+        .map(where)
+        .join(', ');
+    assert.deepEqual(
+      unknown.map((n) => `${n} (${used(n)})`),
+      [],
+      'Debian packages apt-cache does not know',
+    );
+    assert.deepEqual(
+      transitional.map((n) => `${n} (${used(n)})`),
+      [],
+      'transitional or dummy Debian packages: name the real one',
+    );
   });
 
   it('every row says where it comes from; flags are extconf options; provides are in build', async () => {
@@ -131,7 +150,29 @@ describe('overrides/rubygems.toml', () => {
     assert.ok(first('rmagick').build.includes('libmagickwand-6.q16-dev'));
     assert.deepEqual(first('ruby-vips').build, []);
     assert.deepEqual(first('ruby-vips').runtime, ['libvips42']);
-    for (const name of ['grpc', 'mini_racer', 'puma', 'eventmachine', 'nio4r', 'bcrypt', 'charlock_holmes', 'curb', 'ruby-prof', 'unf_ext', 'hiredis', 're2', 'sassc', 'thin', 'libxml-ruby', 'mysql', 'oj', 'msgpack', 'json', 'bootsnap', 'zlib']) {
+    for (const name of [
+      'grpc',
+      'mini_racer',
+      'puma',
+      'eventmachine',
+      'nio4r',
+      'bcrypt',
+      'charlock_holmes',
+      'curb',
+      'ruby-prof',
+      'unf_ext',
+      'hiredis',
+      're2',
+      'sassc',
+      'thin',
+      'libxml-ruby',
+      'mysql',
+      'oj',
+      'msgpack',
+      'json',
+      'bootsnap',
+      'zlib',
+    ]) {
       first(name);
     }
   });

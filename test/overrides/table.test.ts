@@ -76,27 +76,60 @@ describe('parseOverrides', () => {
     });
     const table = parseOverrides(rows.join('\n'), FILE);
     assert.equal(table.size, 6);
-    assert.deepEqual(table.rowsFor('a').map((r) => r.note), ['1', '2', '3']);
-    assert.deepEqual(table.rowsFor('b').map((r) => r.note), ['1', '2']);
-    assert.deepEqual(table.rowsFor('c').map((r) => r.note), ['1']);
+    assert.deepEqual(
+      table.rowsFor('a').map((r) => r.note),
+      ['1', '2', '3'],
+    );
+    assert.deepEqual(
+      table.rowsFor('b').map((r) => r.note),
+      ['1', '2'],
+    );
+    assert.deepEqual(
+      table.rowsFor('c').map((r) => r.note),
+      ['1'],
+    );
   });
 
   const bad: { name: string; text: string; patterns: RegExp[] }[] = [
     { name: 'an unknown key in a row', text: '[[package]]\nname = "a"\nbuidl = ["x"]\n', patterns: [/package\[0\]/, /buidl/] },
-    { name: 'an unknown key in a later row', text: '[[package]]\nname = "a"\n\n[[package]]\nname = "b"\nruntim = ["x"]\n', patterns: [/package\[1\]/, /runtim/] },
+    {
+      name: 'an unknown key in a later row',
+      text: '[[package]]\nname = "a"\n\n[[package]]\nname = "b"\nruntim = ["x"]\n',
+      patterns: [/package\[1\]/, /runtim/],
+    },
     { name: 'an unknown top-level table', text: '[[packages]]\nname = "a"\n', patterns: [/packages/] },
     { name: 'a row without a name', text: '[[package]]\nbuild = ["libfoo-dev"]\n', patterns: [/package\[0\]\.name/] },
     { name: 'an empty name', text: '[[package]]\nname = ""\n', patterns: [/package\[0\]\.name/] },
-    { name: 'an upper-case Debian package', text: '[[package]]\nname = "a"\nbuild = ["LibFoo-dev"]\n', patterns: [/package\[0\]\.build\[0\]/] },
-    { name: 'a Debian package with a space', text: '[[package]]\nname = "a"\nruntime = ["ok1", "lib foo"]\n', patterns: [/package\[0\]\.runtime\[1\]/] },
+    {
+      name: 'an upper-case Debian package',
+      text: '[[package]]\nname = "a"\nbuild = ["LibFoo-dev"]\n',
+      patterns: [/package\[0\]\.build\[0\]/],
+    },
+    {
+      name: 'a Debian package with a space',
+      text: '[[package]]\nname = "a"\nruntime = ["ok1", "lib foo"]\n',
+      patterns: [/package\[0\]\.runtime\[1\]/],
+    },
     { name: 'a one-letter Debian package', text: '[[package]]\nname = "a"\nbuild = ["x"]\n', patterns: [/package\[0\]\.build\[0\]/] },
-    { name: 'a Debian package with an underscore', text: '[[package]]\nname = "a"\nbuild = ["lib_foo"]\n', patterns: [/package\[0\]\.build\[0\]/] },
+    {
+      name: 'a Debian package with an underscore',
+      text: '[[package]]\nname = "a"\nbuild = ["lib_foo"]\n',
+      patterns: [/package\[0\]\.build\[0\]/],
+    },
     { name: 'an env name starting with a digit', text: '[[package]]\nname = "a"\nenv = { 1X = "y" }\n', patterns: [/package\[0\]\.env/] },
     { name: 'an env name with a dash', text: '[[package]]\nname = "a"\nenv = { "MY-VAR" = "y" }\n', patterns: [/package\[0\]\.env/] },
     { name: 'an env value that is not a string', text: '[[package]]\nname = "a"\nenv = { A = 1 }\n', patterns: [/package\[0\]\.env\.A/] },
-    { name: 'ignore_scripts as a string', text: '[[package]]\nname = "a"\nignore_scripts = "yes"\n', patterns: [/package\[0\]\.ignore_scripts/] },
+    {
+      name: 'ignore_scripts as a string',
+      text: '[[package]]\nname = "a"\nignore_scripts = "yes"\n',
+      patterns: [/package\[0\]\.ignore_scripts/],
+    },
     { name: 'build as a string', text: '[[package]]\nname = "a"\nbuild = "libfoo-dev"\n', patterns: [/package\[0\]\.build/] },
-    { name: 'every problem at once', text: '[[package]]\nname = "a"\nbuild = ["BAD"]\n\n[[package]]\nname = "b"\nextra = 1\n', patterns: [/package\[0\]\.build\[0\]/, /package\[1\]/, /extra/] },
+    {
+      name: 'every problem at once',
+      text: '[[package]]\nname = "a"\nbuild = ["BAD"]\n\n[[package]]\nname = "b"\nextra = 1\n',
+      patterns: [/package\[0\]\.build\[0\]/, /package\[1\]/, /extra/],
+    },
     { name: 'a TOML syntax error', text: '[[package]]\nname = "a\n', patterns: [] },
     { name: 'a duplicate key', text: '[[package]]\nname = "a"\nname = "b"\n', patterns: [] },
   ];
@@ -113,9 +146,18 @@ describe('loadOverrides', () => {
     try {
       await execa('mkfifo', [join(dir, 'npm.toml')]);
       await symlink('/dev/urandom', join(dir, 'pypi.toml'));
-      const soon = <T>(p: Promise<T>): Promise<T> => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('blocked')), 2000).unref())]);
-      await assert.rejects(soon(loadOverrides('npm', dir)), (e: unknown) => isUserError(e) && /npm\.toml: is a fifo, not a regular file; bale reads an override table only from a regular file/.test(e.message));
-      await assert.rejects(soon(loadOverrides('pypi', dir)), (e: unknown) => isUserError(e) && /pypi\.toml: is a character device/.test(e.message));
+      const soon = <T>(p: Promise<T>): Promise<T> =>
+        Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('blocked')), 2000).unref())]);
+      await assert.rejects(
+        soon(loadOverrides('npm', dir)),
+        (e: unknown) =>
+          isUserError(e) &&
+          /npm\.toml: is a fifo, not a regular file; bale reads an override table only from a regular file/.test(e.message),
+      );
+      await assert.rejects(
+        soon(loadOverrides('pypi', dir)),
+        (e: unknown) => isUserError(e) && /pypi\.toml: is a character device/.test(e.message),
+      );
       assert.equal((await loadOverrides('gem', dir)).size, 0);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -137,7 +179,8 @@ describe('loadOverrides', () => {
       if (r.versions !== undefined) assert.notEqual(semver.validRange(r.versions), null, `${where}: versions is not a semver range`);
       for (const p of r.requires) assert.equal(purlProblem(p), undefined, `${where}: requires ${p}`);
       // A row that says nothing would be dead weight.
-      const says = r.build.length + r.runtime.length + Object.keys(r.env).length + r.requires.length > 0 || r.ignore_scripts || r.note !== undefined;
+      const says =
+        r.build.length + r.runtime.length + Object.keys(r.env).length + r.requires.length > 0 || r.ignore_scripts || r.note !== undefined;
       assert.ok(says, `${where} says nothing`);
     }
   });
@@ -160,6 +203,9 @@ describe('loadOverrides', () => {
       return true;
     });
     await writeFile(join(dir, 'pypi.toml'), '[[package]]\nname = "numpy"\nbuild = ["gfortran"]\n');
-    assert.deepEqual((await loadOverrides('pypi', dir)).rowsFor('numpy').map((r) => r.build), [['gfortran']]);
+    assert.deepEqual(
+      (await loadOverrides('pypi', dir)).rowsFor('numpy').map((r) => r.build),
+      [['gfortran']],
+    );
   });
 });

@@ -43,7 +43,12 @@ function shuffled<T>(list: T[], seed: number): T[] {
 describe('pack: determinism', () => {
   it('ignores input order and umask-shaped modes (0664 vs 0644, 0775 vs 0755, 0700 vs 0755)', async () => {
     const base = await pack(tree(0o022), { sourceDateEpoch: EPOCH });
-    for (const [umask, seed] of [[0o002, 1], [0o077, 2], [0o022, 3], [0o000, 4]] as const) {
+    for (const [umask, seed] of [
+      [0o002, 1],
+      [0o077, 2],
+      [0o022, 3],
+      [0o000, 4],
+    ] as const) {
       const other = await pack(shuffled(tree(umask), seed), { sourceDateEpoch: EPOCH });
       assert.equal(other.sha256, base.sha256, `umask ${umask.toString(8)}, shuffle ${seed}`);
     }

@@ -22,7 +22,19 @@ describe('dropped_scripts', () => {
   it('absent: the manifest is exactly what it was before the field existed', () => {
     const text = manifestJson(base);
     assert.ok(!text.includes('dropped_scripts'));
-    assert.deepEqual(Object.keys(JSON.parse(text) as object), ['format', 'name', 'version', 'purl', 'interpreter', 'recipe_digest', 'source_date_epoch', 'depends', 'builder', 'tar_sha256', 'files']);
+    assert.deepEqual(Object.keys(JSON.parse(text) as object), [
+      'format',
+      'name',
+      'version',
+      'purl',
+      'interpreter',
+      'recipe_digest',
+      'source_date_epoch',
+      'depends',
+      'builder',
+      'tar_sha256',
+      'files',
+    ]);
     assert.deepEqual(parseManifest(text, 'm.json'), base);
   });
 

@@ -33,7 +33,11 @@ function sample(): PackageManifest {
 function reversedKeys<T>(v: T): T {
   if (Array.isArray(v)) return v.map(reversedKeys) as T;
   if (v === null || typeof v !== 'object') return v;
-  return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversedKeys(x)])) as T;
+  return Object.fromEntries(
+    Object.entries(v)
+      .reverse()
+      .map(([k, x]) => [k, reversedKeys(x)]),
+  ) as T;
 }
 
 describe('manifestJson', () => {
@@ -41,14 +45,34 @@ describe('manifestJson', () => {
     const text = manifestJson(reversedKeys(sample()));
     assert.equal(text, manifestJson(sample()));
     const keys = Object.keys(JSON.parse(text) as object);
-    assert.deepEqual(keys, ['format', 'name', 'version', 'purl', 'interpreter', 'recipe_digest', 'source_date_epoch', 'depends', 'builder', 'tar_sha256', 'files']);
-    assert.ok(text.includes('"path": "usr/bin/x",\n      "type": "symlink",\n      "mode": 511,\n      "size": 0,\n      "target": "../lib/x"'));
+    assert.deepEqual(keys, [
+      'format',
+      'name',
+      'version',
+      'purl',
+      'interpreter',
+      'recipe_digest',
+      'source_date_epoch',
+      'depends',
+      'builder',
+      'tar_sha256',
+      'files',
+    ]);
+    assert.ok(
+      text.includes('"path": "usr/bin/x",\n      "type": "symlink",\n      "mode": 511,\n      "size": 0,\n      "target": "../lib/x"'),
+    );
   });
 
   it('sorts depends bytewise and keeps files in the given (tar) order', () => {
     const m = JSON.parse(manifestJson(sample())) as PackageManifest;
-    assert.deepEqual(m.depends.map((d) => d.name), ['py3.11-Certifi', 'py3.11-idna', 'py3.11-urllib3']);
-    assert.deepEqual(m.files.map((f) => f.path), ['usr/', 'usr/bin/x', 'usr/lib/x']);
+    assert.deepEqual(
+      m.depends.map((d) => d.name),
+      ['py3.11-Certifi', 'py3.11-idna', 'py3.11-urllib3'],
+    );
+    assert.deepEqual(
+      m.files.map((f) => f.path),
+      ['usr/', 'usr/bin/x', 'usr/lib/x'],
+    );
   });
 
   it('uses a 2-space indent and ends with one newline', () => {
@@ -57,7 +81,7 @@ describe('manifestJson', () => {
     assert.ok(text.endsWith('}\n') && !text.endsWith('\n\n'));
   });
 
-  it('does not sort the caller\'s array in place', () => {
+  it("does not sort the caller's array in place", () => {
     const m = sample();
     manifestJson(m);
     assert.equal(m.depends[0]?.name, 'py3.11-urllib3');
@@ -88,12 +112,16 @@ describe('parseManifest', () => {
       const text = JSON.stringify(change(sample() as unknown as Record<string, unknown>));
       assert.throws(
         () => parseManifest(text, '/store/x.manifest.json'),
-        (e: unknown) => isUserError(e) && e.message.startsWith('/store/x.manifest.json: ') && re.test(e.message) && !e.message.includes('\n'),
+        (e: unknown) =>
+          isUserError(e) && e.message.startsWith('/store/x.manifest.json: ') && re.test(e.message) && !e.message.includes('\n'),
       );
     });
   }
 
   it('refuses text that is not JSON, naming the file', () => {
-    assert.throws(() => parseManifest('{"format":', 'bad.json'), (e: unknown) => isUserError(e) && /^bad\.json: not valid JSON/.test(e.message));
+    assert.throws(
+      () => parseManifest('{"format":', 'bad.json'),
+      (e: unknown) => isUserError(e) && /^bad\.json: not valid JSON/.test(e.message),
+    );
   });
 });

@@ -41,7 +41,11 @@ describe('checkPath', () => {
     it(`accepts ${good}`, () => assert.doesNotThrow(() => checkPath(good)));
   }
   for (const bad of ['', '/usr/bin/x', 'usr//x', 'usr/x/', './usr', 'usr/./x', 'usr/../x', '..', 'a\0b']) {
-    it(`refuses ${JSON.stringify(bad)}`, () => assert.throws(() => checkPath(bad), (e: unknown) => isUserError(e)));
+    it(`refuses ${JSON.stringify(bad)}`, () =>
+      assert.throws(
+        () => checkPath(bad),
+        (e: unknown) => isUserError(e),
+      ));
   }
 });
 
@@ -50,14 +54,20 @@ describe('bytewise order', () => {
     // U+FF5E is one UTF-16 unit but sorts after the surrogate pair of U+1F600 in UTF-16, not in UTF-8.
     assert.ok(compareBytes('\u{ff5e}', '\u{1f600}') < 0);
     assert.ok(compareBytes('B', 'a') < 0); // localeCompare would put 'a' first
-    assert.deepEqual(sortBytewise(['b', 'a-c', 'a/', 'A', 'a/b'], (s) => s), ['A', 'a-c', 'a/', 'a/b', 'b']);
+    assert.deepEqual(
+      sortBytewise(['b', 'a-c', 'a/', 'A', 'a/b'], (s) => s),
+      ['A', 'a-c', 'a/', 'a/b', 'b'],
+    );
   });
 });
 
 describe('planEntries', () => {
   it('sorts bytewise by tar name, directories with a trailing slash', () => {
     const plan = planEntries([file('usr/b'), dir('usr'), file('usr/a-c'), dir('usr/a'), file('usr/a/x'), file('usr/B')]);
-    assert.deepEqual(plan.map((t) => t.name), ['usr/', 'usr/B', 'usr/a-c', 'usr/a/', 'usr/a/x', 'usr/b']);
+    assert.deepEqual(
+      plan.map((t) => t.name),
+      ['usr/', 'usr/B', 'usr/a-c', 'usr/a/', 'usr/a/x', 'usr/b'],
+    );
   });
 
   it('adds every missing ancestor directory with mode 0755', () => {
@@ -98,11 +108,14 @@ describe('planEntries', () => {
 
   it('accepts symlinks that stay inside the package', () => {
     const plan = planEntries([link('usr/bin/x', '../lib/y'), link('usr/lib/node_modules/a', '.bale/a@1/node_modules/a'), link('up', '.')]);
-    assert.deepEqual(plan.filter((t) => t.type === 'symlink').map((t) => [t.name, t.mode]), [
-      ['up', 0o777],
-      ['usr/bin/x', 0o777],
-      ['usr/lib/node_modules/a', 0o777],
-    ]);
+    assert.deepEqual(
+      plan.filter((t) => t.type === 'symlink').map((t) => [t.name, t.mode]),
+      [
+        ['up', 0o777],
+        ['usr/bin/x', 0o777],
+        ['usr/lib/node_modules/a', 0o777],
+      ],
+    );
   });
 
   it('refuses symlinks that leave the package, naming the link', () => {
@@ -116,6 +129,12 @@ describe('planEntries', () => {
   it('does not modify its input', () => {
     const input = [file('b', 0o664), file('a', 0o4755)];
     planEntries(input);
-    assert.deepEqual(input.map((e) => [e.path, e.mode]), [['b', 0o664], ['a', 0o4755]]);
+    assert.deepEqual(
+      input.map((e) => [e.path, e.mode]),
+      [
+        ['b', 0o664],
+        ['a', 0o4755],
+      ],
+    );
   });
 });

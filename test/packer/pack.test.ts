@@ -9,7 +9,12 @@ import { gunzip, rawHeaders } from './tar-tools.js';
 
 const EPOCH = 1700000000;
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-const file = (path: string, mode = 0o644, text = `content of ${path}\n`): PackEntry => ({ path, type: 'file', mode, data: Buffer.from(text) });
+const file = (path: string, mode = 0o644, text = `content of ${path}\n`): PackEntry => ({
+  path,
+  type: 'file',
+  mode,
+  data: Buffer.from(text),
+});
 const dir = (path: string, mode = 0o755): PackEntry => ({ path, type: 'dir', mode });
 const link = (path: string, target: string): PackEntry => ({ path, type: 'symlink', mode: 0o777, target });
 

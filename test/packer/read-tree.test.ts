@@ -54,7 +54,10 @@ describe('readTree', () => {
     const root = await tempDir(t, 'bale-tree-');
     await mkdir(join(root, 'usr'));
     await execa('mkfifo', [join(root, 'usr/pipe')]);
-    await assert.rejects(readTree(root), (e: unknown) => isUserError(e) && e.message.includes(join(root, 'usr/pipe')) && /fifo/.test(e.message));
+    await assert.rejects(
+      readTree(root),
+      (e: unknown) => isUserError(e) && e.message.includes(join(root, 'usr/pipe')) && /fifo/.test(e.message),
+    );
   });
 
   it('with the package named, names a fifo by package and path inside the tree, not by the staging path', async (t) => {

@@ -24,7 +24,12 @@ async function tarStreamBytes(entries: PackEntry[], epoch = EPOCH): Promise<Buff
   return Buffer.concat(chunks);
 }
 
-const file = (path: string, data: Buffer | string = path, mode = 0o644): PackEntry => ({ path, type: 'file', mode, data: Buffer.from(data) });
+const file = (path: string, data: Buffer | string = path, mode = 0o644): PackEntry => ({
+  path,
+  type: 'file',
+  mode,
+  data: Buffer.from(data),
+});
 const link = (path: string, target: string): PackEntry => ({ path, type: 'symlink', mode: 0o777, target });
 const dir = (path: string): PackEntry => ({ path, type: 'dir', mode: 0o700 });
 
@@ -85,7 +90,12 @@ describe('tar headers', () => {
   it('agree across compression blocks (files larger than a block, headers split between blocks)', async () => {
     const big = Buffer.alloc(BLOCK_BYTES * 2 + 300);
     for (let i = 0; i < big.length; i++) big[i] = (i * 7919) % 251;
-    const entries = [file('big/one', big), file('big/two', big.subarray(0, BLOCK_BYTES - 700)), file('big/three', 'x'), file('big/zz', big.subarray(5))];
+    const entries = [
+      file('big/one', big),
+      file('big/two', big.subarray(0, BLOCK_BYTES - 700)),
+      file('big/three', 'x'),
+      file('big/zz', big.subarray(5)),
+    ];
     const r = await pack(entries, { sourceDateEpoch: EPOCH });
     const theirs = await tarStreamBytes(entries);
     assert.equal(sha(gunzipSync(r.tgz)), sha(theirs));

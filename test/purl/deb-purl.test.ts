@@ -48,6 +48,9 @@ describe('deb specs and purls', () => {
     assert.match(purlProblem('pkg:deb/debian/libc6@2.36-') ?? '', /not an exact version/);
     assert.match(purlProblem('pkg:deb/debian/libc6@%3E%3D2') ?? '', /not an exact version/);
     assert.match(purlProblem('pkg:npm/x@1:2.0') ?? '', /not an exact version/, 'other ecosystems unchanged');
-    assert.match(purlProblem('pkg:deb/debian/libc6@2.36-9+deb12u10') ?? '', /not canonical, write "pkg:deb\/debian\/libc6@2.36-9%2Bdeb12u10"/);
+    assert.match(
+      purlProblem('pkg:deb/debian/libc6@2.36-9+deb12u10') ?? '',
+      /not canonical, write "pkg:deb\/debian\/libc6@2.36-9%2Bdeb12u10"/,
+    );
   });
 });

@@ -11,9 +11,18 @@ describe('parseSpec', () => {
     ['pkg:npm/%40types/node', { type: 'npm', name: '@types/node', range: undefined }],
     ['pkg:npm/express@4.21.2', { type: 'npm', name: 'express', range: '4.21.2' }],
     ['PKG:NPM/express@4.21.2', { type: 'npm', name: 'express', range: '4.21.2' }],
-    ['pkg:npm/express@4.21.2?repository_url=https://npm.example/r/', { type: 'npm', name: 'express', range: '4.21.2', repository: 'https://npm.example/r/' }],
-    ['pkg:pypi/requests@2.31.0?Repository_URL=https%3A%2F%2Fmirror.example%2Fsimple%2F', { type: 'pypi', name: 'requests', range: '2.31.0', repository: 'https://mirror.example/simple/' }],
-    ['pkg:gem/rack?repository_url=http://127.0.0.1:9292', { type: 'gem', name: 'rack', range: undefined, repository: 'http://127.0.0.1:9292' }],
+    [
+      'pkg:npm/express@4.21.2?repository_url=https://npm.example/r/',
+      { type: 'npm', name: 'express', range: '4.21.2', repository: 'https://npm.example/r/' },
+    ],
+    [
+      'pkg:pypi/requests@2.31.0?Repository_URL=https%3A%2F%2Fmirror.example%2Fsimple%2F',
+      { type: 'pypi', name: 'requests', range: '2.31.0', repository: 'https://mirror.example/simple/' },
+    ],
+    [
+      'pkg:gem/rack?repository_url=http://127.0.0.1:9292',
+      { type: 'gem', name: 'rack', range: undefined, repository: 'http://127.0.0.1:9292' },
+    ],
     ['pkg:npm/express@4.21.2?repository_url=', { type: 'npm', name: 'express', range: '4.21.2' }],
     ['pkg:pypi/Foo_Bar@1.0', { type: 'pypi', name: 'foo-bar', range: '1.0' }],
     ['pkg:pypi/requests@2.31.0', { type: 'pypi', name: 'requests', range: '2.31.0' }],
@@ -64,7 +73,10 @@ describe('bad specs are UserError ESPEC naming the input', () => {
     ['pkg:npm/@a/b/c@1.0.0', /too many path segments/],
     ['pkg:npm/@x@1', /is not a valid npm package name/],
     ['pkg:npm/express@4.21.2?arch=x64#lib', /a subpath \("#lib"\) names a part of a package; bale builds whole packages, drop it/],
-    ['pkg:npm/express@4.21.2?arch=x64', /unsupported qualifier "arch" \(bale reads repository_url for npm, pypi and gem purls, arch and distro for deb purls\)/],
+    [
+      'pkg:npm/express@4.21.2?arch=x64',
+      /unsupported qualifier "arch" \(bale reads repository_url for npm, pypi and gem purls, arch and distro for deb purls\)/,
+    ],
     ['pkg:pypi/requests@2.31.0?checksum=sha256:00', /unsupported qualifier "checksum"/],
     ['pkg:gem/rack?repository_url=file:///srv/gems', /repository_url "file:\/\/\/srv\/gems" is not an http\(s\) URL/],
     ['pkg:npm/x@1.0.0?repository_url=nope', /repository_url "nope" is not a URL/],
@@ -73,21 +85,27 @@ describe('bad specs are UserError ESPEC naming the input', () => {
   ];
   for (const [input, why] of bad) {
     it(`${JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}...` : input)}`, () => {
-      assert.throws(() => parseSpec(input), (err: unknown) => {
-        assert.ok(err instanceof UserError);
-        assert.equal(err.code, 'ESPEC');
-        assert.ok(err.message.startsWith(`invalid package spec ${JSON.stringify(input)}: `), err.message);
-        assert.match(err.message, why);
-        assert.ok(!err.message.includes('\n'));
-        return true;
-      });
+      assert.throws(
+        () => parseSpec(input),
+        (err: unknown) => {
+          assert.ok(err instanceof UserError);
+          assert.equal(err.code, 'ESPEC');
+          assert.ok(err.message.startsWith(`invalid package spec ${JSON.stringify(input)}: `), err.message);
+          assert.match(err.message, why);
+          assert.ok(!err.message.includes('\n'));
+          return true;
+        },
+      );
     });
   }
 });
 
 describe('parsePurl', () => {
   it('refuses a repository_url: a pinned purl names a package, its recipe says where the files are', () => {
-    assert.throws(() => parsePurl('pkg:npm/express@4.21.2?repository_url=https://npm.example/'), { code: 'ESPEC', message: /a pinned purl takes no repository_url/ });
+    assert.throws(() => parsePurl('pkg:npm/express@4.21.2?repository_url=https://npm.example/'), {
+      code: 'ESPEC',
+      message: /a pinned purl takes no repository_url/,
+    });
   });
   it('requires a version', () => {
     assert.throws(() => parsePurl('npm:express'), { code: 'ESPEC', message: /needs an exact version/ });

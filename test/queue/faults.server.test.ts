@@ -34,25 +34,57 @@ describe('the fleet under faults (real Redis, real workers)', () => {
     return { redis, dir: (x) => path.join(base, x) };
   };
   const worker = async (redis: RedisServer, dir: (x: string) => string, cacheHome?: string): Promise<WorkerProcess> => {
-    const w = await startWorkerProcess({ redis: redis.url, store: dir('s'), recipes: dir('wr'), ...(cacheHome !== undefined ? { cacheHome } : {}) });
+    const w = await startWorkerProcess({
+      redis: redis.url,
+      store: dir('s'),
+      recipes: dir('wr'),
+      ...(cacheHome !== undefined ? { cacheHome } : {}),
+    });
     workers.push(w);
     return w;
   };
   /** A queued request running in the background, as a user's shell would run it. */
   const requestInBackground = (specs: string[], redis: RedisServer, dir: (x: string) => string) =>
-    execa(process.execPath, [BALE_BIN, 'request', ...specs, '--queue', redis.url, '--registry', registry.url, '--store', dir('s'), '--recipes', dir('r'), '--json'], {
-      cwd: repoRoot(),
-      env: { XDG_CACHE_HOME: SHARED_XDG_CACHE },
-      reject: false,
-      stdin: 'ignore',
-      timeout: 300_000,
-    });
+    execa(
+      process.execPath,
+      [
+        BALE_BIN,
+        'request',
+        ...specs,
+        '--queue',
+        redis.url,
+        '--registry',
+        registry.url,
+        '--store',
+        dir('s'),
+        '--recipes',
+        dir('r'),
+        '--json',
+      ],
+      {
+        cwd: repoRoot(),
+        env: { XDG_CACHE_HOME: SHARED_XDG_CACHE },
+        reject: false,
+        stdin: 'ignore',
+        timeout: 300_000,
+      },
+    );
   let slowSha: string;
 
   before(async () => {
     t = await tempDir('faults');
     registry = await startNpmRegistry();
-    const local = await bale(['request', 'npm:fx-slow@1.0.0', '--registry', registry.url, '--store', path.join(t.dir, 's0'), '--recipes', path.join(t.dir, 'r0'), '--json']);
+    const local = await bale([
+      'request',
+      'npm:fx-slow@1.0.0',
+      '--registry',
+      registry.url,
+      '--store',
+      path.join(t.dir, 's0'),
+      '--recipes',
+      path.join(t.dir, 'r0'),
+      '--json',
+    ]);
     assert.equal(local.code, 0, local.stderr);
     slowSha = (JSON.parse(local.stdout) as { packages: Line[] }).packages.find((l) => /^node\d+-fx-slow$/.test(l.name))!.sha256;
   });
@@ -127,18 +159,39 @@ describe('the fleet under faults (real Redis, real workers)', () => {
     const file = path.join(dir('r'), 'npm/fx-scripted/1.0.0.toml');
     const text = await readFile(file, 'utf8');
     // Another valid sha512: the recipe still parses; the download no longer matches it.
-    await writeFile(file, text.replace(/integrity = "sha512-(.)/, (_m, c: string) => `integrity = "sha512-${c === 'A' ? 'B' : 'A'}`));
-    const r = await bale(['enqueue', 'npm:fx-app@1.0.0', 'npm:fx-scripted@1.0.0', '--redis', redis.url, '--recipes', dir('r'), '--store', dir('s'), '--wait']);
+    await writeFile(
+      file,
+      text.replace(/integrity = "sha512-(.)/, (_m, c: string) => `integrity = "sha512-${c === 'A' ? 'B' : 'A'}`),
+    );
+    const r = await bale([
+      'enqueue',
+      'npm:fx-app@1.0.0',
+      'npm:fx-scripted@1.0.0',
+      '--redis',
+      redis.url,
+      '--recipes',
+      dir('r'),
+      '--store',
+      dir('s'),
+      '--wait',
+    ]);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(oneErrorLine(r.stderr), /pkg:npm\/fx-scripted@1\.0\.0\|.* failed on a worker: .*(integrity|sha512).*bale queue retry --failed/);
+    assert.match(
+      oneErrorLine(r.stderr),
+      /pkg:npm\/fx-scripted@1\.0\.0\|.* failed on a worker: .*(integrity|sha512).*bale queue retry --failed/,
+    );
     const q = await buildQueue(redis.url);
     try {
       const failed = await q.queue.getFailed();
       assert.equal(failed.length, 1);
       assert.equal(failed[0]!.attemptsMade, 1, 'not retried: a hash mismatch is deterministic');
-      for (let i = 0; i < 100 && ((await q.queue.getJobCounts('completed'))['completed'] ?? 0) < 1; i++) await new Promise((res) => setTimeout(res, 100));
+      for (let i = 0; i < 100 && ((await q.queue.getJobCounts('completed'))['completed'] ?? 0) < 1; i++)
+        await new Promise((res) => setTimeout(res, 100));
       const completed = await q.queue.getCompleted();
-      assert.ok(completed.some((j) => j.name.startsWith('pkg:npm/fx-app@1.0.0|')), 'fx-app built regardless');
+      assert.ok(
+        completed.some((j) => j.name.startsWith('pkg:npm/fx-app@1.0.0|')),
+        'fx-app built regardless',
+      );
     } finally {
       await q.close();
     }
@@ -159,14 +212,28 @@ describe('the fleet under faults (real Redis, real workers)', () => {
     // The fetcher tries 4 times per job attempt: 5 failures need a second job attempt.
     registry.fault('fx-left', { kind: 'status', status: 503, times: 5, on: 'tarball' });
     const before = registry.requests.length;
-    const r = await bale(['enqueue', 'npm:fx-left@1.0.0', '--redis', redis.url, '--recipes', dir('r'), '--store', dir('s'), '--wait', '--json']);
+    const r = await bale([
+      'enqueue',
+      'npm:fx-left@1.0.0',
+      '--redis',
+      redis.url,
+      '--recipes',
+      dir('r'),
+      '--store',
+      dir('s'),
+      '--wait',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const tarballs = registry.requests.slice(before).filter((x) => x.path.endsWith('.tgz'));
     assert.ok(tarballs.length >= 6, `five 503s, then the 200: ${tarballs.length} requests`);
     const q = await buildQueue(redis.url);
     try {
       const [job] = await q.queue.getCompleted();
-      assert.ok(job!.attemptsMade >= 1 && job!.attemptsStarted >= 2, `attempts: ${job!.attemptsMade} made, ${job!.attemptsStarted} started`);
+      assert.ok(
+        job!.attemptsMade >= 1 && job!.attemptsStarted >= 2,
+        `attempts: ${job!.attemptsMade} made, ${job!.attemptsStarted} started`,
+      );
     } finally {
       await q.close();
     }

@@ -40,11 +40,26 @@ describe('bale enqueue --import (real Redis, a worker, npm fixtures)', () => {
   });
 
   test('the worker resolves, writes the recipes it pinned, and builds them; the same recipes as a local import', async () => {
-    const r = await bale(['enqueue', 'npm:fx-app@1.0.0', '--import', '--registry', registry.url, '--redis', redis.url, '--store', dir('s'), '--wait', '--json']);
+    const r = await bale([
+      'enqueue',
+      'npm:fx-app@1.0.0',
+      '--import',
+      '--registry',
+      registry.url,
+      '--redis',
+      redis.url,
+      '--store',
+      dir('s'),
+      '--wait',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { roots: string[]; packages: Line[] };
     assert.deepEqual(out.roots, ['pkg:npm/fx-app@1.0.0']);
-    assert.ok(out.packages.some((p) => p.name === 'node-fx-app'), r.stdout);
+    assert.ok(
+      out.packages.some((p) => p.name === 'node-fx-app'),
+      r.stdout,
+    );
     const local = await bale(['import', 'npm:fx-app@1.0.0', '--registry', registry.url, '--recipes', dir('r0')]);
     assert.equal(local.code, 0, local.stderr);
     const rel = 'npm/fx-app/1.0.0.toml';
@@ -55,7 +70,19 @@ describe('bale enqueue --import (real Redis, a worker, npm fixtures)', () => {
     registry.fault('fx-left', { kind: 'status', status: 429, retryAfter: '1', times: 8 });
     const before = registry.requests.filter((x) => x.path === '/fx-left').length;
     const started = Date.now();
-    const r = await bale(['enqueue', 'npm:fx-left@1.0.0', '--import', '--registry', registry.url, '--redis', redis.url, '--store', dir('s'), '--wait', '--json']);
+    const r = await bale([
+      'enqueue',
+      'npm:fx-left@1.0.0',
+      '--import',
+      '--registry',
+      registry.url,
+      '--redis',
+      redis.url,
+      '--store',
+      dir('s'),
+      '--wait',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const asked = registry.requests.filter((x) => x.path === '/fx-left').length - before;
     assert.ok(asked >= 9, `eight 429s, then the packument: ${asked} requests`);

@@ -33,7 +33,11 @@ describe('bale worker x2 --store oci://… (real Redis, docker-registry, npm fix
     npm = await startNpmRegistry();
     redis = await startRedis(dir('redis'));
     oci = await startOciRegistry();
-    workers = await Promise.all([1, 2].map((i) => startWorkerProcess({ redis: redis.url, store: store(), recipes: dir(`wr${i}`), cacheHome: dir(`worker${i}`), concurrency: 2 })));
+    workers = await Promise.all(
+      [1, 2].map((i) =>
+        startWorkerProcess({ redis: redis.url, store: store(), recipes: dir(`wr${i}`), cacheHome: dir(`worker${i}`), concurrency: 2 }),
+      ),
+    );
   });
   after(async () => {
     await stopAll(workers);
@@ -45,12 +49,18 @@ describe('bale worker x2 --store oci://… (real Redis, docker-registry, npm fix
 
   test('the fleet builds into the registry; another machine gets every package from it, identical', async () => {
     assert.match(workers[0]!.log(), new RegExp(`store ${store().replace(/[.]/g, '\\.')}`));
-    const queued = await bale(['request', ...SPECS, '--queue', redis.url, '--registry', npm.url, '--store', store(), '--recipes', dir('r'), '--json'], { env: { XDG_CACHE_HOME: dir('client') } });
+    const queued = await bale(
+      ['request', ...SPECS, '--queue', redis.url, '--registry', npm.url, '--store', store(), '--recipes', dir('r'), '--json'],
+      { env: { XDG_CACHE_HOME: dir('client') } },
+    );
     assert.equal(queued.code, 0, queued.stderr);
     const built = (JSON.parse(queued.stdout) as { packages: Line[] }).packages;
     assert.ok(built.length > 0);
     // Named where this machine's copy goes: under its own cache, as a later lookup here would put it.
-    assert.ok(built.every((l) => l.file.startsWith(path.join(dir('client'), 'bale', 'oci-store'))), built[0]!.file);
+    assert.ok(
+      built.every((l) => l.file.startsWith(path.join(dir('client'), 'bale', 'oci-store'))),
+      built[0]!.file,
+    );
     const runs = workers.map((w) => (w.log().match(/^bale worker: built /gm) ?? []).length);
     assert.ok(runs[0]! + runs[1]! > 0, 'the workers built');
 
@@ -61,11 +71,22 @@ describe('bale worker x2 --store oci://… (real Redis, docker-registry, npm fix
       await client.close();
     }
 
-    const fresh = await bale(['request', ...SPECS, '--registry', npm.url, '--store', store(), '--recipes', dir('r2'), '--json'], { env: { XDG_CACHE_HOME: dir('fresh') } });
+    const fresh = await bale(['request', ...SPECS, '--registry', npm.url, '--store', store(), '--recipes', dir('r2'), '--json'], {
+      env: { XDG_CACHE_HOME: dir('fresh') },
+    });
     assert.equal(fresh.code, 0, fresh.stderr);
     const got = (JSON.parse(fresh.stdout) as { packages: Line[] }).packages;
-    assert.ok(got.every((l) => l.cached), 'nothing rebuilt');
+    assert.ok(
+      got.every((l) => l.cached),
+      'nothing rebuilt',
+    );
     assert.deepEqual(sums(got), sums(built));
-    for (const l of got) assert.equal(createHash('sha256').update(await readFile(l.file)).digest('hex'), l.sha256);
+    for (const l of got)
+      assert.equal(
+        createHash('sha256')
+          .update(await readFile(l.file))
+          .digest('hex'),
+        l.sha256,
+      );
   });
 });

@@ -23,7 +23,9 @@ describe('build order on the fleet (real Redis, two workers, fixture gems)', () 
     t = await tempDir('order');
     gems = await startGemServer();
     redis = await startRedis(dir('redis'));
-    workers = await Promise.all([1, 2].map(() => startWorkerProcess({ redis: redis.url, store: dir('s'), recipes: dir('wr'), concurrency: 2 })));
+    workers = await Promise.all(
+      [1, 2].map(() => startWorkerProcess({ redis: redis.url, store: dir('s'), recipes: dir('wr'), concurrency: 2 })),
+    );
   });
   after(async () => {
     await stopAll(workers);
@@ -33,7 +35,22 @@ describe('build order on the fleet (real Redis, two workers, fixture gems)', () 
   });
 
   test('an extension waits for its dependency; the shared dependency is built once', async () => {
-    const r = await bale(['request', 'gem:fxg-extdep', 'gem:fxg-app', '--ruby', '3.1', '--source', gems.url, '--queue', redis.url, '--store', dir('s'), '--recipes', dir('r'), '--json']);
+    const r = await bale([
+      'request',
+      'gem:fxg-extdep',
+      'gem:fxg-app',
+      '--ruby',
+      '3.1',
+      '--source',
+      gems.url,
+      '--queue',
+      redis.url,
+      '--store',
+      dir('s'),
+      '--recipes',
+      dir('r'),
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const q = await buildQueue(redis.url);
     try {
@@ -45,7 +62,10 @@ describe('build order on the fleet (real Redis, two workers, fixture gems)', () 
       // store, so the extension may start in the moment between the leaf's package landing and the
       // leaf's job being marked finished. The package file's mtime is when it landed (never touched after).
       const leafStored = (await stat(path.join(dir('s'), leaf.returnvalue.packages[0]!.file))).mtimeMs;
-      assert.ok(extdep.processedOn! >= Math.floor(leafStored), `extdep started ${extdep.processedOn} before leaf's package was stored ${leafStored}`);
+      assert.ok(
+        extdep.processedOn! >= Math.floor(leafStored),
+        `extdep started ${extdep.processedOn} before leaf's package was stored ${leafStored}`,
+      );
       const chain = jobs.find((j) => j.name.startsWith('pkg:gem/fxg-chain@'))!;
       assert.deepEqual(chain.data.deps, [], 'a pure gem waits for nothing');
     } finally {
@@ -66,8 +86,23 @@ describe('build order on the fleet (real Redis, two workers, fixture gems)', () 
       .replace('\n[build]', '\n[[dependency]]\nname = "fxg-extdep"\npurl = "pkg:gem/fxg-extdep@1.0.0"\nkind = "runtime"\n\n[build]');
     assert.notEqual(cyclic, text);
     await writeFile(file, cyclic);
-    const r = await bale(['enqueue', 'gem:fxg-extdep', '--ruby', '3.1', '--redis', redis.url, '--recipes', dir('rc'), '--store', dir('s'), '--wait']);
+    const r = await bale([
+      'enqueue',
+      'gem:fxg-extdep',
+      '--ruby',
+      '3.1',
+      '--redis',
+      redis.url,
+      '--recipes',
+      dir('rc'),
+      '--store',
+      dir('s'),
+      '--wait',
+    ]);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(oneErrorLine(r.stderr), /planning .* failed on a worker: build requirements form a cycle: pkg:gem\/fxg-(extdep|leaf)@[^ ]+ -> pkg:gem\/fxg-(extdep|leaf)@[^ ]+ -> /);
+    assert.match(
+      oneErrorLine(r.stderr),
+      /planning .* failed on a worker: build requirements form a cycle: pkg:gem\/fxg-(extdep|leaf)@[^ ]+ -> pkg:gem\/fxg-(extdep|leaf)@[^ ]+ -> /,
+    );
   });
 });

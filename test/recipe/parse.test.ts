@@ -71,7 +71,10 @@ describe('parseRecipe: valid recipes', () => {
 // Each scenario: the problems the message must list, in order, each as `path: start of message`.
 const INVALID: Array<{ scenario: string; problems: string[] }> = [
   { scenario: 'unknown-top-level-key', problems: ['purll: unknown key (expected one of format, purl,'] },
-  { scenario: 'unknown-nested-key', problems: ['build.native: required key is missing', 'build.nativ: unknown key (expected one of native,'] },
+  {
+    scenario: 'unknown-nested-key',
+    problems: ['build.native: required key is missing', 'build.nativ: unknown key (expected one of native,'],
+  },
   { scenario: 'wrong-type', problems: ['source_date_epoch: expected integer, got string "1733507728"'] },
   { scenario: 'float-for-integer', problems: ['format: expected 1, got float'] },
   { scenario: 'format-version', problems: ['format: expected 1, got integer'] },
@@ -117,7 +120,10 @@ describe('parseRecipe: invalid recipes report every problem with file and key', 
     const purl = /^purl = "(.*)"$/m.exec(text)![1]!;
     const [only, ...rest] = problemsOf(text, 'hand-written.toml');
     assert.deepEqual(rest, []);
-    assert.equal(only, `source_date_epoch: must be seconds since 1970, not milliseconds, at most 2147483647 (2038-01-19): use the upstream release time (package ${purl})`);
+    assert.equal(
+      only,
+      `source_date_epoch: must be seconds since 1970, not milliseconds, at most 2147483647 (2038-01-19): use the upstream release time (package ${purl})`,
+    );
   });
 
   it('names the file, line and column of a TOML syntax error', () => {
@@ -172,13 +178,16 @@ describe('checkRecipe', () => {
   it('reports in-memory problems with the given label', () => {
     const source = [{ url: 'x', integrity: sri(1, 'sha256').slice(0, -2), kind: 'npm-tarball' }];
     const r = { ...sampleRecipe(), source_date_epoch: 1.5, source };
-    assert.throws(() => checkRecipe(r, 'mem'), (err: UserError) => {
-      assert.equal(err.code, 'ERECIPE');
-      assert.match(
-        err.message,
-        /^recipe mem: source_date_epoch: expected integer, got float; source\[0\]\.url: "x" is not a URL; source\[0\]\.integrity: /,
-      );
-      return true;
-    });
+    assert.throws(
+      () => checkRecipe(r, 'mem'),
+      (err: UserError) => {
+        assert.equal(err.code, 'ERECIPE');
+        assert.match(
+          err.message,
+          /^recipe mem: source_date_epoch: expected integer, got float; source\[0\]\.url: "x" is not a URL; source\[0\]\.integrity: /,
+        );
+        return true;
+      },
+    );
   });
 });

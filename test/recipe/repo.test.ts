@@ -125,7 +125,10 @@ describe('writeRecipe / readRecipe', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'bale-recipes-fail-'));
     try {
       await mkdir(path.join(dir, 'npm/better-sqlite3/12.4.1.toml/occupied'), { recursive: true });
-      await assert.rejects(writeRecipe(dir, sampleRecipe()), { code: 'EOUTPUT', message: /12\.4\.1\.toml: exists and is a directory, not a regular file/ });
+      await assert.rejects(writeRecipe(dir, sampleRecipe()), {
+        code: 'EOUTPUT',
+        message: /12\.4\.1\.toml: exists and is a directory, not a regular file/,
+      });
       assert.deepEqual(await readdir(path.join(dir, 'npm/better-sqlite3')), ['12.4.1.toml']);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -138,7 +141,10 @@ describe('writeRecipe / readRecipe', () => {
       const file = path.join(dir, 'npm/better-sqlite3/12.4.1.toml');
       await mkdir(path.dirname(file), { recursive: true });
       await execa('mkfifo', [file]);
-      await assert.rejects(soon(writeRecipe(dir, sampleRecipe())), { code: 'EOUTPUT', message: /12\.4\.1\.toml: exists and is a fifo, not a regular file/ });
+      await assert.rejects(soon(writeRecipe(dir, sampleRecipe())), {
+        code: 'EOUTPUT',
+        message: /12\.4\.1\.toml: exists and is a fifo, not a regular file/,
+      });
       assert.ok((await lstat(file)).isFIFO());
       await assert.rejects(soon(readRecipe(file)), { code: 'ERECIPE', message: /^recipe .*12\.4\.1\.toml: is a fifo, not a regular file/ });
     } finally {
@@ -147,10 +153,16 @@ describe('writeRecipe / readRecipe', () => {
   });
 
   it('refuses /dev/urandom and a recipe over 1 MiB at once', async () => {
-    await assert.rejects(soon(readRecipe('/dev/urandom')), { code: 'ERECIPE', message: /^recipe \/dev\/urandom: is a character device, not a regular file/ });
+    await assert.rejects(soon(readRecipe('/dev/urandom')), {
+      code: 'ERECIPE',
+      message: /^recipe \/dev\/urandom: is a character device, not a regular file/,
+    });
     const big = path.join(root, 'big.toml');
     await writeFile(big, Buffer.alloc(1024 * 1024 + 1, 0x23));
-    await assert.rejects(readRecipe(big), { code: 'ERECIPE', message: /big\.toml: 1048577 bytes, more than the 1 MiB bale reads of a recipe/ });
+    await assert.rejects(readRecipe(big), {
+      code: 'ERECIPE',
+      message: /big\.toml: 1048577 bytes, more than the 1 MiB bale reads of a recipe/,
+    });
   });
 
   it('says how to create a missing recipe', async () => {
@@ -163,7 +175,10 @@ describe('writeRecipe / readRecipe', () => {
   });
 
   it('reports unreadable and non-UTF-8 files', async () => {
-    await assert.rejects(readRecipe(root), { code: 'ERECIPE', message: /: is a directory, not a regular file; bale reads a recipe only from a regular file/ });
+    await assert.rejects(readRecipe(root), {
+      code: 'ERECIPE',
+      message: /: is a directory, not a regular file; bale reads a recipe only from a regular file/,
+    });
     const bin = path.join(root, 'latin1.toml');
     await writeFile(bin, Buffer.from([0x66, 0x6f, 0x72, 0x6d, 0x61, 0x74, 0x20, 0x3d, 0x20, 0xff, 0x0a]));
     await assert.rejects(readRecipe(bin), { code: 'ERECIPE', message: /latin1\.toml: not valid UTF-8/ });

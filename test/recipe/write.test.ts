@@ -109,15 +109,27 @@ describe('canonicalRecipe', () => {
       { url: 'https://example.org/z.tgz', integrity: sri(3), kind: 'npm-tarball' },
       { url: 'https://example.org/a.tgz', integrity: sri(4), kind: 'npm-tarball' },
     ];
-    assert.deepEqual(canonicalRecipe(r).source.map((s) => s.url), ['https://example.org/z.tgz', 'https://example.org/a.tgz']);
+    assert.deepEqual(
+      canonicalRecipe(r).source.map((s) => s.url),
+      ['https://example.org/z.tgz', 'https://example.org/a.tgz'],
+    );
   });
 });
 
 describe('compareInterpreters', () => {
   const cases: Array<[string[], string[]]> = [
-    [['3.10', '3.9', '3.8', '3.13'], ['3.8', '3.9', '3.10', '3.13']],
-    [['22', '20', '18'], ['18', '20', '22']],
-    [['3.1', '3', '3.1.2'], ['3', '3.1', '3.1.2']],
+    [
+      ['3.10', '3.9', '3.8', '3.13'],
+      ['3.8', '3.9', '3.10', '3.13'],
+    ],
+    [
+      ['22', '20', '18'],
+      ['18', '20', '22'],
+    ],
+    [
+      ['3.1', '3', '3.1.2'],
+      ['3', '3.1', '3.1.2'],
+    ],
   ];
   for (const [input, want] of cases) {
     it(`${input.join(',')} -> ${want.join(',')}`, () => assert.deepEqual([...input].sort(compareInterpreters), want));

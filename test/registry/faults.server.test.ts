@@ -21,7 +21,11 @@ interface Seen {
 type Handler = (req: IncomingMessage, res: ServerResponse, seen: Seen, count: (path: string) => number) => void;
 
 /** A fake registry: every request is recorded (with its body) before the handler answers it. */
-async function withFake(handler: Handler, run: (c: RegistryClient, log: Seen[], host: string) => Promise<void>, opts: RegistryClientOptions = {}): Promise<void> {
+async function withFake(
+  handler: Handler,
+  run: (c: RegistryClient, log: Seen[], host: string) => Promise<void>,
+  opts: RegistryClientOptions = {},
+): Promise<void> {
   const log: Seen[] = [];
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -32,7 +36,13 @@ async function withFake(handler: Handler, run: (c: RegistryClient, log: Seen[], 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = new RegistryClient(parseRegistryUrl(`oci://${host}/bale`).registry, { credentials: null, env: {}, retryDelayMs: 1, maxRetryDelayMs: 5, ...opts });
+  const client = new RegistryClient(parseRegistryUrl(`oci://${host}/bale`).registry, {
+    credentials: null,
+    env: {},
+    retryDelayMs: 1,
+    maxRetryDelayMs: 5,
+    ...opts,
+  });
   try {
     await run(client, log, host);
   } finally {
@@ -42,12 +52,23 @@ async function withFake(handler: Handler, run: (c: RegistryClient, log: Seen[], 
   }
 }
 
-const MANIFEST = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociManifest, config: { mediaType: MediaType.ociConfig, digest: sha256Digest(Buffer.from('{}')), size: 2 }, layers: [] }));
+const MANIFEST = Buffer.from(
+  JSON.stringify({
+    schemaVersion: 2,
+    mediaType: MediaType.ociManifest,
+    config: { mediaType: MediaType.ociConfig, digest: sha256Digest(Buffer.from('{}')), size: 2 },
+    layers: [],
+  }),
+);
 const BLOB = Buffer.from('the real blob bytes\n');
 const BLOB_DIGEST = sha256Digest(BLOB);
 
 function sendManifest(res: ServerResponse): void {
-  res.writeHead(200, { 'content-type': MediaType.ociManifest, 'docker-content-digest': sha256Digest(MANIFEST), 'content-length': MANIFEST.length });
+  res.writeHead(200, {
+    'content-type': MediaType.ociManifest,
+    'docker-content-digest': sha256Digest(MANIFEST),
+    'content-length': MANIFEST.length,
+  });
   res.end(MANIFEST);
 }
 
@@ -74,7 +95,10 @@ test('a registry failing every time is a TransientError after the retries', asyn
     async (c, log, host) => {
       await assert.rejects(c.pullBlob('bale/app', BLOB_DIGEST), (err: unknown) => {
         assert.ok(err instanceof TransientError);
-        assert.equal(err.message, `registry ${host}: pull of blob ${BLOB_DIGEST} from bale/app: HTTP 503 (3 attempts): the registry or network is failing; try again later`);
+        assert.equal(
+          err.message,
+          `registry ${host}: pull of blob ${BLOB_DIGEST} from bale/app: HTTP 503 (3 attempts): the registry or network is failing; try again later`,
+        );
         return true;
       });
       assert.equal(log.length, 3);
@@ -113,7 +137,9 @@ test('a Bearer challenge is answered with a token from the realm, fetched once p
         return res.end(JSON.stringify({ token: 'tok-1', expires_in: 300 }));
       }
       if (seen.authorization !== 'Bearer tok-1') {
-        return sendError(res, 401, 'UNAUTHORIZED', { 'www-authenticate': `Bearer realm="${realm}",service="fake registry",scope="repository:bale/app:pull"` });
+        return sendError(res, 401, 'UNAUTHORIZED', {
+          'www-authenticate': `Bearer realm="${realm}",service="fake registry",scope="repository:bale/app:pull"`,
+        });
       }
       if (req.method === 'HEAD') {
         res.writeHead(404);
@@ -130,7 +156,10 @@ test('a Bearer challenge is answered with a token from the realm, fetched once p
       assert.equal(tokenRequests[0]?.searchParams.get('service'), 'fake registry');
       assert.deepEqual(tokenRequests[0]?.searchParams.getAll('scope'), ['repository:bale/app:pull']);
       // One anonymous try, then everything with the token.
-      assert.deepEqual(log.filter((s) => !s.url.startsWith('/token')).map((s) => s.authorization), [undefined, 'Bearer tok-1', 'Bearer tok-1', 'Bearer tok-1']);
+      assert.deepEqual(
+        log.filter((s) => !s.url.startsWith('/token')).map((s) => s.authorization),
+        [undefined, 'Bearer tok-1', 'Bearer tok-1', 'Bearer tok-1'],
+      );
     },
     { credentials: { username: 'alice', password: 's3cret' } },
   );
@@ -145,7 +174,8 @@ test('an anonymous token is fetched without credentials (public pulls)', async (
         res.writeHead(200, { 'content-type': 'application/json' });
         return res.end(JSON.stringify({ access_token: 'anon' }));
       }
-      if (seen.authorization !== 'Bearer anon') return sendError(res, 401, 'UNAUTHORIZED', { 'www-authenticate': `Bearer realm="${realm}"` });
+      if (seen.authorization !== 'Bearer anon')
+        return sendError(res, 401, 'UNAUTHORIZED', { 'www-authenticate': `Bearer realm="${realm}"` });
       sendManifest(res);
     },
     async (c, _log, host) => {
@@ -169,7 +199,10 @@ test('401 without credentials, or refused ones, is a UserError saying what to se
       realm = `http://${host}/token`;
       await assert.rejects(c.putManifest('bale/app', '1', MANIFEST, MediaType.ociManifest), (err: unknown) => {
         assert.ok(err instanceof UserError);
-        assert.equal(err.message, `registry ${host} refused push on bale/app: 401 unauthorized: set BALE_REGISTRY_USER and BALE_REGISTRY_PASSWORD`);
+        assert.equal(
+          err.message,
+          `registry ${host} refused push on bale/app: 401 unauthorized: set BALE_REGISTRY_USER and BALE_REGISTRY_PASSWORD`,
+        );
         return true;
       });
       assert.equal(log.filter((s) => !s.url.startsWith('/token')).length, 2, 'asked once anonymously, once with the token, then gave up');
@@ -178,14 +211,18 @@ test('401 without credentials, or refused ones, is a UserError saying what to se
   await withFake(
     (_req, res) => sendError(res, 401, 'UNAUTHORIZED', { 'www-authenticate': 'Basic realm="fake"' }),
     async (c, log, host) => {
-      await assert.rejects(c.listTags('bale/app'), { message: `registry ${host} refused pull on bale/app: 401 unauthorized: set BALE_REGISTRY_USER and BALE_REGISTRY_PASSWORD` });
+      await assert.rejects(c.listTags('bale/app'), {
+        message: `registry ${host} refused pull on bale/app: 401 unauthorized: set BALE_REGISTRY_USER and BALE_REGISTRY_PASSWORD`,
+      });
       assert.equal(log.length, 1);
     },
   );
   await withFake(
     (_req, res) => sendError(res, 401, 'UNAUTHORIZED', { 'www-authenticate': 'Basic realm="fake"' }),
     async (c, log, host) => {
-      await assert.rejects(c.catalog(), { message: `registry ${host} refused catalog listing for user bob: 401 unauthorized: check BALE_REGISTRY_USER, BALE_REGISTRY_PASSWORD and that user's permissions` });
+      await assert.rejects(c.catalog(), {
+        message: `registry ${host} refused catalog listing for user bob: 401 unauthorized: check BALE_REGISTRY_USER, BALE_REGISTRY_PASSWORD and that user's permissions`,
+      });
       assert.equal(log.length, 2);
     },
     { credentials: { username: 'bob', password: 'wrong' } },
@@ -196,7 +233,8 @@ test('Basic auth sends the credentials from the environment once the registry as
   const env = { BALE_REGISTRY_USER: 'carol', BALE_REGISTRY_PASSWORD: 'pw' };
   await withFake(
     (_req, res, seen) => {
-      if (seen.authorization !== `Basic ${Buffer.from('carol:pw').toString('base64')}`) return sendError(res, 401, 'UNAUTHORIZED', { 'www-authenticate': 'Basic realm="fake"' });
+      if (seen.authorization !== `Basic ${Buffer.from('carol:pw').toString('base64')}`)
+        return sendError(res, 401, 'UNAUTHORIZED', { 'www-authenticate': 'Basic realm="fake"' });
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ name: 'bale/app', tags: ['b', 'a'] }));
     },
@@ -207,7 +245,10 @@ test('Basic auth sends the credentials from the environment once the registry as
     },
     { credentials: undefined, env },
   );
-  assert.throws(() => credentialsFromEnv({ BALE_REGISTRY_USER: 'carol' }), /only one of BALE_REGISTRY_USER and BALE_REGISTRY_PASSWORD is set/);
+  assert.throws(
+    () => credentialsFromEnv({ BALE_REGISTRY_USER: 'carol' }),
+    /only one of BALE_REGISTRY_USER and BALE_REGISTRY_PASSWORD is set/,
+  );
 });
 
 test('an upload follows a relative Location that already has a query, and a refused mount falls back to it', async () => {
@@ -230,11 +271,14 @@ test('an upload follows a relative Location that already has a query, and a refu
     },
     async (c, log) => {
       assert.equal(await c.pushBlob('bale/app', BLOB_DIGEST, BLOB, { from: 'bale/base' }), 'uploaded');
-      assert.deepEqual(log.map((s) => `${s.method} ${s.url}`), [
-        `HEAD /v2/bale/app/blobs/${BLOB_DIGEST}`,
-        `POST /v2/bale/app/blobs/uploads/?mount=${encodeURIComponent(BLOB_DIGEST)}&from=bale%2Fbase`,
-        `PUT /v2/bale/app/blobs/uploads/u1?_state=a%2Bb%3D&digest=${encodeURIComponent(BLOB_DIGEST)}`,
-      ]);
+      assert.deepEqual(
+        log.map((s) => `${s.method} ${s.url}`),
+        [
+          `HEAD /v2/bale/app/blobs/${BLOB_DIGEST}`,
+          `POST /v2/bale/app/blobs/uploads/?mount=${encodeURIComponent(BLOB_DIGEST)}&from=bale%2Fbase`,
+          `PUT /v2/bale/app/blobs/uploads/u1?_state=a%2Bb%3D&digest=${encodeURIComponent(BLOB_DIGEST)}`,
+        ],
+      );
       assert.deepEqual(log[2]?.body, BLOB);
     },
   );
@@ -259,7 +303,10 @@ test('a failed upload starts over with a new session', async () => {
     },
     async (c, log) => {
       assert.equal(await c.pushBlob('bale/app', BLOB_DIGEST, BLOB), 'uploaded');
-      assert.deepEqual(log.map((s) => s.method), ['HEAD', 'POST', 'PUT', 'POST', 'PUT']);
+      assert.deepEqual(
+        log.map((s) => s.method),
+        ['HEAD', 'POST', 'PUT', 'POST', 'PUT'],
+      );
       assert.match(log[4]?.url ?? '', /^\/v2\/bale\/app\/blobs\/uploads\/s2\?digest=/);
     },
   );
@@ -282,13 +329,22 @@ test('tags are followed across Link pages; answers that are not JSON name the re
     },
     async (c, log, host) => {
       assert.deepEqual(await c.listTags('bale/app', { pageSize: 2 }), ['a', 'b', 'c', 'd', 'e']);
-      assert.deepEqual(log.map((s) => s.url), ['/v2/bale/app/tags/list?n=2', '/v2/bale/app/tags/list?n=2&last=b', '/v2/bale/app/tags/list?n=2&last=d']);
+      assert.deepEqual(
+        log.map((s) => s.url),
+        ['/v2/bale/app/tags/list?n=2', '/v2/bale/app/tags/list?n=2&last=b', '/v2/bale/app/tags/list?n=2&last=d'],
+      );
       await assert.rejects(c.catalog(), (err: unknown) => {
         assert.ok(err instanceof UserError);
-        assert.equal(err.message, `registry ${host}: catalog: answered with something that is not JSON where a repository list was expected: check the registry URL points at an OCI registry`);
+        assert.equal(
+          err.message,
+          `registry ${host}: catalog: answered with something that is not JSON where a repository list was expected: check the registry URL points at an OCI registry`,
+        );
         return true;
       });
-      await assert.rejects(c.referrers('bale/app', BLOB_DIGEST), /registry 127\.0\.0\.1:\d+: referrers of bale\/app@sha256:\w+: answered with something that is not JSON where an image index was expected/);
+      await assert.rejects(
+        c.referrers('bale/app', BLOB_DIGEST),
+        /registry 127\.0\.0\.1:\d+: referrers of bale\/app@sha256:\w+: answered with something that is not JSON where an image index was expected/,
+      );
     },
   );
 });
@@ -329,11 +385,18 @@ test('a registry with the referrers API keeps the list itself: no fallback tag, 
     },
     async (c, log) => {
       const attached = await c.attachArtifact('bale/app', subject, { artifactType: 'application/vnd.bale.package.v1' });
-      assert.deepEqual(log.map((s) => s.method), ['HEAD', 'PUT'], 'the empty config was there; no fallback index was read or written');
+      assert.deepEqual(
+        log.map((s) => s.method),
+        ['HEAD', 'PUT'],
+        'the empty config was there; no fallback index was read or written',
+      );
       assert.equal(log[1]?.url, `/v2/bale/app/manifests/${attached.digest}`);
       assert.equal(JSON.parse(log[1]?.body.toString() ?? '{}').subject.digest, subject.digest);
       assert.deepEqual(await c.referrers('bale/app', subject.digest, 'application/vnd.bale.package.v1'), [listed[0]]);
-      assert.equal(log[2]?.url, `/v2/bale/app/referrers/${subject.digest}?artifactType=${encodeURIComponent('application/vnd.bale.package.v1')}`);
+      assert.equal(
+        log[2]?.url,
+        `/v2/bale/app/referrers/${subject.digest}?artifactType=${encodeURIComponent('application/vnd.bale.package.v1')}`,
+      );
       assert.equal(c.noReferrersApi.size, 0);
     },
   );

@@ -2,13 +2,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UserError } from '../../src/errors/index.js';
-import { formatImageRef, nextLink, parseChallenges, parseImageRef, parseRegistryUrl, referenceOf, referrersTag, registryOrigin } from '../../src/registry/index.js';
+import {
+  formatImageRef,
+  nextLink,
+  parseChallenges,
+  parseImageRef,
+  parseRegistryUrl,
+  referenceOf,
+  referrersTag,
+  registryOrigin,
+} from '../../src/registry/index.js';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
 test('registry URLs name a host, an optional port and a namespace', () => {
-  assert.deepEqual(parseRegistryUrl('oci://127.0.0.1:5000/bale'), { registry: { host: '127.0.0.1:5000', hostname: '127.0.0.1', port: 5000 }, namespace: 'bale' });
-  assert.deepEqual(parseRegistryUrl('oci://ghcr.io/acme/bale/'), { registry: { host: 'ghcr.io', hostname: 'ghcr.io', port: undefined }, namespace: 'acme/bale' });
+  assert.deepEqual(parseRegistryUrl('oci://127.0.0.1:5000/bale'), {
+    registry: { host: '127.0.0.1:5000', hostname: '127.0.0.1', port: 5000 },
+    namespace: 'bale',
+  });
+  assert.deepEqual(parseRegistryUrl('oci://ghcr.io/acme/bale/'), {
+    registry: { host: 'ghcr.io', hostname: 'ghcr.io', port: undefined },
+    namespace: 'acme/bale',
+  });
   assert.deepEqual(parseRegistryUrl('oci://[::1]:5000'), { registry: { host: '[::1]:5000', hostname: '::1', port: 5000 }, namespace: '' });
   for (const bad of ['http://127.0.0.1:5000/bale', 'oci://', 'oci://host:99999/x', 'oci://ho st/x', 'oci://h/Bale', 'oci://h/a//b']) {
     assert.throws(() => parseRegistryUrl(bad), UserError, bad);
@@ -17,7 +32,12 @@ test('registry URLs name a host, an optional port and a namespace', () => {
 
 test('image references carry a tag, a digest, or both', () => {
   const tagged = parseImageRef('oci://127.0.0.1:5000/bale/app:1');
-  assert.deepEqual(tagged, { registry: { host: '127.0.0.1:5000', hostname: '127.0.0.1', port: 5000 }, repository: 'bale/app', tag: '1', digest: undefined });
+  assert.deepEqual(tagged, {
+    registry: { host: '127.0.0.1:5000', hostname: '127.0.0.1', port: 5000 },
+    repository: 'bale/app',
+    tag: '1',
+    digest: undefined,
+  });
   assert.equal(referenceOf(tagged), '1');
   const pinned = parseImageRef(`oci://localhost:5000/bale/app@${DIGEST}`);
   assert.equal(pinned.digest, DIGEST);
@@ -26,7 +46,10 @@ test('image references carry a tag, a digest, or both', () => {
   assert.equal(both.repository, 'a/b/c');
   assert.equal(referenceOf(both), DIGEST);
   assert.equal(formatImageRef(both), `oci://registry.example:443/a/b/c:v1.2_x@${DIGEST}`);
-  assert.throws(() => parseImageRef('oci://127.0.0.1:5000/bale/app'), /names no tag or digest: write it as oci:\/\/127\.0\.0\.1:5000\/bale\/app:1/);
+  assert.throws(
+    () => parseImageRef('oci://127.0.0.1:5000/bale/app'),
+    /names no tag or digest: write it as oci:\/\/127\.0\.0\.1:5000\/bale\/app:1/,
+  );
   assert.throws(() => parseImageRef('oci://127.0.0.1:5000/bale/app@sha256:abc'), /is not a digest/);
   assert.throws(() => parseImageRef('oci://127.0.0.1:5000/bale/app:-x'), /is not a valid tag/);
   assert.throws(() => parseImageRef('oci://127.0.0.1:5000/:1'), /is not a valid repository name/);
@@ -44,9 +67,10 @@ test('loopback registries get http, others https, unless BALE_REGISTRY_INSECURE 
 });
 
 test('WWW-Authenticate challenges are read with quoted params', () => {
-  assert.deepEqual(parseChallenges('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push"'), [
-    { scheme: 'bearer', params: { realm: 'https://auth.example/token', service: 'registry.example', scope: 'repository:a/b:pull,push' } },
-  ]);
+  assert.deepEqual(
+    parseChallenges('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push"'),
+    [{ scheme: 'bearer', params: { realm: 'https://auth.example/token', service: 'registry.example', scope: 'repository:a/b:pull,push' } }],
+  );
   assert.deepEqual(parseChallenges(['Basic realm="x \\"y\\""', 'Bearer realm=https://t']), [
     { scheme: 'basic', params: { realm: 'x "y"' } },
     { scheme: 'bearer', params: { realm: 'https://t' } },

@@ -83,9 +83,12 @@ test('a blob already in the repository is not uploaded again; a stream pushes li
   const big = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
   const digest = sha256Digest(big);
   assert.equal(await client.blobExists(REPO, digest), false);
-  const open = (): NodeJS.ReadableStream => Readable.from((function* () {
-    for (let i = 0; i < big.length; i += 65536) yield big.subarray(i, i + 65536);
-  })());
+  const open = (): NodeJS.ReadableStream =>
+    Readable.from(
+      (function* () {
+        for (let i = 0; i < big.length; i += 65536) yield big.subarray(i, i + 65536);
+      })(),
+    );
   assert.equal(await client.pushBlob(REPO, digest, open, { size: big.length }), 'uploaded');
   assert.deepEqual(await client.pullBlob(REPO, digest), big);
   assert.equal(await client.pushBlob(REPO, digest, open, { size: big.length }), 'exists');
@@ -144,9 +147,16 @@ test('artifacts attached through subject are found again through the referrers f
   assert.deepEqual(await client.pullBlob(REPO, stored.layers[0]?.digest as string), pkg.data);
 
   const sig = await client.attachArtifact(REPO, img.descriptor, { artifactType: 'application/vnd.bale.signature.v1' });
-  await client.attachArtifact(REPO, img.descriptor, { artifactType: PACKAGE_TYPE, layers: [pkg.descriptor], annotations: { 'org.opencontainers.image.title': 'node-express' } });
+  await client.attachArtifact(REPO, img.descriptor, {
+    artifactType: PACKAGE_TYPE,
+    layers: [pkg.descriptor],
+    annotations: { 'org.opencontainers.image.title': 'node-express' },
+  });
   assert.deepEqual(await client.referrers(REPO, img.digest, PACKAGE_TYPE), [attached]);
-  assert.deepEqual((await client.referrers(REPO, img.digest)).map((d) => d.digest), [attached.digest, sig.digest]);
+  assert.deepEqual(
+    (await client.referrers(REPO, img.digest)).map((d) => d.digest),
+    [attached.digest, sig.digest],
+  );
   assert.deepEqual(await client.referrers(REPO, sig.digest), []);
 });
 
@@ -167,8 +177,16 @@ test('a missing manifest or blob is a UserError that names it', async () => {
   });
   await assert.rejects(client.listTags('Bale/App'), /"Bale\/App" is not a valid repository name/);
   // A manifest naming a blob the repository lacks is refused, with the registry's reason.
-  const orphan = encodeJson({ schemaVersion: 2, mediaType: MediaType.ociManifest, config: { mediaType: MediaType.ociConfig, digest: missing, size: 12 }, layers: [] });
-  await assert.rejects(client.putManifest(REPO, 'orphan', orphan, MediaType.ociManifest), /refused push of manifest bale\/app:orphan: HTTP 400 MANIFEST_BLOB_UNKNOWN/);
+  const orphan = encodeJson({
+    schemaVersion: 2,
+    mediaType: MediaType.ociManifest,
+    config: { mediaType: MediaType.ociConfig, digest: missing, size: 12 },
+    layers: [],
+  });
+  await assert.rejects(
+    client.putManifest(REPO, 'orphan', orphan, MediaType.ociManifest),
+    /refused push of manifest bale\/app:orphan: HTTP 400 MANIFEST_BLOB_UNKNOWN/,
+  );
 });
 
 test('a blob corrupted in the registry storage is an IntegrityError', async () => {

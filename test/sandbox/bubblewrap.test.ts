@@ -56,8 +56,14 @@ test('nested mounts: a read-only child inside a writable parent, given child fir
   const parent = tempDir();
   const child = tempDir();
   writeFileSync(join(child, 'c.txt'), 'child');
-  const mounts = [{ host: child, sandbox: '/b/src' }, { host: parent, sandbox: '/b', writable: true }];
-  const r = await node('const fs=require("fs"); fs.writeFileSync("/b/copy", fs.readFileSync("/b/src/c.txt")); fs.writeFileSync("/b/src/no", "x")', { mounts });
+  const mounts = [
+    { host: child, sandbox: '/b/src' },
+    { host: parent, sandbox: '/b', writable: true },
+  ];
+  const r = await node(
+    'const fs=require("fs"); fs.writeFileSync("/b/copy", fs.readFileSync("/b/src/c.txt")); fs.writeFileSync("/b/src/no", "x")',
+    { mounts },
+  );
   assert.equal(readText(join(parent, 'copy')), 'child');
   assert.match(r.log, /EROFS/);
 });
@@ -65,7 +71,9 @@ test('nested mounts: a read-only child inside a writable parent, given child fir
 test('umask is 022 inside even when bale runs with 077', async () => {
   const previous = process.umask(0o077);
   try {
-    const r = await node('const fs=require("fs"); fs.writeFileSync("/work/umask.txt", "x"); fs.mkdirSync("/work/umask-dir"); console.log(process.umask().toString(8))');
+    const r = await node(
+      'const fs=require("fs"); fs.writeFileSync("/work/umask.txt", "x"); fs.mkdirSync("/work/umask-dir"); console.log(process.umask().toString(8))',
+    );
     assert.equal(r.log.trim(), '22');
     assert.equal(statSync(join(work, 'umask.txt')).mode & 0o777, 0o644);
     assert.equal(statSync(join(work, 'umask-dir')).mode & 0o777, 0o755);
@@ -96,7 +104,9 @@ test('no network: a port on the host loopback is unreachable, and DNS fails', as
   }
   // With the host's resolver config bound in, only the missing network can make lookups fail.
   const mounts = existsSync('/etc/resolv.conf') ? [{ host: '/etc/resolv.conf', sandbox: '/etc/resolv.conf' }] : [];
-  const dns = await node('require("dns").lookup("registry.npmjs.org", (e, a) => { console.log(e ? "fail " + e.code : "resolved " + a) })', { mounts });
+  const dns = await node('require("dns").lookup("registry.npmjs.org", (e, a) => { console.log(e ? "fail " + e.code : "resolved " + a) })', {
+    mounts,
+  });
   assert.match(dns.log, /^fail /);
 });
 
@@ -127,7 +137,13 @@ test('the log gets stdout and stderr appended after what was there', async () =>
   const logFile = join(work, 'logs/append.txt');
   mkdirSync(join(work, 'logs'));
   writeFileSync(logFile, 'earlier\n');
-  const r = await runner.run({ argv: [NODE, '-e', 'console.log("to-out"); console.error("to-err")'], env: {}, cwd: '/', mounts: nodeMounts(), logFile });
+  const r = await runner.run({
+    argv: [NODE, '-e', 'console.log("to-out"); console.error("to-err")'],
+    env: {},
+    cwd: '/',
+    mounts: nodeMounts(),
+    logFile,
+  });
   assert.equal(r.exitCode, 0);
   assert.deepEqual(readFileSync(logFile, 'utf8').split('\n'), ['earlier', 'to-out', 'to-err', '']);
 });

@@ -20,21 +20,50 @@ function binds(args: string[]): string[][] {
 
 test('isolation flags come first and argv last after --', () => {
   const args = bwrapArgs(base, host, USER);
-  for (const f of ['--unshare-net', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--new-session', '--clearenv']) {
+  for (const f of [
+    '--unshare-net',
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--die-with-parent',
+    '--new-session',
+    '--clearenv',
+  ]) {
     assert.ok(args.includes(f), f);
   }
   assert.deepEqual(after(args, '--hostname'), ['bale']);
   assert.deepEqual(args.slice(-3), ['--', '/usr/bin/make', '-j1']);
   assert.deepEqual(after(args, '--chdir'), ['/build']);
-  assert.deepEqual(args.slice(args.indexOf('--proc'), args.indexOf('--proc') + 10), ['--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--size', String(1 << 30), '--tmpfs', '/tmp']);
+  assert.deepEqual(args.slice(args.indexOf('--proc'), args.indexOf('--proc') + 10), [
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    '--perms',
+    '1777',
+    '--size',
+    String(1 << 30),
+    '--tmpfs',
+    '/tmp',
+  ]);
 });
 
 test('env: cleared first, then every variable set, sorted by name', () => {
   const args = bwrapArgs({ ...base, env: { TZ: 'UTC', A: 'x=y z', LC_ALL: 'C.UTF-8' } }, host, USER);
   const clear = args.indexOf('--clearenv');
   const sets = args.flatMap((a, i) => (a === '--setenv' ? [[i, args[i + 1], args[i + 2]]] : []));
-  assert.deepEqual(sets.map((s) => s.slice(1)), [['A', 'x=y z'], ['LC_ALL', 'C.UTF-8'], ['TZ', 'UTC']]);
-  assert.ok(sets.every((s) => (s[0] as number) > clear), '--setenv after --clearenv');
+  assert.deepEqual(
+    sets.map((s) => s.slice(1)),
+    [
+      ['A', 'x=y z'],
+      ['LC_ALL', 'C.UTF-8'],
+      ['TZ', 'UTC'],
+    ],
+  );
+  assert.ok(
+    sets.every((s) => (s[0] as number) > clear),
+    '--setenv after --clearenv',
+  );
 });
 
 test('host toolchain: read-only at the same path, symlinks recreated, before /tmp and mounts', () => {
@@ -52,18 +81,40 @@ test('host toolchain: read-only at the same path, symlinks recreated, before /tm
 const mountCases: Array<{ name: string; mounts: SandboxCommand['mounts']; want: string[][] }> = [
   {
     name: 'writable vs read-only',
-    mounts: [{ host: '/a', sandbox: '/src' }, { host: '/b', sandbox: '/out', writable: true }, { host: '/c', sandbox: '/ro', writable: false }],
-    want: [['--ro-bind', '/a', '/src'], ['--bind', '/b', '/out'], ['--ro-bind', '/c', '/ro']],
+    mounts: [
+      { host: '/a', sandbox: '/src' },
+      { host: '/b', sandbox: '/out', writable: true },
+      { host: '/c', sandbox: '/ro', writable: false },
+    ],
+    want: [
+      ['--ro-bind', '/a', '/src'],
+      ['--bind', '/b', '/out'],
+      ['--ro-bind', '/c', '/ro'],
+    ],
   },
   {
     name: 'child given before parent is bound after it',
-    mounts: [{ host: '/h/src', sandbox: '/build/src' }, { host: '/h/build', sandbox: '/build', writable: true }, { host: '/h/deep', sandbox: '/build/src/x/y' }],
-    want: [['--bind', '/h/build', '/build'], ['--ro-bind', '/h/src', '/build/src'], ['--ro-bind', '/h/deep', '/build/src/x/y']],
+    mounts: [
+      { host: '/h/src', sandbox: '/build/src' },
+      { host: '/h/build', sandbox: '/build', writable: true },
+      { host: '/h/deep', sandbox: '/build/src/x/y' },
+    ],
+    want: [
+      ['--bind', '/h/build', '/build'],
+      ['--ro-bind', '/h/src', '/build/src'],
+      ['--ro-bind', '/h/deep', '/build/src/x/y'],
+    ],
   },
   {
     name: 'same depth keeps the given order',
-    mounts: [{ host: '/z', sandbox: '/z' }, { host: '/a', sandbox: '/a' }],
-    want: [['--ro-bind', '/z', '/z'], ['--ro-bind', '/a', '/a']],
+    mounts: [
+      { host: '/z', sandbox: '/z' },
+      { host: '/a', sandbox: '/a' },
+    ],
+    want: [
+      ['--ro-bind', '/z', '/z'],
+      ['--ro-bind', '/a', '/a'],
+    ],
   },
   {
     name: 'mount under /tmp',
@@ -79,9 +130,15 @@ for (const c of mountCases) {
 }
 
 test('orderMounts does not modify its input', () => {
-  const mounts = [{ host: '/b', sandbox: '/a/b' }, { host: '/a', sandbox: '/a' }];
+  const mounts = [
+    { host: '/b', sandbox: '/a/b' },
+    { host: '/a', sandbox: '/a' },
+  ];
   const copy = structuredClone(mounts);
-  assert.deepEqual(orderMounts(mounts).map((m) => m.sandbox), ['/a', '/a/b']);
+  assert.deepEqual(
+    orderMounts(mounts).map((m) => m.sandbox),
+    ['/a', '/a/b'],
+  );
   assert.deepEqual(mounts, copy);
 });
 
@@ -94,17 +151,36 @@ const invalid: Array<[string, Partial<SandboxCommand>, RegExp]> = [
   ['env value with NUL', { env: { A: 'x\0y' } }, /environment/],
   ['relative mount', { mounts: [{ host: 'rel', sandbox: '/x' }] }, /host path/],
   ['mount over /', { mounts: [{ host: '/h', sandbox: '/' }] }, /sandbox path/],
-  ['two mounts at one path', { mounts: [{ host: '/a', sandbox: '/x' }, { host: '/b', sandbox: '/x' }] }, /two mounts/],
+  [
+    'two mounts at one path',
+    {
+      mounts: [
+        { host: '/a', sandbox: '/x' },
+        { host: '/b', sandbox: '/x' },
+      ],
+    },
+    /two mounts/,
+  ],
   ['zero timeout', { timeoutMs: 0 }, /timeoutMs/],
 ];
 for (const [name, patch, re] of invalid) {
   test(`rejects ${name}`, () => {
-    assert.throws(() => bwrapArgs({ ...base, ...patch }, host, USER), (err: Error & { code?: string }) => err.code === 'ESANDBOX' && re.test(err.message));
+    assert.throws(
+      () => bwrapArgs({ ...base, ...patch }, host, USER),
+      (err: Error & { code?: string }) => err.code === 'ESANDBOX' && re.test(err.message),
+    );
   });
 }
 
 test('same command, same argument list', () => {
-  const cmd: SandboxCommand = { ...base, env: { B: '2', A: '1' }, mounts: [{ host: '/x', sandbox: '/x/y' }, { host: '/w', sandbox: '/x' }] };
+  const cmd: SandboxCommand = {
+    ...base,
+    env: { B: '2', A: '1' },
+    mounts: [
+      { host: '/x', sandbox: '/x/y' },
+      { host: '/w', sandbox: '/x' },
+    ],
+  };
   const reordered: SandboxCommand = { ...cmd, env: { A: '1', B: '2' } };
   assert.deepEqual(bwrapArgs(cmd, host, USER), bwrapArgs(reordered, host, USER));
 });
@@ -119,14 +195,25 @@ test('unprivileged: a user namespace mapping us to BUILD_UID, no capabilities, n
   assert.deepEqual(after(args, '--seccomp'), []);
 });
 
-test('as root: capabilities dropped but for setpriv\'s, which becomes BUILD_UID and drops them, then the command', () => {
+test("as root: capabilities dropped but for setpriv's, which becomes BUILD_UID and drops them, then the command", () => {
   const args = bwrapArgs(base, host, ROOT);
   assert.ok(!args.includes('--unshare-user'), 'no user namespace: it would map the build to root outside');
   assert.deepEqual(after(args, '--cap-drop'), ['ALL']);
   assert.deepEqual(after(args, '--cap-add'), ['CAP_SETUID', 'CAP_SETGID', 'CAP_SETPCAP', 'CAP_DAC_READ_SEARCH']);
   assert.deepEqual(after(args, '--seccomp'), ['3']);
   const tail = args.slice(args.indexOf('--') + 1);
-  assert.deepEqual(tail, [SETPRIV, `--reuid=${BUILD_UID}`, `--regid=${BUILD_UID}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--', '/usr/bin/make', '-j1']);
+  assert.deepEqual(tail, [
+    SETPRIV,
+    `--reuid=${BUILD_UID}`,
+    `--regid=${BUILD_UID}`,
+    '--clear-groups',
+    '--inh-caps=-all',
+    '--bounding-set=-all',
+    '--no-new-privs',
+    '--',
+    '/usr/bin/make',
+    '-j1',
+  ]);
   assert.deepEqual(after(args, '--size'), [String(1 << 20), String(1 << 20)], '/tmp and /dev/shm, bounded');
 });
 
@@ -135,13 +222,29 @@ test('limits become prlimit flags between the privilege drop and the command', (
   const argv = confinedArgv({ ...base, limits }, { asRoot: true });
   const at = argv.indexOf(PRLIMIT);
   assert.ok(at > argv.indexOf(SETPRIV), 'limits are set by the unprivileged process');
-  assert.deepEqual(argv.slice(at), [PRLIMIT, `--as=${limits.memory}`, '--nproc=50', `--fsize=${limits.disk}`, '--cpu=91', '--core=0', '--', '/usr/bin/make', '-j1']);
+  assert.deepEqual(argv.slice(at), [
+    PRLIMIT,
+    `--as=${limits.memory}`,
+    '--nproc=50',
+    `--fsize=${limits.disk}`,
+    '--cpu=91',
+    '--core=0',
+    '--',
+    '/usr/bin/make',
+    '-j1',
+  ]);
   assert.deepEqual(confinedArgv(base, { asRoot: false }), ['/usr/bin/make', '-j1']);
   assert.throws(() => bwrapArgs({ ...base, limits: { ...limits, disk: 0 } }, host, USER), /limit disk must be a positive integer/);
 });
 
 test('directories leading to a mount outside the toolchain are made 0755, parents first, once', () => {
-  const mounts = [{ host: '/h/py', sandbox: '/root/.pyenv/versions/3.11.7' }, { host: '/h/b', sandbox: '/build', writable: true }, { host: '/h/s', sandbox: '/build/src/x' }, { host: '/h/n', sandbox: '/usr/lib/bale/x' }, { host: '/h/t', sandbox: '/tmp/a/b' }];
+  const mounts = [
+    { host: '/h/py', sandbox: '/root/.pyenv/versions/3.11.7' },
+    { host: '/h/b', sandbox: '/build', writable: true },
+    { host: '/h/s', sandbox: '/build/src/x' },
+    { host: '/h/n', sandbox: '/usr/lib/bale/x' },
+    { host: '/h/t', sandbox: '/tmp/a/b' },
+  ];
   const args = bwrapArgs({ ...base, mounts }, host, USER);
   assert.deepEqual(after(args, '--dir'), ['/etc', '/root', '/root/.pyenv', '/root/.pyenv/versions']);
   for (const i of args.flatMap((a, j) => (a === '--dir' ? [j] : []))) assert.deepEqual(args.slice(i - 2, i), ['--perms', '0755']);

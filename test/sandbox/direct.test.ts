@@ -31,8 +31,18 @@ for (const [input, want] of cases) {
 }
 
 test('toHostCommand translates argv, env and cwd and adds PWD', () => {
-  const got = toHostCommand({ argv: ['/build/bin/tool', '/build/src/in'], env: { OUT: '/build/out', TZ: 'UTC' }, cwd: '/build/src', mounts });
-  assert.deepEqual(got, { file: '/tmp/x/bin/tool', args: ['/srv/src/in'], env: { OUT: '/tmp/x/out', TZ: 'UTC', PWD: '/srv/src' }, cwd: '/srv/src' });
+  const got = toHostCommand({
+    argv: ['/build/bin/tool', '/build/src/in'],
+    env: { OUT: '/build/out', TZ: 'UTC' },
+    cwd: '/build/src',
+    mounts,
+  });
+  assert.deepEqual(got, {
+    file: '/tmp/x/bin/tool',
+    args: ['/srv/src/in'],
+    env: { OUT: '/tmp/x/out', TZ: 'UTC', PWD: '/srv/src' },
+    cwd: '/srv/src',
+  });
 });
 
 const runner = new DirectRunner({ allowRoot: true });
@@ -41,7 +51,12 @@ test('runs on the host with sandbox paths translated', async () => {
   const host = tempDir();
   mkdirSync(join(host, 'sub'));
   const script = 'const fs=require("fs"); fs.writeFileSync(process.env.OUT, process.cwd() + " " + process.argv[1])';
-  const r = await runner.run({ argv: [NODE, '-e', script, '/build/arg'], env: { OUT: '/build/out.txt' }, cwd: '/build/sub', mounts: [{ host, sandbox: '/build', writable: true }] });
+  const r = await runner.run({
+    argv: [NODE, '-e', script, '/build/arg'],
+    env: { OUT: '/build/out.txt' },
+    cwd: '/build/sub',
+    mounts: [{ host, sandbox: '/build', writable: true }],
+  });
   assert.equal(r.exitCode, 0);
   assert.equal(readText(join(host, 'out.txt')), `${join(host, 'sub')} ${host}/arg`);
 });
@@ -58,7 +73,12 @@ test('umask is 022 for the command even when bale runs with 077', async () => {
   const host = tempDir();
   const previous = process.umask(0o077);
   try {
-    const r = await runner.run({ argv: [NODE, '-e', 'require("fs").writeFileSync("/b/f", "x")'], env: {}, cwd: '/', mounts: [{ host, sandbox: '/b' }] });
+    const r = await runner.run({
+      argv: [NODE, '-e', 'require("fs").writeFileSync("/b/f", "x")'],
+      env: {},
+      cwd: '/',
+      mounts: [{ host, sandbox: '/b' }],
+    });
     assert.equal(r.exitCode, 0);
     assert.equal(statSync(join(host, 'f')).mode & 0o777, 0o644);
   } finally {
@@ -70,7 +90,13 @@ test('a timeout kills the child and its children', async () => {
   const host = tempDir();
   const child = 'setInterval(() => require("fs").appendFileSync(process.env.T, "."), 20)';
   const script = `require("child_process").spawn(process.execPath, ["-e", ${JSON.stringify(child)}], { stdio: "ignore" }); setInterval(() => {}, 1000)`;
-  const r = await runner.run({ argv: [NODE, '-e', script], env: { T: '/b/t' }, cwd: '/', mounts: [{ host, sandbox: '/b' }], timeoutMs: 1000 });
+  const r = await runner.run({
+    argv: [NODE, '-e', script],
+    env: { T: '/b/t' },
+    cwd: '/',
+    mounts: [{ host, sandbox: '/b' }],
+    timeoutMs: 1000,
+  });
   assert.equal(r.timedOut, true);
   assert.equal(r.exitCode, 137);
   await sleep(200);
@@ -82,7 +108,10 @@ test('a timeout kills the child and its children', async () => {
 
 test('exit codes, and a missing program is 127 with the reason in the log', async () => {
   const host = tempDir();
-  assert.deepEqual(await runner.run({ argv: [NODE, '-e', 'process.exit(5)'], env: {}, cwd: '/', mounts: [] }), { exitCode: 5, timedOut: false });
+  assert.deepEqual(await runner.run({ argv: [NODE, '-e', 'process.exit(5)'], env: {}, cwd: '/', mounts: [] }), {
+    exitCode: 5,
+    timedOut: false,
+  });
   const logFile = join(host, 'log.txt');
   const r = await runner.run({ argv: ['/nonexistent/cc'], env: {}, cwd: '/', mounts: [], logFile });
   assert.equal(r.exitCode, 127);

@@ -29,6 +29,8 @@ export const readText = (file: string): string => readFileSync(file, 'utf8');
 
 /** Env lines printed by /usr/bin/env, as a sorted list for comparison. */
 export const envLines = (env: Record<string, string>): string[] =>
-  Object.entries(env).map(([k, v]) => `${k}=${v}`).sort();
+  Object.entries(env)
+    .map(([k, v]) => `${k}=${v}`)
+    .sort();
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

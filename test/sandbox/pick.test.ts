@@ -14,7 +14,8 @@ test('direct is direct', async () => {
 });
 
 test('as root, direct is refused unless --i-know, and then said loudly', async () => {
-  const refused = (err: Error & { code?: string }): boolean => isUserError(err) && err.code === 'ESANDBOX' && /as root without a sandbox.*--i-know/.test(err.message) && !err.message.includes('\n');
+  const refused = (err: Error & { code?: string }): boolean =>
+    isUserError(err) && err.code === 'ESANDBOX' && /as root without a sandbox.*--i-know/.test(err.message) && !err.message.includes('\n');
   await assert.rejects(pickRunner('direct', noWarn, { asRoot: true }), refused);
   const lines: string[] = [];
   assert.equal((await pickRunner('direct', (l) => lines.push(l), { asRoot: true, directAsRoot: true })).name, 'direct');
@@ -27,7 +28,11 @@ test('as root, direct is refused unless --i-know, and then said loudly', async (
 
 test('as root, auto never falls back to direct: it names the sandbox problem and the way out', async () => {
   await assert.rejects(pickRunner('auto', noWarn, { bwrap: '/nonexistent/bwrap', asRoot: true }), (err: Error & { code?: string }) => {
-    return isUserError(err) && err.code === 'ESANDBOX' && /install bubblewrap.*as root bale will not run them unsandboxed unless told --sandbox direct --i-know/.test(err.message);
+    return (
+      isUserError(err) &&
+      err.code === 'ESANDBOX' &&
+      /install bubblewrap.*as root bale will not run them unsandboxed unless told --sandbox direct --i-know/.test(err.message)
+    );
   });
 });
 

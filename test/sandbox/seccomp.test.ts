@@ -8,7 +8,7 @@ import { readText, tempDir } from './helpers.js';
 
 const UNISTD = '/usr/include/x86_64-linux-gnu/asm/unistd_64.h';
 
-test('every syscall number is the kernel\'s (x86_64 <asm/unistd_64.h>, from linux-libc-dev)', () => {
+test("every syscall number is the kernel's (x86_64 <asm/unistd_64.h>, from linux-libc-dev)", () => {
   assert.ok(existsSync(UNISTD), `${UNISTD} missing: install linux-libc-dev (gcc's libc6-dev brings it)`);
   const header = readFileSync(UNISTD, 'utf8');
   const table = new Map([...header.matchAll(/^#define __NR_(\w+) (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
@@ -75,15 +75,43 @@ test('in the sandbox: what the filter refuses fails with EPERM (ENOSYS for clone
   const r = await runner.run({ argv: ['/usr/bin/python3', '-c', PROBE], env: { PATH: '/usr/bin' }, cwd: '/', mounts: [], logFile });
   const log = readText(logFile);
   assert.equal(r.exitCode, 0, log);
-  const got = new Map(log.trim().split('\n').map((l) => l.split(' ') as [string, string]));
+  const got = new Map(
+    log
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ') as [string, string]),
+  );
   const EPERM = '1';
   const ENOSYS = '38';
-  for (const name of ['unshare_user', 'clone_newns', 'setns', 'mount', 'umount2', 'pivot_root', 'mknodat_chr', 'mknod_blk', 'ptrace_attach', 'process_vm_readv', 'keyctl', 'add_key', 'bpf', 'perf_event_open', 'userfaultfd', 'init_module', 'kexec_load', 'open_tree', 'fsopen', 'ioctl_tiocsti', 'sethostname']) {
+  for (const name of [
+    'unshare_user',
+    'clone_newns',
+    'setns',
+    'mount',
+    'umount2',
+    'pivot_root',
+    'mknodat_chr',
+    'mknod_blk',
+    'ptrace_attach',
+    'process_vm_readv',
+    'keyctl',
+    'add_key',
+    'bpf',
+    'perf_event_open',
+    'userfaultfd',
+    'init_module',
+    'kexec_load',
+    'open_tree',
+    'fsopen',
+    'ioctl_tiocsti',
+    'sethostname',
+  ]) {
     assert.equal(got.get(name), EPERM, `${name}: ${log}`);
   }
   assert.equal(got.get('clone3'), ENOSYS);
   assert.equal(got.get('io_uring_setup'), ENOSYS);
-  for (const name of ['mknodat_fifo', 'mknod_file', 'thread', 'subprocess']) assert.equal(got.get(name), '0', `${name} should work: ${log}`);
+  for (const name of ['mknodat_fifo', 'mknod_file', 'thread', 'subprocess'])
+    assert.equal(got.get(name), '0', `${name} should work: ${log}`);
   assert.equal(got.get('uid'), '65534');
   assert.equal(got.get('capeff'), '0000000000000000');
 });

@@ -45,7 +45,10 @@ describe('blake2b', () => {
     }
     for (const bits of [8, 160, 224, 256, 384, 504, 512]) {
       const out = execFileSync('b2sum', ['-l', String(bits), ...files.map((f) => f.path)], { encoding: 'utf8' });
-      const sums = out.trim().split('\n').map((line) => line.split(/\s+/)[0]);
+      const sums = out
+        .trim()
+        .split('\n')
+        .map((line) => line.split(/\s+/)[0]);
       files.forEach((f, i) => {
         assert.equal(blake2b(f.data, bits / 8).toString('hex'), sums[i], `b2sum -l ${bits} of ${f.data.length} bytes`);
       });

@@ -8,7 +8,16 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { formatEncryptedSecretKey, formatPublicKey, generateKeyPair, loadSecretKey, parsePublicKey, parseSecretKey, signFile, verifyFile } from '../../src/sign/index.js';
+import {
+  formatEncryptedSecretKey,
+  formatPublicKey,
+  generateKeyPair,
+  loadSecretKey,
+  parsePublicKey,
+  parseSecretKey,
+  signFile,
+  verifyFile,
+} from '../../src/sign/index.js';
 import { scryptParams } from '../../src/sign/kdf.js';
 import { assertRejectsUser, assertUserError, minisign, minisignOk, tempDir } from './helpers.js';
 
@@ -20,9 +29,18 @@ describe('encrypted secret keys', () => {
     const pubFile = join(dir, 'enc.pub');
     const keyFile = join(dir, 'enc.key');
     await minisignOk(['-G', '-p', pubFile, '-s', keyFile], { input: `${PASSWORD}\n${PASSWORD}\n` });
-    assert.equal(Buffer.from((await readFile(keyFile, 'utf8')).split('\n')[1]!, 'base64').subarray(2, 4).toString(), 'Sc');
+    assert.equal(
+      Buffer.from((await readFile(keyFile, 'utf8')).split('\n')[1]!, 'base64')
+        .subarray(2, 4)
+        .toString(),
+      'Sc',
+    );
 
-    await assertRejectsUser(loadSecretKey(keyFile, { env: {} }), 'EKEYPASSWORD', `${keyFile}: the secret key is encrypted: set BALE_SIGNING_PASSWORD`);
+    await assertRejectsUser(
+      loadSecretKey(keyFile, { env: {} }),
+      'EKEYPASSWORD',
+      `${keyFile}: the secret key is encrypted: set BALE_SIGNING_PASSWORD`,
+    );
 
     const key = await loadSecretKey(keyFile, { env: { BALE_SIGNING_PASSWORD: PASSWORD } });
     const pub = parsePublicKey(await readFile(pubFile), pubFile);
@@ -34,13 +52,16 @@ describe('encrypted secret keys', () => {
     await verifyFile(file, [pub]);
   });
 
-  it('writes encrypted keys minisign opens, for both of libsodium\'s parameter branches', async (t) => {
+  it("writes encrypted keys minisign opens, for both of libsodium's parameter branches", async (t) => {
     const dir = await tempDir(t);
     const { publicKey, secretKey } = generateKeyPair();
     const pubFile = join(dir, 'k.pub');
     await writeFile(pubFile, formatPublicKey(publicKey));
     // opslimit >= memlimit/32: N from memlimit (2^14), p from opslimit; and opslimit < memlimit/32: p = 1, N from opslimit (2^11).
-    for (const limits of [{ opslimit: 1n << 19n, memlimit: 1n << 24n }, { opslimit: 1n << 16n, memlimit: 1n << 24n }]) {
+    for (const limits of [
+      { opslimit: 1n << 19n, memlimit: 1n << 24n },
+      { opslimit: 1n << 16n, memlimit: 1n << 24n },
+    ]) {
       const keyFile = join(dir, `k-${limits.opslimit}.key`);
       const text = formatEncryptedSecretKey(secretKey, PASSWORD, limits);
       await writeFile(keyFile, text, { mode: 0o600 });

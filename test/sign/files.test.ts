@@ -95,7 +95,10 @@ describe('signFile / verifyFile', () => {
     await assertRejectsUser(verifyFile(file, [key.publicKey]), 'ENOSIG', `${file}: no signature (${file}.minisig): sign it with bale sign`);
     await signFile(file, key.secretKey);
     await writeFile(file, 'y'); // still there, but changed
-    await assert.rejects(verifyFile(file, [key.publicKey]), { name: 'IntegrityError', message: `${file}: signature does not match: the file or its signature was modified; do not use it` });
+    await assert.rejects(verifyFile(file, [key.publicKey]), {
+      name: 'IntegrityError',
+      message: `${file}: signature does not match: the file or its signature was modified; do not use it`,
+    });
   });
 });
 
@@ -116,7 +119,10 @@ describe('loadTrustList', () => {
     const env = { XDG_CONFIG_HOME: join(dir, 'cfg'), HOME: '/nonexistent' };
     assert.equal(trustDir(env), trusted);
     const keys = await loadTrustList({ env, trustFiles: [extra, extraDir] });
-    assert.deepEqual(keys.map(keyIdHex), [a, b, c, d].map((k) => keyIdHex(k!)));
+    assert.deepEqual(
+      keys.map(keyIdHex),
+      [a, b, c, d].map((k) => keyIdHex(k!)),
+    );
   });
 
   it('falls back to ~/.config, and a missing default directory is an empty list', async (t) => {

@@ -3,16 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import {
-  keygen,
-  keyIdHex,
-  loadSecretKey,
-  parsePublicKey,
-  signData,
-  signFile,
-  verifyData,
-  verifyFile,
-} from '../../src/sign/index.js';
+import { keygen, keyIdHex, loadSecretKey, parsePublicKey, signData, signFile, verifyData, verifyFile } from '../../src/sign/index.js';
 import { assertRejectsUser, minisign, minisignOk, tempDir } from './helpers.js';
 
 async function minisignKeyPair(dir: string, name = 'ms'): Promise<{ pub: string; key: string }> {

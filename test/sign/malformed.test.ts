@@ -36,7 +36,7 @@ describe('malformed key and signature files', () => {
       'one line': `${pub.split('\n')[0]}\n`,
       'no comment prefix': `comment: x\n${b64}\n`,
       'not base64': `untrusted comment: x\n${b64.slice(0, -4)}!!!!\n`,
-      'short': `untrusted comment: x\n${b64.slice(0, -4)}\n`,
+      short: `untrusted comment: x\n${b64.slice(0, -4)}\n`,
       'extra line': `${pub}RWQ=\n`,
       'a secret key': key,
       'a signature': sig,
@@ -74,8 +74,15 @@ describe('malformed key and signature files', () => {
     const text = await readFile(keyFile, 'utf8');
     assert.ok(Buffer.from(text.split('\n')[1]!, 'base64').subarray(126).equals(Buffer.alloc(32)), 'minisign -W writes no checksum');
     assert.ok(parseSecretKey(text, keyFile));
-    await writeFile(keyFile, editBlob(text, (b) => flipBit(b, (54 + 8 + 7) * 8)));
-    await assertRejectsUser(loadSecretKey(keyFile), 'EKEY', `${keyFile}: not a usable minisign secret key (its public half does not belong to its seed`);
+    await writeFile(
+      keyFile,
+      editBlob(text, (b) => flipBit(b, (54 + 8 + 7) * 8)),
+    );
+    await assertRejectsUser(
+      loadSecretKey(keyFile),
+      'EKEY',
+      `${keyFile}: not a usable minisign secret key (its public half does not belong to its seed`,
+    );
   });
 
   it('names the file for missing or malformed keys on disk', async (t) => {
@@ -85,10 +92,18 @@ describe('malformed key and signature files', () => {
     const bad = join(dir, 'bad.key');
     await writeFile(bad, 'hello\n');
     await assertRejectsUser(loadSecretKey(bad), 'EKEY', `${bad}: not a usable minisign secret key`);
-    await assertRejectsUser(loadSecretKey(dir), 'EKEY', `${dir}: is a directory, not a regular file; bale reads a secret key only from a regular file`);
+    await assertRejectsUser(
+      loadSecretKey(dir),
+      'EKEY',
+      `${dir}: is a directory, not a regular file; bale reads a secret key only from a regular file`,
+    );
     const badPub = join(dir, 'bad.pub');
     await writeFile(badPub, key);
-    await assertRejectsUser(loadTrustList({ trustFiles: [badPub], env: { XDG_CONFIG_HOME: join(dir, 'cfg') } }), 'EKEY', `${badPub}: not a minisign public key`);
+    await assertRejectsUser(
+      loadTrustList({ trustFiles: [badPub], env: { XDG_CONFIG_HOME: join(dir, 'cfg') } }),
+      'EKEY',
+      `${badPub}: not a minisign public key`,
+    );
   });
 
   it('rejects malformed .minisig files, naming them', async (t) => {
@@ -107,7 +122,12 @@ describe('malformed key and signature files', () => {
       'no trusted prefix': [l[0], l[1], `Trusted comment: c`, l[3]].join('\n'),
       'bad signature base64': [l[0], `${l[1]!.slice(1)}`, l[2], l[3]].join('\n'),
       'bad global base64': [l[0], l[1], l[2], `${l[3]!.slice(0, -3)}A==`.replace(/^./, '*')].join('\n'),
-      'unknown algorithm': [l[0], Buffer.concat([Buffer.from('EE'), Buffer.from(l[1]!, 'base64').subarray(2)]).toString('base64'), l[2], l[3]].join('\n'),
+      'unknown algorithm': [
+        l[0],
+        Buffer.concat([Buffer.from('EE'), Buffer.from(l[1]!, 'base64').subarray(2)]).toString('base64'),
+        l[2],
+        l[3],
+      ].join('\n'),
       'a public key': await readFile(publicFile, 'utf8'),
     };
     for (const [what, text] of Object.entries(cases)) {

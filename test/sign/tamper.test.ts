@@ -62,7 +62,14 @@ describe('tampering', () => {
 
   it('rejects every bit flip of the signature bytes, the trusted comment and the global signature', () => {
     for (let bit = 10 * 8; bit < 74 * 8; bit++) {
-      assertIntegrity(() => verify(DATA, editLine(sig, 1, (b) => flipBit(b, bit))), `signature bit ${bit}`);
+      assertIntegrity(
+        () =>
+          verify(
+            DATA,
+            editLine(sig, 1, (b) => flipBit(b, bit)),
+          ),
+        `signature bit ${bit}`,
+      );
     }
     const l = lines(sig);
     const prefix = 'trusted comment: '.length;
@@ -76,7 +83,14 @@ describe('tampering', () => {
       }
     }
     for (let bit = 0; bit < 64 * 8; bit++) {
-      assertIntegrity(() => verify(DATA, editLine(sig, 3, (b) => flipBit(b, bit))), `global signature bit ${bit}`);
+      assertIntegrity(
+        () =>
+          verify(
+            DATA,
+            editLine(sig, 3, (b) => flipBit(b, bit)),
+          ),
+        `global signature bit ${bit}`,
+      );
     }
   });
 

@@ -37,7 +37,10 @@ async function childScript(dir: string): Promise<string> {
 }
 
 async function checkComplete(hit: StoredPackage[]): Promise<void> {
-  assert.deepEqual(hit.map((p) => p.name), ['a', 'a-bin']);
+  assert.deepEqual(
+    hit.map((p) => p.name),
+    ['a', 'a-bin'],
+  );
   for (const p of hit) {
     const data = await readFile(p.file);
     assert.equal(data.length, p.size, p.file);
@@ -77,7 +80,10 @@ describe('LocalStore: concurrent puts of one key from two processes', () => {
   it('leaves a consistent store when both write the same content', async (t) => {
     const store = await race(t, ['same', 'same']);
     await checkComplete((await store.lookup(KEY)) ?? []);
-    assert.deepEqual((await store.list()).map((p) => p.name), ['a', 'a-bin']);
+    assert.deepEqual(
+      (await store.list()).map((p) => p.name),
+      ['a', 'a-bin'],
+    );
     assert.ok((await allFiles(store.root)).every((f) => !f.includes('.tmp-')));
   });
 
@@ -88,7 +94,10 @@ describe('LocalStore: concurrent puts of one key from two processes', () => {
     // The record is one child's, whole: both packages carry the same tag.
     const tags = await Promise.all(hit.map(async (p) => (gunzipSync(await readFile(p.file)).includes(' one\n') ? 'one' : 'two')));
     assert.equal(new Set(tags).size, 1, tags.join(' '));
-    assert.deepEqual((await store.list()).map((p) => p.name), ['a', 'a', 'a-bin', 'a-bin']);
+    assert.deepEqual(
+      (await store.list()).map((p) => p.name),
+      ['a', 'a', 'a-bin', 'a-bin'],
+    );
     assert.ok((await allFiles(store.root)).every((f) => !f.includes('.tmp-')));
   });
 });

@@ -34,7 +34,10 @@ describe('LocalStore put and lookup', () => {
     assert.equal(await readFile(hit?.[0]?.manifestFile ?? '', 'utf8'), manifestJson(main.manifest));
     assert.deepEqual(await store.manifest(hit?.[1] ?? put[0]!), bin.manifest);
     const record = JSON.parse(await readFile(join(store.root, 'builds', `${KEY}.json`), 'utf8')) as { packages: { file: string }[] };
-    assert.deepEqual(record.packages.map((p) => p.file), [`packages/${stem}.tar.gz`, `packages/node-express-bin-4.19.2-${bin.sha256.slice(0, 12)}.tar.gz`]);
+    assert.deepEqual(
+      record.packages.map((p) => p.file),
+      [`packages/${stem}.tar.gz`, `packages/node-express-bin-4.19.2-${bin.sha256.slice(0, 12)}.tar.gz`],
+    );
   });
 
   it('misses a key never put, also in a store that does not exist yet', async (t) => {
@@ -83,7 +86,10 @@ describe('LocalStore put and lookup', () => {
     await store.put(KEY, [await makeOutput('a', '1'), await makeOutput('b', '2')]);
     const files = await allFiles(store.root);
     assert.equal(files.length, 7); // 2 x (tar.gz, sha256, manifest) + 1 record
-    assert.ok(files.every((f) => !f.includes('.tmp-')), files.join(' '));
+    assert.ok(
+      files.every((f) => !f.includes('.tmp-')),
+      files.join(' '),
+    );
   });
 
   it('ignores temp files a crashed put left behind', async (t) => {
@@ -95,7 +101,10 @@ describe('LocalStore put and lookup', () => {
     await writeFile(join(store.root, 'packages', `.${stem}.tar.gz.tmp-999-000000000000`), out.tgz);
     await writeFile(join(store.root, 'packages', `.${stem}.manifest.json.tmp-999-000000000000`), manifestJson(out.manifest));
     await writeFile(join(store.root, 'builds', `.${OTHER_KEY}.json.tmp-999-000000000000`), '{"format":');
-    assert.deepEqual((await store.list()).map((x) => x.name), ['a']);
+    assert.deepEqual(
+      (await store.list()).map((x) => x.name),
+      ['a'],
+    );
     assert.equal(await store.lookup(OTHER_KEY), undefined);
     assert.deepEqual(await store.lookup(KEY), [p]);
   });
@@ -114,10 +123,17 @@ describe('LocalStore put refusals', () => {
 
   it('refuses names and versions that are not safe file names', async (t) => {
     const store = new LocalStore(await storeRoot(t));
-    for (const [name, version] of [['../evil', '1'], ['a', '1/../../x'], ['.hidden', '1']] as const) {
+    for (const [name, version] of [
+      ['../evil', '1'],
+      ['a', '1/../../x'],
+      ['.hidden', '1'],
+    ] as const) {
       const out = await makeOutput('ok', '1');
       out.manifest = { ...out.manifest, name, version };
-      await assert.rejects(store.put(KEY, [out]), (e: unknown) => isUserError(e) && e.message.includes(JSON.stringify(name === 'a' ? version : name)));
+      await assert.rejects(
+        store.put(KEY, [out]),
+        (e: unknown) => isUserError(e) && e.message.includes(JSON.stringify(name === 'a' ? version : name)),
+      );
     }
     assert.deepEqual(await store.list(), []);
   });
@@ -136,7 +152,10 @@ describe('LocalStore list', () => {
     await store.put('02'.repeat(8), [await makeOutput('b', '1.9.0'), await makeOutput('a', '2.0')]);
     await store.put('03'.repeat(8), [await makeOutput('B', '0.1')]);
     const listed = await store.list();
-    assert.deepEqual(listed.map((p) => `${p.name} ${p.version}`), ['B 0.1', 'a 2.0', 'b 1.9.0', 'b 1.10.0']);
+    assert.deepEqual(
+      listed.map((p) => `${p.name} ${p.version}`),
+      ['B 0.1', 'a 2.0', 'b 1.9.0', 'b 1.10.0'],
+    );
     for (const p of listed) assert.equal(sha(await readFile(p.file)), p.sha256, p.file);
   });
 
@@ -155,7 +174,10 @@ describe('LocalStore list', () => {
     const store = new LocalStore(await storeRoot(t));
     const [a, b] = await store.put(KEY, [await makeOutput('a', '1'), await makeOutput('b', '1')]);
     await unlink(a!.file);
-    assert.deepEqual((await store.list()).map((p) => p.name), ['b']);
+    assert.deepEqual(
+      (await store.list()).map((p) => p.name),
+      ['b'],
+    );
     const m = await store.manifest(b!);
     await writeFile(b!.manifestFile, manifestJson({ ...m, version: '2' }));
     await assert.rejects(store.list(), (e: unknown) => isUserError(e) && e.message.startsWith(`${b!.manifestFile}: `));
@@ -173,7 +195,10 @@ describe('LocalStore and files that are not regular files', () => {
     const tgz = join(store.root, 'packages', `node-a-1.0.0-${out.sha256.slice(0, 12)}.tar.gz`);
     await mkdir(join(store.root, 'packages'), { recursive: true });
     await execa('mkfifo', [tgz]);
-    await assert.rejects(store.put(KEY, [out]), (e: unknown) => isUserError(e) && e.message.startsWith(`${tgz}: exists and is a fifo, not a regular file`));
+    await assert.rejects(
+      store.put(KEY, [out]),
+      (e: unknown) => isUserError(e) && e.message.startsWith(`${tgz}: exists and is a fifo, not a regular file`),
+    );
     assert.ok((await lstat(tgz)).isFIFO());
     assert.equal(await store.lookup(KEY), undefined, 'no build record written');
   });
@@ -183,10 +208,17 @@ describe('LocalStore and files that are not regular files', () => {
     const [p] = await store.put(KEY, [await makeOutput('node-a', '1.0.0')]);
     await unlink(p!.manifestFile);
     await execa('mkfifo', [p!.manifestFile]);
-    await assert.rejects(soon(store.list()), (e: unknown) => isUserError(e) && e.message.startsWith(`${p!.manifestFile}: is a fifo, not a regular file; bale reads a package manifest only`));
+    await assert.rejects(
+      soon(store.list()),
+      (e: unknown) =>
+        isUserError(e) && e.message.startsWith(`${p!.manifestFile}: is a fifo, not a regular file; bale reads a package manifest only`),
+    );
     const record = join(store.root, 'builds', `${KEY}.json`);
     await unlink(record);
     await execa('mkfifo', [record]);
-    await assert.rejects(soon(store.lookup(KEY)), (e: unknown) => isUserError(e) && e.message.startsWith(`${record}: is a fifo, not a regular file; bale reads a build record only`));
+    await assert.rejects(
+      soon(store.lookup(KEY)),
+      (e: unknown) => isUserError(e) && e.message.startsWith(`${record}: is a fifo, not a regular file; bale reads a build record only`),
+    );
   });
 });

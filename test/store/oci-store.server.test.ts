@@ -24,7 +24,12 @@ import { makeOutput } from './outputs.js';
 /** Records every manifest pushed, in order (attachArtifact and putManifest both end here). */
 class RecordingClient extends RegistryClient {
   readonly puts: string[] = [];
-  override async putManifestReply(repo: string, reference: string, bytes: Buffer, mediaType: string): Promise<{ digest: string; reply: Reply }> {
+  override async putManifestReply(
+    repo: string,
+    reference: string,
+    bytes: Buffer,
+    mediaType: string,
+  ): Promise<{ digest: string; reply: Reply }> {
     const r = await super.putManifestReply(repo, reference, bytes, mediaType);
     this.puts.push(`${repo}:${reference}`);
     return r;
@@ -33,7 +38,11 @@ class RecordingClient extends RegistryClient {
 
 const newKey = (): string => randomBytes(32).toString('hex');
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-const exists = (f: string): Promise<boolean> => access(f).then(() => true, () => false);
+const exists = (f: string): Promise<boolean> =>
+  access(f).then(
+    () => true,
+    () => false,
+  );
 
 describe('OciStore (real docker-registry)', () => {
   let t: { dir: string; cleanup: () => Promise<void> };
@@ -77,7 +86,8 @@ describe('OciStore (real docker-registry)', () => {
     assert.deepEqual(await b.list(), []);
     const got = await b.lookup(key);
     assert.ok(got !== undefined);
-    const relative = (root: string, ps: StoredPackage[]): unknown[] => ps.map((p) => ({ ...p, file: path.relative(root, p.file), manifestFile: path.relative(root, p.manifestFile) }));
+    const relative = (root: string, ps: StoredPackage[]): unknown[] =>
+      ps.map((p) => ({ ...p, file: path.relative(root, p.file), manifestFile: path.relative(root, p.manifestFile) }));
     assert.deepEqual(relative(b.root, got), relative(a.root, put));
     for (const [i, p] of got.entries()) {
       assert.ok(p.file.startsWith(b.root), 'files are local, in the cache');
@@ -88,9 +98,18 @@ describe('OciStore (real docker-registry)', () => {
       assert.equal(await exists(`${p.file}.minisig`), false, 'nothing signed it');
     }
     // The record is local now: the same text as the first machine's, and list() sees the packages.
-    assert.equal(await readFile(path.join(b.root, 'builds', `${key}.json`), 'utf8'), await readFile(path.join(a.root, 'builds', `${key}.json`), 'utf8'));
-    assert.deepEqual((await b.list()).map((p) => p.name), ['node-a', 'node-a-bin']);
-    assert.deepEqual((await b.findPackages('node-a', '1.0.0')).map((p) => p.sha256), [outputs[0]!.sha256]);
+    assert.equal(
+      await readFile(path.join(b.root, 'builds', `${key}.json`), 'utf8'),
+      await readFile(path.join(a.root, 'builds', `${key}.json`), 'utf8'),
+    );
+    assert.deepEqual(
+      (await b.list()).map((p) => p.name),
+      ['node-a', 'node-a-bin'],
+    );
+    assert.deepEqual(
+      (await b.findPackages('node-a', '1.0.0')).map((p) => p.sha256),
+      [outputs[0]!.sha256],
+    );
     assert.equal((await b.manifest(got[0]!)).name, 'node-a');
   });
 
@@ -118,7 +137,10 @@ describe('OciStore (real docker-registry)', () => {
       [MediaType.ociLayerGzip, MediaType.ociLayerGzip, BLOB.buildRecord],
     );
     for (const l of manifest.layers) assert.ok(await client.blobExists('bale/builds', l.digest), l.digest);
-    assert.deepEqual(manifest.layers.slice(0, 2).map((l) => l.digest), outputs.map((o) => `sha256:${o.sha256}`));
+    assert.deepEqual(
+      manifest.layers.slice(0, 2).map((l) => l.digest),
+      outputs.map((o) => `sha256:${o.sha256}`),
+    );
     // Putting the same build again (another worker finishing it) writes the identical manifest.
     await machine().put(key, outputs);
     assert.equal((await client.getManifest('bale/builds', key)).digest, m.digest);
@@ -192,17 +214,25 @@ describe('bale request --store oci://… (real docker-registry, npm fixtures)', 
   test('a second machine (another cache) gets every package from the registry, identical', async () => {
     const store = `${reg.url}/bale`;
     const run = (cache: string, recipes: string) =>
-      bale(['request', 'npm:fx-app@1.0.0', '--store', store, '--registry', npm.url, '--recipes', dir(recipes), '--json'], { env: { XDG_CACHE_HOME: dir(cache), BALE_SIGNING_KEY: '' } });
+      bale(['request', 'npm:fx-app@1.0.0', '--store', store, '--registry', npm.url, '--recipes', dir(recipes), '--json'], {
+        env: { XDG_CACHE_HOME: dir(cache), BALE_SIGNING_KEY: '' },
+      });
     const first = await run('cache-a', 'ra');
     assert.equal(first.code, 0, first.stderr);
     const a = (JSON.parse(first.stdout) as { packages: Line[] }).packages;
     assert.ok(a.length >= 2 && a.every((l) => !l.cached), 'built on the first machine');
-    assert.ok(a.every((l) => l.file.startsWith(path.join(dir('cache-a'), 'bale', 'oci-store', reg.host, 'bale'))), 'files in the local cache');
+    assert.ok(
+      a.every((l) => l.file.startsWith(path.join(dir('cache-a'), 'bale', 'oci-store', reg.host, 'bale'))),
+      'files in the local cache',
+    );
 
     const second = await run('cache-b', 'rb');
     assert.equal(second.code, 0, second.stderr);
     const b = (JSON.parse(second.stdout) as { packages: Line[] }).packages;
-    assert.ok(b.every((l) => l.cached), 'every package from the registry');
+    assert.ok(
+      b.every((l) => l.cached),
+      'every package from the registry',
+    );
     const sums = (ls: Line[]): string[] => ls.map((l) => `${l.name} ${l.version} ${l.sha256}`).sort();
     assert.deepEqual(sums(b), sums(a));
     for (const l of b) {

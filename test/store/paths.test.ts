@@ -25,7 +25,10 @@ describe('checkNamePart', () => {
   const bad = ['', '.hidden', '..', 'a/b', 'a\\b', 'a..b', 'a b', 'a\nb', 'a\0b', 'x'.repeat(101)];
   for (const v of bad) {
     it(`refuses ${JSON.stringify(v)}`, () => {
-      assert.throws(() => checkNamePart('version', v), (e: unknown) => isUserError(e) && e.message.includes(JSON.stringify(v)) && e.message.includes('version'));
+      assert.throws(
+        () => checkNamePart('version', v),
+        (e: unknown) => isUserError(e) && e.message.includes(JSON.stringify(v)) && e.message.includes('version'),
+      );
     });
   }
 });

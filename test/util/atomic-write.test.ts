@@ -4,8 +4,27 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { isUserError } from '../../src/errors/index.js';
-import { checkOutputDir, checkOutputFile, isTempName, parseTempName, replaceFileAtomic, TEMP_HOST, tempNameFor, writeFileAtomic } from '../../src/util/atomic-write.js';
-import { assertUntouched, canMknod, charDevicePath, closeSockets, KIND_WORDS, makeTarget, snapshot, TARGET_KINDS, tempFilesIn } from '../helpers/hostile-targets.js';
+import {
+  checkOutputDir,
+  checkOutputFile,
+  isTempName,
+  parseTempName,
+  replaceFileAtomic,
+  TEMP_HOST,
+  tempNameFor,
+  writeFileAtomic,
+} from '../../src/util/atomic-write.js';
+import {
+  assertUntouched,
+  canMknod,
+  charDevicePath,
+  closeSockets,
+  KIND_WORDS,
+  makeTarget,
+  snapshot,
+  TARGET_KINDS,
+  tempFilesIn,
+} from '../helpers/hostile-targets.js';
 
 async function tempDir(t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'bale-atomic-'));
@@ -28,7 +47,10 @@ describe('writeFileAtomic', () => {
     const target = join(dir, 'taken');
     await mkdir(target);
     await writeFile(join(target, 'inside'), 'keep');
-    await assert.rejects(writeFileAtomic(target, 'new'), (e: unknown) => isUserError(e) && e.code === 'EOUTPUT' && /taken: exists and is a directory, not a regular file/.test(e.message));
+    await assert.rejects(
+      writeFileAtomic(target, 'new'),
+      (e: unknown) => isUserError(e) && e.code === 'EOUTPUT' && /taken: exists and is a directory, not a regular file/.test(e.message),
+    );
     assert.deepEqual(await readdir(dir), ['taken']);
     assert.equal(await readFile(join(target, 'inside'), 'utf8'), 'keep');
   });
@@ -105,7 +127,12 @@ describe('outputs that are not regular files', () => {
       const seen = snapshot(target);
       await assert.rejects(
         writeFileAtomic(target, 'new', { label: '--rootfs out' }),
-        (e: unknown) => isUserError(e) && e.code === 'EOUTPUT' && e.message.startsWith('--rootfs out: ') && KIND_WORDS[kind].test(e.message) && !e.message.includes('\n'),
+        (e: unknown) =>
+          isUserError(e) &&
+          e.code === 'EOUTPUT' &&
+          e.message.startsWith('--rootfs out: ') &&
+          KIND_WORDS[kind].test(e.message) &&
+          !e.message.includes('\n'),
       );
       await assert.rejects(checkOutputFile(target), (e: unknown) => isUserError(e) && e.code === 'EOUTPUT');
       assertUntouched(seen);
@@ -118,7 +145,10 @@ describe('outputs that are not regular files', () => {
     await writeFile(join(dir, 'real'), 'keep');
     await symlink('real', join(dir, 'link'));
     await symlink('nowhere', join(dir, 'dangling'));
-    await assert.rejects(writeFileAtomic(join(dir, 'link'), 'new'), /link: is a symbolic link to real \(a regular file\): bale never writes through or replaces a link/);
+    await assert.rejects(
+      writeFileAtomic(join(dir, 'link'), 'new'),
+      /link: is a symbolic link to real \(a regular file\): bale never writes through or replaces a link/,
+    );
     await assert.rejects(writeFileAtomic(join(dir, 'dangling'), 'new'), /is a symbolic link to nowhere \(dangling\)/);
     assert.equal(await readFile(join(dir, 'real'), 'utf8'), 'keep');
     assert.equal(snapshot(join(dir, 'link')).type, 'symlink');
@@ -127,7 +157,10 @@ describe('outputs that are not regular files', () => {
   it('names a parent that is not a directory as a user error', async (t) => {
     const dir = await tempDir(t);
     await writeFile(join(dir, 'file'), 'x');
-    await assert.rejects(checkOutputFile(join(dir, 'file', 'out')), (e: unknown) => isUserError(e) && /cannot write there \(a parent is not a directory\)/.test(e.message));
+    await assert.rejects(
+      checkOutputFile(join(dir, 'file', 'out')),
+      (e: unknown) => isUserError(e) && /cannot write there \(a parent is not a directory\)/.test(e.message),
+    );
   });
 
   it('checkOutputDir: nothing or a directory is fine; a file, fifo or symlink to a directory is refused', async (t) => {

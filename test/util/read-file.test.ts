@@ -5,7 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { isUsageError, isUserError } from '../../src/errors/index.js';
-import { fileKind, hashRegular, openRegular, readBounded, readBoundedSync, readBoundedText, READ_BOUNDS, type ReadBoundedOptions } from '../../src/util/read-file.js';
+import {
+  fileKind,
+  hashRegular,
+  openRegular,
+  readBounded,
+  readBoundedSync,
+  readBoundedText,
+  READ_BOUNDS,
+  type ReadBoundedOptions,
+} from '../../src/util/read-file.js';
 import { closeSockets, makeTarget, type TargetKind } from '../helpers/hostile-targets.js';
 
 async function tempDir(t: TestContext): Promise<string> {
@@ -59,7 +68,10 @@ describe('readBounded', () => {
     await writeFile(join(dir, 'huge.pub'), '');
     await truncate(join(dir, 'huge.pub'), 10 * 1024 ** 3);
     const o: ReadBoundedOptions = { maxBytes: READ_BOUNDS.key, what: 'a public key', code: 'ERECIPE' };
-    await assert.rejects(soon(readBounded(join(dir, 'huge.pub'), o)), refused(/10737418240 bytes, more than the 64 KiB bale reads of a public key/));
+    await assert.rejects(
+      soon(readBounded(join(dir, 'huge.pub'), o)),
+      refused(/10737418240 bytes, more than the 64 KiB bale reads of a public key/),
+    );
   });
 
   for (const dev of ['/dev/urandom', '/dev/zero', '/dev/null']) {
@@ -93,20 +105,32 @@ describe('readBounded', () => {
     const missing = refused(/nope: no such file: give a recipe$/);
     await assert.rejects(readBounded(nope, opts), missing);
     assert.throws(() => readBoundedSync(nope, opts), missing);
-    await assert.rejects(readBounded(nope, { ...opts, label: 'recipe nope', missing: 'not found; import it' }), refused(/^recipe nope: not found; import it$/));
+    await assert.rejects(
+      readBounded(nope, { ...opts, label: 'recipe nope', missing: 'not found; import it' }),
+      refused(/^recipe nope: not found; import it$/),
+    );
     assert.equal(await readBounded(nope, { ...opts, optional: true }), undefined);
     assert.equal(readBoundedSync(nope, { ...opts, optional: true }), undefined);
     // A parent that is not a directory: not "missing", and not passed through either.
     await writeFile(join(dir, 'f'), 'x');
-    await assert.rejects(readBounded(join(dir, 'f', 'x'), { ...opts, optional: true }), refused(/f\/x: cannot read it \(ENOTDIR\): give a recipe$/));
+    await assert.rejects(
+      readBounded(join(dir, 'f', 'x'), { ...opts, optional: true }),
+      refused(/f\/x: cannot read it \(ENOTDIR\): give a recipe$/),
+    );
   });
 
   it('is a usage error when the file was named by a flag', async () => {
-    await assert.rejects(readBounded('/dev/zero', { ...opts, usage: true }), (e: unknown) => isUsageError(e) && /is a character device/.test((e as Error).message));
+    await assert.rejects(
+      readBounded('/dev/zero', { ...opts, usage: true }),
+      (e: unknown) => isUsageError(e) && /is a character device/.test((e as Error).message),
+    );
   });
 
   it('names the file by its label when given one', async () => {
-    await assert.rejects(readBounded('/dev/urandom', { ...opts, label: '--from-file /dev/urandom' }), refused(/^--from-file \/dev\/urandom: is a character device/));
+    await assert.rejects(
+      readBounded('/dev/urandom', { ...opts, label: '--from-file /dev/urandom' }),
+      refused(/^--from-file \/dev\/urandom: is a character device/),
+    );
   });
 });
 
@@ -131,7 +155,10 @@ describe('hashRegular', () => {
     assert.equal(size, 3);
     await makeTarget('fifo', join(dir, 'p'));
     await assert.rejects(soon(hashRegular(join(dir, 'p'), 'sha256', { what: 'a file', code: 'ERECIPE' })), refused(/is a fifo/));
-    await assert.rejects(hashRegular(join(dir, 'nope'), 'sha256', { what: 'a file', code: 'ERECIPE', missing: 'gone' }), refused(/nope: gone$/));
+    await assert.rejects(
+      hashRegular(join(dir, 'nope'), 'sha256', { what: 'a file', code: 'ERECIPE', missing: 'gone' }),
+      refused(/nope: gone$/),
+    );
   });
 });
 

@@ -58,7 +58,13 @@ export function nodeIndependentPrebuild(paths: string[]): string | undefined {
     .find((p) => {
       const t = prebuildTags(p.slice(dir.length));
       if (t === undefined) return false;
-      return (t.runtime === undefined || t.runtime === 'node') && (t.abi === undefined || t.napi) && (t.libc === undefined || t.libc === 'glibc') && t.uv === undefined && t.armv === undefined;
+      return (
+        (t.runtime === undefined || t.runtime === 'node') &&
+        (t.abi === undefined || t.napi) &&
+        (t.libc === undefined || t.libc === 'glibc') &&
+        t.uv === undefined &&
+        t.armv === undefined
+      );
     });
 }
 

@@ -56,6 +56,9 @@ export class DebBuilder implements EcosystemBuilder {
 function checkIdentity(node: RecipeNode, fields: Map<string, string>, label: string): void {
   const got = `${fields.get('Package') ?? '?'} ${fields.get('Version') ?? '?'}`;
   if (got !== `${node.purl.name} ${node.purl.version}`) {
-    throw new UserError('ERECIPE', `recipe ${node.file}: its source ${label} is ${got}, not ${node.purl.name} ${node.purl.version}: fix the source URL and integrity, or re-import`);
+    throw new UserError(
+      'ERECIPE',
+      `recipe ${node.file}: its source ${label} is ${got}, not ${node.purl.name} ${node.purl.version}: fix the source URL and integrity, or re-import`,
+    );
   }
 }

@@ -15,12 +15,14 @@ export interface LinkedDependency extends Pinned {
 export function mainEntries(pkg: Pinned, files: PackEntry[], deps: LinkedDependency[], bins: Record<string, string>): PackEntry[] {
   const base = packageDir(pkg.name, pkg.version);
   const binFiles = new Set(Object.values(bins));
-  const out: PackEntry[] = files.filter((f) => f.path !== '').map((f) => ({
-    ...f,
-    path: `${base}/${f.path}`,
-    // npm makes bin targets executable on install; the package must carry that.
-    mode: f.type === 'file' && binFiles.has(f.path) ? f.mode | 0o111 : f.mode,
-  }));
+  const out: PackEntry[] = files
+    .filter((f) => f.path !== '')
+    .map((f) => ({
+      ...f,
+      path: `${base}/${f.path}`,
+      // npm makes bin targets executable on install; the package must carry that.
+      mode: f.type === 'file' && binFiles.has(f.path) ? f.mode | 0o111 : f.mode,
+    }));
   for (const d of deps) {
     // A package that depends on its own name would shadow itself: its directory already answers.
     if (d.as === pkg.name) continue;

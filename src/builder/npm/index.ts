@@ -50,7 +50,9 @@ export class NpmBuilder implements EcosystemBuilder {
   private node(request: string): Promise<NodeInterpreter> {
     let p = this.nodes.get(request);
     if (p === undefined) {
-      p = import('../../interpreters/node.js').then(({ resolveNode }) => resolveNode(request, { cacheDir: this.opts.cacheDir, ...(this.opts.npmOptions ? { npmOptions: this.opts.npmOptions } : {}) }));
+      p = import('../../interpreters/node.js').then(({ resolveNode }) =>
+        resolveNode(request, { cacheDir: this.opts.cacheDir, ...(this.opts.npmOptions ? { npmOptions: this.opts.npmOptions } : {}) }),
+      );
       this.nodes.set(request, p);
     }
     return p;
@@ -80,7 +82,11 @@ export class NpmBuilder implements EcosystemBuilder {
     const src = node.recipe.source[0]!;
     const pkg = { name: node.purl.name, version: node.purl.version };
     const what = `${node.id} (${src.url})`;
-    let files = await readTarGz(await ctx.sources.fetch({ url: src.url, integrity: src.integrity }), { source: what, stripComponents: 1, limits: ctx.limits });
+    let files = await readTarGz(await ctx.sources.fetch({ url: src.url, integrity: src.integrity }), {
+      source: what,
+      stripComponents: 1,
+      limits: ctx.limits,
+    });
     const info = readPackageInfo(files, pkg.name, what);
     checkNativeRecipe(node, info);
     const deps: LinkedDependency[] = node.recipe.dependency.map((d) => {

@@ -44,7 +44,10 @@ export function keepBuilt(e: PackEntry): boolean {
 async function installInputs(ctx: BuildContext, root: string): Promise<void> {
   for (const p of ctx.inputs) {
     const entries = await readTarGz(await readFile(p.file), { source: p.file });
-    await writeEntries(entries.filter((e) => e.path === STORE || e.path.startsWith(`${STORE}/`)), root);
+    await writeEntries(
+      entries.filter((e) => e.path === STORE || e.path.startsWith(`${STORE}/`)),
+      root,
+    );
   }
 }
 

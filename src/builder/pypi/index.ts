@@ -14,7 +14,9 @@ export class PypiBuilder implements EcosystemBuilder {
   private pythons: Promise<Map<string, PythonInterpreter>> | undefined;
 
   private found(): Promise<Map<string, PythonInterpreter>> {
-    this.pythons ??= import('../../interpreters/python.js').then(async (m) => new Map((await m.discoverPythons()).map((p) => [p.version, p])));
+    this.pythons ??= import('../../interpreters/python.js').then(
+      async (m) => new Map((await m.discoverPythons()).map((p) => [p.version, p])),
+    );
     return this.pythons;
   }
 
@@ -60,6 +62,10 @@ export class PypiBuilder implements EcosystemBuilder {
     const installed = installWheel(wheel, { pythonVersion: v, distribution: node.purl.name, version: node.purl.version }, wheelName);
     // RECORD keeps listing a dropped file; Python tolerates that (pip uninstall skips missing files).
     installed.main = dropMatching(installed.main, sitePackages(v), node.recipe.build.drop ?? []);
-    return assembleWithBin(node, target, { main: installed.main, bin: installed.bin, packageName: (name, bin) => pythonPackageName(name, v, bin) });
+    return assembleWithBin(node, target, {
+      main: installed.main,
+      bin: installed.bin,
+      packageName: (name, bin) => pythonPackageName(name, v, bin),
+    });
   }
 }

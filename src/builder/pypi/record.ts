@@ -102,10 +102,15 @@ export function parseRecord(text: string, source: string, recordPath: string): R
 export function verifyRow(row: RecordRow, data: Buffer, source: string): void {
   const eq = row.hash.indexOf('=');
   const name = eq === -1 ? '' : row.hash.slice(0, eq);
-  if (row.hash === '') throw new IntegrityError(`${source}: "${row.path}" has no hash in RECORD; every file of a wheel must have one: the wheel is malformed, report it upstream`);
+  if (row.hash === '')
+    throw new IntegrityError(
+      `${source}: "${row.path}" has no hash in RECORD; every file of a wheel must have one: the wheel is malformed, report it upstream`,
+    );
   const algorithm = ALGORITHMS[name];
   if (algorithm === undefined) {
-    throw new IntegrityError(`${source}: "${row.path}" is hashed with "${name || row.hash}" in RECORD; wheels need sha256 or better: report it upstream`);
+    throw new IntegrityError(
+      `${source}: "${row.path}" is hashed with "${name || row.hash}" in RECORD; wheels need sha256 or better: report it upstream`,
+    );
   }
   // Padding is not part of the format, but a tool that kept it still means the same digest.
   const expected = row.hash.slice(eq + 1).replace(/=+$/, '');
@@ -120,7 +125,9 @@ export function verifyRow(row: RecordRow, data: Buffer, source: string): void {
     );
   }
   if (row.size !== '' && Number(row.size) !== data.length) {
-    throw new IntegrityError(`${source}: "${row.path}" is ${data.length} bytes, RECORD says ${row.size}: the wheel is corrupt or was altered`);
+    throw new IntegrityError(
+      `${source}: "${row.path}" is ${data.length} bytes, RECORD says ${row.size}: the wheel is corrupt or was altered`,
+    );
   }
 }
 

@@ -60,7 +60,12 @@ export function configSettings(flags: readonly string[]): Record<string, string 
  * The environment of a PEP 517 build: every build's (sandbox/build-env.ts), then Python's own
  * isolation, then the recipe's `build.env`. Pure.
  */
-export function sdistBuildEnv(o: { pythonVersion: string; sourceDateEpoch: number; jobs: number; recipeEnv?: Record<string, string> }): Record<string, string> {
+export function sdistBuildEnv(o: {
+  pythonVersion: string;
+  sourceDateEpoch: number;
+  jobs: number;
+  recipeEnv?: Record<string, string>;
+}): Record<string, string> {
   return buildEnv(
     { sourceDateEpoch: o.sourceDateEpoch, jobs: o.jobs },
     {
@@ -77,13 +82,22 @@ export function sdistBuildEnv(o: { pythonVersion: string; sourceDateEpoch: numbe
  * Build an sdist into a wheel inside the sandbox: no network, a constant path, the pinned build
  * requirements' packages as the only importable code. Returns the wheel's entries.
  */
-export async function buildSdist(ctx: BuildContext, source: RecipeSource, data: Buffer, py: PythonInterpreter): Promise<{ entries: PackEntry[]; filename: string }> {
+export async function buildSdist(
+  ctx: BuildContext,
+  source: RecipeSource,
+  data: Buffer,
+  py: PythonInterpreter,
+): Promise<{ entries: PackEntry[]; filename: string }> {
   const { node } = ctx;
   const name = `${node.purl.name}-${node.purl.version}`;
   const { limits } = ctx;
-  const src = source.filename?.endsWith('.zip') ? await readZip(data, { source: source.url, limits }) : await readTarGz(data, { source: source.url, stripComponents: 1, limits });
+  const src = source.filename?.endsWith('.zip')
+    ? await readZip(data, { source: source.url, limits })
+    : await readTarGz(data, { source: source.url, stripComponents: 1, limits });
   // A zip sdist has a top folder too; drop it like tar's strip.
-  const files = source.filename?.endsWith('.zip') ? src.map((e) => ({ ...e, path: e.path.split('/').slice(1).join('/') })).filter((e) => e.path !== '') : src;
+  const files = source.filename?.endsWith('.zip')
+    ? src.map((e) => ({ ...e, path: e.path.split('/').slice(1).join('/') })).filter((e) => e.path !== '')
+    : src;
   const scratch = await makeScratch(join(ctx.cacheDir, 'tmp'), `${name}-py${py.version}-`);
   const work = scratch.dir;
   const root = join(work, 'root');
@@ -93,17 +107,36 @@ export async function buildSdist(ctx: BuildContext, source: RecipeSource, data: 
     await mkdir(join(root, 'out'), { recursive: true });
     await mkdir(logDir, { recursive: true });
     await rm(logFile, { force: true });
-    await writeEntries(files.map((e) => ({ ...e, path: `src/${e.path}` })), root);
+    await writeEntries(
+      files.map((e) => ({ ...e, path: `src/${e.path}` })),
+      root,
+    );
     const site = sitePackages(py.version);
     for (const p of ctx.inputs) {
       const entries = await readTarGz(await readFile(p.file), { source: p.file });
-      await writeEntries(entries.filter((e) => e.path === site || e.path.startsWith(`${site}/`)).map((e) => ({ ...e, path: `env/${e.path}` })), root);
+      await writeEntries(
+        entries.filter((e) => e.path === site || e.path.startsWith(`${site}/`)).map((e) => ({ ...e, path: `env/${e.path}` })),
+        root,
+      );
     }
     const { backend, backendPath } = backendOf(files);
-    const env = sdistBuildEnv({ pythonVersion: py.version, sourceDateEpoch: node.recipe.source_date_epoch, jobs: ctx.jobs, recipeEnv: node.recipe.build.env ?? {} });
+    const env = sdistBuildEnv({
+      pythonVersion: py.version,
+      sourceDateEpoch: node.recipe.source_date_epoch,
+      jobs: ctx.jobs,
+      recipeEnv: node.recipe.build.env ?? {},
+    });
     const runner = await ctx.runner();
     const r = await runner.run({
-      argv: [py.bin, '-c', DRIVER, backend, JSON.stringify(backendPath), posix.join(BUILD, 'out'), JSON.stringify(configSettings(node.recipe.build.flags ?? []))],
+      argv: [
+        py.bin,
+        '-c',
+        DRIVER,
+        backend,
+        JSON.stringify(backendPath),
+        posix.join(BUILD, 'out'),
+        JSON.stringify(configSettings(node.recipe.build.flags ?? [])),
+      ],
       env,
       cwd: posix.join(BUILD, 'src'),
       mounts: [
@@ -116,10 +149,17 @@ export async function buildSdist(ctx: BuildContext, source: RecipeSource, data: 
     });
     if (r.exitCode !== 0) {
       const log = await readFile(logFile, 'utf8').catch(() => '');
-      throw new UserError('EBUILD', `building ${node.id} from its sdist failed for Python ${py.fullVersion} (${runFailure(r, limits, log)}): ${failureLine(log)}; full log: ${logFile}`);
+      throw new UserError(
+        'EBUILD',
+        `building ${node.id} from its sdist failed for Python ${py.fullVersion} (${runFailure(r, limits, log)}): ${failureLine(log)}; full log: ${logFile}`,
+      );
     }
     const wheels = (await readdir(join(root, 'out'))).filter((f) => f.endsWith('.whl'));
-    if (wheels.length !== 1) throw new UserError('EBUILD', `building ${node.id} for Python ${py.fullVersion} produced ${wheels.length} wheels, expected one; full log: ${logFile}`);
+    if (wheels.length !== 1)
+      throw new UserError(
+        'EBUILD',
+        `building ${node.id} for Python ${py.fullVersion} produced ${wheels.length} wheels, expected one; full log: ${logFile}`,
+      );
     const filename = wheels[0]!;
     return { entries: await readZip(await readFile(join(root, 'out', filename)), { source: filename, limits }), filename };
   } finally {

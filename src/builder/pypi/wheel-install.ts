@@ -78,7 +78,8 @@ export function installWheel(entries: PackEntry[], opts: WheelInstallOptions, so
     if (!path.startsWith(`${dataDir}/`)) {
       // pip spreads any top-level *.data directory; installer only this one: refuse the ambiguity.
       const top = path.split('/')[0]!;
-      if (top !== path && top.endsWith('.data')) throw wheelError(source, `"${path}" is in ${top}/, but this wheel's data directory is ${dataDir}/`);
+      if (top !== path && top.endsWith('.data'))
+        throw wheelError(source, `"${path}" is in ${top}/, but this wheel's data directory is ${dataDir}/`);
       add(main, `${site}/${path}`, data, executable);
       continue;
     }
@@ -131,7 +132,11 @@ function findDistInfo(paths: string[], opts: WheelInstallOptions, source: string
   const sameName = dash > 0 && normalizeName(name) === normalizeName(opts.distribution);
   const sameVersion = dash > 0 && (clean(version) ?? version) === (clean(opts.version) ?? opts.version);
   if (!sameName || !sameVersion) {
-    throw wheelError(source, `its metadata directory is ${distInfo}, not ${opts.distribution} ${opts.version}`, "the recipe's source is another distribution's wheel; check its URL and hash");
+    throw wheelError(
+      source,
+      `its metadata directory is ${distInfo}, not ${opts.distribution} ${opts.version}`,
+      "the recipe's source is another distribution's wheel; check its URL and hash",
+    );
   }
   return distInfo;
 }
@@ -181,7 +186,8 @@ function checkWheelFile(text: string, source: string): void {
   if (version === undefined || !/^[0-9]+\.[0-9]+$/.test(version)) {
     throw wheelError(source, `WHEEL has no valid Wheel-Version (${version ?? 'missing'})`);
   }
-  if (version.split('.')[0] !== '1') throw wheelError(source, `Wheel-Version ${version}: only 1.x wheels can be installed; pin another version`);
+  if (version.split('.')[0] !== '1')
+    throw wheelError(source, `Wheel-Version ${version}: only 1.x wheels can be installed; pin another version`);
   const purelib = fields.get('root-is-purelib')?.toLowerCase();
   if (purelib !== 'true' && purelib !== 'false') throw wheelError(source, `WHEEL has no valid Root-Is-Purelib (${purelib ?? 'missing'})`);
 }
@@ -203,12 +209,17 @@ function verifyAgainstRecord(files: Map<string, Buffer>, recordText: string, dis
   for (const [path, data] of files) {
     if (unsigned.has(path)) continue;
     const row = rows.get(path);
-    if (!row) throw new IntegrityError(`${source}: "${path}" is not listed in ${recordPath}: the wheel is malformed or was altered; report it upstream`);
+    if (!row)
+      throw new IntegrityError(
+        `${source}: "${path}" is not listed in ${recordPath}: the wheel is malformed or was altered; report it upstream`,
+      );
     verifyRow(row, data, source);
   }
   for (const [path, row] of rows) {
     if (path !== recordPath && !files.has(path)) {
-      throw new IntegrityError(`${source}: ${recordPath} lists "${row.path}", which is not in the wheel: the wheel is incomplete or was altered`);
+      throw new IntegrityError(
+        `${source}: ${recordPath} lists "${row.path}", which is not in the wheel: the wheel is incomplete or was altered`,
+      );
     }
   }
 }
@@ -221,6 +232,10 @@ function checkUnique(entries: PackEntry[], source: string): void {
   }
 }
 
-function wheelError(source: string, why: string, fix = 'the wheel cannot be installed; report it upstream or pin another version'): UserError {
+function wheelError(
+  source: string,
+  why: string,
+  fix = 'the wheel cannot be installed; report it upstream or pin another version',
+): UserError {
   return new UserError('EWHEEL', `${source}: ${why}: ${fix}`);
 }

@@ -64,7 +64,10 @@ export function rewriteShebang(data: Buffer, rubyVersion: string, shown: string)
   const first = eol < 0 ? text : text.slice(0, eol);
   const m = /^#!\s*(\/\S*\/ruby[^\s/]*)((?:\s+\S+)*)\s*$/.exec(first);
   if (m === null) {
-    throw new BaleError('EGEMBIN', `${shown}: the executable RubyGems wrote does not start with a Ruby shebang (${JSON.stringify(first.slice(0, 80))}); bale cannot point it at ${interpreterPath(rubyVersion)}`);
+    throw new BaleError(
+      'EGEMBIN',
+      `${shown}: the executable RubyGems wrote does not start with a Ruby shebang (${JSON.stringify(first.slice(0, 80))}); bale cannot point it at ${interpreterPath(rubyVersion)}`,
+    );
   }
   return Buffer.from(`#!${interpreterPath(rubyVersion)}${m[2]!}${eol < 0 ? '' : text.slice(eol)}`, 'utf8');
 }

@@ -22,7 +22,6 @@ export function gemPlatformOf(filename: string, name: string, version: string): 
   return stem.startsWith(`${base}-`) ? stem.slice(base.length + 1) : 'ruby';
 }
 
-
 /** Gems: `gem install --local` of the pinned .gem into the FHS gem dir, in the sandbox, per Ruby. */
 export class GemBuilder implements EcosystemBuilder {
   readonly ecosystem = 'gem' as const;
@@ -45,7 +44,11 @@ export class GemBuilder implements EcosystemBuilder {
     return wanted.map((v) => {
       const r = found.get(v)!;
       // RubyGems writes its version into the installed gemspec: part of the build's identity.
-      return { id: `ruby${r.fullVersion}-rubygems${r.rubygemsVersion}`, prefix: `ruby${v}`, interpreter: { kind: 'ruby', version: r.fullVersion, abi: r.abi } };
+      return {
+        id: `ruby${r.fullVersion}-rubygems${r.rubygemsVersion}`,
+        prefix: `ruby${v}`,
+        interpreter: { kind: 'ruby', version: r.fullVersion, abi: r.abi },
+      };
     });
   }
 
@@ -71,7 +74,10 @@ export class GemBuilder implements EcosystemBuilder {
     const gems = gemDir(abi);
     for (const p of ctx.inputs) {
       const entries = await readTarGz(await readFile(p.file), { source: p.file });
-      await writeEntries(entries.filter((e) => e.path === gems || e.path.startsWith(`${gems}/`)), dir);
+      await writeEntries(
+        entries.filter((e) => e.path === gems || e.path.startsWith(`${gems}/`)),
+        dir,
+      );
     }
     return { dir, cleanup: scratch.remove };
   }
@@ -104,7 +110,11 @@ export class GemBuilder implements EcosystemBuilder {
       source: filename,
     }).finally(() => deps?.cleanup());
     const platform = gemPlatformOf(filename, node.purl.name, node.purl.version);
-    const main = dropMatching(installed.main, gemInstallDir(ruby.abi, gemFullName(node.purl.name, node.purl.version, platform)), node.recipe.build.drop ?? []);
+    const main = dropMatching(
+      installed.main,
+      gemInstallDir(ruby.abi, gemFullName(node.purl.name, node.purl.version, platform)),
+      node.recipe.build.drop ?? [],
+    );
     return assembleWithBin(node, target, { main, bin: installed.bin, packageName: (name, bin) => rubyPackageName(name, v, bin) });
   }
 }

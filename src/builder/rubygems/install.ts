@@ -76,7 +76,10 @@ function makeWord(s: string): string {
  * DLDFLAGS and which a make command-line assignment (in MAKEFLAGS) overrides; CFLAGS and CPPFLAGS
  * in the environment serve what extconf.rb builds with configure or cmake. Pure.
  */
-export function gemBuildEnv(ruby: RubyInterpreter, o: { sourceDateEpoch: number; jobs: number; env?: Record<string, string> }): Record<string, string> {
+export function gemBuildEnv(
+  ruby: RubyInterpreter,
+  o: { sourceDateEpoch: number; jobs: number; env?: Record<string, string> },
+): Record<string, string> {
   const home = posix.join(ROOT, gemDir(ruby.abi));
   // The Ruby's own bin first (its gem, rake and erb for extconf.rb); ROOT_MAP after the common map.
   const base = { sourceDateEpoch: o.sourceDateEpoch, jobs: o.jobs, path: [posix.dirname(ruby.realBin)], cflags: [ROOT_MAP] };
@@ -101,8 +104,18 @@ export function gemBuildEnv(ruby: RubyInterpreter, o: { sourceDateEpoch: number;
  */
 export function gemInstallArgv(ruby: RubyInterpreter, gemPath: string, buildFlags: readonly string[] = []): string[] {
   return [
-    ruby.realBin, ruby.gemBin, 'install', '--norc', '--local', '--ignore-dependencies', '--no-document', '--no-env-shebang',
-    '--install-dir', posix.join(ROOT, gemDir(ruby.abi)), '--bindir', posix.join(ROOT, BIN_DIR),
+    ruby.realBin,
+    ruby.gemBin,
+    'install',
+    '--norc',
+    '--local',
+    '--ignore-dependencies',
+    '--no-document',
+    '--no-env-shebang',
+    '--install-dir',
+    posix.join(ROOT, gemDir(ruby.abi)),
+    '--bindir',
+    posix.join(ROOT, BIN_DIR),
     gemPath,
     ...(buildFlags.length > 0 ? ['--', ...buildFlags] : []),
   ];
@@ -110,7 +123,10 @@ export function gemInstallArgv(ruby: RubyInterpreter, gemPath: string, buildFlag
 
 /** The line of a failed install's output that says why: a missing library, a compiler error, RubyGems' reason. */
 export function failureSummary(log: string): string {
-  const lines = log.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = log
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const no = lines.findLastIndex((l) => /^checking for .*\.\.\. no$/.test(l));
   if (no >= 0) {
     const next = lines[no + 1];
@@ -153,12 +169,18 @@ export async function installGem(opts: InstallGemOptions): Promise<InstalledGem>
       const log = await readFile(opts.logFile, 'utf8').catch(() => '');
       await keepMkmfLogs(join(work, 'root'), opts.logFile);
       const how = runFailure(r, opts.limits, log);
-      throw new UserError('EBUILD', `gem install of ${fullName} failed for Ruby ${ruby.fullVersion} (${how}): ${failureSummary(log)}; full log: ${opts.logFile}`);
+      throw new UserError(
+        'EBUILD',
+        `gem install of ${fullName} failed for Ruby ${ruby.fullVersion} (${how}): ${failureSummary(log)}; full log: ${opts.logFile}`,
+      );
     }
     const entries = await readTree(join(work, 'root'), { package: `${fullName} (gem install for Ruby ${ruby.fullVersion})` });
     const spec = specificationPath(ruby.abi, fullName);
     if (!entries.some((e) => e.path === spec && e.type === 'file') || !entries.some((e) => e.path === gemInstallDir(ruby.abi, fullName))) {
-      throw new UserError('EGEM', `${source} did not install as ${fullName} (no ${spec}): the .gem is another gem, version or platform than the recipe says`);
+      throw new UserError(
+        'EGEM',
+        `${source} did not install as ${fullName} (no ${spec}): the .gem is another gem, version or platform than the recipe says`,
+      );
     }
     const { main, bin } = cleanupInstall(entries, {
       abi: ruby.abi,
@@ -179,6 +201,7 @@ export async function installGem(opts: InstallGemOptions): Promise<InstalledGem>
 async function keepMkmfLogs(root: string, logFile: string): Promise<void> {
   const entries = await readTree(root).catch(() => [] as PackEntry[]);
   for (const e of entries) {
-    if (e.type === 'file' && e.path.endsWith('/mkmf.log')) await appendFile(logFile, `\n# bale: ${e.path}\n${e.data?.toString('utf8') ?? ''}`);
+    if (e.type === 'file' && e.path.endsWith('/mkmf.log'))
+      await appendFile(logFile, `\n# bale: ${e.path}\n${e.data?.toString('utf8') ?? ''}`);
   }
 }

@@ -25,7 +25,8 @@ export function checkRubyVersion(version: string): void {
 
 /** RbConfig ruby_version, '3.1.0': a path segment, so nothing else passes. */
 function checkAbi(abi: string): void {
-  if (!/^[0-9]+\.[0-9]+\.[0-9]+$/.test(abi)) throw new UserError(ELAYOUT, `Ruby ABI "${abi}": expected RbConfig's ruby_version, e.g. 3.1.0`);
+  if (!/^[0-9]+\.[0-9]+\.[0-9]+$/.test(abi))
+    throw new UserError(ELAYOUT, `Ruby ABI "${abi}": expected RbConfig's ruby_version, e.g. 3.1.0`);
 }
 
 /** The install dir (GEM_HOME) for one Ruby ABI, relative to the package root. */
@@ -59,7 +60,8 @@ export function isValidGemPlatform(platform: string): boolean {
 export function gemFullName(name: string, version: string, platform: string): string {
   if (!isValidGemName(name)) throw new UserError('EGEM', `gem name "${name}" is not a valid RubyGems name (letters, digits, . _ -)`);
   if (!isValidGemVersion(version)) throw new UserError('EGEM', `gem ${name}: version "${version}" is not a valid Gem::Version`);
-  if (!isValidGemPlatform(platform)) throw new UserError('EGEM', `gem ${name}-${version}: platform "${platform}" is not a valid Gem::Platform`);
+  if (!isValidGemPlatform(platform))
+    throw new UserError('EGEM', `gem ${name}-${version}: platform "${platform}" is not a valid Gem::Platform`);
   return platform === 'ruby' ? `${name}-${version}` : `${name}-${version}-${platform}`;
 }
 
@@ -79,7 +81,8 @@ export function specificationPath(abi: string, fullName: string): string {
  */
 export function extensionDir(abi: string, gemPlatform: string, extensionApi: string, fullName: string): string {
   if (!isValidGemPlatform(gemPlatform)) throw new UserError(ELAYOUT, `Ruby platform "${gemPlatform}" is not a valid Gem::Platform`);
-  if (!/^[0-9]+\.[0-9]+\.[0-9]+(-static)?$/.test(extensionApi)) throw new UserError(ELAYOUT, `extension API "${extensionApi}": expected e.g. 3.1.0`);
+  if (!/^[0-9]+\.[0-9]+\.[0-9]+(-static)?$/.test(extensionApi))
+    throw new UserError(ELAYOUT, `extension API "${extensionApi}": expected e.g. 3.1.0`);
   return `${gemDir(abi)}/extensions/${gemPlatform}/${extensionApi}/${fullName}`;
 }
 

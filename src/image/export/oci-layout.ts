@@ -50,7 +50,8 @@ async function inspectDestination(dir: string, label: string): Promise<Destinati
   let layout: unknown;
   let index: unknown;
   // Bounded, regular files only: an index.json that is a fifo or /dev/urandom is "not a layout", not a hang.
-  const json = async (name: string): Promise<unknown> => JSON.parse(await readBoundedText(join(dir, name), { maxBytes: READ_BOUNDS.json, what: 'an OCI layout file' }));
+  const json = async (name: string): Promise<unknown> =>
+    JSON.parse(await readBoundedText(join(dir, name), { maxBytes: READ_BOUNDS.json, what: 'an OCI layout file' }));
   try {
     layout = await json(OCI_LAYOUT_FILE);
     index = await json('index.json');
@@ -81,7 +82,11 @@ async function placeLayer(p: ResolvedPackage, blobs: string): Promise<void> {
       // Another file system, or links refused: a real copy, from a regular file only.
       const { fh } = await openRegular(p.file, read);
       try {
-        await writeFile(temp, fh.createReadStream({ autoClose: false, highWaterMark: 1024 ** 2 }), { flag: 'wx', mode: 0o644, flush: true });
+        await writeFile(temp, fh.createReadStream({ autoClose: false, highWaterMark: 1024 ** 2 }), {
+          flag: 'wx',
+          mode: 0o644,
+          flush: true,
+        });
       } finally {
         await fh.close();
       }

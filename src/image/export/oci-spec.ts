@@ -50,7 +50,12 @@ export function ociConfig(image: ImageFile, packages: readonly ResolvedPackage[]
  * The image manifest for `configBytes` (from ociConfig): annotated with the image's name as
  * title and its tag as version; `annotations` are added on top (and win on a shared key).
  */
-export function ociManifest(image: ImageFile, packages: readonly ResolvedPackage[], configBytes: Buffer, annotations?: Record<string, string>): Buffer {
+export function ociManifest(
+  image: ImageFile,
+  packages: readonly ResolvedPackage[],
+  configBytes: Buffer,
+  annotations?: Record<string, string>,
+): Buffer {
   const manifest = {
     schemaVersion: 2,
     mediaType: MediaType.ociManifest,

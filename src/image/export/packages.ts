@@ -46,7 +46,12 @@ export function checkManifest(p: ResolvedPackage): void {
 }
 
 const sameDescriptor = (a: ImagePackage, b: ImagePackage): boolean =>
-  a.name === b.name && a.version === b.version && a.sha256 === b.sha256 && a.size === b.size && a.tar_sha256 === b.tar_sha256 && a.purl === b.purl;
+  a.name === b.name &&
+  a.version === b.version &&
+  a.sha256 === b.sha256 &&
+  a.size === b.size &&
+  a.tar_sha256 === b.tar_sha256 &&
+  a.purl === b.purl;
 
 /**
  * The resolved packages in image order, after checking they are exactly the image's packages
@@ -59,7 +64,10 @@ export function packagesOfImage(image: ImageFile, packages: readonly ResolvedPac
     const got = ordered[i];
     const want = wanted[i];
     if (got === undefined || want === undefined || !sameDescriptor(got, want)) {
-      const what = want === undefined ? `extra package ${packageLabel(got!)}` : `${packageLabel(want)} resolved as ${got === undefined ? 'nothing' : packageLabel(got)}`;
+      const what =
+        want === undefined
+          ? `extra package ${packageLabel(got!)}`
+          : `${packageLabel(want)} resolved as ${got === undefined ? 'nothing' : packageLabel(got)}`;
       throw new BaleError('EIMAGEPACKAGES', `image ${image.name}:${image.tag}: the resolved packages differ from the image file (${what})`);
     }
     if (i > 0 && comparePackages(ordered[i - 1]!, got) === 0) {

@@ -46,7 +46,9 @@ async function packageEntries(p: ResolvedPackage): Promise<TarEntry[]> {
   }
   const tarSha256 = createHash('sha256').update(tar).digest('hex');
   if (tarSha256 !== p.tar_sha256) {
-    throw new IntegrityError(`${p.file}: the tar inside ${packageLabel(p)} has sha256 ${tarSha256}, not the tar_sha256 ${p.tar_sha256} the image names: rebuild the package`);
+    throw new IntegrityError(
+      `${p.file}: the tar inside ${packageLabel(p)} has sha256 ${tarSha256}, not the tar_sha256 ${p.tar_sha256} the image names: rebuild the package`,
+    );
   }
   // planEntries re-validates what the reader returns and adds any ancestor directory it lacks.
   return planEntries(await readTar(tar, { source: p.file }));
@@ -83,7 +85,11 @@ export async function unionEntries(packages: readonly ResolvedPackage[]): Promis
  * Write the union of `packages` as an uncompressed tar at `outFile` (atomically; only over a
  * regular file, see replaceFileAtomic); returns its sha256.
  */
-export async function exportRootfs(packages: ResolvedPackage[], outFile: string, opts: { label?: string } = {}): Promise<{ sha256: string }> {
+export async function exportRootfs(
+  packages: ResolvedPackage[],
+  outFile: string,
+  opts: { label?: string } = {},
+): Promise<{ sha256: string }> {
   const plan = await unionEntries(packages);
   const file = resolve(outFile);
   await mkdir(dirname(file), { recursive: true });

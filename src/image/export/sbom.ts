@@ -65,7 +65,11 @@ interface Relationship {
 function relationships(ordered: readonly ResolvedPackage[], ids: Map<ResolvedPackage, string>): Relationship[] {
   const byKey = new Map<string, ResolvedPackage>();
   for (const p of ordered) byKey.set(`${p.name}\0${p.version}`, p);
-  const out: Relationship[] = ordered.map((p) => ({ spdxElementId: DOCUMENT_ID, relationshipType: 'DESCRIBES', relatedSpdxElement: ids.get(p)! }));
+  const out: Relationship[] = ordered.map((p) => ({
+    spdxElementId: DOCUMENT_ID,
+    relationshipType: 'DESCRIBES',
+    relatedSpdxElement: ids.get(p)!,
+  }));
   for (const p of ordered) {
     const seen = new Set<string>();
     for (const d of [...p.manifest.depends].sort(comparePackages)) {

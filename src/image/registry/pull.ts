@@ -23,14 +23,26 @@ export interface PullResult {
   present: number;
 }
 
-async function artifactLayers(client: RegistryClient, repo: string, subject: string, type: string, where: string): Promise<{ mediaType: string; digest: string }[]> {
+async function artifactLayers(
+  client: RegistryClient,
+  repo: string,
+  subject: string,
+  type: string,
+  where: string,
+): Promise<{ mediaType: string; digest: string }[]> {
   const found = await client.referrers(repo, subject, type);
   if (found.length === 0) throw new UserError('EPULL', `${where}: no ${type} attached: it was not pushed by bale push, or only partly`);
   const m = await client.getManifest(repo, found[0]!.digest);
   return parseManifest(m.bytes, `${where} (${type})`).layers;
 }
 
-async function layerOf(client: RegistryClient, repo: string, layers: { mediaType: string; digest: string }[], mediaType: string, where: string): Promise<Buffer> {
+async function layerOf(
+  client: RegistryClient,
+  repo: string,
+  layers: { mediaType: string; digest: string }[],
+  mediaType: string,
+  where: string,
+): Promise<Buffer> {
   const d = layers.find((l) => l.mediaType === mediaType);
   if (d === undefined) throw new UserError('EPULL', `${where}: the artifact holds no ${mediaType}`);
   return client.pullBlob(repo, d.digest);
@@ -49,7 +61,8 @@ export async function pullImage(client: RegistryClient, ref: ImageRef, store: St
   // The manifest's layers must be exactly the image file's packages, in its order.
   const want = [...image.packages].sort(comparePackages).map((p) => `sha256:${p.sha256}`);
   const got = manifest.layers.map((l) => l.digest);
-  if (want.join(' ') !== got.join(' ')) throw new IntegrityError(`${where}: the image manifest's layers are not the packages its signed image file lists: do not use it`);
+  if (want.join(' ') !== got.join(' '))
+    throw new IntegrityError(`${where}: the image manifest's layers are not the packages its signed image file lists: do not use it`);
 
   const ns = ref.repository.includes('/') ? ref.repository.slice(0, ref.repository.lastIndexOf('/')) : '';
   const packages: StoredPackage[] = [];
@@ -64,9 +77,11 @@ export async function pullImage(client: RegistryClient, ref: ImageRef, store: St
     const pw = `${ref.registry.host}/${packagesRepo(ns)}:${packageTag(ip)}`;
     const got = await fetchPackage(client, ns, ip);
     if (got === undefined) throw new UserError('EPULL', `${pw}: not in the registry, though ${where} lists it: push the image again`);
-    if (got.manifest.tar_sha256 !== ip.tar_sha256) throw new IntegrityError(`${pw}: its manifest's tar sha256 is not the one the image lists: do not use it`);
+    if (got.manifest.tar_sha256 !== ip.tar_sha256)
+      throw new IntegrityError(`${pw}: its manifest's tar sha256 is not the one the image lists: do not use it`);
     if (keys !== undefined) {
-      if (got.sig === undefined) throw new UserError('ENOSIG', `${pw}: no signature attached: it cannot be verified; push it with its .minisig`);
+      if (got.sig === undefined)
+        throw new UserError('ENOSIG', `${pw}: no signature attached: it cannot be verified; push it with its .minisig`);
       verifyData(got.tgz, got.sig, keys, `${pw} package`);
     }
     const [stored] = await store.importPackages([{ manifest: got.manifest, tgz: got.tgz, sha256: ip.sha256 }]);

@@ -18,7 +18,14 @@ export interface PushResult {
   packages: number;
 }
 
-export async function pushImage(client: RegistryClient, ns: string, image: ImageFile, imageText: string, imageSig: Buffer, packages: ResolvedPackage[]): Promise<PushResult> {
+export async function pushImage(
+  client: RegistryClient,
+  ns: string,
+  image: ImageFile,
+  imageText: string,
+  imageSig: Buffer,
+  packages: ResolvedPackage[],
+): Promise<PushResult> {
   // Every package's .minisig goes with it. One without (pushed with --no-verify, which skips the
   // checks that would have refused it) is pushed unsigned, as the registry store pushes packages
   // built without a key: `bale pull --verify` refuses it, with one line.
@@ -32,7 +39,10 @@ export async function pushImage(client: RegistryClient, ns: string, image: Image
   const manifest = ociManifest(image, packages, config);
   const digest = await client.putManifest(repo, image.tag, manifest, MediaType.ociManifest);
   const subject: Descriptor = { mediaType: MediaType.ociManifest, digest, size: manifest.length };
-  const layers = [await pushBytes(client, repo, BLOB.imageFile, Buffer.from(imageText)), await pushBytes(client, repo, BLOB.minisig, imageSig)];
+  const layers = [
+    await pushBytes(client, repo, BLOB.imageFile, Buffer.from(imageText)),
+    await pushBytes(client, repo, BLOB.minisig, imageSig),
+  ];
   // One image file per manifest (both follow from the same package set): attached once.
   if ((await client.referrers(repo, digest, ARTIFACT.image)).length === 0) {
     await client.attachArtifact(repo, subject, { artifactType: ARTIFACT.image, layers });

@@ -14,7 +14,11 @@ export interface Use {
 }
 
 /** `wanted` matches a layer by purl (`pkg:npm/debug@2.6.9`) or by package name (`node-debug` or `node-debug@2.6.9`). */
-export async function whoUses(client: RegistryClient, ns: string, wanted: (layer: { purl?: string; name?: string; version?: string }) => boolean): Promise<Use[]> {
+export async function whoUses(
+  client: RegistryClient,
+  ns: string,
+  wanted: (layer: { purl?: string; name?: string; version?: string }) => boolean,
+): Promise<Use[]> {
   const uses: Use[] = [];
   // Packages and a registry store's build records are not images.
   const skip = new Set([packagesRepo(ns), buildsRepo(ns)]);
@@ -32,7 +36,8 @@ export async function whoUses(client: RegistryClient, ns: string, wanted: (layer
       for (const l of layers) {
         const a = l.annotations ?? {};
         const layer = { purl: a[ANNOTATION.purl], name: a[ANNOTATION.package], version: a[ANNOTATION.packageVersion] };
-        if (layer.name !== undefined && wanted(layer)) uses.push({ image: `${client.host}/${repo}:${tag}`, digest: m.digest, package: layer.name, version: layer.version ?? '' });
+        if (layer.name !== undefined && wanted(layer))
+          uses.push({ image: `${client.host}/${repo}:${tag}`, digest: m.digest, package: layer.name, version: layer.version ?? '' });
       }
     }
   }

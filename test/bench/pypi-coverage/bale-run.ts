@@ -21,7 +21,10 @@ interface RequestJson {
 
 /** The line that says why bale failed: its `bale: error:` line, else its last line. */
 export function baleErrorLine(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   return lines.find((l) => l.startsWith('bale: error:')) ?? lines.at(-1) ?? '(no output)';
 }
 
@@ -41,12 +44,39 @@ export async function baleRequest(setup: BaleSetup, spec: string, recipes: strin
   const started = performance.now();
   const r = await execa(
     process.execPath,
-    [BALE_BIN, 'request', spec, '--python', setup.python, '--index-url', setup.indexUrl, '--store', setup.store, '--recipes', recipes, '--jobs', String(setup.jobs), '--json', ...(setup.overrides === undefined ? [] : ['--overrides', setup.overrides])],
-    { reject: false, stdin: 'ignore', timeout: setup.timeoutMs, env: { XDG_CACHE_HOME: setup.cache }, killSignal: 'SIGTERM', forceKillAfterDelay: 30_000 },
+    [
+      BALE_BIN,
+      'request',
+      spec,
+      '--python',
+      setup.python,
+      '--index-url',
+      setup.indexUrl,
+      '--store',
+      setup.store,
+      '--recipes',
+      recipes,
+      '--jobs',
+      String(setup.jobs),
+      '--json',
+      ...(setup.overrides === undefined ? [] : ['--overrides', setup.overrides]),
+    ],
+    {
+      reject: false,
+      stdin: 'ignore',
+      timeout: setup.timeoutMs,
+      env: { XDG_CACHE_HOME: setup.cache },
+      killSignal: 'SIGTERM',
+      forceKillAfterDelay: 30_000,
+    },
   );
   const seconds = (performance.now() - started) / 1000;
   const exitCode = r.exitCode ?? -1;
-  if (r.timedOut) return { outcome: { ok: false, spec, exitCode, timedOut: true, errorLine: `timed out after ${setup.timeoutMs / 1000} s`, seconds }, files: [] };
+  if (r.timedOut)
+    return {
+      outcome: { ok: false, spec, exitCode, timedOut: true, errorLine: `timed out after ${setup.timeoutMs / 1000} s`, seconds },
+      files: [],
+    };
   if (exitCode !== 0) return { outcome: { ok: false, spec, exitCode, errorLine: baleErrorLine(String(r.stderr)), seconds }, files: [] };
   const out = JSON.parse(String(r.stdout)) as RequestJson;
   const closure: Closure = {};

@@ -14,8 +14,12 @@ export const CATEGORIES = {
 } as const;
 
 export function diffClosures(bale: Closure, pip: Closure): ClosureDiff {
-  const onlyBale = Object.keys(bale).filter((n) => pip[n] === undefined).map((n) => `${n}==${bale[n]}`);
-  const onlyPip = Object.keys(pip).filter((n) => bale[n] === undefined).map((n) => `${n}==${pip[n]}`);
+  const onlyBale = Object.keys(bale)
+    .filter((n) => pip[n] === undefined)
+    .map((n) => `${n}==${bale[n]}`);
+  const onlyPip = Object.keys(pip)
+    .filter((n) => bale[n] === undefined)
+    .map((n) => `${n}==${pip[n]}`);
   const versions = Object.keys(bale)
     .filter((n) => pip[n] !== undefined && bale[n] !== pip[n] && !safeEq(bale[n]!, pip[n]!))
     .map((n) => `${n}: bale ${bale[n]}, pip ${pip[n]}`);
@@ -30,7 +34,8 @@ function safeEq(a: string, b: string): boolean {
   }
 }
 
-export const differs = (d: ClosureDiff | undefined): boolean => d !== undefined && d.onlyBale.length + d.onlyPip.length + d.versions.length > 0;
+export const differs = (d: ClosureDiff | undefined): boolean =>
+  d !== undefined && d.onlyBale.length + d.onlyPip.length + d.versions.length > 0;
 
 /** bale's error line -> a class; the first rule that matches names it. */
 const BALE_RULES: Array<[RegExp, string]> = [
@@ -64,25 +69,38 @@ export function pipErrorClass(pip: PipOutcome, project: string, indexProjects: R
   // bale's `no Python project "X"` is the index answering 404 for X: evidence about the index, too.
   const missing = /no Python project "([^"]+)"/.exec(baleLine);
   if (missing !== null && !indexProjects.has(normalize(missing[1]!))) return 'index lacks a dependency';
-  const named = [line, ...(pip.causes ?? [])].flatMap((l) => [...l.matchAll(/(?:No matching distribution found for|satisfies the requirement|depends on) ([A-Za-z0-9._-]+)/g)].map((m) => normalize(m[1]!)));
+  const named = [line, ...(pip.causes ?? [])].flatMap((l) =>
+    [...l.matchAll(/(?:No matching distribution found for|satisfies the requirement|depends on) ([A-Za-z0-9._-]+)/g)].map((m) =>
+      normalize(m[1]!),
+    ),
+  );
   if (named.some((n) => n !== normalize(project) && !indexProjects.has(n))) return 'index lacks a dependency';
   const m = /(?:No matching distribution found for|satisfies the requirement) ([A-Za-z0-9._-]+)/.exec(line);
-  if (m !== null) return normalize(m[1]!) === normalize(project) ? 'index has no file of the project for this Python' : 'index has no usable version of a dependency';
+  if (m !== null)
+    return normalize(m[1]!) === normalize(project)
+      ? 'index has no file of the project for this Python'
+      : 'index has no usable version of a dependency';
   if (/conflict|ResolutionImpossible|Cannot install/i.test(line)) return 'conflicting requirements';
   if (/timed out/.test(line)) return 'pip timed out';
   return 'other';
 }
 
-export function categorize(r: Omit<ProjectResult, 'category' | 'subcategory'>, indexProjects: ReadonlySet<string>): { category: string; subcategory?: string } {
+export function categorize(
+  r: Omit<ProjectResult, 'category' | 'subcategory'>,
+  indexProjects: ReadonlySet<string>,
+): { category: string; subcategory?: string } {
   if (!r.pip.ok) return { category: CATEGORIES.pipCannot, subcategory: pipErrorClass(r.pip, r.project, indexProjects, r.bale?.errorLine) };
-  if (r.bale === undefined || !r.bale.ok) return { category: CATEGORIES.baleError, subcategory: baleErrorClass(r.bale?.errorLine ?? '', r.bale?.exitCode ?? -1) };
+  if (r.bale === undefined || !r.bale.ok)
+    return { category: CATEGORIES.baleError, subcategory: baleErrorClass(r.bale?.errorLine ?? '', r.bale?.exitCode ?? -1) };
   const imp = r.imports;
   if (imp === undefined || Object.keys(imp.bale).length === 0) return { category: CATEGORIES.noImportNames };
   const bad = failed(imp.bale);
   if (bad.length > 0) {
     const baleOnly = bad.filter((n) => imp.pip === undefined || imp.pip[n] === null || imp.pip[n] === undefined);
     if (baleOnly.length > 0) {
-      return imp.pipInstallError !== undefined ? { category: CATEGORIES.importBaleOnly, subcategory: 'pip --target install failed too' } : { category: CATEGORIES.importBaleOnly };
+      return imp.pipInstallError !== undefined
+        ? { category: CATEGORIES.importBaleOnly, subcategory: 'pip --target install failed too' }
+        : { category: CATEGORIES.importBaleOnly };
     }
     // Every failing module fails under pip too (optional plugins, extras not asked for): what
     // imports under pip imports from bale's root; the project counts as importing if anything does.

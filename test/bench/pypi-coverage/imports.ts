@@ -47,7 +47,10 @@ export async function importNames(sitePackages: string, project: string): Promis
   if (dir === undefined) return { names: [], from: 'none' };
   try {
     const top = await readFile(path.join(dir, 'top_level.txt'), 'utf8');
-    const names = top.split('\n').map((l) => l.trim().replace(/\//g, '.')).filter((n) => n !== '' && n.split('.').every((p) => IDENT.test(p)));
+    const names = top
+      .split('\n')
+      .map((l) => l.trim().replace(/\//g, '.'))
+      .filter((n) => n !== '' && n.split('.').every((p) => IDENT.test(p)));
     if (names.length > 0) return { names: [...new Set(names)].sort(), from: 'top_level.txt' };
   } catch {
     // no top_level.txt: most modern build backends omit it
@@ -76,7 +79,13 @@ sys.__stdout__.write('\\n@@RESULT@@' + json.dumps(res) + '\\n')
 `;
 
 /** Import each name with `python -S`, only sitePackages added; a crash or hang is reported for every name. */
-export async function tryImports(python: string, sitePackages: string, names: string[], cwd: string, timeoutMs: number): Promise<ImportResults> {
+export async function tryImports(
+  python: string,
+  sitePackages: string,
+  names: string[],
+  cwd: string,
+  timeoutMs: number,
+): Promise<ImportResults> {
   const r = await execa(python, ['-S', '-c', SCRIPT, sitePackages, ...names], {
     reject: false,
     stdin: 'ignore',
@@ -85,9 +94,13 @@ export async function tryImports(python: string, sitePackages: string, names: st
     env: { HOME: cwd, PATH: '/usr/bin:/bin', PYTHONNOUSERSITE: '1', MPLBACKEND: 'Agg' },
     extendEnv: false,
   });
-  const line = String(r.stdout).split('\n').find((l) => l.startsWith('@@RESULT@@'));
+  const line = String(r.stdout)
+    .split('\n')
+    .find((l) => l.startsWith('@@RESULT@@'));
   if (line !== undefined) return JSON.parse(line.slice('@@RESULT@@'.length)) as ImportResults;
-  const why = r.timedOut ? `import hung for ${timeoutMs / 1000} s` : `python exited ${r.exitCode ?? r.signal}: ${String(r.stderr).trim().split('\n').at(-1) ?? ''}`;
+  const why = r.timedOut
+    ? `import hung for ${timeoutMs / 1000} s`
+    : `python exited ${r.exitCode ?? r.signal}: ${String(r.stderr).trim().split('\n').at(-1) ?? ''}`;
   return Object.fromEntries(names.map((n) => [n, why]));
 }
 

@@ -9,7 +9,10 @@ import { execa, type ResultPromise } from 'execa';
 /** Project directories of one PEP 503 tree (`ROOT/simple/NAME/index.html`). */
 export async function listProjects(root: string): Promise<string[]> {
   const entries = await readdir(path.join(root, 'simple'), { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
 }
 
 /**
@@ -24,14 +27,21 @@ export async function mergeIndexes(roots: string[], into: string): Promise<void>
       pages.set(p, [...(pages.get(p) ?? []), ...html.split('\n').filter((l) => l.startsWith('<a '))]);
     }
     await mkdir(path.join(into, 'files'), { recursive: true });
-    for (const f of await readdir(path.join(root, 'files'))) await symlink(path.join(root, 'files', f), path.join(into, 'files', f)).catch(() => undefined);
+    for (const f of await readdir(path.join(root, 'files')))
+      await symlink(path.join(root, 'files', f), path.join(into, 'files', f)).catch(() => undefined);
   }
   const names = [...pages.keys()].sort();
   for (const [p, links] of pages) {
     await mkdir(path.join(into, 'simple', p), { recursive: true });
-    await writeFile(path.join(into, 'simple', p, 'index.html'), `<!DOCTYPE html><html><body>\n${[...new Set(links)].join('\n')}\n</body></html>\n`);
+    await writeFile(
+      path.join(into, 'simple', p, 'index.html'),
+      `<!DOCTYPE html><html><body>\n${[...new Set(links)].join('\n')}\n</body></html>\n`,
+    );
   }
-  await writeFile(path.join(into, 'simple', 'index.html'), `<!DOCTYPE html><html><body>\n${names.map((p) => `<a href="${p}/">${p}</a>`).join('\n')}\n</body></html>\n`);
+  await writeFile(
+    path.join(into, 'simple', 'index.html'),
+    `<!DOCTYPE html><html><body>\n${names.map((p) => `<a href="${p}/">${p}</a>`).join('\n')}\n</body></html>\n`,
+  );
 }
 
 export interface Served {
@@ -41,7 +51,11 @@ export interface Served {
 
 /** `python3 -m http.server` on a free loopback port; the port is read from its banner. */
 export async function serve(dir: string): Promise<Served> {
-  const child: ResultPromise = execa('python3', ['-u', '-m', 'http.server', '--bind', '127.0.0.1', '0', '--directory', dir], { reject: false, stdin: 'ignore', stderr: 'ignore' });
+  const child: ResultPromise = execa('python3', ['-u', '-m', 'http.server', '--bind', '127.0.0.1', '0', '--directory', dir], {
+    reject: false,
+    stdin: 'ignore',
+    stderr: 'ignore',
+  });
   const port = await new Promise<number>((resolve, reject) => {
     let seen = '';
     child.stdout!.on('data', (b: Buffer) => {

@@ -13,7 +13,10 @@ interface Report {
 
 /** The line that says why pip failed: its first `ERROR:` line, else its last line. */
 export function pipErrorLine(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   return lines.find((l) => l.startsWith('ERROR:')) ?? lines.at(-1) ?? '(no output)';
 }
 
@@ -23,16 +26,23 @@ export async function pipResolve(python: string, indexUrl: string, project: stri
   const started = performance.now();
   try {
     const report = path.join(dir, 'report.json');
-    const r = await execa(python, ['-m', 'pip', 'install', ...PIP_FLAGS, '--dry-run', '--ignore-installed', '--report', report, '--index-url', indexUrl, project], {
-      reject: false,
-      stdin: 'ignore',
-      timeout: timeoutMs,
-      cwd: dir,
-    });
+    const r = await execa(
+      python,
+      ['-m', 'pip', 'install', ...PIP_FLAGS, '--dry-run', '--ignore-installed', '--report', report, '--index-url', indexUrl, project],
+      {
+        reject: false,
+        stdin: 'ignore',
+        timeout: timeoutMs,
+        cwd: dir,
+      },
+    );
     const seconds = (performance.now() - started) / 1000;
     if (r.exitCode !== 0) {
       if (r.timedOut) return { ok: false, errorLine: `pip timed out after ${timeoutMs / 1000} s`, seconds };
-      const causes = String(r.stderr).split('\n').map((l) => l.trim()).filter((l) => / depends on |No matching distribution found for /.test(l));
+      const causes = String(r.stderr)
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => / depends on |No matching distribution found for /.test(l));
       return { ok: false, errorLine: pipErrorLine(String(r.stderr)), causes: [...new Set(causes)].slice(0, 20), seconds };
     }
     const parsed = JSON.parse(await readFile(report, 'utf8')) as Report;
@@ -45,12 +55,22 @@ export async function pipResolve(python: string, indexUrl: string, project: stri
 }
 
 /** `pip install --target DIR NAME==VERSION`: the tree a failed import is retried in. Returns an error line or null. */
-export async function pipTarget(python: string, indexUrl: string, requirement: string, target: string, timeoutMs: number): Promise<string | null> {
-  const r = await execa(python, ['-m', 'pip', 'install', ...PIP_FLAGS, '--quiet', '--no-compile', '--target', target, '--index-url', indexUrl, requirement], {
-    reject: false,
-    stdin: 'ignore',
-    timeout: timeoutMs,
-    cwd: target,
-  });
+export async function pipTarget(
+  python: string,
+  indexUrl: string,
+  requirement: string,
+  target: string,
+  timeoutMs: number,
+): Promise<string | null> {
+  const r = await execa(
+    python,
+    ['-m', 'pip', 'install', ...PIP_FLAGS, '--quiet', '--no-compile', '--target', target, '--index-url', indexUrl, requirement],
+    {
+      reject: false,
+      stdin: 'ignore',
+      timeout: timeoutMs,
+      cwd: target,
+    },
+  );
   return r.exitCode === 0 ? null : pipErrorLine(String(r.stderr));
 }

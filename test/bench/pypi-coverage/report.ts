@@ -49,7 +49,9 @@ export function renderReport(info: RunInfo, results: ProjectResult[]): string {
     '',
   );
   const wall = info.wallSeconds === undefined ? '' : `, ${Math.round(info.wallSeconds / 60)} min wall`;
-  out.push(`- run: ${info.date}, bale's sources at commit \`${info.commit}\`${wall}; per project (median) pip ${median(results.map((r) => r.pip.seconds))} s, bale ${median(results.flatMap((r) => (r.bale === undefined ? [] : [r.bale.seconds])))} s, 2 projects at a time on a 2-core machine shared with other work`);
+  out.push(
+    `- run: ${info.date}, bale's sources at commit \`${info.commit}\`${wall}; per project (median) pip ${median(results.map((r) => r.pip.seconds))} s, bale ${median(results.flatMap((r) => (r.bale === undefined ? [] : [r.bale.seconds])))} s, 2 projects at a time on a 2-core machine shared with other work`,
+  );
   out.push(`- index: ${info.indexes.join(' + ')} (${info.projectsInIndex} projects; ${n} run)`);
   out.push(`- command: \`${info.command}\``, '');
   out.push(
@@ -60,7 +62,11 @@ export function renderReport(info: RunInfo, results: ProjectResult[]): string {
   );
   out.push('| category | projects | share |', '|---|---:|---:|');
   for (const [cat, rs] of groupBy(results, (r) => r.category)) out.push(`| ${cat} | ${rs.length} | ${pct(rs.length, n)} |`);
-  for (const [cat, rs] of groupBy(results.filter((r) => r.subcategory !== undefined), (r) => `${r.category}: ${r.subcategory}`)) out.push(`| &nbsp;&nbsp;${cat} | ${rs.length} | ${pct(rs.length, n)} |`);
+  for (const [cat, rs] of groupBy(
+    results.filter((r) => r.subcategory !== undefined),
+    (r) => `${r.category}: ${r.subcategory}`,
+  ))
+    out.push(`| &nbsp;&nbsp;${cat} | ${rs.length} | ${pct(rs.length, n)} |`);
   out.push('');
 
   const errors = results.filter((r) => r.category === CATEGORIES.baleError);
@@ -70,7 +76,12 @@ export function renderReport(info: RunInfo, results: ProjectResult[]): string {
       // Projects failing on the same line (the same blocking dependency) share one row.
       out.push(`### ${sub} (${rs.length})`, '', '| error line | exit | projects |', '|---|---:|---|');
       for (const [line, same] of groupBy(rs, (r) => r.bale?.errorLine ?? '')) {
-        out.push(`| ${cell(line)} | ${same[0]!.bale?.exitCode ?? ''} | ${same.length}: ${same.map((r) => r.project).sort().join(', ')} |`);
+        out.push(
+          `| ${cell(line)} | ${same[0]!.bale?.exitCode ?? ''} | ${same.length}: ${same
+            .map((r) => r.project)
+            .sort()
+            .join(', ')} |`,
+        );
       }
       out.push('');
     }
@@ -78,10 +89,13 @@ export function renderReport(info: RunInfo, results: ProjectResult[]): string {
 
   const bad = built.filter((r) => r.imports !== undefined && failed(r.imports.bale).length > 0);
   if (bad.length > 0) {
-    out.push('## Imports that fail', '', '| project | module | from bale\'s root | from pip\'s `--target` |', '|---|---|---|---|');
+    out.push('## Imports that fail', '', "| project | module | from bale's root | from pip's `--target` |", '|---|---|---|---|');
     for (const r of bad) {
       for (const m of failed(r.imports!.bale)) {
-        const pip = r.imports!.pipInstallError !== undefined ? `(pip install failed: ${r.imports!.pipInstallError})` : r.imports!.pip?.[m] ?? 'imports';
+        const pip =
+          r.imports!.pipInstallError !== undefined
+            ? `(pip install failed: ${r.imports!.pipInstallError})`
+            : (r.imports!.pip?.[m] ?? 'imports');
         out.push(`| ${r.project} | ${m} | ${cell(r.imports!.bale[m]!)} | ${cell(pip)} |`);
       }
     }
@@ -93,7 +107,8 @@ export function renderReport(info: RunInfo, results: ProjectResult[]): string {
   const diffs = built.filter((r) => differs(r.diff));
   if (diffs.length > 0) {
     out.push('## Closures that differ from pip', '', '| project | only bale | only pip | versions |', '|---|---|---|---|');
-    for (const r of diffs) out.push(`| ${r.project} | ${r.diff!.onlyBale.join(', ')} | ${r.diff!.onlyPip.join(', ')} | ${r.diff!.versions.join('; ')} |`);
+    for (const r of diffs)
+      out.push(`| ${r.project} | ${r.diff!.onlyBale.join(', ')} | ${r.diff!.onlyPip.join(', ')} | ${r.diff!.versions.join('; ')} |`);
     out.push('');
   }
 

@@ -4,7 +4,17 @@ import { describe, it } from 'node:test';
 import { isUserError } from '../../../src/errors/index.js';
 import type { PackEntry } from '../../../src/packer/entry.js';
 import { binEntries as linkEntries, mainEntries } from '../../../src/builder/npm/entries.js';
-import { binLink, dependencyLink, flatName, NODE_MODULES, packageDir, packageName, rootLink, STORE, versionDir } from '../../../src/builder/npm/layout.js';
+import {
+  binLink,
+  dependencyLink,
+  flatName,
+  NODE_MODULES,
+  packageDir,
+  packageName,
+  rootLink,
+  STORE,
+  versionDir,
+} from '../../../src/builder/npm/layout.js';
 import { keepBuilt } from '../../../src/builder/npm/native.js';
 import { binEntries, installScripts, readPackageInfo, type PackageInfo } from '../../../importers/npm/facts/package-json.js';
 
@@ -114,8 +124,20 @@ describe('layout paths', () => {
   });
 
   const bins: { name: string; version: string; bin: string; file: string; target: string }[] = [
-    { name: 'mime', version: '1.6.0', bin: 'mime', file: 'cli.js', target: '../lib/node_modules/.bale/mime@1.6.0/node_modules/mime/cli.js' },
-    { name: 'typescript', version: '5.6.3', bin: 'tsc', file: 'bin/tsc', target: '../lib/node_modules/.bale/typescript@5.6.3/node_modules/typescript/bin/tsc' },
+    {
+      name: 'mime',
+      version: '1.6.0',
+      bin: 'mime',
+      file: 'cli.js',
+      target: '../lib/node_modules/.bale/mime@1.6.0/node_modules/mime/cli.js',
+    },
+    {
+      name: 'typescript',
+      version: '5.6.3',
+      bin: 'tsc',
+      file: 'bin/tsc',
+      target: '../lib/node_modules/.bale/typescript@5.6.3/node_modules/typescript/bin/tsc',
+    },
     {
       name: '@biomejs/biome',
       version: '1.9.4',
@@ -158,11 +180,16 @@ describe('mainEntries', () => {
 
   it('prefixes paths, makes bin files executable, links dependencies', () => {
     const files = [dir(''), file('package.json'), dir('bin'), file('bin/tool.js'), file('lib/index.js'), file('bin/helper.sh', 0o600)];
-    const out = mainEntries(pkg, files, [
-      { as: 'ms', name: 'ms', version: '2.1.3' },
-      { as: 'tool', name: 'tool', version: '0.9.0' },
-      { as: '@s/alias', name: 'real', version: '3.0.0' },
-    ], { tool: 'bin/tool.js', helper: 'bin/helper.sh', folder: 'bin' });
+    const out = mainEntries(
+      pkg,
+      files,
+      [
+        { as: 'ms', name: 'ms', version: '2.1.3' },
+        { as: 'tool', name: 'tool', version: '0.9.0' },
+        { as: '@s/alias', name: 'real', version: '3.0.0' },
+      ],
+      { tool: 'bin/tool.js', helper: 'bin/helper.sh', folder: 'bin' },
+    );
     assert.deepEqual(out, [
       { path: `${base}/package.json`, type: 'file', mode: 0o644, data: Buffer.from('') },
       { path: `${base}/bin`, type: 'dir', mode: 0o755 },
@@ -176,7 +203,10 @@ describe('mainEntries', () => {
 
   it('skips a dependency on its own name, whatever its version', () => {
     const out = mainEntries(pkg, [file('index.js')], [{ as: 'tool', name: 'tool', version: '1.0.0' }], {});
-    assert.deepEqual(out.map((e) => e.path), [`${base}/index.js`]);
+    assert.deepEqual(
+      out.map((e) => e.path),
+      [`${base}/index.js`],
+    );
   });
 
   it('keeps file data and symlink targets of the package itself', () => {
@@ -193,7 +223,12 @@ describe('entries binEntries (the -bin subpackage)', () => {
     assert.deepEqual(out, [
       { path: 'usr/lib/node_modules/@s/tool', type: 'symlink', mode: 0o777, target: '../.bale/@s+tool@2.0.0/node_modules/@s/tool' },
       { path: 'usr/bin/tool', type: 'symlink', mode: 0o777, target: '../lib/node_modules/.bale/@s+tool@2.0.0/node_modules/@s/tool/cli.js' },
-      { path: 'usr/bin/tool-x', type: 'symlink', mode: 0o777, target: '../lib/node_modules/.bale/@s+tool@2.0.0/node_modules/@s/tool/bin/x.js' },
+      {
+        path: 'usr/bin/tool-x',
+        type: 'symlink',
+        mode: 0o777,
+        target: '../lib/node_modules/.bale/@s+tool@2.0.0/node_modules/@s/tool/bin/x.js',
+      },
     ]);
     for (const e of out) assert.ok(resolveLink({ path: e.path, target: e.target! }).startsWith(packageDir('@s/tool', '2.0.0')));
   });
@@ -212,17 +247,37 @@ describe('package.json binEntries', () => {
     { name: 'a string bin of a scoped package uses the bare name', pj: { bin: 'cli.js' }, pkg: '@scope/tool', want: { tool: 'cli.js' } },
     { name: 'an object bin', pj: { bin: { a: 'bin/a.js', b: './bin/b' } }, pkg: 'tool', want: { a: 'bin/a.js', b: 'bin/b' } },
     { name: 'a scoped bin name uses its last segment', pj: { bin: { '@scope/cmd': 'bin/a.js' } }, pkg: 'tool', want: { cmd: 'bin/a.js' } },
-    { name: 'paths are normalised inside the package', pj: { bin: { a: 'bin/../bin/./a.js', w: 'bin\\win.js' } }, pkg: 'tool', want: { a: 'bin/a.js', w: 'bin/win.js' } },
+    {
+      name: 'paths are normalised inside the package',
+      pj: { bin: { a: 'bin/../bin/./a.js', w: 'bin\\win.js' } },
+      pkg: 'tool',
+      want: { a: 'bin/a.js', w: 'bin/win.js' },
+    },
     {
       name: 'paths escaping the package are ignored',
       pj: { bin: { up: '../outside.js', deep: 'bin/../../x.js', abs: '/usr/bin/env', root: '.', ok: 'bin/a.js' } },
       pkg: 'tool',
       want: { ok: 'bin/a.js' },
     },
-    { name: 'bin names that are not names are ignored', pj: { bin: { '..': 'bin/a.js', '': 'bin/b', '.': 'bin/b' } }, pkg: 'tool', want: {} },
+    {
+      name: 'bin names that are not names are ignored',
+      pj: { bin: { '..': 'bin/a.js', '': 'bin/b', '.': 'bin/b' } },
+      pkg: 'tool',
+      want: {},
+    },
     { name: 'non-string values are ignored', pj: { bin: { a: 5, b: null, c: 'bin/b' } }, pkg: 'tool', want: { c: 'bin/b' } },
-    { name: 'directories.bin lists the files of a folder, nested ones too', pj: { directories: { bin: './bin' } }, pkg: 'tool', want: { 'a.js': 'bin/a.js', b: 'bin/b', 'c.js': 'bin/sub/c.js' } },
-    { name: 'bin wins over directories.bin', pj: { bin: { a: 'bin/a.js' }, directories: { bin: 'bin' } }, pkg: 'tool', want: { a: 'bin/a.js' } },
+    {
+      name: 'directories.bin lists the files of a folder, nested ones too',
+      pj: { directories: { bin: './bin' } },
+      pkg: 'tool',
+      want: { 'a.js': 'bin/a.js', b: 'bin/b', 'c.js': 'bin/sub/c.js' },
+    },
+    {
+      name: 'bin wins over directories.bin',
+      pj: { bin: { a: 'bin/a.js' }, directories: { bin: 'bin' } },
+      pkg: 'tool',
+      want: { a: 'bin/a.js' },
+    },
     { name: 'directories.bin escaping the package is ignored', pj: { directories: { bin: '../bin' } }, pkg: 'tool', want: {} },
     { name: 'directories.bin that is not a string', pj: { directories: { bin: ['bin'] } }, pkg: 'tool', want: {} },
     { name: 'no bin at all', pj: { name: 'tool' }, pkg: 'tool', want: {} },
@@ -238,7 +293,11 @@ describe('package.json binEntries', () => {
 describe('readPackageInfo', () => {
   it('reads bins, string scripts and binding.gyp', () => {
     const pj = { name: 'addon', bin: 'cli.js', scripts: { install: 'node-gyp rebuild', test: 'x', bad: 3 } };
-    const info = readPackageInfo([file('package.json', 0o644, JSON.stringify(pj)), file('binding.gyp'), file('cli.js')], 'addon', 'addon-1.0.0.tgz');
+    const info = readPackageInfo(
+      [file('package.json', 0o644, JSON.stringify(pj)), file('binding.gyp'), file('cli.js')],
+      'addon',
+      'addon-1.0.0.tgz',
+    );
     assert.deepEqual(info, { bin: { addon: 'cli.js' }, scripts: { install: 'node-gyp rebuild', test: 'x' }, hasBindingGyp: true });
   });
 
@@ -251,7 +310,11 @@ describe('readPackageInfo', () => {
     { name: 'no package.json', files: [file('index.js')], message: /x-1\.0\.0\.tgz has no package\.json/ },
     { name: 'package.json only deeper down', files: [file('lib/package.json', 0o644, '{}')], message: /no package\.json/ },
     { name: 'package.json as a directory', files: [dir('package.json')], message: /no package\.json/ },
-    { name: 'package.json that is not JSON', files: [file('package.json', 0o644, '{"name": ')], message: /x-1\.0\.0\.tgz: package\.json is not valid JSON/ },
+    {
+      name: 'package.json that is not JSON',
+      files: [file('package.json', 0o644, '{"name": ')],
+      message: /x-1\.0\.0\.tgz: package\.json is not valid JSON/,
+    },
   ];
   for (const c of broken) {
     it(`refuses ${c.name} as EARCHIVE`, () => {
@@ -267,17 +330,36 @@ describe('installScripts', () => {
   const info = (scripts: Record<string, string>, hasBindingGyp = false): PackageInfo => ({ bin: {}, scripts, hasBindingGyp });
   const cases: { name: string; info: PackageInfo; want: string[] }[] = [
     { name: 'nothing', info: info({ test: 'x', prepare: 'y' }), want: [] },
-    { name: 'npm order whatever the key order', info: info({ postinstall: 'c', install: 'b', preinstall: 'a' }), want: ['preinstall:a', 'install:b', 'postinstall:c'] },
+    {
+      name: 'npm order whatever the key order',
+      info: info({ postinstall: 'c', install: 'b', preinstall: 'a' }),
+      want: ['preinstall:a', 'install:b', 'postinstall:c'],
+    },
     { name: 'binding.gyp alone means node-gyp rebuild', info: info({}, true), want: ['install:node-gyp rebuild'] },
-    { name: 'binding.gyp with only a postinstall', info: info({ postinstall: 'node after.js' }, true), want: ['install:node-gyp rebuild', 'postinstall:node after.js'] },
-    { name: 'binding.gyp with an install script runs that instead', info: info({ install: 'prebuild-install || node-gyp rebuild' }, true), want: ['install:prebuild-install || node-gyp rebuild'] },
-    { name: 'binding.gyp with a preinstall: no implicit rebuild', info: info({ preinstall: 'node pre.js' }, true), want: ['preinstall:node pre.js'] },
+    {
+      name: 'binding.gyp with only a postinstall',
+      info: info({ postinstall: 'node after.js' }, true),
+      want: ['install:node-gyp rebuild', 'postinstall:node after.js'],
+    },
+    {
+      name: 'binding.gyp with an install script runs that instead',
+      info: info({ install: 'prebuild-install || node-gyp rebuild' }, true),
+      want: ['install:prebuild-install || node-gyp rebuild'],
+    },
+    {
+      name: 'binding.gyp with a preinstall: no implicit rebuild',
+      info: info({ preinstall: 'node pre.js' }, true),
+      want: ['preinstall:node pre.js'],
+    },
     { name: 'empty scripts do not run', info: info({ preinstall: '', install: '', postinstall: '' }), want: [] },
     { name: 'an empty install with binding.gyp still rebuilds', info: info({ install: '' }, true), want: ['install:node-gyp rebuild'] },
   ];
   for (const c of cases) {
     it(c.name, () => {
-      assert.deepEqual(installScripts(c.info).map((s) => `${s.event}:${s.script}`), c.want);
+      assert.deepEqual(
+        installScripts(c.info).map((s) => `${s.event}:${s.script}`),
+        c.want,
+      );
     });
   }
 });

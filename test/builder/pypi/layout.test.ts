@@ -29,7 +29,11 @@ describe('pypi layout', () => {
 
   it('refuses versions that are not MAJOR.MINOR', () => {
     for (const v of ['3', '3.11.7', 'py3.11', '', '3.11/..', '3.x']) {
-      assert.throws(() => sitePackages(v), (err: Error & { code?: string }) => err.code === 'EUSAGE' && err.message.includes(`"${v}"`), v);
+      assert.throws(
+        () => sitePackages(v),
+        (err: Error & { code?: string }) => err.code === 'EUSAGE' && err.message.includes(`"${v}"`),
+        v,
+      );
     }
   });
 

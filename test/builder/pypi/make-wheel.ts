@@ -109,8 +109,11 @@ export function distInfoStem(name: string, version: string): string {
 export function makeWheel(spec: WheelSpec): Buffer {
   const stem = spec.distInfoStem ?? distInfoStem(spec.name, spec.version);
   const info = `${stem}.dist-info`;
-  const wheel = spec.wheel === undefined ? 'Wheel-Version: 1.0\nGenerator: bale-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n' : spec.wheel;
-  const meta: ZipEntrySpec[] = [{ name: `${info}/METADATA`, data: `Metadata-Version: 2.1\nName: ${spec.name}\nVersion: ${spec.version}\n` }];
+  const wheel =
+    spec.wheel === undefined ? 'Wheel-Version: 1.0\nGenerator: bale-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n' : spec.wheel;
+  const meta: ZipEntrySpec[] = [
+    { name: `${info}/METADATA`, data: `Metadata-Version: 2.1\nName: ${spec.name}\nVersion: ${spec.version}\n` },
+  ];
   if (wheel !== null) meta.push({ name: `${info}/WHEEL`, data: wheel });
   if (spec.entryPoints !== undefined) meta.push({ name: `${info}/entry_points.txt`, data: spec.entryPoints });
   return makeZip([...spec.files, ...meta], { path: `${info}/RECORD`, ...spec.record });

@@ -17,7 +17,11 @@ const hex = (s: string, alg = 'sha256'): string => createHash(alg).update(s).dig
 
 async function install(hashes: Record<string, string>) {
   const wheel = makeWheel({ name: 'gmshlike', version: '4.15.2', files: [{ name: 'gmshlike.py', data: MODULE }], record: { hashes } });
-  return installWheel(await readZip(wheel, { source: SOURCE }), { pythonVersion: '3.11', distribution: 'gmshlike', version: '4.15.2' }, SOURCE);
+  return installWheel(
+    await readZip(wheel, { source: SOURCE }),
+    { pythonVersion: '3.11', distribution: 'gmshlike', version: '4.15.2' },
+    SOURCE,
+  );
 }
 
 describe('RECORD digests in hex', () => {
@@ -51,10 +55,16 @@ describe('RECORD digests in hex', () => {
 
   it('hex of the wrong length is read as base64, and is a mismatch', () => {
     const short = hex(MODULE).slice(0, 62);
-    assert.throws(() => verifyRow({ path: 'gmshlike.py', hash: `sha256=${short}`, size: '' }, Buffer.from(MODULE), SOURCE), (err: Error & { code?: string }) => {
-      assert.equal(err.code, 'EINTEGRITY');
-      assert.match(err.message, new RegExp(`\\(sha256=${short}, got sha256=${createHash('sha256').update(MODULE).digest('base64url')}\\)`));
-      return true;
-    });
+    assert.throws(
+      () => verifyRow({ path: 'gmshlike.py', hash: `sha256=${short}`, size: '' }, Buffer.from(MODULE), SOURCE),
+      (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'EINTEGRITY');
+        assert.match(
+          err.message,
+          new RegExp(`\\(sha256=${short}, got sha256=${createHash('sha256').update(MODULE).digest('base64url')}\\)`),
+        );
+        return true;
+      },
+    );
   });
 });

@@ -29,10 +29,18 @@ describe('parseCsv reads what Python csv writes', () => {
   });
 
   it('agrees with csv.reader on rows Python writes', () => {
-    const rows = [['plain', 'sha256=abc', '3'], ['with,comma', 'has "quotes"', ''], ['ünï', '', '0']];
-    const written = execFileSync('python3', ['-c', 'import csv,io,json,sys\nb=io.StringIO()\ncsv.writer(b).writerows(json.load(sys.stdin))\nsys.stdout.write(b.getvalue())'], {
-      input: JSON.stringify(rows),
-    }).toString();
+    const rows = [
+      ['plain', 'sha256=abc', '3'],
+      ['with,comma', 'has "quotes"', ''],
+      ['ünï', '', '0'],
+    ];
+    const written = execFileSync(
+      'python3',
+      ['-c', 'import csv,io,json,sys\nb=io.StringIO()\ncsv.writer(b).writerows(json.load(sys.stdin))\nsys.stdout.write(b.getvalue())'],
+      {
+        input: JSON.stringify(rows),
+      },
+    ).toString();
     assert.ok(written.includes('\r\n'), 'csv.writer ends lines with CRLF by default');
     assert.deepEqual(parseCsv(written), rows);
   });
@@ -80,7 +88,10 @@ describe('verifyRow', () => {
   it('a different hash or size is EINTEGRITY naming the wheel and the file', () => {
     const other = createHash('sha256').update('other').digest('base64url');
     assert.throws(() => verifyRow(row(`sha256=${other}`), data, SOURCE), failsWith('EINTEGRITY', ['"pkg/mod.py"', other, b64('sha256')]));
-    assert.throws(() => verifyRow(row(`sha256=${b64('sha256')}`, '3'), data, SOURCE), failsWith('EINTEGRITY', ['pkg/mod.py', 'RECORD says 3']));
+    assert.throws(
+      () => verifyRow(row(`sha256=${b64('sha256')}`, '3'), data, SOURCE),
+      failsWith('EINTEGRITY', ['pkg/mod.py', 'RECORD says 3']),
+    );
   });
 
   it('refuses weak, unknown and missing hashes', () => {
@@ -95,7 +106,15 @@ describe('verifyRow', () => {
 describe('recordHash and formatRecord', () => {
   it('sha256 in urlsafe base64 without padding', () => {
     assert.equal(recordHash(Buffer.alloc(0)), 'sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU');
-    assert.equal(recordHash(Buffer.from([0xfb, 0xff])), `sha256=${createHash('sha256').update(Buffer.from([0xfb, 0xff])).digest('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`);
+    assert.equal(
+      recordHash(Buffer.from([0xfb, 0xff])),
+      `sha256=${createHash('sha256')
+        .update(Buffer.from([0xfb, 0xff]))
+        .digest('base64')
+        .replace(/\+/g, '-')
+        .replace(/\//g, '_')
+        .replace(/=+$/, '')}`,
+    );
   });
 
   it('sorted bytewise, LF lines, quoted only where csv needs it; Python csv reads it back', () => {
@@ -108,7 +127,11 @@ describe('recordHash and formatRecord', () => {
     ];
     const text = formatRecord(rows).toString('utf8');
     assert.equal(text, 'A.py,sha256=a,3\nd-1.0.dist-info/RECORD,,\n"odd,""name"".py",sha256=o,4\nz.py,sha256=z,1\né.py,sha256=e,2\n');
-    const back = execFileSync('python3', ['-c', 'import csv,json,sys\nprint(json.dumps(list(csv.reader(sys.stdin.read().splitlines()))))'], { input: text }).toString();
+    const back = execFileSync(
+      'python3',
+      ['-c', 'import csv,json,sys\nprint(json.dumps(list(csv.reader(sys.stdin.read().splitlines()))))'],
+      { input: text },
+    ).toString();
     assert.deepEqual(JSON.parse(back), [
       ['A.py', 'sha256=a', '3'],
       ['d-1.0.dist-info/RECORD', '', ''],

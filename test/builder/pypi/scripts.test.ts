@@ -90,7 +90,10 @@ describe('launcher', () => {
   it('runs: argv reaches the function and its return value is the exit status', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'bale-launcher-'));
     t.after(() => rm(dir, { recursive: true, force: true }));
-    await writeFile(join(dir, 'mod.py'), 'import sys\nclass App:\n    @staticmethod\n    def main():\n        print(sys.argv[1:])\n        return 7\n');
+    await writeFile(
+      join(dir, 'mod.py'),
+      'import sys\nclass App:\n    @staticmethod\n    def main():\n        print(sys.argv[1:])\n        return 7\n',
+    );
     await writeFile(join(dir, 'tool'), launcher({ ...ep, module: 'mod' }, '/usr/bin/python3'));
     const r = spawnSync('python3', [join(dir, 'tool'), 'x', 'y'], { env: { PATH: process.env.PATH, PYTHONPATH: dir }, encoding: 'utf8' });
     assert.equal(r.stderr, '');

@@ -91,7 +91,13 @@ test('a wheel with every part: the site-packages, include, data and bin layout',
     'usr/share/demo/data.txt',
     'usr/share/man/man1/demo.1',
   ]);
-  assert.deepEqual(bin.map((e) => e.path).sort(), ['usr/bin/Demo-GUI', 'usr/bin/demo', 'usr/bin/demo-cli', 'usr/bin/demo-tool', 'usr/bin/shell-tool']);
+  assert.deepEqual(bin.map((e) => e.path).sort(), [
+    'usr/bin/Demo-GUI',
+    'usr/bin/demo',
+    'usr/bin/demo-cli',
+    'usr/bin/demo-tool',
+    'usr/bin/shell-tool',
+  ]);
   for (const e of [...main, ...bin]) assert.equal(e.type, 'file', e.path);
 });
 
@@ -168,7 +174,12 @@ test('the installed tree really works: imports, console and gui scripts, importl
   const root = await mkdtemp(join(tmpdir(), 'bale-wheel-'));
   t.after(() => rm(root, { recursive: true, force: true }));
   await writeEntries([...main, ...bin], root);
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONPATH: join(root, SITE), PYTHONNOUSERSITE: '1', PYTHONDONTWRITEBYTECODE: '1' };
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    PYTHONPATH: join(root, SITE),
+    PYTHONNOUSERSITE: '1',
+    PYTHONDONTWRITEBYTECODE: '1',
+  };
   const run = (args: string[]) => spawnSync(python, args, { env, encoding: 'utf8' });
 
   const imported = run(['-c', 'import demo, demo_extra, demo_plat; print(demo.VALUE, demo_extra.EXTRA, demo_plat.PLAT, demo.__file__)']);
@@ -222,13 +233,33 @@ const REFUSED: Array<[scenario: string, spec: WheelSpec, code: ErrorCode, mentio
   ['a RECORD hash mismatch', demoSpec({ record: { hashes: { 'demo/cli.py': WRONG } } }), 'EINTEGRITY', ['"demo/cli.py"', 'RECORD hash']],
   ['a mismatch in .data', demoSpec({ record: { hashes: { [`${DATA}/scripts/demo-tool`]: WRONG } } }), 'EINTEGRITY', ['demo-tool']],
   ['a file missing from RECORD', demoSpec({ record: { omit: ['demo/gui.py'] } }), 'EINTEGRITY', ['"demo/gui.py"', 'not listed']],
-  ['a RECORD row with no file', demoSpec({ record: { extra: [['demo/ghost.py', WRONG, '3']] } }), 'EINTEGRITY', ['"demo/ghost.py"', 'not in the wheel']],
-  ['an md5 hash', demoSpec({ record: { hashes: { 'demo/cli.py': 'md5=1B2M2Y8AsgTpgAmY7PhCfg' } } }), 'EINTEGRITY', ['demo/cli.py', 'sha256 or better']],
+  [
+    'a RECORD row with no file',
+    demoSpec({ record: { extra: [['demo/ghost.py', WRONG, '3']] } }),
+    'EINTEGRITY',
+    ['"demo/ghost.py"', 'not in the wheel'],
+  ],
+  [
+    'an md5 hash',
+    demoSpec({ record: { hashes: { 'demo/cli.py': 'md5=1B2M2Y8AsgTpgAmY7PhCfg' } } }),
+    'EINTEGRITY',
+    ['demo/cli.py', 'sha256 or better'],
+  ],
   ['a file with no hash', demoSpec({ record: { hashes: { 'demo/cli.py': '' } } }), 'EINTEGRITY', ['demo/cli.py', 'no hash']],
   ['a dist-info of another distribution', demoSpec({ distInfoStem: 'other-1.0' }), 'EWHEEL', ['other-1.0.dist-info', 'demo.pkg 1.0']],
   ['a dist-info of another version', demoSpec(), 'EWHEEL', ['Demo_Pkg-1.0.dist-info', 'demo.pkg 2.0'], { ...OPTS, version: '2.0' }],
-  ['a METADATA naming another distribution', demoSpec({ name: 'evil-pkg', distInfoStem: 'Demo_Pkg-1.0' }), 'EWHEEL', [`${INFO}/METADATA names "evil-pkg" 1.0`, 'not demo.pkg 1.0']],
-  ['a METADATA naming another version', demoSpec({ version: '6.6.6', distInfoStem: 'Demo_Pkg-1.0' }), 'EWHEEL', [`${INFO}/METADATA names "Demo-Pkg" 6.6.6`]],
+  [
+    'a METADATA naming another distribution',
+    demoSpec({ name: 'evil-pkg', distInfoStem: 'Demo_Pkg-1.0' }),
+    'EWHEEL',
+    [`${INFO}/METADATA names "evil-pkg" 1.0`, 'not demo.pkg 1.0'],
+  ],
+  [
+    'a METADATA naming another version',
+    demoSpec({ version: '6.6.6', distInfoStem: 'Demo_Pkg-1.0' }),
+    'EWHEEL',
+    [`${INFO}/METADATA names "Demo-Pkg" 6.6.6`],
+  ],
   ['no WHEEL', demoSpec({ wheel: null }), 'EWHEEL', [`${INFO}/WHEEL is missing`]],
   ['Wheel-Version 2.0', demoSpec({ wheel: 'Wheel-Version: 2.0\nRoot-Is-Purelib: true\n' }), 'EWHEEL', ['Wheel-Version 2.0']],
   ['no Root-Is-Purelib', demoSpec({ wheel: 'Wheel-Version: 1.0\n' }), 'EWHEEL', ['Root-Is-Purelib']],
@@ -239,10 +270,25 @@ const REFUSED: Array<[scenario: string, spec: WheelSpec, code: ErrorCode, mentio
     'EWHEEL',
     ['/usr/bin/demo'],
   ],
-  ['an entry point that is code', demoSpec({ entryPoints: '[console_scripts]\nx = os:system("id")\n' }), 'EWHEEL', ['entry_points.txt line 2']],
+  [
+    'an entry point that is code',
+    demoSpec({ entryPoints: '[console_scripts]\nx = os:system("id")\n' }),
+    'EWHEEL',
+    ['entry_points.txt line 2'],
+  ],
   ['a script name that is a path', demoSpec({ entryPoints: '[console_scripts]\n../../etc/x = demo:main\n' }), 'EWHEEL', ['../../etc/x']],
-  ['a second .data directory', demoSpec({ files: [{ name: 'other-1.0.data/scripts/x', data: '#!python\n' }] }), 'EWHEEL', ['other-1.0.data/scripts/x', `${DATA}/`]],
-  ['two dist-info directories', demoSpec({ files: [{ name: 'extra-2.0.dist-info/METADATA', data: 'x' }] }), 'EWHEEL', ['several .dist-info']],
+  [
+    'a second .data directory',
+    demoSpec({ files: [{ name: 'other-1.0.data/scripts/x', data: '#!python\n' }] }),
+    'EWHEEL',
+    ['other-1.0.data/scripts/x', `${DATA}/`],
+  ],
+  [
+    'two dist-info directories',
+    demoSpec({ files: [{ name: 'extra-2.0.dist-info/METADATA', data: 'x' }] }),
+    'EWHEEL',
+    ['several .dist-info'],
+  ],
 ];
 
 for (const [scenario, spec, code, mentions, opts] of REFUSED) {
@@ -290,13 +336,22 @@ test('a real wheel (the pip that CPython bundles for ensurepip) installs, verifi
   assert.ok(python && bundled && wheel, 'no pyenv CPython 3.11 with a bundled pip wheel');
   const version = wheel.split('-')[1]!;
   const source = join(bundled, wheel);
-  const { main, bin, distInfo } = installWheel(await readZip(await readFile(source), { source }), { ...OPTS, distribution: 'pip', version }, source);
+  const { main, bin, distInfo } = installWheel(
+    await readZip(await readFile(source), { source }),
+    { ...OPTS, distribution: 'pip', version },
+    source,
+  );
   assert.equal(distInfo, `pip-${version}.dist-info`);
   assert.deepEqual(bin.map((e) => e.path).sort(), ['usr/bin/pip', 'usr/bin/pip3', 'usr/bin/pip3.11']);
   const root = await mkdtemp(join(tmpdir(), 'bale-pip-'));
   t.after(() => rm(root, { recursive: true, force: true }));
   await writeEntries([...main, ...bin], root);
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONPATH: join(root, SITE), PYTHONNOUSERSITE: '1', PYTHONDONTWRITEBYTECODE: '1' };
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    PYTHONPATH: join(root, SITE),
+    PYTHONNOUSERSITE: '1',
+    PYTHONDONTWRITEBYTECODE: '1',
+  };
   const r = spawnSync(python, [join(root, 'usr/bin/pip3'), '--version'], { env, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, `pip ${version} from ${join(root, SITE, 'pip')} (python 3.11)\n`);

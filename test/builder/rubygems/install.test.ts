@@ -31,7 +31,14 @@ before(async () => {
   ruby = (await discoverRubies()).find((r) => r.version === '3.1')!;
   assert.ok(ruby, 'Ruby 3.1 not found');
   runner = await pickRunner('bubblewrap', (l) => assert.fail(l));
-  const broken: GemSpecInput = { ...ZEXT, name: 'zbroken', files: { ...ZEXT.files, 'ext/zext/extconf.rb': (ZEXT.files['ext/zext/extconf.rb'] as string).replace('have_library("z"', 'have_library("balenope"') } };
+  const broken: GemSpecInput = {
+    ...ZEXT,
+    name: 'zbroken',
+    files: {
+      ...ZEXT.files,
+      'ext/zext/extconf.rb': (ZEXT.files['ext/zext/extconf.rb'] as string).replace('have_library("z"', 'have_library("balenope"'),
+    },
+  };
   const [hello, zext, zbroken] = await Promise.all([buildGem(HELLO), buildGem(ZEXT), buildGem(broken)]);
   Object.assign(gems, { hello, zext, zbroken });
 });
@@ -41,8 +48,18 @@ function opts(gem: string, over: Partial<InstallGemOptions> = {}): InstallGemOpt
   const spec = gem === 'zbroken' ? { name: 'zbroken', version: ZEXT.version } : gem === 'hello' ? HELLO : ZEXT;
   n++;
   return {
-    gemFile: gems[gem]!, name: spec.name, version: spec.version, platform: 'ruby', ruby, runner, workDir: join(tmp, `work${n}`),
-    sourceDateEpoch: SDE, logFile: join(tmp, 'logs', `${gem}-${n}.log`), jobs: 2, limits: DEFAULT_LIMITS, ...over,
+    gemFile: gems[gem]!,
+    name: spec.name,
+    version: spec.version,
+    platform: 'ruby',
+    ruby,
+    runner,
+    workDir: join(tmp, `work${n}`),
+    sourceDateEpoch: SDE,
+    logFile: join(tmp, 'logs', `${gem}-${n}.log`),
+    jobs: 2,
+    limits: DEFAULT_LIMITS,
+    ...over,
   };
 }
 
@@ -63,14 +80,23 @@ const paths = (l: PackEntry[]): string[] => l.map((e) => e.path);
 const LEFTOVERS = /(mkmf\.log|gem_make\.out|\.o|Makefile|\.time|extconf\.h)$|\/(cache|build_info|doc)(\/|$)/;
 
 let helloInstall: InstalledGem;
-test('a pure gem: its files and spec in main, the wrapper in -bin with #!/usr/bin/ruby3.1 and the gem\'s own flag', async () => {
+test("a pure gem: its files and spec in main, the wrapper in -bin with #!/usr/bin/ruby3.1 and the gem's own flag", async () => {
   helloInstall = await installGem(opts('hello'));
   const { main, bin } = helloInstall;
   assert.deepEqual(paths(main), [
-    'usr', 'usr/lib', 'usr/lib/ruby', 'usr/lib/ruby/gems', H,
-    `${H}/gems`, `${H}/gems/hello-1.0.0`, `${H}/gems/hello-1.0.0/exe`, `${H}/gems/hello-1.0.0/exe/hello`,
-    `${H}/gems/hello-1.0.0/lib`, `${H}/gems/hello-1.0.0/lib/hello.rb`,
-    `${H}/specifications`, `${H}/specifications/hello-1.0.0.gemspec`,
+    'usr',
+    'usr/lib',
+    'usr/lib/ruby',
+    'usr/lib/ruby/gems',
+    H,
+    `${H}/gems`,
+    `${H}/gems/hello-1.0.0`,
+    `${H}/gems/hello-1.0.0/exe`,
+    `${H}/gems/hello-1.0.0/exe/hello`,
+    `${H}/gems/hello-1.0.0/lib`,
+    `${H}/gems/hello-1.0.0/lib/hello.rb`,
+    `${H}/specifications`,
+    `${H}/specifications/hello-1.0.0.gemspec`,
   ]);
   assert.deepEqual(paths(bin), ['usr/bin', 'usr/bin/hello']);
   const wrapper = bin[1]!.data!.toString();
@@ -86,16 +112,20 @@ test("the installed gemspec keeps the gem's own date, not SOURCE_DATE_EPOCH's no
   assert.ok(!spec.includes('/build'), spec);
 });
 
-test('a gem whose metadata has no date gets SOURCE_DATE_EPOCH\'s day, never the clock\'s', async () => {
+test("a gem whose metadata has no date gets SOURCE_DATE_EPOCH's day, never the clock's", async () => {
   const dateless = await tamperGem(gems.hello!, { dropMetadataLine: 'date:' });
   const { main } = await installGem(opts('hello', { gemFile: dateless, runner: clockShifted(runner) }));
   const spec = main.find((e) => e.path.endsWith('.gemspec'))!.data!.toString();
   assert.match(spec, /^ {2}s\.date = "2017-07-14"$/m);
 });
 
-test('the unpacked pure gem requires and runs with nothing from the host\'s gems', async () => {
+test("the unpacked pure gem requires and runs with nothing from the host's gems", async () => {
   const root = await unpack(helloInstall.main, helloInstall.bin);
-  const r = await runRuby(root, [ruby.bin, '-e', 'require "hello"; puts Hello.greet("bale"); puts Gem.loaded_specs["hello"].full_gem_path; puts Gem.path.join(":")']);
+  const r = await runRuby(root, [
+    ruby.bin,
+    '-e',
+    'require "hello"; puts Hello.greet("bale"); puts Gem.loaded_specs["hello"].full_gem_path; puts Gem.path.join(":")',
+  ]);
   const [greeting, gemPath, gemPathList] = r.stdout.split('\n');
   assert.equal(greeting, 'hello, bale');
   assert.equal(gemPath, join(root, H, 'gems', 'hello-1.0.0'));
@@ -110,10 +140,19 @@ test('a C extension linking zlib: the .so and gem.build_complete stay, no build 
   const { main, bin } = zextInstall;
   assert.deepEqual(bin, []);
   const X = `${H}/extensions/x86_64-linux/3.1.0/zext-0.1.0`;
-  for (const p of [`${X}/gem.build_complete`, `${X}/zext/zext.so`, `${H}/gems/zext-0.1.0/lib/zext/zext.so`, `${H}/gems/zext-0.1.0/ext/zext/zext.c`, `${H}/gems/zext-0.1.0/ext/zext/extconf.rb`]) {
+  for (const p of [
+    `${X}/gem.build_complete`,
+    `${X}/zext/zext.so`,
+    `${H}/gems/zext-0.1.0/lib/zext/zext.so`,
+    `${H}/gems/zext-0.1.0/ext/zext/zext.c`,
+    `${H}/gems/zext-0.1.0/ext/zext/extconf.rb`,
+  ]) {
     assert.ok(paths(main).includes(p), `${p} missing`);
   }
-  assert.deepEqual(paths(main).filter((p) => LEFTOVERS.test(p)), []);
+  assert.deepEqual(
+    paths(main).filter((p) => LEFTOVERS.test(p)),
+    [],
+  );
   assert.ok(!paths(main).includes(`${H}/gems/zext-0.1.0/ext/zext/zext.so`), 'the unpackaged .so in ext/ stays behind');
   const so = main.find((e) => e.path === `${X}/zext/zext.so`)!.data!;
   assert.ok(so.subarray(0, 4).equals(Buffer.from('\x7fELF', 'latin1')));
@@ -123,7 +162,8 @@ test('a C extension linking zlib: the .so and gem.build_complete stay, no build 
 
 test('the unpacked extension loads from the root, computes crc32 with zlib and names its installed path', async () => {
   const root = await unpack(zextInstall.main);
-  const script = 'require "zext"; require "zlib"; p [Zext.crc32("hello"), Zlib.crc32("hello")]; puts $LOADED_FEATURES.grep(/zext\\.so/), Zext.source';
+  const script =
+    'require "zext"; require "zlib"; p [Zext.crc32("hello"), Zlib.crc32("hello")]; puts $LOADED_FEATURES.grep(/zext\\.so/), Zext.source';
   const r = await runRuby(root, [ruby.bin, '-e', script]);
   const [crcs, loaded, source] = r.stdout.split('\n');
   assert.equal(crcs, '[907060870, 907060870]');
@@ -134,7 +174,11 @@ test('the unpacked extension loads from the root, computes crc32 with zlib and n
 
 /** Runs every sandboxed command under libfaketime, three years ahead. */
 function clockShifted(inner: Runner): Runner {
-  return { name: inner.name, usable: () => inner.usable(), run: (cmd) => inner.run({ ...cmd, argv: ['/usr/bin/faketime', '-f', '+3y', ...cmd.argv] }) };
+  return {
+    name: inner.name,
+    usable: () => inner.usable(),
+    run: (cmd) => inner.run({ ...cmd, argv: ['/usr/bin/faketime', '-f', '+3y', ...cmd.argv] }),
+  };
 }
 
 test('a second install under another clock, TZ, umask, work dir and -j gives the same bytes', async () => {
@@ -148,10 +192,18 @@ test('a second install under another clock, TZ, umask, work dir and -j gives the
   process.env.TZ = 'Pacific/Chatham';
   try {
     for (const [gem, install] of Object.entries(first)) {
-      const again = await installGem(opts(gem, { runner: clockShifted(runner), jobs: 7, workDir: join(tmp, 'elsewhere', 'deeper', gem), ...(gem === 'zext' ? { buildFlags: ['--with-z-dir=/usr'] } : {}) }));
+      const again = await installGem(
+        opts(gem, {
+          runner: clockShifted(runner),
+          jobs: 7,
+          workDir: join(tmp, 'elsewhere', 'deeper', gem),
+          ...(gem === 'zext' ? { buildFlags: ['--with-z-dir=/usr'] } : {}),
+        }),
+      );
       for (const part of ['main', 'bin'] as const) {
         assert.deepEqual(paths(again[part]), paths(install[part]));
-        for (const [i, e] of again[part].entries()) assert.ok(e.data === undefined || e.data.equals(install[part][i]!.data!), `${e.path} differs`);
+        for (const [i, e] of again[part].entries())
+          assert.ok(e.data === undefined || e.data.equals(install[part][i]!.data!), `${e.path} differs`);
         const [a, b] = await Promise.all([pack(install[part], { sourceDateEpoch: SDE }), pack(again[part], { sourceDateEpoch: SDE })]);
         assert.equal(b.sha256, a.sha256, `${gem} ${part}`);
       }
@@ -166,40 +218,69 @@ test('a second install under another clock, TZ, umask, work dir and -j gives the
 /** A runner that must not be reached: bad gems are refused before anything runs. */
 const untouchable: Runner = { name: 'direct', usable: async () => true, run: async () => assert.fail('gem install ran on a bad gem') };
 
-const refusedWith = (code: ErrorCode, says: string[]) => (err: Error & { code?: string }): boolean => {
-  assert.ok(isUserError(err), String(err));
-  assert.equal(err.code, code, err.message);
-  for (const s of says) assert.ok(err.message.includes(s), `"${err.message}" does not say "${s}"`);
-  assert.ok(!err.message.includes('\n'));
-  return true;
-};
+const refusedWith =
+  (code: ErrorCode, says: string[]) =>
+  (err: Error & { code?: string }): boolean => {
+    assert.ok(isUserError(err), String(err));
+    assert.equal(err.code, code, err.message);
+    for (const s of says) assert.ok(err.message.includes(s), `"${err.message}" does not say "${s}"`);
+    assert.ok(!err.message.includes('\n'));
+    return true;
+  };
 
 test('a corrupt gem, a checksum mismatch and a ../ entry are refused before gem install runs', async () => {
   const truncated = gems.hello!.subarray(0, 1000);
-  await assert.rejects(installGem(opts('hello', { gemFile: truncated, runner: untouchable })), refusedWith('EGEM', ['hello-1.0.0.gem', 'not a valid .gem']));
+  await assert.rejects(
+    installGem(opts('hello', { gemFile: truncated, runner: untouchable })),
+    refusedWith('EGEM', ['hello-1.0.0.gem', 'not a valid .gem']),
+  );
   const swapped = await tamperGem(gems.hello!, { data: [{ name: 'lib/hello.rb', text: 'evil\n' }], keepChecksums: true });
-  await assert.rejects(installGem(opts('hello', { gemFile: swapped, runner: untouchable })), refusedWith('EINTEGRITY', ['SHA256 of data.tar.gz']));
+  await assert.rejects(
+    installGem(opts('hello', { gemFile: swapped, runner: untouchable })),
+    refusedWith('EINTEGRITY', ['SHA256 of data.tar.gz']),
+  );
   const climbing = await tamperGem(gems.hello!, { data: [{ name: '../../../../bin/evil', text: 'evil\n' }] });
-  await assert.rejects(installGem(opts('hello', { gemFile: climbing, runner: untouchable, source: 'https://gems.example/hello-1.0.0.gem' })),
-    refusedWith('EARCHIVE', ['https://gems.example/hello-1.0.0.gem data.tar.gz', "'..' leaves the archive root"]));
+  await assert.rejects(
+    installGem(opts('hello', { gemFile: climbing, runner: untouchable, source: 'https://gems.example/hello-1.0.0.gem' })),
+    refusedWith('EARCHIVE', ['https://gems.example/hello-1.0.0.gem data.tar.gz', "'..' leaves the archive root"]),
+  );
 });
 
 test('a missing native library fails the build with the check that failed and the log, mkmf.log included', async () => {
   const o = opts('zbroken');
-  await assert.rejects(installGem(o), refusedWith('EBUILD', ['gem install of zbroken-0.1.0 failed for Ruby 3.1', 'checking for crc32() in -lbalenope... no (zlib is missing)', `full log: ${o.logFile}`]));
+  await assert.rejects(
+    installGem(o),
+    refusedWith('EBUILD', [
+      'gem install of zbroken-0.1.0 failed for Ruby 3.1',
+      'checking for crc32() in -lbalenope... no (zlib is missing)',
+      `full log: ${o.logFile}`,
+    ]),
+  );
   const log = readFileSync(o.logFile, 'utf8');
   assert.ok(log.startsWith(`# bale: ${ruby.realBin} ${ruby.gemBin} install --norc --local --ignore-dependencies`), log.slice(0, 200));
   assert.match(log, /# bale: usr\/lib\/ruby\/gems\/3\.1\.0\/extensions\/.*\/mkmf\.log\n.*-lbalenope/s);
 });
 
 test('a .gem that is another gem than the recipe says is refused after install', async () => {
-  await assert.rejects(installGem(opts('hello', { name: 'hullo' })), refusedWith('EGEM', ['hullo-1.0.0.gem did not install as hullo-1.0.0']));
+  await assert.rejects(
+    installGem(opts('hello', { name: 'hullo' })),
+    refusedWith('EGEM', ['hullo-1.0.0.gem did not install as hullo-1.0.0']),
+  );
 });
 
 test('failureSummary picks the line that says why', () => {
-  assert.equal(failureSummary('x\nchecking for a... yes\nchecking for b() in -lb... no\nb missing\n*** extconf.rb failed ***\nResults logged to y'), 'checking for b() in -lb... no (b missing)');
+  assert.equal(
+    failureSummary('x\nchecking for a... yes\nchecking for b() in -lb... no\nb missing\n*** extconf.rb failed ***\nResults logged to y'),
+    'checking for b() in -lb... no (b missing)',
+  );
   assert.equal(failureSummary('checking for b... no\n*** extconf.rb failed ***'), 'checking for b... no');
-  assert.equal(failureSummary('compiling a.c\na.c:3:10: fatal error: foo.h: No such file or directory\nmake failed'), 'a.c:3:10: fatal error: foo.h: No such file or directory');
-  assert.equal(failureSummary('ERROR:  Error installing x.gem:\n\tx requires Ruby version >= 3.3.\n'), 'ERROR:  Error installing x.gem: x requires Ruby version >= 3.3.');
+  assert.equal(
+    failureSummary('compiling a.c\na.c:3:10: fatal error: foo.h: No such file or directory\nmake failed'),
+    'a.c:3:10: fatal error: foo.h: No such file or directory',
+  );
+  assert.equal(
+    failureSummary('ERROR:  Error installing x.gem:\n\tx requires Ruby version >= 3.3.\n'),
+    'ERROR:  Error installing x.gem: x requires Ruby version >= 3.3.',
+  );
   assert.equal(failureSummary(''), '(no output)');
 });

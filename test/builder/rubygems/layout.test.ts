@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isUserError } from '../../../src/errors/index.js';
 import {
-  extensionDir, gemDir, gemFullName, gemInstallDir, interpreterPath, isValidGemName, rubyPackageName, specificationPath,
+  extensionDir,
+  gemDir,
+  gemFullName,
+  gemInstallDir,
+  interpreterPath,
+  isValidGemName,
+  rubyPackageName,
+  specificationPath,
 } from '../../../src/builder/rubygems/layout.js';
 
 const refuses = (fn: () => unknown, says: string): void =>
@@ -17,8 +24,14 @@ test('gemDir is RbConfig ruby_version under usr/lib/ruby/gems', () => {
 test('where a gem, its spec and its extensions go', () => {
   assert.equal(gemInstallDir('3.1.0', 'rack-3.0.8'), 'usr/lib/ruby/gems/3.1.0/gems/rack-3.0.8');
   assert.equal(specificationPath('3.1.0', 'rack-3.0.8'), 'usr/lib/ruby/gems/3.1.0/specifications/rack-3.0.8.gemspec');
-  assert.equal(extensionDir('3.1.0', 'x86_64-linux', '3.1.0', 'zext-0.1.0'), 'usr/lib/ruby/gems/3.1.0/extensions/x86_64-linux/3.1.0/zext-0.1.0');
-  assert.equal(extensionDir('3.1.0', 'x86_64-linux', '3.1.0-static', 'z-1'), 'usr/lib/ruby/gems/3.1.0/extensions/x86_64-linux/3.1.0-static/z-1');
+  assert.equal(
+    extensionDir('3.1.0', 'x86_64-linux', '3.1.0', 'zext-0.1.0'),
+    'usr/lib/ruby/gems/3.1.0/extensions/x86_64-linux/3.1.0/zext-0.1.0',
+  );
+  assert.equal(
+    extensionDir('3.1.0', 'x86_64-linux', '3.1.0-static', 'z-1'),
+    'usr/lib/ruby/gems/3.1.0/extensions/x86_64-linux/3.1.0-static/z-1',
+  );
   refuses(() => extensionDir('3.1.0', '../x', '3.1.0', 'z-1'), 'platform');
   refuses(() => extensionDir('3.1.0', 'x86_64-linux', '3.1', 'z-1'), 'extension API');
 });

@@ -56,7 +56,13 @@ export async function buildGem(spec: GemSpecInput): Promise<Buffer> {
       writeFileSync(abs, typeof body === 'string' ? body : body.text);
       if (typeof body !== 'string') chmodSync(abs, body.mode);
     }
-    const json = { ...spec, files: Object.keys(spec.files).sort(), bindir: spec.bindir ?? 'exe', executables: spec.executables ?? [], extensions: spec.extensions ?? [] };
+    const json = {
+      ...spec,
+      files: Object.keys(spec.files).sort(),
+      bindir: spec.bindir ?? 'exe',
+      executables: spec.executables ?? [],
+      extensions: spec.extensions ?? [],
+    };
     writeFileSync(join(dir, 'src', 'spec.json'), JSON.stringify(json));
     writeFileSync(join(dir, 'src', 'x.gemspec'), GEMSPEC);
     const out = join(dir, 'out.gem');

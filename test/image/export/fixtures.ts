@@ -79,11 +79,27 @@ export async function makePackage(dir: string, spec: PackageSpec): Promise<Resol
   };
   const path = join(dir, `${spec.name}-${spec.version}-${packed.sha256.slice(0, 12)}.tar.gz`);
   await writeFile(path, packed.tgz);
-  return { name: spec.name, version: spec.version, sha256: packed.sha256, size: packed.tgz.length, tar_sha256: packed.tarSha256, purl, file: path, manifest };
+  return {
+    name: spec.name,
+    version: spec.version,
+    sha256: packed.sha256,
+    size: packed.tgz.length,
+    tar_sha256: packed.tarSha256,
+    purl,
+    file: path,
+    manifest,
+  };
 }
 
 export function imageOf(name: string, tag: string, packages: readonly ResolvedPackage[]): ImageFile {
-  const list = packages.map(({ name: n, version, sha256, size, tar_sha256, purl }) => ({ name: n, version, sha256, size, tar_sha256, purl }));
+  const list = packages.map(({ name: n, version, sha256, size, tar_sha256, purl }) => ({
+    name: n,
+    version,
+    sha256,
+    size,
+    tar_sha256,
+    purl,
+  }));
   list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
   return { format: 1, name, tag, packages: list };
 }

@@ -77,7 +77,10 @@ describe('exportOciLayout', () => {
     const bundle = join(dir, 'bundle');
     await tool('umoci', ['unpack', '--rootless', '--image', `${out}:v1`, bundle]);
     const rootfs = join(bundle, 'rootfs');
-    for (const [p, spec] of [[a, specA], [b, specB]] as const) {
+    for (const [p, spec] of [
+      [a, specA],
+      [b, specB],
+    ] as const) {
       for (const e of spec.entries) {
         const at = join(rootfs, e.path);
         if (e.type === 'file') assert.deepEqual(await readFile(at), e.data, `${p.name}: ${e.path}`);
@@ -96,7 +99,10 @@ describe('exportOciLayout', () => {
     for (const name of ['index.json', 'oci-layout']) {
       assert.deepEqual(await readFile(join(dir, 'two', name)), await readFile(join(dir, 'one', name)), name);
     }
-    assert.deepEqual((await readdir(join(dir, 'two', 'blobs', 'sha256'))).sort(), (await readdir(join(dir, 'one', 'blobs', 'sha256'))).sort());
+    assert.deepEqual(
+      (await readdir(join(dir, 'two', 'blobs', 'sha256'))).sort(),
+      (await readdir(join(dir, 'one', 'blobs', 'sha256'))).sort(),
+    );
 
     const a2 = await makePackage(join(dir, 'store'), { ...specA, version: '1.0.1' });
     const changed = imageOf('example/app', 'v1', [a2, packages[0]!]);
@@ -111,13 +117,19 @@ describe('exportOciLayout', () => {
     await exportOciLayout(image, packages, out);
     const [src, dst] = await Promise.all([stat(a.file), stat(join(out, 'blobs', 'sha256', a.sha256))]);
     assert.equal(dst.ino, src.ino);
-    assert.deepEqual((await readdir(join(out, 'blobs', 'sha256'))).filter((n) => n.startsWith('.')), [], 'no temp files left');
+    assert.deepEqual(
+      (await readdir(join(out, 'blobs', 'sha256'))).filter((n) => n.startsWith('.')),
+      [],
+      'no temp files left',
+    );
   });
 
   it('adds annotations given to the manifest', async (t) => {
     const { dir, packages, image } = await setup(t);
     const out = join(dir, 'oci');
-    const r = await exportOciLayout(image, packages, out, { annotations: { 'org.opencontainers.image.source': 'https://example.invalid/app' } });
+    const r = await exportOciLayout(image, packages, out, {
+      annotations: { 'org.opencontainers.image.source': 'https://example.invalid/app' },
+    });
     const manifest = JSON.parse((await blob(out, r.manifestDigest)).toString('utf8'));
     assert.equal(manifest.annotations['org.opencontainers.image.source'], 'https://example.invalid/app');
     assert.equal(manifest.annotations['org.opencontainers.image.title'], 'example/app');
@@ -146,7 +158,10 @@ describe('exportOciLayout', () => {
     const busy = join(dir, 'busy');
     await mkdir(busy);
     await writeFile(join(busy, 'notes.txt'), 'mine');
-    await assert.rejects(exportOciLayout(image, packages, busy), (err: Error) => err instanceof UserError && err.message.startsWith(`${busy}: `));
+    await assert.rejects(
+      exportOciLayout(image, packages, busy),
+      (err: Error) => err instanceof UserError && err.message.startsWith(`${busy}: `),
+    );
     assert.deepEqual(await readdir(busy), ['notes.txt']);
     const empty = join(dir, 'empty');
     await mkdir(empty);
@@ -161,7 +176,10 @@ describe('exportOciLayout', () => {
     const small = imageOf('example/app', 'small', [a]);
     const s = await exportOciLayout(small, [a], out);
     let index = JSON.parse(await readFile(join(out, 'index.json'), 'utf8'));
-    assert.deepEqual(index.manifests.map((m: { annotations: Record<string, string> }) => m.annotations['org.opencontainers.image.ref.name']), ['small', 'v1']);
+    assert.deepEqual(
+      index.manifests.map((m: { annotations: Record<string, string> }) => m.annotations['org.opencontainers.image.ref.name']),
+      ['small', 'v1'],
+    );
     assert.equal(JSON.parse((await tool('skopeo', ['inspect', `oci:${out}:small`])).stdout).Digest, s.manifestDigest);
     assert.equal(JSON.parse((await tool('skopeo', ['inspect', `oci:${out}:v1`])).stdout).Digest, v1.manifestDigest);
 
@@ -171,11 +189,14 @@ describe('exportOciLayout', () => {
     assert.equal(JSON.parse((await tool('skopeo', ['inspect', `oci:${out}:v1`])).stdout).Digest, v1b.manifestDigest);
   });
 
-  it('refuses packages that are not the image\'s (a resolution bug) and manifests that disagree with it', async (t) => {
+  it("refuses packages that are not the image's (a resolution bug) and manifests that disagree with it", async (t) => {
     const { a, b, image } = await setup(t);
     assert.throws(() => ociConfig(image, [a]), BaleError);
     assert.throws(() => ociConfig(image, [a, b, a]), BaleError);
     const lying = { ...b, manifest: { ...b.manifest, tar_sha256: a.tar_sha256 } };
-    assert.throws(() => ociConfig(image, [a, lying]), (err: Error) => err instanceof IntegrityError && err.message.includes(b.file));
+    assert.throws(
+      () => ociConfig(image, [a, lying]),
+      (err: Error) => err instanceof IntegrityError && err.message.includes(b.file),
+    );
   });
 });

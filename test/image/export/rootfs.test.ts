@@ -68,7 +68,11 @@ describe('exportRootfs', () => {
 
   it('refuses a path owned by two packages, naming the path and both packages', async (t) => {
     const { dir, store, a, b } = await setup(t);
-    const c = await makePackage(store, { name: 'node-c', version: '3.0.0', entries: [{ path: 'usr/lib/node_modules/a/index.js', type: 'file', mode: 0o644, data: Buffer.from('c') }] });
+    const c = await makePackage(store, {
+      name: 'node-c',
+      version: '3.0.0',
+      entries: [{ path: 'usr/lib/node_modules/a/index.js', type: 'file', mode: 0o644, data: Buffer.from('c') }],
+    });
     const out = join(dir, 'rootfs.tar');
     await assert.rejects(exportRootfs([a, b, c], out), (err: Error) => {
       assert.ok(err instanceof UserError, String(err));
@@ -79,8 +83,15 @@ describe('exportRootfs', () => {
     await assert.rejects(stat(out), { code: 'ENOENT' });
 
     // A symlink where another package has a directory is a conflict too.
-    const d = await makePackage(store, { name: 'node-d', version: '1.0.0', entries: [{ path: 'usr/lib/node_modules/b', type: 'symlink', mode: 0o777, target: 'a' }] });
-    await assert.rejects(exportRootfs([b, d], out), (err: Error) => err instanceof UserError && /usr\/lib\/node_modules\/b .*node-b 2\.0\.0.*node-d 1\.0\.0/.test(err.message));
+    const d = await makePackage(store, {
+      name: 'node-d',
+      version: '1.0.0',
+      entries: [{ path: 'usr/lib/node_modules/b', type: 'symlink', mode: 0o777, target: 'a' }],
+    });
+    await assert.rejects(
+      exportRootfs([b, d], out),
+      (err: Error) => err instanceof UserError && /usr\/lib\/node_modules\/b .*node-b 2\.0\.0.*node-d 1\.0\.0/.test(err.message),
+    );
   });
 
   it('refuses a package file that is not its sha256, or whose tar is not its tar_sha256', async (t) => {
@@ -89,12 +100,21 @@ describe('exportRootfs', () => {
     bytes[20] = (bytes[20] ?? 0) ^ 0x01;
     await writeFile(join(dir, 'bad.tar.gz'), bytes);
     const bad = { ...a, file: join(dir, 'bad.tar.gz') };
-    await assert.rejects(exportRootfs([bad, b], join(dir, 'r.tar')), (err: Error) => err instanceof IntegrityError && err.message.includes(bad.file));
+    await assert.rejects(
+      exportRootfs([bad, b], join(dir, 'r.tar')),
+      (err: Error) => err instanceof IntegrityError && err.message.includes(bad.file),
+    );
 
     const wrongTar = '0'.repeat(64);
     const lying = { ...a, tar_sha256: wrongTar, manifest: { ...a.manifest, tar_sha256: wrongTar } };
-    await assert.rejects(exportRootfs([lying], join(dir, 'r.tar')), (err: Error) => err instanceof IntegrityError && err.message.includes('tar_sha256'));
-    await assert.rejects(exportRootfs([{ ...a, file: join(dir, 'nope.tar.gz') }], join(dir, 'r.tar')), (err: Error) => err instanceof UserError && err.message.includes('nope.tar.gz'));
+    await assert.rejects(
+      exportRootfs([lying], join(dir, 'r.tar')),
+      (err: Error) => err instanceof IntegrityError && err.message.includes('tar_sha256'),
+    );
+    await assert.rejects(
+      exportRootfs([{ ...a, file: join(dir, 'nope.tar.gz') }], join(dir, 'r.tar')),
+      (err: Error) => err instanceof UserError && err.message.includes('nope.tar.gz'),
+    );
   });
 
   it('writes an empty tar for no packages', async (t) => {

@@ -24,7 +24,10 @@ function validateSpdx23(text: string): string[] {
   need(typeof ns === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^\s#]+$/.test(ns), 'documentNamespace: an absolute URI without #');
   const ci = doc.creationInfo as Json | undefined;
   need(typeof ci?.created === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(ci.created), 'creationInfo.created');
-  need(Array.isArray(ci?.creators) && ci.creators.length > 0 && ci.creators.every((c) => /^(Tool|Person|Organization): \S/.test(String(c))), 'creationInfo.creators');
+  need(
+    Array.isArray(ci?.creators) && ci.creators.length > 0 && ci.creators.every((c) => /^(Tool|Person|Organization): \S/.test(String(c))),
+    'creationInfo.creators',
+  );
   const ids = new Set<string>(['SPDXRef-DOCUMENT']);
   need(Array.isArray(doc.packages), 'packages');
   const packages = Array.isArray(doc.packages) ? (doc.packages as Json[]) : [];
@@ -40,8 +43,14 @@ function validateSpdx23(text: string): string[] {
       need(c.algorithm === 'SHA256' && /^[0-9a-f]{64}$/.test(String(c.checksumValue)), `${at}.checksums`);
     }
     for (const r of (p.externalRefs as Json[] | undefined) ?? []) {
-      need(['SECURITY', 'PACKAGE-MANAGER', 'PERSISTENT-ID', 'OTHER'].includes(String(r.referenceCategory)), `${at}.externalRefs.referenceCategory`);
-      need(typeof r.referenceType === 'string' && typeof r.referenceLocator === 'string' && !/\s/.test(r.referenceLocator), `${at}.externalRefs`);
+      need(
+        ['SECURITY', 'PACKAGE-MANAGER', 'PERSISTENT-ID', 'OTHER'].includes(String(r.referenceCategory)),
+        `${at}.externalRefs.referenceCategory`,
+      );
+      need(
+        typeof r.referenceType === 'string' && typeof r.referenceLocator === 'string' && !/\s/.test(r.referenceLocator),
+        `${at}.externalRefs`,
+      );
     }
   }
   for (const [i, r] of ((doc.relationships as Json[] | undefined) ?? []).entries()) {
@@ -70,12 +79,17 @@ describe('spdxSbom', () => {
     assert.match(doc.documentNamespace, /^https:\/\/bale\.invalid\/spdx\/example%2Fapp-v1-[0-9a-f]{64}$/);
     assert.equal(doc.creationInfo.created, '2023-11-14T22:21:40Z');
     assert.deepEqual(doc.creationInfo.creators, [`Tool: bale-${baleVersion()}`]);
-    assert.deepEqual(doc.packages.map((p: Json) => [p.name, p.versionInfo, p.SPDXID]), [
-      ['node-a', '1.0.0', 'SPDXRef-Package-node-a-1.0.0'],
-      ['node-b', '2.0.0', 'SPDXRef-Package-node-b-2.0.0'],
-    ]);
+    assert.deepEqual(
+      doc.packages.map((p: Json) => [p.name, p.versionInfo, p.SPDXID]),
+      [
+        ['node-a', '1.0.0', 'SPDXRef-Package-node-a-1.0.0'],
+        ['node-b', '2.0.0', 'SPDXRef-Package-node-b-2.0.0'],
+      ],
+    );
     assert.deepEqual(doc.packages[1].checksums, [{ algorithm: 'SHA256', checksumValue: b.sha256 }]);
-    assert.deepEqual(doc.packages[1].externalRefs, [{ referenceCategory: 'PACKAGE-MANAGER', referenceLocator: b.purl, referenceType: 'purl' }]);
+    assert.deepEqual(doc.packages[1].externalRefs, [
+      { referenceCategory: 'PACKAGE-MANAGER', referenceLocator: b.purl, referenceType: 'purl' },
+    ]);
     assert.equal(doc.packages[0].downloadLocation, 'NOASSERTION');
     assert.equal(doc.packages[0].filesAnalyzed, false);
   });
@@ -97,7 +111,10 @@ describe('spdxSbom', () => {
     assert.ok(one.endsWith('}\n'));
     const keys = Object.keys(JSON.parse(one));
     assert.deepEqual(keys, [...keys].sort());
-    const a2 = await makePackage(store, { ...specA, entries: [...specA.entries, { path: 'usr/lib/node_modules/a/x.js', type: 'file', mode: 0o644, data: Buffer.from('x') }] });
+    const a2 = await makePackage(store, {
+      ...specA,
+      entries: [...specA.entries, { path: 'usr/lib/node_modules/a/x.js', type: 'file', mode: 0o644, data: Buffer.from('x') }],
+    });
     const other = spdxSbom(imageOf('example/app', 'v1', [a2, b]), [a2, b]);
     assert.notEqual(JSON.parse(other).documentNamespace, JSON.parse(one).documentNamespace);
   });

@@ -26,13 +26,23 @@ Provides: debconf-2.0
 `;
 
 const set = (...ps: PackageStanza[]): Map<string, PackageStanza> => new Map(ps.map((p) => [p.name, p]));
-const pkg = (name: string, version: string, extra: Partial<PackageStanza> = {}): PackageStanza => ({ name, version, architecture: 'amd64', depends: [], provides: [], ...extra });
+const pkg = (name: string, version: string, extra: Partial<PackageStanza> = {}): PackageStanza => ({
+  name,
+  version,
+  architecture: 'amd64',
+  depends: [],
+  provides: [],
+  ...extra,
+});
 
 describe('parseStanzas and parseRelations', () => {
   it('reads apt-cache show output: Pre-Depends first, arch qualifiers dropped, versioned Provides', () => {
     const [gcc, ca, cdebconf] = parseStanzas(APT_SHOW);
     assert.deepEqual(gcc!.provides, [{ name: 'libgcc1', op: '=', version: '1:12.2.0-14+deb12u1' }]);
-    assert.deepEqual(gcc!.depends, [[{ name: 'gcc-12-base', op: '=', version: '12.2.0-14+deb12u1' }], [{ name: 'libc6', op: '>=', version: '2.35' }]]);
+    assert.deepEqual(gcc!.depends, [
+      [{ name: 'gcc-12-base', op: '=', version: '12.2.0-14+deb12u1' }],
+      [{ name: 'libc6', op: '>=', version: '2.35' }],
+    ]);
     assert.deepEqual(ca!.depends, [
       [{ name: 'dpkg', op: '>=', version: '1.17' }],
       [{ name: 'openssl', op: '>=', version: '1.1.1' }],
@@ -47,7 +57,7 @@ describe('parseStanzas and parseRelations', () => {
   });
 });
 
-describe('satisfier: the package of apt\'s solution behind each dependency', () => {
+describe("satisfier: the package of apt's solution behind each dependency", () => {
   const libc = pkg('libc6', '2.36-9');
   it('the first alternative in the set at a fitting version', () => {
     const alts = parseRelations('libc6 (>= 2.37) | libc6.1, libc6 (>= 2.34)', 'x');
@@ -62,12 +72,18 @@ describe('satisfier: the package of apt\'s solution behind each dependency', () 
   });
   it('a versioned dependency on a virtual package needs a versioned Provides', () => {
     const [alts] = parseRelations('libgcc1 (>= 1:4.2)', 'x');
-    assert.equal(satisfier(alts!, set(pkg('libgcc-s1', '12', { provides: [{ name: 'libgcc1', op: '=', version: '1:12.2.0' }] })))?.name, 'libgcc-s1');
+    assert.equal(
+      satisfier(alts!, set(pkg('libgcc-s1', '12', { provides: [{ name: 'libgcc1', op: '=', version: '1:12.2.0' }] })))?.name,
+      'libgcc-s1',
+    );
     assert.equal(satisfier(alts!, set(pkg('libgcc-s1', '12', { provides: [{ name: 'libgcc1' }] }))), undefined);
   });
   it('dependencies become purls, self-provides skipped, an unsatisfied one is an error naming it', () => {
     const hello = pkg('hello', '2.10-3', { depends: parseRelations('libc6 (>= 2.34)', 'x') });
     assert.deepEqual(dependenciesOf(hello, set(hello, libc)), [{ name: 'libc6', purl: 'pkg:deb/debian/libc6@2.36-9', kind: 'runtime' }]);
-    assert.throws(() => dependenciesOf(hello, set(hello)), { code: 'EAPT', message: /hello 2\.10-3's dependency "libc6 \(>= 2\.34\)" unsatisfied/ });
+    assert.throws(() => dependenciesOf(hello, set(hello)), {
+      code: 'EAPT',
+      message: /hello 2\.10-3's dependency "libc6 \(>= 2\.34\)" unsatisfied/,
+    });
   });
 });

@@ -5,10 +5,47 @@ import { describe, it } from 'node:test';
 import { compareDebVersions, satisfiesDeb, sortDebVersionsDescending } from '../../../importers/debian/version.js';
 
 const VERSIONS = [
-  '0', '1', '1.0', '1.0-0', '1.0-1', '1.0-1+b1', '1.0-1~bpo12+1', '1.0~rc1', '1.0~rc1-1', '1.0~~', '1.0~', '1.0a', '1.0+a', '1.0.1',
-  '1.00', '1.000.1', '1:0.1', '2:0', '10', '9.9', '2.36-9+deb12u10', '2.36-9+deb12u9', '2.36-9+deb12u14', '2.36-9', '2.36-10',
-  '1.2.13.dfsg-1', '1:1.2.13.dfsg-1', '1.2.13-1', '12.2.0-14+deb12u1', '12.2.0-14', 'a', '1.0-a', '1.0-1a', '1.0-1.1', '0:1.0', '1.0+dfsg', '1.0+dfsg1',
-  '3.0.22-1~deb12u2', '3.0.22-1', '20250419~deb12u2', '20230311+deb12u1',
+  '0',
+  '1',
+  '1.0',
+  '1.0-0',
+  '1.0-1',
+  '1.0-1+b1',
+  '1.0-1~bpo12+1',
+  '1.0~rc1',
+  '1.0~rc1-1',
+  '1.0~~',
+  '1.0~',
+  '1.0a',
+  '1.0+a',
+  '1.0.1',
+  '1.00',
+  '1.000.1',
+  '1:0.1',
+  '2:0',
+  '10',
+  '9.9',
+  '2.36-9+deb12u10',
+  '2.36-9+deb12u9',
+  '2.36-9+deb12u14',
+  '2.36-9',
+  '2.36-10',
+  '1.2.13.dfsg-1',
+  '1:1.2.13.dfsg-1',
+  '1.2.13-1',
+  '12.2.0-14+deb12u1',
+  '12.2.0-14',
+  'a',
+  '1.0-a',
+  '1.0-1a',
+  '1.0-1.1',
+  '0:1.0',
+  '1.0+dfsg',
+  '1.0+dfsg1',
+  '3.0.22-1~deb12u2',
+  '3.0.22-1',
+  '20250419~deb12u2',
+  '20230311+deb12u1',
 ];
 
 const shq = (s: string): string => `'${s}'`;
@@ -18,7 +55,10 @@ function dpkgAgrees(pairs: [string, string, number][]): boolean[] {
   const op = (n: number): string => (n < 0 ? 'lt' : n > 0 ? 'gt' : 'eq');
   const script = pairs.map(([a, b, ours]) => `dpkg --compare-versions ${shq(a)} ${op(ours)} ${shq(b)} && echo y || echo n`).join('\n');
   const r = spawnSync('sh', ['-c', script], { encoding: 'utf8' });
-  return r.stdout.trim().split('\n').map((l) => l === 'y');
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => l === 'y');
 }
 
 describe('compareDebVersions agrees with dpkg', () => {
@@ -57,6 +97,12 @@ describe('satisfiesDeb and sorting', () => {
   });
 
   it('newest first, epochs first of all', () => {
-    assert.deepEqual(sortDebVersionsDescending(['2.36-9+deb12u9', '1:1.0', '2.36-9+deb12u10', '2.36-9', '2.36-9~1']), ['1:1.0', '2.36-9+deb12u10', '2.36-9+deb12u9', '2.36-9', '2.36-9~1']);
+    assert.deepEqual(sortDebVersionsDescending(['2.36-9+deb12u9', '1:1.0', '2.36-9+deb12u10', '2.36-9', '2.36-9~1']), [
+      '1:1.0',
+      '2.36-9+deb12u10',
+      '2.36-9+deb12u9',
+      '2.36-9',
+      '2.36-9~1',
+    ]);
   });
 });

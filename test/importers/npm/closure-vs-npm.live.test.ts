@@ -18,7 +18,13 @@ import { parsePurl } from '../../../src/purl/purl.js';
 
 const run = promisify(execFile);
 
-const PACKAGES = ['webpack@5.112.2', 'babel-preset-current-node-syntax@1.2.0', 'eslint-plugin-react@7.37.5', '@testing-library/react@16.3.0', 'react-dom@19.1.0'];
+const PACKAGES = [
+  'webpack@5.112.2',
+  'babel-preset-current-node-syntax@1.2.0',
+  'eslint-plugin-react@7.37.5',
+  '@testing-library/react@16.3.0',
+  'react-dom@19.1.0',
+];
 
 interface LockEntry {
   name?: string;
@@ -65,18 +71,40 @@ function npmSet(lock: { packages: Record<string, LockEntry> }): Set<string> {
 
 async function npmClosure(dir: string, spec: string): Promise<Set<string>> {
   const at = spec.lastIndexOf('@');
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'closure-check', version: '1.0.0', dependencies: { [spec.slice(0, at)]: spec.slice(at + 1) } }));
-  await run('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', '--registry', 'https://registry.npmjs.org/', '--cache', join(dir, '.npm')], { cwd: dir, timeout: 300_000 });
+  await writeFile(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'closure-check', version: '1.0.0', dependencies: { [spec.slice(0, at)]: spec.slice(at + 1) } }),
+  );
+  await run(
+    'npm',
+    [
+      'install',
+      '--package-lock-only',
+      '--ignore-scripts',
+      '--no-audit',
+      '--no-fund',
+      '--registry',
+      'https://registry.npmjs.org/',
+      '--cache',
+      join(dir, '.npm'),
+    ],
+    { cwd: dir, timeout: 300_000 },
+  );
   return npmSet(JSON.parse(await readFile(join(dir, 'package-lock.json'), 'utf8')));
 }
 
 async function baleClosure(cacheDir: string, spec: string): Promise<Set<string>> {
   const at = spec.lastIndexOf('@');
-  const res = await new NpmImporter().resolveClosure([{ type: 'npm', name: spec.slice(0, at), range: spec.slice(at + 1) }], { cacheDir, registry: 'https://registry.npmjs.org/' });
-  return new Set(res.recipes.map((r) => {
-    const p = parsePurl(r.purl);
-    return `${p.name}@${p.version}`;
-  }));
+  const res = await new NpmImporter().resolveClosure([{ type: 'npm', name: spec.slice(0, at), range: spec.slice(at + 1) }], {
+    cacheDir,
+    registry: 'https://registry.npmjs.org/',
+  });
+  return new Set(
+    res.recipes.map((r) => {
+      const p = parsePurl(r.purl);
+      return `${p.name}@${p.version}`;
+    }),
+  );
 }
 
 describe('npm closures against npm install --package-lock-only (live registry)', () => {
@@ -87,11 +115,14 @@ describe('npm closures against npm install --package-lock-only (live registry)',
     // Both sides of every package at once: npm's resolutions take tens of seconds each.
     for (const [i, spec] of PACKAGES.entries()) {
       const work = join(dir, String(i));
-      results.set(spec, (async () => {
-        await mkdir(work, { recursive: true });
-        const [bale, npm] = await Promise.all([baleClosure(join(work, '.bale'), spec), npmClosure(work, spec)]);
-        return { bale, npm };
-      })());
+      results.set(
+        spec,
+        (async () => {
+          await mkdir(work, { recursive: true });
+          const [bale, npm] = await Promise.all([baleClosure(join(work, '.bale'), spec), npmClosure(work, spec)]);
+          return { bale, npm };
+        })(),
+      );
     }
     for (const r of results.values()) r.catch(() => undefined);
   });

@@ -13,7 +13,8 @@ function registry(spec: Record<string, Record<string, Fields>>, latest: Record<s
   const docs = new Map<string, Packument>();
   for (const [name, versions] of Object.entries(spec)) {
     const vs: Packument['versions'] = {};
-    for (const [v, f] of Object.entries(versions)) vs[v] = { name, version: v, dist: { tarball: `https://registry.example/${name}/-/x-${v}.tgz` }, ...f };
+    for (const [v, f] of Object.entries(versions))
+      vs[v] = { name, version: v, dist: { tarball: `https://registry.example/${name}/-/x-${v}.tgz` }, ...f };
     const tags: Record<string, string> = latest[name] !== undefined ? { latest: latest[name]! } : {};
     docs.set(name, { name, 'dist-tags': tags, versions: vs });
   }
@@ -27,9 +28,18 @@ function registry(spec: Record<string, Record<string, Fields>>, latest: Record<s
   };
 }
 
-async function resolve(reg: PackumentGetter, roots: string[], node?: string[]): Promise<{ closure: Closure; notes: string[]; set: string[] }> {
+async function resolve(
+  reg: PackumentGetter,
+  roots: string[],
+  node?: string[],
+): Promise<{ closure: Closure; notes: string[]; set: string[] }> {
   const notes: string[] = [];
-  const tree = new IdealTree(reg, NodeTargets.from(node, '20.20.2'), (l) => notes.push(l), () => undefined);
+  const tree = new IdealTree(
+    reg,
+    NodeTargets.from(node, '20.20.2'),
+    (l) => notes.push(l),
+    () => undefined,
+  );
   const closure = await tree.build(roots.map((r) => ({ name: r.slice(0, r.lastIndexOf('@')), range: r.slice(r.lastIndexOf('@') + 1) })));
   return { closure, notes, set: [...closure.nodes.keys()].sort() };
 }
@@ -70,7 +80,10 @@ describe('IdealTree: peers', () => {
       react: { '17.0.0': {}, '18.3.0': {}, '19.0.0': {} },
     });
     const { set } = await resolve(reg, ['app@1.0.0']);
-    assert.deepEqual(set.filter((s) => s.startsWith('react@')), ['react@18.3.0']);
+    assert.deepEqual(
+      set.filter((s) => s.startsWith('react@')),
+      ['react@18.3.0'],
+    );
   });
 });
 
@@ -117,7 +130,10 @@ describe('IdealTree: placement', () => {
     const reg = registry({ a: { '1.0.0': {}, '2.0.0': {} } });
     const { set, closure } = await resolve(reg, ['a@1.0.0', 'a@2.0.0']);
     assert.deepEqual(set, ['a@1.0.0', 'a@2.0.0']);
-    assert.deepEqual(closure.roots, [{ name: 'a', version: '1.0.0' }, { name: 'a', version: '2.0.0' }]);
+    assert.deepEqual(closure.roots, [
+      { name: 'a', version: '1.0.0' },
+      { name: 'a', version: '2.0.0' },
+    ]);
   });
 });
 
@@ -138,7 +154,7 @@ describe('IdealTree: engines against the target Nodes', () => {
     assert.ok((await resolve(reg, ['app@1.0.0'], ['20', '22'])).set.includes('core@7.9.0'));
   });
 
-  it('when no version fits, npm\'s pick stands and a note names the package, its engines and the Node', async () => {
+  it("when no version fits, npm's pick stands and a note names the package, its engines and the Node", async () => {
     const { set, notes } = await resolve(reg, ['app@1.0.0'], ['20']);
     assert.ok(set.includes('old@1.0.0'));
     assert.deepEqual(notes, ['old@1.0.0 wants node ">=22" (its engines), which leaves out Node 20; it may not work there']);
@@ -167,8 +183,14 @@ describe('IdealTree: platform', () => {
   });
 
   it('a requested package for another platform is refused like EBADPLATFORM', async () => {
-    await assert.rejects(resolve(reg, ['fsevents@2.3.3']), /^UserError: npm package fsevents@2\.3\.3 is for os darwin, cpu any, not linux-x64-glibc/);
-    await assert.rejects(resolve(reg, ['musl@1.0.0']), (e: Error) => (e as UserError).code === 'EBADPLATFORM' && /libc musl/.test(e.message));
+    await assert.rejects(
+      resolve(reg, ['fsevents@2.3.3']),
+      /^UserError: npm package fsevents@2\.3\.3 is for os darwin, cpu any, not linux-x64-glibc/,
+    );
+    await assert.rejects(
+      resolve(reg, ['musl@1.0.0']),
+      (e: Error) => (e as UserError).code === 'EBADPLATFORM' && /libc musl/.test(e.message),
+    );
   });
 
   it('an optional dependency for another platform is skipped with a note', async () => {
@@ -186,6 +208,10 @@ describe('NodeTargets', () => {
     assert.deepEqual(t.excludedBy({}), []);
     assert.deepEqual(t.excludedBy({ node: 'not a range' }), ['Node 20.20.2 (the running one)', 'Node 22', 'Node 18.0.0']);
     assert.deepEqual(NodeTargets.from(undefined, '20.20.2').excludedBy({ node: '>=22' }), ['Node 20.20.2 (the running one)']);
-    assert.deepEqual(NodeTargets.from(['20'], '20.20.2').excludedBy({ node: '>=20.21' }), ['Node 20'], 'the running major is the running version');
+    assert.deepEqual(
+      NodeTargets.from(['20'], '20.20.2').excludedBy({ node: '>=20.21' }),
+      ['Node 20'],
+      'the running major is the running version',
+    );
   });
 });

@@ -39,25 +39,54 @@ describe('loadNpmOptions precedence', () => {
   const cases: { name: string; rc: Rc; want: string }[] = [
     { name: 'nothing configured: the public registry', rc: {}, want: 'https://registry.npmjs.org/' },
     { name: 'global', rc: { global: 'registry=https://global.example/' }, want: 'https://global.example/' },
-    { name: 'user over global', rc: { global: 'registry=https://global.example/', user: 'registry=https://user.example/' }, want: 'https://user.example/' },
+    {
+      name: 'user over global',
+      rc: { global: 'registry=https://global.example/', user: 'registry=https://user.example/' },
+      want: 'https://user.example/',
+    },
     {
       name: 'project over user',
-      rc: { global: 'registry=https://global.example/', user: 'registry=https://user.example/', project: 'registry=https://project.example/' },
+      rc: {
+        global: 'registry=https://global.example/',
+        user: 'registry=https://user.example/',
+        project: 'registry=https://project.example/',
+      },
       want: 'https://project.example/',
     },
     {
       name: 'environment over project',
-      rc: { user: 'registry=https://user.example/', project: 'registry=https://project.example/', env: { npm_config_registry: 'https://env.example/' } },
+      rc: {
+        user: 'registry=https://user.example/',
+        project: 'registry=https://project.example/',
+        env: { npm_config_registry: 'https://env.example/' },
+      },
       want: 'https://env.example/',
     },
-    { name: 'environment key in upper case', rc: { project: 'registry=https://project.example/', env: { NPM_CONFIG_REGISTRY: 'https://env.example/' } }, want: 'https://env.example/' },
-    { name: 'an empty environment value is not set', rc: { project: 'registry=https://project.example/', env: { npm_config_registry: '' } }, want: 'https://project.example/' },
+    {
+      name: 'environment key in upper case',
+      rc: { project: 'registry=https://project.example/', env: { NPM_CONFIG_REGISTRY: 'https://env.example/' } },
+      want: 'https://env.example/',
+    },
+    {
+      name: 'an empty environment value is not set',
+      rc: { project: 'registry=https://project.example/', env: { npm_config_registry: '' } },
+      want: 'https://project.example/',
+    },
     {
       name: 'the registry argument over everything',
-      rc: { global: 'registry=https://global.example/', project: 'registry=https://project.example/', env: { npm_config_registry: 'https://env.example/' }, registry: 'https://flag.example/' },
+      rc: {
+        global: 'registry=https://global.example/',
+        project: 'registry=https://project.example/',
+        env: { npm_config_registry: 'https://env.example/' },
+        registry: 'https://flag.example/',
+      },
       want: 'https://flag.example/',
     },
-    { name: 'global is used when the others say nothing', rc: { global: 'registry=https://global.example/', user: 'strict-ssl=true', project: '' }, want: 'https://global.example/' },
+    {
+      name: 'global is used when the others say nothing',
+      rc: { global: 'registry=https://global.example/', user: 'strict-ssl=true', project: '' },
+      want: 'https://global.example/',
+    },
   ];
   for (const c of cases) {
     it(c.name, async (t) => {
@@ -79,7 +108,10 @@ describe('loadNpmOptions values', () => {
     assert.equal((await load(t, { project: 'registry=https://a.example/npm' })).opts.registry, 'https://a.example/npm/');
     assert.equal((await load(t, { env: { npm_config_registry: 'https://b.example/npm' } })).opts.registry, 'https://b.example/npm/');
     assert.equal((await load(t, { registry: 'http://127.0.0.1:4873' })).opts.registry, 'http://127.0.0.1:4873/');
-    assert.equal((await load(t, { project: '@corp:registry=https://corp.example/npm' })).opts['@corp:registry'], 'https://corp.example/npm/');
+    assert.equal(
+      (await load(t, { project: '@corp:registry=https://corp.example/npm' })).opts['@corp:registry'],
+      'https://corp.example/npm/',
+    );
   });
 
   it('keeps scoped registries and auth for hosts, and drops what fetching does not need', async (t) => {
@@ -96,7 +128,9 @@ describe('loadNpmOptions values', () => {
 
   it('passes proxies and TLS settings under the names npm-registry-fetch reads', async (t) => {
     const { opts } = await load(t, {
-      project: ['proxy=http://proxy.example:3128', 'https-proxy=http://sproxy.example:3128', 'noproxy=localhost', 'strict-ssl=false'].join('\n'),
+      project: ['proxy=http://proxy.example:3128', 'https-proxy=http://sproxy.example:3128', 'noproxy=localhost', 'strict-ssl=false'].join(
+        '\n',
+      ),
     });
     assert.deepEqual(opts, {
       registry: 'https://registry.npmjs.org/',
@@ -131,7 +165,12 @@ describe('loadNpmOptions ${VAR} expansion', () => {
     { name: 'inside other text', line: '//r.example/:_authToken=pre-${TOKEN}-post', env: { TOKEN: 'abc' }, want: 'pre-abc-post' },
     { name: 'two variables', line: '//r.example/:_authToken=${A}:${B}', env: { A: 'x', B: 'y' }, want: 'x:y' },
     { name: 'an unset variable stays literal', line: '//r.example/:_authToken=${NOT_SET_HERE}', env: {}, want: '${NOT_SET_HERE}' },
-    { name: 'an escaped one is left unexpanded, without its backslash', line: '//r.example/:_authToken=\\${TOKEN}', env: { TOKEN: 'abc' }, want: '${TOKEN}' },
+    {
+      name: 'an escaped one is left unexpanded, without its backslash',
+      line: '//r.example/:_authToken=\\${TOKEN}',
+      env: { TOKEN: 'abc' },
+      want: '${TOKEN}',
+    },
     { name: 'a bare $VAR is not expanded', line: '//r.example/:_authToken=$TOKEN', env: { TOKEN: 'abc' }, want: '$TOKEN' },
   ];
   for (const c of cases) {
@@ -142,7 +181,11 @@ describe('loadNpmOptions ${VAR} expansion', () => {
   }
 
   it('expands in registry values too, in every file', async (t) => {
-    const { opts } = await load(t, { user: 'registry=https://${HOST}/npm', project: '@corp:registry=https://${HOST}/corp', env: { HOST: 'mirror.example' } });
+    const { opts } = await load(t, {
+      user: 'registry=https://${HOST}/npm',
+      project: '@corp:registry=https://${HOST}/corp',
+      env: { HOST: 'mirror.example' },
+    });
     assert.equal(opts.registry, 'https://mirror.example/npm/');
     assert.equal(opts['@corp:registry'], 'https://mirror.example/corp/');
   });

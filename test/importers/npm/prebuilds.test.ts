@@ -20,8 +20,10 @@ describe('isLoaderCheck', () => {
 
 describe('buildFromSource', () => {
   it('node-gyp-build alone may use a prebuild for this ABI', () => assert.equal(buildFromSource([{ script: 'node-gyp-build' }]), false));
-  it('prebuild-install would download: compile', () => assert.equal(buildFromSource([{ script: 'prebuild-install || node-gyp rebuild' }]), true));
-  it('any other script beside the loader: compile', () => assert.equal(buildFromSource([{ script: 'node-gyp-build' }, { script: 'node install.js' }]), true));
+  it('prebuild-install would download: compile', () =>
+    assert.equal(buildFromSource([{ script: 'prebuild-install || node-gyp rebuild' }]), true));
+  it('any other script beside the loader: compile', () =>
+    assert.equal(buildFromSource([{ script: 'node-gyp-build' }, { script: 'node install.js' }]), true));
 });
 
 describe('nodeIndependentPrebuild', () => {

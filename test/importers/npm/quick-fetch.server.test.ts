@@ -29,7 +29,11 @@ describe('quickPackument: the fast path, and when it steps aside for pacote', ()
     assert.match(last.accept ?? '', /application\/vnd\.npm\.install-v1\+json/);
   });
 
-  for (const [name, why] of [['fx-does-not-exist', '404'], ['fx-500', '500'], ['fx-garbage', 'garbage']] as const) {
+  for (const [name, why] of [
+    ['fx-does-not-exist', '404'],
+    ['fx-500', '500'],
+    ['fx-garbage', 'garbage'],
+  ] as const) {
     it(`steps aside (undefined) on ${why}`, async () => {
       assert.equal(await quickPackument(name, { registry: reg.url }, agent, t, deadline), undefined);
     });

@@ -51,7 +51,7 @@ describe('sourceDateEpoch', () => {
     });
   }
 
-  it('falls back to npm pack\'s fixed date, 1985-10-26T08:15:00Z', () => {
+  it("falls back to npm pack's fixed date, 1985-10-26T08:15:00Z", () => {
     assert.equal(NPM_FALLBACK_EPOCH, Date.parse('1985-10-26T08:15:00Z') / 1000);
   });
 });
@@ -140,7 +140,11 @@ describe('buildReasons', () => {
     { name: 'scripts.install in full metadata', m: { scripts: { install: 'node-gyp rebuild' } }, want: ['install-script'] },
     { name: 'scripts.preinstall', m: { scripts: { preinstall: 'node check.js' } }, want: ['install-script'] },
     { name: 'scripts.postinstall', m: { scripts: { postinstall: 'node banner.js' } }, want: ['install-script'] },
-    { name: 'gypfile and a script, one reason each', m: { gypfile: true, hasInstallScript: true, scripts: { install: 'x', postinstall: 'y' } }, want: ['binding.gyp', 'install-script'] },
+    {
+      name: 'gypfile and a script, one reason each',
+      m: { gypfile: true, hasInstallScript: true, scripts: { install: 'x', postinstall: 'y' } },
+      want: ['binding.gyp', 'install-script'],
+    },
     { name: 'other scripts only', m: { scripts: { test: 'node test.js', prepare: 'tsc', prepublishOnly: 'x' } }, want: [] },
     { name: 'an empty install script', m: { scripts: { install: '' } }, want: [] },
     { name: 'a script that is not a string', m: { scripts: { postinstall: 42, install: null } }, want: [] },

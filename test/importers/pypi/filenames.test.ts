@@ -8,35 +8,74 @@ const ML2014 = ['manylinux_2_17_x86_64', 'manylinux2014_x86_64'];
 
 // Real file names from PyPI (the build-tag rows are shaped like pip's own test wheels).
 const wheels: Array<[string, Parsed]> = [
-  ['numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
-    { distribution: 'numpy', version: '1.26.4', pythonTags: ['cp311'], abiTags: ['cp311'], platformTags: ML2014 }],
-  ['numpy-2.1.3-cp313-cp313-musllinux_1_2_x86_64.whl',
-    { distribution: 'numpy', version: '2.1.3', pythonTags: ['cp313'], abiTags: ['cp313'], platformTags: ['musllinux_1_2_x86_64'] }],
-  ['cryptography-42.0.5-cp39-abi3-manylinux_2_28_x86_64.whl',
-    { distribution: 'cryptography', version: '42.0.5', pythonTags: ['cp39'], abiTags: ['abi3'], platformTags: ['manylinux_2_28_x86_64'] }],
-  ['cryptography-42.0.5-cp37-abi3-macosx_10_12_universal2.whl',
-    { distribution: 'cryptography', version: '42.0.5', pythonTags: ['cp37'], abiTags: ['abi3'], platformTags: ['macosx_10_12_universal2'] }],
-  ['orjson-3.10.12-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
-    { distribution: 'orjson', version: '3.10.12', pythonTags: ['cp311'], abiTags: ['cp311'], platformTags: ML2014 }],
-  ['mypy-1.13.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.manylinux_2_28_x86_64.whl',
-    { distribution: 'mypy', version: '1.13.0', pythonTags: ['cp311'], abiTags: ['cp311'], platformTags: [...ML2014, 'manylinux_2_28_x86_64'] }],
-  ['six-1.16.0-py2.py3-none-any.whl',
-    { distribution: 'six', version: '1.16.0', pythonTags: ['py2', 'py3'], abiTags: ['none'], platformTags: ['any'] }],
-  ['pydantic_core-2.27.1-cp311-cp311-win_amd64.whl',
-    { distribution: 'pydantic_core', version: '2.27.1', pythonTags: ['cp311'], abiTags: ['cp311'], platformTags: ['win_amd64'] }],
-  ['PyYAML-6.0.1-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
-    { distribution: 'PyYAML', version: '6.0.1', pythonTags: ['cp311'], abiTags: ['cp311'], platformTags: ML2014 }],
-  ['zope.interface-6.0-cp311-cp311-manylinux_2_5_x86_64.manylinux1_x86_64.manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
-    { distribution: 'zope.interface', version: '6.0', pythonTags: ['cp311'], abiTags: ['cp311'],
-      platformTags: ['manylinux_2_5_x86_64', 'manylinux1_x86_64', ...ML2014] }],
-  ['torch-2.1.0+cpu-cp311-cp311-linux_x86_64.whl',
-    { distribution: 'torch', version: '2.1.0+cpu', pythonTags: ['cp311'], abiTags: ['cp311'], platformTags: ['linux_x86_64'] }],
-  ['simple-0.1-1-py2.py3-none-any.whl',
-    { distribution: 'simple', version: '0.1', build: '1', pythonTags: ['py2', 'py3'], abiTags: ['none'], platformTags: ['any'] }],
-  ['simple-0.1-12b_x-py3-none-any.whl',
-    { distribution: 'simple', version: '0.1', build: '12b_x', pythonTags: ['py3'], abiTags: ['none'], platformTags: ['any'] }],
-  ['Foo-1.0_beta-PY3-NONE-ANY.whl',
-    { distribution: 'Foo', version: '1.0_beta', pythonTags: ['py3'], abiTags: ['none'], platformTags: ['any'] }],
+  [
+    'numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
+    { distribution: 'numpy', version: '1.26.4', pythonTags: ['cp311'], abiTags: ['cp311'], platformTags: ML2014 },
+  ],
+  [
+    'numpy-2.1.3-cp313-cp313-musllinux_1_2_x86_64.whl',
+    { distribution: 'numpy', version: '2.1.3', pythonTags: ['cp313'], abiTags: ['cp313'], platformTags: ['musllinux_1_2_x86_64'] },
+  ],
+  [
+    'cryptography-42.0.5-cp39-abi3-manylinux_2_28_x86_64.whl',
+    { distribution: 'cryptography', version: '42.0.5', pythonTags: ['cp39'], abiTags: ['abi3'], platformTags: ['manylinux_2_28_x86_64'] },
+  ],
+  [
+    'cryptography-42.0.5-cp37-abi3-macosx_10_12_universal2.whl',
+    { distribution: 'cryptography', version: '42.0.5', pythonTags: ['cp37'], abiTags: ['abi3'], platformTags: ['macosx_10_12_universal2'] },
+  ],
+  [
+    'orjson-3.10.12-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
+    { distribution: 'orjson', version: '3.10.12', pythonTags: ['cp311'], abiTags: ['cp311'], platformTags: ML2014 },
+  ],
+  [
+    'mypy-1.13.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.manylinux_2_28_x86_64.whl',
+    {
+      distribution: 'mypy',
+      version: '1.13.0',
+      pythonTags: ['cp311'],
+      abiTags: ['cp311'],
+      platformTags: [...ML2014, 'manylinux_2_28_x86_64'],
+    },
+  ],
+  [
+    'six-1.16.0-py2.py3-none-any.whl',
+    { distribution: 'six', version: '1.16.0', pythonTags: ['py2', 'py3'], abiTags: ['none'], platformTags: ['any'] },
+  ],
+  [
+    'pydantic_core-2.27.1-cp311-cp311-win_amd64.whl',
+    { distribution: 'pydantic_core', version: '2.27.1', pythonTags: ['cp311'], abiTags: ['cp311'], platformTags: ['win_amd64'] },
+  ],
+  [
+    'PyYAML-6.0.1-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
+    { distribution: 'PyYAML', version: '6.0.1', pythonTags: ['cp311'], abiTags: ['cp311'], platformTags: ML2014 },
+  ],
+  [
+    'zope.interface-6.0-cp311-cp311-manylinux_2_5_x86_64.manylinux1_x86_64.manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
+    {
+      distribution: 'zope.interface',
+      version: '6.0',
+      pythonTags: ['cp311'],
+      abiTags: ['cp311'],
+      platformTags: ['manylinux_2_5_x86_64', 'manylinux1_x86_64', ...ML2014],
+    },
+  ],
+  [
+    'torch-2.1.0+cpu-cp311-cp311-linux_x86_64.whl',
+    { distribution: 'torch', version: '2.1.0+cpu', pythonTags: ['cp311'], abiTags: ['cp311'], platformTags: ['linux_x86_64'] },
+  ],
+  [
+    'simple-0.1-1-py2.py3-none-any.whl',
+    { distribution: 'simple', version: '0.1', build: '1', pythonTags: ['py2', 'py3'], abiTags: ['none'], platformTags: ['any'] },
+  ],
+  [
+    'simple-0.1-12b_x-py3-none-any.whl',
+    { distribution: 'simple', version: '0.1', build: '12b_x', pythonTags: ['py3'], abiTags: ['none'], platformTags: ['any'] },
+  ],
+  [
+    'Foo-1.0_beta-PY3-NONE-ANY.whl',
+    { distribution: 'Foo', version: '1.0_beta', pythonTags: ['py3'], abiTags: ['none'], platformTags: ['any'] },
+  ],
 ];
 for (const [filename, want] of wheels) {
   test(`parseWheelFilename ${filename}`, () => assert.deepEqual(parseWheelFilename(filename), { ...want, filename }));
@@ -72,8 +111,11 @@ for (const [filename, word] of badWheels) {
     assert.throws(
       () => parseWheelFilename(filename),
       (err: Error & { code?: string }) =>
-        isUserError(err) && err.code === 'EWHEELNAME' && err.message.includes(JSON.stringify(filename)) &&
-        err.message.includes(word) && !err.message.includes('\n'),
+        isUserError(err) &&
+        err.code === 'EWHEELNAME' &&
+        err.message.includes(JSON.stringify(filename)) &&
+        err.message.includes(word) &&
+        !err.message.includes('\n'),
     );
   });
 }

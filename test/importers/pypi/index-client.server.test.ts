@@ -10,15 +10,27 @@ import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { isUserError, TransientError } from '../../../src/errors/index.js';
 import {
-  jsonApi, parseJsonApi, parseSimpleHtml, parseSimpleJson, SIMPLE_ACCEPT, simpleIndex,
-  type DistFile, type IndexClient, type IndexClientOptions,
+  jsonApi,
+  parseJsonApi,
+  parseSimpleHtml,
+  parseSimpleJson,
+  SIMPLE_ACCEPT,
+  simpleIndex,
+  type DistFile,
+  type IndexClient,
+  type IndexClientOptions,
 } from '../../../importers/pypi/index-client.js';
 import { normalizePypiName } from '../../../src/purl/purl.js';
 import { fixtureFile, type FixtureProject } from '../../helpers/pypi-dists.js';
 import { startPypiIndex, type FixtureIndex } from '../../helpers/pypi-index.js';
 
 /** Fast retries: the faults are injected, waiting would only slow the suite. */
-const FAST: IndexClientOptions = { retries: 3, retryBaseMs: 1, retryMaxMs: 5, timeouts: { connectMs: 5_000, headersMs: 5_000, idleMs: 5_000 } };
+const FAST: IndexClientOptions = {
+  retries: 3,
+  retryBaseMs: 1,
+  retryMaxMs: 5,
+  timeouts: { connectMs: 5_000, headersMs: 5_000, idleMs: 5_000 },
+};
 
 let idx: FixtureIndex;
 let old: FixtureIndex; // HTML only, like an old mirror
@@ -154,7 +166,10 @@ for (const form of FORMS) {
     index.fault('fxp-app', { kind: 'garbage', on: 'all' });
     try {
       await assert.rejects(client.coreMetadata(wheel), { name: 'IntegrityError', code: 'EINTEGRITY' });
-      await assert.rejects(client.download(wheel), (err: Error) => err.name === 'IntegrityError' && err.message.includes(wheel.filename) && err.message.includes(wheel.url));
+      await assert.rejects(
+        client.download(wheel),
+        (err: Error) => err.name === 'IntegrityError' && err.message.includes(wheel.filename) && err.message.includes(wheel.url),
+      );
     } finally {
       index.fault('fxp-app', null);
     }
@@ -171,13 +186,19 @@ test('relative links resolve against the page after redirects (a mirror that mov
   assert.equal(createHash('sha256').update(got).digest('hex'), files[0]?.sha256);
 });
 
-test('the JSON API follows the redirect to the project\'s own spelling, and reads one release', async () => {
+test("the JSON API follows the redirect to the project's own spelling, and reads one release", async () => {
   const client = track(jsonApi(idx.jsonUrl, FAST));
   const before = idx.requests.length;
   assert.equal((await client.project('fxp_socks')).name, 'FXP_Socks');
-  assert.deepEqual(idx.requests.slice(before).map((r) => r.path), ['/pypi/fxp-socks/json', '/pypi/FXP_Socks/json']);
+  assert.deepEqual(
+    idx.requests.slice(before).map((r) => r.path),
+    ['/pypi/fxp-socks/json', '/pypi/FXP_Socks/json'],
+  );
   const one = await client.release('fxp-lib', '1.1.0');
-  assert.deepEqual(one.files.map((f) => f.filename), ['fxp_lib-1.1.0-py3-none-any.whl', 'fxp_lib-1.1.0.tar.gz']);
+  assert.deepEqual(
+    one.files.map((f) => f.filename),
+    ['fxp_lib-1.1.0-py3-none-any.whl', 'fxp_lib-1.1.0.tar.gz'],
+  );
   await assert.rejects(client.release('fxp-lib', '9.9.9'), { code: 'ENOTFOUND' });
 });
 
@@ -200,12 +221,18 @@ test('5xx forever is a TransientError after the retries; a slow index times out 
   idx.fault('fxp-extra-only', { kind: 'status', status: 502 });
   const before = idx.requests.length;
   try {
-    await assert.rejects(client.project('fxp-extra-only'), (err: Error) => err instanceof TransientError && /HTTP 502 \(3 attempts\)/.test(err.message));
+    await assert.rejects(
+      client.project('fxp-extra-only'),
+      (err: Error) => err instanceof TransientError && /HTTP 502 \(3 attempts\)/.test(err.message),
+    );
     assert.equal(idx.requests.length - before, 3);
     // undici checks its timeouts on a ~1 s tick: the delay must outlast that.
     idx.fault('fxp-extra-only', { kind: 'delay', ms: 2500 });
     const slow = track(simpleIndex(idx.simpleUrl, { ...FAST, retries: 0, timeouts: { headersMs: 100 } }));
-    await assert.rejects(slow.project('fxp-extra-only'), (err: Error) => err instanceof TransientError && /timed out: no response headers after 0\.1s/.test(err.message));
+    await assert.rejects(
+      slow.project('fxp-extra-only'),
+      (err: Error) => err instanceof TransientError && /timed out: no response headers after 0\.1s/.test(err.message),
+    );
   } finally {
     idx.fault('fxp-extra-only', null);
   }
@@ -226,14 +253,31 @@ async function tinyServer(handler: http.RequestListener): Promise<{ url: string;
   const server = http.createServer(handler);
   await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1' }, resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/simple/`;
-  return { url, close: () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }) };
+  return {
+    url,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 test('gzip pages are read; API version 2 and redirect loops are refused with a clear error', async () => {
   const srv = await tinyServer((req, res) => {
     if (req.url === '/simple/zipped/') {
-      const body = gzipSync(JSON.stringify({ meta: { 'api-version': '1.0' }, name: 'zipped', files: [{ filename: 'zipped-1.0.tar.gz', url: '/f/zipped-1.0.tar.gz', hashes: {} }] }));
-      res.writeHead(200, { 'content-type': 'application/vnd.pypi.simple.v1+json', 'content-encoding': 'gzip', 'content-length': body.length });
+      const body = gzipSync(
+        JSON.stringify({
+          meta: { 'api-version': '1.0' },
+          name: 'zipped',
+          files: [{ filename: 'zipped-1.0.tar.gz', url: '/f/zipped-1.0.tar.gz', hashes: {} }],
+        }),
+      );
+      res.writeHead(200, {
+        'content-type': 'application/vnd.pypi.simple.v1+json',
+        'content-encoding': 'gzip',
+        'content-length': body.length,
+      });
       return res.end(body);
     }
     if (req.url === '/simple/future/') {
@@ -246,7 +290,9 @@ test('gzip pages are read; API version 2 and redirect loops are refused with a c
   try {
     const client = track(simpleIndex(srv.url, FAST));
     const z = await client.project('zipped');
-    assert.deepEqual(z.files, [{ filename: 'zipped-1.0.tar.gz', url: srv.url.replace('simple/', 'f/zipped-1.0.tar.gz'), yanked: false, coreMetadata: false }]);
+    assert.deepEqual(z.files, [
+      { filename: 'zipped-1.0.tar.gz', url: srv.url.replace('simple/', 'f/zipped-1.0.tar.gz'), yanked: false, coreMetadata: false },
+    ]);
     await assert.rejects(client.project('future'), /Simple API version 2\.0; bale reads 1\.x/);
     await assert.rejects(client.project('loop'), { code: 'EINDEX', message: /more than 10 redirects/ });
   } finally {
@@ -269,22 +315,51 @@ test('parseSimpleHtml: quoting, entities, comments, <base>, PEP 592/658/714 attr
   assert.equal(page.apiVersion, '1.0');
   assert.deepEqual(page.files, [
     { filename: 'demo+1.3.zip', url: 'https://files.example/abs/demo%2B1.3.zip', yanked: false, coreMetadata: false },
-    { filename: 'demo-1.0.tar.gz', url: 'https://files.example/pkgs/demo-1.0.tar.gz', requiresPython: '>=3.8', yanked: false, coreMetadata: false },
-    { filename: 'demo-1.1-py3-none-any.whl', url: 'https://files.example/pkgs/sub/demo-1.1-py3-none-any.whl', sha256: 'abcdef', requiresPython: '>=3.8,<4', yanked: '', coreMetadata: {} },
-    { filename: 'demo-1.2.tar.gz', url: 'https://files.example/pkgs/demo-1.2.tar.gz?x=1&y=2', yanked: 'bad & sad', coreMetadata: { sha256: 'ee' } },
+    {
+      filename: 'demo-1.0.tar.gz',
+      url: 'https://files.example/pkgs/demo-1.0.tar.gz',
+      requiresPython: '>=3.8',
+      yanked: false,
+      coreMetadata: false,
+    },
+    {
+      filename: 'demo-1.1-py3-none-any.whl',
+      url: 'https://files.example/pkgs/sub/demo-1.1-py3-none-any.whl',
+      sha256: 'abcdef',
+      requiresPython: '>=3.8,<4',
+      yanked: '',
+      coreMetadata: {},
+    },
+    {
+      filename: 'demo-1.2.tar.gz',
+      url: 'https://files.example/pkgs/demo-1.2.tar.gz?x=1&y=2',
+      yanked: 'bad & sad',
+      coreMetadata: { sha256: 'ee' },
+    },
   ]);
   assert.throws(() => parseSimpleHtml('{"not": "html"}', 'https://x/'), /not an HTML page/);
 });
 
 test('parseSimpleJson and parseJsonApi: yanked forms, legacy metadata keys, relative URLs, malformed input', () => {
-  const page = parseSimpleJson({
-    meta: { 'api-version': '1.1' }, name: 'demo',
-    files: [
-      { filename: 'b.whl', url: 'b.whl', hashes: { sha256: 'AA' }, yanked: true, 'dist-info-metadata': { sha256: 'BB' } },
-      { filename: 'a.tar.gz', url: 'https://cdn.example/a.tar.gz#sha256=zz', hashes: {}, yanked: 'reason', 'data-dist-info-metadata': true, 'requires-python': '' },
-      { filename: 'c.whl', url: '../c.whl', hashes: {}, yanked: false, 'core-metadata': false, 'dist-info-metadata': true },
-    ],
-  }, 'https://i.example/simple/demo/');
+  const page = parseSimpleJson(
+    {
+      meta: { 'api-version': '1.1' },
+      name: 'demo',
+      files: [
+        { filename: 'b.whl', url: 'b.whl', hashes: { sha256: 'AA' }, yanked: true, 'dist-info-metadata': { sha256: 'BB' } },
+        {
+          filename: 'a.tar.gz',
+          url: 'https://cdn.example/a.tar.gz#sha256=zz',
+          hashes: {},
+          yanked: 'reason',
+          'data-dist-info-metadata': true,
+          'requires-python': '',
+        },
+        { filename: 'c.whl', url: '../c.whl', hashes: {}, yanked: false, 'core-metadata': false, 'dist-info-metadata': true },
+      ],
+    },
+    'https://i.example/simple/demo/',
+  );
   assert.deepEqual(page.files, [
     { filename: 'a.tar.gz', url: 'https://cdn.example/a.tar.gz', yanked: 'reason', coreMetadata: {} },
     { filename: 'b.whl', url: 'https://i.example/simple/demo/b.whl', sha256: 'aa', yanked: '', coreMetadata: { sha256: 'bb' } },
@@ -293,11 +368,37 @@ test('parseSimpleJson and parseJsonApi: yanked forms, legacy metadata keys, rela
   assert.throws(() => parseSimpleJson({ meta: {} }, 'https://x/'), /no "files"/);
   assert.throws(() => parseSimpleJson({ files: [{ url: 'x' }] }, 'https://x/'), /files\[0\]/);
 
-  const api = parseJsonApi({
-    info: { name: 'Demo' },
-    urls: [{ filename: 'd-1.whl', url: 'https://f/d-1.whl', digests: { sha256: 'CC' }, requires_python: null, yanked: true, yanked_reason: null, upload_time: '2020-01-01T00:00:00', core_metadata: { sha256: 'DD' } }],
-  }, 'https://pypi.example/pypi/demo/1/json');
-  assert.deepEqual(api, { name: 'Demo', files: [{ filename: 'd-1.whl', url: 'https://f/d-1.whl', sha256: 'cc', yanked: '', coreMetadata: { sha256: 'dd' }, uploadTime: '2020-01-01T00:00:00' }] });
+  const api = parseJsonApi(
+    {
+      info: { name: 'Demo' },
+      urls: [
+        {
+          filename: 'd-1.whl',
+          url: 'https://f/d-1.whl',
+          digests: { sha256: 'CC' },
+          requires_python: null,
+          yanked: true,
+          yanked_reason: null,
+          upload_time: '2020-01-01T00:00:00',
+          core_metadata: { sha256: 'DD' },
+        },
+      ],
+    },
+    'https://pypi.example/pypi/demo/1/json',
+  );
+  assert.deepEqual(api, {
+    name: 'Demo',
+    files: [
+      {
+        filename: 'd-1.whl',
+        url: 'https://f/d-1.whl',
+        sha256: 'cc',
+        yanked: '',
+        coreMetadata: { sha256: 'dd' },
+        uploadTime: '2020-01-01T00:00:00',
+      },
+    ],
+  });
   assert.throws(() => parseJsonApi({ info: { name: 'x' }, releases: { '1': 'nope' } }, 'https://x/'), /releases\["1"\]/);
   assert.throws(() => parseJsonApi([], 'https://x/'), /info\.name/);
 });

@@ -34,15 +34,20 @@ after(async () => {
   await t.cleanup();
 });
 
-const oneLine = (code: ErrorCode, ...says: string[]) => (err: unknown) => {
-  assert.ok(isUserError(err), String(err));
-  assert.equal((err as { code?: string }).code, code, (err as Error).message);
-  assert.doesNotMatch((err as Error).message, /\n/);
-  for (const s of says) assert.ok((err as Error).message.includes(s), `"${s}" not in: ${(err as Error).message}`);
-  return true;
-};
+const oneLine =
+  (code: ErrorCode, ...says: string[]) =>
+  (err: unknown) => {
+    assert.ok(isUserError(err), String(err));
+    assert.equal((err as { code?: string }).code, code, (err as Error).message);
+    assert.doesNotMatch((err as Error).message, /\n/);
+    for (const s of says) assert.ok((err as Error).message.includes(s), `"${s}" not in: ${(err as Error).message}`);
+    return true;
+  };
 
-for (const [form, index] of [['relative links', () => rel], ['absolute file:// links', () => abs]] as const) {
+for (const [form, index] of [
+  ['relative links', () => rel],
+  ['absolute file:// links', () => abs],
+] as const) {
   test(`${form}: every project's files, hashes, Requires-Python, yanked and metadata, as the catalogue says, at file:// URLs`, async () => {
     const idx = index();
     const c = client(idx.simpleUrl);
@@ -79,7 +84,10 @@ test('metadata files and distributions are read from disk and verified; a tamper
 });
 
 test('a missing index directory, an index that is a file, a missing project: one line each', async () => {
-  await assert.rejects(client(pathToFileURL(path.join(t.dir, 'nowhere/simple/')).href).project('fxp-app'), oneLine('EINDEX', 'nowhere/simple/', 'no such directory', '--index-url'));
+  await assert.rejects(
+    client(pathToFileURL(path.join(t.dir, 'nowhere/simple/')).href).project('fxp-app'),
+    oneLine('EINDEX', 'nowhere/simple/', 'no such directory', '--index-url'),
+  );
   const file = path.join(t.dir, 'plain-file');
   await writeFile(file, '');
   await assert.rejects(client(pathToFileURL(file).href).project('fxp-app'), oneLine('EINDEX', 'plain-file', 'not a directory'));

@@ -26,7 +26,10 @@ describe('parseMarker: the canonical text of what was parsed', () => {
     ['  sys_platform   ==   "win32"  ', 'sys_platform == "win32"'],
     ['\tos_name\t!=\t"nt"', 'os_name != "nt"'],
     // httpx / urllib3
-    ["(platform_python_implementation == 'CPython') and extra == 'brotli'", 'platform_python_implementation == "CPython" and extra == "brotli"'],
+    [
+      "(platform_python_implementation == 'CPython') and extra == 'brotli'",
+      'platform_python_implementation == "CPython" and extra == "brotli"',
+    ],
     // cryptography
     ['platform_python_implementation != "PyPy"', 'platform_python_implementation != "PyPy"'],
     ['python_full_version >= "3.6.2"', 'python_full_version >= "3.6.2"'],
@@ -52,7 +55,10 @@ describe('parseMarker: the canonical text of what was parsed', () => {
     // PEP 345 spellings
     ['os.name == "posix" and sys.platform == "linux"', 'os_name == "posix" and sys_platform == "linux"'],
     ['python_implementation == "CPython"', 'platform_python_implementation == "CPython"'],
-    ['platform.machine == "x86_64" or platform.python_implementation == "PyPy"', 'platform_machine == "x86_64" or platform_python_implementation == "PyPy"'],
+    [
+      'platform.machine == "x86_64" or platform.python_implementation == "PyPy"',
+      'platform_machine == "x86_64" or platform_python_implementation == "PyPy"',
+    ],
     ['platform.version == "x"', 'platform_version == "x"'],
     ['extra == "Socks"', 'extra == "Socks"'],
   ];
@@ -70,7 +76,12 @@ describe('parseMarker: the canonical text of what was parsed', () => {
       kind: 'or',
       items: [cmp('a'), { kind: 'and', items: [cmp('b'), cmp('c'), cmp('d'), cmp('e')] }],
     });
-    assert.deepEqual(parseMarker('"x" not in extra'), { kind: 'compare', left: { literal: 'x' }, op: 'not in', right: { variable: 'extra' } });
+    assert.deepEqual(parseMarker('"x" not in extra'), {
+      kind: 'compare',
+      left: { literal: 'x' },
+      op: 'not in',
+      right: { variable: 'extra' },
+    });
   });
 });
 

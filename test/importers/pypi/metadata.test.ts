@@ -78,7 +78,11 @@ describe('parseCoreMetadata: the email header format', () => {
     },
     { name: 'a UTF-8 BOM is ignored', text: `\uFEFF${head}`, check: (m) => assert.equal(m.metadataVersion, '2.1') },
     { name: 'old Mac line ends', text: head.replace(/\n/g, '\r'), check: (m) => assert.equal(m.version, '1.0') },
-    { name: 'values are trimmed', text: 'Metadata-Version:   2.1  \nName:\tfx \nVersion: 1.0\t\n', check: (m) => assert.deepEqual([m.name, m.version], ['fx', '1.0']) },
+    {
+      name: 'values are trimmed',
+      text: 'Metadata-Version:   2.1  \nName:\tfx \nVersion: 1.0\t\n',
+      check: (m) => assert.deepEqual([m.name, m.version], ['fx', '1.0']),
+    },
     { name: 'no space after the colon', text: 'Metadata-Version:2.1\nName:fx\nVersion:1.0\n', check: (m) => assert.equal(m.name, 'fx') },
     {
       name: 'a tab continuation line unfolds into the value',
@@ -90,21 +94,37 @@ describe('parseCoreMetadata: the email header format', () => {
       text: `${head}this line has no colon\nRequires-Dist: ignored\n`,
       check: (m) => assert.deepEqual(m.requiresDist, []),
     },
-    { name: 'headers stop at the first blank line', text: `${head}\nRequires-Dist: ignored\n`, check: (m) => assert.deepEqual(m.requiresDist, []) },
+    {
+      name: 'headers stop at the first blank line',
+      text: `${head}\nRequires-Dist: ignored\n`,
+      check: (m) => assert.deepEqual(m.requiresDist, []),
+    },
     {
       name: 'Provides-Extra is normalised, sorted and deduplicated',
       text: `${head}Provides-Extra: Use_Chardet\nProvides-Extra: socks\nProvides-Extra: use-chardet\nProvides-Extra: \n`,
       check: (m) => assert.deepEqual(m.providesExtra, ['socks', 'use-chardet']),
     },
-    { name: 'an empty Requires-Python is absent', text: `${head}Requires-Python: \n`, check: (m) => assert.equal('requiresPython' in m, false) },
+    {
+      name: 'an empty Requires-Python is absent',
+      text: `${head}Requires-Python: \n`,
+      check: (m) => assert.equal('requiresPython' in m, false),
+    },
     { name: 'no Requires-Python is absent', text: head, check: (m) => assert.equal(m.requiresPython, undefined) },
     {
       name: 'values may hold colons',
       text: `${head}Project-URL: Source, https://example.org/x\nRequires-Dist: pip @ https://example.org/pip.zip\n`,
       check: (m) => assert.equal(m.requiresDist[0]!.url, 'https://example.org/pip.zip'),
     },
-    { name: 'a Metadata-Version newer in minor only is read', text: head.replace('2.1', '2.5'), check: (m) => assert.equal(m.metadataVersion, '2.5') },
-    { name: 'Metadata-Version 1.0 has no Requires-Dist', text: head.replace('2.1', '1.0'), check: (m) => assert.deepEqual(m.requiresDist, []) },
+    {
+      name: 'a Metadata-Version newer in minor only is read',
+      text: head.replace('2.1', '2.5'),
+      check: (m) => assert.equal(m.metadataVersion, '2.5'),
+    },
+    {
+      name: 'Metadata-Version 1.0 has no Requires-Dist',
+      text: head.replace('2.1', '1.0'),
+      check: (m) => assert.deepEqual(m.requiresDist, []),
+    },
   ];
   for (const c of cases) it(c.name, () => c.check(parseCoreMetadata(c.text, 'fx.METADATA')));
 });
@@ -123,10 +143,22 @@ describe('parseCoreMetadata: broken metadata names the source and the field', ()
     ['a name ending in -', 'Metadata-Version: 2.1\nName: fx-\nVersion: 1.0\n', "Name 'fx-'"],
     ['an invalid version', 'Metadata-Version: 2.1\nName: fx\nVersion: one\n', "Version 'one' is not a PEP 440 version"],
     ['a legacy version', 'Metadata-Version: 2.1\nName: fx\nVersion: 0.1dev-r1234\n', "Version '0.1dev-r1234'"],
-    ['a newer major metadata version', 'Metadata-Version: 3.0\nName: fx\nVersion: 1.0\n', 'Metadata-Version 3.0 is newer than bale reads (2.x)'],
+    [
+      'a newer major metadata version',
+      'Metadata-Version: 3.0\nName: fx\nVersion: 1.0\n',
+      'Metadata-Version 3.0 is newer than bale reads (2.x)',
+    ],
     ['a garbled metadata version', 'Metadata-Version: two\nName: fx\nVersion: 1.0\n', "Metadata-Version 'two' is not X.Y"],
-    ['a bad Requires-Dist', 'Metadata-Version: 2.1\nName: fx\nVersion: 1.0\nRequires-Dist: idna <4,\n', "Requires-Dist: requirement 'idna <4,' is invalid"],
-    ['a bad marker in Requires-Dist', 'Metadata-Version: 2.1\nName: fx\nVersion: 1.0\nRequires-Dist: a; python_versio < "3"\n', "unknown marker variable 'python_versio'"],
+    [
+      'a bad Requires-Dist',
+      'Metadata-Version: 2.1\nName: fx\nVersion: 1.0\nRequires-Dist: idna <4,\n',
+      "Requires-Dist: requirement 'idna <4,' is invalid",
+    ],
+    [
+      'a bad marker in Requires-Dist',
+      'Metadata-Version: 2.1\nName: fx\nVersion: 1.0\nRequires-Dist: a; python_versio < "3"\n',
+      "unknown marker variable 'python_versio'",
+    ],
     ['Dynamic: Version', 'Metadata-Version: 2.2\nName: fx\nVersion: 1.0\nDynamic: Version\n', 'Dynamic lists Version'],
     ['Dynamic: name', 'Metadata-Version: 2.2\nName: fx\nVersion: 1.0\nDynamic: name\n', 'Dynamic lists name'],
   ];
@@ -151,12 +183,37 @@ describe('parseCoreMetadata: broken metadata names the source and the field', ()
 describe('dependenciesFor', () => {
   const cases: { file: string; python: string; extras: string[]; want: string[] }[] = [
     { file: 'requests-2.32.3.METADATA', python: '3.11.7', extras: [], want: ['charset-normalizer', 'idna', 'urllib3', 'certifi'] },
-    { file: 'requests-2.32.3.METADATA', python: '3.11.7', extras: ['socks'], want: ['charset-normalizer', 'idna', 'urllib3', 'certifi', 'PySocks'] },
-    { file: 'requests-2.32.3.METADATA', python: '3.11.7', extras: ['Use.Chardet-On-Py3'], want: ['charset-normalizer', 'idna', 'urllib3', 'certifi', 'chardet'] },
-    { file: 'requests-2.32.3.METADATA', python: '3.11.7', extras: ['security'], want: ['charset-normalizer', 'idna', 'urllib3', 'certifi'] },
-    { file: 'requests-2.32.3.METADATA', python: '3.11.7', extras: ['no-such-extra'], want: ['charset-normalizer', 'idna', 'urllib3', 'certifi'] },
+    {
+      file: 'requests-2.32.3.METADATA',
+      python: '3.11.7',
+      extras: ['socks'],
+      want: ['charset-normalizer', 'idna', 'urllib3', 'certifi', 'PySocks'],
+    },
+    {
+      file: 'requests-2.32.3.METADATA',
+      python: '3.11.7',
+      extras: ['Use.Chardet-On-Py3'],
+      want: ['charset-normalizer', 'idna', 'urllib3', 'certifi', 'chardet'],
+    },
+    {
+      file: 'requests-2.32.3.METADATA',
+      python: '3.11.7',
+      extras: ['security'],
+      want: ['charset-normalizer', 'idna', 'urllib3', 'certifi'],
+    },
+    {
+      file: 'requests-2.32.3.METADATA',
+      python: '3.11.7',
+      extras: ['no-such-extra'],
+      want: ['charset-normalizer', 'idna', 'urllib3', 'certifi'],
+    },
     { file: 'httpx-0.28.1.METADATA', python: '3.12.1', extras: ['brotli'], want: ['anyio', 'certifi', 'httpcore', 'idna', 'brotli'] },
-    { file: 'httpx-0.28.1.METADATA', python: '3.12.1', extras: ['http2', 'cli'], want: ['anyio', 'certifi', 'httpcore', 'idna', 'click', 'pygments', 'rich', 'h2'] },
+    {
+      file: 'httpx-0.28.1.METADATA',
+      python: '3.12.1',
+      extras: ['http2', 'cli'],
+      want: ['anyio', 'certifi', 'httpcore', 'idna', 'click', 'pygments', 'rich', 'h2'],
+    },
     { file: 'pytest-8.3.4.METADATA', python: '3.8.18', extras: [], want: ['iniconfig', 'packaging', 'pluggy', 'exceptiongroup', 'tomli'] },
     { file: 'pytest-8.3.4.METADATA', python: '3.10.13', extras: [], want: ['iniconfig', 'packaging', 'pluggy', 'exceptiongroup', 'tomli'] },
     { file: 'pytest-8.3.4.METADATA', python: '3.11.7', extras: [], want: ['iniconfig', 'packaging', 'pluggy'] },
@@ -167,7 +224,10 @@ describe('dependenciesFor', () => {
   for (const c of cases) {
     it(`${c.file} on ${c.python}${c.extras.length ? ` [${c.extras.join(',')}]` : ''}`, () => {
       const deps = dependenciesFor(fixture(c.file), py(c.python), new Set(c.extras));
-      assert.deepEqual(deps.map((r) => r.name), c.want);
+      assert.deepEqual(
+        deps.map((r) => r.name),
+        c.want,
+      );
     });
   }
   it('hands requirements back unchanged, with their own extras and specifiers', () => {

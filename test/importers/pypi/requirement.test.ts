@@ -32,8 +32,14 @@ describe('parseRequirement', () => {
     // requests 2.32 (setuptools writes a space before the specifier)
     ['charset-normalizer <4,>=2', { name: 'charset-normalizer', specifier: '<4,>=2' }],
     ['certifi >=2017.4.17', { name: 'certifi', specifier: '>=2017.4.17' }],
-    ["PySocks !=1.5.7,>=1.5.6 ; extra == 'socks'", { name: 'PySocks', normalized: 'pysocks', specifier: '!=1.5.7,>=1.5.6', marker: 'extra == "socks"' }],
-    ["chardet <6,>=3.0.2 ; extra == 'use_chardet_on_py3'", { name: 'chardet', specifier: '<6,>=3.0.2', marker: 'extra == "use_chardet_on_py3"' }],
+    [
+      "PySocks !=1.5.7,>=1.5.6 ; extra == 'socks'",
+      { name: 'PySocks', normalized: 'pysocks', specifier: '!=1.5.7,>=1.5.6', marker: 'extra == "socks"' },
+    ],
+    [
+      "chardet <6,>=3.0.2 ; extra == 'use_chardet_on_py3'",
+      { name: 'chardet', specifier: '<6,>=3.0.2', marker: 'extra == "use_chardet_on_py3"' },
+    ],
     // httpx 0.28 (hatchling)
     ['httpcore==1.*', { name: 'httpcore', specifier: '==1.*' }],
     ['anyio', { name: 'anyio' }],
@@ -45,10 +51,16 @@ describe('parseRequirement', () => {
     // urllib3 2
     ["pysocks!=1.5.7,<2.0,>=1.5.6; extra == 'socks'", { name: 'pysocks', specifier: '!=1.5.7,<2.0,>=1.5.6', marker: 'extra == "socks"' }],
     // cryptography 44
-    ["cffi>=1.12; platform_python_implementation != 'PyPy'", { name: 'cffi', specifier: '>=1.12', marker: 'platform_python_implementation != "PyPy"' }],
+    [
+      "cffi>=1.12; platform_python_implementation != 'PyPy'",
+      { name: 'cffi', specifier: '>=1.12', marker: 'platform_python_implementation != "PyPy"' },
+    ],
     ["cryptography-vectors==44.0.0; extra == 'test'", { name: 'cryptography-vectors', specifier: '==44.0.0', marker: 'extra == "test"' }],
     // pytest 8
-    ['exceptiongroup>=1.0.0rc8; python_version < "3.11"', { name: 'exceptiongroup', specifier: '>=1.0.0rc8', marker: 'python_version < "3.11"' }],
+    [
+      'exceptiongroup>=1.0.0rc8; python_version < "3.11"',
+      { name: 'exceptiongroup', specifier: '>=1.0.0rc8', marker: 'python_version < "3.11"' },
+    ],
     ['colorama; sys_platform == "win32"', { name: 'colorama', marker: 'sys_platform == "win32"' }],
     ['pluggy<2,>=1.5', { name: 'pluggy', specifier: '<2,>=1.5' }],
     // PEP 345 parentheses
@@ -62,7 +74,10 @@ describe('parseRequirement', () => {
     ['requests [ Socks , use_chardet_on_py3 ]', { name: 'requests', extras: ['socks', 'use-chardet-on-py3'] }],
     ['celery[redis,Redis,msgpack]', { name: 'celery', extras: ['msgpack', 'redis'] }],
     ['foo[]', { name: 'foo' }],
-    ['uvicorn[standard]>=0.18.3; python_version >= "3.8"', { name: 'uvicorn', extras: ['standard'], specifier: '>=0.18.3', marker: 'python_version >= "3.8"' }],
+    [
+      'uvicorn[standard]>=0.18.3; python_version >= "3.8"',
+      { name: 'uvicorn', extras: ['standard'], specifier: '>=0.18.3', marker: 'python_version >= "3.8"' },
+    ],
     // PEP 508's own example: whitespace anywhere, specifiers kept in order without spaces
     [
       'requests [security,tests] >= 2.8.1, == 2.8.* ; python_version < "2.7"',
@@ -167,9 +182,15 @@ describe('formatRequirement', () => {
     ['requests [ socks , Security ] >= 2.31', 'requests[security,socks]>=2.31'],
     ['pywin32 (>=1.0)', 'pywin32>=1.0'],
     ['anyio', 'anyio'],
-    ['bar[x] @ git+https://github.com/org/bar.git@v1.0 ; python_version >= "3.8"', 'bar[x] @ git+https://github.com/org/bar.git@v1.0 ; python_version >= "3.8"'],
+    [
+      'bar[x] @ git+https://github.com/org/bar.git@v1.0 ; python_version >= "3.8"',
+      'bar[x] @ git+https://github.com/org/bar.git@v1.0 ; python_version >= "3.8"',
+    ],
     ['pip @ https://example.org/pip.zip', 'pip @ https://example.org/pip.zip'],
-    ["brotli; (platform_python_implementation == 'CPython') and extra == 'brotli'", 'brotli; platform_python_implementation == "CPython" and extra == "brotli"'],
+    [
+      "brotli; (platform_python_implementation == 'CPython') and extra == 'brotli'",
+      'brotli; platform_python_implementation == "CPython" and extra == "brotli"',
+    ],
   ];
   for (const [text, want] of cases) {
     it(`${text} -> ${want}`, () => {

@@ -25,9 +25,10 @@ before(async () => {
 async function referenceTags(version: string, module: 'pip._vendor.packaging' | 'packaging' | 'pip'): Promise<string[]> {
   const p = pythons.find((x) => x.version === version);
   assert.ok(p, `CPython ${version} is needed on this host`);
-  const script = module === 'pip'
-    ? 'from pip._internal.utils.compatibility_tags import get_supported; print("\\n".join(str(t) for t in get_supported()))'
-    : `from ${module} import tags; print("\\n".join(str(t) for t in tags.sys_tags()))`;
+  const script =
+    module === 'pip'
+      ? 'from pip._internal.utils.compatibility_tags import get_supported; print("\\n".join(str(t) for t in get_supported()))'
+      : `from ${module} import tags; print("\\n".join(str(t) for t in tags.sys_tags()))`;
   const r = await execa(p.bin, ['-I', '-c', script], { env: {}, extendEnv: false, reject: false });
   assert.equal(r.exitCode, 0, String(r.stderr));
   return String(r.stdout).trim().split('\n');
@@ -88,7 +89,10 @@ test('supportedTags order: specific, abi3, none, older abi3 down to cp32, py*, t
   assert.deepEqual(tags.slice(-14, -11), ['cp311-none-any', 'py311-none-any', 'py3-none-any']);
   assert.equal(tags.at(-1), 'py30-none-any');
   assert.equal(tags.includes('cp31-abi3-manylinux1_x86_64'), false);
-  assert.equal(tags.some((t) => t.includes('manylinux_2_18')), false);
+  assert.equal(
+    tags.some((t) => t.includes('manylinux_2_18')),
+    false,
+  );
 });
 
 test('linuxPlatforms: newest glibc first, legacy aliases right after their glibc, linux_* last and only on request', () => {
@@ -99,7 +103,11 @@ test('linuxPlatforms: newest glibc first, legacy aliases right after their glibc
   assert.equal(linuxPlatforms({ glibc: [2, 17], arch: 'x86_64', plainLinux: true }).at(-1), 'linux_x86_64');
   assert.deepEqual(linuxPlatforms({ glibc: [2, 4], arch: 'x86_64' }), []);
   // A future glibc 3.1: 3.1, 3.0, then 2.50 (packaging's guess at the last 2.x) down.
-  assert.deepEqual(linuxPlatforms({ glibc: [3, 1], arch: 'x86_64' }).slice(0, 3), ['manylinux_3_1_x86_64', 'manylinux_3_0_x86_64', 'manylinux_2_50_x86_64']);
+  assert.deepEqual(linuxPlatforms({ glibc: [3, 1], arch: 'x86_64' }).slice(0, 3), [
+    'manylinux_3_1_x86_64',
+    'manylinux_3_0_x86_64',
+    'manylinux_2_50_x86_64',
+  ]);
 });
 
 test('supportedTags refuses a malformed target (a bug, not user input)', () => {
@@ -154,8 +162,17 @@ test('pickWheel: the best-ranked compatible wheel, or undefined', () => {
   ];
   assert.equal(pickWheel(crypto, t311)?.wheel.filename, 'cryptography-42.0.5-cp39-abi3-manylinux_2_28_x86_64.whl');
   // An older host: the manylinux_2_28 wheels are out, 2014 is in.
-  assert.equal(pickWheel(crypto, { ...t311, glibc: [2, 17] })?.wheel.filename, 'cryptography-42.0.5-cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl');
-  assert.equal(pickWheel(crypto.filter((c) => !c.wheel.platformTags.some((p) => p.startsWith('manylinux'))), t311), undefined);
+  assert.equal(
+    pickWheel(crypto, { ...t311, glibc: [2, 17] })?.wheel.filename,
+    'cryptography-42.0.5-cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
+  );
+  assert.equal(
+    pickWheel(
+      crypto.filter((c) => !c.wheel.platformTags.some((p) => p.startsWith('manylinux'))),
+      t311,
+    ),
+    undefined,
+  );
 
   const numpy = [
     w('numpy-1.26.4-py3-none-any.whl'),
@@ -164,13 +181,21 @@ test('pickWheel: the best-ranked compatible wheel, or undefined', () => {
     w('numpy-1.26.4-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl'),
   ];
   assert.equal(pickWheel(numpy, t311)?.wheel.filename, 'numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl');
-  assert.equal(pickWheel(numpy, { ...t311, version: '3.12' })?.wheel.filename, 'numpy-1.26.4-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl');
+  assert.equal(
+    pickWheel(numpy, { ...t311, version: '3.12' })?.wheel.filename,
+    'numpy-1.26.4-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
+  );
   assert.equal(pickWheel(numpy, { ...t311, version: '3.10' })?.wheel.filename, 'numpy-1.26.4-py3-none-any.whl');
   assert.equal(pickWheel([], t311), undefined);
 });
 
 test('pickWheel ties: highest build tag, then the smallest file name, whatever the input order', () => {
-  const same = [w('simple-0.1-py3-none-any.whl'), w('simple-0.1-2-py3-none-any.whl'), w('simple-0.1-10-py3-none-any.whl'), w('simple-0.1-9z-py3-none-any.whl')];
+  const same = [
+    w('simple-0.1-py3-none-any.whl'),
+    w('simple-0.1-2-py3-none-any.whl'),
+    w('simple-0.1-10-py3-none-any.whl'),
+    w('simple-0.1-9z-py3-none-any.whl'),
+  ];
   for (const order of [same, [...same].reverse()]) {
     assert.equal(pickWheel(order, t311)?.wheel.build, '10');
   }
@@ -180,7 +205,10 @@ test('pickWheel ties: highest build tag, then the smallest file name, whatever t
     assert.equal(pickWheel(order, t311)?.wheel.filename, 'simple-0.1-py2.py3-none-any.whl');
   }
   // The rank still comes first: a better tag without a build tag beats a worse one with one.
-  assert.equal(pickWheel([w('simple-0.1-5-py3-none-any.whl'), w('simple-0.1-py311-none-any.whl')], t311)?.wheel.filename, 'simple-0.1-py311-none-any.whl');
+  assert.equal(
+    pickWheel([w('simple-0.1-5-py3-none-any.whl'), w('simple-0.1-py311-none-any.whl')], t311)?.wheel.filename,
+    'simple-0.1-py311-none-any.whl',
+  );
 });
 
 test('compareBuildTags: none < any; numeric prefix as a number, then the rest as a string', () => {

@@ -25,16 +25,78 @@ function throwsUser(fn: () => unknown, code: ErrorCode, mentions: string): void 
 }
 
 describe('isValidVersion', () => {
-  const valid = ['1.0', '1.0.0', '0', '2023.10.11', 'v1.0', 'V1.0', '1!2.0', '1.0a1', '1.0.0-beta.2', '1.0-alpha.1', '1.0c1', '1.0PREVIEW1', '1.0rc1',
-    '1.0.post1', '1.0-1', '1.0-r1', '1.0.post', '1.0.dev0', '1.0.dev', '1.0+local.1', '1.0+ubuntu-1', '1.0a1.post2.dev3+x'];
-  const invalid = ['', ' ', '1.0.', '1..0', '.1', 'a1.0', '1.0+', '1.0+a..b', 'foo', 'latest', '1.0-beta-x', '1.0 final', '1.0_1', '1.0-', '1!', '0.1dev-r1234', '1.0.*'];
+  const valid = [
+    '1.0',
+    '1.0.0',
+    '0',
+    '2023.10.11',
+    'v1.0',
+    'V1.0',
+    '1!2.0',
+    '1.0a1',
+    '1.0.0-beta.2',
+    '1.0-alpha.1',
+    '1.0c1',
+    '1.0PREVIEW1',
+    '1.0rc1',
+    '1.0.post1',
+    '1.0-1',
+    '1.0-r1',
+    '1.0.post',
+    '1.0.dev0',
+    '1.0.dev',
+    '1.0+local.1',
+    '1.0+ubuntu-1',
+    '1.0a1.post2.dev3+x',
+  ];
+  const invalid = [
+    '',
+    ' ',
+    '1.0.',
+    '1..0',
+    '.1',
+    'a1.0',
+    '1.0+',
+    '1.0+a..b',
+    'foo',
+    'latest',
+    '1.0-beta-x',
+    '1.0 final',
+    '1.0_1',
+    '1.0-',
+    '1!',
+    '0.1dev-r1234',
+    '1.0.*',
+  ];
   for (const v of valid) it(`accepts ${JSON.stringify(v)}`, () => assert.equal(isValidVersion(v), true));
   for (const v of invalid) it(`refuses ${JSON.stringify(v)}`, () => assert.equal(isValidVersion(v), false));
 });
 
 // PEP 440's own ordering example, then epochs.
-const ORDERED = ['1.dev0', '1.0.dev456', '1.0a1', '1.0a2.dev456', '1.0a12.dev456', '1.0a12', '1.0b1.dev456', '1.0b2', '1.0b2.post345.dev456', '1.0b2.post345',
-  '1.0rc1.dev456', '1.0rc1', '1.0', '1.0+abc.5', '1.0+abc.7', '1.0+5', '1.0.post456.dev34', '1.0.post456', '1.0.15', '1.1.dev1', '1.10', '2!0.1'];
+const ORDERED = [
+  '1.dev0',
+  '1.0.dev456',
+  '1.0a1',
+  '1.0a2.dev456',
+  '1.0a12.dev456',
+  '1.0a12',
+  '1.0b1.dev456',
+  '1.0b2',
+  '1.0b2.post345.dev456',
+  '1.0b2.post345',
+  '1.0rc1.dev456',
+  '1.0rc1',
+  '1.0',
+  '1.0+abc.5',
+  '1.0+abc.7',
+  '1.0+5',
+  '1.0.post456.dev34',
+  '1.0.post456',
+  '1.0.15',
+  '1.1.dev1',
+  '1.10',
+  '2!0.1',
+];
 
 describe('compareVersions and sortVersions', () => {
   it('sorts PEP 440 example versions in PEP 440 order, whatever the input order', () => {
@@ -49,7 +111,16 @@ describe('compareVersions and sortVersions', () => {
       assert.ok(compareVersions(ORDERED[i]!, ORDERED[i - 1]!) > 0, `${ORDERED[i]} > ${ORDERED[i - 1]}`);
     }
   });
-  const equal: [string, string][] = [['1.0', '1.0.0'], ['1', '1.0.0.0'], ['1.0a1', '1.0.0alpha1'], ['1.0-1', '1.0.post1'], ['1.0c1', '1.0rc1'], ['v1.0', '1.0'], ['0!1.0', '1.0'], ['1.01', '1.1']];
+  const equal: [string, string][] = [
+    ['1.0', '1.0.0'],
+    ['1', '1.0.0.0'],
+    ['1.0a1', '1.0.0alpha1'],
+    ['1.0-1', '1.0.post1'],
+    ['1.0c1', '1.0rc1'],
+    ['v1.0', '1.0'],
+    ['0!1.0', '1.0'],
+    ['1.01', '1.1'],
+  ];
   for (const [a, b] of equal) it(`${a} equals ${b}`, () => assert.equal(compareVersions(a, b), 0));
   it('breaks ties between equal spellings by text, so the order is fixed', () => {
     assert.deepEqual(sortVersions(['1.0.0', '1.0']), ['1.0', '1.0.0']);
@@ -92,7 +163,29 @@ describe('parseSpecifierSet', () => {
       assert.equal(formatSpecifierSet(clauses), want);
     });
   }
-  const bad = ['~=1', '~=1.0.*', '>=1.0.*', '<1.*', '<1.0+local', '>=1.0+local', '~=1.0+local', '==1.0a1.*', '==1.0.post1.*', '==1.0+x.*', '=1.0', '=>1.0', '>=', '>=1.0,', ',>=1.0', '>=1.0 <2', '1.0', '>=foo', '== 1.0 .*', '>=1.0;', '==*'];
+  const bad = [
+    '~=1',
+    '~=1.0.*',
+    '>=1.0.*',
+    '<1.*',
+    '<1.0+local',
+    '>=1.0+local',
+    '~=1.0+local',
+    '==1.0a1.*',
+    '==1.0.post1.*',
+    '==1.0+x.*',
+    '=1.0',
+    '=>1.0',
+    '>=',
+    '>=1.0,',
+    ',>=1.0',
+    '>=1.0 <2',
+    '1.0',
+    '>=foo',
+    '== 1.0 .*',
+    '>=1.0;',
+    '==*',
+  ];
   for (const text of bad) it(`refuses ${JSON.stringify(text)}`, () => assert.equal(parseSpecifierSet(text), null));
 });
 
@@ -246,14 +339,30 @@ describe('bestVersion', () => {
     { name: 'a final release over a newer pre-release', candidates: ['1.0', '2.0a1'], spec: '>=1.0', want: '1.0' },
     { name: 'a pre-release when no final release matches', candidates: ['1.0', '2.0a1', '2.0b1'], spec: '>=1.5', want: '2.0b1' },
     { name: 'a pre-release when only pre-releases exist', candidates: ['0.1a1', '0.1a2'], spec: '', want: '0.1a2' },
-    { name: 'no fallback when pre-releases are refused', candidates: ['1.0', '2.0a1'], spec: '>=1.5', opts: { prereleases: false }, want: undefined },
+    {
+      name: 'no fallback when pre-releases are refused',
+      candidates: ['1.0', '2.0a1'],
+      spec: '>=1.5',
+      opts: { prereleases: false },
+      want: undefined,
+    },
     { name: 'pre-releases compete when allowed', candidates: ['1.0', '2.0a1'], spec: '>=1.0', opts: { prereleases: true }, want: '2.0a1' },
-    { name: 'a specifier naming a pre-release lets newer pre-releases win', candidates: ['1.0.0rc8', '1.0.0rc9', '0.9'], spec: '>=1.0.0rc8', want: '1.0.0rc9' },
+    {
+      name: 'a specifier naming a pre-release lets newer pre-releases win',
+      candidates: ['1.0.0rc8', '1.0.0rc9', '0.9'],
+      spec: '>=1.0.0rc8',
+      want: '1.0.0rc9',
+    },
     { name: 'nothing matches', candidates: ['1.0', '1.1'], spec: '>=2', want: undefined },
     { name: 'no candidates', candidates: [], spec: '', want: undefined },
     { name: 'equal spellings: a fixed choice', candidates: ['1.0', '1.0.0'], spec: '==1', want: '1.0.0' },
     { name: 'legacy versions are skipped', candidates: ['0.1dev-r1234', '0.0.9'], spec: '', want: '0.0.9' },
-    { name: 'a legacy version by arbitrary equality', candidates: ['0.1dev-r1234', '0.0.9'], spec: '===0.1dev-r1234', want: '0.1dev-r1234' },
+    {
+      name: 'a legacy version by arbitrary equality',
+      candidates: ['0.1dev-r1234', '0.0.9'],
+      spec: '===0.1dev-r1234',
+      want: '0.1dev-r1234',
+    },
     { name: 'exclusive bound keeps 2.0rc1 out even in the fallback', candidates: ['2.0rc1', '2.0'], spec: '<2.0', want: undefined },
   ];
   for (const c of cases) {
@@ -293,6 +402,7 @@ describe('requiresPythonAllows', () => {
     it(`${JSON.stringify(rp)} ${want ? 'allows' : 'refuses'} ${full}`, () => assert.equal(requiresPythonAllows(rp, py(full)), want));
   }
   for (const garbage of ['>=3.6.*', 'python3', '>=3.8"', '3.8', '>= three']) {
-    it(`names garbage ${JSON.stringify(garbage)}`, () => throwsUser(() => requiresPythonAllows(garbage, py('3.11.7')), 'EREQUIRESPYTHON', `'${garbage}'`));
+    it(`names garbage ${JSON.stringify(garbage)}`, () =>
+      throwsUser(() => requiresPythonAllows(garbage, py('3.11.7')), 'EREQUIRESPYTHON', `'${garbage}'`));
   }
 });

@@ -19,7 +19,10 @@ function provider(u: Universe, calls: string[] = []): Provider<Req, number, Pinn
     expand: async (v, w) => {
       calls.push(`${w.name}@${v}`);
       const deps = u[w.name]![v]!;
-      return { pin: { name: w.name, version: String(v), deps: [] }, wants: Object.entries(deps).map(([name, req]) => ({ name, req, from: w.name, chain: [...w.chain, `${w.name} ${v}`] })) };
+      return {
+        pin: { name: w.name, version: String(v), deps: [] },
+        wants: Object.entries(deps).map(([name, req]) => ({ name, req, from: w.name, chain: [...w.chain, `${w.name} ${v}`] })),
+      };
     },
     revisit: (p, w) => (admits(Number(p.version), w.req) ? { pin: p, wants: [] } : undefined),
     exhaustedWhy: 'exhausted',

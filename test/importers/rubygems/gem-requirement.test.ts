@@ -12,17 +12,96 @@ import { rng, ruby, throwsUser } from '../../helpers/ruby-oracle.js';
 
 const OPS = ['', '=', '!=', '>', '<', '>=', '<=', '~>'];
 // Versions requirements name: releases of every length, trailing zeros, prereleases, dashes.
-const BOUNDS = ['0', '1', '1.0', '2', '2.2', '2.2.0', '2.2.1', '1.2.3', '1.2', '0.9', '3.0.0', '01.0', '1.0.0.rc1', '1.0.a', '2.0.0.beta.2',
-  '3.0.0-beta', '2.a', '1.9.9', '0.0.1', '4', '1.2.3.4', '0.a'];
+const BOUNDS = [
+  '0',
+  '1',
+  '1.0',
+  '2',
+  '2.2',
+  '2.2.0',
+  '2.2.1',
+  '1.2.3',
+  '1.2',
+  '0.9',
+  '3.0.0',
+  '01.0',
+  '1.0.0.rc1',
+  '1.0.a',
+  '2.0.0.beta.2',
+  '3.0.0-beta',
+  '2.a',
+  '1.9.9',
+  '0.0.1',
+  '4',
+  '1.2.3.4',
+  '0.a',
+];
 // Versions tested against them: around every bound, prereleases of the next releases included.
-const CANDIDATES = ['0', '0.0.1', '0.1', '0.9', '0.9.9', '1', '1.0', '1.0.0', '1.0.0.rc1', '1.0.0.rc2', '1.0.a', '1.0.b', '1.0.1', '1.1', '1.1.0.pre',
-  '1.2', '1.2.2', '1.2.3', '1.2.3.4', '1.2.3.5', '1.2.4', '1.3', '1.9', '1.9.9', '1.10', '2', '2.0', '2.0.0.a', '2.0.0.beta.1', '2.0.0.beta.2',
-  '2.0.0.beta.3', '2.0.0.rc1', '2.0.1', '2.1', '2.1.9', '2.2', '2.2.0', '2.2.0.rc1', '2.2.1', '2.2.9', '2.3', '2.3.0.a', '2.9', '3', '3.0.0.pre.beta',
-  '3.0.0.beta', '3.0.0', '3.0.1', '3.1', '4', '4.0.0.rc1', '4.1', '10', '0.a', '0.0.a'];
+const CANDIDATES = [
+  '0',
+  '0.0.1',
+  '0.1',
+  '0.9',
+  '0.9.9',
+  '1',
+  '1.0',
+  '1.0.0',
+  '1.0.0.rc1',
+  '1.0.0.rc2',
+  '1.0.a',
+  '1.0.b',
+  '1.0.1',
+  '1.1',
+  '1.1.0.pre',
+  '1.2',
+  '1.2.2',
+  '1.2.3',
+  '1.2.3.4',
+  '1.2.3.5',
+  '1.2.4',
+  '1.3',
+  '1.9',
+  '1.9.9',
+  '1.10',
+  '2',
+  '2.0',
+  '2.0.0.a',
+  '2.0.0.beta.1',
+  '2.0.0.beta.2',
+  '2.0.0.beta.3',
+  '2.0.0.rc1',
+  '2.0.1',
+  '2.1',
+  '2.1.9',
+  '2.2',
+  '2.2.0',
+  '2.2.0.rc1',
+  '2.2.1',
+  '2.2.9',
+  '2.3',
+  '2.3.0.a',
+  '2.9',
+  '3',
+  '3.0.0.pre.beta',
+  '3.0.0.beta',
+  '3.0.0',
+  '3.0.1',
+  '3.1',
+  '4',
+  '4.0.0.rc1',
+  '4.1',
+  '10',
+  '0.a',
+  '0.0.a',
+];
 
 const r = rng(7);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-const SPACING = [(op: string, v: string) => `${op} ${v}`, (op: string, v: string) => `${op}${v}`, (op: string, v: string) => `  ${op}\t ${v} `];
+const SPACING = [
+  (op: string, v: string) => `${op} ${v}`,
+  (op: string, v: string) => `${op}${v}`,
+  (op: string, v: string) => `  ${op}\t ${v} `,
+];
 function clause(op: string, v: string): string {
   return op === '' ? (r() < 0.5 ? v : ` ${v} `) : pick(SPACING)(op, v);
 }
@@ -62,7 +141,8 @@ describe('Gem::Requirement against the real RubyGems', () => {
     REQUIREMENTS.forEach((parts, i) => {
       const req = parseGemRequirement(written(parts, i));
       CANDIDATES.forEach((v, j) => {
-        if (satisfiesGem(v, req) !== facts[i]!.satisfied[j]) wrong.push(`${JSON.stringify(parts)} with ${v}: ruby ${facts[i]!.satisfied[j]}`);
+        if (satisfiesGem(v, req) !== facts[i]!.satisfied[j])
+          wrong.push(`${JSON.stringify(parts)} with ${v}: ruby ${facts[i]!.satisfied[j]}`);
       });
     });
     assert.deepEqual(wrong.slice(0, 20), []);
@@ -80,7 +160,8 @@ describe('Gem::Requirement against the real RubyGems', () => {
   });
 
   it('allowsPrerelease is Gem::Requirement#prerelease?', () => {
-    for (const [i, parts] of REQUIREMENTS.entries()) assert.equal(allowsPrerelease(parseGemRequirement(parts)), facts[i]!.prerelease, JSON.stringify(parts));
+    for (const [i, parts] of REQUIREMENTS.entries())
+      assert.equal(allowsPrerelease(parseGemRequirement(parts)), facts[i]!.prerelease, JSON.stringify(parts));
   });
 
   it('formatGemRequirement is Gem::Requirement#to_s, repeats dropped, in any of the three spellings', () => {
@@ -100,8 +181,35 @@ describe('Gem::Requirement against the real RubyGems', () => {
 describe('parseGemClause against Gem::Requirement.parse', () => {
   const rr = rng(11);
   const CHARS = ['>', '<', '=', '~', '!', ' ', '\t', '0', '1', '9', '.', '-', 'a', 'rc', '\u00a0', '\n'];
-  const texts = new Set<string>(['', ' ', '>=', '~>', '= = 1', '=> 1', '~ >1', '>= 1.0 < 2', '1.0.', '.1', '>= a', 'latest', '<> 1', '==1', '=1',
-    '>=\u00a01', '>= 1.0\n', '\n~> 1.0', '~>1', '!=1.0-x', '>= 1.0-', '>=1..2', '> 1.0 ', '\v>= 1\f', '~>~> 1', '>= v1', '>= 1.0.0.rc1']);
+  const texts = new Set<string>([
+    '',
+    ' ',
+    '>=',
+    '~>',
+    '= = 1',
+    '=> 1',
+    '~ >1',
+    '>= 1.0 < 2',
+    '1.0.',
+    '.1',
+    '>= a',
+    'latest',
+    '<> 1',
+    '==1',
+    '=1',
+    '>=\u00a01',
+    '>= 1.0\n',
+    '\n~> 1.0',
+    '~>1',
+    '!=1.0-x',
+    '>= 1.0-',
+    '>=1..2',
+    '> 1.0 ',
+    '\v>= 1\f',
+    '~>~> 1',
+    '>= v1',
+    '>= 1.0.0.rc1',
+  ]);
   const any = <T>(xs: readonly T[]): T => xs[Math.floor(rr() * xs.length)]!;
   const SPACE = ['', '', ' ', '  ', '\t', '\n', '\v', '\u00a0'];
   const SOME_OPS = [...OPS, ...OPS, '=>', '==', '~', '<>', '=<', '~=', '!', '>>'];
@@ -140,23 +248,40 @@ describe('parseGemClause against Gem::Requirement.parse', () => {
 
 describe('Gem::Requirement rules, spelled out', () => {
   const cases: [string, string, boolean][] = [
-    ['~> 2.2', '2.2', true], ['~> 2.2', '2.9.9', true], ['~> 2.2', '3.0', false], ['~> 2.2', '2.1', false],
-    ['~> 2.2.0', '2.2.9', true], ['~> 2.2.0', '2.3', false],
+    ['~> 2.2', '2.2', true],
+    ['~> 2.2', '2.9.9', true],
+    ['~> 2.2', '3.0', false],
+    ['~> 2.2', '2.1', false],
+    ['~> 2.2.0', '2.2.9', true],
+    ['~> 2.2.0', '2.3', false],
     // The release of the candidate is compared with the bump: `~> 1.0` refuses 2.0.rc1, which `< 2` takes.
-    ['~> 1.0', '2.0.rc1', false], ['>= 1.0, < 2', '2.0.rc1', true],
-    ['~> 1.0.0.rc1', '1.0.0.rc2', true], ['~> 1.0.0.rc1', '1.0.0', true], ['~> 1.0.0.rc1', '1.1', false],
-    ['= 1.0', '1', true], ['1.0', '1.0.0', true], ['!= 1.0', '1.0.0', false], ['> 1.0', '1.0.0.1', true],
-    ['>= 1.0', '1.1.rc1', true], ['< 1.0', '1.0.rc1', true], ['>= 1.2, < 3', '2.9', true], ['>= 1.2&< 3', '3', false],
+    ['~> 1.0', '2.0.rc1', false],
+    ['>= 1.0, < 2', '2.0.rc1', true],
+    ['~> 1.0.0.rc1', '1.0.0.rc2', true],
+    ['~> 1.0.0.rc1', '1.0.0', true],
+    ['~> 1.0.0.rc1', '1.1', false],
+    ['= 1.0', '1', true],
+    ['1.0', '1.0.0', true],
+    ['!= 1.0', '1.0.0', false],
+    ['> 1.0', '1.0.0.1', true],
+    ['>= 1.0', '1.1.rc1', true],
+    ['< 1.0', '1.0.rc1', true],
+    ['>= 1.2, < 3', '2.9', true],
+    ['>= 1.2&< 3', '3', false],
     ['= 1.0.0-rc1', '1.0.0.pre.rc1', true],
   ];
-  for (const [req, v, ok] of cases) it(`${JSON.stringify(req)} ${ok ? 'holds' : 'does not hold'} for ${v}`, () => assert.equal(satisfiesGem(v, req), ok));
+  for (const [req, v, ok] of cases)
+    it(`${JSON.stringify(req)} ${ok ? 'holds' : 'does not hold'} for ${v}`, () => assert.equal(satisfiesGem(v, req), ok));
 
   it('reads the three spellings registries use to the same requirement', () => {
     const a = parseGemRequirement('>= 1.2, < 3');
     assert.deepEqual(parseGemRequirement('>= 1.2&< 3'), a);
     assert.deepEqual(parseGemRequirement(['>= 1.2', '< 3']), a);
     assert.deepEqual(parseGemRequirement(['>=1.2,<3']), a);
-    assert.deepEqual(a.clauses, [{ op: '>=', version: '1.2' }, { op: '<', version: '3' }]);
+    assert.deepEqual(a.clauses, [
+      { op: '>=', version: '1.2' },
+      { op: '<', version: '3' },
+    ]);
   });
   it('keeps the order written, drops repeats, writes canonical versions', () => {
     assert.equal(formatGemRequirement(parseGemRequirement('< 3, >= 1.2')), '< 3, >= 1.2');
@@ -184,8 +309,26 @@ describe('Gem::Requirement rules, spelled out', () => {
 });
 
 describe('bad requirements', () => {
-  const bad = ['', '  ', '>=', '=> 1', '>= 1.0 < 2', '>= 1,', ', >= 1', '>= 1 &', '>= 1,,< 2', 'latest', '>= 1.0.', '~>', '>= v1', '== 1.0', '>= 1.0 || < 0.5'];
-  for (const text of bad) it(`refuses ${JSON.stringify(text)} with EGEMREQ`, () => throwsUser(() => parseGemRequirement(text), 'EGEMREQ', 'is not a RubyGems requirement'));
+  const bad = [
+    '',
+    '  ',
+    '>=',
+    '=> 1',
+    '>= 1.0 < 2',
+    '>= 1,',
+    ', >= 1',
+    '>= 1 &',
+    '>= 1,,< 2',
+    'latest',
+    '>= 1.0.',
+    '~>',
+    '>= v1',
+    '== 1.0',
+    '>= 1.0 || < 0.5',
+  ];
+  for (const text of bad)
+    it(`refuses ${JSON.stringify(text)} with EGEMREQ`, () =>
+      throwsUser(() => parseGemRequirement(text), 'EGEMREQ', 'is not a RubyGems requirement'));
   it('names the whole input, on one line', () => {
     throwsUser(() => parseGemRequirement('>= 1.2, <<3'), 'EGEMREQ', "'>= 1.2, <<3'");
     throwsUser(() => parseGemRequirement(['>= 1', 'nope']), 'EGEMREQ', "'>= 1, nope'");

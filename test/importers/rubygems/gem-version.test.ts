@@ -13,17 +13,118 @@ import { rng, ruby, throwsUser } from '../../helpers/ruby-oracle.js';
 
 // Written by hand: the cases the Gem::Version rules are about.
 const HAND = [
-  '0', '1', '1.0', '1.0.0', '01', '1.01', '1.1', '1.9', '1.10', '1.2.9', '1.2.10', '0.0.0', '0.0.1', '2', '3.0', '10',
-  '1.0.a', '1.0.b', '1.0.a1', '1.0.a2', '1.0.a10', '1.0.A', '1.0.Z', '1.0.aa', '1.a', '1a', '1.A', '1.0.a.0', '1.a.0', '1.a.0.1', '1.0.a.1',
-  '1.0.0.rc1', '1.0.0-rc1', '1.0.0.pre.rc1', '1.0.0.rc.1', '1.0.rc1', '1.rc1', '1.0.0.RC1', '1.0.0.Rc1', '1.0.0.beta', '1.0.0.beta1',
-  '1.0.0.beta.2', '1.0.0.alpha', '1.0.0.pre', '1.0.0.pre1', '1.0-1', '1.0.0-1', '1.0.0.1', '1.0.0.0.1', '2.0.0.a', '1.2.3a', '1.2.3a4b5',
-  '1.2.3.a.4', '0.a', '0.0.a', '3.2.0.pre.preview1', '3.4.0.preview1', '3.4.0.dev', '1.0-rc-1', '1.0-x.y', '1.0--1', '2.0.0-alpha.1',
-  '1.0.0.beta-2', '7.1.0.beta1', '7.1.0.rc2', '7.1.0', '7.1.0.1', '6.1.7.6', '1.16.0', '1.16.0.rc1', '0.9.9.9', '1.0.0.0.0.0.0',
-  '99999999999999999999.1', '99999999999999999999.2', '100000000000000000000', '18446744073709551616', '9007199254740993',
-  '9007199254740992', ' 1.2 ', '\t1.3\n', '1.0.0.a-b', '1.0.0.b-a', '1.0.B', '1.0.b', '1.0.0.pre.a', '1.0.0.pre.b',
+  '0',
+  '1',
+  '1.0',
+  '1.0.0',
+  '01',
+  '1.01',
+  '1.1',
+  '1.9',
+  '1.10',
+  '1.2.9',
+  '1.2.10',
+  '0.0.0',
+  '0.0.1',
+  '2',
+  '3.0',
+  '10',
+  '1.0.a',
+  '1.0.b',
+  '1.0.a1',
+  '1.0.a2',
+  '1.0.a10',
+  '1.0.A',
+  '1.0.Z',
+  '1.0.aa',
+  '1.a',
+  '1a',
+  '1.A',
+  '1.0.a.0',
+  '1.a.0',
+  '1.a.0.1',
+  '1.0.a.1',
+  '1.0.0.rc1',
+  '1.0.0-rc1',
+  '1.0.0.pre.rc1',
+  '1.0.0.rc.1',
+  '1.0.rc1',
+  '1.rc1',
+  '1.0.0.RC1',
+  '1.0.0.Rc1',
+  '1.0.0.beta',
+  '1.0.0.beta1',
+  '1.0.0.beta.2',
+  '1.0.0.alpha',
+  '1.0.0.pre',
+  '1.0.0.pre1',
+  '1.0-1',
+  '1.0.0-1',
+  '1.0.0.1',
+  '1.0.0.0.1',
+  '2.0.0.a',
+  '1.2.3a',
+  '1.2.3a4b5',
+  '1.2.3.a.4',
+  '0.a',
+  '0.0.a',
+  '3.2.0.pre.preview1',
+  '3.4.0.preview1',
+  '3.4.0.dev',
+  '1.0-rc-1',
+  '1.0-x.y',
+  '1.0--1',
+  '2.0.0-alpha.1',
+  '1.0.0.beta-2',
+  '7.1.0.beta1',
+  '7.1.0.rc2',
+  '7.1.0',
+  '7.1.0.1',
+  '6.1.7.6',
+  '1.16.0',
+  '1.16.0.rc1',
+  '0.9.9.9',
+  '1.0.0.0.0.0.0',
+  '99999999999999999999.1',
+  '99999999999999999999.2',
+  '100000000000000000000',
+  '18446744073709551616',
+  '9007199254740993',
+  '9007199254740992',
+  ' 1.2 ',
+  '\t1.3\n',
+  '1.0.0.a-b',
+  '1.0.0.b-a',
+  '1.0.B',
+  '1.0.b',
+  '1.0.0.pre.a',
+  '1.0.0.pre.b',
 ];
 
-const PARTS = ['0', '1', '2', '9', '10', '01', '00', '123', 'a', 'b', 'rc', 'pre', 'beta', 'alpha', 'A', 'Z', 'rc1', 'rc2', '1a', 'b2', 'dev', 'x0'];
+const PARTS = [
+  '0',
+  '1',
+  '2',
+  '9',
+  '10',
+  '01',
+  '00',
+  '123',
+  'a',
+  'b',
+  'rc',
+  'pre',
+  'beta',
+  'alpha',
+  'A',
+  'Z',
+  'rc1',
+  'rc2',
+  '1a',
+  'b2',
+  'dev',
+  'x0',
+];
 function randomVersion(r: () => number): string {
   const n = 1 + Math.floor(r() * 5);
   const parts = [String(Math.floor(r() * 4))];
@@ -47,7 +148,27 @@ const r = rng(4);
 const RANDOM: string[] = [];
 for (let i = 0; i < 250; i++) RANDOM.push(randomVersion(r));
 const VERSIONS = [...new Set([...HAND, ...RANDOM])];
-const TEXTS = [...new Set([...VERSIONS, ...Array.from({ length: 800 }, () => randomText(r)), '', ' ', '1.', '.1', '1..0', 'a1', 'v1.0', '1.0+x', '1,0', '1.0 1', '-1', '1.0.', '1.0-', '1.0-.a', '1.0-a.'])];
+const TEXTS = [
+  ...new Set([
+    ...VERSIONS,
+    ...Array.from({ length: 800 }, () => randomText(r)),
+    '',
+    ' ',
+    '1.',
+    '.1',
+    '1..0',
+    'a1',
+    'v1.0',
+    '1.0+x',
+    '1,0',
+    '1.0 1',
+    '-1',
+    '1.0.',
+    '1.0-',
+    '1.0-.a',
+    '1.0-a.',
+  ]),
+];
 
 interface RubyFacts {
   valid: boolean;
@@ -133,7 +254,26 @@ describe('compareGemVersions and sortGemVersions, against the real RubyGems', ()
 });
 
 describe('Gem::Version rules, spelled out', () => {
-  const ordered: string[] = ['0.a', '0', '0.1', '1.0.0.a', '1.0.a1', '1.0.a2', '1.0.a10', '1.0.b', '1.0.0.pre.rc1', '1.0.0.rc1', '1.0.0.rc2', '1', '1.0.0.1', '1.1', '1.9', '1.10', '2.0.0.beta1', '2'];
+  const ordered: string[] = [
+    '0.a',
+    '0',
+    '0.1',
+    '1.0.0.a',
+    '1.0.a1',
+    '1.0.a2',
+    '1.0.a10',
+    '1.0.b',
+    '1.0.0.pre.rc1',
+    '1.0.0.rc1',
+    '1.0.0.rc2',
+    '1',
+    '1.0.0.1',
+    '1.1',
+    '1.9',
+    '1.10',
+    '2.0.0.beta1',
+    '2',
+  ];
   it('orders prereleases before their release, numbers numerically', () => {
     for (let i = 1; i < ordered.length; i++) {
       assert.equal(compareGemVersions(ordered[i - 1]!, ordered[i]!), -1, `${ordered[i - 1]} < ${ordered[i]}`);
@@ -141,7 +281,16 @@ describe('Gem::Version rules, spelled out', () => {
     }
     assert.deepEqual(sortGemVersions([...ordered].reverse()), ordered);
   });
-  const equal: [string, string][] = [['1.0', '1'], ['1.0.0', '1'], ['01', '1'], ['1.01', '1.1'], ['1.0.a', '1.a'], ['1.a.0', '1.0.a'], ['1.0.0-rc1', '1.0.0.pre.rc1'], [' 1.0 ', '1']];
+  const equal: [string, string][] = [
+    ['1.0', '1'],
+    ['1.0.0', '1'],
+    ['01', '1'],
+    ['1.01', '1.1'],
+    ['1.0.a', '1.a'],
+    ['1.a.0', '1.0.a'],
+    ['1.0.0-rc1', '1.0.0.pre.rc1'],
+    [' 1.0 ', '1'],
+  ];
   for (const [a, b] of equal) it(`${JSON.stringify(a)} equals ${JSON.stringify(b)}`, () => assert.equal(compareGemVersions(a, b), 0));
   it('canonicalises a dash to .pre., as RubyGems does', () => {
     assert.equal(canonicalGemVersion('1.0.0-rc1'), '1.0.0.pre.rc1');
@@ -157,7 +306,18 @@ describe('Gem::Version rules, spelled out', () => {
     assert.equal(compareGemVersions('9007199254740993', '9007199254740992'), 1);
     assert.equal(bumpForPessimistic('1.99999999999999999999.0'), '1.100000000000000000000');
   });
-  const bumps: [string, string][] = [['2.2', '3'], ['2.2.0', '2.3'], ['1', '2'], ['0', '1'], ['1.0.0.rc1', '1.1'], ['1.0.a', '2'], ['1.2.3.4', '1.2.4'], ['01.09', '2'], ['1.0.0-1', '1.1'], ['4.0.0.beta.2', '4.1']];
+  const bumps: [string, string][] = [
+    ['2.2', '3'],
+    ['2.2.0', '2.3'],
+    ['1', '2'],
+    ['0', '1'],
+    ['1.0.0.rc1', '1.1'],
+    ['1.0.a', '2'],
+    ['1.2.3.4', '1.2.4'],
+    ['01.09', '2'],
+    ['1.0.0-1', '1.1'],
+    ['4.0.0.beta.2', '4.1'],
+  ];
   for (const [v, b] of bumps) it(`~> ${v} ends before ${b}`, () => assert.equal(bumpForPessimistic(v), b));
   it('release drops the prerelease part only', () => {
     assert.equal(gemRelease('1.2.0.rc1'), '1.2.0');

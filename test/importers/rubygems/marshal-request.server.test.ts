@@ -37,9 +37,26 @@ after(async () => {
 });
 
 async function request(name: string, source: string): Promise<JsonPackage[]> {
-  const r = await bale(['request', ...SPECS, '--ruby', '3.1', '--source', source, '--overrides', path.join(t.dir, 'ov'), '--recipes', path.join(t.dir, `${name}-recipes`), '--store', path.join(t.dir, `${name}-store`), '--json'], {
-    env: { XDG_CACHE_HOME: path.join(t.dir, `${name}-cache`) },
-  });
+  const r = await bale(
+    [
+      'request',
+      ...SPECS,
+      '--ruby',
+      '3.1',
+      '--source',
+      source,
+      '--overrides',
+      path.join(t.dir, 'ov'),
+      '--recipes',
+      path.join(t.dir, `${name}-recipes`),
+      '--store',
+      path.join(t.dir, `${name}-store`),
+      '--json',
+    ],
+    {
+      env: { XDG_CACHE_HOME: path.join(t.dir, `${name}-cache`) },
+    },
+  );
   assert.equal(r.code, 0, r.stderr);
   return (JSON.parse(r.stdout) as { packages: JsonPackage[] }).packages;
 }
@@ -50,7 +67,12 @@ test('a gem generate_index source gives the recipes and packages the compact ind
   const files = await listFiles(path.join(t.dir, 'marshal-recipes'));
   assert.deepEqual(files, await listFiles(path.join(t.dir, 'compact-recipes')));
   assert.deepEqual(files.filter((f) => f.endsWith('.toml')).sort(), [
-    'gem/fxg-app/1.0.0.toml', 'gem/fxg-chain/1.0.0.toml', 'gem/fxg-leaf/0.1.5.toml', 'gem/fxg-lib/1.3.0.toml', 'gem/fxg-plat/1.0.0.toml', 'gem/fxg-zext/1.0.0.toml',
+    'gem/fxg-app/1.0.0.toml',
+    'gem/fxg-chain/1.0.0.toml',
+    'gem/fxg-leaf/0.1.5.toml',
+    'gem/fxg-lib/1.3.0.toml',
+    'gem/fxg-plat/1.0.0.toml',
+    'gem/fxg-zext/1.0.0.toml',
   ]);
   for (const f of files) {
     const m = await readFile(path.join(t.dir, 'marshal-recipes', f), 'utf8');
@@ -58,14 +80,18 @@ test('a gem generate_index source gives the recipes and packages the compact ind
     assert.ok(m.includes(marshal.url), `${f} names the source it came from`);
     assert.equal(m.replaceAll(marshal.url, compact.url), c, f);
   }
-  assert.match(await readFile(path.join(t.dir, 'marshal-recipes/gem/fxg-plat/1.0.0.toml'), 'utf8'), /filename = "fxg-plat-1\.0\.0-x86_64-linux\.gem"/);
+  assert.match(
+    await readFile(path.join(t.dir, 'marshal-recipes/gem/fxg-plat/1.0.0.toml'), 'utf8'),
+    /filename = "fxg-plat-1\.0\.0-x86_64-linux\.gem"/,
+  );
   const sums = (ps: JsonPackage[]): string[] => ps.map((p) => `${p.name}@${p.version} ${p.sha256}`).sort();
   assert.deepEqual(sums(fromMarshal), sums(fromCompact));
   const root = path.join(t.dir, 'root');
   await mkdir(root);
   for (const p of fromMarshal) await execa('tar', ['-xzf', p.file, '-C', root]);
   const gems = path.join(root, 'usr/lib/ruby/gems/3.1.0');
-  const code = 'require "fxg_app"; require "fxg_plat"; require "fxg_zext"; require "zlib"; ' +
+  const code =
+    'require "fxg_app"; require "fxg_plat"; require "fxg_zext"; require "zlib"; ' +
     'abort "crc" unless FxgZext.crc32("bale") == Zlib.crc32("bale"); ' +
     'puts Gem.loaded_specs.keys.grep(/^fxg/).sort.map { |k| "#{k}-#{Gem.loaded_specs[k].version}" }.join(" ")';
   const out = await execa('ruby', ['-e', code], { env: { GEM_PATH: gems, GEM_HOME: gems, PATH: '/usr/bin:/bin' }, extendEnv: false });

@@ -15,20 +15,116 @@ const TARGET: GemTarget = { cpu: 'x86_64', os: 'linux', libc: 'gnu' };
 const RUBY_LOCAL = 'Gem.platforms = [Gem::Platform::RUBY, Gem::Platform.new("x86_64-linux-gnu")]';
 
 // Platforms seen on rubygems.org (nokogiri, grpc, ffi, sqlite3, google-protobuf, sorbet-static, jruby gems, ...), then oddities.
-const REAL = ['ruby', 'x86_64-linux', 'x86_64-linux-gnu', 'x86_64-linux-musl', 'aarch64-linux', 'aarch64-linux-gnu', 'aarch64-linux-musl',
-  'arm-linux', 'arm-linux-gnu', 'arm-linux-musl', 'arm-linux-gnueabihf', 'arm-linux-musleabihf', 'armv7-linux', 'x86-linux', 'x86-linux-gnu',
-  'x86-linux-musl', 'i386-linux', 'i686-linux', 'universal-linux', 'java', 'jruby', 'universal-java', 'universal-java-1.6', 'universal-java-11',
-  'x86_64-darwin', 'x86_64-darwin-19', 'x86_64-darwin19', 'arm64-darwin', 'arm64-darwin-21', 'universal-darwin', 'universal-darwin-9',
-  'x64-mingw32', 'x64-mingw-ucrt', 'x86-mingw32', 'x86-mswin32', 'x86-mswin32-60', 'x64-mswin64-140', 'mswin32', 'mswin64', 'mingw32',
-  'x86_64-freebsd', 'amd64-freebsd-13', 'x86_64-freebsd13', 'x86_64-openbsd', 'x86_64-openbsd6.9', 'sparc-solaris2.8', 'x86_64-solaris-2.11',
-  'powerpc-darwin', 'x86_64-linux-android', 'aarch64-linux-android', 'x86_64-cygwin', 'dalvik', 'dalvik21', 'dotnet', 'dotnet4.0',
-  'universal-dotnet', 'x86_64-netbsdelf', 'x86_64-aix', 'powerpc-aix7', 'x86_64-macruby', 'macruby', 'x86_64-hpux11', 'bitrig5.8'];
-const ODD = ['x86_64-linux-2.6', 'x86_64-linux-uclibc', 'x86_64-linux-gnux32', 'x86_64-linux_musl', 'x86_64-linuxmusl', 'x86_64-linux-gnueabi',
-  'x86_64-linux-gnu-2', 'x86_64-linux-musl-1', 'X86_64-Linux', 'amd64-linux', 'linux', 'x86_64', 'x86_64-unknown', 'foo', '-linux', 'x86_64-',
-  '-', '--', 'x86_64--linux', 'x86_64-linux-', 'x86_64-linux--', 'i586-linux', 'i86-linux', 'x86_64-my_platform1', 'test_platform',
-  'x86_64-linux-gnu-musl', 'universal-linux-musl', 'universal-linux-gnu', 'x86_64-javalinux', 'x86_64-java1.7', 'x86_64-javafoo', 'x86-dotnet2.0',
-  'x86_64-mingw-w64', 'x86_64-linux-x86_64', 'universal-mingw32', 'x86_64-linux-gnu-x', 'x86_64-darwin-linux', 'x86_64-linux-darwin',
-  'x86_64-linux-dotnet', 'x86_64-linux-mswin32', 'x86_64-linux-1', 'x86_64-linux-1.2.3', 'x86_64-netbsd'];
+const REAL = [
+  'ruby',
+  'x86_64-linux',
+  'x86_64-linux-gnu',
+  'x86_64-linux-musl',
+  'aarch64-linux',
+  'aarch64-linux-gnu',
+  'aarch64-linux-musl',
+  'arm-linux',
+  'arm-linux-gnu',
+  'arm-linux-musl',
+  'arm-linux-gnueabihf',
+  'arm-linux-musleabihf',
+  'armv7-linux',
+  'x86-linux',
+  'x86-linux-gnu',
+  'x86-linux-musl',
+  'i386-linux',
+  'i686-linux',
+  'universal-linux',
+  'java',
+  'jruby',
+  'universal-java',
+  'universal-java-1.6',
+  'universal-java-11',
+  'x86_64-darwin',
+  'x86_64-darwin-19',
+  'x86_64-darwin19',
+  'arm64-darwin',
+  'arm64-darwin-21',
+  'universal-darwin',
+  'universal-darwin-9',
+  'x64-mingw32',
+  'x64-mingw-ucrt',
+  'x86-mingw32',
+  'x86-mswin32',
+  'x86-mswin32-60',
+  'x64-mswin64-140',
+  'mswin32',
+  'mswin64',
+  'mingw32',
+  'x86_64-freebsd',
+  'amd64-freebsd-13',
+  'x86_64-freebsd13',
+  'x86_64-openbsd',
+  'x86_64-openbsd6.9',
+  'sparc-solaris2.8',
+  'x86_64-solaris-2.11',
+  'powerpc-darwin',
+  'x86_64-linux-android',
+  'aarch64-linux-android',
+  'x86_64-cygwin',
+  'dalvik',
+  'dalvik21',
+  'dotnet',
+  'dotnet4.0',
+  'universal-dotnet',
+  'x86_64-netbsdelf',
+  'x86_64-aix',
+  'powerpc-aix7',
+  'x86_64-macruby',
+  'macruby',
+  'x86_64-hpux11',
+  'bitrig5.8',
+];
+const ODD = [
+  'x86_64-linux-2.6',
+  'x86_64-linux-uclibc',
+  'x86_64-linux-gnux32',
+  'x86_64-linux_musl',
+  'x86_64-linuxmusl',
+  'x86_64-linux-gnueabi',
+  'x86_64-linux-gnu-2',
+  'x86_64-linux-musl-1',
+  'X86_64-Linux',
+  'amd64-linux',
+  'linux',
+  'x86_64',
+  'x86_64-unknown',
+  'foo',
+  '-linux',
+  'x86_64-',
+  '-',
+  '--',
+  'x86_64--linux',
+  'x86_64-linux-',
+  'x86_64-linux--',
+  'i586-linux',
+  'i86-linux',
+  'x86_64-my_platform1',
+  'test_platform',
+  'x86_64-linux-gnu-musl',
+  'universal-linux-musl',
+  'universal-linux-gnu',
+  'x86_64-javalinux',
+  'x86_64-java1.7',
+  'x86_64-javafoo',
+  'x86-dotnet2.0',
+  'x86_64-mingw-w64',
+  'x86_64-linux-x86_64',
+  'universal-mingw32',
+  'x86_64-linux-gnu-x',
+  'x86_64-darwin-linux',
+  'x86_64-linux-darwin',
+  'x86_64-linux-dotnet',
+  'x86_64-linux-mswin32',
+  'x86_64-linux-1',
+  'x86_64-linux-1.2.3',
+  'x86_64-netbsd',
+];
 
 // Random compositions of the parts platforms are made of.
 function randomPlatforms(n: number): string[] {
@@ -38,11 +134,29 @@ function randomPlatforms(n: number): string[] {
     return a / 2147483648;
   };
   const CPUS = ['x86_64', 'x86', 'i686', 'universal', 'arm', 'arm64', 'aarch64', 'amd64', '', 'java'];
-  const OSES = ['linux', 'linux-gnu', 'linux-musl', 'darwin', 'darwin20', 'mingw32', 'mingw', 'mswin64', 'java', 'freebsd', 'linux-gnueabihf', 'solaris2.10', 'gnu'];
+  const OSES = [
+    'linux',
+    'linux-gnu',
+    'linux-musl',
+    'darwin',
+    'darwin20',
+    'mingw32',
+    'mingw',
+    'mswin64',
+    'java',
+    'freebsd',
+    'linux-gnueabihf',
+    'solaris2.10',
+    'gnu',
+  ];
   const VERS = ['', '', '', 'gnu', 'musl', '2', '14.0', 'x', 'gnu-1', '1.0.1'];
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
-    const parts = [CPUS[Math.floor(next() * CPUS.length)]!, OSES[Math.floor(next() * OSES.length)]!, VERS[Math.floor(next() * VERS.length)]!];
+    const parts = [
+      CPUS[Math.floor(next() * CPUS.length)]!,
+      OSES[Math.floor(next() * OSES.length)]!,
+      VERS[Math.floor(next() * VERS.length)]!,
+    ];
     out.push(parts.filter((p, k) => k < 2 || p !== '').join('-'));
   }
   return out;
@@ -75,7 +189,12 @@ describe('gem platforms against the real RubyGems and Bundler', () => {
   );
 
   it(`parseGemPlatform is Gem::Platform.new(...).to_a for ${POOL.length} platforms`, () => {
-    for (const [i, s] of POOL.entries()) assert.deepEqual(parseGemPlatform(s), facts[i]!.toA === 'ruby' ? 'ruby' : { cpu: facts[i]!.toA[0], os: facts[i]!.toA[1], version: facts[i]!.toA[2] }, JSON.stringify(s));
+    for (const [i, s] of POOL.entries())
+      assert.deepEqual(
+        parseGemPlatform(s),
+        facts[i]!.toA === 'ruby' ? 'ruby' : { cpu: facts[i]!.toA[0], os: facts[i]!.toA[1], version: facts[i]!.toA[2] },
+        JSON.stringify(s),
+      );
   });
 
   it('gemPlatformMatches is RubyGems 3.3 on an x86_64 glibc Linux, minus Linux platforms naming another libc or system', () => {
@@ -108,8 +227,23 @@ describe('gem platforms against the real RubyGems and Bundler', () => {
 
   it('the documented cases', () => {
     const yes = ['ruby', '', 'x86_64-linux', 'x86_64-linux-gnu', 'universal-linux', 'linux', 'x86_64-linux-gnueabi'];
-    const no = ['x86_64-linux-musl', 'x86_64-linux-android', 'arm64-darwin', 'java', 'x64-mingw32', 'x86-linux', 'i686-linux', 'aarch64-linux',
-      'aarch64-linux-gnu', 'x86_64-darwin', 'current', 'X86_64-Linux', 'amd64-linux', 'x86_64-linux-uclibc', 'universal-java-11'];
+    const no = [
+      'x86_64-linux-musl',
+      'x86_64-linux-android',
+      'arm64-darwin',
+      'java',
+      'x64-mingw32',
+      'x86-linux',
+      'i686-linux',
+      'aarch64-linux',
+      'aarch64-linux-gnu',
+      'x86_64-darwin',
+      'current',
+      'X86_64-Linux',
+      'amd64-linux',
+      'x86_64-linux-uclibc',
+      'universal-java-11',
+    ];
     for (const p of yes) assert.equal(gemPlatformMatches(p, TARGET), true, p);
     for (const p of no) assert.equal(gemPlatformMatches(p, TARGET), false, p);
     assert.deepEqual(parseGemPlatform('x86_64-linux-gnu'), { cpu: 'x86_64', os: 'linux', version: null });
@@ -120,8 +254,20 @@ describe('gem platforms against the real RubyGems and Bundler', () => {
 });
 
 // Every list of up to four of these: the choice must be among Bundler's best.
-const PICK_POOL = ['ruby', 'x86_64-linux', 'x86_64-linux-gnu', 'x86_64-linux-musl', 'universal-linux', 'linux', 'aarch64-linux', 'java',
-  'x64-mingw32', 'x86-linux', 'arm64-darwin', 'x86_64-linux-android'];
+const PICK_POOL = [
+  'ruby',
+  'x86_64-linux',
+  'x86_64-linux-gnu',
+  'x86_64-linux-musl',
+  'universal-linux',
+  'linux',
+  'aarch64-linux',
+  'java',
+  'x64-mingw32',
+  'x86-linux',
+  'arm64-darwin',
+  'x86_64-linux-android',
+];
 function subsets(pool: readonly string[], max: number): string[][] {
   const out: string[][] = [];
   const walk = (start: number, acc: string[]): void => {
@@ -175,7 +321,14 @@ describe('pickGemPlatform', () => {
   it('orders x86_64-linux-gnu > x86_64-linux > universal-linux > ruby', () => {
     const all = ['ruby', 'universal-linux', 'x86_64-linux', 'x86_64-linux-gnu', 'x86_64-linux-musl', 'arm64-darwin', 'java'];
     assert.equal(pickGemPlatform(all, TARGET, 'native'), 'x86_64-linux-gnu');
-    assert.equal(pickGemPlatform(all.filter((p) => p !== 'x86_64-linux-gnu'), TARGET, 'native'), 'x86_64-linux');
+    assert.equal(
+      pickGemPlatform(
+        all.filter((p) => p !== 'x86_64-linux-gnu'),
+        TARGET,
+        'native',
+      ),
+      'x86_64-linux',
+    );
     assert.equal(pickGemPlatform(['ruby', 'universal-linux', 'x86_64-linux-musl'], TARGET, 'native'), 'universal-linux');
     assert.equal(pickGemPlatform(['ruby', 'x86_64-linux-musl', 'arm64-darwin'], TARGET, 'native'), 'ruby');
     assert.equal(pickGemPlatform(['x86_64-linux-musl', 'arm64-darwin', 'java'], TARGET, 'native'), undefined);
@@ -187,14 +340,47 @@ describe('pickGemPlatform', () => {
 describe('rubyGemVersion and requiredRubyAllows against the real RubyGems', () => {
   // What the interpreter reports: RUBY_VERSION, RUBY_PATCHLEVEL and the version word of RUBY_DESCRIPTION.
   const RUBIES: [input: string, version: string, patchlevel: number, word: string][] = [
-    ['3.1.2', '3.1.2', 0, '3.1.2p0'], ['3.1.2p20', '3.1.2', 20, '3.1.2p20'], ['2.7.8', '2.7.8', 225, '2.7.8p225'], ['3.0.0', '3.0.0', 0, '3.0.0p0'],
-    ['3.2.2', '3.2.2', 53, '3.2.2p53'], ['3.3.0', '3.3.0', 0, '3.3.0'], ['3.4.0preview1', '3.4.0', -1, '3.4.0preview1'],
-    ['3.4.0-preview2', '3.4.0', -1, '3.4.0preview2'], ['3.4.0.rc1', '3.4.0', -1, '3.4.0rc1'], ['3.4.0dev', '3.4.0', -1, '3.4.0dev'],
-    ['3.3.0rc1', '3.3.0', -1, '3.3.0rc1'], ['3.1.0', '3.1.0', 0, '3.1.0p0'], ['10.0.0', '10.0.0', 1, '10.0.0p1'],
+    ['3.1.2', '3.1.2', 0, '3.1.2p0'],
+    ['3.1.2p20', '3.1.2', 20, '3.1.2p20'],
+    ['2.7.8', '2.7.8', 225, '2.7.8p225'],
+    ['3.0.0', '3.0.0', 0, '3.0.0p0'],
+    ['3.2.2', '3.2.2', 53, '3.2.2p53'],
+    ['3.3.0', '3.3.0', 0, '3.3.0'],
+    ['3.4.0preview1', '3.4.0', -1, '3.4.0preview1'],
+    ['3.4.0-preview2', '3.4.0', -1, '3.4.0preview2'],
+    ['3.4.0.rc1', '3.4.0', -1, '3.4.0rc1'],
+    ['3.4.0dev', '3.4.0', -1, '3.4.0dev'],
+    ['3.3.0rc1', '3.3.0', -1, '3.3.0rc1'],
+    ['3.1.0', '3.1.0', 0, '3.1.0p0'],
+    ['10.0.0', '10.0.0', 1, '10.0.0p1'],
   ];
-  const REQS = ['>= 2.7', '>= 3.0.0', '< 3.1', '>= 3.1.2', '> 3.1.2', '~> 3.1', '~> 3.1.0', '~> 3.0', '~> 2.7', '>= 2.5, < 3.2', '>= 3.4', '>= 3.4.0.a',
-    '>= 3.4.0.dev', '>= 3.3.0.preview1', '< 3.4', '!= 3.1.2', '= 3.1.2', '>= 1.9.3', '>= 3.1.0&< 4', '>= 0', '< 3.4.0.preview2', '~> 3.4.0.a',
-    '>= 2.6.0, < 3.5.dev', '> 3.3.0.rc1', '>= 3.2, != 3.2.2'];
+  const REQS = [
+    '>= 2.7',
+    '>= 3.0.0',
+    '< 3.1',
+    '>= 3.1.2',
+    '> 3.1.2',
+    '~> 3.1',
+    '~> 3.1.0',
+    '~> 3.0',
+    '~> 2.7',
+    '>= 2.5, < 3.2',
+    '>= 3.4',
+    '>= 3.4.0.a',
+    '>= 3.4.0.dev',
+    '>= 3.3.0.preview1',
+    '< 3.4',
+    '!= 3.1.2',
+    '= 3.1.2',
+    '>= 1.9.3',
+    '>= 3.1.0&< 4',
+    '>= 0',
+    '< 3.4.0.preview2',
+    '~> 3.4.0.a',
+    '>= 2.6.0, < 3.5.dev',
+    '> 3.3.0.rc1',
+    '>= 3.2, != 3.2.2',
+  ];
   const facts = ruby<{ gemVersion: string; allows: boolean[] }[]>(
     `$VERBOSE = nil
      puts JSON.generate(input["rubies"].map { |_, version, patchlevel, word|
