@@ -8,7 +8,7 @@
 import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { relative } from 'node:path';
-import { graphFromRecipes, type BuildSession } from '../src/builder/index.js';
+import { graphFromRecipes, type BuildSession, type TaskResult } from '../src/builder/index.js';
 import type { Store, StoredPackage } from '../src/store/index.js';
 import { DEPENDENCY_POLL_MS, forQueue, type BuildJobData, type BuildResult, type BuiltPackage } from './jobs.js';
 import { getRecipes } from './recipe-store.js';
@@ -65,14 +65,15 @@ export function buildProcessor(deps: BuildProcessorDeps): (job: Job<BuildJobData
           `${d.task}: this worker would file it under build key ${task.key.slice(0, 12)}, the planner under ${d.key.slice(0, 12)}: bale, zlib or interpreter versions differ across the fleet; run one version everywhere`,
         );
       }
-      const inputs: StoredPackage[] = [];
+      const inputs: TaskResult[] = [];
       for (const dep of task.deps) {
-        const got = await store.lookup(tasks.get(dep)!.key);
+        const depTask = tasks.get(dep)!;
+        const got = await store.lookup(depTask.key);
         if (got === undefined) throw new Error(`${d.task}: build dependency ${dep} left the store while it was building`);
-        inputs.push(...got);
+        inputs.push({ task: depTask, packages: got, cached: true });
       }
       await job.updateProgress({ phase: 'building' });
-      const built = await session.buildOne(task, graph, inputs);
+      const built = await session.buildOne(task, graph, inputs, d.request);
       return result(d, built.packages, built.cached, store.root);
     } catch (err) {
       if (err instanceof DelayedError || err instanceof UnrecoverableError) throw err;

@@ -5,8 +5,9 @@ import { ecosystem } from '../ecosystems/index.js';
 import type { Ecosystem } from '../purl/purl.js';
 import type { Runner } from '../sandbox/index.js';
 import { resolveLimits, type Limits } from '../limits/index.js';
-import type { Store, StoredPackage } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import type { RecipeGraph, RecipeNode } from './graph.js';
+import { describeBuild } from './describe.js';
 import { checkNativeBuildDeps } from './native-deps.js';
 import { planTasks, runTasks } from './scheduler.js';
 import type { Task, TaskResult } from './scheduler.js';
@@ -101,21 +102,24 @@ export class BuildSession {
   }
 
   /**
-   * One planned build whose dependencies' packages (`inputs`) are already in the store: a hit
-   * when the store has it, else built (its native build packages checked first) and stored.
+   * One planned build whose dependencies' builds (`deps`) are already in the store: a hit when
+   * the store has it, else built (its native build packages checked first) and stored, with what
+   * it was made from (`request`: the interpreter versions it was planned for).
    */
-  async buildOne(task: Task, graph: RecipeGraph, inputs: StoredPackage[]): Promise<TaskResult> {
+  async buildOne(task: Task, graph: RecipeGraph, deps: TaskResult[], request: TargetRequest = this.opts.request): Promise<TaskResult> {
     const hit = await this.opts.store.lookup(task.key);
     if (hit !== undefined) return { task, packages: hit, cached: true };
     if (task.target.interpreter !== null) await checkNativeBuildDeps([task]);
     await this.loadBuilder(task.node.purl.type);
+    const startedOn = new Date().toISOString();
     const outputs = await this.builderFor(task.node).build({
       ...this.context(graph, task.node),
       node: task.node,
       target: task.target,
-      inputs,
+      inputs: deps.flatMap((d) => d.packages),
     });
-    return { task, packages: await this.opts.store.put(task.key, outputs), cached: false };
+    const facts = { ...describeBuild(task, graph, request, deps), startedOn, finishedOn: new Date().toISOString() };
+    return { task, packages: await this.opts.store.put(task.key, outputs, facts), cached: false };
   }
 
   async close(): Promise<void> {
@@ -139,6 +143,7 @@ export async function buildGraph(graph: RecipeGraph, opts: BuildOptions): Promis
     return await runTasks(tasks, opts.store, opts.jobs, {
       builderFor: session.builderFor,
       context: (task) => session.context(graph, task.node),
+      describe: (task, inputs) => describeBuild(task, graph, opts.request, inputs),
       ...(opts.onStart ? { onStart: opts.onStart } : {}),
       ...(opts.onDone ? { onDone: opts.onDone } : {}),
       ...(opts.onFailed ? { onFailed: opts.onFailed } : {}),

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { isUserError, UserError } from '../errors/index.js';
-import type { Store, StoredPackage } from '../store/index.js';
+import type { BuildFacts, Store, StoredPackage } from '../store/index.js';
 import type { RecipeGraph, RecipeNode } from './graph.js';
 import { buildKey } from './key.js';
 import type { BuildContext, EcosystemBuilder, Target, TargetRequest } from './types.js';
@@ -23,6 +23,8 @@ export interface TaskResult {
 export interface ScheduleHooks {
   builderFor(node: RecipeNode): EcosystemBuilder;
   context(task: Task, inputs: StoredPackage[]): Omit<BuildContext, 'node' | 'target' | 'inputs'>;
+  /** What a build is made of, kept with its packages (describeBuild); clock times are added here. */
+  describe?(task: Task, inputs: readonly TaskResult[]): Omit<BuildFacts, 'startedOn' | 'finishedOn'>;
   onStart?(task: Task): void;
   onDone?(r: TaskResult): void;
   /** A build that failed, or (keepGoing) that cannot start because one it waits for failed; once per task. */
@@ -146,6 +148,7 @@ export async function runTasks(tasks: Map<string, Task>, store: Store, jobs: num
           const again = await store.lookup(task.key);
           if (again !== undefined) return { task, packages: again, cached: true };
           hooks.onStart?.(task);
+          const startedOn = new Date().toISOString();
           const inputs = depResults.flatMap((r) => r.packages);
           const ctx: BuildContext = { ...hooks.context(task, inputs), node: task.node, target: task.target, inputs };
           // Recorded before p-limit frees the slot: the handler on `p` below runs too late to stop the next queued build.
@@ -156,7 +159,11 @@ export async function runTasks(tasks: Map<string, Task>, store: Store, jobs: num
               failed(task, error);
               throw error;
             });
-          return { task, packages: await store.put(task.key, outputs), cached: false };
+          const facts =
+            hooks.describe === undefined
+              ? undefined
+              : { ...hooks.describe(task, depResults), startedOn, finishedOn: new Date().toISOString() };
+          return { task, packages: await store.put(task.key, outputs, facts), cached: false };
         });
       })();
       p.then(

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError, UserError } from '../errors/index.js';
 import type { ImageFile, ResolvedPackage } from '../image/types.js';
+import type { Store } from '../store/index.js';
 import { checkOutputDir, checkOutputFile, writeFileAtomic } from '../util/atomic-write.js';
 import { staged } from './commands.js';
 import type { Env } from './env.js';
@@ -133,7 +134,7 @@ export async function verifiedImage(
   file: string,
   env: Env,
   verify: boolean,
-): Promise<{ image: ImageFile; text: string; packages: ResolvedPackage[] }> {
+): Promise<{ image: ImageFile; text: string; packages: ResolvedPackage[]; store: Store }> {
   const { readImageFile } = await import('../image/image-file.js');
   const { resolveImage } = await import('../image/compose.js');
   const { verifyFile } = await import('../sign/index.js');
@@ -143,7 +144,7 @@ export async function verifiedImage(
   if (verify) await verifyFile(file, keys);
   const packages = await resolveImage(image, store, file);
   if (verify) for (const p of packages) await verifyFile(p.file, keys);
-  return { image, text, packages };
+  return { image, text, packages, store };
 }
 
 export async function cmdImageExport(file: string, o: ExportFlags, env: Env): Promise<void> {
@@ -173,7 +174,7 @@ export async function cmdPush(file: string, o: { to?: string; verify?: boolean }
   const { parseRegistryUrl, RegistryClient } = await import('../registry/index.js');
   const target = parseRegistryUrl(o.to);
   const imageFile = resolve(file);
-  const { image, text, packages } = await verifiedImage(imageFile, env, o.verify !== false);
+  const { image, text, packages, store } = await verifiedImage(imageFile, env, o.verify !== false);
   // An image is pushed signed, even with --no-verify (pull needs its signature; its packages' are optional).
   const { readSignature, SIG_SUFFIX } = await import('../sign/index.js');
   const sig = await readSignature(imageFile);
@@ -185,7 +186,7 @@ export async function cmdPush(file: string, o: { to?: string; verify?: boolean }
   const { pushImage } = await import('../image/registry/push.js');
   const client = new RegistryClient(target.registry);
   try {
-    const r = await pushImage(client, target.namespace, image, text, sig, packages);
+    const r = await pushImage(client, target.namespace, image, text, sig, packages, store);
     if (env.opts.json) printJson(r);
     else say(`pushed ${target.registry.host}/${r.repository}:${r.tag} (${r.digest}), ${r.packages} packages`);
   } finally {

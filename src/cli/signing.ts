@@ -4,11 +4,21 @@
  * $XDG_CONFIG_HOME/bale/trusted/ plus `--trust FILE`s, plus the signing key's own public half
  * (what you sign yourself you trust).
  */
+import { basename } from 'node:path';
+import type { BuildClaim } from '../attest/index.js';
 import { UserError } from '../errors/index.js';
 import type { PublicKey, SecretKey } from '../sign/index.js';
 import { inputFile } from './flags.js';
 import { defaultPaths } from './paths.js';
-import { openStoreAt, type Store, type StoreOptions } from '../store/index.js';
+import {
+  openStoreAt,
+  packageFiles,
+  packageStem,
+  type BuildFacts,
+  type Store,
+  type StoreOptions,
+  type StoredPackage,
+} from '../store/index.js';
 
 export interface SigningFlags {
   key?: string;
@@ -57,12 +67,42 @@ export async function trustList(flags: SigningFlags): Promise<PublicKey[]> {
   return own === undefined ? keys : [...keys, { keyId: own.keyId, key: own.publicKey }];
 }
 
-/** Store options that sign every package written, when a key is configured. */
+/** What this builder states about one package of a build: the statement an attestation signs. */
+export function claimFor(facts: BuildFacts, p: Pick<StoredPackage, 'file' | 'sha256'>): BuildClaim {
+  const d = facts.description;
+  return {
+    buildKey: d.build_key,
+    packageFile: basename(p.file),
+    sha256: p.sha256,
+    recipe: { purl: d.purl, digest: d.recipe_digest },
+    target: d.interpreter === null ? null : { kind: d.interpreter.kind, version: d.interpreter.version },
+    sources: d.sources,
+    inputs: d.inputs.map((i) => ({
+      name: basename(packageFiles(packageStem(i.name, i.version, i.sha256)).tgz),
+      sha256: i.sha256,
+      buildKey: i.build_key,
+    })),
+    baleVersion: d.bale,
+    startedOn: facts.startedOn,
+    finishedOn: facts.finishedOn,
+  };
+}
+
+/**
+ * Store options that sign every package written and attest every build (`<file>.intoto.jsonl`),
+ * when a key is configured.
+ */
 export async function signingStoreOptions(flags: SigningFlags): Promise<StoreOptions> {
   const key = await signingKey(flags);
   if (key === undefined) return {};
   const { signFile } = await import('../sign/index.js');
-  return { onPackage: async (file) => void (await signFile(file, key)) };
+  const { addToBundle, attestBuild, bundleFileFor } = await import('../attest/index.js');
+  return {
+    onPackage: async (file) => void (await signFile(file, key)),
+    onBuild: async (packages, facts) => {
+      for (const p of packages) await addToBundle(bundleFileFor(p.file), [attestBuild(claimFor(facts, p), key)]);
+    },
+  };
 }
 
 /** The store at `location` (a directory or `oci://…`; a registry store keeps its local copy under `cacheDir`). */

@@ -134,6 +134,8 @@ export const ERROR_CODES = {
   // Attestations and the N-of-M policy
   EATTEST: 'an attestation (DSSE envelope, in-toto statement, .intoto.jsonl bundle) is malformed or not a bale build attestation',
   EPOLICY: 'a package fails the attestation policy: too few trusted builders agree on its bytes, or they disagree',
+  EDESCRIPTION: "a package's build description or one of its recipes is missing, malformed or altered, so it cannot be rebuilt",
+  EREBUILD: 'a rebuild reproduced different bytes (MISMATCH) or could not rebuild a package',
 
   // Queue
   EREDIS: 'Redis cannot be reached or is set up in a way the queues cannot use',

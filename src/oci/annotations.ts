@@ -15,4 +15,6 @@ export const ANNOTATION = {
   /** On a package artifact: `<kind><version>` of its interpreter, or `any`. */
   interpreter: 'dev.bale.interpreter',
   recipeDigest: 'dev.bale.recipe.digest',
+  /** On a package artifact: the build key of the build that made it. */
+  buildKey: 'dev.bale.build.key',
 } as const;

@@ -3,8 +3,10 @@
  *
  * - every package is an artifact manifest (ARTIFACT.package) in `ns/packages`, tagged
  *   `<name>-<version>-<sha12>` (sanitised to a tag), whose layers are the .tar.gz and its bale
- *   manifest, annotated with purl, interpreter and recipe digest; its .minisig is an artifact
- *   (ARTIFACT.signature) attached to it;
+ *   manifest, then (when bale knows them) its build description and the recipes it names, one
+ *   layer each, annotated with purl, interpreter, recipe digest and build key; its .minisig is an
+ *   artifact (ARTIFACT.signature) attached to it, and every build attestation of it an artifact
+ *   (ARTIFACT.attestation, one DSSE envelope as its layer) attached to it;
  * - an image is an OCI image manifest in `ns/<image name>` tagged with the image's tag, whose
  *   layers are the same package blobs (a registry stores each blob once, whatever uses it),
  *   exactly the manifest `bale image export` writes; the image file and its .minisig are an
@@ -35,6 +37,8 @@ export interface PackageLabels {
   purl: string;
   interpreter: { kind: string; version: string } | null;
   recipeDigest: string;
+  /** When the package's build description travels with it. */
+  buildKey?: string;
 }
 
 /** The annotations of a package artifact's manifest, in the order they are written. */
@@ -46,6 +50,7 @@ export function packageAnnotations(p: PackageLabels): Record<string, string> {
     [ANNOTATION.purl]: p.purl,
     [ANNOTATION.interpreter]: i === null ? 'any' : `${i.kind}${i.version}`,
     [ANNOTATION.recipeDigest]: p.recipeDigest,
+    ...(p.buildKey !== undefined ? { [ANNOTATION.buildKey]: p.buildKey } : {}),
   };
 }
 

@@ -11,10 +11,18 @@ import { IntegrityError, UserError } from '../errors/index.js';
 import { manifestJson, parseManifest, type PackageManifest } from '../packer/manifest.js';
 import { isTempName, writeFileAtomic } from '../util/atomic-write.js';
 import { readBoundedSync, readBoundedText, READ_BOUNDS, type ReadBoundedOptions } from '../util/read-file.js';
+import {
+  checkRecipeText,
+  descriptionJson,
+  parseDescription,
+  type BuildDescription,
+  type BuildFacts,
+  type RecipeText,
+} from './description.js';
 import { comparePackages } from './order.js';
-import { BUILDS_DIR, PACKAGES_DIR, buildRecordFile, checkBuildKey, packageFiles, packageStem } from './paths.js';
+import { BUILDS_DIR, PACKAGES_DIR, RECIPES_DIR, buildRecordFile, checkBuildKey, packageFiles, packageStem, recipeFile } from './paths.js';
 import { parseRecord, recordJson, type RecordPackage } from './record.js';
-import type { PackageOutput, Store, StoredPackage } from './store.js';
+import type { PackageBuild, PackageOutput, PackageRef, Store, StoredPackage } from './store.js';
 
 const MANIFEST_SUFFIX = '.manifest.json';
 const CHECKSUM_LINE = /^([0-9a-f]{64}) {2}(\S+)\n$/;
@@ -26,6 +34,8 @@ function storeRead(maxBytes: number, what: string): ReadBoundedOptions {
 const RECORD_READ = storeRead(READ_BOUNDS.record, 'a build record');
 const CHECKSUM_READ = storeRead(READ_BOUNDS.record, 'a checksum file');
 const MANIFEST_READ = storeRead(READ_BOUNDS.manifest, 'a package manifest');
+const DESCRIPTION_READ = storeRead(READ_BOUNDS.manifest, 'a build description');
+const RECIPE_READ = storeRead(READ_BOUNDS.manifest, 'a recipe');
 
 function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
@@ -60,6 +70,11 @@ export interface StoreOptions {
    * (bale signs it here when a signing key is configured: `<file>.minisig` beside it).
    */
   onPackage?: (file: string) => Promise<void>;
+  /**
+   * Called with a build's packages once they and what it was built from are in place, before its
+   * record (bale attests them here when a signing key is configured: `<file>.intoto.jsonl`).
+   */
+  onBuild?: (packages: StoredPackage[], facts: BuildFacts) => Promise<void>;
 }
 
 export class LocalStore implements Store {
@@ -106,11 +121,58 @@ export class LocalStore implements Store {
    * the same content is harmless; two processes putting the same key concurrently never corrupt
    * anything (each writes its own temp files; the last rename wins, and both are complete).
    */
-  async put(buildKey: string, outputs: PackageOutput[]): Promise<StoredPackage[]> {
+  async put(buildKey: string, outputs: PackageOutput[], facts?: BuildFacts): Promise<StoredPackage[]> {
     checkBuildKey(buildKey);
     const packages = await this.writePackages(outputs);
+    if (facts !== undefined)
+      await this.keepBuild(
+        packages.map((p) => this.stored(p)),
+        facts,
+      );
     await this.writeRecord(buildKey, packages);
     return packages.map((p) => this.stored(p));
+  }
+
+  /** What a build of `packages` was made from, beside each (then the onBuild hook: attesting). */
+  async keepBuild(packages: StoredPackage[], facts: BuildFacts): Promise<void> {
+    await this.keepDescription(packages, facts.description, facts.recipes);
+    await this.opts.onBuild?.(packages, facts);
+  }
+
+  /** A description and its recipes beside packages built elsewhere (pulled): no hook runs. */
+  async keepDescription(packages: StoredPackage[], description: BuildDescription, recipes: RecipeText[]): Promise<void> {
+    await mkdir(this.abs(RECIPES_DIR), { recursive: true });
+    for (const r of recipes) {
+      const file = this.abs(recipeFile(r.digest));
+      if ((await fileSize(file)) === undefined) await writeFileAtomic(file, r.text);
+    }
+    const text = descriptionJson(description);
+    for (const p of packages) await writeFileAtomic(this.abs(packageFiles(packageStem(p.name, p.version, p.sha256)).description), text);
+  }
+
+  /**
+   * How `p` was built: its description and every recipe it names, each checked against its
+   * digest; undefined when the store has no description of it (built before bale kept them, or
+   * imported). A description whose recipes are gone or altered is a UserError naming them.
+   */
+  async buildOf(p: PackageRef): Promise<PackageBuild | undefined> {
+    const file = this.abs(packageFiles(packageStem(p.name, p.version, p.sha256)).description);
+    const text = await readBoundedText(file, { ...DESCRIPTION_READ, optional: true });
+    if (text === undefined) return undefined;
+    const description = parseDescription(text, file);
+    const recipes: RecipeText[] = [];
+    for (const digest of description.recipes) {
+      const at = this.abs(recipeFile(digest));
+      const recipe = await readBoundedText(at, { ...RECIPE_READ, optional: true });
+      if (recipe === undefined) {
+        throw new UserError(
+          'EDESCRIPTION',
+          `${file}: names recipe ${digest}, which ${this.root} does not hold: build the package again to keep it`,
+        );
+      }
+      recipes.push(checkRecipeText(digest, recipe, at));
+    }
+    return { description, recipes };
   }
 
   /**
@@ -134,7 +196,10 @@ export class LocalStore implements Store {
 
   /** Packages that were not built here (pulled from a registry): stored without a build record. */
   async importPackages(outputs: PackageOutput[]): Promise<StoredPackage[]> {
-    return (await this.writePackages(outputs)).map((p) => this.stored(p));
+    const stored = (await this.writePackages(outputs)).map((p) => this.stored(p));
+    for (const [i, o] of outputs.entries())
+      if (o.build !== undefined) await this.keepDescription([stored[i]!], o.build.description, o.build.recipes);
+    return stored;
   }
 
   private async writePackages(outputs: PackageOutput[]): Promise<RecordPackage[]> {

@@ -22,13 +22,14 @@ import { IntegrityError, UserError } from '../errors/index.js';
 import { ANNOTATION, ARTIFACT, BLOB, buildsRepo, MediaType, packagesRepo, type Descriptor } from '../oci/index.js';
 import type { PackageManifest } from '../packer/manifest.js';
 import { parseManifest, parseRegistryUrl, pushBytes, putArtifact, RegistryClient, type RegistryClientOptions } from '../registry/index.js';
-import { readSignature, SIG_SUFFIX } from '../sign/index.js';
+import { SIG_SUFFIX } from '../sign/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import type { BuildFacts } from './description.js';
 import { LocalStore, type StoreOptions } from './local-store.js';
-import { fetchPackage, pushPackage } from './package-artifacts.js';
+import { fetchPackage, localExtras, pushPackage } from './package-artifacts.js';
 import { checkBuildKey, ociCacheRoot, packageFiles, packageStem } from './paths.js';
 import { parseRecord, recordJson, type RecordPackage } from './record.js';
-import type { PackageOutput, Store, StoredPackage } from './store.js';
+import type { PackageBuild, PackageOutput, PackageRef, Store, StoredPackage } from './store.js';
 
 export interface OciStoreOptions {
   /** bale's cache directory: the local copy lives in `<cacheDir>/oci-store/<host>/<namespace>`. */
@@ -76,17 +77,19 @@ export class OciStore implements Store {
     return p;
   }
 
-  async put(buildKey: string, outputs: PackageOutput[]): Promise<StoredPackage[]> {
+  async put(buildKey: string, outputs: PackageOutput[], facts?: BuildFacts): Promise<StoredPackage[]> {
     checkBuildKey(buildKey);
     // No local record yet: until the registry has the build, this machine must not call it a hit.
     const stored = await this.cache.importPackages(outputs);
+    // Description and recipes beside each package, then the hook (attesting, with a key).
+    if (facts !== undefined) await this.cache.keepBuild(stored, facts);
     const pushed = new Set<string>();
     for (const [i, p] of stored.entries()) {
       if (pushed.has(p.sha256)) continue;
       pushed.add(p.sha256);
       const manifest = outputs[i]!.manifest;
-      // No signature when no signing key is configured.
-      await pushPackage(this.client, this.ns, { ...p, purl: manifest.purl, manifest }, await readSignature(p.file));
+      // No signature or attestation when no signing key is configured.
+      await pushPackage(this.client, this.ns, { ...p, purl: manifest.purl, manifest }, await localExtras(p, this.cache));
     }
     await this.pushBuild(buildKey, stored);
     return this.cache.recordBuild(buildKey, stored);
@@ -134,6 +137,7 @@ export class OciStore implements Store {
     }
     const outputs: PackageOutput[] = [];
     const sigs: (Buffer | undefined)[] = [];
+
     const seen = new Set<string>();
     for (const p of record.packages) {
       if (seen.has(p.sha256)) continue;
@@ -141,7 +145,7 @@ export class OciStore implements Store {
       const got = await fetchPackage(this.client, this.ns, p);
       // A package deleted from the registry: a miss, like a local record whose files are gone.
       if (got === undefined) return undefined;
-      outputs.push({ manifest: got.manifest, tgz: got.tgz, sha256: p.sha256 });
+      outputs.push({ manifest: got.manifest, tgz: got.tgz, sha256: p.sha256, build: got.build });
       sigs.push(got.sig);
     }
     const stored = await this.pulled.importPackages(outputs);
@@ -154,6 +158,10 @@ export class OciStore implements Store {
 
   importPackages(outputs: PackageOutput[]): Promise<StoredPackage[]> {
     return this.cache.importPackages(outputs);
+  }
+
+  buildOf(p: PackageRef): Promise<PackageBuild | undefined> {
+    return this.cache.buildOf(p);
   }
 
   list(): Promise<StoredPackage[]> {

@@ -8,8 +8,12 @@ import { IntegrityError, UserError } from '../errors/index.js';
 import { ANNOTATION, ARTIFACT, BLOB, MediaType, packageAnnotations, packagesRepo, packageTag, type Descriptor } from '../oci/index.js';
 import { manifestJson, parseManifest as parsePackageManifest, type PackageManifest } from '../packer/manifest.js';
 import { parseManifest, pushBytes, putArtifact, type RegistryClient } from '../registry/index.js';
+import { bundleFileFor, formatEnvelope, readBundle } from '../attest/index.js';
+import { readSignature } from '../sign/index.js';
 import { readBounded } from '../util/read-file.js';
+import { checkRecipeText, descriptionJson, parseDescription } from './description.js';
 import { packageRead } from './package-read.js';
+import type { PackageBuild, PackageRef, Store } from './store.js';
 
 /** What a package artifact is made of: the local .tar.gz and its manifest. */
 export interface PackageToPush {
@@ -24,22 +28,56 @@ export interface PackageToPush {
   manifest: PackageManifest;
 }
 
-/** The package's artifact in `<ns>/packages`, with `sig` (its .minisig) attached unless a signature already is. */
-export async function pushPackage(client: RegistryClient, ns: string, p: PackageToPush, sig: Buffer | undefined): Promise<Descriptor> {
+/** What goes with a package besides its archive and manifest, each when there is one. */
+export interface PackageExtras {
+  /** Its .minisig. */
+  sig?: Buffer | undefined;
+  /** Its build description and recipes: layers of the artifact, so a stranger can rebuild it. */
+  build?: PackageBuild | undefined;
+  /** DSSE envelopes (JSON bytes) attesting it: each attached as an artifact of its own. */
+  attestations?: Buffer[];
+}
+
+/** What a package in a local store pushes with it: its signature, build description and attestations, each when present. */
+export async function localExtras(p: PackageRef, store: Pick<Store, 'buildOf'>): Promise<PackageExtras> {
+  const envelopes = await readBundle(bundleFileFor(p.file));
+  return {
+    sig: await readSignature(p.file),
+    build: await store.buildOf(p),
+    attestations: envelopes.map((e) => Buffer.from(formatEnvelope(e))),
+  };
+}
+
+/**
+ * The package's artifact in `<ns>/packages`, with `sig` (its .minisig) attached unless a
+ * signature already is, and each attestation attached (one envelope per artifact, so builders
+ * add theirs without rewriting anyone's).
+ */
+export async function pushPackage(client: RegistryClient, ns: string, p: PackageToPush, extras: PackageExtras = {}): Promise<Descriptor> {
   const repo = packagesRepo(ns);
   const tgz = await readBounded(p.file, packageRead(p, p.size));
   const layers = [
     await pushBytes(client, repo, MediaType.ociLayerGzip, tgz, { [ANNOTATION.title]: basename(p.file) }),
     await pushBytes(client, repo, BLOB.packageManifest, Buffer.from(manifestJson(p.manifest))),
   ];
+  const build = extras.build;
+  if (build !== undefined) {
+    layers.push(await pushBytes(client, repo, BLOB.buildDescription, Buffer.from(descriptionJson(build.description))));
+    for (const r of build.recipes) {
+      layers.push(await pushBytes(client, repo, BLOB.recipe, Buffer.from(r.text), { [ANNOTATION.title]: `${r.digest}.toml` }));
+    }
+  }
   const annotations = packageAnnotations({
     name: p.name,
     version: p.version,
     purl: p.purl,
     interpreter: p.manifest.interpreter,
     recipeDigest: p.manifest.recipe_digest,
+    ...(build !== undefined ? { buildKey: build.description.build_key } : {}),
   });
   const artifact = await putArtifact(client, repo, packageTag(p), ARTIFACT.package, layers, annotations);
+  for (const env of extras.attestations ?? []) await attachAttestation(client, repo, artifact, env);
+  const sig = extras.sig;
   if (sig !== undefined) {
     const sigLayer = await pushBytes(client, repo, BLOB.minisig, sig);
     if ((await client.referrers(repo, artifact.digest, ARTIFACT.signature)).length === 0) {
@@ -49,11 +87,52 @@ export async function pushPackage(client: RegistryClient, ns: string, p: Package
   return artifact;
 }
 
+/** One DSSE envelope attached to a package artifact (a no-op when the same envelope already is). */
+export async function attachAttestation(client: RegistryClient, repo: string, artifact: Descriptor, envelope: Buffer): Promise<void> {
+  const layer = await pushBytes(client, repo, BLOB.dsseEnvelope, envelope);
+  await client.attachArtifact(repo, artifact, { artifactType: ARTIFACT.attestation, layers: [layer] });
+}
+
+/** The DSSE envelopes (JSON bytes) attached to a package artifact, in the registry's order. */
+export async function fetchAttestations(client: RegistryClient, repo: string, artifact: string, where: string): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for (const d of await client.referrers(repo, artifact, ARTIFACT.attestation)) {
+    const m = parseManifest((await client.getManifest(repo, d.digest)).bytes, `${where} (attestation ${d.digest})`);
+    for (const l of m.layers) if (l.mediaType === BLOB.dsseEnvelope) out.push(await client.pullBlob(repo, l.digest));
+  }
+  return out;
+}
+
 export interface FetchedPackage {
   manifest: PackageManifest;
   tgz: Buffer;
   /** The attached .minisig, when the package was pushed signed. */
   sig: Buffer | undefined;
+  /** Its build description and recipes, when it was pushed with them. */
+  build: PackageBuild | undefined;
+  /** Attached attestations (DSSE envelope JSON), when asked for. */
+  attestations: Buffer[];
+  /** The artifact's manifest digest. */
+  artifact: string;
+}
+
+/** The description and recipe layers of a package artifact, checked (each recipe against its digest). */
+async function fetchBuild(client: RegistryClient, repo: string, layers: Descriptor[], where: string): Promise<PackageBuild | undefined> {
+  const d = layers.find((l) => l.mediaType === BLOB.buildDescription);
+  if (d === undefined) return undefined;
+  const description = parseDescription((await client.pullBlob(repo, d.digest)).toString('utf8'), `${where} build description`);
+  const recipes = [];
+  for (const digest of description.recipes) {
+    const l = layers.find((x) => x.mediaType === BLOB.recipe && x.digest === `sha256:${digest}`);
+    if (l === undefined) {
+      throw new UserError(
+        'EDESCRIPTION',
+        `${where}: its build description names recipe ${digest}, which the artifact does not hold: push the package again from a store that has it`,
+      );
+    }
+    recipes.push(checkRecipeText(digest, (await client.pullBlob(repo, l.digest)).toString('utf8'), `${where} recipe`));
+  }
+  return { description, recipes };
 }
 
 /**
@@ -64,6 +143,7 @@ export async function fetchPackage(
   client: RegistryClient,
   ns: string,
   p: { name: string; version: string; sha256: string },
+  opts: { attestations?: boolean; archive?: boolean } = {},
 ): Promise<FetchedPackage | undefined> {
   const repo = packagesRepo(ns);
   const where = `registry ${client.host}: ${repo}:${packageTag(p)}`;
@@ -81,7 +161,7 @@ export async function fetchPackage(
       `${where}: its archive is ${layer(MediaType.ociLayerGzip).digest}, not sha256:${p.sha256}: two packages share a tag; remove the wrong one from the registry`,
     );
   }
-  const tgz = await client.pullBlob(repo, `sha256:${p.sha256}`);
+  const tgz = opts.archive === false ? Buffer.alloc(0) : await client.pullBlob(repo, `sha256:${p.sha256}`);
   const manifest = parsePackageManifest(
     (await client.pullBlob(repo, layer(BLOB.packageManifest).digest)).toString('utf8'),
     `${where} manifest`,
@@ -98,5 +178,7 @@ export async function fetchPackage(
     const d = sm.layers.find((l) => l.mediaType === BLOB.minisig);
     if (d !== undefined) sig = await client.pullBlob(repo, d.digest);
   }
-  return { manifest, tgz, sig };
+  const build = await fetchBuild(client, repo, layers, where);
+  const attestations = opts.attestations === true ? await fetchAttestations(client, repo, art.digest, where) : [];
+  return { manifest, tgz, sig, build, attestations, artifact: art.digest };
 }

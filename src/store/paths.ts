@@ -9,6 +9,8 @@ import type { RegistryUrl } from '../registry/reference.js';
 
 export const PACKAGES_DIR = 'packages';
 export const BUILDS_DIR = 'builds';
+/** Recipes by digest (`<digest>.toml`): the texts build descriptions name. */
+export const RECIPES_DIR = 'recipes';
 const MAX_PART_BYTES = 100;
 
 /** $XDG_DATA_HOME/bale/store, else ~/.local/share/bale/store (a relative XDG path is ignored, as the spec says). */
@@ -52,6 +54,8 @@ export interface PackageFiles {
   manifest: string;
   /** `sha256sum`-style line for the .tar.gz, so list() need not hash whole archives. */
   checksum: string;
+  /** The build description of the build that made it (description.ts). */
+  description: string;
 }
 
 /** `<name>-<version>-<first 12 hex of sha256>`: two builds of one version never share a file. */
@@ -64,7 +68,7 @@ export function packageStem(name: string, version: string, sha256: string): stri
 
 export function packageFiles(stem: string): PackageFiles {
   const base = `${PACKAGES_DIR}/${stem}`;
-  return { tgz: `${base}.tar.gz`, manifest: `${base}.manifest.json`, checksum: `${base}.sha256` };
+  return { tgz: `${base}.tar.gz`, manifest: `${base}.manifest.json`, checksum: `${base}.sha256`, description: `${base}.build.json` };
 }
 
 /** The local cache directory of a registry store (`--store oci://…`), under bale's cache directory. */
@@ -76,4 +80,9 @@ export function ociCacheRoot(url: RegistryUrl, cacheDir: string): string {
 export function buildRecordFile(buildKey: string): string {
   checkBuildKey(buildKey);
   return `${BUILDS_DIR}/${buildKey}.json`;
+}
+
+export function recipeFile(digest: string): string {
+  checkSha256(digest);
+  return `${RECIPES_DIR}/${digest}.toml`;
 }

@@ -15,7 +15,8 @@ import type { PackageManifest } from '../packer/manifest.js';
 import { makeScratch, type Scratch } from '../util/scratch.js';
 import { LocalStore } from './local-store.js';
 import { comparePackages } from './order.js';
-import type { PackageOutput, Store, StoredPackage } from './store.js';
+import type { BuildFacts } from './description.js';
+import type { PackageBuild, PackageOutput, PackageRef, Store, StoredPackage } from './store.js';
 
 const identity = (p: StoredPackage): string => `${p.name}\u0000${p.version}\u0000${p.sha256}`;
 
@@ -23,6 +24,8 @@ export class StagingStore implements Store {
   private readonly scratch: LocalStore;
   /** Build keys put here, in order. */
   private readonly built: string[] = [];
+  /** What each staged build was made from, handed to the real store's put() on commit (its hook attests). */
+  private readonly facts = new Map<string, BuildFacts>();
   /** Packages imported here without a build (compose's --base glue). */
   private readonly imported: StoredPackage[] = [];
 
@@ -44,7 +47,7 @@ export class StagingStore implements Store {
     return this.real.location;
   }
 
-  private isStaged(p: StoredPackage): boolean {
+  private isStaged(p: Pick<StoredPackage, 'file'>): boolean {
     const rel = relative(this.scratch.root, p.file);
     return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
   }
@@ -53,10 +56,15 @@ export class StagingStore implements Store {
     return (await this.scratch.lookup(buildKey)) ?? this.real.lookup(buildKey);
   }
 
-  async put(buildKey: string, outputs: PackageOutput[]): Promise<StoredPackage[]> {
-    const stored = await this.scratch.put(buildKey, outputs);
+  async put(buildKey: string, outputs: PackageOutput[], facts?: BuildFacts): Promise<StoredPackage[]> {
+    const stored = await this.scratch.put(buildKey, outputs, facts);
     if (!this.built.includes(buildKey)) this.built.push(buildKey);
+    if (facts !== undefined) this.facts.set(buildKey, facts);
     return stored;
+  }
+
+  async buildOf(p: PackageRef): Promise<PackageBuild | undefined> {
+    return this.isStaged(p) ? this.scratch.buildOf(p) : this.real.buildOf(p);
   }
 
   async importPackages(outputs: PackageOutput[]): Promise<StoredPackage[]> {
@@ -83,7 +91,7 @@ export class StagingStore implements Store {
     for (const key of this.built) {
       const staged = await this.scratch.lookup(key);
       if (staged === undefined) throw new Error(`staged build ${key} is gone from ${this.dir.dir}`);
-      await this.real.put(key, await this.outputs(staged));
+      await this.real.put(key, await this.outputs(staged), this.facts.get(key));
     }
     if (this.imported.length > 0) await this.real.importPackages(await this.outputs(this.imported));
   }

@@ -5,6 +5,7 @@
  * implement it import them from the contract rather than from each other.
  */
 import type { PackageManifest } from '../packer/manifest.js';
+import type { BuildDescription, BuildFacts, RecipeText } from './description.js';
 
 export interface StoredPackage {
   name: string;
@@ -19,11 +20,16 @@ export interface StoredPackage {
   manifestFile: string;
 }
 
+/** What names a stored package's files. */
+export type PackageRef = Pick<StoredPackage, 'name' | 'version' | 'sha256' | 'file'>;
+
 export interface PackageOutput {
   manifest: PackageManifest;
   tgz: Buffer;
   /** sha256 of `tgz`, hex; checked before anything is written. */
   sha256: string;
+  /** How it was built (pulled with its description): kept beside it by importPackages. */
+  build?: PackageBuild | undefined;
 }
 
 export interface Store {
@@ -33,8 +39,14 @@ export interface Store {
   readonly location: string;
   /** The packages of a finished build, or undefined when the store has no complete record of it. */
   lookup(buildKey: string): Promise<StoredPackage[] | undefined>;
-  /** Store a build's packages, its record last (so a record always means a complete build). */
-  put(buildKey: string, outputs: PackageOutput[]): Promise<StoredPackage[]>;
+  /**
+   * Store a build's packages, with what it was built from when known (`facts`: kept beside each
+   * package, so it can be rebuilt and attested), its record last (so a record always means a
+   * complete build).
+   */
+  put(buildKey: string, outputs: PackageOutput[], facts?: BuildFacts): Promise<StoredPackage[]>;
+  /** How a stored package was built (its description and recipes), or undefined when the store does not know. */
+  buildOf(p: PackageRef): Promise<PackageBuild | undefined>;
   /** Packages that were not built here (pulled images): stored without a build record. */
   importPackages(outputs: PackageOutput[]): Promise<StoredPackage[]>;
   /** Every package the store has locally, sorted by name then version. */
@@ -44,4 +56,10 @@ export interface Store {
   findPackages(name: string, version: string): Promise<StoredPackage[]>;
   /** Connections a remote store keeps open (a long-lived worker closes them on shutdown). */
   close?(): Promise<void>;
+}
+
+/** A package's build description and the recipe texts it names. */
+export interface PackageBuild {
+  description: BuildDescription;
+  recipes: RecipeText[];
 }

@@ -52,6 +52,7 @@ describe('package file names', () => {
       tgz: 'packages/py3.11-requests-2.31.0-0123456789ab.tar.gz',
       manifest: 'packages/py3.11-requests-2.31.0-0123456789ab.manifest.json',
       checksum: 'packages/py3.11-requests-2.31.0-0123456789ab.sha256',
+      description: 'packages/py3.11-requests-2.31.0-0123456789ab.build.json',
     });
   });
   it('refuse a hash that is not 64 hex digits', () => {

@@ -84,7 +84,7 @@ export async function pullImage(client: RegistryClient, ref: ImageRef, store: St
         throw new UserError('ENOSIG', `${pw}: no signature attached: it cannot be verified; push it with its .minisig`);
       verifyData(got.tgz, got.sig, keys, `${pw} package`);
     }
-    const [stored] = await store.importPackages([{ manifest: got.manifest, tgz: got.tgz, sha256: ip.sha256 }]);
+    const [stored] = await store.importPackages([{ manifest: got.manifest, tgz: got.tgz, sha256: ip.sha256, build: got.build }]);
     if (got.sig !== undefined) await writeFileAtomic(stored!.file + SIG_SUFFIX, got.sig);
     packages.push(stored!);
   }

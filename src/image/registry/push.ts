@@ -6,8 +6,8 @@
 import { createReadStream } from 'node:fs';
 import { ARTIFACT, BLOB, imageRepo, MediaType, packagesRepo, sha256Digest, type Descriptor } from '../../oci/index.js';
 import { pushBytes, type RegistryClient } from '../../registry/index.js';
-import { readSignature } from '../../sign/index.js';
-import { pushPackage } from '../../store/package-artifacts.js';
+import type { Store } from '../../store/index.js';
+import { localExtras, pushPackage } from '../../store/package-artifacts.js';
 import { ociConfig, ociManifest } from '../export/index.js';
 import type { ImageFile, ResolvedPackage } from '../types.js';
 
@@ -25,11 +25,14 @@ export async function pushImage(
   imageText: string,
   imageSig: Buffer,
   packages: ResolvedPackage[],
+  /** The store the packages are in: their build descriptions go with them. */
+  store: Pick<Store, 'buildOf'>,
 ): Promise<PushResult> {
-  // Every package's .minisig goes with it. One without (pushed with --no-verify, which skips the
-  // checks that would have refused it) is pushed unsigned, as the registry store pushes packages
-  // built without a key: `bale pull --verify` refuses it, with one line.
-  for (const p of packages) await pushPackage(client, ns, p, await readSignature(p.file));
+  // Every package's .minisig, build description and attestations go with it. One without a
+  // signature (pushed with --no-verify, which skips the checks that would have refused it) is
+  // pushed unsigned, as the registry store pushes packages built without a key: `bale pull
+  // --verify` refuses it, with one line.
+  for (const p of packages) await pushPackage(client, ns, p, await localExtras(p, store));
   const repo = imageRepo(ns, image.name);
   const from = packagesRepo(ns);
   // The image's layers are the package blobs: mounted from the packages repository, not sent again.
