@@ -35,6 +35,22 @@ export interface BuildOptions {
   onFailed?: (task: Task, error: unknown) => void;
   /** Build what does not wait for a failed build, and return that (`--keep-going`). @defaultValue false */
   keepGoing?: boolean;
+  /** Build only these planned tasks (ids) and what they wait for (a rebuild); default every task. */
+  only?: ReadonlySet<string>;
+}
+
+/** `only` and every task they wait for. */
+function selected(tasks: Map<string, Task>, only: ReadonlySet<string> | undefined): Map<string, Task> {
+  if (only === undefined) return tasks;
+  const keep = new Map<string, Task>();
+  const stack = [...only].filter((id) => tasks.has(id));
+  while (stack.length > 0) {
+    const t = tasks.get(stack.pop()!)!;
+    if (keep.has(t.id)) continue;
+    keep.set(t.id, t);
+    stack.push(...t.deps);
+  }
+  return keep;
 }
 
 /**
@@ -132,7 +148,7 @@ export async function buildGraph(graph: RecipeGraph, opts: BuildOptions): Promis
   const session = new BuildSession(opts);
   await sweepScratch(join(opts.cacheDir, 'tmp'));
   try {
-    const tasks = await session.plan(graph);
+    const tasks = selected(await session.plan(graph), opts.only);
     await checkNativeBuildDeps(
       await toBuild(
         [...tasks.values()].filter((t) => t.target.interpreter !== null),

@@ -266,6 +266,16 @@ function program(): Command {
     .option('--verify', 'refuse the image or any package whose signature does not verify against the trust list')
     .option('-o, --output <file>', 'the image file to write (default: NAME-TAG.image.toml here)', check('-o', flag.outputFile))
     .action(async (ref: string, o: Record<string, unknown>, cmd: Command) => (await images()).cmdPull(ref, o, envFor(cmd)));
+  p.command('rebuild')
+    .description(
+      'rebuild packages from the recipes and build descriptions they carry, in a fresh store, and say per package whether the bytes are the same',
+    )
+    .argument('<target>', 'oci://HOST[:PORT]/NAMESPACE/NAME:TAG, an image file, a package file in a store, or name@version in --store')
+    .option('--push', 'attach our signed attestation of each rebuilt package to it in the registry (needs --key)')
+    .option('--diff', "for a mismatch, add diffoscope's report on the two archives (when diffoscope is installed)")
+    .action(async (what: string, o: Record<string, unknown>, cmd: Command) =>
+      (await import('./rebuild-command.js')).cmdRebuild(what, o, envFor(cmd)),
+    );
   p.command('who-uses')
     .description('every image in a registry namespace that holds a package')
     .argument('<purl|package>', 'pkg:npm/debug@2.6.9, node-debug or node-debug@2.6.9')

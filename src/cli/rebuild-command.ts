@@ -1,0 +1,192 @@
+/**
+ * `bale rebuild <oci://…/NAME:TAG | image file | package file | name@version>`: rebuild packages
+ * from the descriptions and recipes they carry, in a fresh store, and say per package whether
+ * the bytes are the same. With --key the rebuilt packages are attested (a mismatch attests its
+ * own sha256, so a disagreement is on record): into the bundle beside a local package, and with
+ * --push as an attestation attached to the registry's package.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { UsageError, UserError } from '../errors/index.js';
+import type { Outcome, Original } from '../rebuild/rebuild.js';
+import type { Store, StoredPackage } from '../store/index.js';
+import { makeScratch, type Scratch } from '../util/scratch.js';
+import type { Env } from './env.js';
+import { printJson, say } from './output.js';
+import { openStore, signingKey, signingStoreOptions } from './signing.js';
+
+export interface RebuildFlags {
+  push?: boolean;
+  diff?: boolean;
+}
+
+/** A package to rebuild, where its own files are (for --diff and for the bundle a local rebuild adds to). */
+interface Target extends Original {
+  file: string;
+  store: Store;
+}
+
+/** Where the packages came from: a registry (the --push destination) or local files. */
+interface Source {
+  targets: Target[];
+  registry?: { client: import('../registry/index.js').RegistryClient; ns: string };
+  scratch?: Scratch;
+}
+
+const sha12 = (s: string): string => s.slice(0, 12);
+
+async function withBuilds(store: Store, packages: StoredPackage[]): Promise<Target[]> {
+  return Promise.all(packages.map(async (p) => ({ ...p, build: await store.buildOf(p), store })));
+}
+
+/** The packages `what` names, each with its build description. */
+async function sourceOf(what: string, env: Env): Promise<Source> {
+  const { LocalStore } = await import('../store/index.js');
+  if (what.startsWith('oci://')) {
+    const { parseImageRef, RegistryClient } = await import('../registry/index.js');
+    const ref = parseImageRef(what);
+    const { pullImage } = await import('../image/registry/pull.js');
+    const scratch = await makeScratch(join(env.paths.cache, 'tmp'), 'rebuild-theirs-');
+    const client = new RegistryClient(ref.registry);
+    // Theirs, in a store of their own: nothing of this machine's store can stand in for them.
+    const theirs = new LocalStore(scratch.dir);
+    const pulled = await pullImage(client, ref, theirs, undefined);
+    const ns = ref.repository.includes('/') ? ref.repository.slice(0, ref.repository.lastIndexOf('/')) : '';
+    return { targets: await withBuilds(theirs, pulled.packages), registry: { client, ns }, scratch };
+  }
+  const file = resolve(what);
+  if (existsSync(file) && statSync(file).isFile() && file.endsWith('.tar.gz')) {
+    if (basename(dirname(file)) !== 'packages') {
+      throw new UsageError(`bale rebuild: ${what} is not a package in a bale store (<store>/packages/<name>-<version>-<sha12>.tar.gz)`);
+    }
+    const store = new LocalStore(dirname(dirname(file)));
+    const p = (await store.list()).find((x) => x.file === file);
+    if (p === undefined)
+      throw new UserError('EREBUILD', `${what}: its store holds no manifest or checksum of it: it cannot be rebuilt from there`);
+    return { targets: await withBuilds(store, [p]) };
+  }
+  const store = await openStore(env.opts.store, env.opts, env.paths.cache);
+  if (existsSync(file) && statSync(file).isFile()) {
+    const { readImageFile } = await import('../image/image-file.js');
+    const { resolveImage } = await import('../image/compose.js');
+    const { image } = await readImageFile(file);
+    const packages = (await resolveImage(image, store, file)).map((p) => ({ ...p, size: 0, manifestFile: manifestFileOf(p.file) }));
+    return { targets: await withBuilds(store, packages) };
+  }
+  const at = what.lastIndexOf('@');
+  if (at <= 0) throw new UsageError(`bale rebuild: ${what} is not an oci:// image, an image file, a package file or name@version`);
+  const found = await store.findPackages(what.slice(0, at), what.slice(at + 1));
+  if (found.length === 0) throw new UserError('EREBUILD', `${what}: ${store.location} holds no such package: pull or build it first`);
+  return { targets: await withBuilds(store, found) };
+}
+
+function line(o: Outcome): string {
+  const { name, version, sha256 } = o.original;
+  if (o.kind === 'reproduced') return `reproduced ${name} ${version} ${sha12(sha256)}`;
+  if (o.kind === 'mismatch') return `MISMATCH ${name} ${version}: expected ${sha12(sha256)}, rebuilt ${sha12(o.rebuilt.sha256)}`;
+  return `could not rebuild ${name} ${version}: ${o.why}`;
+}
+
+export async function cmdRebuild(what: string, o: RebuildFlags, env: Env): Promise<void> {
+  const key = await signingKey(env.opts);
+  if (o.push === true && key === undefined) throw new UsageError('bale rebuild --push: attesting needs a signing key: pass --key FILE');
+  const source = await sourceOf(what, env);
+  if (o.push === true && source.registry === undefined) throw new UsageError('bale rebuild --push: only an oci:// image can be pushed to');
+  const ours = await makeScratch(join(env.paths.cache, 'tmp'), 'rebuild-ours-');
+  try {
+    const { LocalStore } = await import('../store/index.js');
+    const store = new LocalStore(ours.dir, await signingStoreOptions(env.opts));
+    const { rebuild } = await import('../rebuild/rebuild.js');
+    env.progress.phase('rebuilding', source.targets.length);
+    const outcomes = await rebuild(source.targets, {
+      store,
+      cacheDir: env.paths.cache,
+      jobs: env.opts.jobs,
+      sandbox: env.opts.sandbox,
+      directAsRoot: env.opts.iKnow,
+      ...(env.opts.buildTimeoutMs !== undefined ? { limits: { timeoutMs: env.opts.buildTimeoutMs } } : {}),
+      warn: (l) => env.progress.log(`warning: ${l}`),
+    });
+    env.progress.stop();
+    const details = await explain(outcomes, store, o);
+    if (key !== undefined) await recordAttestations(outcomes, source, o.push === true);
+    if (env.opts.json) {
+      printJson({
+        packages: outcomes.map((x, i) => ({
+          name: x.original.name,
+          version: x.original.version,
+          sha256: x.original.sha256,
+          result: x.kind === 'failed' ? 'could not rebuild' : x.kind,
+          ...(x.kind !== 'failed' ? { rebuilt_sha256: x.rebuilt.sha256 } : { why: x.why }),
+          ...(details[i]!.length > 0 ? { differences: details[i] } : {}),
+        })),
+      });
+    } else {
+      for (const [i, x] of outcomes.entries()) {
+        say(line(x));
+        for (const d of details[i]!) say(`  ${d}`);
+      }
+    }
+    const bad = outcomes.filter((x) => x.kind !== 'reproduced');
+    const same = outcomes.length - bad.length;
+    if (!env.opts.json) say(`${same} of ${outcomes.length} packages rebuilt byte for byte`);
+    if (bad.length > 0) {
+      const mism = bad.filter((x) => x.kind === 'mismatch').length;
+      throw new UserError(
+        'EREBUILD',
+        `${what}: ${mism} package${mism === 1 ? '' : 's'} rebuilt to different bytes (MISMATCH), ${bad.length - mism} could not be rebuilt; first: ${line(bad[0]!)}`,
+      );
+    }
+  } finally {
+    await ours.remove();
+    await source.scratch?.remove();
+    await source.registry?.client.close();
+  }
+}
+
+/** For each mismatch: the files that differ (from the two manifests), and diffoscope's report with --diff. */
+async function explain(outcomes: Outcome[], store: Store, o: RebuildFlags): Promise<string[][]> {
+  const { comparePackages, formatDifferences } = await import('../rebuild/compare.js');
+  const { runDiffoscope } = await import('../rebuild/diffoscope.js');
+  return Promise.all(
+    outcomes.map(async (x) => {
+      if (x.kind !== 'mismatch') return [];
+      const t = x.original as Target;
+      const theirs = await t.store.manifest({ ...t, size: 0, manifestFile: manifestFileOf(t.file) });
+      const mine = await store.manifest(x.rebuilt);
+      const lines = formatDifferences(
+        comparePackages({ sha256: t.sha256, manifest: theirs }, { sha256: x.rebuilt.sha256, manifest: mine }),
+      );
+      if (o.diff === true) {
+        const report = await runDiffoscope(t.file, x.rebuilt.file);
+        lines.push(...(report === undefined ? ['(--diff: diffoscope is not installed)'] : report.trimEnd().split('\n')));
+      }
+      return lines;
+    }),
+  );
+}
+
+const manifestFileOf = (file: string): string => file.replace(/\.tar\.gz$/, '.manifest.json');
+
+/** Our attestations of what we rebuilt: beside local originals, or attached in the registry with --push. */
+async function recordAttestations(outcomes: Outcome[], source: Source, push: boolean): Promise<void> {
+  const { addToBundle, bundleFileFor, formatEnvelope, readBundle } = await import('../attest/index.js');
+  const { attachAttestation } = await import('../store/package-artifacts.js');
+  const { packagesRepo, packageTag, MediaType } = await import('../oci/index.js');
+  for (const x of outcomes) {
+    if (x.kind === 'failed') continue;
+    const ours = await readBundle(bundleFileFor(x.rebuilt.file));
+    if (source.registry === undefined) {
+      await addToBundle(bundleFileFor((x.original as Target).file), ours);
+      continue;
+    }
+    if (!push) continue;
+    const { client, ns } = source.registry;
+    const repo = packagesRepo(ns);
+    const art = await client.findManifest(repo, packageTag(x.original), [MediaType.ociManifest]);
+    if (art === undefined)
+      throw new UserError('EREBUILD', `registry ${client.host}: ${repo}:${packageTag(x.original)} is gone: push the image again`);
+    const subject = { mediaType: MediaType.ociManifest, digest: art.digest, size: art.bytes.length };
+    for (const env of ours) await attachAttestation(client, repo, subject, Buffer.from(formatEnvelope(env)));
+  }
+}
