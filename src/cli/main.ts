@@ -270,10 +270,10 @@ function program(): Command {
     .description(
       'rebuild packages from the recipes and build descriptions they carry, in a fresh store, and say per package whether the bytes are the same',
     )
-    .argument('<target>', 'oci://HOST[:PORT]/NAMESPACE/NAME:TAG, an image file, a package file in a store, or name@version in --store')
+    .argument('<target...>', 'oci://HOST[:PORT]/NAMESPACE/NAME:TAG, or image files, package files in a store, name@version in --store')
     .option('--push', 'attach our signed attestation of each rebuilt package to it in the registry (needs --key)')
     .option('--diff', "for a mismatch, add diffoscope's report on the two archives (when diffoscope is installed)")
-    .action(async (what: string, o: Record<string, unknown>, cmd: Command) =>
+    .action(async (what: string[], o: Record<string, unknown>, cmd: Command) =>
       (await import('./rebuild-command.js')).cmdRebuild(what, o, envFor(cmd)),
     );
   p.command('who-uses')

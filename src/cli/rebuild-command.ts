@@ -87,10 +87,29 @@ function line(o: Outcome): string {
   return `could not rebuild ${name} ${version}: ${o.why}`;
 }
 
-export async function cmdRebuild(what: string, o: RebuildFlags, env: Env): Promise<void> {
+/** Every target's packages, each once; an oci:// image is rebuilt on its own (it names the --push destination). */
+async function sourcesOf(whats: string[], env: Env): Promise<Source> {
+  if (whats.length > 1 && whats.some((w) => w.startsWith('oci://'))) {
+    throw new UsageError('bale rebuild: an oci:// image is rebuilt on its own: give it as the only target');
+  }
+  if (whats.length === 1) return sourceOf(whats[0]!, env);
+  const seen = new Set<string>();
+  const targets: Target[] = [];
+  for (const w of whats) {
+    for (const t of (await sourceOf(w, env)).targets) {
+      if (seen.has(t.file)) continue;
+      seen.add(t.file);
+      targets.push(t);
+    }
+  }
+  return { targets };
+}
+
+export async function cmdRebuild(whats: string[], o: RebuildFlags, env: Env): Promise<void> {
   const key = await signingKey(env.opts);
   if (o.push === true && key === undefined) throw new UsageError('bale rebuild --push: attesting needs a signing key: pass --key FILE');
-  const source = await sourceOf(what, env);
+  const what = whats.length === 1 ? whats[0]! : `${whats.length} targets`;
+  const source = await sourcesOf(whats, env);
   if (o.push === true && source.registry === undefined) throw new UsageError('bale rebuild --push: only an oci:// image can be pushed to');
   const ours = await makeScratch(join(env.paths.cache, 'tmp'), 'rebuild-ours-');
   try {

@@ -4,7 +4,7 @@
  * byte-identical manifests and a package pushed either way is the same artifact under the same tag.
  */
 import { basename } from 'node:path';
-import { IntegrityError, UserError } from '../errors/index.js';
+import { IntegrityError, isUserError, oneLine, UserError } from '../errors/index.js';
 import { ANNOTATION, ARTIFACT, BLOB, MediaType, packageAnnotations, packagesRepo, packageTag, type Descriptor } from '../oci/index.js';
 import { manifestJson, parseManifest as parsePackageManifest, type PackageManifest } from '../packer/manifest.js';
 import { parseManifest, pushBytes, putArtifact, type RegistryClient } from '../registry/index.js';
@@ -130,7 +130,14 @@ async function fetchBuild(client: RegistryClient, repo: string, layers: Descript
         `${where}: its build description names recipe ${digest}, which the artifact does not hold: push the package again from a store that has it`,
       );
     }
-    recipes.push(checkRecipeText(digest, (await client.pullBlob(repo, l.digest)).toString('utf8'), `${where} recipe`));
+    const text = await client.pullBlob(repo, l.digest).catch((err: unknown) => {
+      if (!isUserError(err)) throw err;
+      throw new UserError(
+        'EDESCRIPTION',
+        `${where}: recipe ${digest.slice(0, 12)}, which its build description names, cannot be read: ${oneLine(err)}`,
+      );
+    });
+    recipes.push(checkRecipeText(digest, text.toString('utf8'), `${where} recipe`));
   }
   return { description, recipes };
 }

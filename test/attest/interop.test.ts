@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { execa } from 'execa';
 import {
   attestBuild,
   checkAttestation,
@@ -21,44 +20,7 @@ import {
 } from '../../src/attest/index.js';
 import { formatPublicKey, keyIdHex, type PublicKey } from '../../src/sign/index.js';
 import { claim, keyPair, tempDir } from './helpers.js';
-
-const PYTHON = '/usr/bin/python3';
-
-/** Verify an envelope file against a .pub file; prints "OK <keyid>" or fails. Written from the DSSE spec, not from bale's code. */
-const VERIFY_PY = String.raw`
-import base64, json, sys
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.exceptions import InvalidSignature
-
-def b64(s):
-    # DSSE: standard or URL-safe, verifiers accept both.
-    s = s.replace('-', '+').replace('_', '/')
-    return base64.b64decode(s + '=' * (-len(s) % 4), validate=True)
-
-def pae(payload_type, body):
-    t = payload_type.encode('utf-8')
-    return b'DSSEv1 ' + str(len(t)).encode() + b' ' + t + b' ' + str(len(body)).encode() + b' ' + body
-
-env = json.load(open(sys.argv[1]))
-blob = base64.b64decode(open(sys.argv[2]).read().splitlines()[1], validate=True)
-assert blob[:2] == b'Ed', 'not an Ed25519 minisign key'
-key = Ed25519PublicKey.from_public_bytes(blob[10:42])
-keyid = blob[2:10][::-1].hex().upper()
-body = b64(env['payload'])
-for s in env['signatures']:
-    if s.get('keyid') != keyid:
-        continue
-    try:
-        key.verify(b64(s['sig']), pae(env['payloadType'], body))
-    except InvalidSignature:
-        print('BAD SIGNATURE')
-        sys.exit(1)
-    stmt = json.loads(body)
-    print('OK', keyid, env['payloadType'], stmt['_type'], stmt['subject'][0]['digest']['sha256'])
-    sys.exit(0)
-print('NO SIGNATURE BY', keyid)
-sys.exit(1)
-`;
+import { python, VERIFY_PY } from './python-dsse.js';
 
 /** Sign a payload with a fresh Ed25519 key; print the raw public key (hex) and the envelope JSON. */
 const SIGN_PY = String.raw`
@@ -74,13 +36,6 @@ print(k.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex())
 print(json.dumps({'payload': base64.urlsafe_b64encode(body).decode().rstrip('='), 'payloadType': payload_type,
                   'signatures': [{'keyid': keyid, 'sig': base64.b64encode(sig).decode()}]}))
 `;
-
-async function python(script: string, args: string[]): Promise<{ code: number; out: string }> {
-  const r = await execa(PYTHON, ['-c', script, ...args], { reject: false, timeout: 60_000 });
-  // A missing python3-cryptography must fail the test, not skip it: .ci/run installs it.
-  assert.ok(!/ModuleNotFoundError|No module named/.test(String(r.stderr)), `python3-cryptography is missing: ${r.stderr}`);
-  return { code: r.exitCode ?? -1, out: `${r.stdout}${r.stderr}`.trim() };
-}
 
 describe('independent DSSE check (python3-cryptography)', () => {
   it("verifies bale's envelope with a PAE it computes itself, and rejects it once edited", async (t) => {
