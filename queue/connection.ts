@@ -16,13 +16,15 @@ export const QUEUE = {
   plan: 'bale-plan',
   /** One recipe for one target. */
   build: 'bale-build',
+  /** Rebuild one package of a registry and compare (and attest). */
+  rebuild: 'bale-rebuild',
 } as const;
 
 /** Every ecosystem has an import queue of its own. */
 export const IMPORT_ECOSYSTEMS = ECOSYSTEMS;
 
 /** Every queue name, for status and retry. */
-export const ALL_QUEUES: string[] = [...IMPORT_ECOSYSTEMS.map(QUEUE.importFor), QUEUE.plan, QUEUE.build];
+export const ALL_QUEUES: string[] = [...IMPORT_ECOSYSTEMS.map(QUEUE.importFor), QUEUE.plan, QUEUE.build, QUEUE.rebuild];
 
 /**
  * The fleet's Redis: `value` as the flag `flag` gave it (`--redis`, or `--queue` for `request

@@ -10,6 +10,7 @@ import type { TargetRequest } from '../src/builder/index.js';
 import type { Recipe } from '../src/recipe/index.js';
 import { parseSpec } from '../src/purl/purl.js';
 import { QUEUE } from './connection.js';
+import type { RebuildJobData, RebuildResult } from './rebuild-processor.js';
 import {
   contentId,
   IMPORT_JOB_OPTIONS,
@@ -135,6 +136,48 @@ export class Producer {
       idle = cursor > before ? 0 : idle + 1;
       await sleep(Math.min(POLL_MS, 25 * 2 ** idle));
     }
+  }
+
+  /** One rebuild job per package; a fresh id each time, since asking again means rebuilding again. */
+  async enqueueRebuilds(items: RebuildJobData[]): Promise<EnqueuedJob[]> {
+    const q = this.queue<RebuildJobData>(QUEUE.rebuild);
+    const run = Date.now().toString(36);
+    const jobs = await q.addBulk(
+      items.map((data) => ({
+        name: `${data.name} ${data.version}`,
+        data,
+        opts: { ...IMPORT_JOB_OPTIONS, jobId: `${contentId('rebuild', data)}-${run}` },
+      })),
+    );
+    return jobs.map((j) => ({ queue: QUEUE.rebuild, id: j.id! }));
+  }
+
+  /** Every rebuild's result in order; a job that failed on a worker is a package that could not be rebuilt. */
+  async waitForRebuilds(
+    jobs: EnqueuedJob[],
+    items: RebuildJobData[],
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<RebuildResult[]> {
+    const q = this.queue<RebuildJobData>(QUEUE.rebuild);
+    const out = new Map<number, RebuildResult>();
+    for (let round = 0; out.size < jobs.length; round++) {
+      for (const [i, j] of jobs.entries()) {
+        if (out.has(i)) continue;
+        const state = await q.getJobState(j.id);
+        if (state === 'completed') out.set(i, ((await q.getJob(j.id)) as Job<RebuildJobData, RebuildResult>).returnvalue);
+        else if (state === 'failed' || state === 'unknown') {
+          const why =
+            state === 'failed'
+              ? `failed on a worker: ${(await q.getJob(j.id))?.failedReason ?? 'no reason recorded'}`
+              : 'its job is gone from the queue';
+          const { name, version, sha256 } = items[i]!;
+          out.set(i, { name, version, sha256, result: 'could not rebuild', why, attached: 0 });
+        }
+      }
+      onProgress?.(out.size, jobs.length);
+      if (out.size < jobs.length) await sleep(Math.min(POLL_MS * 5, 25 * 2 ** round));
+    }
+    return jobs.map((_, i) => out.get(i)!);
   }
 
   async close(): Promise<void> {

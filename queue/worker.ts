@@ -18,6 +18,7 @@ import { TEMP_HOST } from '../src/util/atomic-write.js';
 import { buildProcessor } from './build-processor.js';
 import { checkRedis, connect, IMPORT_ECOSYSTEMS, QUEUE, watchRedis } from './connection.js';
 import { importProcessor, planProcessor } from './import-processor.js';
+import { rebuildProcessor, type RebuildJobData, type RebuildResult } from './rebuild-processor.js';
 import type { BuildJobData, BuildResult } from './jobs.js';
 import { sweepDeadTemps } from './sweep.js';
 
@@ -93,6 +94,18 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   });
   workers.push(build);
   workers.push(new Worker(QUEUE.plan, planProcessor(planDeps), { ...common, concurrency: 1 }));
+  const rebuilds = rebuildProcessor({
+    cacheDir: o.cacheDir,
+    ...(o.storeOptions !== undefined ? { storeOptions: o.storeOptions } : {}),
+    jobs: Math.max(1, Math.floor(cpus().length / o.concurrency)),
+    sandbox: o.sandbox,
+    ...(o.directAsRoot !== undefined ? { directAsRoot: o.directAsRoot } : {}),
+    ...(o.limits !== undefined ? { limits: o.limits } : {}),
+    warn: (line) => o.log(`warning: ${line}`),
+  });
+  const rebuild = new Worker<RebuildJobData, RebuildResult>(QUEUE.rebuild, rebuilds, { ...common, concurrency: o.concurrency });
+  rebuild.on('completed', (job, r) => o.log(`rebuilt ${job.data.name} ${job.data.version}: ${r.result}`));
+  workers.push(rebuild);
   const rate = o.importRate ?? { max: 10, durationMs: 1000 };
   const importQueues: Queue[] = [];
   for (const eco of IMPORT_ECOSYSTEMS) {

@@ -273,6 +273,7 @@ function program(): Command {
     .argument('<target...>', 'oci://HOST[:PORT]/NAMESPACE/NAME:TAG, or image files, package files in a store, name@version in --store')
     .option('--push', 'attach our signed attestation of each rebuilt package to it in the registry (needs --key)')
     .option('--diff', "for a mismatch, add diffoscope's report on the two archives (when diffoscope is installed)")
+    .option('--queue [url]', 'rebuild on the worker fleet behind this Redis (default: $BALE_REDIS_URL); the workers attest with their keys')
     .action(async (what: string[], o: Record<string, unknown>, cmd: Command) =>
       (await import('./rebuild-command.js')).cmdRebuild(what, o, envFor(cmd)),
     );

@@ -17,7 +17,7 @@ import { printJson, printPackages, say, tell, type PackageLine } from './output.
  * A producer on the fleet's Redis (`given` by `flag`, else BALE_REDIS_URL); an outage
  * while it waits is a line when lost and one when back.
  */
-async function producerFor(
+export async function producerFor(
   flag: string,
   given: string | undefined,
   env: Env,

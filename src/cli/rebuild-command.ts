@@ -9,6 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError, UserError } from '../errors/index.js';
 import type { Outcome, Original } from '../rebuild/rebuild.js';
+import { reportLine, toReport, type RebuildReport } from '../rebuild/report.js';
 import type { Store, StoredPackage } from '../store/index.js';
 import { makeScratch, type Scratch } from '../util/scratch.js';
 import type { Env } from './env.js';
@@ -18,6 +19,8 @@ import { openStore, signingKey, signingStoreOptions } from './signing.js';
 export interface RebuildFlags {
   push?: boolean;
   diff?: boolean;
+  /** Rebuild on the worker fleet behind this Redis (true: $BALE_REDIS_URL). */
+  queue?: string | true;
 }
 
 /** A package to rebuild, where its own files are (for --diff and for the bundle a local rebuild adds to). */
@@ -32,8 +35,6 @@ interface Source {
   registry?: { client: import('../registry/index.js').RegistryClient; ns: string };
   scratch?: Scratch;
 }
-
-const sha12 = (s: string): string => s.slice(0, 12);
 
 async function withBuilds(store: Store, packages: StoredPackage[]): Promise<Target[]> {
   return Promise.all(packages.map(async (p) => ({ ...p, build: await store.buildOf(p), store })));
@@ -80,13 +81,6 @@ async function sourceOf(what: string, env: Env): Promise<Source> {
   return { targets: await withBuilds(store, found) };
 }
 
-function line(o: Outcome): string {
-  const { name, version, sha256 } = o.original;
-  if (o.kind === 'reproduced') return `reproduced ${name} ${version} ${sha12(sha256)}`;
-  if (o.kind === 'mismatch') return `MISMATCH ${name} ${version}: expected ${sha12(sha256)}, rebuilt ${sha12(o.rebuilt.sha256)}`;
-  return `could not rebuild ${name} ${version}: ${o.why}`;
-}
-
 /** Every target's packages, each once; an oci:// image is rebuilt on its own (it names the --push destination). */
 async function sourcesOf(whats: string[], env: Env): Promise<Source> {
   if (whats.length > 1 && whats.some((w) => w.startsWith('oci://'))) {
@@ -106,6 +100,7 @@ async function sourcesOf(whats: string[], env: Env): Promise<Source> {
 }
 
 export async function cmdRebuild(whats: string[], o: RebuildFlags, env: Env): Promise<void> {
+  if (o.queue !== undefined) return rebuildViaQueue(whats, o, env, o.queue);
   const key = await signingKey(env.opts);
   if (o.push === true && key === undefined) throw new UsageError('bale rebuild --push: attesting needs a signing key: pass --key FILE');
   const what = whats.length === 1 ? whats[0]! : `${whats.length} targets`;
@@ -129,33 +124,11 @@ export async function cmdRebuild(whats: string[], o: RebuildFlags, env: Env): Pr
     env.progress.stop();
     const details = await explain(outcomes, store, o);
     if (key !== undefined) await recordAttestations(outcomes, source, o.push === true);
-    if (env.opts.json) {
-      printJson({
-        packages: outcomes.map((x, i) => ({
-          name: x.original.name,
-          version: x.original.version,
-          sha256: x.original.sha256,
-          result: x.kind === 'failed' ? 'could not rebuild' : x.kind,
-          ...(x.kind !== 'failed' ? { rebuilt_sha256: x.rebuilt.sha256 } : { why: x.why }),
-          ...(details[i]!.length > 0 ? { differences: details[i] } : {}),
-        })),
-      });
-    } else {
-      for (const [i, x] of outcomes.entries()) {
-        say(line(x));
-        for (const d of details[i]!) say(`  ${d}`);
-      }
-    }
-    const bad = outcomes.filter((x) => x.kind !== 'reproduced');
-    const same = outcomes.length - bad.length;
-    if (!env.opts.json) say(`${same} of ${outcomes.length} packages rebuilt byte for byte`);
-    if (bad.length > 0) {
-      const mism = bad.filter((x) => x.kind === 'mismatch').length;
-      throw new UserError(
-        'EREBUILD',
-        `${what}: ${mism} package${mism === 1 ? '' : 's'} rebuilt to different bytes (MISMATCH), ${bad.length - mism} could not be rebuilt; first: ${line(bad[0]!)}`,
-      );
-    }
+    printReports(
+      what,
+      outcomes.map((x, i) => toReport(x, details[i])),
+      env,
+    );
   } finally {
     await ours.remove();
     await source.scratch?.remove();
@@ -189,23 +162,67 @@ const manifestFileOf = (file: string): string => file.replace(/\.tar\.gz$/, '.ma
 
 /** Our attestations of what we rebuilt: beside local originals, or attached in the registry with --push. */
 async function recordAttestations(outcomes: Outcome[], source: Source, push: boolean): Promise<void> {
-  const { addToBundle, bundleFileFor, formatEnvelope, readBundle } = await import('../attest/index.js');
-  const { attachAttestation } = await import('../store/package-artifacts.js');
-  const { packagesRepo, packageTag, MediaType } = await import('../oci/index.js');
+  const { addToLocal, attachToRegistry } = await import('../rebuild/attach.js');
   for (const x of outcomes) {
     if (x.kind === 'failed') continue;
-    const ours = await readBundle(bundleFileFor(x.rebuilt.file));
-    if (source.registry === undefined) {
-      await addToBundle(bundleFileFor((x.original as Target).file), ours);
-      continue;
+    if (source.registry === undefined) await addToLocal((x.original as Target).file, x.rebuilt.file);
+    else if (push) await attachToRegistry(source.registry.client, source.registry.ns, x.original, x.rebuilt.file);
+  }
+}
+
+/** Per package a line (and its differences), then a summary; any package not reproduced fails the command. */
+export function printReports(what: string, reports: RebuildReport[], env: Env): void {
+  if (env.opts.json) printJson({ packages: reports });
+  else {
+    for (const r of reports) {
+      say(reportLine(r));
+      for (const d of r.differences ?? []) say(`  ${d}`);
     }
-    if (!push) continue;
-    const { client, ns } = source.registry;
-    const repo = packagesRepo(ns);
-    const art = await client.findManifest(repo, packageTag(x.original), [MediaType.ociManifest]);
-    if (art === undefined)
-      throw new UserError('EREBUILD', `registry ${client.host}: ${repo}:${packageTag(x.original)} is gone: push the image again`);
-    const subject = { mediaType: MediaType.ociManifest, digest: art.digest, size: art.bytes.length };
-    for (const env of ours) await attachAttestation(client, repo, subject, Buffer.from(formatEnvelope(env)));
+  }
+  const bad = reports.filter((r) => r.result !== 'reproduced');
+  if (!env.opts.json) say(`${reports.length - bad.length} of ${reports.length} packages rebuilt byte for byte`);
+  if (bad.length === 0) return;
+  const mism = bad.filter((r) => r.result === 'mismatch').length;
+  throw new UserError(
+    'EREBUILD',
+    `${what}: ${mism} package${mism === 1 ? '' : 's'} rebuilt to different bytes (MISMATCH), ${bad.length - mism} could not be rebuilt; first: ${reportLine(bad[0]!)}`,
+  );
+}
+
+/**
+ * One rebuild job per package of an oci:// image, for the fleet's workers; their reports printed
+ * as an in-process rebuild prints its own. The workers' keys attest (--push needs them to have one).
+ */
+async function rebuildViaQueue(whats: string[], o: RebuildFlags, env: Env, queue: string | true): Promise<void> {
+  if (whats.length !== 1 || !whats[0]!.startsWith('oci://')) {
+    throw new UsageError('bale rebuild --queue: workers rebuild from a registry: give one oci:// image');
+  }
+  if (o.diff === true) throw new UsageError('bale rebuild --queue: --diff needs both archives here: rebuild in-process for it');
+  const { producerFor } = await import('./queue-commands.js');
+  const { producer, close } = await producerFor('--queue', queue === true ? undefined : queue, env);
+  const source = await sourceOf(whats[0]!, env);
+  try {
+    const { registry } = source;
+    const where = `oci://${registry!.client.host}${registry!.ns === '' ? '' : `/${registry!.ns}`}`;
+    const items = source.targets.map((t) => ({
+      registry: where,
+      name: t.name,
+      version: t.version,
+      sha256: t.sha256,
+      push: o.push === true,
+    }));
+    const jobs = await producer.enqueueRebuilds(items);
+    env.progress.phase('rebuilding on the fleet', items.length);
+    const reports = await producer.waitForRebuilds(jobs, items, (done, total) => env.progress.update(done, total));
+    env.progress.stop();
+    printReports(
+      whats[0]!,
+      reports.map(({ attached: _, ...r }) => r),
+      env,
+    );
+  } finally {
+    await source.scratch?.remove();
+    await source.registry?.client.close();
+    await close();
   }
 }
