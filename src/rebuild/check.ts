@@ -5,6 +5,7 @@
  * candidates' artifact manifests read for their build key annotation, and only on a mismatch is
  * the registry's package manifest fetched, to name the files that differ.
  */
+import pLimit, { type LimitFunction } from 'p-limit';
 import { UserError } from '../errors/index.js';
 import { ANNOTATION, BLOB, MediaType, packagesRepo, packageTag, type ImageManifest } from '../oci/index.js';
 import { parseManifest as parsePackageManifest, type PackageManifest } from '../packer/manifest.js';
@@ -84,45 +85,54 @@ async function candidateManifest(r: Registry, c: Candidate): Promise<PackageMani
   return parsePackageManifest(bytes.toString('utf8'), `registry ${r.client.host}: ${repo}:${c.tag} manifest`);
 }
 
-/** Each built package against the registry's for the same build key, name and version. */
+/** Registry reads in flight at once: a remote registry answers a closure of 150 packages in a few round trips' time. */
+const READS_AT_ONCE = 8;
+
+/** Each built package against the registry's for the same build key, name and version, in the order given. */
 export async function checkBuilt(r: Registry, built: readonly Built[]): Promise<Checked[]> {
-  const out: Checked[] = [];
+  const limit = pLimit(READS_AT_ONCE);
   const read = new Map<string, Promise<Candidate | undefined>>();
-  for (const b of built) {
-    const mine: Candidate[] = [];
-    for (const tag of candidateTags(r.tags, b)) {
-      let c = read.get(tag);
-      if (c === undefined) {
-        c = readCandidate(r, tag);
-        read.set(tag, c);
-      }
-      const got = await c;
-      const a = got?.manifest.annotations ?? {};
-      // The tag's name part is sanitised: the annotations say which package it really is.
-      if (
-        got !== undefined &&
-        a[ANNOTATION.buildKey] === b.buildKey &&
-        a[ANNOTATION.package] === b.name &&
-        a[ANNOTATION.packageVersion] === b.version
-      )
-        mine.push(got);
+  // One read per tag, however many packages list it; each through the limit.
+  const candidate = (tag: string): Promise<Candidate | undefined> => {
+    let c = read.get(tag);
+    if (c === undefined) {
+      c = limit(() => readCandidate(r, tag));
+      read.set(tag, c);
     }
-    if (mine.length === 0) out.push({ kind: 'absent', built: b });
-    else if (mine.some((c) => c.sha256 === b.sha256)) out.push({ kind: 'reproduced', built: b });
-    else {
-      const theirs = mine[0]!;
-      const manifest = await candidateManifest(r, theirs);
-      const differences =
-        manifest === undefined
-          ? ['(the registry artifact holds no bale manifest: the files cannot be compared)']
-          : formatDifferences(comparePackages({ sha256: theirs.sha256, manifest }, { sha256: b.sha256, manifest: b.manifest }), 20, {
-              theirs: 'registry',
-              ours: 'built here',
-            });
-      out.push({ kind: 'mismatch', built: b, theirs: mine.map((c) => c.sha256), differences });
-    }
-  }
-  return out;
+    return c;
+  };
+  return Promise.all(built.map((b) => checkOne(r, b, candidate, limit)));
+}
+
+async function checkOne(
+  r: Registry,
+  b: Built,
+  candidate: (tag: string) => Promise<Candidate | undefined>,
+  limit: LimitFunction,
+): Promise<Checked> {
+  const got = await Promise.all(candidateTags(r.tags, b).map(candidate));
+  // The tag's name part is sanitised: the annotations say which package, and which build, it really is.
+  const mine = got.filter((c): c is Candidate => {
+    const a = c?.manifest.annotations ?? {};
+    return (
+      c !== undefined &&
+      a[ANNOTATION.buildKey] === b.buildKey &&
+      a[ANNOTATION.package] === b.name &&
+      a[ANNOTATION.packageVersion] === b.version
+    );
+  });
+  if (mine.length === 0) return { kind: 'absent', built: b };
+  if (mine.some((c) => c.sha256 === b.sha256)) return { kind: 'reproduced', built: b };
+  const theirs = mine[0]!;
+  const manifest = await limit(() => candidateManifest(r, theirs));
+  const differences =
+    manifest === undefined
+      ? ['(the registry artifact holds no bale manifest: the files cannot be compared)']
+      : formatDifferences(comparePackages({ sha256: theirs.sha256, manifest }, { sha256: b.sha256, manifest: b.manifest }), 20, {
+          theirs: 'registry',
+          ours: 'built here',
+        });
+  return { kind: 'mismatch', built: b, theirs: mine.map((c) => c.sha256), differences };
 }
 
 const sha12 = (s: string): string => s.slice(0, 12);
