@@ -2,14 +2,13 @@
  * `--check oci://…` on request and build, with the real docker-registry and the npm fixture
  * registry: builder A requests into a registry store; builder B, with its own store and recipes,
  * requests with --check and is told per package whether the registry holds the same bytes for
- * the same build key. fx-stamp's postinstall writes random bytes, so it never builds the same
- * twice: a real MISMATCH, named by the file that differs. The registry is only read.
+ * the same build key. fx-unreproducible's postinstall writes random bytes, so it never builds the
+ * same twice: a real MISMATCH, named by the file that differs. The registry is only read.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { bale, listFiles, oneErrorLine, tempDir, type BaleRun } from '../helpers/cli.js';
-import { packFiles, publishedManifest } from '../helpers/npm-fixtures.js';
 import { startNpmRegistry, type FixtureRegistry } from '../helpers/npm-registry.js';
 import { startOciRegistry, type OciRegistry } from '../helpers/oci-registry.js';
 import { freePort } from '../helpers/redis.js';
@@ -29,28 +28,6 @@ interface RequestJson {
   check?: CheckEntry[];
 }
 
-/** A build that is not reproducible: its postinstall writes 16 random bytes into stamp.txt. */
-async function stampPackage(): Promise<{ manifest: ReturnType<typeof publishedManifest>; tarball: Buffer }> {
-  const pkg = {
-    name: 'fx-stamp',
-    version: '1.0.0',
-    main: 'index.js',
-    license: 'MIT',
-    scripts: { postinstall: `node -e "require('fs').writeFileSync('stamp.txt', require('crypto').randomBytes(16).toString('hex'))"` },
-  };
-  const files = [
-    { path: 'package.json', body: Buffer.from(`${JSON.stringify(pkg, null, 2)}\n`) },
-    { path: 'index.js', body: Buffer.from("module.exports = require('fs').readFileSync(__dirname + '/stamp.txt', 'utf8');\n") },
-  ];
-  return {
-    manifest: publishedManifest(
-      pkg,
-      files.map((f) => f.path),
-    ),
-    tarball: await packFiles(files),
-  };
-}
-
 describe('bale request/build --check oci://… (real docker-registry, npm fixtures)', () => {
   let t: { dir: string; cleanup: () => Promise<void> };
   let npm: FixtureRegistry;
@@ -65,14 +42,14 @@ describe('bale request/build --check oci://… (real docker-registry, npm fixtur
 
   before(async () => {
     t = await tempDir('check');
-    npm = await startNpmRegistry({ extraPackages: [await stampPackage()] });
+    npm = await startNpmRegistry();
     oci = await startOciRegistry();
     // Builder A: into the registry store, so every package is there with its build key.
     const a = await bale([
       'request',
       'npm:fx-left@1.0.0',
       'npm:fx-bin@1.0.0',
-      'npm:fx-stamp@1.0.0',
+      'npm:fx-unreproducible@1.0.0',
       '--registry',
       npm.url,
       '--store',
@@ -128,28 +105,29 @@ describe('bale request/build --check oci://… (real docker-registry, npm fixtur
   });
 
   test('a build that is not reproducible: MISMATCH naming the registry and local sha256 and the file that differs; exit 1', async () => {
-    const r = await b(['request', 'npm:fx-stamp@1.0.0', '--check', ns()]);
+    const r = await b(['request', 'npm:fx-unreproducible@1.0.0', '--check', ns()]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    const m = /^MISMATCH node\d+-fx-stamp 1\.0\.0: registry ([0-9a-f]{12}), built here ([0-9a-f]{12})$/m.exec(r.stdout);
+    const m = /^MISMATCH node\d+-fx-unreproducible 1\.0\.0: registry ([0-9a-f]{12}), built here ([0-9a-f]{12})$/m.exec(r.stdout);
     assert.ok(m, r.stdout);
     assert.notEqual(m[1], m[2]);
     assert.match(
       r.stdout,
-      /^ {2}usr\/lib\/node_modules\/\S*fx-stamp\/stamp\.txt: registry 32 bytes, mode 0644, sha256 [0-9a-f]{12}; built here 32 bytes, mode 0644, sha256 [0-9a-f]{12}$/m,
+      /^ {2}usr\/lib\/node_modules\/\S*fx-unreproducible\/build-id\.txt: registry 33 bytes, mode 0644, sha256 [0-9a-f]{12}; built here 33 bytes, mode 0644, sha256 [0-9a-f]{12}$/m,
     );
     assert.match(r.stdout, /: 1 reproduced, 1 MISMATCH, 0 absent$/m);
     assert.match(
       oneErrorLine(r.stderr),
-      /^bale: error: --check oci:\/\/.*\/bale: 1 package built here differs from the registry's for the same build key; first: MISMATCH node\d+-fx-stamp 1\.0\.0: registry [0-9a-f]{12}, built here [0-9a-f]{12}$/,
+      /^bale: error: --check oci:\/\/.*\/bale: 1 package built here differs from the registry's for the same build key; first: MISMATCH node\d+-fx-unreproducible 1\.0\.0: registry [0-9a-f]{12}, built here [0-9a-f]{12}$/,
     );
     // --json: the same in the check array, and still exit 1.
-    const j = await b(['request', 'npm:fx-stamp@1.0.0', '--check', ns(), '--json']);
+    const j = await b(['request', 'npm:fx-unreproducible@1.0.0', '--check', ns(), '--json']);
     assert.equal(j.code, 1, j.stderr);
     const entry = (JSON.parse(j.stdout) as RequestJson).check?.find((c) => c.result !== 'reproduced');
     assert.equal(entry?.result, 'mismatch');
     assert.equal(entry?.registry_sha256?.length, 1);
     assert.notEqual(entry?.registry_sha256?.[0], entry?.sha256);
-    assert.ok(entry?.differences?.some((d) => /^usr\/lib\/node_modules\/\S*fx-stamp\/stamp\.txt: /.test(d)));
+    assert.equal(entry?.differences?.length, 1, 'build-id.txt and nothing else');
+    assert.ok(entry?.differences?.some((d) => /^usr\/lib\/node_modules\/\S*fx-unreproducible\/build-id\.txt: /.test(d)));
   });
 
   test('the registry is only read: its storage is as builder A left it', async () => {
