@@ -6,7 +6,8 @@ import { parseSpec } from '../purl/purl.js';
 import type { Ecosystem, Purl, Spec } from '../purl/purl.js';
 import type { PreparedRecipe } from '../recipe/index.js';
 import type { Store } from '../store/index.js';
-import { UserError } from '../errors/index.js';
+import { UsageError, UserError } from '../errors/index.js';
+import type { OpenCheck } from './check-command.js';
 import { indexOf, matrixOf, targetRequest, type Env, type GlobalOptions } from './env.js';
 import { packageLines, printImport, printJson, printPackages, type WrittenRecipe } from './output.js';
 import type { BuildRoot } from './specs.js';
@@ -180,16 +181,52 @@ export async function cmdImport(specArgs: string[], env: Env): Promise<void> {
   if (failures.length > 0) throw targetsFailed(failures, true);
 }
 
-export async function cmdBuild(args: string[], env: Env): Promise<void> {
+/** `--check URL`: the registry opened (read, never written) before the build, and closed however the command ends. */
+async function withCheck(url: string | undefined, store: Store, work: (check: OpenCheck | undefined) => Promise<void>): Promise<void> {
+  if (url === undefined) return work(undefined);
+  const check = await (await import('./check-command.js')).openCheck(url, store);
+  try {
+    await work(check);
+  } finally {
+    await check.close();
+  }
+}
+
+/**
+ * Report the run's packages (and with --check, each against the registry), then fail: failed
+ * targets first, else a --check mismatch.
+ */
+async function reportChecked(
+  results: TaskResult[],
+  store: Store,
+  env: Env,
+  check: OpenCheck | undefined,
+  extra: Record<string, unknown> & { failures: FailedTarget[] },
+): Promise<void> {
+  if (check === undefined) {
+    report(results, env, extra);
+  } else {
+    const { checkJson } = await import('../rebuild/check.js');
+    const { judgeCheck, printCheck, runCheck } = await import('./check-command.js');
+    const checked = await runCheck(check, results, store, env);
+    report(results, env, { ...extra, check: checkJson(checked) });
+    if (!env.opts.json) await printCheck(check, checked);
+    if (extra.failures.length === 0) await judgeCheck(check, checked, env);
+  }
+  if (extra.failures.length > 0) throw targetsFailed(extra.failures, true);
+}
+
+export async function cmdBuild(args: string[], env: Env, checkUrl?: string): Promise<void> {
   const store = await openGivenStore(env);
-  const { resolveBuildRoots } = await import('./specs.js');
-  const roots: BuildRoot[] = await resolveBuildRoots(args, env.opts.recipes);
-  const { graph } = await (await builder()).loadGraph(env.opts.recipes, roots);
-  // Pinned recipes, nothing to write but the store: what built before a failure stays, a hit next time (README: Targets).
-  const failures: FailedTarget[] = [];
-  const results = await runBuild(graph, env, store, failures).catch((err: unknown) => refuse(failures, env.opts.json, [], err));
-  report(results, env, { failures });
-  if (failures.length > 0) throw targetsFailed(failures, true);
+  await withCheck(checkUrl, store, async (check) => {
+    const { resolveBuildRoots } = await import('./specs.js');
+    const roots: BuildRoot[] = await resolveBuildRoots(args, env.opts.recipes);
+    const { graph } = await (await builder()).loadGraph(env.opts.recipes, roots);
+    // Pinned recipes, nothing to write but the store: what built before a failure stays, a hit next time (README: Targets).
+    const failures: FailedTarget[] = [];
+    const results = await runBuild(graph, env, store, failures).catch((err: unknown) => refuse(failures, env.opts.json, [], err));
+    await reportChecked(results, store, env, check, { failures });
+  });
 }
 
 /**
@@ -198,7 +235,10 @@ export async function cmdBuild(args: string[], env: Env): Promise<void> {
  * they were (a recipe that could not be written is refused before any build). --keep-going keeps
  * what built, and still fails naming the rest.
  */
-export async function cmdRequest(specArgs: string[], env: Env, queue?: string | true): Promise<void> {
+export async function cmdRequest(specArgs: string[], env: Env, queue?: string | true, checkUrl?: string): Promise<void> {
+  if (queue !== undefined && checkUrl !== undefined) {
+    throw new UsageError('bale request: --check compares what this process builds, so it cannot be used with --queue: drop one of them');
+  }
   if (queue !== undefined) {
     // `--queue URL`, or `--queue` alone for $BALE_REDIS_URL. Failed resolutions refuse it before anything is enqueued.
     const { requestViaQueue } = await import('./queue-commands.js');
@@ -216,13 +256,14 @@ export async function cmdRequest(specArgs: string[], env: Env, queue?: string | 
     return;
   }
   const store = await openGivenStore(env);
-  const { value, written } = await staged(store, env, 'request-', async (staging) => {
-    const done = await requestBuilt(specArgs, env, staging);
-    return { value: done, resolved: [done.res] };
+  await withCheck(checkUrl, store, async (check) => {
+    const { value, written } = await staged(store, env, 'request-', async (staging) => {
+      const done = await requestBuilt(specArgs, env, staging);
+      return { value: done, resolved: [done.res] };
+    });
+    const { res, results, failures } = value;
+    await reportChecked(await inStore(results, store), store, env, check, { roots: rootNames(res.roots), recipes: written, failures });
   });
-  const { res, results, failures } = value;
-  report(await inStore(results, store), env, { roots: rootNames(res.roots), recipes: written, failures });
-  if (failures.length > 0) throw targetsFailed(failures, true);
 }
 
 /**

@@ -101,6 +101,13 @@ const repeated =
   (name: string, fn: (source: string, value: string) => string) =>
   (value: string, prev: string[] = []): string[] => [...prev, fn(name, value)];
 
+/** `--check URL` of request and build: compare each package of the run with the registry's for the same build key. */
+const checkOption = (): Option =>
+  new Option(
+    '--check <url>',
+    "oci://HOST[:PORT]/NAMESPACE: after building, say per package whether the registry's package for the same build key has the same bytes (only read)",
+  ).argParser(check('--check', flag.registryUrl));
+
 function program(): Command {
   const p = new Command('bale')
     .description(
@@ -180,12 +187,16 @@ function program(): Command {
   p.command('build')
     .description('build recipes (and their closure) that were imported before; cache hits come from the store')
     .argument('<spec|recipe...>', 'a spec answered from the recipes tree, or a recipe .toml file')
-    .action((args: string[], _o, cmd: Command) => cmdBuild(args, envFor(cmd)));
+    .addOption(checkOption())
+    .action((args: string[], o: { check?: string }, cmd: Command) => cmdBuild(args, envFor(cmd), o.check));
   p.command('request')
     .description('import, then build the whole closure: one command from a spec to packages')
     .argument('<spec...>')
     .option('--queue [url]', 'build on the worker fleet behind this Redis (default: $BALE_REDIS_URL) instead of in this process')
-    .action((specs: string[], o: { queue?: string | true }, cmd: Command) => cmdRequest(specs, envFor(cmd), o.queue));
+    .addOption(checkOption())
+    .action((specs: string[], o: { queue?: string | true; check?: string }, cmd: Command) =>
+      cmdRequest(specs, envFor(cmd), o.queue, o.check),
+    );
   p.command('install')
     .description(
       'lay the closure of specs (built when missing) or store packages into a new or empty directory, for a Dockerfile COPY or a chroot: no package database',

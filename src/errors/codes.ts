@@ -136,6 +136,7 @@ export const ERROR_CODES = {
   EPOLICY: 'a package fails the attestation policy: too few trusted builders agree on its bytes, or they disagree',
   EDESCRIPTION: "a package's build description or one of its recipes is missing, malformed or altered, so it cannot be rebuilt",
   EREBUILD: 'a rebuild reproduced different bytes (MISMATCH) or could not rebuild a package',
+  ECHECK: "a package built with --check differs from the registry's package for the same build key (MISMATCH)",
 
   // Queue
   EREDIS: 'Redis cannot be reached or is set up in a way the queues cannot use',

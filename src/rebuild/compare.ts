@@ -76,12 +76,18 @@ function describe(f: ManifestFile | undefined): string {
   return `${f.size} bytes, mode ${mode}, sha256 ${(f.sha256 ?? '').slice(0, 12)}`;
 }
 
+/** What the two sides are called in the lines: a rebuild's, unless a caller (--check) says otherwise. */
+export interface SideLabels {
+  theirs: string;
+  ours: string;
+}
+
 /** One line per difference, at most `max` file lines (the rest counted). */
-export function formatDifferences(c: Comparison, max = 20): string[] {
+export function formatDifferences(c: Comparison, max = 20, label: SideLabels = { theirs: 'expected', ours: 'rebuilt' }): string[] {
   if (c.same) return [];
   const out: string[] = [];
-  for (const f of c.fields) out.push(`manifest ${f.field}: expected ${f.theirs}, rebuilt ${f.ours}`);
-  for (const f of c.files.slice(0, max)) out.push(`${f.path}: expected ${describe(f.theirs)}; rebuilt ${describe(f.ours)}`);
+  for (const f of c.fields) out.push(`manifest ${f.field}: ${label.theirs} ${f.theirs}, ${label.ours} ${f.ours}`);
+  for (const f of c.files.slice(0, max)) out.push(`${f.path}: ${label.theirs} ${describe(f.theirs)}; ${label.ours} ${describe(f.ours)}`);
   if (c.files.length > max) out.push(`... and ${c.files.length - max} more differing files`);
   if (c.archiveOnly) out.push('every file and manifest field is the same: only the archive differs (tar headers or compression)');
   return out;

@@ -7,7 +7,7 @@ import { IntegrityError, UserError } from '../errors/index.js';
 import { httpTimeouts, type HttpTimeouts } from '../http/timeouts.js';
 import { digestOf, MANIFEST_TYPES, sha256Digest, type Descriptor } from '../oci/index.js';
 import { credentialsFromEnv, type Credentials } from './auth.js';
-import { listCatalog, listTags, type ListOptions } from './listing.js';
+import { findTags, listCatalog, listTags, type ListOptions } from './listing.js';
 import { isDigest, isRepository, isTag, registryOrigin, type RegistryLocation } from './reference.js';
 import { attachArtifact, listReferrers, type AttachOptions } from './referrers.js';
 import { header, Transport, type Call, type Reply, type RequestBody } from './transport.js';
@@ -238,6 +238,12 @@ export class RegistryClient {
   async listTags(repo: string, opts: ListOptions = {}): Promise<string[]> {
     checkNames(repo);
     return listTags(this.http, repo, opts);
+  }
+
+  /** Every tag of the repository, sorted; undefined when the registry has no such repository (404). */
+  async findTags(repo: string, opts: ListOptions = {}): Promise<string[] | undefined> {
+    checkNames(repo);
+    return findTags(this.http, repo, opts);
   }
 
   /** Every repository of the registry, sorted; with `under`, only that namespace's. */

@@ -18,6 +18,11 @@ const catalogSchema = z.looseObject({ repositories: z.optional(z.nullable(z.arra
 
 /** Every tag, sorted; [] when the repository does not exist (404). */
 export async function listTags(http: Transport, repo: string, opts: ListOptions = {}): Promise<string[]> {
+  return (await findTags(http, repo, opts)) ?? [];
+}
+
+/** Every tag, sorted; undefined when the repository does not exist (404), which a caller may tell apart from no tags. */
+export async function findTags(http: Transport, repo: string, opts: ListOptions = {}): Promise<string[] | undefined> {
   const base: Omit<Call, 'url'> = {
     method: 'GET',
     scopes: [`repository:${repo}:pull`],
@@ -25,6 +30,7 @@ export async function listTags(http: Transport, repo: string, opts: ListOptions 
     what: `tag listing of ${repo}`,
   };
   const pages = await paginate(http, base, `/v2/${repo}/tags/list?n=${opts.pageSize ?? 1000}`, true);
+  if (pages === undefined) return undefined;
   return collect(
     pages,
     (reply) => parseJson(reply.body, tagsSchema, `registry ${http.opts.host}: tags of ${repo}`, 'a tag list').tags ?? [],
@@ -58,13 +64,16 @@ export function nextLink(value: string | undefined, pageUrl: string): string | u
   return undefined;
 }
 
-async function paginate(http: Transport, base: Omit<Call, 'url'>, first: string, emptyOn404: boolean): Promise<Reply[]> {
+/** The pages of a listing; undefined when `emptyOn404` and the first page is a 404. */
+async function paginate(http: Transport, base: Omit<Call, 'url'>, first: string, emptyOn404: true): Promise<Reply[] | undefined>;
+async function paginate(http: Transport, base: Omit<Call, 'url'>, first: string, emptyOn404: false): Promise<Reply[]>;
+async function paginate(http: Transport, base: Omit<Call, 'url'>, first: string, emptyOn404: boolean): Promise<Reply[] | undefined> {
   const pages: Reply[] = [];
   const seen = new Set<string>();
   for (let url: string | undefined = first; url !== undefined; ) {
     const call: Call = { ...base, url };
     const reply = await http.send(call);
-    if (reply.status === 404 && emptyOn404 && pages.length === 0) return [];
+    if (reply.status === 404 && emptyOn404 && pages.length === 0) return undefined;
     if (!emptyOn404 && (reply.status === 404 || reply.status === 405)) {
       throw new UserError(
         'EREGISTRY',
