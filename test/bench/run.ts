@@ -10,6 +10,8 @@
  *   gem-import   `bale import gem:...` vs `bundle lock`, same fixture compact index                no target set
  *   queue        1,000 cache-hit jobs through the fleet (>= 500/s); 1 vs 2 workers on CPU-bound builds (>= 1.7x)
  *   compose      2,000 packages / 200,000 files into one image, vs tar -tzf | sort | uniq -d      well under 1 s
+ *   rebuild      `bale rebuild` of an image from a registry vs `bale request` of it cold           target <= 1.3
+ *   policy       `bale pull --require 2` vs `bale pull --verify`                                  target <= 1.5
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -24,6 +26,7 @@ import { benchPypiBuild } from './pypi-build.js';
 import { benchPypiRealImport } from './pypi-real.js';
 import { benchQueue, queueSection } from './queue.js';
 import { benchCompose } from './compose.js';
+import { benchTrust } from './trust.js';
 import type { Pair } from './measure.js';
 
 const RUNS = Number(process.env.BALE_BENCH_RUNS ?? 5);
@@ -256,6 +259,33 @@ async function benchGemImport(): Promise<Row> {
   }
 }
 
+async function trustRows(): Promise<Row[]> {
+  const t = await benchTrust(Math.min(RUNS, 3));
+  return [
+    {
+      name: 'rebuild',
+      what: `bale rebuild oci://…/app:1 of an image of express, koa and eslint (${t.packages} packages) from a real registry, empty cache and store`,
+      against: 'bale request of the same specs, cold (empty cache and store)',
+      pair: t.rebuild,
+      target: 1.3,
+    },
+    {
+      name: 'policy',
+      what: `bale pull --require 2 of that image (${t.packages} packages, two builders' attestations each), into an empty store`,
+      against: 'bale pull --verify (signatures only), into an empty store',
+      pair: t.policy,
+      target: 1.5,
+    },
+  ];
+}
+
+// BALE_BENCH_ONLY=trust: only those rows, on stdout; BENCHMARKS.md is written by full runs alone.
+if (process.env.BALE_BENCH_ONLY === 'trust') {
+  const rows = await trustRows();
+  process.stdout.write(report(rows, await lastRatios()));
+  process.exit(rows.every((r) => r.target === undefined || r.pair.ratio <= r.target) ? 0 : 1);
+}
+
 const real = await benchPypiRealImport(RUNS);
 const rows = [
   await benchImport(),
@@ -263,6 +293,7 @@ const rows = [
   await benchPypiImport(),
   ...(real === undefined ? [] : [real]),
   await benchGemImport(),
+  ...(await trustRows()),
 ];
 const tp = await benchPypiBuild();
 const queue = await benchQueue();
