@@ -37,3 +37,13 @@ export { attestBuild, checkAttestation, type Attestation, type AttestationCheck 
 export { addToBundle, BUNDLE_SUFFIX, bundleFileFor, formatBundle, mergeBundle, parseBundle, readBundle } from './bundle.js';
 export { assertPolicy, evaluatePolicy, POLICY_ERROR, type Disagreement, type PolicyRequest, type PolicyResult } from './policy.js';
 export { ATTEST_ERROR } from './parse.js';
+export {
+  describeEnvelope,
+  judgePackage,
+  policyFailure,
+  type EnvelopeReport,
+  type FoundEnvelope,
+  type PackageEvidence,
+  type PackageVerdict,
+  type Relation,
+} from './gate.js';

@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError, UserError } from '../errors/index.js';
+import type { PackageVerdict } from '../attest/index.js';
 import type { ImageFile, ResolvedPackage } from '../image/types.js';
 import type { Store } from '../store/index.js';
 import { checkOutputDir, checkOutputFile, writeFileAtomic } from '../util/atomic-write.js';
@@ -16,8 +17,17 @@ import type { Env } from './env.js';
 import { registryUrl } from './flags.js';
 import { printJson, say } from './output.js';
 import { rootPackages } from './roots.js';
+import { enforceLocal, isPackageFile, localPackages, policyKeys } from './policy.js';
 import { openStore, requireSigningKey, trustList } from './signing.js';
 import { targetsFailed } from './targets.js';
+
+/** A policy's outcome for --json: per package, the trusted builders that agree. */
+function policyJson(
+  require: number,
+  verdicts: readonly PackageVerdict[],
+): { require: number; packages: { package: string; agreed: string[] }[] } {
+  return { require, packages: verdicts.map((v) => ({ package: v.label, agreed: v.result.agreed })) };
+}
 
 export async function cmdKeygen(o: { out?: string }, env: Env): Promise<void> {
   if (o.out === undefined) throw new UsageError('bale keygen: say where: --out PREFIX (writes PREFIX.key and PREFIX.pub)');
@@ -39,13 +49,28 @@ export async function cmdSign(files: string[], env: Env): Promise<void> {
   else for (const s of signed) say(s);
 }
 
-export async function cmdVerify(files: string[], env: Env): Promise<void> {
+export async function cmdVerify(files: string[], o: { require?: number }, env: Env): Promise<void> {
   const { verifyFile } = await import('../sign/index.js');
-  const keys = await trustList(env.opts);
-  const out = [];
-  for (const f of files) out.push({ file: resolve(f), ...(await verifyFile(resolve(f), keys)) });
+  const keys = o.require === undefined ? await trustList(env.opts) : await policyKeys(env, o.require, 'bale verify');
+  const out: { file: string; keyId: string; policy?: ReturnType<typeof policyJson> }[] = [];
+  for (const f of files) {
+    const v = { file: resolve(f), ...(await verifyFile(resolve(f), keys)) };
+    if (o.require === undefined) {
+      out.push(v);
+      continue;
+    }
+    // The policy covers the file's packages: the file itself, or an image file's packages in --store.
+    const { packages } = await localPackages(f, env, 'bale verify');
+    if (!isPackageFile(v.file)) for (const p of packages) await verifyFile(p.file, keys);
+    const verdicts = await enforceLocal(v.file, packages, keys, o.require);
+    out.push({ ...v, policy: policyJson(o.require, verdicts) });
+  }
   if (env.opts.json) printJson({ verified: out });
-  else for (const v of out) say(`ok ${v.file} (key ${v.keyId})`);
+  else
+    for (const v of out)
+      say(
+        `ok ${v.file} (key ${v.keyId})${v.policy !== undefined ? `, ${v.policy.packages.length} packages attested by ${o.require}+ trusted builders` : ''}`,
+      );
 }
 
 export interface ComposeFlags {
@@ -127,6 +152,7 @@ export interface ExportFlags {
   rootfs?: string;
   sbom?: string;
   verify?: boolean;
+  require?: number;
 }
 
 /** The image (and its file's text) with its packages from the store, every signature checked unless --no-verify. */
@@ -134,16 +160,24 @@ export async function verifiedImage(
   file: string,
   env: Env,
   verify: boolean,
+  require?: number,
 ): Promise<{ image: ImageFile; text: string; packages: ResolvedPackage[]; store: Store }> {
   const { readImageFile } = await import('../image/image-file.js');
   const { resolveImage } = await import('../image/compose.js');
   const { verifyFile } = await import('../sign/index.js');
   const store = await openStore(env.opts.store, env.opts); // first: a bad --store is a usage error before any read
   const { image, text } = await readImageFile(file);
-  const keys = verify ? await trustList(env.opts) : [];
+  const keys = require !== undefined ? await policyKeys(env, require, 'bale image export') : verify ? await trustList(env.opts) : [];
   if (verify) await verifyFile(file, keys);
   const packages = await resolveImage(image, store, file);
   if (verify) for (const p of packages) await verifyFile(p.file, keys);
+  if (require !== undefined)
+    await enforceLocal(
+      file,
+      packages.map((p) => ({ ...p, store })),
+      keys,
+      require,
+    );
   return { image, text, packages, store };
 }
 
@@ -156,7 +190,9 @@ export async function cmdImageExport(file: string, o: ExportFlags, env: Env): Pr
   if (o.oci !== undefined) await checkOutputDir(resolve(o.oci), { label: `--oci ${o.oci}`, usage: true });
   if (o.rootfs !== undefined) await checkOutputFile(resolve(o.rootfs), { label: `--rootfs ${o.rootfs}`, usage: true });
   await checkOutputFile(sbom, o.sbom !== undefined ? { label: `--sbom ${o.sbom}`, usage: true } : { label: sbom });
-  const { image, packages } = await verifiedImage(resolve(file), env, o.verify !== false);
+  if (o.require !== undefined && o.verify === false)
+    throw new UsageError('bale image export: --require checks signatures and attestations; it cannot go with --no-verify');
+  const { image, packages } = await verifiedImage(resolve(file), env, o.verify !== false, o.require);
   const { exportOciLayout, exportRootfs, spdxSbom } = await import('../image/export/index.js');
   const result: Record<string, unknown> = {};
   if (o.oci !== undefined)
@@ -194,7 +230,7 @@ export async function cmdPush(file: string, o: { to?: string; verify?: boolean }
   }
 }
 
-export async function cmdPull(ref: string, o: { verify?: boolean; output?: string }, env: Env): Promise<void> {
+export async function cmdPull(ref: string, o: { verify?: boolean; output?: string; require?: number }, env: Env): Promise<void> {
   const { parseImageRef, RegistryClient } = await import('../registry/index.js');
   const parsed = parseImageRef(ref);
   const { SIG_SUFFIX } = await import('../sign/index.js');
@@ -205,11 +241,13 @@ export async function cmdPull(ref: string, o: { verify?: boolean; output?: strin
   }
   const { openStoreAt } = await import('../store/open.js');
   const store = await openStoreAt(env.opts.store, { cacheDir: env.paths.cache }); // no signer: pulled packages keep their publisher's signatures
-  const keys = o.verify === true ? await trustList(env.opts) : undefined;
+  // --require implies --verify: a policy over signatures nobody checked would mean nothing.
+  const keys =
+    o.require !== undefined ? await policyKeys(env, o.require, 'bale pull') : o.verify === true ? await trustList(env.opts) : undefined;
   const { pullImage } = await import('../image/registry/pull.js');
   const client = new RegistryClient(parsed.registry);
   try {
-    const r = await pullImage(client, parsed, store, keys);
+    const r = await pullImage(client, parsed, store, keys, { require: o.require });
     const out = resolve(o.output ?? `${r.image.name.replace(/\//g, '-')}-${r.image.tag}.image.toml`);
     await writeFileAtomic(out, r.imageText, { label: o.output !== undefined ? `-o ${o.output}` : out });
     await writeFileAtomic(out + SIG_SUFFIX, r.imageSig);
@@ -220,10 +258,11 @@ export async function cmdPull(ref: string, o: { verify?: boolean; output?: strin
         verified: keys !== undefined,
         packages: r.packages.map((p) => ({ name: p.name, version: p.version, sha256: p.sha256, file: p.file })),
         present: r.present,
+        ...(o.require !== undefined ? { policy: policyJson(o.require, r.verdicts) } : {}),
       });
     else
       say(
-        `${out}: ${r.image.name}:${r.image.tag} (${r.digest}), ${r.packages.length} packages (${r.present} already in the store)${keys !== undefined ? ', signatures verified' : ''}`,
+        `${out}: ${r.image.name}:${r.image.tag} (${r.digest}), ${r.packages.length} packages (${r.present} already in the store)${keys !== undefined ? ', signatures verified' : ''}${o.require !== undefined ? `, each attested by ${o.require}+ trusted builders` : ''}`,
       );
   } finally {
     await client.close();

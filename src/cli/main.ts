@@ -236,10 +236,18 @@ function program(): Command {
     .description('sign files (packages built before, image files) with --key / $BALE_SIGNING_KEY: FILE.minisig beside each')
     .argument('<file...>')
     .action(async (files: string[], _o, cmd: Command) => (await images()).cmdSign(files, envFor(cmd)));
+  const requireFlag = (): Option =>
+    new Option(
+      '--require <n>',
+      'refuse any package fewer than n distinct trusted builders attest (same sha256, same build key); implies signature checks',
+    ).argParser(check('--require', (n, v) => flag.wholeNumber(n, v, 1, 1000)));
   p.command('verify')
-    .description("check files' .minisig signatures against the trust list")
+    .description(
+      "check files' .minisig signatures against the trust list (with --require, the attestations of a package file or an image's packages)",
+    )
     .argument('<file...>')
-    .action(async (files: string[], _o, cmd: Command) => (await images()).cmdVerify(files, envFor(cmd)));
+    .addOption(requireFlag())
+    .action(async (files: string[], o: { require?: number }, cmd: Command) => (await images()).cmdVerify(files, o, envFor(cmd)));
   const img = p.command('image').description('images: signed, conflict-free sets of packages');
   img
     .command('compose')
@@ -262,6 +270,7 @@ function program(): Command {
     .option('--rootfs <file>', 'one deterministic tar of every package', check('--rootfs', flag.outputFile))
     .option('--sbom <file>', 'where the SPDX 2.3 JSON goes (default: beside the export)', check('--sbom', flag.outputFile))
     .option('--no-verify', 'skip signature checks')
+    .addOption(requireFlag())
     .action(async (file: string, o: Record<string, unknown>, cmd: Command) => (await images()).cmdImageExport(file, o, envFor(cmd)));
   p.command('push')
     .description(
@@ -275,6 +284,7 @@ function program(): Command {
     .description('pull an image and its packages from a registry into --store, writing the image file')
     .argument('<ref>', 'oci://HOST[:PORT]/NAMESPACE/NAME:TAG or ...@sha256:...', check('bale pull', flag.imageRef))
     .option('--verify', 'refuse the image or any package whose signature does not verify against the trust list')
+    .addOption(requireFlag())
     .option('-o, --output <file>', 'the image file to write (default: NAME-TAG.image.toml here)', check('-o', flag.outputFile))
     .action(async (ref: string, o: Record<string, unknown>, cmd: Command) => (await images()).cmdPull(ref, o, envFor(cmd)));
   p.command('rebuild')
@@ -288,6 +298,10 @@ function program(): Command {
     .action(async (what: string[], o: Record<string, unknown>, cmd: Command) =>
       (await import('./rebuild-command.js')).cmdRebuild(what, o, envFor(cmd)),
     );
+  p.command('attestations')
+    .description('per package of an image or a package file: who attested which sha256 for which build key, each signature checked')
+    .argument('<target>', 'oci://HOST[:PORT]/NAMESPACE/NAME:TAG, an image file (packages from --store) or a package file in a store')
+    .action(async (what: string, _o, cmd: Command) => (await import('./attestations-command.js')).cmdAttestations(what, envFor(cmd)));
   p.command('who-uses')
     .description('every image in a registry namespace that holds a package')
     .argument('<purl|package>', 'pkg:npm/debug@2.6.9, node-debug or node-debug@2.6.9')
