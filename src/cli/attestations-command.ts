@@ -58,26 +58,26 @@ async function localListing(what: string, env: Env): Promise<Listed[]> {
 
 const short = (hex: string | undefined): string => (hex === undefined ? '-' : hex.slice(0, 12));
 
-function signerText(r: EnvelopeReport): string {
-  if (r.signatures.length === 0) return '(unreadable)';
-  return r.signatures
-    .map(
-      (s) => `${s.keyid || '(no keyid)'} ${s.status === 'verified' ? 'trusted' : s.status === 'forged' ? 'trusted FORGED' : 'untrusted'}`,
-    )
-    .join(', ');
+const STATUS = { verified: 'trusted, valid', forged: 'trusted, FORGED', untrusted: 'untrusted' } as const;
+
+/** One row per envelope: signer, standing, subject sha256, build key, relation to the package. */
+function row(r: EnvelopeReport): string[] {
+  const signer = r.signatures.map((s) => s.keyid || '(no keyid)').join(',') || '-';
+  const standing = r.signatures.map((s) => STATUS[s.status]).join(',') || '-';
+  if (r.claim === undefined) return [signer, standing, `unreadable: ${r.error ?? ''}`];
+  return [signer, standing, `sha256 ${short(r.claim.sha256)}`, `build key ${short(r.claim.buildKey)}`, r.relation];
 }
 
+/** Columns padded to their widest cell across the listing; the last cell of a row is not padded. */
 function table(listed: readonly Listed[], reports: readonly EnvelopeReport[][]): string[] {
+  const rows = reports.map((rs) => rs.map(row));
+  const widths: number[] = [];
+  for (const r of rows.flat()) r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   const lines: string[] = [];
   for (const [i, p] of listed.entries()) {
     lines.push(`${p.name} ${p.version}  sha256 ${short(p.sha256)}  build key ${short(p.buildKey)}`);
-    const rs = reports[i]!;
-    if (rs.length === 0) lines.push('  (no attestations)');
-    for (const r of rs) {
-      const what =
-        r.claim === undefined ? `unreadable: ${r.error ?? ''}` : `sha256 ${short(r.claim.sha256)}  build key ${short(r.claim.buildKey)}`;
-      lines.push(`  ${signerText(r)}  ${what}${r.claim === undefined ? '' : `  ${r.relation}`}`);
-    }
+    if (rows[i]!.length === 0) lines.push('  (no attestations)');
+    for (const r of rows[i]!) lines.push(`  ${r.map((cell, j) => (j === r.length - 1 ? cell : cell.padEnd(widths[j]!))).join('  ')}`);
   }
   return lines;
 }

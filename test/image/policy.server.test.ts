@@ -207,6 +207,15 @@ describe('--require N and bale attestations (real docker-registry, two builders)
     const v = await run(['pull', ref(), '--verify', ...trustAB(), '--store', dir('s3'), '-o', dir('verified.image.toml')]);
     const verifyMs = Date.now() - verifyStarted;
     assert.equal(v.code, 0, v.stderr);
+    // A store holding every package already (pulled on A's word alone) is judged all the same; its bundles gain B's.
+    const again = await run(['pull', ref(), '--require', '2', ...trustAB(), '--store', dir('s1'), '-o', dir('one.image.toml'), '--json']);
+    assert.equal(again.code, 0, again.stderr);
+    const ag = JSON.parse(again.stdout) as { present: number; packages: { file: string }[] };
+    assert.equal(ag.present, packages.length);
+    for (const p of ag.packages) {
+      const signers = (await readBundle(bundleFileFor(p.file))).flatMap((e) => e.signatures.map((s) => s.keyid));
+      assert.ok(signers.includes(ids['b']!), `${p.file}: ${signers.join()}`);
+    }
     console.log(`# pull --require 2: ${requireMs} ms; pull --verify: ${verifyMs} ms (${packages.length} packages)`);
   });
 
@@ -240,8 +249,11 @@ describe('--require N and bale attestations (real docker-registry, two builders)
     // The table: one header per package, one line per envelope.
     const table = await run(['attestations', ref(), ...trustAB()]);
     assert.equal(table.code, 0, table.stderr);
-    assert.match(table.stdout, new RegExp(`${ids['b']} trusted FORGED  sha256 ${packages[0]!.sha256.slice(0, 12)}`));
-    assert.match(table.stdout, new RegExp(`${ids['c']} untrusted  sha256 ${packages[0]!.sha256.slice(0, 12)}`));
+    assert.match(
+      table.stdout,
+      new RegExp(`${ids['b']}  trusted, FORGED  sha256 ${packages[0]!.sha256.slice(0, 12)}  build key [0-9a-f]{12}  agrees`),
+    );
+    assert.match(table.stdout, new RegExp(`${ids['c']}  untrusted        sha256 ${packages[0]!.sha256.slice(0, 12)}`));
   });
 
   test('a trusted builder attesting other bytes for the same build key: refused, naming both builders and digests', async () => {
