@@ -13,7 +13,6 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { execa } from 'execa';
 import { attestBuild, bundleFileFor, formatEnvelope, readBundle, readStatement, type BuildClaim } from '../../src/attest/index.js';
 import { parseImageFile } from '../../src/image/image-file.js';
 import type { ImagePackage } from '../../src/image/types.js';
@@ -22,6 +21,7 @@ import { parseRegistryUrl, RegistryClient } from '../../src/registry/index.js';
 import { keyIdHex, loadSecretKey, type SecretKey } from '../../src/sign/index.js';
 import { packageFiles, packageStem } from '../../src/store/index.js';
 import { attachAttestation } from '../../src/store/package-artifacts.js';
+import { python } from '../attest/python-dsse.js';
 import { bale, listFiles, oneErrorLine, tempDir } from '../helpers/cli.js';
 import { startNpmRegistry, type FixtureRegistry } from '../helpers/npm-registry.js';
 import { startOciRegistry, type OciRegistry } from '../helpers/oci-registry.js';
@@ -240,11 +240,12 @@ describe('--require N and bale attestations (real docker-registry, two builders)
     await writeFile(dir('good.json'), JSON.stringify(good));
     await writeFile(dir('forged.json'), JSON.stringify(forged));
     const pubs = ['a', 'b', 'c'].map((k) => dir(`${k}.pub`));
-    const ok = await execa('/usr/bin/python3', ['-c', DSSE_PY, dir('good.json'), ...pubs], { reject: false });
-    assert.equal(ok.exitCode, 0, String(ok.stderr));
-    assert.equal(String(ok.stdout).trim().split('\n').length, good.length);
-    const bad = await execa('/usr/bin/python3', ['-c', DSSE_PY, dir('forged.json'), ...pubs], { reject: false });
-    assert.match(String(bad.stderr), /InvalidSignature/);
+    const ok = await python(DSSE_PY, [dir('good.json'), ...pubs]);
+    assert.equal(ok.code, 0, ok.out);
+    assert.equal(ok.out.split('\n').length, good.length);
+    const bad = await python(DSSE_PY, [dir('forged.json'), ...pubs]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.out, /InvalidSignature/);
 
     // The table: one header per package, one line per envelope.
     const table = await run(['attestations', ref(), ...trustAB()]);
