@@ -6,6 +6,7 @@
  * the whole image before the store changes, then the archives. Attestations found are kept in the
  * bundle beside each package, so a later `verify --require` needs no registry.
  */
+import pLimit from 'p-limit';
 import { IntegrityError, UserError } from '../../errors/index.js';
 import { ARTIFACT, BLOB, packagesRepo, packageTag } from '../../oci/index.js';
 import { parseManifest, referenceOf, type ImageRef, type RegistryClient } from '../../registry/index.js';
@@ -17,6 +18,9 @@ import type { Store, StoredPackage } from '../../store/index.js';
 import { fetchPackage, type FetchedPackage } from '../../store/package-artifacts.js';
 import { comparePackages, parseImageFile } from '../image-file.js';
 import type { ImageFile } from '../types.js';
+
+/** Packages whose artifacts and attestations are read at once in the first pass. */
+const METADATA_CONCURRENCY = 6;
 
 export interface PullResult {
   image: ImageFile;
@@ -122,15 +126,11 @@ export async function pullImage(
   if (opts.require !== undefined && keys === undefined) throw new RangeError('pullImage: a policy needs a trust list');
   const { where, ns, image, imageText, imageSig, digest } = await readRemoteImage(client, ref, keys);
   // First pass: what each package is and who attests it; nothing is stored yet.
-  const planned: Planned[] = [];
-  for (const ip of image.packages) {
+  const planOne = async (ip: ImageFile['packages'][number]): Promise<Planned> => {
     const pw = `${ref.registry.host}/${packagesRepo(ns)}:${packageTag(ip)}`;
     const hit = (await store.findPackages(ip.name, ip.version)).find((p) => p.sha256 === ip.sha256);
     // A package the store has is fetched again only to judge it.
-    if (hit !== undefined && opts.require === undefined) {
-      planned.push({ ip, pw, hit, got: undefined, found: [] });
-      continue;
-    }
+    if (hit !== undefined && opts.require === undefined) return { ip, pw, hit, got: undefined, found: [] };
     const got = await fetchPackage(client, ns, ip, { attestations: true, archive: false });
     if (got === undefined && hit === undefined)
       throw new UserError('EPULL', `${pw}: not in the registry, though ${where} lists it: push the image again`);
@@ -141,7 +141,16 @@ export async function pullImage(
       const local = await readBundle(bundleFileFor(hit.file));
       found.push(...local.map((envelope, i) => ({ source: `${bundleFileFor(hit.file)}:${i + 1}`, envelope })));
     }
-    planned.push({ ip, pw, hit, got, found });
+    return { ip, pw, hit, got, found };
+  };
+  // Small requests, many per package: a few packages at once hide the round trips. Every one
+  // settles before an error is thrown, the first in the image's order, so the message is stable.
+  const limit = pLimit(METADATA_CONCURRENCY);
+  const settled = await Promise.allSettled(image.packages.map((ip) => limit(() => planOne(ip))));
+  const planned: Planned[] = [];
+  for (const r of settled) {
+    if (r.status === 'rejected') throw r.reason;
+    planned.push(r.value);
   }
   const verdicts: PackageVerdict[] = [];
   if (opts.require !== undefined) {
