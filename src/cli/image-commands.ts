@@ -54,15 +54,16 @@ export async function cmdVerify(files: string[], o: { require?: number }, env: E
   const keys = o.require === undefined ? await trustList(env.opts) : await policyKeys(env, o.require, 'bale verify');
   const out: { file: string; keyId: string; policy?: ReturnType<typeof policyJson> }[] = [];
   for (const f of files) {
+    // With a policy, what the file names is found first: a bad target is a usage error before any check.
+    const local = o.require === undefined ? undefined : await localPackages(f, env, 'bale verify');
     const v = { file: resolve(f), ...(await verifyFile(resolve(f), keys)) };
-    if (o.require === undefined) {
+    if (local === undefined || o.require === undefined) {
       out.push(v);
       continue;
     }
     // The policy covers the file's packages: the file itself, or an image file's packages in --store.
-    const { packages } = await localPackages(f, env, 'bale verify');
-    if (!isPackageFile(v.file)) for (const p of packages) await verifyFile(p.file, keys);
-    const verdicts = await enforceLocal(v.file, packages, keys, o.require);
+    if (!isPackageFile(v.file)) for (const p of local.packages) await verifyFile(p.file, keys);
+    const verdicts = await enforceLocal(v.file, local.packages, keys, o.require);
     out.push({ ...v, policy: policyJson(o.require, verdicts) });
   }
   if (env.opts.json) printJson({ verified: out });

@@ -290,6 +290,20 @@ describe('--require N and bale attestations (real docker-registry, two builders)
       oneErrorLine(three.stderr),
       /: only 2 trusted builders attest sha256 [0-9a-f]{64} \([0-9A-F]{16}, [0-9A-F]{16}\), 3 required$/,
     );
+    // The listing works offline too, from an image file's packages or one package file.
+    const li = await run(['attestations', dir('pulled.image.toml'), '--store', dir('s2'), ...trustAB(), '--json']);
+    assert.equal(li.code, 0, li.stderr);
+    for (const p of (JSON.parse(li.stdout) as Listing).packages) {
+      const agree = p.attestations.filter((a) => a.relation === 'agrees' && a.signatures.every((x) => x.valid === true));
+      assert.deepEqual(agree.map((a) => a.signatures[0]!.keyid).sort(), [ids['a'], ids['b']].sort(), p.name);
+    }
+    const lp = await run(['attestations', pkg2, ...trustAB()]);
+    assert.equal(lp.code, 0, lp.stderr);
+    assert.equal(
+      lp.stdout.split('\n')[0],
+      `${packages[1]!.name} ${packages[1]!.version}  sha256 ${packages[1]!.sha256.slice(0, 12)}  build key ${lp.stdout.split('build key ')[1]!.slice(0, 12)}`,
+    );
+    assert.equal(lp.stdout.match(/trusted, valid/g)?.length, 2, lp.stdout);
     // A's own store holds A's attestations only.
     const onlyA = await run(['verify', dir('app.image.toml'), '--require', '2', ...trustAB(), '--store', dir('sA')]);
     assert.equal(onlyA.code, 1, onlyA.stderr);
@@ -325,12 +339,15 @@ describe('--require N and bale attestations (real docker-registry, two builders)
   });
 
   test('bad input: --require 0, abc, 1001, more than the trust list holds, with --no-verify: usage errors', async () => {
+    await writeFile(dir('loose.tar.gz'), 'not in a store');
     for (const [args, needle] of [
       [['pull', 'oci://127.0.0.1:1/bale/app:1', '--require', '0'], '--require'],
       [['pull', 'oci://127.0.0.1:1/bale/app:1', '--require', 'abc'], '--require'],
       [['verify', dir('app.image.toml'), '--require', '1001'], '--require'],
       [['verify', dir('app.image.toml'), '--require', '3', ...trustAB()], 'the trust list holds 2 keys'],
       [['image', 'export', dir('app.image.toml'), '--require', '1', '--no-verify', '--oci', dir('x')], '--no-verify'],
+      [['attestations', dir('no-such-file')], 'is not a file'],
+      [['verify', dir('loose.tar.gz'), '--require', '1', ...trustAB()], 'is not a package in a bale store'],
     ] as const) {
       const r = await run([...args]);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
