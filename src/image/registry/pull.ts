@@ -12,8 +12,18 @@ import { ARTIFACT, BLOB, packagesRepo, packageTag } from '../../oci/index.js';
 import { parseManifest, referenceOf, type ImageRef, type RegistryClient } from '../../registry/index.js';
 import { SIG_SUFFIX, verifyData, type PublicKey } from '../../sign/index.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
-import { addToBundle, bundleFileFor, judgePackage, parseEnvelope, policyFailure, readBundle, verifyEnvelope } from '../../attest/index.js';
-import type { Envelope, FoundEnvelope, PackageVerdict } from '../../attest/index.js';
+import {
+  addToBundle,
+  bundleFileFor,
+  judgePackage,
+  parseEnvelope,
+  policyFailure,
+  readBundle,
+  verifyEnvelope,
+  type Envelope,
+  type FoundEnvelope,
+  type PackageVerdict,
+} from '../../attest/index.js';
 import type { Store, StoredPackage } from '../../store/index.js';
 import { fetchPackage, type FetchedPackage } from '../../store/package-artifacts.js';
 import { comparePackages, parseImageFile } from '../image-file.js';
