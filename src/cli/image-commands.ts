@@ -3,7 +3,8 @@
  * An image is composed from specs (built like `request` when missing, into a staging store that
  * reaches the store only once the image composes) or from package names in the store, checked
  * for conflicts, written canonically and signed; export refuses any image or
- * package whose signature is missing or does not verify against the trust list.
+ * package whose signature is missing or does not verify against the trust list. `--require N`
+ * (verify, export, pull) adds the attestation policy (policy.ts, src/attest/gate.ts).
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -156,7 +157,10 @@ export interface ExportFlags {
   require?: number;
 }
 
-/** The image (and its file's text) with its packages from the store, every signature checked unless --no-verify. */
+/**
+ * The image (and its file's text) with its packages from the store, every signature checked unless
+ * --no-verify; with `require`, every package also passes the attestation policy (bundles beside them).
+ */
 export async function verifiedImage(
   file: string,
   env: Env,
