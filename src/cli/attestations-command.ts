@@ -28,19 +28,27 @@ async function remoteListing(what: string): Promise<Listed[]> {
   const client = new RegistryClient(ref.registry);
   try {
     const { image, ns } = await readRemoteImage(client, ref, undefined);
-    const out: Listed[] = [];
-    for (const ip of image.packages) {
-      const got = await fetchPackage(client, ns, ip, { attestations: true, archive: false });
-      const pw = `${ref.registry.host}/${packagesRepo(ns)}:${packageTag(ip)}`;
-      out.push({
-        name: ip.name,
-        version: ip.version,
-        sha256: ip.sha256,
-        buildKey: got?.build?.description.build_key,
-        envelopes: foundEnvelopes(got?.attestations ?? [], pw),
-      });
-    }
-    return out;
+    const { default: pLimit } = await import('p-limit');
+    const limit = pLimit(6); // as pull's first pass: small requests, a few packages at once
+    const settled = await Promise.allSettled(
+      image.packages.map((ip) =>
+        limit(async (): Promise<Listed> => {
+          const got = await fetchPackage(client, ns, ip, { attestations: true, archive: false });
+          const pw = `${ref.registry.host}/${packagesRepo(ns)}:${packageTag(ip)}`;
+          return {
+            name: ip.name,
+            version: ip.version,
+            sha256: ip.sha256,
+            buildKey: got?.build?.description.build_key,
+            envelopes: foundEnvelopes(got?.attestations ?? [], pw),
+          };
+        }),
+      ),
+    );
+    // Every request settled before the client closes; the first error in the image's order is the one reported.
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<Listed>).value);
   } finally {
     await client.close();
   }
@@ -72,7 +80,7 @@ function row(r: EnvelopeReport): string[] {
 function table(listed: readonly Listed[], reports: readonly EnvelopeReport[][]): string[] {
   const rows = reports.map((rs) => rs.map(row));
   const widths: number[] = [];
-  for (const r of rows.flat()) r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  for (const r of rows.flat()) for (const [i, cell] of r.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
   const lines: string[] = [];
   for (const [i, p] of listed.entries()) {
     lines.push(`${p.name} ${p.version}  sha256 ${short(p.sha256)}  build key ${short(p.buildKey)}`);
