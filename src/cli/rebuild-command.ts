@@ -10,6 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError, UserError } from '../errors/index.js';
 import type { Outcome, Original } from '../rebuild/rebuild.js';
 import { reportLine, toReport, type RebuildReport } from '../rebuild/report.js';
+import type { PackageManifest } from '../packer/index.js';
 import type { Store, StoredPackage } from '../store/index.js';
 import { makeScratch, type Scratch } from '../util/scratch.js';
 import type { Env } from './env.js';
@@ -23,10 +24,10 @@ export interface RebuildFlags {
   queue?: string | true;
 }
 
-/** A package to rebuild, where its own files are (for --diff and for the bundle a local rebuild adds to). */
+/** A package to rebuild: its manifest (for a mismatch) and, when it is here, its archive (for --diff and the bundle beside it). */
 interface Target extends Original {
-  file: string;
-  store: Store;
+  manifest: () => Promise<PackageManifest>;
+  file: string | undefined;
 }
 
 /** Where the packages came from: a registry (the --push destination) or local files. */
@@ -37,23 +38,22 @@ interface Source {
 }
 
 async function withBuilds(store: Store, packages: StoredPackage[]): Promise<Target[]> {
-  return Promise.all(packages.map(async (p) => ({ ...p, build: await store.buildOf(p), store })));
+  return Promise.all(packages.map(async (p) => ({ ...p, build: await store.buildOf(p), manifest: () => store.manifest(p) })));
 }
 
 /** The packages `what` names, each with its build description. */
-async function sourceOf(what: string, env: Env): Promise<Source> {
+async function sourceOf(what: string, env: Env, diff: boolean): Promise<Source> {
   const { LocalStore } = await import('../store/index.js');
   if (what.startsWith('oci://')) {
     const { parseImageRef, RegistryClient } = await import('../registry/index.js');
     const ref = parseImageRef(what);
-    const { pullImage } = await import('../image/registry/pull.js');
-    const scratch = await makeScratch(join(env.paths.cache, 'tmp'), 'rebuild-theirs-');
     const client = new RegistryClient(ref.registry);
-    // Theirs, in a store of their own: nothing of this machine's store can stand in for them.
-    const theirs = new LocalStore(scratch.dir);
-    const pulled = await pullImage(client, ref, theirs, undefined);
-    const ns = ref.repository.includes('/') ? ref.repository.slice(0, ref.repository.lastIndexOf('/')) : '';
-    return { targets: await withBuilds(theirs, pulled.packages), registry: { client, ns }, scratch };
+    // Theirs, from the registry alone: nothing of this machine's store can stand in for them.
+    const scratch = await makeScratch(join(env.paths.cache, 'tmp'), 'rebuild-theirs-');
+    const { remotePackages } = await import('../rebuild/from-registry.js');
+    const { ns, packages } = await remotePackages(client, ref, { archives: diff, dir: scratch.dir });
+    const targets = packages.map((p) => ({ ...p, manifest: async () => p.manifest }));
+    return { targets, registry: { client, ns }, scratch };
   }
   const file = resolve(what);
   if (existsSync(file) && statSync(file).isFile() && file.endsWith('.tar.gz')) {
@@ -82,17 +82,18 @@ async function sourceOf(what: string, env: Env): Promise<Source> {
 }
 
 /** Every target's packages, each once; an oci:// image is rebuilt on its own (it names the --push destination). */
-async function sourcesOf(whats: string[], env: Env): Promise<Source> {
+async function sourcesOf(whats: string[], env: Env, diff: boolean): Promise<Source> {
   if (whats.length > 1 && whats.some((w) => w.startsWith('oci://'))) {
     throw new UsageError('bale rebuild: an oci:// image is rebuilt on its own: give it as the only target');
   }
-  if (whats.length === 1) return sourceOf(whats[0]!, env);
+  if (whats.length === 1) return sourceOf(whats[0]!, env, diff);
   const seen = new Set<string>();
   const targets: Target[] = [];
   for (const w of whats) {
-    for (const t of (await sourceOf(w, env)).targets) {
-      if (seen.has(t.file)) continue;
-      seen.add(t.file);
+    for (const t of (await sourceOf(w, env, diff)).targets) {
+      const id = t.file ?? t.sha256;
+      if (seen.has(id)) continue;
+      seen.add(id);
       targets.push(t);
     }
   }
@@ -104,7 +105,7 @@ export async function cmdRebuild(whats: string[], o: RebuildFlags, env: Env): Pr
   const key = await signingKey(env.opts);
   if (o.push === true && key === undefined) throw new UsageError('bale rebuild --push: attesting needs a signing key: pass --key FILE');
   const what = whats.length === 1 ? whats[0]! : `${whats.length} targets`;
-  const source = await sourcesOf(whats, env);
+  const source = await sourcesOf(whats, env, o.diff === true);
   if (o.push === true && source.registry === undefined) throw new UsageError('bale rebuild --push: only an oci:// image can be pushed to');
   const ours = await makeScratch(join(env.paths.cache, 'tmp'), 'rebuild-ours-');
   try {
@@ -144,13 +145,13 @@ async function explain(outcomes: Outcome[], store: Store, o: RebuildFlags): Prom
     outcomes.map(async (x) => {
       if (x.kind !== 'mismatch') return [];
       const t = x.original as Target;
-      const theirs = await t.store.manifest({ ...t, size: 0, manifestFile: manifestFileOf(t.file) });
+      const theirs = await t.manifest();
       const mine = await store.manifest(x.rebuilt);
       const lines = formatDifferences(
         comparePackages({ sha256: t.sha256, manifest: theirs }, { sha256: x.rebuilt.sha256, manifest: mine }),
       );
       if (o.diff === true) {
-        const report = await runDiffoscope(t.file, x.rebuilt.file);
+        const report = t.file === undefined ? '(--diff: their archive is not here)' : await runDiffoscope(t.file, x.rebuilt.file);
         lines.push(...(report === undefined ? ['(--diff: diffoscope is not installed)'] : report.trimEnd().split('\n')));
       }
       return lines;
@@ -165,8 +166,13 @@ async function recordAttestations(outcomes: Outcome[], source: Source, push: boo
   const { addToLocal, attachToRegistry } = await import('../rebuild/attach.js');
   for (const x of outcomes) {
     if (x.kind === 'failed') continue;
-    if (source.registry === undefined) await addToLocal((x.original as Target).file, x.rebuilt.file);
-    else if (push) await attachToRegistry(source.registry.client, source.registry.ns, x.original, x.rebuilt.file);
+    const { registry } = source;
+    if (registry !== undefined) {
+      if (push) await attachToRegistry(registry.client, registry.ns, x.original, x.rebuilt.file);
+    } else {
+      const theirs = (x.original as Target).file;
+      if (theirs !== undefined) await addToLocal(theirs, x.rebuilt.file);
+    }
   }
 }
 
@@ -200,7 +206,7 @@ async function rebuildViaQueue(whats: string[], o: RebuildFlags, env: Env, queue
   if (o.diff === true) throw new UsageError('bale rebuild --queue: --diff needs both archives here: rebuild in-process for it');
   const { producerFor } = await import('./queue-commands.js');
   const { producer, close } = await producerFor('--queue', queue === true ? undefined : queue, env);
-  const source = await sourceOf(whats[0]!, env);
+  const source = await sourceOf(whats[0]!, env, false);
   try {
     const { registry } = source;
     const where = `oci://${registry!.client.host}${registry!.ns === '' ? '' : `/${registry!.ns}`}`;

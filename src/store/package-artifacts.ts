@@ -165,7 +165,7 @@ export async function fetchPackage(
   // The tag names the first 12 hex of the sha256 only: the layer must be this exact archive.
   if (layer(MediaType.ociLayerGzip).digest !== `sha256:${p.sha256}`) {
     throw new IntegrityError(
-      `${where}: its archive is ${layer(MediaType.ociLayerGzip).digest}, not sha256:${p.sha256}: two packages share a tag; remove the wrong one from the registry`,
+      `${where}: its archive is ${layer(MediaType.ociLayerGzip).digest}, not sha256:${p.sha256}: it was replaced in the registry, or another package shares its tag: do not use it; push the right one again`,
     );
   }
   const tgz = opts.archive === false ? Buffer.alloc(0) : await client.pullBlob(repo, `sha256:${p.sha256}`);

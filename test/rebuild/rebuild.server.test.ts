@@ -1,6 +1,6 @@
 /**
  * `bale rebuild` by a second builder that shares nothing with the first: its own XDG dirs, store,
- * source cache and working directory, another clock (faketime, days ahead), time zone, locale,
+ * source cache and working directory, another host name, clock (faketime, days ahead), time zone, locale,
  * umask and --jobs. Over the fixture corpus (npm with a node-gyp addon, a PyPI C-extension sdist,
  * a gem with a native extension, a Debian package) every package is reproduced and both builders'
  * attestations verify with an independent DSSE check; an honestly unreproducible build is a
@@ -8,11 +8,13 @@
  * through a real registry, B's attestations are attached beside A's.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { bundleFileFor } from '../../src/attest/index.js';
-import { BLOB, packageTag, packagesRepo } from '../../src/oci/index.js';
+import { BLOB, MediaType, packageTag, packagesRepo } from '../../src/oci/index.js';
 import { parseManifest, parseRegistryUrl, RegistryClient } from '../../src/registry/index.js';
 import { fetchAttestations } from '../../src/store/package-artifacts.js';
 import { python, VERIFY_PY } from '../attest/python-dsse.js';
@@ -63,7 +65,8 @@ describe('bale rebuild (two builders that share nothing)', () => {
     return bale(['rebuild', ...args, ...(o.key === false ? [] : ['--key', dir('b.key')]), '--jobs', '1'], {
       cwd,
       umask: '077',
-      prefix: ['faketime', '-f', '+3d'],
+      // Another host name (a UTS namespace of its own, as root) and a clock three days ahead.
+      prefix: ['unshare', '--uts', '/bin/sh', '-c', 'hostname bale-builder-b && exec "$@"', 'sh', 'faketime', '-f', '+3d'],
       env: {
         TZ: 'Pacific/Kiritimati',
         LC_ALL: 'C',
@@ -236,8 +239,25 @@ describe('bale rebuild (two builders that share nothing)', () => {
         const envs = await fetchAttestations(client, repo, art.digest, p.name);
         assert.equal(envs.length, 2, `${p.name}: A's and B's attestations`);
       }
-      // A recipe gone from the registry: nothing can be rebuilt from what is left, and B says which.
+      // A package's bytes replaced in the registry (its artifact re-pushed under its tag, the same
+      // manifest, another archive): refused, naming the package and both digests; then put back.
       const repo = packagesRepo('bale');
+      const victim = await client.findManifest(repo, packageTag(out[1]!));
+      const other = Buffer.from(gzipSync(Buffer.from('not the package')));
+      const otherDigest = `sha256:${createHash('sha256').update(other).digest('hex')}`;
+      await client.pushBlob(repo, otherDigest, other);
+      const forged = JSON.parse(victim!.bytes.toString()) as { layers: { digest: string; size: number }[] };
+      const archive = forged.layers.find((l) => l.digest === `sha256:${out[1]!.sha256}`)!;
+      Object.assign(archive, { digest: otherDigest, size: other.length });
+      await client.putManifest(repo, packageTag(out[1]!), Buffer.from(JSON.stringify(forged)), MediaType.ociManifest);
+      const replaced = await asB([`${R}/app:1`]);
+      assert.equal(replaced.code, 1, replaced.stderr);
+      assert.match(
+        oneErrorLine(replaced.stderr),
+        new RegExp(`${packageTag(out[1]!)}: its archive is ${otherDigest}, not sha256:${out[1]!.sha256}`),
+      );
+      await client.putManifest(repo, packageTag(out[1]!), victim!.bytes, MediaType.ociManifest);
+      // A recipe gone from the registry: nothing can be rebuilt from what is left, and B says which.
       const art = await client.findManifest(repo, packageTag(out[0]!));
       const recipe = parseManifest(art!.bytes, 'artifact').layers.find((l) => l.mediaType === BLOB.recipe)!;
       const hex = recipe.digest.slice('sha256:'.length);
