@@ -10,7 +10,7 @@ import { UsageError, UserError } from '../errors/index.js';
 import type { OpenCheck } from './check-command.js';
 import { indexOf, matrixOf, targetRequest, type Env, type GlobalOptions } from './env.js';
 import { packageLines, printImport, printJson, printPackages, type WrittenRecipe } from './output.js';
-import type { BuildRoot } from './specs.js';
+import { argsOfRoots, bulkSpecs, finishRoots, rootFailuresOf, rootsNotBuilt, type BulkFlags, type FailedRoot } from './bulk.js';
 import { buildFailure, refuse, targetsFailed, type FailedTarget } from './targets.js';
 
 /** A spec and the argument it was parsed from, which messages quote. */
@@ -39,8 +39,15 @@ function groupRegistry(group: readonly SpecArg[], o: GlobalOptions): string | un
   return want;
 }
 
+/** A resolution, with the roots --keep-going set aside and the argument each pinned root came from. */
+interface ResolvedRoots extends Resolution {
+  failedRoots: FailedRoot[];
+  /** Root purl (`pkg:npm/x@1.0.0`) to the argument it was resolved from. */
+  argOf: Map<string, string>;
+}
+
 /** Resolve specs into their pinned closures, in memory; nothing is written yet. */
-async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolution> {
+async function resolveSpecs(specArgs: string[], env: Env): Promise<ResolvedRoots> {
   const byEco = new Map<Ecosystem, SpecArg[]>();
   for (const arg of specArgs) {
     const spec = parseSpec(arg);
@@ -48,7 +55,7 @@ async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolution> {
   }
   // Every group's registry is checked before the first one is asked anything.
   const registries = new Map([...byEco].map(([eco, group]) => [eco, groupRegistry(group, env.opts)]));
-  const all: Resolution = { roots: [], recipes: [] };
+  const all: ResolvedRoots = { roots: [], recipes: [], failedRoots: [], argOf: new Map() };
   for (const [eco, group] of byEco) {
     const importer = await importerFor(eco);
     env.progress.phase('resolving', group.length);
@@ -59,6 +66,7 @@ async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolution> {
       ...(registry !== undefined ? { registry } : {}),
       ...(interpreters !== undefined ? { interpreters } : {}),
       ...(env.opts.overrides !== undefined ? { overridesDir: env.opts.overrides } : {}),
+      ...(env.opts.keepGoing === true ? { keepGoing: true } : {}),
       onProgress: (p: ImportProgress) => env.progress.update(p.resolved, p.discovered, p.current),
       onNote: (line: string) => {
         if (!env.opts.json) env.progress.log(`note: ${line}`);
@@ -77,6 +85,8 @@ async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolution> {
     all.roots.push(...r.roots);
     all.recipes.push(...r.recipes);
     if (r.failures) all.failures = [...(all.failures ?? []), ...r.failures];
+    all.failedRoots.push(...rootFailuresOf(group, r));
+    for (const [purl, arg] of argsOfRoots(group, r)) all.argOf.set(purl, arg);
   }
   env.progress.stop();
   return all;
@@ -89,7 +99,7 @@ async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolution> {
 const recipeModule = (): Promise<typeof import('../recipe/index.js')> => import('../recipe/index.js');
 
 /** A resolution whose every recipe passed the checks writing it makes (schema, path), in canonical form. */
-export interface CheckedResolution extends Resolution {
+export interface CheckedResolution extends ResolvedRoots {
   prepared: PreparedRecipe[];
 }
 
@@ -171,14 +181,29 @@ function resolvedOrRefused(res: Resolution, env: Env): FailedTarget[] {
   return [...failures];
 }
 
-export async function cmdImport(specArgs: string[], env: Env): Promise<void> {
+/** The roots --keep-going set aside, for --json (absent when none). */
+const failedRootsJson = (failed: FailedRoot[]): { failedRoots?: FailedRoot[] } => (failed.length > 0 ? { failedRoots: failed } : {});
+
+/**
+ * How a run ends: with failed roots (--keep-going), the report, a summary line per category and
+ * EROOTS; else failed targets' error, as before. Build failures count as their roots'; only targets
+ * that did not resolve are named besides.
+ */
+async function endRun(command: string, total: number, failedRoots: FailedRoot[], failures: FailedTarget[], o: BulkFlags): Promise<void> {
+  const targets = failedRoots.length > 0 ? failures.filter((f) => f.package === undefined) : failures;
+  const err = await finishRoots(command, total, failedRoots, o, targets.length > 0 ? targetsFailed(targets, true) : undefined);
+  if (err !== undefined) throw err;
+}
+
+export async function cmdImport(args: string[], env: Env, o: BulkFlags = {}): Promise<void> {
+  const specArgs = await bulkSpecs(args, o, env.opts.keepGoing === true, 'import');
   // Every recipe checked before the first is written: a bad one leaves the tree as it was.
   const res = await resolveChecked(specArgs, env);
   const failures = resolvedOrRefused(res, env);
   const written = await writeRecipes(res);
-  if (env.opts.json) printJson({ roots: rootNames(res.roots), recipes: written, failures });
+  if (env.opts.json) printJson({ roots: rootNames(res.roots), recipes: written, failures, ...failedRootsJson(res.failedRoots) });
   else printImport(rootNames(res.roots), written);
-  if (failures.length > 0) throw targetsFailed(failures, true);
+  await endRun('import', specArgs.length, res.failedRoots, failures, o);
 }
 
 /** `--check URL`: the registry opened (read, never written) before the build, and closed however the command ends. */
@@ -202,6 +227,9 @@ async function reportChecked(
   env: Env,
   check: OpenCheck | undefined,
   extra: Record<string, unknown> & { failures: FailedTarget[] },
+  end = async (): Promise<void> => {
+    if (extra.failures.length > 0) throw targetsFailed(extra.failures, true);
+  },
 ): Promise<void> {
   if (check === undefined) {
     report(results, env, extra);
@@ -213,19 +241,31 @@ async function reportChecked(
     if (!env.opts.json) await printCheck(check, checked);
     if (extra.failures.length === 0) await judgeCheck(check, checked, env);
   }
-  if (extra.failures.length > 0) throw targetsFailed(extra.failures, true);
+  await end();
 }
 
-export async function cmdBuild(args: string[], env: Env, checkUrl?: string): Promise<void> {
+export async function cmdBuild(args: string[], env: Env, checkUrl?: string, o: BulkFlags = {}): Promise<void> {
+  const specArgs = await bulkSpecs(args, o, env.opts.keepGoing === true, 'build');
   const store = await openGivenStore(env);
   await withCheck(checkUrl, store, async (check) => {
-    const { resolveBuildRoots } = await import('./specs.js');
-    const roots: BuildRoot[] = await resolveBuildRoots(args, env.opts.recipes);
-    const { graph } = await (await builder()).loadGraph(env.opts.recipes, roots);
+    const { keptBuildGraph, resolveBuildRoots } = await import('./specs.js');
+    // --keep-going: a root without a recipe (or with an unreadable closure) is set aside, the rest built.
+    const { graph, roots, failed, argOf } =
+      env.opts.keepGoing === true
+        ? await keptBuildGraph(specArgs, env.opts.recipes)
+        : {
+            ...(await (await builder()).loadGraph(env.opts.recipes, await resolveBuildRoots(specArgs, env.opts.recipes))),
+            roots: [],
+            failed: [],
+            argOf: new Map<string, string>(),
+          };
     // Pinned recipes, nothing to write but the store: what built before a failure stays, a hit next time (README: Targets).
     const failures: FailedTarget[] = [];
     const results = await runBuild(graph, env, store, failures).catch((err: unknown) => refuse(failures, env.opts.json, [], err));
-    await reportChecked(results, store, env, check, { failures });
+    const failedRoots = [...failed, ...rootsNotBuilt(roots, argOf, failures)];
+    await reportChecked(results, store, env, check, { failures, ...failedRootsJson(failedRoots) }, () =>
+      endRun('build', specArgs.length, failedRoots, failures, o),
+    );
   });
 }
 
@@ -235,10 +275,11 @@ export async function cmdBuild(args: string[], env: Env, checkUrl?: string): Pro
  * they were (a recipe that could not be written is refused before any build). --keep-going keeps
  * what built, and still fails naming the rest.
  */
-export async function cmdRequest(specArgs: string[], env: Env, queue?: string | true, checkUrl?: string): Promise<void> {
+export async function cmdRequest(args: string[], env: Env, queue?: string | true, checkUrl?: string, o: BulkFlags = {}): Promise<void> {
   if (queue !== undefined && checkUrl !== undefined) {
     throw new UsageError('bale request: --check compares what this process builds, so it cannot be used with --queue: drop one of them');
   }
+  const specArgs = await bulkSpecs(args, o, env.opts.keepGoing === true, 'request');
   if (queue !== undefined) {
     // `--queue URL`, or `--queue` alone for $BALE_REDIS_URL. Failed resolutions refuse it before anything is enqueued.
     const { requestViaQueue } = await import('./queue-commands.js');
@@ -250,9 +291,10 @@ export async function cmdRequest(specArgs: string[], env: Env, queue?: string | 
     };
     const { res, lines } = await requestViaQueue(resolved, env, queue === true ? undefined : queue);
     const written = await writeRecipes(res);
-    if (env.opts.json) printJson({ roots: rootNames(res.roots), recipes: written, failures, packages: lines });
+    if (env.opts.json)
+      printJson({ roots: rootNames(res.roots), recipes: written, failures, packages: lines, ...failedRootsJson(res.failedRoots) });
     else printPackages(lines);
-    if (failures.length > 0) throw targetsFailed(failures, true);
+    await endRun('request', specArgs.length, res.failedRoots, failures, o);
     return;
   }
   const store = await openGivenStore(env);
@@ -262,7 +304,15 @@ export async function cmdRequest(specArgs: string[], env: Env, queue?: string | 
       return { value: done, resolved: [done.res] };
     });
     const { res, results, failures } = value;
-    await reportChecked(await inStore(results, store), store, env, check, { roots: rootNames(res.roots), recipes: written, failures });
+    const failedRoots = [...res.failedRoots, ...rootsNotBuilt(res.roots, res.argOf, failures)];
+    await reportChecked(
+      await inStore(results, store),
+      store,
+      env,
+      check,
+      { roots: rootNames(res.roots), recipes: written, failures, ...failedRootsJson(failedRoots) },
+      () => endRun('request', specArgs.length, failedRoots, failures, o),
+    );
   });
 }
 

@@ -11,9 +11,10 @@ const HINT = 'give a file with one spec per line';
 
 /** The `--from-file` option, checked as it is parsed (there, a regular file). */
 export const fromFileOption = (): Option =>
-  new Option('--from-file <file>', 'one spec per line (# comments and blank lines ignored), besides the specs given as arguments').argParser(
-    (v: string) => inputFile('--from-file', v, HINT),
-  );
+  new Option(
+    '--from-file <file>',
+    'one spec per line (# comments and blank lines ignored), besides the specs given as arguments',
+  ).argParser((v: string) => inputFile('--from-file', v, HINT));
 
 /** The specs of one line-per-spec text: comments cut, lines trimmed, blank ones dropped. */
 export function parseSpecLines(text: string): string[] {

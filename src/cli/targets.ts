@@ -17,17 +17,20 @@ export interface FailedTarget extends TargetFailure {
   package?: string;
   /** It was not built because a build it needs failed (only with --keep-going). */
   skipped?: true;
+  /** The build error's code (EBUILD, EDEPFAILED...), for --report's categories. */
+  code?: string;
 }
 
 /** A build's failure as a failed target: the interpreter it was for, the package, its error line. */
 export function buildFailure(task: Task, error: unknown): FailedTarget {
   const i = task.target.interpreter;
-  const skipped = (error as { code?: unknown } | null)?.code === 'EDEPFAILED';
+  const code = (error as { code?: unknown } | null)?.code;
   return {
     target: i === null ? 'any' : `${i.kind} ${i.version}`,
     package: task.node.id,
     error: oneLine(error),
-    ...(skipped ? { skipped: true as const } : {}),
+    ...(code === 'EDEPFAILED' ? { skipped: true as const } : {}),
+    ...(typeof code === 'string' ? { code } : {}),
   };
 }
 

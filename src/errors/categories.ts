@@ -7,7 +7,14 @@
 import type { ErrorCode } from './codes.js';
 
 /** The categories, in the order summaries list them. */
-export const ROOT_CATEGORIES = ['not found', 'no matching version', 'unsatisfiable', 'platform', 'registry failure', 'build failure'] as const;
+export const ROOT_CATEGORIES = [
+  'not found',
+  'no matching version',
+  'unsatisfiable',
+  'platform',
+  'registry failure',
+  'build failure',
+] as const;
 
 export type RootCategory = (typeof ROOT_CATEGORIES)[number] | 'other';
 
