@@ -38,7 +38,10 @@ describe('bulk runs: --from-file, --keep-going, --report', () => {
   /** A roots file: the specs with comments and blank lines between them, as a maintainer keeps one. */
   const rootsFile = async (name: string, specs: string[]): Promise<string> => {
     const lines = ['# roots of the bulk test', ''];
-    specs.forEach((s, i) => lines.push(i % 50 === 0 ? `${s}   # every fiftieth has a comment` : s, ...(i % 97 === 0 ? [''] : [])));
+    for (const [i, s] of specs.entries()) {
+      lines.push(i % 50 === 0 ? `${s}   # every fiftieth has a comment` : s);
+      if (i % 97 === 0) lines.push('');
+    }
     await writeFile(dir(name), `${lines.join('\n')}\n`);
     return dir(name);
   };
@@ -60,7 +63,7 @@ describe('bulk runs: --from-file, --keep-going, --report', () => {
   const mixed = (): { specs: string[]; failing: BrokenRoot[] } => {
     const failing = broken.filter((b) => b.buildOnly !== true);
     const specs = [...healthy];
-    failing.forEach((b, i) => specs.splice(7 + i * 31, 0, b.spec));
+    for (const [i, b] of failing.entries()) specs.splice(7 + i * 31, 0, b.spec);
     return { specs, failing };
   };
 
