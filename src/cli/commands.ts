@@ -46,8 +46,12 @@ interface ResolvedRoots extends Resolution {
   argOf: Map<string, string>;
 }
 
-/** Resolve specs into their pinned closures, in memory; nothing is written yet. */
-async function resolveSpecs(specArgs: string[], env: Env): Promise<ResolvedRoots> {
+/**
+ * Resolve specs into their pinned closures, in memory; nothing is written yet. `keepRoots`: with
+ * --keep-going, a root that cannot be resolved is set aside (import, request; an image or a root
+ * laid by install is never silently short of one).
+ */
+async function resolveSpecs(specArgs: string[], env: Env, keepRoots: boolean): Promise<ResolvedRoots> {
   const byEco = new Map<Ecosystem, SpecArg[]>();
   for (const arg of specArgs) {
     const spec = parseSpec(arg);
@@ -66,7 +70,7 @@ async function resolveSpecs(specArgs: string[], env: Env): Promise<ResolvedRoots
       ...(registry !== undefined ? { registry } : {}),
       ...(interpreters !== undefined ? { interpreters } : {}),
       ...(env.opts.overrides !== undefined ? { overridesDir: env.opts.overrides } : {}),
-      ...(env.opts.keepGoing === true ? { keepGoing: true } : {}),
+      ...(keepRoots && env.opts.keepGoing === true ? { keepGoing: true } : {}),
       onProgress: (p: ImportProgress) => env.progress.update(p.resolved, p.discovered, p.current),
       onNote: (line: string) => {
         if (!env.opts.json) env.progress.log(`note: ${line}`);
@@ -107,9 +111,9 @@ export interface CheckedResolution extends ResolvedRoots {
  * Resolve, then check every recipe exactly as writing it would (http(s) URLs, hashes, purls, a
  * safe path), before anything is built, enqueued or written: a bad one fails the command here.
  */
-async function resolveChecked(specArgs: string[], env: Env): Promise<CheckedResolution> {
+async function resolveChecked(specArgs: string[], env: Env, keepRoots: boolean): Promise<CheckedResolution> {
   const root = env.opts.recipes; // checked here, before any registry is asked
-  const resolving = resolveSpecs(specArgs, env);
+  const resolving = resolveSpecs(specArgs, env, keepRoots);
   const recipes = recipeModule();
   recipes.catch(() => undefined);
   const res = await resolving;
@@ -198,7 +202,7 @@ async function endRun(command: string, total: number, failedRoots: FailedRoot[],
 export async function cmdImport(args: string[], env: Env, o: BulkFlags = {}): Promise<void> {
   const specArgs = await bulkSpecs(args, o, env.opts.keepGoing === true, 'import');
   // Every recipe checked before the first is written: a bad one leaves the tree as it was.
-  const res = await resolveChecked(specArgs, env);
+  const res = await resolveChecked(specArgs, env, true);
   const failures = resolvedOrRefused(res, env);
   const written = await writeRecipes(res);
   if (env.opts.json) printJson({ roots: rootNames(res.roots), recipes: written, failures, ...failedRootsJson(res.failedRoots) });
@@ -285,7 +289,7 @@ export async function cmdRequest(args: string[], env: Env, queue?: string | true
     const { requestViaQueue } = await import('./queue-commands.js');
     let failures: FailedTarget[] = [];
     const resolved = async (): Promise<CheckedResolution> => {
-      const res = await resolveChecked(specArgs, env);
+      const res = await resolveChecked(specArgs, env, true);
       failures = resolvedOrRefused(res, env);
       return res;
     };
@@ -300,7 +304,7 @@ export async function cmdRequest(args: string[], env: Env, queue?: string | true
   const store = await openGivenStore(env);
   await withCheck(checkUrl, store, async (check) => {
     const { value, written } = await staged(store, env, 'request-', async (staging) => {
-      const done = await requestBuilt(specArgs, env, staging);
+      const done = await requestBuilt(specArgs, env, staging, true);
       return { value: done, resolved: [done.res] };
     });
     const { res, results, failures } = value;
@@ -358,8 +362,8 @@ export interface Requested {
  * --keep-going. The caller commits the store and writes the recipes (through staged) once everything
  * it needs succeeded.
  */
-export async function requestBuilt(specArgs: string[], env: Env, store: Store): Promise<Requested> {
-  const res = await resolveChecked(specArgs, env);
+export async function requestBuilt(specArgs: string[], env: Env, store: Store, keepRoots = false): Promise<Requested> {
+  const res = await resolveChecked(specArgs, env, keepRoots);
   const failures = resolvedOrRefused(res, env);
   const { graph } = (await builder()).graphFromRecipes(env.opts.recipes, res.recipes, res.roots);
   const results = await runBuild(graph, env, store, failures).catch((err: unknown) =>
