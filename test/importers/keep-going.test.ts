@@ -15,7 +15,7 @@ function crawl(broken: Set<number>, conflict?: [number, number]) {
     calls.push(some);
     const bad = some.find((r) => broken.has(r));
     if (bad !== undefined) throw new UserError('ENOTFOUND', `root ${bad} not found`);
-    if (conflict !== undefined && conflict.every((c) => some.includes(c))) throw new UserError('ERESOLVE', 'conflict');
+    if (conflict?.every((c) => some.includes(c))) throw new UserError('ERESOLVE', 'conflict');
     return some.reduce((a, b) => a + b, 0);
   };
   return { calls, attempt };
