@@ -53,6 +53,8 @@ export interface RootFailure {
 export interface TargetFailure {
   target: string;
   error: string;
+  /** The error's code, when it was a BaleError's. */
+  code?: ErrorCode;
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import type { TargetFailure } from '../../importers/importer.js';
 import type { Task } from '../builder/index.js';
-import { oneLine, UserError } from '../errors/index.js';
+import { ERROR_CODES, type ErrorCode, oneLine, UserError } from '../errors/index.js';
 import { printJson } from './output.js';
 
 /** A target that failed: `Python 3.9` (resolution), or `node 22.11.0` with the package whose build failed. */
@@ -17,8 +17,6 @@ export interface FailedTarget extends TargetFailure {
   package?: string;
   /** It was not built because a build it needs failed (only with --keep-going). */
   skipped?: true;
-  /** The build error's code (EBUILD, EDEPFAILED...), for --report's categories. */
-  code?: string;
 }
 
 /** A build's failure as a failed target: the interpreter it was for, the package, its error line. */
@@ -30,7 +28,7 @@ export function buildFailure(task: Task, error: unknown): FailedTarget {
     package: task.node.id,
     error: oneLine(error),
     ...(code === 'EDEPFAILED' ? { skipped: true as const } : {}),
-    ...(typeof code === 'string' ? { code } : {}),
+    ...(typeof code === 'string' && Object.hasOwn(ERROR_CODES, code) ? { code: code as ErrorCode } : {}),
   };
 }
 
