@@ -28,10 +28,35 @@ export interface KeptRoots<T, R> {
  * pinned on one root (about k·log n attempts for k broken roots of n, each on fewer roots), then
  * resolve the rest together. A bug (anything but a BaleError) is thrown, not set aside; so is a
  * failure of roots that resolve apart but not together (a conflict between roots: nothing to
- * pin on one of them).
+ * pin on one of them). `precheck`, when given, checks each root on its own first (npm: its
+ * packument, version and platform), so only failures deeper in a closure need halving.
  */
-export async function keepResolving<T, R>(roots: T[], attempt: (some: T[]) => Promise<R>): Promise<KeptRoots<T, R>> {
+export async function keepResolving<T, R>(
+  roots: T[],
+  attempt: (some: T[]) => Promise<R>,
+  precheck?: (root: T) => Promise<void>,
+): Promise<KeptRoots<T, R>> {
   const failed: FailedRoot<T>[] = [];
+  const order = new Map(roots.map((r, i) => [r, i]));
+  const byOrder = (): void => void failed.sort((a, b) => order.get(a.root)! - order.get(b.root)!);
+  // A root's own failure (no such package, no such version), found for all at once without
+  // resolving anything together: what is left to halve is a failure deeper in some closure.
+  if (precheck !== undefined) {
+    const checked = await Promise.allSettled(roots.map((r) => precheck(r)));
+    for (const [i, c] of checked.entries()) {
+      if (c.status === 'fulfilled') continue;
+      if (!(c.reason instanceof BaleError)) throw c.reason;
+      failed.push({ root: roots[i]!, error: c.reason });
+    }
+    const bad = new Set(failed.map((f) => f.root));
+    const rest = roots.filter((r) => !bad.has(r));
+    if (rest.length < roots.length) {
+      const r = rest.length === 0 ? undefined : await keepResolving(rest, attempt);
+      failed.push(...(r?.failed ?? []));
+      byOrder();
+      return { value: r?.value, kept: r?.kept ?? [], failed };
+    }
+  }
   const isolate = async (group: T[], first?: unknown): Promise<T[]> => {
     let err = first;
     if (err === undefined) {
@@ -59,8 +84,7 @@ export async function keepResolving<T, R>(roots: T[], attempt: (some: T[]) => Pr
     whole = err;
   }
   const kept = await isolate(roots, whole);
-  const order = new Map(roots.map((r, i) => [r, i]));
-  failed.sort((a, b) => order.get(a.root)! - order.get(b.root)!);
+  byOrder();
   return { value: kept.length === 0 ? undefined : await attempt(kept), kept, failed };
 }
 
@@ -69,8 +93,9 @@ export async function keepResolvingSpecs<R>(
   specs: Spec[],
   keepGoing: boolean | undefined,
   attempt: (some: Spec[]) => Promise<R>,
+  precheck?: (spec: Spec) => Promise<void>,
 ): Promise<{ value: R | undefined; kept: Spec[]; rootFailures: RootFailure[] }> {
   if (keepGoing !== true) return { value: await attempt(specs), kept: specs, rootFailures: [] };
-  const r = await keepResolving(specs, attempt);
+  const r = await keepResolving(specs, attempt, precheck);
   return { ...r, rootFailures: r.failed.map((f) => ({ spec: f.root, code: f.error.code, error: oneLine(f.error) })) };
 }

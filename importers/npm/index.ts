@@ -73,11 +73,11 @@ export class NpmImporter implements Importer {
         if (!said.has(line)) opts.onNote?.(line);
         said.add(line);
       };
-      const grow = (some: Spec[]): Promise<Closure> =>
-        new IdealTree(source, targets, note, (resolved, discovered, current) => opts.onProgress?.({ resolved, discovered, current })).build(
-          some.map((s) => ({ name: s.name, range: s.range })),
-        );
-      const crawling = keepResolvingSpecs(specs, opts.keepGoing, grow);
+      const tree = (): IdealTree =>
+        new IdealTree(source, targets, note, (resolved, discovered, current) => opts.onProgress?.({ resolved, discovered, current }));
+      const grow = (some: Spec[]): Promise<Closure> => tree().build(some.map((s) => ({ name: s.name, range: s.range })));
+      const checker = tree(); // one for every root's own check: a root's pick is made once
+      const crawling = keepResolvingSpecs(specs, opts.keepGoing, grow, (s) => checker.checkRootAlone(s));
       // Read the override table (and load its parser) while the crawl waits on the network.
       const overridesP = import('../../src/overrides/table.js').then((m) => m.loadOverrides('npm', opts.overridesDir));
       overridesP.catch(() => undefined);

@@ -51,6 +51,36 @@ describe('keepResolving', () => {
     assert.ok(calls.length < 4 * 2 * 9 + 2, `${calls.length} attempts`);
   });
 
+  it('with a precheck, sets aside the roots that fail alone without halving, then halves only deeper failures', async () => {
+    const own = new Set([10, 20, 30]);
+    const deep = new Set([40]);
+    const { calls, attempt } = crawl(new Set([...own, ...deep]));
+    const checked: number[] = [];
+    const precheck = async (r: number): Promise<void> => {
+      checked.push(r);
+      if (own.has(r)) throw new UserError('ENOVERSION', `no version of ${r}`);
+    };
+    const r = await keepResolving(range(100), attempt, precheck);
+    assert.equal(checked.length, 100);
+    assert.deepEqual(
+      r.failed.map((f) => [f.root, f.error.code]),
+      [
+        [10, 'ENOVERSION'],
+        [20, 'ENOVERSION'],
+        [30, 'ENOVERSION'],
+        [40, 'ENOTFOUND'],
+      ],
+    );
+    assert.ok(
+      calls.every((c) => !c.some((x) => own.has(x))),
+      'a root that failed its precheck is never attempted',
+    );
+    assert.ok(calls.length <= 2 * 7 + 2, `${calls.length} attempts`);
+    const clean = crawl(new Set(own));
+    await keepResolving(range(100), clean.attempt, precheck);
+    assert.equal(clean.calls.length, 1, 'failures the precheck finds cost no halving');
+  });
+
   it('sets aside a transient failure (a registry that keeps failing) like any other', async () => {
     const r = await keepResolving([1, 2], async (some) => {
       if (some.includes(2)) throw new TransientError('EREGISTRY', 'HTTP 500');
