@@ -107,17 +107,23 @@ export function reportDocument(command: string, total: number, failed: readonly 
 }
 
 /**
- * The end of a --keep-going run over `total` roots: the report written (when asked for, failures
- * or not), a summary line per category on stderr, and the error the command exits 1 with; none
- * when every root succeeded. `targets`: targets that failed besides (an interpreter of a root).
+ * The end of a --keep-going run over the roots `specs`: the report written (when asked for,
+ * failures or not), a summary line per category on stderr, and the error the command exits 1
+ * with; none when every root succeeded. `targets`: targets that failed besides (an interpreter of
+ * a root). Failures are listed in the order the roots were given.
  */
 export async function finishRoots(
   command: string,
-  total: number,
-  failed: readonly FailedRoot[],
+  specs: readonly string[],
+  unordered: readonly FailedRoot[],
   o: BulkFlags,
   targets?: UserError,
 ): Promise<UserError | undefined> {
+  const total = specs.length;
+  const index = new Map<string, number>();
+  for (const [i, s] of specs.entries()) if (!index.has(s)) index.set(s, i);
+  const at = (spec: string): number => index.get(spec) ?? total;
+  const failed = [...unordered].sort((a, b) => at(a.spec) - at(b.spec));
   if (o.report !== undefined) {
     const doc = reportDocument(command, total, failed);
     await writeFileAtomic(resolve(o.report), `${JSON.stringify(doc, null, 2)}\n`, { label: `--report ${o.report}`, usage: true });

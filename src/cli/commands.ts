@@ -193,9 +193,15 @@ const failedRootsJson = (failed: FailedRoot[]): { failedRoots?: FailedRoot[] } =
  * EROOTS; else failed targets' error, as before. Build failures count as their roots'; only targets
  * that did not resolve are named besides.
  */
-async function endRun(command: string, total: number, failedRoots: FailedRoot[], failures: FailedTarget[], o: BulkFlags): Promise<void> {
+async function endRun(
+  command: string,
+  specArgs: string[],
+  failedRoots: FailedRoot[],
+  failures: FailedTarget[],
+  o: BulkFlags,
+): Promise<void> {
   const targets = failedRoots.length > 0 ? failures.filter((f) => f.package === undefined) : failures;
-  const err = await finishRoots(command, total, failedRoots, o, targets.length > 0 ? targetsFailed(targets, true) : undefined);
+  const err = await finishRoots(command, specArgs, failedRoots, o, targets.length > 0 ? targetsFailed(targets, true) : undefined);
   if (err !== undefined) throw err;
 }
 
@@ -207,7 +213,7 @@ export async function cmdImport(args: string[], env: Env, o: BulkFlags = {}): Pr
   const written = await writeRecipes(res);
   if (env.opts.json) printJson({ roots: rootNames(res.roots), recipes: written, failures, ...failedRootsJson(res.failedRoots) });
   else printImport(rootNames(res.roots), written);
-  await endRun('import', specArgs.length, res.failedRoots, failures, o);
+  await endRun('import', specArgs, res.failedRoots, failures, o);
 }
 
 /** `--check URL`: the registry opened (read, never written) before the build, and closed however the command ends. */
@@ -268,7 +274,7 @@ export async function cmdBuild(args: string[], env: Env, checkUrl?: string, o: B
     const results = await runBuild(graph, env, store, failures).catch((err: unknown) => refuse(failures, env.opts.json, [], err));
     const failedRoots = [...failed, ...rootsNotBuilt(roots, argOf, failures)];
     await reportChecked(results, store, env, check, { failures, ...failedRootsJson(failedRoots) }, () =>
-      endRun('build', specArgs.length, failedRoots, failures, o),
+      endRun('build', specArgs, failedRoots, failures, o),
     );
   });
 }
@@ -298,7 +304,7 @@ export async function cmdRequest(args: string[], env: Env, queue?: string | true
     if (env.opts.json)
       printJson({ roots: rootNames(res.roots), recipes: written, failures, packages: lines, ...failedRootsJson(res.failedRoots) });
     else printPackages(lines);
-    await endRun('request', specArgs.length, res.failedRoots, failures, o);
+    await endRun('request', specArgs, res.failedRoots, failures, o);
     return;
   }
   const store = await openGivenStore(env);
@@ -315,7 +321,7 @@ export async function cmdRequest(args: string[], env: Env, queue?: string | true
       env,
       check,
       { roots: rootNames(res.roots), recipes: written, failures, ...failedRootsJson(failedRoots) },
-      () => endRun('request', specArgs.length, failedRoots, failures, o),
+      () => endRun('request', specArgs, failedRoots, failures, o),
     );
   });
 }
