@@ -13,7 +13,7 @@ import { checkOutputFile, writeFileAtomic } from '../util/atomic-write.js';
 import { outputFile } from './flags.js';
 import { tell } from './output.js';
 import { specsFrom } from './spec-file.js';
-import type { FailedTarget } from './targets.js';
+import { targetsFailed, type FailedTarget } from './targets.js';
 
 /** A root that failed: the spec as given, the error's code and line, its category. */
 export interface FailedRoot {
@@ -143,4 +143,24 @@ function summaryCounts(failed: readonly FailedRoot[]): string {
   const n = new Map<string, number>();
   for (const f of failed) n.set(f.category, (n.get(f.category) ?? 0) + 1);
   return [...n].map(([c, k]) => `${c} ${k}`).join(', ');
+}
+
+/** The roots --keep-going set aside, for --json (absent when none). */
+export const failedRootsJson = (failed: FailedRoot[]): { failedRoots?: FailedRoot[] } => (failed.length > 0 ? { failedRoots: failed } : {});
+
+/**
+ * How a run ends: with failed roots (--keep-going), the report, a summary line per category and
+ * EROOTS; else failed targets' error, as before. Build failures count as their roots'; only targets
+ * that did not resolve are named besides.
+ */
+export async function endRun(
+  command: string,
+  specArgs: string[],
+  failedRoots: FailedRoot[],
+  failures: FailedTarget[],
+  o: BulkFlags,
+): Promise<void> {
+  const targets = failedRoots.length > 0 ? failures.filter((f) => f.package === undefined) : failures;
+  const err = await finishRoots(command, specArgs, failedRoots, o, targets.length > 0 ? targetsFailed(targets, true) : undefined);
+  if (err !== undefined) throw err;
 }

@@ -10,7 +10,7 @@ import { UsageError, UserError } from '../errors/index.js';
 import type { OpenCheck } from './check-command.js';
 import { indexOf, matrixOf, targetRequest, type Env, type GlobalOptions } from './env.js';
 import { packageLines, printImport, printJson, printPackages, type WrittenRecipe } from './output.js';
-import { argsOfRoots, bulkSpecs, finishRoots, rootFailuresOf, rootsNotBuilt, type BulkFlags, type FailedRoot } from './bulk.js';
+import { argsOfRoots, bulkSpecs, endRun, failedRootsJson, rootFailuresOf, rootsNotBuilt, type BulkFlags, type FailedRoot } from './bulk.js';
 import { buildFailure, refuse, targetsFailed, type FailedTarget } from './targets.js';
 
 /** A spec and the argument it was parsed from, which messages quote. */
@@ -183,26 +183,6 @@ function resolvedOrRefused(res: Resolution, env: Env): FailedTarget[] {
   const failures = res.failures ?? [];
   if (failures.length > 0 && env.opts.keepGoing !== true) refuse(failures, env.opts.json, rootNames(res.roots));
   return [...failures];
-}
-
-/** The roots --keep-going set aside, for --json (absent when none). */
-const failedRootsJson = (failed: FailedRoot[]): { failedRoots?: FailedRoot[] } => (failed.length > 0 ? { failedRoots: failed } : {});
-
-/**
- * How a run ends: with failed roots (--keep-going), the report, a summary line per category and
- * EROOTS; else failed targets' error, as before. Build failures count as their roots'; only targets
- * that did not resolve are named besides.
- */
-async function endRun(
-  command: string,
-  specArgs: string[],
-  failedRoots: FailedRoot[],
-  failures: FailedTarget[],
-  o: BulkFlags,
-): Promise<void> {
-  const targets = failedRoots.length > 0 ? failures.filter((f) => f.package === undefined) : failures;
-  const err = await finishRoots(command, specArgs, failedRoots, o, targets.length > 0 ? targetsFailed(targets, true) : undefined);
-  if (err !== undefined) throw err;
 }
 
 export async function cmdImport(args: string[], env: Env, o: BulkFlags = {}): Promise<void> {
