@@ -1,5 +1,6 @@
 import type { Ecosystem, Purl, Spec } from '../src/purl/purl.js';
 import type { Recipe } from '../src/recipe/index.js';
+import type { ErrorCode } from '../src/errors/index.js';
 
 /** What an import reports as it goes, for a progress display. */
 export interface ImportProgress {
@@ -23,6 +24,11 @@ export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void;
   /** Non-fatal notes (a skipped optional dependency), one line each. */
   onNote?: (line: string) => void;
+  /**
+   * A root that cannot be resolved is set aside in `rootFailures` and the others are resolved
+   * (keep-going.ts). @defaultValue false: any root that fails fails the whole resolution
+   */
+  keepGoing?: boolean;
 }
 
 export interface Resolution {
@@ -32,12 +38,23 @@ export interface Resolution {
   recipes: Recipe[];
   /** Targets that could not be resolved while the others were: the caller decides (all or nothing, or --keep-going). */
   failures?: TargetFailure[];
+  /** Roots set aside (only with `keepGoing`): the spec as given, and why. */
+  rootFailures?: RootFailure[];
+}
+
+/** A root that could not be resolved (with `keepGoing`). */
+export interface RootFailure {
+  spec: Spec;
+  code: ErrorCode;
+  error: string;
 }
 
 /** One target of a matrix that failed (`Python 3.9`), with its error line. */
 export interface TargetFailure {
   target: string;
   error: string;
+  /** The error's code, when it was a BaleError's. */
+  code?: ErrorCode;
 }
 
 /**

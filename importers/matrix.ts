@@ -10,7 +10,10 @@ import type { ImportOptions, TargetFailure } from './importer.js';
 /** Every interpreter of the matrix failed: one line naming each, and the failures for --json. */
 export class EveryTargetFailed extends UserError {
   constructor(readonly failures: TargetFailure[]) {
-    super('ERESOLVE', failures.map((f) => f.error).join('; ') || 'nothing to resolve');
+    // One cause for every interpreter (a project not found anywhere) keeps its code: --keep-going sorts roots by it.
+    const codes = new Set(failures.map((f) => f.code));
+    const [only] = codes;
+    super(codes.size === 1 && only !== undefined ? only : 'ERESOLVE', failures.map((f) => f.error).join('; ') || 'nothing to resolve');
     this.name = 'EveryTargetFailed';
   }
 }
@@ -29,7 +32,7 @@ export async function resolvePerInterpreter<I extends { version: string }, R>(
       results.set(i.version, await resolveOne(i));
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
-      failures.push({ target: `${label} ${i.version}`, error: err.message });
+      failures.push({ target: `${label} ${i.version}`, error: err.message, code: err.code });
     }
     opts.onProgress?.({ resolved: results.size + failures.length, discovered: interpreters.length, current: `${label} ${i.version}` });
   }

@@ -7,6 +7,7 @@ import { UserError } from '../../src/errors/index.js';
 import type { Purl, Spec } from '../../src/purl/purl.js';
 import { purlProblem } from '../../src/recipe/schema.js';
 import type { Importer, ImportOptions, Resolution } from '../importer.js';
+import { keepResolvingSpecs } from '../keep-going.js';
 import { debLocations, showPackages, simulateInstall } from './apt.js';
 import { satisfier } from './control.js';
 import { debEpochs } from './deb-facts.js';
@@ -27,9 +28,15 @@ export class DebImporter implements Importer {
 
   async resolveClosure(specs: Spec[], opts: ImportOptions): Promise<Resolution> {
     specs.forEach(checkSpec);
-    const label = specs.map((s) => (s.range === undefined ? `deb:${s.name}` : `deb:${s.name}@${s.range}`)).join(' ');
-    const requests = specs.map((s) => ({ name: s.name, version: s.range }));
-    const chosen = await simulateInstall(requests, label);
+    const install = (some: Spec[]): ReturnType<typeof simulateInstall> =>
+      simulateInstall(
+        some.map((s) => ({ name: s.name, version: s.range })),
+        some.map((s) => (s.range === undefined ? `deb:${s.name}` : `deb:${s.name}@${s.range}`)).join(' '),
+      );
+    const { value, kept, rootFailures } = await keepResolvingSpecs(specs, opts.keepGoing, install);
+    const failed = rootFailures.length > 0 ? { rootFailures } : {};
+    if (value === undefined) return { roots: [], recipes: [], ...failed };
+    const chosen = value;
     opts.onProgress?.({ resolved: 0, discovered: chosen.length });
     const set = await showPackages(chosen);
     const locations = await debLocations(chosen);
@@ -40,7 +47,7 @@ export class DebImporter implements Importer {
     const recipes = [...set.values()]
       .map((p) => debRecipe(p, set, locations.get(p.name)!, epochs.get(p.name)!))
       .sort((a, b) => (a.purl < b.purl ? -1 : a.purl > b.purl ? 1 : 0));
-    const roots: Purl[] = specs.map((s) => {
+    const roots: Purl[] = kept.map((s) => {
       // A virtual package (`deb:libgcc1`) apt answered with its provider: found like any dependency.
       const p = satisfier([{ name: s.name, ...(s.range === undefined ? {} : { op: '=', version: s.range }) }], set);
       if (p === undefined)
@@ -51,6 +58,6 @@ export class DebImporter implements Importer {
       if (p.name !== s.name) opts.onNote?.(`deb:${s.name} is a virtual package: apt selects ${p.name}`);
       return { type: 'deb', name: p.name, version: p.version };
     });
-    return { roots, recipes };
+    return { roots, recipes, ...failed };
   }
 }

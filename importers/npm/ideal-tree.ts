@@ -79,6 +79,11 @@ export class IdealTree {
     return { roots: pinned.map((p) => ({ name: p.name, version: p.version })), nodes };
   }
 
+  /** What build() checks of one root before growing any tree (its packument, version, platform, engines): cheap, for --keep-going. */
+  async checkRootAlone(root: { name: string; range: string | undefined }): Promise<void> {
+    this.checkRoot(await this.pick(root.name, root.range ?? 'latest', []));
+  }
+
   /** A requested package npm would refuse here (EBADPLATFORM), or whose engines leave out a target Node, is an error. */
   private checkRoot(p: Picked): void {
     const m = p.manifest;

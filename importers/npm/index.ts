@@ -8,7 +8,8 @@ import { httpTimeouts, type HttpTimeouts } from '../../src/http/timeouts.js';
 import type { Purl, Spec } from '../../src/purl/purl.js';
 import type { Recipe } from '../../src/recipe/index.js';
 import type { Importer, ImportOptions, Resolution } from '../importer.js';
-import type { ResolvedNode } from './closure.js';
+import type { Closure, ResolvedNode } from './closure.js';
+import { keepResolvingSpecs } from '../keep-going.js';
 import { IdealTree } from './ideal-tree.js';
 import { NodeTargets } from './node-targets.js';
 import { sharedAgent } from './agent.js';
@@ -64,18 +65,26 @@ export class NpmImporter implements Importer {
         (name, deadline) => quickPackument(name, base, agent, metadata, deadline),
         metadata,
       );
-      const crawler = new IdealTree(
-        source,
-        // For npm the matrix is --node: versions are chosen for those Nodes (default the running one).
-        NodeTargets.from(opts.interpreters),
-        (line) => opts.onNote?.(line),
-        (resolved, discovered, current) => opts.onProgress?.({ resolved, discovered, current }),
-      );
-      const crawling = crawler.build(specs.map((s) => ({ name: s.name, range: s.range })));
+      // For npm the matrix is --node: versions are chosen for those Nodes (default the running one).
+      const targets = NodeTargets.from(opts.interpreters);
+      // A tree per attempt (keep-going.ts), one source for all: each packument is fetched once; each note said once.
+      const said = new Set<string>();
+      const note = (line: string): void => {
+        if (!said.has(line)) opts.onNote?.(line);
+        said.add(line);
+      };
+      const tree = (): IdealTree =>
+        new IdealTree(source, targets, note, (resolved, discovered, current) => opts.onProgress?.({ resolved, discovered, current }));
+      const grow = (some: Spec[]): Promise<Closure> => tree().build(some.map((s) => ({ name: s.name, range: s.range })));
+      const checker = tree(); // one for every root's own check: a root's pick is made once
+      const crawling = keepResolvingSpecs(specs, opts.keepGoing, grow, (s) => checker.checkRootAlone(s));
       // Read the override table (and load its parser) while the crawl waits on the network.
       const overridesP = import('../../src/overrides/table.js').then((m) => m.loadOverrides('npm', opts.overridesDir));
       overridesP.catch(() => undefined);
-      const closure = await crawling;
+      const { value, rootFailures } = await crawling;
+      const failed = rootFailures.length > 0 ? { rootFailures } : {};
+      if (value === undefined) return { roots: [], recipes: [], ...failed };
+      const closure = value;
       const overrides = await overridesP;
       const nodes = [...closure.nodes.values()];
       const recipes: Recipe[] = await Promise.all(
@@ -89,7 +98,7 @@ export class NpmImporter implements Importer {
         }),
       );
       const roots: Purl[] = closure.roots.map((r) => ({ type: 'npm', name: r.name, version: r.version }));
-      return { roots, recipes: recipes.sort((a, b) => (a.purl < b.purl ? -1 : a.purl > b.purl ? 1 : 0)) };
+      return { roots, recipes: recipes.sort((a, b) => (a.purl < b.purl ? -1 : a.purl > b.purl ? 1 : 0)), ...failed };
     } finally {
       agent?.destroy();
       await tarballs.close();

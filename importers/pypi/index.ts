@@ -2,6 +2,7 @@ import { discoverPythons, missingPythonsError, resolvePythons } from '../../src/
 import type { PythonInterpreter } from '../../src/interpreters/python.js';
 import type { Spec } from '../../src/purl/purl.js';
 import type { Importer, ImportOptions, Resolution } from '../importer.js';
+import { keepResolvingSpecs } from '../keep-going.js';
 import { pinnedRoots, resolvePerInterpreter } from '../matrix.js';
 import { jsonApi } from './json-api.js';
 import type { IndexClient } from './index-types.js';
@@ -84,15 +85,23 @@ export class PypiImporter implements Importer {
     try {
       const ok = await targetPythons(opts);
       const resolver = new Resolver(client, isFileUrl(opts.registry));
-      const { results, failures } = await resolvePerInterpreter(ok, (p) => resolveTarget(resolver, roots, target(p)), opts, 'Python');
+      // One resolver for every attempt (keep-going.ts): each page is fetched once.
+      const attempt = (some: Spec[]): ReturnType<typeof resolvePerInterpreter<PythonInterpreter, TargetPins>> => {
+        const reqs = some.map((s) => roots[specs.indexOf(s)]!);
+        return resolvePerInterpreter(ok, (p) => resolveTarget(resolver, reqs, target(p)), opts, 'Python');
+      };
+      const { value, kept, rootFailures } = await keepResolvingSpecs(specs, opts.keepGoing, attempt);
+      const failed = rootFailures.length > 0 ? { rootFailures } : {};
+      if (value === undefined) return { roots: [], recipes: [], ...failed };
+      const { results, failures } = value;
       const recipes = recipesFromPins(results, await overrides);
       const rootPurls = pinnedRoots(
         'pypi',
         results,
-        roots.map((r) => r.normalized),
+        kept.map((s) => roots[specs.indexOf(s)]!.normalized),
         (tp, name) => tp.runtime.get(name)!,
       );
-      return { roots: rootPurls, recipes, ...(failures.length > 0 ? { failures } : {}) };
+      return { roots: rootPurls, recipes, ...(failures.length > 0 ? { failures } : {}), ...failed };
     } finally {
       await client.close();
     }

@@ -1,11 +1,12 @@
 import { discoverRubies, missingRubiesError } from '../../src/interpreters/ruby.js';
 import type { Spec } from '../../src/purl/purl.js';
 import type { Importer, ImportOptions, Resolution } from '../importer.js';
+import { keepResolvingSpecs } from '../keep-going.js';
 import { pinnedRoots, resolvePerInterpreter } from '../matrix.js';
 import { gemIndex } from './gem-index.js';
 import type { GemRelease } from './gem-index.js';
 import { isValidGemVersion } from './gem-version.js';
-import { GemResolver } from './resolve.js';
+import { GemResolver, type GemPin } from './resolve.js';
 import { gemFacts, type GemFacts } from './gem-facts.js';
 import { gemRecipes } from './to-recipe.js';
 
@@ -34,17 +35,22 @@ export class GemImporter implements Importer {
       const overrides = await loadOverrides('gem', opts.overridesDir);
       const resolver = new GemResolver(index, (name) => overrides.rowsFor(name).some((r) => r.build.length > 0));
       const rubies = found.filter((r) => wanted.includes(r.version));
-      const { results: perRuby, failures } = await resolvePerInterpreter(
-        rubies,
-        (ruby) =>
-          resolver.resolve(roots, {
-            version: ruby.version,
-            fullVersion: ruby.fullVersion,
-            platform: { cpu: 'x86_64', os: 'linux', libc: 'gnu' },
-          }),
-        opts,
-        'Ruby',
-      );
+      // One resolver for every attempt (keep-going.ts): each index page is fetched once.
+      const attempt = (some: Spec[]): ReturnType<typeof resolvePerInterpreter<(typeof rubies)[number], Map<string, GemPin>>> =>
+        resolvePerInterpreter(
+          rubies,
+          (ruby) =>
+            resolver.resolve(
+              some.map((s) => roots[specs.indexOf(s)]!),
+              { version: ruby.version, fullVersion: ruby.fullVersion, platform: { cpu: 'x86_64', os: 'linux', libc: 'gnu' } },
+            ),
+          opts,
+          'Ruby',
+        );
+      const { value, kept, rootFailures } = await keepResolvingSpecs(specs, opts.keepGoing, attempt);
+      const failed = rootFailures.length > 0 ? { rootFailures } : {};
+      if (value === undefined) return { roots: [], recipes: [], ...failed };
+      const { results: perRuby, failures } = value;
       const releases = [...perRuby.values()].flatMap((pins) => [...pins.values()].map((p) => p.release));
       const facts = await gemFacts(index, releases, opts.cacheDir, opts.concurrency);
       const factsOf = (r: GemRelease): GemFacts => facts.get(r.gemUrl)!;
@@ -52,10 +58,10 @@ export class GemImporter implements Importer {
       const rootPurls = pinnedRoots(
         'gem',
         perRuby,
-        roots.map((r) => r.name),
+        kept.map((s) => roots[specs.indexOf(s)]!.name),
         (pins, name) => pins.get(name)!,
       );
-      return { roots: rootPurls, recipes, ...(failures.length > 0 ? { failures } : {}) };
+      return { roots: rootPurls, recipes, ...(failures.length > 0 ? { failures } : {}), ...failed };
     } finally {
       await index.close();
     }

@@ -10,7 +10,7 @@ import { UsageError, UserError } from '../errors/index.js';
 import type { OpenCheck } from './check-command.js';
 import { indexOf, matrixOf, targetRequest, type Env, type GlobalOptions } from './env.js';
 import { packageLines, printImport, printJson, printPackages, type WrittenRecipe } from './output.js';
-import type { BuildRoot } from './specs.js';
+import { argsOfRoots, bulkSpecs, endRun, failedRootsJson, rootFailuresOf, rootsNotBuilt, type BulkFlags, type FailedRoot } from './bulk.js';
 import { buildFailure, refuse, targetsFailed, type FailedTarget } from './targets.js';
 
 /** A spec and the argument it was parsed from, which messages quote. */
@@ -39,8 +39,19 @@ function groupRegistry(group: readonly SpecArg[], o: GlobalOptions): string | un
   return want;
 }
 
-/** Resolve specs into their pinned closures, in memory; nothing is written yet. */
-async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolution> {
+/** A resolution, with the roots --keep-going set aside and the argument each pinned root came from. */
+interface ResolvedRoots extends Resolution {
+  failedRoots: FailedRoot[];
+  /** Root purl (`pkg:npm/x@1.0.0`) to the argument it was resolved from. */
+  argOf: Map<string, string>;
+}
+
+/**
+ * Resolve specs into their pinned closures, in memory; nothing is written yet. `keepRoots`: with
+ * --keep-going, a root that cannot be resolved is set aside (import, request; an image or a root
+ * laid by install is never silently short of one).
+ */
+async function resolveSpecs(specArgs: string[], env: Env, keepRoots: boolean): Promise<ResolvedRoots> {
   const byEco = new Map<Ecosystem, SpecArg[]>();
   for (const arg of specArgs) {
     const spec = parseSpec(arg);
@@ -48,7 +59,7 @@ async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolution> {
   }
   // Every group's registry is checked before the first one is asked anything.
   const registries = new Map([...byEco].map(([eco, group]) => [eco, groupRegistry(group, env.opts)]));
-  const all: Resolution = { roots: [], recipes: [] };
+  const all: ResolvedRoots = { roots: [], recipes: [], failedRoots: [], argOf: new Map() };
   for (const [eco, group] of byEco) {
     const importer = await importerFor(eco);
     env.progress.phase('resolving', group.length);
@@ -59,6 +70,7 @@ async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolution> {
       ...(registry !== undefined ? { registry } : {}),
       ...(interpreters !== undefined ? { interpreters } : {}),
       ...(env.opts.overrides !== undefined ? { overridesDir: env.opts.overrides } : {}),
+      ...(keepRoots && env.opts.keepGoing === true ? { keepGoing: true } : {}),
       onProgress: (p: ImportProgress) => env.progress.update(p.resolved, p.discovered, p.current),
       onNote: (line: string) => {
         if (!env.opts.json) env.progress.log(`note: ${line}`);
@@ -77,6 +89,8 @@ async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolution> {
     all.roots.push(...r.roots);
     all.recipes.push(...r.recipes);
     if (r.failures) all.failures = [...(all.failures ?? []), ...r.failures];
+    all.failedRoots.push(...rootFailuresOf(group, r));
+    for (const [purl, arg] of argsOfRoots(group, r)) all.argOf.set(purl, arg);
   }
   env.progress.stop();
   return all;
@@ -89,7 +103,7 @@ async function resolveSpecs(specArgs: string[], env: Env): Promise<Resolution> {
 const recipeModule = (): Promise<typeof import('../recipe/index.js')> => import('../recipe/index.js');
 
 /** A resolution whose every recipe passed the checks writing it makes (schema, path), in canonical form. */
-export interface CheckedResolution extends Resolution {
+export interface CheckedResolution extends ResolvedRoots {
   prepared: PreparedRecipe[];
 }
 
@@ -97,9 +111,9 @@ export interface CheckedResolution extends Resolution {
  * Resolve, then check every recipe exactly as writing it would (http(s) URLs, hashes, purls, a
  * safe path), before anything is built, enqueued or written: a bad one fails the command here.
  */
-async function resolveChecked(specArgs: string[], env: Env): Promise<CheckedResolution> {
+async function resolveChecked(specArgs: string[], env: Env, keepRoots: boolean): Promise<CheckedResolution> {
   const root = env.opts.recipes; // checked here, before any registry is asked
-  const resolving = resolveSpecs(specArgs, env);
+  const resolving = resolveSpecs(specArgs, env, keepRoots);
   const recipes = recipeModule();
   recipes.catch(() => undefined);
   const res = await resolving;
@@ -171,14 +185,15 @@ function resolvedOrRefused(res: Resolution, env: Env): FailedTarget[] {
   return [...failures];
 }
 
-export async function cmdImport(specArgs: string[], env: Env): Promise<void> {
+export async function cmdImport(args: string[], env: Env, o: BulkFlags = {}): Promise<void> {
+  const specArgs = await bulkSpecs(args, o, env.opts.keepGoing === true, 'import');
   // Every recipe checked before the first is written: a bad one leaves the tree as it was.
-  const res = await resolveChecked(specArgs, env);
+  const res = await resolveChecked(specArgs, env, true);
   const failures = resolvedOrRefused(res, env);
   const written = await writeRecipes(res);
-  if (env.opts.json) printJson({ roots: rootNames(res.roots), recipes: written, failures });
+  if (env.opts.json) printJson({ roots: rootNames(res.roots), recipes: written, failures, ...failedRootsJson(res.failedRoots) });
   else printImport(rootNames(res.roots), written);
-  if (failures.length > 0) throw targetsFailed(failures, true);
+  await endRun('import', specArgs, res.failedRoots, failures, o);
 }
 
 /** `--check URL`: the registry opened (read, never written) before the build, and closed however the command ends. */
@@ -202,6 +217,9 @@ async function reportChecked(
   env: Env,
   check: OpenCheck | undefined,
   extra: Record<string, unknown> & { failures: FailedTarget[] },
+  end = async (): Promise<void> => {
+    if (extra.failures.length > 0) throw targetsFailed(extra.failures, true);
+  },
 ): Promise<void> {
   if (check === undefined) {
     report(results, env, extra);
@@ -213,19 +231,31 @@ async function reportChecked(
     if (!env.opts.json) await printCheck(check, checked);
     if (extra.failures.length === 0) await judgeCheck(check, checked, env);
   }
-  if (extra.failures.length > 0) throw targetsFailed(extra.failures, true);
+  await end();
 }
 
-export async function cmdBuild(args: string[], env: Env, checkUrl?: string): Promise<void> {
+export async function cmdBuild(args: string[], env: Env, checkUrl?: string, o: BulkFlags = {}): Promise<void> {
+  const specArgs = await bulkSpecs(args, o, env.opts.keepGoing === true, 'build');
   const store = await openGivenStore(env);
   await withCheck(checkUrl, store, async (check) => {
-    const { resolveBuildRoots } = await import('./specs.js');
-    const roots: BuildRoot[] = await resolveBuildRoots(args, env.opts.recipes);
-    const { graph } = await (await builder()).loadGraph(env.opts.recipes, roots);
+    const { keptBuildGraph, resolveBuildRoots } = await import('./specs.js');
+    // --keep-going: a root without a recipe (or with an unreadable closure) is set aside, the rest built.
+    const { graph, roots, failed, argOf } =
+      env.opts.keepGoing === true
+        ? await keptBuildGraph(specArgs, env.opts.recipes)
+        : {
+            ...(await (await builder()).loadGraph(env.opts.recipes, await resolveBuildRoots(specArgs, env.opts.recipes))),
+            roots: [],
+            failed: [],
+            argOf: new Map<string, string>(),
+          };
     // Pinned recipes, nothing to write but the store: what built before a failure stays, a hit next time (README: Targets).
     const failures: FailedTarget[] = [];
     const results = await runBuild(graph, env, store, failures).catch((err: unknown) => refuse(failures, env.opts.json, [], err));
-    await reportChecked(results, store, env, check, { failures });
+    const failedRoots = [...failed, ...rootsNotBuilt(roots, argOf, failures)];
+    await reportChecked(results, store, env, check, { failures, ...failedRootsJson(failedRoots) }, () =>
+      endRun('build', specArgs, failedRoots, failures, o),
+    );
   });
 }
 
@@ -235,34 +265,44 @@ export async function cmdBuild(args: string[], env: Env, checkUrl?: string): Pro
  * they were (a recipe that could not be written is refused before any build). --keep-going keeps
  * what built, and still fails naming the rest.
  */
-export async function cmdRequest(specArgs: string[], env: Env, queue?: string | true, checkUrl?: string): Promise<void> {
+export async function cmdRequest(args: string[], env: Env, queue?: string | true, checkUrl?: string, o: BulkFlags = {}): Promise<void> {
   if (queue !== undefined && checkUrl !== undefined) {
     throw new UsageError('bale request: --check compares what this process builds, so it cannot be used with --queue: drop one of them');
   }
+  const specArgs = await bulkSpecs(args, o, env.opts.keepGoing === true, 'request');
   if (queue !== undefined) {
     // `--queue URL`, or `--queue` alone for $BALE_REDIS_URL. Failed resolutions refuse it before anything is enqueued.
     const { requestViaQueue } = await import('./queue-commands.js');
     let failures: FailedTarget[] = [];
     const resolved = async (): Promise<CheckedResolution> => {
-      const res = await resolveChecked(specArgs, env);
+      const res = await resolveChecked(specArgs, env, true);
       failures = resolvedOrRefused(res, env);
       return res;
     };
     const { res, lines } = await requestViaQueue(resolved, env, queue === true ? undefined : queue);
     const written = await writeRecipes(res);
-    if (env.opts.json) printJson({ roots: rootNames(res.roots), recipes: written, failures, packages: lines });
+    if (env.opts.json)
+      printJson({ roots: rootNames(res.roots), recipes: written, failures, packages: lines, ...failedRootsJson(res.failedRoots) });
     else printPackages(lines);
-    if (failures.length > 0) throw targetsFailed(failures, true);
+    await endRun('request', specArgs, res.failedRoots, failures, o);
     return;
   }
   const store = await openGivenStore(env);
   await withCheck(checkUrl, store, async (check) => {
     const { value, written } = await staged(store, env, 'request-', async (staging) => {
-      const done = await requestBuilt(specArgs, env, staging);
+      const done = await requestBuilt(specArgs, env, staging, true);
       return { value: done, resolved: [done.res] };
     });
     const { res, results, failures } = value;
-    await reportChecked(await inStore(results, store), store, env, check, { roots: rootNames(res.roots), recipes: written, failures });
+    const failedRoots = [...res.failedRoots, ...rootsNotBuilt(res.roots, res.argOf, failures)];
+    await reportChecked(
+      await inStore(results, store),
+      store,
+      env,
+      check,
+      { roots: rootNames(res.roots), recipes: written, failures, ...failedRootsJson(failedRoots) },
+      () => endRun('request', specArgs, failedRoots, failures, o),
+    );
   });
 }
 
@@ -308,8 +348,8 @@ export interface Requested {
  * --keep-going. The caller commits the store and writes the recipes (through staged) once everything
  * it needs succeeded.
  */
-export async function requestBuilt(specArgs: string[], env: Env, store: Store): Promise<Requested> {
-  const res = await resolveChecked(specArgs, env);
+export async function requestBuilt(specArgs: string[], env: Env, store: Store, keepRoots = false): Promise<Requested> {
+  const res = await resolveChecked(specArgs, env, keepRoots);
   const failures = resolvedOrRefused(res, env);
   const { graph } = (await builder()).graphFromRecipes(env.opts.recipes, res.recipes, res.roots);
   const results = await runBuild(graph, env, store, failures).catch((err: unknown) =>

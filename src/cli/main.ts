@@ -5,11 +5,13 @@ import { Command, CommanderError, Option } from 'commander';
 import { isUsageError, isUserError, oneLine, printable } from '../errors/index.js';
 import { printableLines } from '../errors/printable.js';
 import { baleVersion } from '../util/package-root.js';
+import { reportOption, type BulkFlags } from './bulk.js';
 import { cmdBuild, cmdImport, cmdRequest } from './commands.js';
 import type { Env, GlobalOptions } from './env.js';
 import * as flag from './flags.js';
 import { defaultPaths } from './paths.js';
 import { makeProgress } from './progress.js';
+import { fromFileOption } from './spec-file.js';
 
 function exitOnSignals(): void {
   for (const [sig, code] of [
@@ -158,7 +160,7 @@ function program(): Command {
     .option('--json', 'machine-readable output on stdout; no progress display')
     .option(
       '--keep-going',
-      'when some targets (interpreters, builds) fail, keep what resolved and built, and still exit 1 naming the failures (default: all or nothing)',
+      'when some roots or targets (interpreters, builds) fail, keep what resolved and built, and still exit 1 naming the failures, a line per category (default: all or nothing)',
     )
     .option(
       '--key <file>',
@@ -182,20 +184,26 @@ function program(): Command {
     });
   p.command('import')
     .description('resolve specs against the registry and write the pinned recipes of their whole closure')
-    .argument('<spec...>', 'e.g. npm:express@4.21.2, npm:@types/node@^20, pkg:npm/debug@2.6.9')
-    .action((specs: string[], _o, cmd: Command) => cmdImport(specs, envFor(cmd)));
+    .argument('[spec...]', 'e.g. npm:express@4.21.2, npm:@types/node@^20, pkg:npm/debug@2.6.9')
+    .addOption(fromFileOption())
+    .addOption(reportOption())
+    .action((specs: string[], o: BulkFlags, cmd: Command) => cmdImport(specs, envFor(cmd), o));
   p.command('build')
     .description('build recipes (and their closure) that were imported before; cache hits come from the store')
-    .argument('<spec|recipe...>', 'a spec answered from the recipes tree, or a recipe .toml file')
+    .argument('[spec|recipe...]', 'a spec answered from the recipes tree, or a recipe .toml file')
     .addOption(checkOption())
-    .action((args: string[], o: { check?: string }, cmd: Command) => cmdBuild(args, envFor(cmd), o.check));
+    .addOption(fromFileOption())
+    .addOption(reportOption())
+    .action((args: string[], o: BulkFlags & { check?: string }, cmd: Command) => cmdBuild(args, envFor(cmd), o.check, o));
   p.command('request')
     .description('import, then build the whole closure: one command from a spec to packages')
-    .argument('<spec...>')
+    .argument('[spec...]')
     .option('--queue [url]', 'build on the worker fleet behind this Redis (default: $BALE_REDIS_URL) instead of in this process')
     .addOption(checkOption())
-    .action((specs: string[], o: { queue?: string | true; check?: string }, cmd: Command) =>
-      cmdRequest(specs, envFor(cmd), o.queue, o.check),
+    .addOption(fromFileOption())
+    .addOption(reportOption())
+    .action((specs: string[], o: BulkFlags & { queue?: string | true; check?: string }, cmd: Command) =>
+      cmdRequest(specs, envFor(cmd), o.queue, o.check, o),
     );
   p.command('install')
     .description(
@@ -219,9 +227,7 @@ function program(): Command {
     .description('queue builds of imported recipes (or, with --import, imports and their builds) for the fleet')
     .argument('[spec...]')
     .addOption(redis())
-    .option('--from-file <file>', 'one spec per line (# comments and blank lines ignored)', (v: string) =>
-      flag.inputFile('--from-file', v, 'give a file with one spec per line'),
-    )
+    .addOption(fromFileOption())
     .option('--import', 'resolve the specs on the workers (each its own import job) instead of reading --recipes here')
     .option('--wait', 'wait until every planned build finished, then list the packages like request')
     .action(async (specs: string[], o: { redis?: string; fromFile?: string; import?: boolean; wait?: boolean }, cmd: Command) =>

@@ -4,7 +4,6 @@
  */
 import { join } from 'node:path';
 import { UsageError } from '../errors/index.js';
-import { readBoundedText, READ_BOUNDS } from '../util/read-file.js';
 import type { Resolution } from '../../importers/index.js';
 import type { BuildRef, BuildResult, ImportJobData } from '../../queue/jobs.js';
 import type { Ecosystem } from '../purl/purl.js';
@@ -12,6 +11,7 @@ import type { Producer } from '../../queue/producer.js';
 import { indexOf, matrixOf, targetRequest, type Env, type QueueFlags } from './env.js';
 import { wholeNumber } from './flags.js';
 import { printJson, printPackages, say, tell, type PackageLine } from './output.js';
+import { specsFrom } from './spec-file.js';
 
 /**
  * A producer on the fleet's Redis (`given` by `flag`, else BALE_REDIS_URL); an outage
@@ -108,28 +108,6 @@ export async function requestViaQueue<R extends Resolution>(
   }
 }
 
-async function specsFrom(specs: string[], fromFile: string | undefined): Promise<string[]> {
-  const all = [...specs];
-  if (fromFile !== undefined) {
-    // --from-file was checked as it was parsed (flags.inputFile); this read says the same if the file changed since.
-    const hint = 'give a file with one spec per line';
-    const text = await readBoundedText(fromFile, {
-      maxBytes: READ_BOUNDS.specList,
-      what: 'a spec list',
-      usage: true,
-      label: `--from-file ${fromFile}`,
-      hint,
-      missing: `no such file; ${hint}`,
-    });
-    for (const line of text.split('\n')) {
-      const s = line.replace(/#.*/, '').trim();
-      if (s !== '') all.push(s);
-    }
-  }
-  if (all.length === 0) throw new UsageError('nothing to enqueue: name specs, or --from-file FILE with one spec per line');
-  return all;
-}
-
 /** What an import job of one ecosystem is given: the index and interpreters the flags name, and the targets. */
 function importJob(eco: Ecosystem, env: Env): Omit<ImportJobData, 'spec'> {
   const registry = indexOf(eco, env.opts);
@@ -146,7 +124,7 @@ export async function cmdEnqueue(
   o: QueueFlags & { fromFile?: string; import?: boolean; wait?: boolean },
   env: Env,
 ): Promise<void> {
-  const specs = await specsFrom(specArgs, o.fromFile);
+  const specs = await specsFrom(specArgs, o.fromFile, 'enqueue');
   const { parseSpec } = await import('../purl/purl.js');
   const ecosystems = specs.map((s) => parseSpec(s).type); // every spec checked before anything is enqueued
   // So are the index each import resolves against, the recipes tree, and with --wait the store the results are listed from.

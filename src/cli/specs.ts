@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { UserError } from '../errors/index.js';
+import type { RecipeGraph } from '../builder/index.js';
+import { BaleError, UserError } from '../errors/index.js';
 import { parseSpec } from '../purl/purl.js';
 import type { Purl, Spec } from '../purl/purl.js';
 import { ecosystem } from '../ecosystems/index.js';
 import { listRecipeVersions } from '../recipe/index.js';
+import { failedRootOf, type FailedRoot } from './bulk.js';
 
 export type BuildRoot = { purl: Purl } | { file: string };
 
@@ -46,4 +48,45 @@ export async function resolveBuildRoots(args: string[], recipesDir: string): Pro
     roots.push({ purl: { type: spec.type, name: spec.name, version } });
   }
   return roots;
+}
+
+/**
+ * `bale build --keep-going`: each argument answered on its own (a spec no recipe matches is set
+ * aside), then the graph of the rest loaded, a root whose closure cannot be read set aside too.
+ * `argOf` maps each root's purl to the argument it came from.
+ */
+export async function keptBuildGraph(
+  args: string[],
+  recipesDir: string,
+): Promise<{ graph: RecipeGraph; roots: Purl[]; failed: FailedRoot[]; argOf: Map<string, string> }> {
+  const failed: FailedRoot[] = [];
+  const found: { arg: string; root: BuildRoot }[] = [];
+  for (const arg of args) {
+    try {
+      const [root] = await resolveBuildRoots([arg], recipesDir);
+      found.push({ arg, root: root! });
+    } catch (err) {
+      if (!(err instanceof BaleError)) throw err;
+      failed.push(failedRootOf(arg, err));
+    }
+  }
+  const { loadGraph } = await import('../builder/index.js');
+  const { keepResolving } = await import('../../importers/keep-going.js');
+  const load = (some: typeof found): ReturnType<typeof loadGraph> =>
+    loadGraph(
+      recipesDir,
+      some.map((f) => f.root),
+    );
+  const r = await keepResolving(found, load);
+  failed.push(...r.failed.map((f) => failedRootOf(f.root.arg, f.error)));
+  const order = new Map(args.map((a, i) => [a, i]));
+  failed.sort((a, b) => order.get(a.spec)! - order.get(b.spec)!);
+  const nodes = r.value?.roots ?? [];
+  const { RecipeGraph } = await import('../builder/index.js');
+  return {
+    graph: r.value?.graph ?? new RecipeGraph(),
+    roots: nodes.map((n) => n.purl),
+    failed,
+    argOf: new Map(nodes.map((n, i) => [n.id, r.kept[i]!.arg])),
+  };
 }

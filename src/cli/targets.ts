@@ -8,7 +8,7 @@
  */
 import type { TargetFailure } from '../../importers/importer.js';
 import type { Task } from '../builder/index.js';
-import { oneLine, UserError } from '../errors/index.js';
+import { ERROR_CODES, type ErrorCode, oneLine, UserError } from '../errors/index.js';
 import { printJson } from './output.js';
 
 /** A target that failed: `Python 3.9` (resolution), or `node 22.11.0` with the package whose build failed. */
@@ -22,12 +22,13 @@ export interface FailedTarget extends TargetFailure {
 /** A build's failure as a failed target: the interpreter it was for, the package, its error line. */
 export function buildFailure(task: Task, error: unknown): FailedTarget {
   const i = task.target.interpreter;
-  const skipped = (error as { code?: unknown } | null)?.code === 'EDEPFAILED';
+  const code = (error as { code?: unknown } | null)?.code;
   return {
     target: i === null ? 'any' : `${i.kind} ${i.version}`,
     package: task.node.id,
     error: oneLine(error),
-    ...(skipped ? { skipped: true as const } : {}),
+    ...(code === 'EDEPFAILED' ? { skipped: true as const } : {}),
+    ...(typeof code === 'string' && Object.hasOwn(ERROR_CODES, code) ? { code: code as ErrorCode } : {}),
   };
 }
 

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   ERECIPE: 'a recipe is missing, unreadable, invalid or does not match its package',
   ENORECIPE: 'no imported recipe matches the spec given to bale build',
   ETARGETS: 'one or more targets of a request failed, so nothing was written',
+  EROOTS: 'some roots of a --keep-going run failed; the others were kept (summary on stderr, per root in --report)',
   EPARTIAL: 'a queued import resolved some targets but not all',
   EDEPFAILED: 'a package was not built because a package it needs failed to build',
   ECYCLE: 'the build requirements of the packages form a cycle',

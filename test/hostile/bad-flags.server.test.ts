@@ -228,6 +228,31 @@ const CASES: Case[] = [
     says: /^--from-file \S+missing: no such file; give a file with one spec per line$/,
   },
   {
+    name: 'import --from-file naming a directory',
+    args: (p) => ['import', '--from-file', p.folder],
+    says: /^--from-file \S+a-dir: a directory, not a file; give a file with one spec per line$/,
+  },
+  {
+    name: 'build --from-file missing',
+    args: (p) => ['build', '--from-file', p.missing, '--keep-going'],
+    says: /^--from-file \S+missing: no such file; give a file with one spec per line$/,
+  },
+  {
+    name: 'request --report under a file',
+    args: (p) => ['request', SPEC, '--keep-going', '--report', `${p.file}/report.json`],
+    says: /^--report \S+\/report\.json: cannot write there \(a parent is not a directory\): choose another path$/,
+  },
+  {
+    name: 'import --report naming a directory',
+    args: (p) => ['import', SPEC, '--keep-going', '--report', p.folder],
+    says: /^--report \S+a-dir: exists and is a directory, not a regular file: bale replaces only a regular file; choose another path, or remove it first$/,
+  },
+  {
+    name: 'import --report without --keep-going',
+    args: (p) => ['import', SPEC, '--report', `${p.dir}/r.json`],
+    says: /^--report \S+r\.json: the report lists the roots --keep-going kept going past: add --keep-going$/,
+  },
+  {
     name: 'image compose --name App',
     args: () => ['image', 'compose', SPEC, '--name', 'App', '--tag', '1', '-o', 'x.image.toml'],
     says: /^--name App: expected an image name: lowercase letters, digits, \. _ - separated by \/, e\.g\. app or team\/app$/,
