@@ -7,7 +7,7 @@ import { pacoteStall, pacoteTimeouts } from '../../src/http/pacote.js';
 import { Deadline, stallError, type HttpTimeouts } from '../../src/http/timeouts.js';
 import type { NpmOptions } from './npmrc.js';
 import { registryFor } from './npmrc.js';
-import { packumentUrl, packumentUrlAt, type Packument, type NpmVersion } from './packument.js';
+import { packumentUrl, packumentUrlAt, slimPackument, type Packument, type NpmVersion } from './packument.js';
 import { QuickStall } from './quick-fetch.js';
 import { checkSourceUrl, identityError } from '../identity.js';
 
@@ -151,7 +151,7 @@ export class PackumentSource {
       }
       const doc = quick ?? (await this.viaPacote(name, chain, { t: this.timeouts, deadline, quickStall }));
       checkPackumentName(name, doc, this.urlOf(name), chain);
-      return doc;
+      return slimPackument(doc);
     } finally {
       deadline.dispose();
     }
