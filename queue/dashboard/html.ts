@@ -92,6 +92,7 @@ function throughputChart(v: FleetView): string {
   const max = Math.max(1, ...perMinute);
   const w = 12;
   const h = 120;
+  const axis = 14;
   const bars = perMinute.map((n, i) => {
     const bh = Math.round((n / max) * (h - 20));
     const t = new Date(start + i * 60_000).toISOString().slice(11, 16);
@@ -99,8 +100,9 @@ function throughputChart(v: FleetView): string {
   });
   const total = perMinute.reduce((a, b) => a + b, 0);
   return (
-    `<svg id="throughput" data-total="${total}" viewBox="0 0 ${perMinute.length * w} ${h}" width="${perMinute.length * w}" height="${h}" role="img" aria-label="completed jobs per minute">` +
-    `<text x="2" y="12">max ${max}/min</text>${bars.join('')}</svg>` +
+    `<svg id="throughput" data-total="${total}" viewBox="0 0 ${perMinute.length * w} ${h + axis}" width="${perMinute.length * w}" height="${h + axis}" role="img" aria-label="completed jobs per minute">` +
+    `<text x="2" y="12">max ${max}/min</text>${bars.join('')}<line x1="0" y1="${h}" x2="${perMinute.length * w}" y2="${h}"/>` +
+    `<text x="2" y="${h + axis - 2}">${perMinute.length} min ago</text><text x="${perMinute.length * w - 2}" y="${h + axis - 2}" text-anchor="end">now</text></svg>` +
     `<p class="quiet">${total} job(s) completed in the last ${perMinute.length} minutes, ${iso(start)} to now.</p>`
   );
 }
@@ -126,7 +128,7 @@ section.wide{grid-column:1/3}h2{font-size:16px}h3{font-size:14px;margin:8px 0 2p
 table{border-collapse:collapse}td,th{padding:3px 10px;text-align:right;border-bottom:1px solid #eef0f3}
 td:first-child,th:first-child,#running td,#newest td{text-align:left}.bad{color:#b3261e;font-weight:bold}
 .reason{color:#b3261e;margin:2px 0}pre.log{background:#1d2330;color:#e8eaed;padding:8px;overflow:auto;max-height:240px;font-size:12px}
-.quiet{color:#667}article.failed{border-top:1px solid #eef0f3}svg rect{fill:#3f7de0}svg text{font-size:10px;fill:#667}
+.quiet{color:#667}article.failed{border-top:1px solid #eef0f3}svg rect{fill:#3f7de0}svg text{font-size:10px;fill:#667}svg line{stroke:#b8bec8}
 .mode{padding:2px 8px;border-radius:4px;background:#3a4255}form.retry{margin:4px 0}`;
 
 export function page(v: FleetView, store: StoreView, ctx: PageContext): string {
