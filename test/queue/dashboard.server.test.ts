@@ -39,7 +39,10 @@ describe('bale dashboard in Chromium, against a real fleet with one failed build
     t = await tempDir('dashboard');
     registry = await startNpmRegistry();
     redis = await startRedis(dir('redis'));
-    workers = [await startWorkerProcess({ redis: redis.url, store: dir('s'), recipes: dir('wr'), concurrency: 2 })];
+    // A cache of its own: fx-download's log is named by package and Node, and other tests build it too.
+    workers = [
+      await startWorkerProcess({ redis: redis.url, store: dir('s'), recipes: dir('wr'), concurrency: 2, cacheHome: dir('cache') }),
+    ];
     for (const spec of ['npm:fx-app@1.0.0', 'npm:fx-scripted@1.0.0']) {
       const r = await request(spec);
       assert.equal(r.code, 0, r.stderr);
