@@ -11,6 +11,7 @@ import { relative } from 'node:path';
 import { graphFromRecipes, type BuildSession, type TaskResult } from '../src/builder/index.js';
 import type { Store, StoredPackage } from '../src/store/index.js';
 import { DEPENDENCY_POLL_MS, forQueue, type BuildJobData, type BuildResult, type BuiltPackage } from './jobs.js';
+import { keepLogTail } from './log-tail.js';
 import { getRecipes } from './recipe-store.js';
 
 export interface BuildProcessorDeps {
@@ -20,6 +21,8 @@ export interface BuildProcessorDeps {
   buildQueue: Queue<BuildJobData>;
   /** Called before a job that stalled elsewhere runs again: its worker may have died mid-write. */
   onRecovered?: () => Promise<void>;
+  /** Where builds write their logs: a failure's log tail is kept with its job. */
+  logDir?: string;
 }
 
 const asBuilt = (packages: StoredPackage[], storeRoot: string): BuiltPackage[] =>
@@ -77,6 +80,7 @@ export function buildProcessor(deps: BuildProcessorDeps): (job: Job<BuildJobData
       return result(d, built.packages, built.cached, store.root);
     } catch (err) {
       if (err instanceof DelayedError || err instanceof UnrecoverableError) throw err;
+      if (deps.logDir !== undefined) await keepLogTail(job, err, deps.logDir).catch(() => undefined);
       throw forQueue(err);
     }
   };

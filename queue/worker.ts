@@ -85,7 +85,14 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
 
   const build = new Worker<BuildJobData, BuildResult>(
     QUEUE.build,
-    buildProcessor({ session, redis, store, buildQueue, onRecovered: async () => void (await sweepDeadTemps(store.root, TEMP_HOST)) }),
+    buildProcessor({
+      session,
+      redis,
+      store,
+      buildQueue,
+      onRecovered: async () => void (await sweepDeadTemps(store.root, TEMP_HOST)),
+      logDir: join(o.cacheDir, 'logs'),
+    }),
     { ...common, concurrency: o.concurrency },
   );
   // Builds only: a cache hit is a line per job at thousands of jobs a second (queue status counts them).

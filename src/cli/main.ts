@@ -323,6 +323,20 @@ function program(): Command {
     .addOption(redis())
     .option('--failed', 'every failed job of every queue')
     .action(async (o: { redis?: string; failed?: boolean }, cmd: Command) => (await fleet()).cmdQueueRetry(o, envFor(cmd)));
+  p.command('dashboard')
+    .description(
+      "a web page for the fleet's operators: queues (Bull Board), running and failed builds with their logs, throughput, the store",
+    )
+    .addOption(redis())
+    .option(
+      '--port <n>',
+      'port to serve on (default: 8080; 0: any free one)',
+      check('--port', (n, v) => flag.wholeNumber(n, v, 0, 65535)),
+    )
+    .option('--host <address>', 'address to listen on (default: 127.0.0.1, this machine only)')
+    .option('--allow-retry', 'let operators retry failed jobs (default: read-only)')
+    .option('--token <token>', 'with --allow-retry: retries need this token (default: $BALE_DASHBOARD_TOKEN)')
+    .action(async (o: Record<string, unknown>, cmd: Command) => (await import('./dashboard-command.js')).cmdDashboard(o, envFor(cmd)));
   p.command('show')
     .description('describe a recipe and what was built from it, or a package in the store')
     .argument('<spec|package>', 'e.g. npm:express@4.21.2 or node-express')

@@ -142,6 +142,7 @@ export const CATEGORY_OF_CODE: Record<ErrorCode, RootCategory> = {
 
   EREDIS: 'other',
   EQUEUE: 'other',
+  EDASHBOARD: 'other',
 };
 
 /** The category of a code; one that is not bale's (a Node or library code) is `other`. */

@@ -142,6 +142,7 @@ export const ERROR_CODES = {
   // Queue
   EREDIS: 'Redis cannot be reached or is set up in a way the queues cannot use',
   EQUEUE: 'a queued job failed on a worker or is gone from the queue',
+  EDASHBOARD: 'the dashboard cannot listen on the address and port it was given',
 } as const;
 
 /** A bale error code: a typo in one is a compile error. */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs before `npm test`: the suite uses real tools, so say at once which are missing and how to get them.
 missing=""
-for t in bwrap setpriv prlimit pgrep faketime python3 make gcc g++ tar gzip b2sum dpkg-deb apt-get ruby gem redis-server redis-cli minisign umoci skopeo docker-registry diffoscope; do
+for t in bwrap setpriv prlimit pgrep faketime python3 make gcc g++ tar gzip b2sum dpkg-deb apt-get ruby gem redis-server redis-cli minisign umoci skopeo docker-registry diffoscope chromium; do
   command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
 done
 if [ -n "$missing" ]; then
