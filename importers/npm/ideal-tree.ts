@@ -14,7 +14,8 @@ import { chainText, checkVersionManifest } from './packuments.js';
 import type { Packument } from './packument.js';
 import { pickVersion, sampleVersions } from './pick.js';
 import { Placer } from './place.js';
-import { admits, Place, sortQueue, walk, type Picked, type TreeEdge } from './tree.js';
+import { PlaceQueue } from './place-queue.js';
+import { admits, Place, walk, type Picked, type TreeEdge } from './tree.js';
 
 /** Where packuments come from (PackumentSource, or a fixture in tests). */
 export interface PackumentGetter {
@@ -36,7 +37,7 @@ export class IdealTree {
   private readonly picks = new Map<string, Promise<Picked>>();
   private readonly declared = new Map<string, Declared>();
   private readonly prefetched = new Set<string>();
-  private readonly queue: Place[] = [];
+  private readonly queue = new PlaceQueue();
   private readonly seen = new Set<Place>();
   private readonly said = new Set<string>();
   private readonly placer: Placer;
@@ -57,7 +58,7 @@ export class IdealTree {
       },
       requeue: (p) => {
         this.seen.delete(p);
-        if (!this.queue.includes(p)) this.queue.push(p);
+        this.queue.push(p);
       },
     });
   }
@@ -108,16 +109,14 @@ export class IdealTree {
     for (const w of wants) this.prefetch(w.name, w.range, []);
     this.queue.push(root);
     let steps = 0;
-    while (this.queue.length > 0) {
+    while (this.queue.size > 0) {
       // Placements that keep undoing each other (a case the reduced placement does not settle) end here.
       if (++steps > MAX_STEPS)
         throw new UserError(
           'ERESOLVE',
           `the npm tree of ${wants.map((w) => `${w.name}@${w.range}`).join(', ')} does not settle after ${MAX_STEPS} steps: please report it with this spec`,
         );
-      const sorted = sortQueue(this.queue.splice(0));
-      const node = sorted.shift()!;
-      this.queue.push(...sorted);
+      const node = this.queue.shift()!;
       if (this.seen.has(node) || node.linkTo !== undefined || !node.attachedTo(root)) continue;
       this.seen.add(node);
       await this.step(node);

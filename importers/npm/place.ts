@@ -30,30 +30,76 @@ export interface PlaceHooks {
 
 const same = (a: Picked | undefined, b: Picked): boolean => a !== undefined && a.name === b.name && a.version === b.version;
 
-/** Every folder under `top` (itself included). */
-function* subtree(top: Place): Generator<Place> {
-  const stack = [top];
-  while (stack.length > 0) {
-    const p = stack.pop()!;
-    yield p;
-    for (const c of p.children.values()) stack.push(c);
+/** `p` is `top` or in its tree now: every folder on the way up is still its parent's child of that name. */
+function inSubtree(p: Place, top: Place): boolean {
+  for (let q = p; q !== top; q = q.parent!) {
+    if (q.parent === undefined || q.parent.children.get(q.as) !== q) return false;
   }
+  return true;
 }
 
-/** The folders whose edge resolves to `target`: only its parent's subtree can see it. */
-function dependents(target: Place): { from: Place; edge: TreeEdge }[] {
-  const out: { from: Place; edge: TreeEdge }[] = [];
-  if (target.parent === undefined) return out;
-  for (const p of subtree(target.parent)) {
-    if (p.linkTo !== undefined) continue;
-    const e = p.edgeTo(target.as);
-    if (e !== undefined && p.resolve(e.as) === target) out.push({ from: p, edge: e });
+/** The folders on the way from `top` down to `p` (both included). */
+function chainFrom(top: Place, p: Place): Place[] {
+  const out: Place[] = [];
+  for (let q: Place | undefined = p; q !== undefined; q = q.parent) {
+    out.push(q);
+    if (q === top) break;
   }
-  return out;
+  return out.reverse();
 }
 
 export class Placer {
+  /**
+   * Every folder ever put in the tree, by the names it asks for and by its own name; one that has
+   * left the tree is filtered out when read. Finding a folder's dependents (or copies) this way,
+   * rather than walking its parent's whole subtree, keeps a tree of thousands of roots from being
+   * quadratic: most placements are at the top, whose subtree is the whole tree.
+   */
+  private readonly wanting = new Map<string, Set<Place>>();
+  private readonly named = new Map<string, Set<Place>>();
+  private readonly known = new Set<Place>();
+  /** A folder's position among its siblings (their Map's order): for walking copies in the order a depth-first walk would. */
+  private readonly slot = new WeakMap<Place, number>();
+  private slots = 0;
+
   constructor(private readonly hooks: PlaceHooks) {}
+
+  private know(p: Place): void {
+    if (this.known.has(p)) return;
+    this.known.add(p);
+    const add = (m: Map<string, Set<Place>>, k: string): void => {
+      let s = m.get(k);
+      if (s === undefined) m.set(k, (s = new Set()));
+      s.add(p);
+    };
+    if (p.linkTo === undefined) for (const e of p.edges) add(this.wanting, e.as);
+    add(this.named, p.as);
+  }
+
+  /** The folders whose edge resolves to `target`: only its parent's subtree can see it. */
+  private dependents(target: Place): { from: Place; edge: TreeEdge }[] {
+    const out: { from: Place; edge: TreeEdge }[] = [];
+    const top = target.parent;
+    if (top === undefined) return out;
+    for (const p of this.wanting.get(target.as) ?? []) {
+      if (p.linkTo !== undefined || !inSubtree(p, top)) continue;
+      const e = p.edgeTo(target.as);
+      if (e !== undefined && p.resolve(e.as) === target) out.push({ from: p, edge: e });
+    }
+    return out;
+  }
+
+  /** Depth-first order from a common top (as a walk popping a stack visits): a folder before its own, later siblings first. */
+  private walkOrder(top: Place): (a: Place, b: Place) => number {
+    return (a, b) => {
+      const ca = chainFrom(top, a);
+      const cb = chainFrom(top, b);
+      for (let i = 0; i < Math.min(ca.length, cb.length); i++) {
+        if (ca[i] !== cb[i]) return (this.slot.get(cb[i]!) ?? 0) - (this.slot.get(ca[i]!) ?? 0);
+      }
+      return ca.length - cb.length;
+    };
+  }
 
   /**
    * Place `dep` for `edge` of `from`, then the peers of its set that the tree does not already
@@ -61,6 +107,11 @@ export class Placer {
    * everywhere (npm warns and leaves it).
    */
   place(dep: Picked, peers: ReadonlyMap<string, Picked>, edge: TreeEdge, from: Place, start: Place = from): Place | undefined {
+    // Folders enter the tree through attach(); the root (and so any tree's first folder) through here.
+    for (const a of from.ancestry()) {
+      if (this.known.has(a)) break;
+      this.know(a);
+    }
     const now = from.resolve(edge.as);
     if (now !== undefined && admits(edge, now.real)) return now;
     const begin = deepestNestingTarget(start, edge.as);
@@ -85,7 +136,7 @@ export class Placer {
     }
     const placed = this.attach(target, this.hooks.make(dep, edge.as, [...from.chain, `${dep.name}@${dep.version}`]));
     placed.source = from;
-    for (const d of dependents(placed)) if (d.from !== from && !admits(d.edge, dep)) this.hooks.requeue(d.from);
+    for (const d of this.dependents(placed)) if (d.from !== from && !admits(d.edge, dep)) this.hooks.requeue(d.from);
     this.pruneDuplicates(target, placed);
     this.hooks.requeue(placed);
     for (const pe of this.hooks.edgesOf(dep)) {
@@ -101,7 +152,10 @@ export class Placer {
   private attach(target: Place, p: Place): Place {
     const old = target.children.get(p.as);
     p.parent = target;
+    // A Map keeps a replaced key where it was; a new key goes last.
+    this.slot.set(p, old !== undefined ? (this.slot.get(old) ?? 0) : ++this.slots);
     target.children.set(p.as, p);
+    this.know(p);
     if (old !== undefined && p.linkTo === undefined) {
       for (const [k, c] of old.children) {
         c.parent = p;
@@ -137,8 +191,8 @@ export class Placer {
       // Placing here must not shadow a version that a folder below relies on.
       const shadowed = target !== entryFrom ? target.resolve(edge.as) : undefined;
       if (shadowed !== undefined) {
-        for (const p of subtree(target)) {
-          if (p === target || p.linkTo !== undefined) continue;
+        for (const p of this.wanting.get(edge.as) ?? []) {
+          if (p === target || p.linkTo !== undefined || !inSubtree(p, target)) continue;
           const e = p.edgeTo(edge.as);
           if (e !== undefined && p.resolve(e.as) === shadowed && admits(e, shadowed.real) && !admits(e, dep)) return fixed('CONFLICT');
         }
@@ -188,17 +242,18 @@ export class Placer {
   /** Everything that resolves to `current` (outside its own subtree) accepts `dep` instead. */
   private canReplace(current: Place, dep: Picked): boolean {
     if (current.real?.name !== dep.name) return false;
-    return dependents(current).every((d) => d.from === current || d.from.isDescendantOf(current) || admits(d.edge, dep));
+    return this.dependents(current).every((d) => d.from === current || d.from.isDescendantOf(current) || admits(d.edge, dep));
   }
 
   /** Copies below `target` that the one just placed (or another above them) now makes needless. */
   private pruneDuplicates(target: Place, placed: Place): void {
-    for (const p of [...subtree(target)]) {
+    const copies = [...(this.named.get(placed.as) ?? [])].filter((p) => inSubtree(p, target)).sort(this.walkOrder(target));
+    for (const p of copies) {
       if (p === placed || p.as !== placed.as || p.parent === undefined || p.parent === target || p.parent.parent === undefined) continue;
       if (p.parent.children.get(p.as) !== p) continue;
       const other = p.parent.parent.resolve(p.as);
       if (other === undefined || other.real === undefined || p.real === undefined) continue;
-      const ok = dependents(p).every((d) => d.from === p || d.from.isDescendantOf(p) || admits(d.edge, other.real));
+      const ok = this.dependents(p).every((d) => d.from === p || d.from.isDescendantOf(p) || admits(d.edge, other.real));
       if (ok && semver.gte(other.real.version, p.real.version, { loose: true })) p.parent.children.delete(p.as);
     }
   }

@@ -133,6 +133,9 @@ export function walk(root: Place): Place[] {
   return sortQueue(out);
 }
 
+/** The order of two folders' paths at the same depth (arborist's, by locale). */
+export const comparePlaces = (a: string, b: string): number => collate(a, b);
+
 export function sortQueue(places: Place[]): Place[] {
   const keyed = places.map((p) => ({ p, depth: p.depth, path: p.path }));
   keyed.sort((a, b) => a.depth - b.depth || collate(a.path, b.path));
