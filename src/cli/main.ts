@@ -6,7 +6,7 @@ import { isUsageError, isUserError, oneLine, printable } from '../errors/index.j
 import { printableLines } from '../errors/printable.js';
 import { baleVersion } from '../util/package-root.js';
 import { reportOption, type BulkFlags } from './bulk.js';
-import { cmdBuild, cmdImport, cmdRequest } from './commands.js';
+import { cmdBuild, cmdImport, cmdRequest, type BuildFlags } from './commands.js';
 import type { Env, GlobalOptions } from './env.js';
 import * as flag from './flags.js';
 import { defaultPaths } from './paths.js';
@@ -191,10 +191,12 @@ function program(): Command {
   p.command('build')
     .description('build recipes (and their closure) that were imported before; cache hits come from the store')
     .argument('[spec|recipe...]', 'a spec answered from the recipes tree, or a recipe .toml file')
+    .option('--all', 'every recipe in the recipes tree (no specs, no --from-file), planned once')
+    .option('--queue [url]', 'build on the worker fleet behind this Redis (default: $BALE_REDIS_URL) instead of in this process')
     .addOption(checkOption())
     .addOption(fromFileOption())
     .addOption(reportOption())
-    .action((args: string[], o: BulkFlags & { check?: string }, cmd: Command) => cmdBuild(args, envFor(cmd), o.check, o));
+    .action((args: string[], o: BuildFlags & { check?: string }, cmd: Command) => cmdBuild(args, envFor(cmd), o.check, o));
   p.command('request')
     .description('import, then build the whole closure: one command from a spec to packages')
     .argument('[spec...]')
