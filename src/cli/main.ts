@@ -339,6 +339,22 @@ function program(): Command {
     .option('--allow-retry', 'let operators retry failed jobs (default: read-only)')
     .option('--token <token>', 'with --allow-retry: retries need this token (default: $BALE_DASHBOARD_TOKEN)')
     .action(async (o: Record<string, unknown>, cmd: Command) => (await import('./dashboard-command.js')).cmdDashboard(o, envFor(cmd)));
+  p.command('gc')
+    .description('remove recipes no root reaches and store packages no root, image, recent or running build needs; prints what it frees')
+    .option(
+      '--keep-roots <file>',
+      'one spec a line (like --from-file): their closures in --recipes stay, the rest of the tree goes',
+      (v: string) => flag.inputFile('--keep-roots', v, 'give a file with one spec per line'),
+    )
+    .option('--keep-images <dir|url>', "a directory of *.image.toml files, or oci://HOST[:PORT]/NAMESPACE: every image's packages stay")
+    .option(
+      '--grace <duration>',
+      'packages, records and recipes written this recently stay (default: 24h)',
+      check('--grace', (n, v) => (/^0+[smh]?$/.test(v) ? 0 : flag.duration(n, v))),
+    )
+    .option('--dry-run', 'list every file a real run would remove, and remove nothing')
+    .option('--keep-nothing', 'with no roots or images: remove everything older than the grace period')
+    .action(async (o: Record<string, unknown>, cmd: Command) => (await import('./gc-command.js')).cmdGc(o, envFor(cmd)));
   p.command('show')
     .description('describe a recipe and what was built from it, or a package in the store')
     .argument('<spec|package>', 'e.g. npm:express@4.21.2 or node-express')

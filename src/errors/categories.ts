@@ -137,6 +137,8 @@ export const CATEGORY_OF_CODE: Record<ErrorCode, RootCategory> = {
   EATTEST: 'other',
   EPOLICY: 'other',
   EDESCRIPTION: 'other',
+  EGC: 'other',
+  EGCRACE: 'build failure',
   EREBUILD: 'other',
   ECHECK: 'other',
 
