@@ -31,6 +31,8 @@ export interface GcResult {
   storeRecipes: string[];
   treeRecipes: string[];
   kept: GcPlan['kept'] & { treeRecipes: number };
+  /** Live leases (running builds) whose inputs were kept. */
+  leases: number;
 }
 
 /** Tree recipes the roots do not reach and no kept package was built from. */
@@ -108,6 +110,7 @@ export async function collect(o: GcOptions): Promise<GcResult> {
       storeRecipes: plan.recipes.map((r) => r.digest).sort(),
       treeRecipes: tree.drop.map((f) => f.path).sort(),
       kept: { ...plan.kept, treeRecipes: tree.kept },
+      leases: leases.live.length,
     };
   } finally {
     await unmark();

@@ -6,12 +6,12 @@
  * or flags are one line, and nothing is removed.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { bale, listFiles, oneErrorLine, tempDir, type BaleRun } from '../helpers/cli.js';
 import { startNpmRegistry, type FixtureRegistry } from '../helpers/npm-registry.js';
+import { assertWhole } from './whole.js';
 
 interface GcJson {
   dryRun: boolean;
@@ -29,21 +29,6 @@ interface Line {
 }
 
 const TWO_DAYS_AGO = new Date(Date.now() - 2 * 24 * 3600_000);
-
-/** Every package in `store` is whole: each stem has its archive, manifest and checksum, and the archive matches it. */
-export async function assertWhole(store: string): Promise<string[]> {
-  const files = (await listFiles(path.join(store, 'packages'))).filter((f) => !f.startsWith('.'));
-  const stems = new Set(files.map((f) => /^(.+-[0-9a-f]{12})\./.exec(f)![1]!));
-  for (const stem of stems) {
-    for (const ext of ['.tar.gz', '.manifest.json', '.sha256'])
-      assert.ok(files.includes(stem + ext), `${stem}: ${ext} missing (orphaned sidecars?)`);
-    const tgz = await readFile(path.join(store, 'packages', `${stem}.tar.gz`));
-    const sum = (await readFile(path.join(store, 'packages', `${stem}.sha256`), 'utf8')).split(' ')[0]!;
-    assert.equal(createHash('sha256').update(tgz).digest('hex'), sum, `${stem}: archive does not match its checksum`);
-    assert.ok(stem.endsWith(sum.slice(0, 12)));
-  }
-  return [...stems].sort();
-}
 
 /** Set every file under `dir` two days back (an old store, beyond the default grace period). */
 async function age(dir: string): Promise<void> {
