@@ -137,7 +137,6 @@ export const CATEGORY_OF_CODE: Record<ErrorCode, RootCategory> = {
   EATTEST: 'other',
   EPOLICY: 'other',
   EDESCRIPTION: 'other',
-  EGC: 'other',
   EGCRACE: 'build failure',
   EREBUILD: 'other',
   ECHECK: 'other',
