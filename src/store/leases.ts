@@ -17,7 +17,7 @@ import { TEMP_HOST, writeFileAtomic } from '../util/atomic-write.js';
 import type { Store } from './store.js';
 
 export const LEASES_DIR = 'leases';
-/** The collector's mark, in the leases directory. */
+/** The end of a collector's mark's name (`<host>-<pid>.gc.mark`), in the leases directory. */
 export const GC_MARK = 'gc.mark';
 /** A lease or mark of another host is believed this long (its pid means nothing here). */
 export const FOREIGN_LEASE_MS = 24 * 3600_000;
@@ -78,15 +78,20 @@ export async function readLeases(storeRoot: string): Promise<{ live: Lease[]; de
   return { live, dead };
 }
 
-/** Whether a collector is at work on this store (its mark stands). */
+/** Whether a collector is at work on this store (a mark stands: each gc writes its own). */
 async function collecting(storeRoot: string): Promise<boolean> {
-  const got = await readJson(join(storeRoot, LEASES_DIR, GC_MARK));
-  return got !== undefined && standing(got.body.host, got.body.pid, got.mtimeMs);
+  const dir = join(storeRoot, LEASES_DIR);
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.endsWith(GC_MARK) || name.startsWith('.')) continue;
+    const got = await readJson(join(dir, name));
+    if (got !== undefined && standing(got.body.host, got.body.pid, got.mtimeMs)) return true;
+  }
+  return false;
 }
 
 /** gc's mark: written before it reads the leases, removed when it is done. */
 export async function markCollecting(storeRoot: string): Promise<() => Promise<void>> {
-  const file = join(storeRoot, LEASES_DIR, GC_MARK);
+  const file = join(storeRoot, LEASES_DIR, `${TEMP_HOST}-${process.pid}.${GC_MARK}`);
   await mkdir(join(storeRoot, LEASES_DIR), { recursive: true });
   await writeFileAtomic(file, JSON.stringify({ host: TEMP_HOST, pid: process.pid, keys: [] }));
   return () => unlink(file).catch(() => undefined);
