@@ -8,7 +8,7 @@ import path from 'node:path';
 import { markCollecting, readLeases } from '../store/leases.js';
 import { planGc, type GcPlan } from './plan.js';
 import type { RootClosure } from './roots.js';
-import { scanStore } from './scan.js';
+import { scanStore, type StoreScan } from './scan.js';
 
 export interface GcOptions {
   storeRoot: string;
@@ -75,25 +75,14 @@ async function pruneEmpty(files: string[], treeDir: string): Promise<void> {
 }
 
 export async function collect(o: GcOptions): Promise<GcResult> {
+  if (o.storeRoot.startsWith('oci://')) return collectRegistry(o);
   const unmark = o.dryRun ? async () => undefined : await markCollecting(o.storeRoot);
   try {
     const leases = await readLeases(o.storeRoot);
     const scan = await scanStore(o.storeRoot);
-    const plan = planGc(scan, {
-      rootDigests: o.tree?.roots.digests ?? new Set(),
-      imageStems: o.imageStems,
-      cutoff: Date.now() - o.graceMs,
-      leases: leases.live,
-    });
-    const tree = o.tree === undefined ? { drop: [], kept: 0 } : await treeGarbage(o.tree, plan.keptDigests, o.warn);
-    // Order: records first (a lookup misses instead of finding half a build), then each package
-    // manifest first (list() finds packages by their manifests), then the rest of its files.
-    const packageFiles = plan.packages.flatMap((p) =>
-      [...p.files].sort((a, b) => Number(!a.path.endsWith('.manifest.json')) - Number(!b.path.endsWith('.manifest.json'))),
-    );
-    const ordered = [...plan.records.map((r) => r.file), ...packageFiles, ...plan.recipes.map((r) => r.file), ...tree.drop];
+    const { plan, tree, result } = await decide(o, scan, leases.live);
     if (!o.dryRun) {
-      for (const f of ordered) await remove(f.path);
+      for (const f of ordered(plan, tree)) await remove(f.path);
       if (o.tree !== undefined)
         await pruneEmpty(
           tree.drop.map((f) => f.path),
@@ -101,18 +90,83 @@ export async function collect(o: GcOptions): Promise<GcResult> {
         );
       for (const l of leases.dead) await remove(l.file);
     }
-    return {
-      dryRun: o.dryRun,
-      files: ordered.map((f) => f.path).sort(),
-      bytes: ordered.reduce((n, f) => n + f.size, 0),
-      packages: plan.packages.map((p) => p.stem).sort(),
-      records: plan.records.map((r) => r.key).sort(),
-      storeRecipes: plan.recipes.map((r) => r.digest).sort(),
-      treeRecipes: tree.drop.map((f) => f.path).sort(),
-      kept: { ...plan.kept, treeRecipes: tree.kept },
-      leases: leases.live.length,
-    };
+    return result;
   } finally {
     await unmark();
+  }
+}
+
+type TreeDrop = Awaited<ReturnType<typeof treeGarbage>>;
+
+/**
+ * Order: records first (a lookup misses instead of finding half a build), then each package's
+ * manifest first (list() finds packages by their manifests), then the rest of its files.
+ */
+function ordered(plan: GcPlan, tree: TreeDrop): { path: string; size: number }[] {
+  const packageFiles = plan.packages.flatMap((p) =>
+    [...p.files].sort((a, b) => Number(!a.path.endsWith('.manifest.json')) - Number(!b.path.endsWith('.manifest.json'))),
+  );
+  return [...plan.records.map((r) => r.file), ...packageFiles, ...plan.recipes.map((r) => r.file), ...tree.drop];
+}
+
+/** The plan (the same for a dry and a real run), the tree's garbage, and the result to print. */
+async function decide(
+  o: GcOptions,
+  scan: StoreScan,
+  leases: readonly { keys: readonly string[]; since: number }[],
+): Promise<{ plan: GcPlan; tree: TreeDrop; result: GcResult }> {
+  const plan = planGc(scan, {
+    rootDigests: o.tree?.roots.digests ?? new Set(),
+    imageStems: o.imageStems,
+    cutoff: Date.now() - o.graceMs,
+    leases,
+  });
+  const tree = o.tree === undefined ? { drop: [], kept: 0 } : await treeGarbage(o.tree, plan.keptDigests, o.warn);
+  const all = ordered(plan, tree);
+  const result: GcResult = {
+    dryRun: o.dryRun,
+    files: all.map((f) => f.path).sort(),
+    bytes: all.reduce((n, f) => n + f.size, 0),
+    packages: plan.packages.map((p) => p.stem).sort(),
+    records: plan.records.map((r) => r.key).sort(),
+    storeRecipes: plan.recipes.map((r) => r.digest).sort(),
+    treeRecipes: tree.drop.map((f) => f.path).sort(),
+    kept: { ...plan.kept, treeRecipes: tree.kept },
+    leases: leases.length,
+  };
+  return { plan, tree, result };
+}
+
+/**
+ * A registry store: no leases and no times (a registry keeps neither; the command asks for
+ * --grace 0), so only roots and images keep anything. Records go first, then each package with
+ * what is attached to it.
+ */
+async function collectRegistry(o: GcOptions): Promise<GcResult> {
+  const { deleteArtifact, scanRegistry } = await import('./registry.js');
+  const scan = await scanRegistry(o.storeRoot);
+  try {
+    const { plan, tree, result } = await decide(o, scan, []);
+    if (!o.dryRun) {
+      for (const r of plan.records) {
+        const t = scan.target(r.file);
+        await scan.client.deleteManifest(t.repo, t.digest);
+      }
+      for (const p of plan.packages) {
+        for (const f of p.files) {
+          const t = scan.target(f);
+          await deleteArtifact(scan.client, t.repo, t.digest);
+        }
+      }
+      for (const f of tree.drop) await remove(f.path);
+      if (o.tree !== undefined)
+        await pruneEmpty(
+          tree.drop.map((f) => f.path),
+          o.tree.dir,
+        );
+    }
+    return result;
+  } finally {
+    await scan.client.close();
   }
 }

@@ -1,10 +1,12 @@
 /**
- * `bale gc --keep-images oci://HOST/NS` against the real distribution registry: the packages of
- * the images pushed there stay (with the other packages of their builds) (read from the layers' annotations and digests), everything else
- * older than the grace period goes; a namespace without images, or a registry that does not
- * answer, is one line and removes nothing.
+ * `bale gc` against the real distribution registry. `--keep-images oci://HOST/NS` keeps the packages
+ * of the images pushed there (read from the layers' annotations and digests, with the other packages
+ * of their builds) and removes the rest older than the grace period; a namespace without images, or a
+ * registry that does not answer, is one line and removes nothing. `--store oci://…` (a registry
+ * store) deletes the manifests of what no root keeps, the dry run listing the same.
  */
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { bale, listFiles, oneErrorLine, tempDir, type BaleRun } from '../helpers/cli.js';
@@ -59,6 +61,47 @@ describe('bale gc --keep-images oci://', () => {
     assert.notEqual(down.code, 0);
     oneErrorLine(down.stderr);
     assert.deepEqual(await listFiles(dir('s')), before);
+  });
+
+  test('a registry store: without --grace 0 refused; a dry run lists what the real run deletes; the root still builds from it', async () => {
+    const store = `${oci.url}/fleet`;
+    const env = { XDG_CACHE_HOME: dir('cache-a') };
+    const reg2 = (args: string[], cache = env): Promise<BaleRun> =>
+      bale([...args, '--registry', reg.url, '--store', store, '--recipes', dir('r2'), '--key', dir('k.key')], { env: cache });
+    const b = await reg2(['request', 'npm:fx-app@1.0.0', 'npm:fx-scripted@1.0.0']);
+    assert.equal(b.code, 0, b.stderr);
+    await writeFile(dir('roots2.txt'), 'npm:fx-scripted@1.0.0\n');
+    const refused = await reg2(['gc', '--keep-roots', dir('roots2.txt')]);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(oneErrorLine(refused.stderr), /a registry keeps no build times.*--grace 0/);
+    const dry = await reg2(['gc', '--keep-roots', dir('roots2.txt'), '--grace', '0', '--dry-run', '--json']);
+    assert.equal(dry.code, 0, dry.stderr);
+    const real = await reg2(['gc', '--keep-roots', dir('roots2.txt'), '--grace', '0', '--json']);
+    assert.equal(real.code, 0, real.stderr);
+    const [d, r] = [dry, real].map((x) => JSON.parse(x.stdout) as { files: string[]; packages: string[]; records: string[] });
+    assert.deepEqual(r!.files, d!.files);
+    assert.ok(r!.packages.some((p) => p.startsWith('node-fx-app-1.0.0-')));
+    assert.ok(!r!.packages.some((p) => /fx-scripted/.test(p)));
+    const { RegistryClient, parseRegistryUrl } = await import('../../src/registry/index.js');
+    const client = new RegistryClient(parseRegistryUrl(store).registry);
+    try {
+      const tags = await client.listTags('fleet/packages');
+      assert.ok(!tags.some((t) => t.startsWith('node-fx-app-')), tags.join(' '));
+      assert.ok(
+        tags.some((t) => /fx-scripted/.test(t)),
+        tags.join(' '),
+      );
+      const builds = await client.listTags('fleet/builds');
+      for (const k of r!.records) assert.ok(!builds.includes(k), `record ${k} still tagged`);
+    } finally {
+      await client.close();
+    }
+    // A machine with an empty cache builds the root from the registry alone: every package a hit.
+    const again = await reg2(['build', 'npm:fx-scripted@1.0.0', '--json'], { XDG_CACHE_HOME: dir('cache-b') });
+    assert.equal(again.code, 0, again.stderr);
+    assert.ok((JSON.parse(again.stdout) as { packages: { cached: boolean }[] }).packages.every((p) => p.cached));
+    const second = await reg2(['gc', '--keep-roots', dir('roots2.txt'), '--grace', '0', '--json']);
+    assert.deepEqual((JSON.parse(second.stdout) as { files: string[] }).files, []);
   });
 
   test("the images' packages stay, the rest goes", async () => {
