@@ -6,6 +6,7 @@ import type { Ecosystem } from '../purl/purl.js';
 import type { Runner } from '../sandbox/index.js';
 import { resolveLimits, type Limits } from '../limits/index.js';
 import type { Store } from '../store/index.js';
+import { withLease } from '../store/leases.js';
 import type { RecipeGraph, RecipeNode } from './graph.js';
 import { describeBuild } from './describe.js';
 import { checkNativeBuildDeps } from './native-deps.js';
@@ -127,15 +128,23 @@ export class BuildSession {
     if (hit !== undefined) return { task, packages: hit, cached: true };
     if (task.target.interpreter !== null) await checkNativeBuildDeps([task]);
     await this.loadBuilder(task.node.purl.type);
-    const startedOn = new Date().toISOString();
-    const outputs = await this.builderFor(task.node).build({
-      ...this.context(graph, task.node),
-      node: task.node,
-      target: task.target,
-      inputs: deps.flatMap((d) => d.packages),
-    });
-    const facts = { ...describeBuild(task, graph, request, deps), startedOn, finishedOn: new Date().toISOString() };
-    return { task, packages: await this.opts.store.put(task.key, outputs, facts), cached: false };
+    const store = this.opts.store;
+    return withLease(
+      store,
+      task.key,
+      deps.map((d) => d.task.key),
+      async () => {
+        const startedOn = new Date().toISOString();
+        const outputs = await this.builderFor(task.node).build({
+          ...this.context(graph, task.node),
+          node: task.node,
+          target: task.target,
+          inputs: deps.flatMap((d) => d.packages),
+        });
+        const facts = { ...describeBuild(task, graph, request, deps), startedOn, finishedOn: new Date().toISOString() };
+        return { task, packages: await store.put(task.key, outputs, facts), cached: false };
+      },
+    );
   }
 
   async close(): Promise<void> {

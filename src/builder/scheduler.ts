@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { isUserError, UserError } from '../errors/index.js';
 import type { BuildFacts, Store, StoredPackage } from '../store/index.js';
+import { withLease } from '../store/leases.js';
 import type { RecipeGraph, RecipeNode } from './graph.js';
 import { buildKey } from './key.js';
 import type { BuildContext, EcosystemBuilder, Target, TargetRequest } from './types.js';
@@ -147,23 +148,31 @@ export async function runTasks(tasks: Map<string, Task>, store: Store, jobs: num
           if (failure !== undefined) throw failure.error;
           const again = await store.lookup(task.key);
           if (again !== undefined) return { task, packages: again, cached: true };
-          hooks.onStart?.(task);
-          const startedOn = new Date().toISOString();
-          const inputs = depResults.flatMap((r) => r.packages);
-          const ctx: BuildContext = { ...hooks.context(task, inputs), node: task.node, target: task.target, inputs };
-          // Recorded before p-limit frees the slot: the handler on `p` below runs too late to stop the next queued build.
-          const outputs = await hooks
-            .builderFor(task.node)
-            .build(ctx)
-            .catch((error: unknown) => {
-              failed(task, error);
-              throw error;
-            });
-          const facts =
-            hooks.describe === undefined
-              ? undefined
-              : { ...hooks.describe(task, depResults), startedOn, finishedOn: new Date().toISOString() };
-          return { task, packages: await store.put(task.key, outputs, facts), cached: false };
+          // A lease keeps `bale gc` from removing what this build runs against while it runs.
+          return withLease(
+            store,
+            task.key,
+            depResults.map((r) => r.task.key),
+            async () => {
+              hooks.onStart?.(task);
+              const startedOn = new Date().toISOString();
+              const inputs = depResults.flatMap((r) => r.packages);
+              const ctx: BuildContext = { ...hooks.context(task, inputs), node: task.node, target: task.target, inputs };
+              // Recorded before p-limit frees the slot: the handler on `p` below runs too late to stop the next queued build.
+              const outputs = await hooks
+                .builderFor(task.node)
+                .build(ctx)
+                .catch((error: unknown) => {
+                  failed(task, error);
+                  throw error;
+                });
+              const facts =
+                hooks.describe === undefined
+                  ? undefined
+                  : { ...hooks.describe(task, depResults), startedOn, finishedOn: new Date().toISOString() };
+              return { task, packages: await store.put(task.key, outputs, facts), cached: false };
+            },
+          );
         });
       })();
       p.then(

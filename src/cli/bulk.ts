@@ -42,11 +42,15 @@ export const reportOption = (): Option =>
  * --keep-going, and a file bale may write, before anything is resolved.
  */
 export async function bulkSpecs(args: string[], o: BulkFlags, keepGoing: boolean, what: string): Promise<string[]> {
-  if (o.report !== undefined) {
-    if (!keepGoing) throw new UsageError(`--report ${o.report}: the report lists the roots --keep-going kept going past: add --keep-going`);
-    await checkOutputFile(resolve(o.report), { label: `--report ${o.report}`, usage: true });
-  }
+  await checkReport(o, keepGoing);
   return specsFrom(args, o.fromFile, what);
+}
+
+/** --report needs --keep-going, and a file bale may write: checked before anything is read or resolved. */
+export async function checkReport(o: BulkFlags, keepGoing: boolean): Promise<void> {
+  if (o.report === undefined) return;
+  if (!keepGoing) throw new UsageError(`--report ${o.report}: the report lists the roots --keep-going kept going past: add --keep-going`);
+  await checkOutputFile(resolve(o.report), { label: `--report ${o.report}`, usage: true });
 }
 
 export function failedRoot(spec: string, code: string, error: string): FailedRoot {

@@ -10,7 +10,17 @@ import { UsageError, UserError } from '../errors/index.js';
 import type { OpenCheck } from './check-command.js';
 import { indexOf, matrixOf, targetRequest, type Env, type GlobalOptions } from './env.js';
 import { packageLines, printImport, printJson, printPackages, type WrittenRecipe } from './output.js';
-import { argsOfRoots, bulkSpecs, endRun, failedRootsJson, rootFailuresOf, rootsNotBuilt, type BulkFlags, type FailedRoot } from './bulk.js';
+import {
+  argsOfRoots,
+  bulkSpecs,
+  checkReport,
+  endRun,
+  failedRootsJson,
+  rootFailuresOf,
+  rootsNotBuilt,
+  type BulkFlags,
+  type FailedRoot,
+} from './bulk.js';
 import { buildFailure, refuse, targetsFailed, type FailedTarget } from './targets.js';
 
 /** A spec and the argument it was parsed from, which messages quote. */
@@ -234,21 +244,55 @@ async function reportChecked(
   await end();
 }
 
-export async function cmdBuild(args: string[], env: Env, checkUrl?: string, o: BulkFlags = {}): Promise<void> {
-  const specArgs = await bulkSpecs(args, o, env.opts.keepGoing === true, 'build');
+/** `bale build` flags besides the bulk ones: `--all`, `--queue [url]`. */
+export interface BuildFlags extends BulkFlags {
+  all?: boolean;
+  queue?: string | true;
+}
+
+/** The graph to build and its roots: every recipe (--all), or the closure of the arguments (set aside with --keep-going). */
+async function buildRoots(specArgs: string[], env: Env, all: boolean): Promise<Kept> {
+  if (all) {
+    const { allRecipesGraph } = await import('./build-all.js');
+    const { graph, roots } = await allRecipesGraph(env.opts.recipes);
+    return { graph, roots: roots.map((r) => r.purl), failed: [], argOf: new Map(roots.map((r) => [r.id, r.id])) };
+  }
+  const { keptBuildGraph, resolveBuildRoots } = await import('./specs.js');
+  // --keep-going: a root without a recipe (or with an unreadable closure) is set aside, the rest built.
+  if (env.opts.keepGoing === true) return keptBuildGraph(specArgs, env.opts.recipes);
+  const { graph, roots } = await (await builder()).loadGraph(env.opts.recipes, await resolveBuildRoots(specArgs, env.opts.recipes));
+  return { graph, roots: roots.map((r) => r.purl), failed: [], argOf: new Map<string, string>() };
+}
+
+type Kept = Awaited<ReturnType<typeof import('./specs.js').keptBuildGraph>>;
+
+export async function cmdBuild(args: string[], env: Env, checkUrl?: string, o: BuildFlags = {}): Promise<void> {
+  const all = o.all === true;
+  if (all && (args.length > 0 || o.fromFile !== undefined)) {
+    throw new UsageError('bale build --all builds every recipe in the tree: drop the specs and --from-file, or drop --all');
+  }
+  if (o.queue !== undefined && checkUrl !== undefined) {
+    throw new UsageError('bale build: --check compares what this process builds, so it cannot be used with --queue: drop one of them');
+  }
+  await checkReport(o, env.opts.keepGoing === true);
+  const given = all ? [] : await bulkSpecs(args, o, env.opts.keepGoing === true, 'build');
+  if (o.queue !== undefined) {
+    // Redis (and the store results are listed from) checked before the tree is read; the fleet builds.
+    const { buildViaQueue } = await import('./queue-commands.js');
+    let kept: Kept | undefined;
+    const lines = await buildViaQueue(async () => (kept = await buildRoots(given, env, all)), env, o.queue === true ? undefined : o.queue);
+    const failedRoots = kept?.failed ?? [];
+    if (env.opts.json) printJson({ packages: lines, ...failedRootsJson(failedRoots) });
+    else printPackages(lines);
+    await endRun('build', all ? [...(kept?.argOf.values() ?? [])] : given, failedRoots, [], o);
+    return;
+  }
   const store = await openGivenStore(env);
   await withCheck(checkUrl, store, async (check) => {
-    const { keptBuildGraph, resolveBuildRoots } = await import('./specs.js');
-    // --keep-going: a root without a recipe (or with an unreadable closure) is set aside, the rest built.
-    const { graph, roots, failed, argOf } =
-      env.opts.keepGoing === true
-        ? await keptBuildGraph(specArgs, env.opts.recipes)
-        : {
-            ...(await (await builder()).loadGraph(env.opts.recipes, await resolveBuildRoots(specArgs, env.opts.recipes))),
-            roots: [],
-            failed: [],
-            argOf: new Map<string, string>(),
-          };
+    const { graph, roots: kept, failed, argOf } = await buildRoots(given, env, all);
+    const specArgs = all ? [...argOf.values()] : given;
+    // Without --keep-going a failed build refuses the run before roots are matched to it.
+    const roots = env.opts.keepGoing === true ? kept : [];
     // Pinned recipes, nothing to write but the store: what built before a failure stays, a hit next time (README: Targets).
     const failures: FailedTarget[] = [];
     const results = await runBuild(graph, env, store, failures).catch((err: unknown) => refuse(failures, env.opts.json, [], err));

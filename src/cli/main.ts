@@ -6,7 +6,7 @@ import { isUsageError, isUserError, oneLine, printable } from '../errors/index.j
 import { printableLines } from '../errors/printable.js';
 import { baleVersion } from '../util/package-root.js';
 import { reportOption, type BulkFlags } from './bulk.js';
-import { cmdBuild, cmdImport, cmdRequest } from './commands.js';
+import { cmdBuild, cmdImport, cmdRequest, type BuildFlags } from './commands.js';
 import type { Env, GlobalOptions } from './env.js';
 import * as flag from './flags.js';
 import { defaultPaths } from './paths.js';
@@ -191,10 +191,12 @@ function program(): Command {
   p.command('build')
     .description('build recipes (and their closure) that were imported before; cache hits come from the store')
     .argument('[spec|recipe...]', 'a spec answered from the recipes tree, or a recipe .toml file')
+    .option('--all', 'every recipe in the recipes tree (no specs, no --from-file), planned once')
+    .option('--queue [url]', 'build on the worker fleet behind this Redis (default: $BALE_REDIS_URL) instead of in this process')
     .addOption(checkOption())
     .addOption(fromFileOption())
     .addOption(reportOption())
-    .action((args: string[], o: BulkFlags & { check?: string }, cmd: Command) => cmdBuild(args, envFor(cmd), o.check, o));
+    .action((args: string[], o: BuildFlags & { check?: string }, cmd: Command) => cmdBuild(args, envFor(cmd), o.check, o));
   p.command('request')
     .description('import, then build the whole closure: one command from a spec to packages')
     .argument('[spec...]')
@@ -337,6 +339,22 @@ function program(): Command {
     .option('--allow-retry', 'let operators retry failed jobs (default: read-only)')
     .option('--token <token>', 'with --allow-retry: retries need this token (default: $BALE_DASHBOARD_TOKEN)')
     .action(async (o: Record<string, unknown>, cmd: Command) => (await import('./dashboard-command.js')).cmdDashboard(o, envFor(cmd)));
+  p.command('gc')
+    .description('remove recipes no root reaches and store packages no root, image, recent or running build needs; prints what it frees')
+    .option(
+      '--keep-roots <file>',
+      'one spec a line (like --from-file): their closures in --recipes stay, the rest of the tree goes',
+      (v: string) => flag.inputFile('--keep-roots', v, 'give a file with one spec per line'),
+    )
+    .option('--keep-images <dir|url>', "a directory of *.image.toml files, or oci://HOST[:PORT]/NAMESPACE: every image's packages stay")
+    .option(
+      '--grace <duration>',
+      'packages, records and recipes written this recently stay (default: 24h)',
+      check('--grace', (n, v) => (/^0+[smh]?$/.test(v) ? 0 : flag.duration(n, v))),
+    )
+    .option('--dry-run', 'list every file a real run would remove, and remove nothing')
+    .option('--keep-nothing', 'with no roots or images: remove everything older than the grace period')
+    .action(async (o: Record<string, unknown>, cmd: Command) => (await import('./gc-command.js')).cmdGc(o, envFor(cmd)));
   p.command('show')
     .description('describe a recipe and what was built from it, or a package in the store')
     .argument('<spec|package>', 'e.g. npm:express@4.21.2 or node-express')

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { UsageError } from '../errors/index.js';
 import type { Resolution } from '../../importers/index.js';
 import type { BuildRef, BuildResult, ImportJobData } from '../../queue/jobs.js';
-import type { Ecosystem } from '../purl/purl.js';
+import type { Ecosystem, Purl } from '../purl/purl.js';
+import type { RecipeGraph } from '../builder/index.js';
 import type { Producer } from '../../queue/producer.js';
 import { indexOf, matrixOf, targetRequest, type Env, type QueueFlags } from './env.js';
 import { wholeNumber } from './flags.js';
@@ -103,6 +104,35 @@ export async function requestViaQueue<R extends Resolution>(
     const res = await resolve();
     const { recipeDigest } = await import('../recipe/index.js');
     return { res, lines: builtLines(await planAndWait(producer, res, res.recipes.map(recipeDigest), env), root) };
+  } finally {
+    await close();
+  }
+}
+
+/**
+ * `bale build ... --queue [URL]`: Redis and the store checked first, then `load` reads the graph
+ * from the recipes tree here; a worker plans it once and the fleet builds it.
+ */
+export async function buildViaQueue(
+  load: () => Promise<{ graph: RecipeGraph; roots: Purl[] }>,
+  env: Env,
+  redis: string | undefined,
+): Promise<PackageLine[]> {
+  const root = await localRoot(env);
+  const { producer, close } = await producerFor('--queue', redis, env);
+  try {
+    const { graph, roots } = await load();
+    const nodes = [...graph.nodes.values()];
+    const res = { recipes: nodes.map((n) => n.recipe), roots };
+    return builtLines(
+      await planAndWait(
+        producer,
+        res,
+        nodes.map((n) => n.digest),
+        env,
+      ),
+      root,
+    );
   } finally {
     await close();
   }

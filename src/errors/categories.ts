@@ -137,6 +137,7 @@ export const CATEGORY_OF_CODE: Record<ErrorCode, RootCategory> = {
   EATTEST: 'other',
   EPOLICY: 'other',
   EDESCRIPTION: 'other',
+  EGCRACE: 'build failure',
   EREBUILD: 'other',
   ECHECK: 'other',
 

@@ -135,6 +135,7 @@ export const ERROR_CODES = {
   // Attestations and the N-of-M policy
   EATTEST: 'an attestation (DSSE envelope, in-toto statement, .intoto.jsonl bundle) is malformed or not a bale build attestation',
   EPOLICY: 'a package fails the attestation policy: too few trusted builders agree on its bytes, or they disagree',
+  EGCRACE: 'a package a build runs against was removed by bale gc before the build took its lease; build again',
   EDESCRIPTION: "a package's build description or one of its recipes is missing, malformed or altered, so it cannot be rebuilt",
   EREBUILD: 'a rebuild reproduced different bytes (MISMATCH) or could not rebuild a package',
   ECHECK: "a package built with --check differs from the registry's package for the same build key (MISMATCH)",
