@@ -14,7 +14,7 @@ import { argsOfRoots, bulkSpecs, endRun, failedRootsJson, rootFailuresOf, rootsN
 import { buildFailure, refuse, targetsFailed, type FailedTarget } from './targets.js';
 
 /** A spec and the argument it was parsed from, which messages quote. */
-interface SpecArg {
+export interface SpecArg {
   spec: Spec;
   arg: string;
 }
@@ -51,12 +51,9 @@ interface ResolvedRoots extends Resolution {
  * --keep-going, a root that cannot be resolved is set aside (import, request; an image or a root
  * laid by install is never silently short of one).
  */
-async function resolveSpecs(specArgs: string[], env: Env, keepRoots: boolean): Promise<ResolvedRoots> {
+async function resolveSpecs(specArgs: SpecArg[], env: Env, keepRoots: boolean): Promise<ResolvedRoots> {
   const byEco = new Map<Ecosystem, SpecArg[]>();
-  for (const arg of specArgs) {
-    const spec = parseSpec(arg);
-    byEco.set(spec.type, [...(byEco.get(spec.type) ?? []), { spec, arg }]);
-  }
+  for (const sa of specArgs) byEco.set(sa.spec.type, [...(byEco.get(sa.spec.type) ?? []), sa]);
   // Every group's registry is checked before the first one is asked anything.
   const registries = new Map([...byEco].map(([eco, group]) => [eco, groupRegistry(group, env.opts)]));
   const all: ResolvedRoots = { roots: [], recipes: [], failedRoots: [], argOf: new Map() };
@@ -112,6 +109,15 @@ export interface CheckedResolution extends ResolvedRoots {
  * safe path), before anything is built, enqueued or written: a bad one fails the command here.
  */
 async function resolveChecked(specArgs: string[], env: Env, keepRoots: boolean): Promise<CheckedResolution> {
+  return resolveCheckedSpecs(
+    specArgs.map((arg) => ({ spec: parseSpec(arg), arg })),
+    env,
+    keepRoots,
+  );
+}
+
+/** resolveChecked of specs parsed already (refresh pins each root's new version, messages still quote the root as given). */
+export async function resolveCheckedSpecs(specArgs: SpecArg[], env: Env, keepRoots: boolean): Promise<CheckedResolution> {
   const root = env.opts.recipes; // checked here, before any registry is asked
   const resolving = resolveSpecs(specArgs, env, keepRoots);
   const recipes = recipeModule();
@@ -179,7 +185,7 @@ const rootNames = (roots: Purl[]): string[] => roots.map((p) => `${p.type}:${p.n
  * The resolution's failed targets: without --keep-going any one refuses the request before
  * anything is built or written (with --json, the failures are printed first).
  */
-function resolvedOrRefused(res: Resolution, env: Env): FailedTarget[] {
+export function resolvedOrRefused(res: Resolution, env: Env): FailedTarget[] {
   const failures = res.failures ?? [];
   if (failures.length > 0 && env.opts.keepGoing !== true) refuse(failures, env.opts.json, rootNames(res.roots));
   return [...failures];
