@@ -22,10 +22,8 @@ export interface Decision {
   /** The version to re-import; undefined: the root stays. */
   to?: string;
   update?: UpdateKind;
-  /** Newer versions the policy and range allowed but that were passed over (yanked; deprecated while a live one was allowed). */
+  /** Newer versions the policy and range allowed but that were passed over: yanked or deprecated ones are never moved to. */
   skipped: Skipped[];
-  /** `to` is deprecated upstream (no live version was allowed): its message. */
-  deprecated?: string;
   /** The pinned version is yanked, or gone from upstream altogether (unpublished, yanked gem, dropped from the archive). */
   pinnedWithdrawn?: 'yanked' | 'gone';
   /** The newest release upstream, when the policy or the range kept the root below it. */
@@ -67,17 +65,19 @@ export function decide(pinned: string, range: string | undefined, listing: Upstr
     ),
     s,
   ).filter(inRange);
-  const live = eligible.filter((v) => v.yanked === undefined);
-  const chosen = live.find((v) => v.deprecated === undefined) ?? live[0];
-  const skipped: Skipped[] = [
-    ...eligible.filter((v) => v.yanked !== undefined).map((v) => ({ version: v.version, why: 'yanked' as const, detail: v.yanked! })),
-    ...live
-      .filter((v) => v.deprecated !== undefined && v !== chosen)
-      .map((v) => ({ version: v.version, why: 'deprecated' as const, detail: v.deprecated! })),
-  ];
+  // A deprecated version is passed over as npm passes it over, even when upstream tags it latest.
+  const usable = (v: UpstreamVersion): boolean => v.yanked === undefined && v.deprecated === undefined;
+  const chosen = eligible.find(usable);
+  const skipped: Skipped[] = eligible
+    .filter((v) => !usable(v))
+    .map((v) =>
+      v.yanked !== undefined
+        ? { version: v.version, why: 'yanked', detail: v.yanked }
+        : { version: v.version, why: 'deprecated', detail: v.deprecated! },
+    );
   skipped.sort((a, b) => s.compare(b.version, a.version));
   const top = newestFirst(
-    newer.filter((v) => v.yanked === undefined && (pre || !s.isPrerelease(v.version))),
+    newer.filter((v) => usable(v) && (pre || !s.isPrerelease(v.version))),
     s,
   )[0];
   const reached = chosen?.version ?? pinned;
@@ -85,7 +85,6 @@ export function decide(pinned: string, range: string | undefined, listing: Upstr
   if (chosen !== undefined) {
     d.to = chosen.version;
     d.update = s.kind(pinned, chosen.version);
-    if (chosen.deprecated !== undefined) d.deprecated = chosen.deprecated;
   }
   if (pinnedWithdrawn !== undefined) d.pinnedWithdrawn = pinnedWithdrawn;
   if (top !== undefined && s.compare(top.version, reached) > 0) d.heldBack = top.version;

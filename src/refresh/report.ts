@@ -26,10 +26,7 @@ export function reportLines(policy: Policy, rows: readonly RootRefresh[]): strin
     const these = moved.filter((r) => r.update === kind);
     if (these.length === 0) continue;
     lines.push(`${kind} (${these.length})`);
-    for (const r of these)
-      lines.push(
-        `  ${r.root.padEnd(width)}  ${r.from} -> ${r.to}${r.deprecated !== undefined ? `  deprecated${quoted(r.deprecated)}` : ''}`,
-      );
+    for (const r of these) lines.push(`  ${r.root.padEnd(width)}  ${r.from} -> ${r.to}`);
   }
   const held = rows.filter((r) => r.heldBack !== undefined);
   if (held.length > 0) {
