@@ -29,7 +29,14 @@ export async function cmdRefresh(args: string[], o: RefreshFlags, env: Env): Pro
   for (const r of roots) registryOf(r.spec);
   const { planRefresh } = await import('../refresh/plan.js');
   env.progress.phase('asking upstream', roots.length);
-  const plan = await planRefresh(roots, { recipes: env.opts.recipes, cacheDir: env.paths.cache, policy, registryOf, keepGoing });
+  const plan = await planRefresh(roots, {
+    recipes: env.opts.recipes,
+    cacheDir: env.paths.cache,
+    policy,
+    registryOf,
+    keepGoing,
+    onProgress: (done, current) => env.progress.update(done, roots.length, current),
+  });
   env.progress.stop();
   const failedRoots: FailedRoot[] = plan.failed.map((f) => failedRootOf(f.arg, f.error));
   const movedArgs = new Set(plan.rows.filter((r) => r.to !== undefined).map((r) => r.root));

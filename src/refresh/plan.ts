@@ -26,6 +26,8 @@ export interface PlanOptions {
   registryOf: (spec: Spec) => string | undefined;
   /** A root that fails is set aside in `failed`; else the first failure is thrown. */
   keepGoing: boolean;
+  /** Called as each root's listing is decided. */
+  onProgress?: (done: number, current: string) => void;
 }
 
 export interface RefreshPlan {
@@ -63,22 +65,40 @@ export async function planRefresh(roots: readonly RefreshRoot[], o: PlanOptions)
   };
   const limit = pLimit(16);
   const failed: RefreshPlan['failed'] = [];
+  const setAside = (arg: string, error: unknown): void => {
+    if (!o.keepGoing || !(error instanceof BaleError)) throw error;
+    failed.push({ arg, error });
+  };
+  // Every root's pinned version first, from the tree alone: a root never imported fails before any registry is asked.
+  const pinned: (string | undefined)[] = [];
+  for (const [i, root] of roots.entries()) {
+    try {
+      pinned[i] = await pinnedVersion(o.recipes, root);
+    } catch (error) {
+      setAside(root.arg, error);
+    }
+  }
   const rows: (RootRefresh | undefined)[] = [];
+  let done = 0;
   try {
     await Promise.all(
       roots.map((root, i) =>
         limit(async () => {
+          const from = pinned[i];
+          if (from === undefined) return;
           try {
-            const pinned = await pinnedVersion(o.recipes, root);
             const up = await client(root.spec.type);
             const registry = o.registryOf(root.spec);
             const listing = await up.list(root.spec.name, { cacheDir: o.cacheDir, ...(registry !== undefined ? { registry } : {}) });
-            const d = decide(pinned, root.spec.range, listing, o.policy, up);
-            rows[i] = { root: root.arg, package: `${root.spec.type}:${root.spec.name}`, ...d };
+            rows[i] = {
+              root: root.arg,
+              package: `${root.spec.type}:${root.spec.name}`,
+              ...decide(from, root.spec.range, listing, o.policy, up),
+            };
           } catch (error) {
-            if (!o.keepGoing || !(error instanceof BaleError)) throw error;
-            failed.push({ arg: root.arg, error });
+            setAside(root.arg, error);
           }
+          o.onProgress?.(++done, root.arg);
         }),
       ),
     );
