@@ -7,7 +7,7 @@
  */
 import { parseSpec } from '../purl/purl.js';
 import type { Policy } from '../refresh/decide.js';
-import { bulkSpecs, endRun, failedRootOf, failedRootsJson, rootFailuresOf, type BulkFlags, type FailedRoot } from './bulk.js';
+import { bulkSpecs, endRun, failedRootOf, failedRootsJson, type BulkFlags, type FailedRoot } from './bulk.js';
 import { resolveCheckedSpecs, resolvedOrRefused, writeRecipes, type SpecArg } from './commands.js';
 import { indexOf, type Env } from './env.js';
 import { printJson, say } from './output.js';
@@ -52,12 +52,12 @@ export async function cmdRefresh(args: string[], o: RefreshFlags, env: Env): Pro
   } else if (moved.length > 0) {
     const res = await resolveCheckedSpecs(moved, env, true);
     failures = resolvedOrRefused(res, env);
-    failedRoots.push(...rootFailuresOf(moved, res));
+    failedRoots.push(...res.failedRoots);
     written = (await writeRecipes(res)).filter((w) => w.changed);
   }
   // A root whose re-import failed did not move.
   const failedArgs = new Set(failedRoots.map((f) => f.spec));
-  const rows = plan.rows.map((r) => (failedArgs.has(r.root) ? { ...r, to: undefined, update: undefined, failed: true } : r));
+  const rows = plan.rows.map((r) => (failedArgs.has(r.root) ? { ...r, to: undefined, update: undefined, failed: true as const } : r));
   const { reportJson, reportLines } = await import('../refresh/report.js');
   if (env.opts.json) {
     printJson({

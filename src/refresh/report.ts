@@ -9,6 +9,8 @@ import type { Decision, Policy } from './decide.js';
 export interface RootRefresh extends Decision {
   root: string;
   package: string;
+  /** Its re-import failed (--keep-going): it did not move; the failure is reported with the others. */
+  failed?: true;
 }
 
 const KINDS: readonly UpdateKind[] = ['major', 'minor', 'patch'];
