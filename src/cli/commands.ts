@@ -51,7 +51,12 @@ interface ResolvedRoots extends Resolution {
  * --keep-going, a root that cannot be resolved is set aside (import, request; an image or a root
  * laid by install is never silently short of one).
  */
-async function resolveSpecs(specArgs: SpecArg[], env: Env, keepRoots: boolean): Promise<ResolvedRoots> {
+async function resolveSpecs(
+  specArgs: SpecArg[],
+  env: Env,
+  keepRoots: boolean,
+  pinned?: (eco: Ecosystem, name: string) => Promise<readonly string[]>,
+): Promise<ResolvedRoots> {
   const byEco = new Map<Ecosystem, SpecArg[]>();
   for (const sa of specArgs) byEco.set(sa.spec.type, [...(byEco.get(sa.spec.type) ?? []), sa]);
   // Every group's registry is checked before the first one is asked anything.
@@ -68,6 +73,7 @@ async function resolveSpecs(specArgs: SpecArg[], env: Env, keepRoots: boolean): 
       ...(interpreters !== undefined ? { interpreters } : {}),
       ...(env.opts.overrides !== undefined ? { overridesDir: env.opts.overrides } : {}),
       ...(keepRoots && env.opts.keepGoing === true ? { keepGoing: true } : {}),
+      ...(pinned !== undefined ? { pinned: (name: string) => pinned(eco, name) } : {}),
       onProgress: (p: ImportProgress) => env.progress.update(p.resolved, p.discovered, p.current),
       onNote: (line: string) => {
         if (!env.opts.json) env.progress.log(`note: ${line}`);
@@ -116,10 +122,18 @@ async function resolveChecked(specArgs: string[], env: Env, keepRoots: boolean):
   );
 }
 
-/** resolveChecked of specs parsed already (refresh pins each root's new version, messages still quote the root as given). */
-export async function resolveCheckedSpecs(specArgs: SpecArg[], env: Env, keepRoots: boolean): Promise<CheckedResolution> {
+/**
+ * resolveChecked of specs parsed already (refresh pins each root's new version, messages still quote
+ * the root as given); `pinned`: versions already pinned, kept where they fit (ImportOptions.pinned).
+ */
+export async function resolveCheckedSpecs(
+  specArgs: SpecArg[],
+  env: Env,
+  keepRoots: boolean,
+  pinned?: (eco: Ecosystem, name: string) => Promise<readonly string[]>,
+): Promise<CheckedResolution> {
   const root = env.opts.recipes; // checked here, before any registry is asked
-  const resolving = resolveSpecs(specArgs, env, keepRoots);
+  const resolving = resolveSpecs(specArgs, env, keepRoots, pinned);
   const recipes = recipeModule();
   recipes.catch(() => undefined);
   const res = await resolving;

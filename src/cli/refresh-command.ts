@@ -50,7 +50,12 @@ export async function cmdRefresh(args: string[], o: RefreshFlags, env: Env): Pro
   if (o.queue !== undefined && moved.length > 0) {
     jobs = await enqueueMoved(moved, o.queue, env);
   } else if (moved.length > 0) {
-    const res = await resolveCheckedSpecs(moved, env, true);
+    // Dependencies keep the versions the tree pins where those still fit: only what must move moves.
+    const { listRecipeVersions } = await import('../recipe/index.js');
+    const res = await resolveCheckedSpecs(moved, env, true, (eco, name) =>
+      // A name that cannot be a recipe path has no pins to keep (the importer's own checks name it).
+      listRecipeVersions(env.opts.recipes, eco, name).catch(() => []),
+    );
     failures = resolvedOrRefused(res, env);
     failedRoots.push(...res.failedRoots);
     written = (await writeRecipes(res)).filter((w) => w.changed);

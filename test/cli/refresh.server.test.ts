@@ -92,6 +92,8 @@ describe('bale refresh (npm)', () => {
     await publish('rf-major', [['1.0.0'], ['1.0.1'], ['3.0.0']]);
     await publish('rf-yank', [['1.0.1']]);
     await publish('rf-depr', [['1.0.0'], ['1.0.1'], ['1.0.2']], { deprecated: { '1.0.2': 'use rf-other' } });
+    // rf-dep has a newer release too, but the pinned 1.0.0 still fits: a moved root keeps it.
+    await publish('rf-dep', [['1.0.0'], ['1.0.1']]);
   });
   after(async () => {
     await reg?.close();
@@ -147,6 +149,11 @@ describe('bale refresh (npm)', () => {
         assert.ok(after1.has(`npm/${name}/${move.split(' -> ')[1]}.toml`), `${root}: no recipe for ${move}`);
       }
       assert.equal(after1.size, before.size + Object.keys(expected[policy]!).length);
+      const patched = expected[policy]!['npm:rf-patch@^1.0.0'];
+      if (patched !== undefined) {
+        const text = after1.get(`npm/rf-patch/${patched.split(' -> ')[1]}.toml`)!.bytes;
+        assert.match(text, /purl = "pkg:npm\/rf-dep@1\.0\.0"/);
+      }
       const rows = new Map(j.roots.map((x) => [x.root, x]));
       assert.equal(rows.get('npm:rf-yank@^1.0.0')?.pinnedWithdrawn, 'gone');
       assert.deepEqual(rows.get('npm:rf-depr@^1.0.0')?.skipped, [{ version: '1.0.2', why: 'deprecated', detail: 'use rf-other' }]);
