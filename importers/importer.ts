@@ -29,6 +29,12 @@ export interface ImportOptions {
    * (keep-going.ts). @defaultValue false: any root that fails fails the whole resolution
    */
   keepGoing?: boolean;
+  /**
+   * The versions of a name already pinned (the recipes tree's, for `bale refresh`): where one
+   * satisfies a dependency's range it is kept rather than a newer one, so a re-import moves only what
+   * it must. Ecosystems that do not read it resolve afresh. @defaultValue none: the newest that fits
+   */
+  pinned?: (name: string) => Promise<readonly string[]>;
 }
 
 export interface Resolution {

@@ -154,3 +154,27 @@ export async function debLocations(pins: Chosen[]): Promise<Map<string, DebLocat
     throw new UserError('EAPT', `apt gives no download with a SHA256 for ${missing.map(aptArg).join(', ')}: check the host's apt sources`);
   return out;
 }
+
+/**
+ * Every version apt's sources list for a package (`apt-cache madison`: the sources only, not this
+ * host's dpkg status), and apt's candidate (`apt-cache policy`). Unknown package: UserError ENOTFOUND.
+ */
+export async function aptVersions(name: string): Promise<{ versions: string[]; candidate: string | undefined }> {
+  const [madison, policy] = await Promise.all([apt('apt-cache', ['madison', name]), apt('apt-cache', ['policy', name])]);
+  if (!madison.ok)
+    throw new UserError('EAPT', `apt-cache madison ${name} failed: ${aptErrors(madison.stderr)}: run \`apt-get update\` and try again`);
+  const versions = new Set<string>();
+  for (const line of madison.stdout.split('\n')) {
+    // `    zlib1g | 1:1.2.13.dfsg-1 | http://deb.debian.org/debian bookworm/main amd64 Packages`
+    const m = /^\s*(\S+) \| (\S+) \| .* (amd64|all) Packages$/.exec(line);
+    if (m !== null && m[1] === name) versions.add(m[2]!);
+  }
+  if (versions.size === 0) {
+    throw new UserError(
+      'ENOTFOUND',
+      `deb:${name}: apt's sources list no version of it: check the name with \`apt-cache policy ${name}\`, or run \`apt-get update\``,
+    );
+  }
+  const candidate = /^\s+Candidate: (\S+)$/m.exec(policy.stdout)?.[1];
+  return { versions: [...versions], candidate: candidate === '(none)' ? undefined : candidate };
+}

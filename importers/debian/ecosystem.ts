@@ -17,5 +17,6 @@ export const debEcosystem: EcosystemDescriptor = {
     return (versions, range) => (range === '*' ? sortDebVersionsDescending(versions)[0] : undefined);
   },
   importer: async () => new (await import('./index.js')).DebImporter(),
+  upstream: async () => (await import('./upstream.js')).upstreamVersions(),
   builder: async () => new (await import('../../src/builder/debian/index.js')).DebBuilder(),
 };

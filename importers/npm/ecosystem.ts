@@ -14,6 +14,7 @@ export const npmEcosystem: EcosystemDescriptor = {
     return (versions, range) => maxSatisfying(versions, range, { loose: true }) ?? undefined;
   },
   importer: async () => new (await import('./index.js')).NpmImporter(),
+  upstream: async () => (await import('./upstream.js')).upstreamVersions(),
   builder: async (opts) => {
     const { NpmBuilder } = await import('../../src/builder/npm/index.js');
     return new NpmBuilder({ cacheDir: opts.cacheDir, ...(opts.npmOptions ? { npmOptions: opts.npmOptions } : {}) });

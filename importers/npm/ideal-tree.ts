@@ -5,6 +5,7 @@
  * brings, chosen in its dependent's context, and placed as high as it fits (place.ts). Packuments
  * are fetched ahead along the highest picks, so the walk itself rarely waits on the network.
  */
+import semver from 'semver';
 import { UserError } from '../../src/errors/index.js';
 import type { Closure, ResolvedNode } from './closure.js';
 import { platformFits, registryTarget, TARGET, targetText, wantedDependencies } from './closure.js';
@@ -48,6 +49,8 @@ export class IdealTree {
     private readonly targets: NodeTargets,
     private readonly note: (line: string) => void,
     private readonly progress: (resolved: number, discovered: number, current: string) => void,
+    /** Versions already pinned, kept where they satisfy (ImportOptions.pinned). */
+    private readonly pinned?: (name: string) => Promise<readonly string[]>,
   ) {
     this.placer = new Placer({
       edgesOf: (pkg) => this.declare(pkg).edges,
@@ -194,7 +197,7 @@ export class IdealTree {
 
   private async fetchPick(name: string, range: string, chain: readonly string[]): Promise<Picked> {
     const packument = await this.source.get(name, chain);
-    const version = pickVersion(packument, range, this.targets);
+    const version = (await this.keptPin(name, packument, range)) ?? pickVersion(packument, range, this.targets);
     if (version === undefined) {
       const have = sampleVersions(packument);
       throw new UserError(
@@ -206,6 +209,17 @@ export class IdealTree {
     const manifest = packument.versions[version]!;
     checkVersionManifest(name, version, manifest, this.source.urlOf(name), chain);
     return { name, version, manifest, time: packument.time?.[version] };
+  }
+
+  /** The newest version already pinned that the range admits and the registry still serves, not deprecated. */
+  private async keptPin(name: string, packument: Packument, range: string): Promise<string | undefined> {
+    if (this.pinned === undefined) return undefined;
+    const r = semver.validRange(range, { loose: true });
+    if (r === null) return undefined;
+    const have = (await this.pinned(name)).filter(
+      (v) => Object.hasOwn(packument.versions, v) && !packument.versions[v]!.deprecated && semver.satisfies(v, r, { loose: true }),
+    );
+    return semver.rsort(have, { loose: true })[0];
   }
 
   /** Fetch ahead along the highest picks, so the tree's walk finds packuments waiting. */

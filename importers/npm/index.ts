@@ -74,7 +74,13 @@ export class NpmImporter implements Importer {
         said.add(line);
       };
       const tree = (): IdealTree =>
-        new IdealTree(source, targets, note, (resolved, discovered, current) => opts.onProgress?.({ resolved, discovered, current }));
+        new IdealTree(
+          source,
+          targets,
+          note,
+          (resolved, discovered, current) => opts.onProgress?.({ resolved, discovered, current }),
+          opts.pinned,
+        );
       const grow = (some: Spec[]): Promise<Closure> => tree().build(some.map((s) => ({ name: s.name, range: s.range })));
       const checker = tree(); // one for every root's own check: a root's pick is made once
       const crawling = keepResolvingSpecs(specs, opts.keepGoing, grow, (s) => checker.checkRootAlone(s));

@@ -15,5 +15,6 @@ export const pypiEcosystem: EcosystemDescriptor = {
     return (versions, range) => bestVersion(versions, range === '*' ? '' : isValidVersion(range) ? `==${range}` : range);
   },
   importer: async () => new (await import('./index.js')).PypiImporter(),
+  upstream: async () => (await import('./upstream.js')).upstreamVersions(),
   builder: async () => new (await import('../../src/builder/pypi/index.js')).PypiBuilder(),
 };

@@ -15,5 +15,6 @@ export const gemEcosystem: EcosystemDescriptor = {
     return (versions, range) => sortGemVersions(versions, true).find((v) => range === '*' || satisfiesGem(v, range));
   },
   importer: async () => new (await import('./index.js')).GemImporter(),
+  upstream: async () => (await import('./upstream.js')).upstreamVersions(),
   builder: async () => new (await import('../../src/builder/rubygems/index.js')).GemBuilder(),
 };

@@ -24,7 +24,7 @@ import {
 import { buildFailure, refuse, targetsFailed, type FailedTarget } from './targets.js';
 
 /** A spec and the argument it was parsed from, which messages quote. */
-interface SpecArg {
+export interface SpecArg {
   spec: Spec;
   arg: string;
 }
@@ -61,12 +61,14 @@ interface ResolvedRoots extends Resolution {
  * --keep-going, a root that cannot be resolved is set aside (import, request; an image or a root
  * laid by install is never silently short of one).
  */
-async function resolveSpecs(specArgs: string[], env: Env, keepRoots: boolean): Promise<ResolvedRoots> {
+async function resolveSpecs(
+  specArgs: SpecArg[],
+  env: Env,
+  keepRoots: boolean,
+  pinned?: (eco: Ecosystem, name: string) => Promise<readonly string[]>,
+): Promise<ResolvedRoots> {
   const byEco = new Map<Ecosystem, SpecArg[]>();
-  for (const arg of specArgs) {
-    const spec = parseSpec(arg);
-    byEco.set(spec.type, [...(byEco.get(spec.type) ?? []), { spec, arg }]);
-  }
+  for (const sa of specArgs) byEco.set(sa.spec.type, [...(byEco.get(sa.spec.type) ?? []), sa]);
   // Every group's registry is checked before the first one is asked anything.
   const registries = new Map([...byEco].map(([eco, group]) => [eco, groupRegistry(group, env.opts)]));
   const all: ResolvedRoots = { roots: [], recipes: [], failedRoots: [], argOf: new Map() };
@@ -81,6 +83,7 @@ async function resolveSpecs(specArgs: string[], env: Env, keepRoots: boolean): P
       ...(interpreters !== undefined ? { interpreters } : {}),
       ...(env.opts.overrides !== undefined ? { overridesDir: env.opts.overrides } : {}),
       ...(keepRoots && env.opts.keepGoing === true ? { keepGoing: true } : {}),
+      ...(pinned !== undefined ? { pinned: (name: string) => pinned(eco, name) } : {}),
       onProgress: (p: ImportProgress) => env.progress.update(p.resolved, p.discovered, p.current),
       onNote: (line: string) => {
         if (!env.opts.json) env.progress.log(`note: ${line}`);
@@ -122,8 +125,25 @@ export interface CheckedResolution extends ResolvedRoots {
  * safe path), before anything is built, enqueued or written: a bad one fails the command here.
  */
 async function resolveChecked(specArgs: string[], env: Env, keepRoots: boolean): Promise<CheckedResolution> {
+  return resolveCheckedSpecs(
+    specArgs.map((arg) => ({ spec: parseSpec(arg), arg })),
+    env,
+    keepRoots,
+  );
+}
+
+/**
+ * resolveChecked of specs parsed already (refresh pins each root's new version, messages still quote
+ * the root as given); `pinned`: versions already pinned, kept where they fit (ImportOptions.pinned).
+ */
+export async function resolveCheckedSpecs(
+  specArgs: SpecArg[],
+  env: Env,
+  keepRoots: boolean,
+  pinned?: (eco: Ecosystem, name: string) => Promise<readonly string[]>,
+): Promise<CheckedResolution> {
   const root = env.opts.recipes; // checked here, before any registry is asked
-  const resolving = resolveSpecs(specArgs, env, keepRoots);
+  const resolving = resolveSpecs(specArgs, env, keepRoots, pinned);
   const recipes = recipeModule();
   recipes.catch(() => undefined);
   const res = await resolving;
@@ -189,7 +209,7 @@ const rootNames = (roots: Purl[]): string[] => roots.map((p) => `${p.type}:${p.n
  * The resolution's failed targets: without --keep-going any one refuses the request before
  * anything is built or written (with --json, the failures are printed first).
  */
-function resolvedOrRefused(res: Resolution, env: Env): FailedTarget[] {
+export function resolvedOrRefused(res: Resolution, env: Env): FailedTarget[] {
   const failures = res.failures ?? [];
   if (failures.length > 0 && env.opts.keepGoing !== true) refuse(failures, env.opts.json, rootNames(res.roots));
   return [...failures];

@@ -11,6 +11,8 @@ import type { Env, GlobalOptions } from './env.js';
 import * as flag from './flags.js';
 import { defaultPaths } from './paths.js';
 import { makeProgress } from './progress.js';
+import type { RefreshFlags } from './refresh-command.js';
+import { POLICIES } from '../refresh/decide.js';
 import { fromFileOption } from './spec-file.js';
 
 function exitOnSignals(): void {
@@ -206,6 +208,25 @@ function program(): Command {
     .addOption(reportOption())
     .action((specs: string[], o: BulkFlags & { queue?: string | true; check?: string }, cmd: Command) =>
       cmdRequest(specs, envFor(cmd), o.queue, o.check, o),
+    );
+  p.command('refresh')
+    .description(
+      "re-pin roots to the newest version upstream lists that --policy and the root's range allow; a table old -> new by major/minor/patch",
+    )
+    .argument('[spec...]', 'roots as imported, e.g. npm:express@^4 (their recipes are in --recipes)')
+    .addOption(fromFileOption())
+    .addOption(reportOption())
+    .addOption(
+      new Option(
+        '--policy <policy>',
+        "how far a root may move from its pinned version: patch (same major.minor), minor (same major), major (any newer), latest (upstream's latest); always within the root's own range",
+      )
+        .choices(POLICIES)
+        .default('minor'),
+    )
+    .option('--queue [url]', 'enqueue import jobs for the moved roots on the fleet behind this Redis (default: $BALE_REDIS_URL)')
+    .action(async (specs: string[], o: RefreshFlags, cmd: Command) =>
+      (await import('./refresh-command.js')).cmdRefresh(specs, o, envFor(cmd)),
     );
   p.command('install')
     .description(

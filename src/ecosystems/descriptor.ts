@@ -7,6 +7,7 @@
  * ecosystem: a `bale build` of an npm package never loads PEP 440, gem or dpkg code.
  */
 import type { Importer } from '../../importers/importer.js';
+import type { UpstreamVersions } from '../../importers/upstream.js';
 import type { EcosystemBuilder, TargetRequest } from '../builder/types.js';
 import type { EcosystemCore } from './core.js';
 
@@ -52,6 +53,8 @@ export interface EcosystemDescriptor extends EcosystemCore {
   picker(): Promise<Picker>;
   /** Its importer (loaded when asked). */
   importer(): Promise<Importer>;
+  /** What upstream lists now, and its version order, for `bale refresh` (loaded when asked). */
+  upstream(): Promise<UpstreamVersions>;
   /** Its builder (loaded when a graph holds one of its packages). */
   builder(opts: BuilderOptions): Promise<EcosystemBuilder>;
 }

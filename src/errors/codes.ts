@@ -17,7 +17,7 @@ export const ERROR_CODES = {
   // Specs, recipes and the all-or-nothing rule
   ESPEC: 'a package spec or purl is invalid, or cannot be used where it was given',
   ERECIPE: 'a recipe is missing, unreadable, invalid or does not match its package',
-  ENORECIPE: 'no imported recipe matches the spec given to bale build',
+  ENORECIPE: 'no imported recipe matches the spec given to bale build (or a root given to bale refresh)',
   ETARGETS: 'one or more targets of a request failed, so nothing was written',
   EROOTS: 'some roots of a --keep-going run failed; the others were kept (summary on stderr, per root in --report)',
   EPARTIAL: 'a queued import resolved some targets but not all',

@@ -20,7 +20,7 @@ import { matrixOf } from '../../src/cli/env.js';
 
 /** Every field, so a descriptor missing one (rather than giving it as undefined) fails here. */
 const CORE_FIELDS: readonly (keyof EcosystemCore)[] = ['id', 'sources', 'overrides', 'exactVersion', 'semver', 'pureRuntime'];
-const FIELDS: readonly (keyof EcosystemDescriptor)[] = [...CORE_FIELDS, 'index', 'matrix', 'picker', 'importer', 'builder'];
+const FIELDS: readonly (keyof EcosystemDescriptor)[] = [...CORE_FIELDS, 'index', 'matrix', 'picker', 'importer', 'upstream', 'builder'];
 
 describe('the ecosystem registry', () => {
   it('covers every purl type, each under its own id, and nothing else', () => {
@@ -44,7 +44,7 @@ describe('the ecosystem registry', () => {
           assert.ok(Object.hasOwn(ecosystemCore(id), f), `${id} core lacks ${f}`);
           assert.equal(d[f], ecosystemCore(id)[f], `${id}.${f} is its core part's`);
         }
-        for (const f of ['picker', 'importer', 'builder'] as const) assert.equal(typeof d[f], 'function', `${id}.${f}`);
+        for (const f of ['picker', 'importer', 'upstream', 'builder'] as const) assert.equal(typeof d[f], 'function', `${id}.${f}`);
       });
 
       it("publishes at least one source kind, no other ecosystem's", () => {
@@ -80,9 +80,13 @@ describe('the ecosystem registry', () => {
         }
       });
 
-      it('loads a picker, an importer and a builder of its own', async () => {
+      it('loads a picker, an importer, an upstream listing and a builder of its own', async () => {
         const pick = await d.picker();
         assert.equal(typeof pick, 'function');
+        const up = await d.upstream();
+        // Its own order: the versions its picker would choose between sort the same way.
+        assert.ok(up.compare('1.0.0', '1.10.0') < 0 && up.compare('1.10.0', '1.9.0') > 0);
+        await up.close();
         assert.equal((await d.importer()).ecosystem, id);
         assert.equal((await d.builder({ cacheDir: tmpdir() })).ecosystem, id);
       });

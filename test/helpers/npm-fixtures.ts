@@ -168,7 +168,7 @@ export function publishedManifest(pkg: Manifest, files: string[]): Manifest {
   return m;
 }
 
-interface MetaJson {
+export interface MetaJson {
   'dist-tags'?: Record<string, string>;
   deprecated?: Record<string, string>;
   time?: Record<string, string>;

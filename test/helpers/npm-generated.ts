@@ -70,3 +70,11 @@ export async function generatedRoots(count: number): Promise<{ packages: Generat
   ];
   return { packages, healthy, broken };
 }
+
+/** One small generated package version (`main: index.js`, MIT), for tests that publish between runs. */
+export function generatedVersion(name: string, version: string, dependencies?: Record<string, string>): Promise<GeneratedPackage> {
+  return pack(
+    { name, version, main: 'index.js', license: 'MIT', ...(dependencies !== undefined ? { dependencies } : {}) },
+    `module.exports = '${name}@${version}';\n`,
+  );
+}

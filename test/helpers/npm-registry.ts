@@ -6,7 +6,7 @@
 import http from 'node:http';
 import semver from 'semver';
 import { hostileFixtures } from './hostile-tarballs.js';
-import { addPackage, loadFixturePackages, type FixturePackage, type FixtureVersion, type Manifest } from './npm-fixtures.js';
+import { addPackage, loadFixturePackages, type FixturePackage, type FixtureVersion, type Manifest, type MetaJson } from './npm-fixtures.js';
 import { closeServer, listenLoopback } from './loopback.js';
 
 export interface RegistryRequest {
@@ -42,6 +42,8 @@ export interface FixtureRegistry {
   requests: RegistryRequest[];
   /** Makes a package misbehave (replacing its previous fault); `null` makes it healthy again. */
   fault(name: string, f: Fault | null): void;
+  /** Serves `versions` as the package's whole packument from now on (a version left out is unpublished); `meta` as addPackage's. */
+  publish(name: string, versions: { manifest: Manifest; tarball: Buffer }[], meta?: MetaJson): void;
   close(): Promise<void>;
 }
 
@@ -230,6 +232,9 @@ export async function startNpmRegistry(opts: StartOptions = {}): Promise<Fixture
       if (f === null || (f.kind === 'status' && f.times !== undefined && f.times <= 0)) return void faults.delete(name);
       faults.set(name, f);
       if (f.kind === 'status' && f.times !== undefined) remaining.set(name, f.times);
+    },
+    publish(name, versions, meta) {
+      addPackage(packages, name, versions, meta);
     },
     close() {
       return closeServer(server, timers);
