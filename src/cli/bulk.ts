@@ -168,3 +168,20 @@ export async function endRun(
   const err = await finishRoots(command, specArgs, failedRoots, o, targets.length > 0 ? targetsFailed(targets, true) : undefined);
   if (err !== undefined) throw err;
 }
+
+/**
+ * `res` with only the recipes that the roots which built (no failure of their own) reach: what a
+ * --keep-going request writes, so a root that failed leaves its recipes out of the tree (a later
+ * `import` of it writes them) and the tree holds what was built, all of it.
+ */
+export function recipesOfBuiltRoots<T extends { roots: readonly Purl[]; prepared: readonly { recipe: { purl: string } }[] }>(
+  res: T,
+  graph: { reachable(from: readonly string[]): readonly { id: string }[] },
+  failures: readonly FailedTarget[],
+): T {
+  const failed = new Set(failures.map((f) => f.package));
+  const ids = res.roots.map(formatPurl);
+  if (!ids.some((id) => failed.has(id))) return res;
+  const keep = new Set(graph.reachable(ids.filter((id) => !failed.has(id))).map((n) => n.id));
+  return { ...res, prepared: res.prepared.filter((p) => keep.has(p.recipe.purl)) };
+}

@@ -17,6 +17,7 @@ import {
   endRun,
   failedRootsJson,
   rootFailuresOf,
+  recipesOfBuiltRoots,
   rootsNotBuilt,
   type BulkFlags,
   type FailedRoot,
@@ -355,7 +356,8 @@ export async function cmdRequest(args: string[], env: Env, queue?: string | true
   await withCheck(checkUrl, store, async (check) => {
     const { value, written } = await staged(store, env, 'request-', async (staging) => {
       const done = await requestBuilt(specArgs, env, staging, true);
-      return { value: done, resolved: [done.res] };
+      // With --keep-going, a root that did not build leaves no recipes behind but those a built root needs.
+      return { value: done, resolved: [recipesOfBuiltRoots(done.res, done.graph, done.failures)] };
     });
     const { res, results, failures } = value;
     const failedRoots = [...res.failedRoots, ...rootsNotBuilt(res.roots, res.argOf, failures)];
@@ -404,6 +406,7 @@ export interface Requested {
   res: CheckedResolution;
   results: TaskResult[];
   failures: FailedTarget[];
+  graph: RecipeGraph;
 }
 
 /**
@@ -419,5 +422,5 @@ export async function requestBuilt(specArgs: string[], env: Env, store: Store, k
   const results = await runBuild(graph, env, store, failures).catch((err: unknown) =>
     refuse(failures, env.opts.json, rootNames(res.roots), err),
   );
-  return { res, results, failures };
+  return { res, results, failures, graph };
 }

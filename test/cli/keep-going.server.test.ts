@@ -184,9 +184,16 @@ describe('bulk runs: --from-file, --keep-going, --report', () => {
         `${n} in ${stored.join(' ')}`,
       );
     assert.ok(!stored.some((f) => f.includes('fx-gen-fails')));
+    // The tree holds what was built: the failed root's recipe is not written, the others' are.
+    const recipes = await listFiles(dir('req/recipes'));
+    assert.ok(!recipes.some((f) => f.includes('fx-gen-fails')), recipes.join(' '));
+    assert.ok(recipes.some((f) => f.includes(genName(0))));
   });
 
   test('build --from-file --keep-going: a spec with no recipe is not found, the rest built from the store', async () => {
+    // import writes the recipe of the root whose build fails (it only resolves).
+    const imp = await run('req', ['import', 'npm:fx-gen-fails@1.0.0']);
+    assert.equal(imp.code, 0, imp.stderr);
     const file = await rootsFile('build.txt', [healthy[0]!, 'npm:fx-gen-nope', healthy[1]!, 'npm:fx-gen-fails@1.0.0']);
     const report = dir('build-report.json');
     const r = await run('req', ['build', '--from-file', file, '--keep-going', '--report', report, '--json']);
