@@ -134,7 +134,7 @@ interface Fleet {
 }
 
 /** `n` workers on one store; resolves once each has logged its start line. */
-async function startWorkers(
+export async function startWorkers(
   n: number,
   concurrency: number,
   o: { redis: string; store: string; recipes: string; env: Record<string, string> },
