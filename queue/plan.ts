@@ -34,6 +34,25 @@ async function rerunVanished(tasks: Task[], deps: PlanDeps): Promise<void> {
   }
 }
 
+/**
+ * Every task after the tasks it builds against (then by id): jobs are added in batches, and a
+ * worker may take a job before the next batch is in, so a dependency must never be in a later
+ * batch than its dependent (which would find no job for it and fail). The plan is acyclic.
+ */
+export function depsFirst(tasks: ReadonlyMap<string, Task>): Task[] {
+  const out: Task[] = [];
+  const seen = new Set<string>();
+  const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  const visit = (t: Task): void => {
+    if (seen.has(t.id)) return;
+    seen.add(t.id);
+    for (const d of [...t.deps].sort(byId)) visit(tasks.get(d)!);
+    out.push(t);
+  };
+  for (const id of [...tasks.keys()].sort(byId)) visit(tasks.get(id)!);
+  return out;
+}
+
 export async function planAndEnqueue(recipes: Recipe[], roots: string[], request: TargetRequest, deps: PlanDeps): Promise<PlanResult> {
   const { graph } = graphFromRecipes(deps.recipesDir, recipes, roots.map(parsePurl));
   const tasks = await deps.session.plan(graph, request);
@@ -42,7 +61,7 @@ export async function planAndEnqueue(recipes: Recipe[], roots: string[], request
     [...graph.nodes.values()].map((n) => ({ digest: n.digest, recipe: n.recipe })),
   );
   const ordered = [...tasks.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
-  const jobs = ordered.map((t) => ({
+  const jobs = depsFirst(tasks).map((t) => ({
     name: t.id,
     data: {
       task: t.id,
