@@ -4,6 +4,7 @@
  */
 import { formatSize } from '../../src/limits/index.js';
 import type { FailedJob, FleetView, RunningJob } from './fleet-view.js';
+import { whoUsesIn, type ImagesView } from './images-view.js';
 import type { StoreView } from './store-view.js';
 
 const COUNTED = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
@@ -120,6 +121,31 @@ function storeSection(s: StoreView, now: number): string {
   );
 }
 
+/** The images (`--images`): each with its package count, and a who-uses form answered on the same page. */
+function imagesSection(v: ImagesView, uses: string | undefined, now: number): string {
+  const form =
+    `<form method="get" action="/#images" id="who-uses"><input name="uses" size="40" placeholder="pkg:npm/debug, pkg:npm/debug@2.6.9 or node-debug" value="${e(uses ?? '')}">` +
+    '<button type="submit">who uses</button></form>';
+  const head = `<p><span data-images="count">${v.images.length}</span> image(s) in ${e(v.location)} <small>(read ${ago(v.at, now)})</small></p>`;
+  if (v.error !== undefined) return `${head}<p class="reason" id="images-error">${e(v.error)}</p>`;
+  let answer = '';
+  if (uses !== undefined && uses.trim() !== '') {
+    const hits = whoUsesIn(v, uses);
+    answer =
+      hits.length === 0
+        ? `<p class="quiet" id="uses-none">No image holds ${e(uses)}.</p>`
+        : `<table id="uses"><tr><th>image</th><th>packages</th></tr>${hits
+            .map((h) => `<tr><td>${e(h.image)}</td><td>${e(h.packages.map((p) => `${p.name} ${p.version}`).join(', '))}</td></tr>`)
+            .join('')}</table>`;
+  }
+  const rows = v.images.map((i) => `<tr><td>${e(i.image)}</td><td data-packages>${i.packages.length}</td></tr>`);
+  const list =
+    rows.length > 0
+      ? `<table id="images-list"><tr><th>image</th><th>packages</th></tr>${rows.join('')}</table>`
+      : '<p class="quiet">No images.</p>';
+  return `${head}${form}${answer}${list}`;
+}
+
 const STYLE = `body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
 header{background:#1d2330;color:#fff;padding:10px 24px;display:flex;gap:24px;align-items:baseline}
 header a{color:#9cc3ff}main{padding:8px 24px;display:grid;grid-template-columns:1fr 1fr;gap:0 32px}
@@ -131,7 +157,7 @@ td:first-child,th:first-child,#running td,#newest td{text-align:left}.bad{color:
 .quiet{color:#667}article.failed{border-top:1px solid #eef0f3}svg rect{fill:#3f7de0}svg text{font-size:10px;fill:#667}svg line{stroke:#b8bec8}
 .mode{padding:2px 8px;border-radius:4px;background:#3a4255}form.retry{margin:4px 0}`;
 
-export function page(v: FleetView, store: StoreView, ctx: PageContext): string {
+export function page(v: FleetView, store: StoreView, ctx: PageContext, images?: ImagesView, uses?: string): string {
   const mode = ctx.allowRetry ? `retries allowed${ctx.tokenRequired ? ' with the token' : ''}` : 'read-only';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="15">
 <title>bale fleet</title><style>${STYLE}</style></head><body>
@@ -143,5 +169,6 @@ export function page(v: FleetView, store: StoreView, ctx: PageContext): string {
 <section><h2>Throughput</h2>${throughputChart(v)}</section>
 <section class="wide" id="failed"><h2>Failed (${v.failed.length} newest)</h2>${failedList(v.failed, ctx, v.at)}</section>
 <section class="wide"><h2>Store</h2>${storeSection(store, v.at)}</section>
+${images !== undefined ? `<section class="wide" id="images"><h2>Images</h2>${imagesSection(images, uses, v.at)}</section>` : ''}
 </main></body></html>`;
 }

@@ -15,6 +15,7 @@ import { Producer } from '../producer.js';
 import { carriedToken, refusal, TOKEN_COOKIE, tokenMatches, type AccessPolicy } from './access.js';
 import { fleetView } from './fleet-view.js';
 import { page } from './html.js';
+import { imagesReader } from './images-view.js';
 import { storeReader } from './store-view.js';
 
 export const BOARD_PATH = '/queues';
@@ -24,6 +25,8 @@ export interface DashboardOptions extends AccessPolicy {
   /** The store's local directory, and where it is as the operator named it. */
   storeRoot: string;
   storeLocation: string;
+  /** `--images`: a directory of image files or oci://HOST/NAMESPACE, shown with a who-uses form. */
+  images?: string;
   host: string;
   port: number;
   log: (line: string) => void;
@@ -101,13 +104,15 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
 
   const store = storeReader(o.storeRoot, o.storeLocation);
   const ctx = { redis: redactUrls(o.redisUrl), allowRetry: o.allowRetry, tokenRequired: o.token !== undefined, boardPath: BOARD_PATH };
-  app.get('/', async (_req, reply) => {
-    const [view, s] = await Promise.all([fleetView(producer), store()]);
+  const images = o.images !== undefined ? imagesReader(o.images) : undefined;
+  app.get('/', async (req, reply) => {
+    const uses = (req.query as { uses?: unknown } | undefined)?.uses;
+    const [view, s, i] = await Promise.all([fleetView(producer), store(), images?.()]);
     return reply
       .type('text/html; charset=utf-8')
       .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
       .header('cache-control', 'no-store')
-      .send(page(view, s, ctx));
+      .send(page(view, s, ctx, i, typeof uses === 'string' ? uses : undefined));
   });
   app.post('/retry', async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;

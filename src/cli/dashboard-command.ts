@@ -11,6 +11,7 @@ export interface DashboardFlags extends QueueFlags {
   host?: string;
   allowRetry?: boolean;
   token?: string;
+  images?: string;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -24,6 +25,21 @@ export function checkHost(value: string): string {
   return value.replace(/^\[(.*)\]$/, '$1');
 }
 
+/** `--images`: an oci:// namespace, or a directory that exists (its image files are read at each refresh). */
+async function checkImages(where: string): Promise<void> {
+  if (where.startsWith('oci://')) {
+    const { parseRegistryUrl } = await import('../registry/index.js');
+    parseRegistryUrl(where);
+    return;
+  }
+  const { stat } = await import('node:fs/promises');
+  const s = await stat(where).catch(() => undefined);
+  if (s?.isDirectory() !== true)
+    throw new UsageError(
+      `--images ${where}: no such directory: give the directory your *.image.toml files are in, or oci://HOST/NAMESPACE`,
+    );
+}
+
 export async function cmdDashboard(o: DashboardFlags, env: Env): Promise<void> {
   const fromEnv = process.env['BALE_DASHBOARD_TOKEN'];
   if (o.token !== undefined && o.allowRetry !== true)
@@ -32,6 +48,7 @@ export async function cmdDashboard(o: DashboardFlags, env: Env): Promise<void> {
   if (token !== undefined && !/^[\x21-\x7e]{8,}$/.test(token))
     throw new UsageError(`${o.token !== undefined ? '--token' : 'BALE_DASHBOARD_TOKEN'}: give at least 8 printable characters, no spaces`);
   const host = o.host !== undefined ? checkHost(o.host) : '127.0.0.1';
+  if (o.images !== undefined) await checkImages(o.images);
   const { redisUrl } = await import('../../queue/connection.js');
   const url = redisUrl('--redis', o.redis);
   const { localStoreRoot } = await import('../store/index.js');
@@ -42,6 +59,7 @@ export async function cmdDashboard(o: DashboardFlags, env: Env): Promise<void> {
     redisUrl: url,
     storeRoot,
     storeLocation: env.opts.store,
+    ...(o.images !== undefined ? { images: o.images } : {}),
     host,
     port: o.port ?? 8080,
     allowRetry,

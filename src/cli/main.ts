@@ -359,6 +359,7 @@ function program(): Command {
     .option('--host <address>', 'address to listen on (default: 127.0.0.1, this machine only)')
     .option('--allow-retry', 'let operators retry failed jobs (default: read-only)')
     .option('--token <token>', 'with --allow-retry: retries need this token (default: $BALE_DASHBOARD_TOKEN)')
+    .option('--images <dir|url>', 'a directory of *.image.toml files or oci://HOST[:PORT]/NAMESPACE: list its images, answer who-uses')
     .action(async (o: Record<string, unknown>, cmd: Command) => (await import('./dashboard-command.js')).cmdDashboard(o, envFor(cmd)));
   p.command('gc')
     .description('remove recipes no root reaches and store packages no root, image, recent or running build needs; prints what it frees')

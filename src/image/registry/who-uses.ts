@@ -11,6 +11,7 @@ export interface Use {
   digest: string;
   package: string;
   version: string;
+  purl?: string;
 }
 
 /** `wanted` matches a layer by purl (`pkg:npm/debug@2.6.9`) or by package name (`node-debug` or `node-debug@2.6.9`). */
@@ -37,7 +38,13 @@ export async function whoUses(
         const a = l.annotations ?? {};
         const layer = { purl: a[ANNOTATION.purl], name: a[ANNOTATION.package], version: a[ANNOTATION.packageVersion] };
         if (layer.name !== undefined && wanted(layer))
-          uses.push({ image: `${client.host}/${repo}:${tag}`, digest: m.digest, package: layer.name, version: layer.version ?? '' });
+          uses.push({
+            image: `${client.host}/${repo}:${tag}`,
+            digest: m.digest,
+            package: layer.name,
+            version: layer.version ?? '',
+            ...(layer.purl !== undefined ? { purl: layer.purl } : {}),
+          });
       }
     }
   }

@@ -1,0 +1,117 @@
+/**
+ * Images as the dashboard shows them (`--images DIR|oci://HOST/NAMESPACE`): every image and its
+ * packages, and who uses a package. From image files (`*.image.toml` below DIR) or from a
+ * registry namespace's manifests (their layers' annotations, as `bale who-uses` reads them, no
+ * blob downloads). A registry has no reverse index, so one reading is kept for a while.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { oneLine } from '../../src/errors/index.js';
+
+const FRESH_MS = 60_000;
+/** Directory levels searched for image files. */
+const DEPTH = 4;
+
+export interface ImagePackage {
+  name: string;
+  version: string;
+  purl?: string;
+}
+
+export interface ImageEntry {
+  /** `host/repo:tag` for a registry's, the file's path below DIR for a file's. */
+  image: string;
+  packages: ImagePackage[];
+}
+
+export interface ImagesView {
+  location: string;
+  at: number;
+  images: ImageEntry[];
+  /** Why the images could not be read this time, if they could not (the page says it; the rest still shows). */
+  error?: string;
+}
+
+async function imageFiles(dir: string, depth = 0): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory() && depth < DEPTH && !e.name.startsWith('.')) out.push(...(await imageFiles(p, depth + 1)));
+    else if (e.isFile() && e.name.endsWith('.image.toml')) out.push(p);
+  }
+  return out.sort();
+}
+
+async function fromDir(dir: string): Promise<ImageEntry[]> {
+  const { readImageFile } = await import('../../src/image/image-file.js');
+  const out: ImageEntry[] = [];
+  for (const f of await imageFiles(dir)) {
+    const { image } = await readImageFile(f);
+    out.push({
+      image: f.slice(dir.length).replace(/^\/+/, ''),
+      packages: image.packages.map((p) => ({ name: p.name, version: p.version, ...(p.purl !== undefined ? { purl: p.purl } : {}) })),
+    });
+  }
+  return out;
+}
+
+async function fromRegistry(url: string): Promise<ImageEntry[]> {
+  const { parseRegistryUrl, RegistryClient } = await import('../../src/registry/index.js');
+  const { whoUses } = await import('../../src/image/registry/who-uses.js');
+  const target = parseRegistryUrl(url);
+  const client = new RegistryClient(target.registry);
+  try {
+    const byImage = new Map<string, ImagePackage[]>();
+    for (const u of await whoUses(client, target.namespace, () => true)) {
+      const list = byImage.get(u.image) ?? [];
+      list.push({ name: u.package, version: u.version, ...(u.purl !== undefined ? { purl: u.purl } : {}) });
+      byImage.set(u.image, list);
+    }
+    return [...byImage].map(([image, packages]) => ({ image, packages }));
+  } finally {
+    await client.close();
+  }
+}
+
+export async function readImages(where: string, now = Date.now()): Promise<ImagesView> {
+  try {
+    const images = where.startsWith('oci://') ? await fromRegistry(where) : await fromDir(where);
+    return { location: where, at: now, images };
+  } catch (err) {
+    return { location: where, at: now, images: [], error: oneLine(err) };
+  }
+}
+
+/** readImages, read again once the last reading is FRESH_MS old. */
+export function imagesReader(where: string): () => Promise<ImagesView> {
+  let last: Promise<ImagesView> | undefined;
+  let at = 0;
+  return () => {
+    if (last === undefined || Date.now() - at > FRESH_MS) {
+      at = Date.now();
+      last = readImages(where, at);
+    }
+    return last;
+  };
+}
+
+/**
+ * What a who-uses question matches, as `bale who-uses` reads it: a purl with a version
+ * (`pkg:npm/debug@2.6.9`) or without (any version), or a package name, with or without `@version`.
+ */
+export function usesMatcher(query: string): (p: ImagePackage) => boolean {
+  const q = query.trim();
+  if (q.startsWith('pkg:')) {
+    const versioned = /@[^/]+$/.test(q);
+    return (p) => p.purl !== undefined && (versioned ? p.purl === q : p.purl === q || p.purl.startsWith(`${q}@`));
+  }
+  const at = q.lastIndexOf('@');
+  const [name, version] = at > 0 ? [q.slice(0, at), q.slice(at + 1)] : [q, undefined];
+  return (p) => p.name === name && (version === undefined || p.version === version);
+}
+
+/** Each image holding a package the query matches, with those packages. */
+export function whoUsesIn(view: ImagesView, query: string): { image: string; packages: ImagePackage[] }[] {
+  const match = usesMatcher(query);
+  return view.images.map((i) => ({ image: i.image, packages: i.packages.filter(match) })).filter((i) => i.packages.length > 0);
+}
