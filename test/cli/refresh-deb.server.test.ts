@@ -19,15 +19,16 @@ describe('bale refresh (Debian)', () => {
   });
   after(async () => t?.cleanup());
 
-  test('deb:zlib1g moves from its release to the newest revision apt lists; nothing else is rewritten', async (ctx) => {
+  test('deb:zlib1g moves from its release to the newest revision apt lists; nothing else is rewritten', async () => {
     aptCache(['zlib1g'], 'this test');
     const madison = (await execa('apt-cache', ['madison', 'zlib1g'])).stdout;
     const versions = [...madison.matchAll(/\| (\S+) \|/g)].map((m) => m[1]!);
     const release = '1:1.2.13.dfsg-1';
-    if (!versions.includes(release) || versions.length < 2) {
-      ctx.skip(`apt lists ${versions.join(', ')} for zlib1g: this test needs bookworm's ${release} and its security update`);
-      return;
-    }
+    // The machine this suite runs on (and CI) carries bookworm with its security archive: without both, this is a broken setup, not a pass.
+    assert.ok(
+      versions.includes(release) && versions.length >= 2,
+      `apt lists ${versions.join(', ')} for zlib1g: this test needs bookworm's ${release} and its security update (apt-get update)`,
+    );
     const recipes = path.join(t.dir, 'recipes');
     const run = (args: string[]): ReturnType<typeof bale> =>
       bale([...args, '--recipes', recipes], { env: { XDG_CACHE_HOME: SHARED_XDG_CACHE } });
