@@ -8,7 +8,6 @@ import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isUserError, oneLine, UsageError } from '../errors/index.js';
-import type { ImageManifest } from '../oci/index.js';
 import type { Purl } from '../purl/purl.js';
 
 export interface RootClosure {
@@ -84,34 +83,16 @@ export async function imageStemsFromDir(dir: string): Promise<Set<string>> {
 
 /** Stems of every package layer of every image in an `oci://HOST/NAMESPACE` (layers carry name and version annotations). */
 export async function imageStemsFromRegistry(url: string): Promise<Set<string>> {
-  const { parseRegistryUrl, parseManifest, RegistryClient } = await import('../registry/index.js');
-  const { ANNOTATION, buildsRepo, isReferrersTag, packagesRepo } = await import('../oci/index.js');
+  const { parseRegistryUrl, RegistryClient } = await import('../registry/index.js');
+  const { imageLayers } = await import('../image/registry/who-uses.js');
   const { packageStem } = await import('../store/paths.js');
   const target = parseRegistryUrl(url);
   const client = new RegistryClient(target.registry);
   const stems = new Set<string>();
-  const skip = new Set([packagesRepo(target.namespace), buildsRepo(target.namespace)]);
   try {
-    for (const repo of await client.catalog(target.namespace === '' ? {} : { under: target.namespace })) {
-      if (skip.has(repo)) continue;
-      for (const tag of await client.listTags(repo)) {
-        if (isReferrersTag(tag)) continue;
-        const m = await client.getManifest(repo, tag);
-        let layers: ImageManifest['layers'];
-        try {
-          layers = parseManifest(m.bytes, `${repo}:${tag}`).layers;
-        } catch {
-          continue; // an index or an artifact: not a bale image
-        }
-        for (const l of layers) {
-          const a = l.annotations ?? {};
-          const name = a[ANNOTATION.package];
-          const version = a[ANNOTATION.packageVersion];
-          if (name !== undefined && version !== undefined && l.digest.startsWith('sha256:')) {
-            stems.add(packageStem(name, version, l.digest.slice('sha256:'.length)));
-          }
-        }
-      }
+    for await (const l of imageLayers(client, target.namespace)) {
+      if (l.name !== undefined && l.version !== undefined && l.digest.startsWith('sha256:'))
+        stems.add(packageStem(l.name, l.version, l.digest.slice('sha256:'.length)));
     }
   } catch (err) {
     if (!isUserError(err)) throw err;

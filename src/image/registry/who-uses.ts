@@ -14,14 +14,25 @@ export interface Use {
   purl?: string;
 }
 
-/** `wanted` matches a layer by purl (`pkg:npm/debug@2.6.9`) or by package name (`node-debug` or `node-debug@2.6.9`). */
-export async function whoUses(
-  client: RegistryClient,
-  ns: string,
-  wanted: (layer: { purl?: string; name?: string; version?: string }) => boolean,
-): Promise<Use[]> {
-  const uses: Use[] = [];
-  // Packages and a registry store's build records are not images.
+/** One package layer of one image in a namespace, as its annotations name it. */
+export interface ImageLayer {
+  /** `host/repo:tag` */
+  image: string;
+  /** The image manifest's digest. */
+  manifestDigest: string;
+  /** The layer's (the package archive's) digest. */
+  digest: string;
+  purl?: string;
+  name?: string;
+  version?: string;
+}
+
+/**
+ * Every layer of every bale image under `ns`: the catalog, each image repository's tags, their
+ * manifests. Packages and a registry store's build records are not images; an index or an
+ * artifact under an image's name is not a bale image and is passed over.
+ */
+export async function* imageLayers(client: RegistryClient, ns: string): AsyncGenerator<ImageLayer> {
   const skip = new Set([packagesRepo(ns), buildsRepo(ns)]);
   for (const repo of await client.catalog(ns === '' ? {} : { under: ns })) {
     if (skip.has(repo)) continue;
@@ -32,21 +43,39 @@ export async function whoUses(
       try {
         layers = parseManifest(m.bytes, `${repo}:${tag}`).layers;
       } catch {
-        continue; // an index or something else: not a bale image
+        continue;
       }
       for (const l of layers) {
         const a = l.annotations ?? {};
-        const layer = { purl: a[ANNOTATION.purl], name: a[ANNOTATION.package], version: a[ANNOTATION.packageVersion] };
-        if (layer.name !== undefined && wanted(layer))
-          uses.push({
-            image: `${client.host}/${repo}:${tag}`,
-            digest: m.digest,
-            package: layer.name,
-            version: layer.version ?? '',
-            ...(layer.purl !== undefined ? { purl: layer.purl } : {}),
-          });
+        yield {
+          image: `${client.host}/${repo}:${tag}`,
+          manifestDigest: m.digest,
+          digest: l.digest,
+          purl: a[ANNOTATION.purl],
+          name: a[ANNOTATION.package],
+          version: a[ANNOTATION.packageVersion],
+        };
       }
     }
+  }
+}
+
+/** `wanted` matches a layer by purl (`pkg:npm/debug@2.6.9`) or by package name (`node-debug` or `node-debug@2.6.9`). */
+export async function whoUses(
+  client: RegistryClient,
+  ns: string,
+  wanted: (layer: { purl?: string; name?: string; version?: string }) => boolean,
+): Promise<Use[]> {
+  const uses: Use[] = [];
+  for await (const l of imageLayers(client, ns)) {
+    if (l.name === undefined || !wanted(l)) continue;
+    uses.push({
+      image: l.image,
+      digest: l.manifestDigest,
+      package: l.name,
+      version: l.version ?? '',
+      ...(l.purl !== undefined ? { purl: l.purl } : {}),
+    });
   }
   return uses.sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : a.package < b.package ? -1 : 1));
 }
