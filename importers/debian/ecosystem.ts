@@ -16,6 +16,10 @@ export const debEcosystem: EcosystemDescriptor = {
     const { sortDebVersionsDescending } = await import('./version.js');
     return (versions, range) => (range === '*' ? sortDebVersionsDescending(versions)[0] : undefined);
   },
+  versionOrder: async () => {
+    const { compareDebVersions, isValidDebVersion } = await import('./version.js');
+    return { valid: isValidDebVersion, compare: compareDebVersions };
+  },
   importer: async () => new (await import('./index.js')).DebImporter(),
   upstream: async () => (await import('./upstream.js')).upstreamVersions(),
   builder: async () => new (await import('../../src/builder/debian/index.js')).DebBuilder(),

@@ -56,6 +56,19 @@ function compareFragment(a: string, b: string): number {
   return 0;
 }
 
+// Policy 5.6.12: [epoch:]upstream[-revision]; upstream starts with a digit, and holds a hyphen only when a revision follows.
+const DEB_VERSION = /^(?:\d+:)?\d[A-Za-z0-9.+~:-]*$/;
+
+/** Whether dpkg would accept `v` as a version (colons after the epoch and hyphens before the revision allowed, as policy says). */
+export function isValidDebVersion(v: string): boolean {
+  if (!DEB_VERSION.test(v)) return false;
+  const rest = v.replace(/^\d+:/, '');
+  const dash = rest.lastIndexOf('-');
+  const upstream = dash < 0 ? rest : rest.slice(0, dash);
+  const revision = dash < 0 ? '' : rest.slice(dash + 1);
+  return /^\d/.test(upstream) && (dash < 0 || /^[A-Za-z0-9.+~]+$/.test(revision));
+}
+
 /** Negative, zero or positive, like dpkg --compare-versions a lt/eq/gt b. */
 export function compareDebVersions(a: string, b: string): number {
   const x = split(a);

@@ -13,6 +13,10 @@ export const npmEcosystem: EcosystemDescriptor = {
     const { default: maxSatisfying } = await import('semver/ranges/max-satisfying.js');
     return (versions, range) => maxSatisfying(versions, range, { loose: true }) ?? undefined;
   },
+  versionOrder: async () => {
+    const { default: semver } = await import('semver');
+    return { valid: (v) => semver.valid(v, { loose: true }) !== null, compare: (a, b) => semver.compare(a, b, { loose: true }) };
+  },
   importer: async () => new (await import('./index.js')).NpmImporter(),
   upstream: async () => (await import('./upstream.js')).upstreamVersions(),
   builder: async (opts) => {

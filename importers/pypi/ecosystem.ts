@@ -14,6 +14,10 @@ export const pypiEcosystem: EcosystemDescriptor = {
     const { bestVersion, isValidVersion } = await import('./versions.js');
     return (versions, range) => bestVersion(versions, range === '*' ? '' : isValidVersion(range) ? `==${range}` : range);
   },
+  versionOrder: async () => {
+    const { compareVersions, isValidVersion } = await import('./versions.js');
+    return { valid: isValidVersion, compare: compareVersions };
+  },
   importer: async () => new (await import('./index.js')).PypiImporter(),
   upstream: async () => (await import('./upstream.js')).upstreamVersions(),
   builder: async () => new (await import('../../src/builder/pypi/index.js')).PypiBuilder(),

@@ -14,6 +14,10 @@ export const gemEcosystem: EcosystemDescriptor = {
     const [{ satisfiesGem }, { sortGemVersions }] = await Promise.all([import('./gem-requirement.js'), import('./gem-version.js')]);
     return (versions, range) => sortGemVersions(versions, true).find((v) => range === '*' || satisfiesGem(v, range));
   },
+  versionOrder: async () => {
+    const { compareGemVersions, isValidGemVersion } = await import('./gem-version.js');
+    return { valid: isValidGemVersion, compare: compareGemVersions };
+  },
   importer: async () => new (await import('./index.js')).GemImporter(),
   upstream: async () => (await import('./upstream.js')).upstreamVersions(),
   builder: async () => new (await import('../../src/builder/rubygems/index.js')).GemBuilder(),

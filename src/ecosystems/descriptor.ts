@@ -43,6 +43,17 @@ export interface BuilderOptions {
   npmOptions?: Record<string, unknown>;
 }
 
+/**
+ * An ecosystem's own version order (semver, PEP 440, Gem::Version, dpkg), for ranges bale did not
+ * write: OSV advisories, who-uses ranges.
+ */
+export interface VersionOrder {
+  /** Whether the ecosystem can order this string at all; compare() is only asked about valid versions. */
+  valid(version: string): boolean;
+  /** Negative, zero or positive. */
+  compare(a: string, b: string): number;
+}
+
 /** One ecosystem. The core fields (source kinds, override table, pinned versions) come from EcosystemCore. */
 export interface EcosystemDescriptor extends EcosystemCore {
   /** The option naming its index; undefined: none (Debian: apt's own sources are the index). */
@@ -51,6 +62,8 @@ export interface EcosystemDescriptor extends EcosystemCore {
   readonly matrix: MatrixFlag | undefined;
   /** How `bale build` of a spec picks among the versions with recipes (loaded when asked). */
   picker(): Promise<Picker>;
+  /** Its version order (loaded when asked). */
+  versionOrder(): Promise<VersionOrder>;
   /** Its importer (loaded when asked). */
   importer(): Promise<Importer>;
   /** What upstream lists now, and its version order, for `bale refresh` (loaded when asked). */
