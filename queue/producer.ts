@@ -27,6 +27,16 @@ const POLL_MS = 200;
 const WINDOW = 64;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** A planned build that failed on the fleet. */
+export interface FailedBuild extends BuildRef {
+  /** As the job states it (`node22.23.3`), null for a package every interpreter shares. */
+  interpreter: string | null;
+  /** The job's failed reason (the build's error line). */
+  reason: string;
+  /** It failed because a build it runs against failed. */
+  dependencyFailed: boolean;
+}
+
 export interface EnqueuedJob {
   queue: string;
   id: string;
@@ -99,8 +109,30 @@ export class Producer {
    * reason), after the others were left to run: the fleet keeps building what it can.
    */
   async waitForBuilds(builds: BuildRef[], since: number, onProgress?: (done: number, total: number) => void): Promise<BuildResult[]> {
+    return (await this.pollBuilds(builds, since, onProgress, false)).results;
+  }
+
+  /**
+   * As waitForBuilds, but a failed build is one outcome among others (`--keep-going`): waits until every
+   * planned build completed or failed, and answers the results of those that built and each failure.
+   */
+  async settleBuilds(
+    builds: BuildRef[],
+    since: number,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<{ results: BuildResult[]; failed: FailedBuild[] }> {
+    return this.pollBuilds(builds, since, onProgress, true);
+  }
+
+  private async pollBuilds(
+    builds: BuildRef[],
+    since: number,
+    onProgress: ((done: number, total: number) => void) | undefined,
+    settle: boolean,
+  ): Promise<{ results: BuildResult[]; failed: FailedBuild[] }> {
     const q = this.queue<BuildJobData>(QUEUE.build);
     const results = new Map<string, BuildResult>();
+    const failed = new Map<string, { ref: BuildRef; job: Job<BuildJobData> | undefined }>();
     // Jobs are looked at in plan order from the first unfinished one, a window at a time: a round
     // costs what finished since the last one, not one call per pending job (1,000 jobs: ~1 s a round).
     let cursor = 0;
@@ -109,30 +141,43 @@ export class Producer {
       while (cursor < builds.length) {
         const window = builds.slice(cursor, cursor + WINDOW);
         const states = await Promise.all(window.map((b) => q.getJobState(b.key)));
-        const failed = window.find((_, i) => states[i] === 'failed');
-        if (failed !== undefined) {
-          const job = await q.getJob(failed.key);
+        const firstFailed = window.find((_, i) => states[i] === 'failed');
+        if (firstFailed !== undefined && !settle) {
+          const job = await q.getJob(firstFailed.key);
           throw new UserError(
             'EQUEUE',
-            `${failed.task} failed on a worker: ${job?.failedReason ?? 'no reason recorded'}; fix it, then bale queue retry --failed`,
+            `${firstFailed.task} failed on a worker: ${job?.failedReason ?? 'no reason recorded'}; fix it, then bale queue retry --failed`,
           );
         }
         const gone = window.find((_, i) => states[i] === 'unknown');
         if (gone !== undefined)
           throw new UserError('EQUEUE', `build job ${gone.key.slice(0, 12)} for ${gone.task} is gone from the queue: enqueue again`);
-        const done = window.findIndex((_, i) => states[i] !== 'completed');
+        // A failed job stays failed until someone retries it (BullMQ retries before it gets there).
+        const done = window.findIndex((_, i) => states[i] !== 'completed' && states[i] !== 'failed');
         const finished = done < 0 ? window : window.slice(0, done);
         const jobs = (await Promise.all(finished.map((b) => q.getJob(b.key)))) as (Job<BuildJobData, BuildResult> | undefined)[];
-        for (const job of jobs) {
+        for (const [i, job] of jobs.entries()) {
+          if (states[i] === 'failed') failed.set(finished[i]!.key, { ref: finished[i]!, job });
           // Finished before this request was planned: for this caller it came from the store.
-          if (job?.returnvalue)
+          else if (job?.returnvalue)
             results.set(job.id!, (job.finishedOn ?? 0) < since ? { ...job.returnvalue, cached: true } : job.returnvalue);
         }
         cursor += finished.length;
         if (done >= 0) break;
       }
-      onProgress?.(results.size, builds.length);
-      if (cursor === builds.length) return builds.map((b) => results.get(b.key)!);
+      onProgress?.(results.size + failed.size, builds.length);
+      if (cursor === builds.length) {
+        return {
+          results: builds.filter((b) => results.has(b.key)).map((b) => results.get(b.key)!),
+          failed: [...failed.values()].map(({ ref, job }) => ({
+            ...ref,
+            interpreter: job?.data.interpreter ?? null,
+            reason: job?.failedReason ?? 'no reason recorded',
+            // Not built because a build it runs against failed (the build processor fails it at once).
+            dependencyFailed: (job?.data.deps ?? []).some((k) => failed.has(k)),
+          })),
+        };
+      }
       idle = cursor > before ? 0 : idle + 1;
       await sleep(Math.min(POLL_MS, 25 * 2 ** idle));
     }
