@@ -5,7 +5,7 @@
  */
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { UserError } from '../src/errors/index.js';
+import { ERROR_CODES, type ErrorCode, UserError } from '../src/errors/index.js';
 import type { TargetRequest } from '../src/builder/index.js';
 import type { Recipe } from '../src/recipe/index.js';
 import { parseSpec } from '../src/purl/purl.js';
@@ -35,6 +35,12 @@ export interface FailedBuild extends BuildRef {
   reason: string;
   /** It failed because a build it runs against failed. */
   dependencyFailed: boolean;
+}
+
+/** The code an import job's error had (import-processor.ts keeps it in the job's progress), else EQUEUE. */
+function failedCode(progress: unknown): ErrorCode {
+  const code = (progress as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code) ? (code as ErrorCode) : 'EQUEUE';
 }
 
 export interface EnqueuedJob {
@@ -84,7 +90,7 @@ export class Producer {
     return { queue: QUEUE.plan, id: job.id! };
   }
 
-  /** The result of a plan or import job once a worker ran it; its failure reason as a UserError. */
+  /** The result of a plan or import job once a worker ran it; its failure reason as a UserError (with the code the worker kept). */
   async waitForPlan(j: EnqueuedJob, onWait?: () => void): Promise<PlanResult> {
     const q = this.queue<PlanJobData>(j.queue);
     let round = 0;
@@ -94,7 +100,7 @@ export class Producer {
       if (state === 'failed') {
         const job = await q.getJob(j.id);
         throw new UserError(
-          'EQUEUE',
+          failedCode(job?.progress),
           `${j.queue === QUEUE.plan ? 'planning' : 'importing'} ${job?.name ?? j.id} failed on a worker: ${job?.failedReason ?? 'no reason recorded'}; fix it, then bale queue retry --failed`,
         );
       }

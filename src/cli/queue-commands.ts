@@ -62,7 +62,7 @@ export function builtLines(results: BuildResult[], storeRoot: string): PackageLi
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
 }
 
-async function localRoot(env: Env): Promise<string> {
+export async function localRoot(env: Env): Promise<string> {
   const { localStoreRoot } = await import('../store/index.js');
   return localStoreRoot(env.opts.store, env.paths.cache);
 }
@@ -90,7 +90,7 @@ async function planAndWait(
 }
 
 /** Without `settle` the first failed build fails the command; with it every build is waited for. */
-async function waitBuilds(producer: Producer, builds: BuildRef[], since: number, env: Env, settle = false): Promise<FleetBuilt> {
+export async function waitBuilds(producer: Producer, builds: BuildRef[], since: number, env: Env, settle = false): Promise<FleetBuilt> {
   env.progress.phase('building on the fleet', builds.length);
   const onProgress = (done: number, total: number): void => env.progress.update(done, total);
   try {
