@@ -113,4 +113,24 @@ describe('bale refresh --queue (real Redis, two workers)', () => {
     assert.ok(out.packages.some((p) => p.name === 'node-rq-fine' && p.version === '1.1.0'));
     assert.ok(!out.packages.some((p) => p.name === 'node-rq-breaks'));
   });
+
+  test("--keep-going: a moved root whose import fails on a worker is reported in its category (the worker's error code)", async () => {
+    registry.publish('rq-gitdep', [await generatedVersion('rq-gitdep', '1.0.0')]);
+    const imp = await bale(['import', 'npm:rq-gitdep@^1.0.0', ...flags()]);
+    assert.equal(imp.code, 0, imp.stderr);
+    // Its new release needs a git dependency, which bale never pins.
+    registry.publish('rq-gitdep', [
+      await generatedVersion('rq-gitdep', '1.0.0'),
+      await generatedVersion('rq-gitdep', '1.1.0', { 'fx-left': 'git+https://example.invalid/left.git' }),
+    ]);
+    const report = dir('import-report.json');
+    const r = await bale(['refresh', 'npm:rq-gitdep@^1.0.0', '--queue', redis.url, '--keep-going', '--report', report, ...flags()]);
+    assert.equal(r.code, 1, r.stderr);
+    const doc = JSON.parse(await readFile(report, 'utf8')) as { failures: { spec: string; code: string; category: string }[] };
+    assert.deepEqual(
+      doc.failures.map((f) => [f.spec, f.code, f.category]),
+      [['npm:rq-gitdep@^1.0.0', 'EUNSUPPORTED', 'unsatisfiable']],
+    );
+    assert.ok(!(await listFiles(dir('recipes'))).includes('npm/rq-gitdep/1.1.0.toml'));
+  });
 });
