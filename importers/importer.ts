@@ -32,7 +32,8 @@ export interface ImportOptions {
   /**
    * The versions of a name already pinned (the recipes tree's, for `bale refresh`): where one
    * satisfies a dependency's range it is kept rather than a newer one, so a re-import moves only what
-   * it must. Ecosystems that do not read it resolve afresh. @defaultValue none: the newest that fits
+   * it must (npm's tree, and the backtracking resolvers through resolver/prefer.ts). Debian's apt
+   * resolves whole closures and does not read it. @defaultValue none: the newest that fits
    */
   pinned?: (name: string) => Promise<readonly string[]>;
 }

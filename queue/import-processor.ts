@@ -7,10 +7,10 @@
  */
 import { Worker, type Job, type Queue } from 'bullmq';
 import { importerFor } from '../importers/index.js';
-import { TransientError, UserError } from '../src/errors/index.js';
+import { BaleError, TransientError, UserError } from '../src/errors/index.js';
 import { parseSpec } from '../src/purl/purl.js';
 import { formatPurl } from '../src/purl/purl.js';
-import { prepareRecipe, writePrepared } from '../src/recipe/index.js';
+import { listRecipeVersions, prepareRecipe, writePrepared } from '../src/recipe/index.js';
 import { forQueue, type ImportJobData, type PlanJobData, type PlanResult } from './jobs.js';
 import { planAndEnqueue, type PlanDeps } from './plan.js';
 
@@ -41,6 +41,10 @@ export function importProcessor(deps: ImportProcessorDeps, queue: () => Queue): 
         ...(registry !== undefined ? { registry } : {}),
         ...(job.data.interpreters !== undefined ? { interpreters: job.data.interpreters } : {}),
         ...(deps.overridesDir !== undefined ? { overridesDir: deps.overridesDir } : {}),
+        // A name that cannot be a recipe path has no pins to keep (the importer's own checks name it).
+        ...(job.data.keepPins === true
+          ? { pinned: (name: string) => listRecipeVersions(deps.recipesDir, spec.type, name).catch(() => []) }
+          : {}),
       });
       // Every recipe checked before the first is written (a bad one leaves the tree as it was).
       const prepared = res.recipes.map((r) => prepareRecipe(deps.recipesDir, r));
@@ -56,6 +60,8 @@ export function importProcessor(deps: ImportProcessorDeps, queue: () => Queue): 
         await queue().rateLimit(err.retryAfterMs);
         throw Worker.RateLimitError();
       }
+      // The error's code, kept with the job, so whoever waits for it can sort the failure (--keep-going).
+      if (err instanceof BaleError) await job.updateProgress({ phase: 'failed', code: err.code }).catch(() => undefined);
       throw forQueue(err);
     }
   };

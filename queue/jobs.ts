@@ -17,6 +17,11 @@ export interface ImportJobData {
   /** The interpreter matrix to import for (`['3.11','3.12']`), where the ecosystem has one. */
   interpreters?: string[];
   request: TargetRequest;
+  /**
+   * `bale refresh`: dependencies keep the versions the worker's recipes tree pins where those still
+   * fit (ImportOptions.pinned), so a moved root re-pins only what it must. @defaultValue false
+   */
+  keepPins?: boolean;
 }
 
 /** Plan and enqueue the builds of recipes the producer resolved or read itself. */

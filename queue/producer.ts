@@ -5,7 +5,7 @@
  */
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { UserError } from '../src/errors/index.js';
+import { ERROR_CODES, type ErrorCode, UserError } from '../src/errors/index.js';
 import type { TargetRequest } from '../src/builder/index.js';
 import type { Recipe } from '../src/recipe/index.js';
 import { parseSpec } from '../src/purl/purl.js';
@@ -26,6 +26,22 @@ const POLL_MS = 200;
 /** Build jobs whose states one round asks for at once. */
 const WINDOW = 64;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A planned build that failed on the fleet. */
+export interface FailedBuild extends BuildRef {
+  /** As the job states it (`node22.23.3`), null for a package every interpreter shares. */
+  interpreter: string | null;
+  /** The job's failed reason (the build's error line). */
+  reason: string;
+  /** It failed because a build it runs against failed. */
+  dependencyFailed: boolean;
+}
+
+/** The code an import job's error had (import-processor.ts keeps it in the job's progress), else EQUEUE. */
+function failedCode(progress: unknown): ErrorCode {
+  const code = (progress as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code) ? (code as ErrorCode) : 'EQUEUE';
+}
 
 export interface EnqueuedJob {
   queue: string;
@@ -74,7 +90,7 @@ export class Producer {
     return { queue: QUEUE.plan, id: job.id! };
   }
 
-  /** The result of a plan or import job once a worker ran it; its failure reason as a UserError. */
+  /** The result of a plan or import job once a worker ran it; its failure reason as a UserError (with the code the worker kept). */
   async waitForPlan(j: EnqueuedJob, onWait?: () => void): Promise<PlanResult> {
     const q = this.queue<PlanJobData>(j.queue);
     let round = 0;
@@ -84,7 +100,7 @@ export class Producer {
       if (state === 'failed') {
         const job = await q.getJob(j.id);
         throw new UserError(
-          'EQUEUE',
+          failedCode(job?.progress),
           `${j.queue === QUEUE.plan ? 'planning' : 'importing'} ${job?.name ?? j.id} failed on a worker: ${job?.failedReason ?? 'no reason recorded'}; fix it, then bale queue retry --failed`,
         );
       }
@@ -99,8 +115,30 @@ export class Producer {
    * reason), after the others were left to run: the fleet keeps building what it can.
    */
   async waitForBuilds(builds: BuildRef[], since: number, onProgress?: (done: number, total: number) => void): Promise<BuildResult[]> {
+    return (await this.pollBuilds(builds, since, onProgress, false)).results;
+  }
+
+  /**
+   * As waitForBuilds, but a failed build is one outcome among others (`--keep-going`): waits until every
+   * planned build completed or failed, and answers the results of those that built and each failure.
+   */
+  async settleBuilds(
+    builds: BuildRef[],
+    since: number,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<{ results: BuildResult[]; failed: FailedBuild[] }> {
+    return this.pollBuilds(builds, since, onProgress, true);
+  }
+
+  private async pollBuilds(
+    builds: BuildRef[],
+    since: number,
+    onProgress: ((done: number, total: number) => void) | undefined,
+    settle: boolean,
+  ): Promise<{ results: BuildResult[]; failed: FailedBuild[] }> {
     const q = this.queue<BuildJobData>(QUEUE.build);
     const results = new Map<string, BuildResult>();
+    const failed = new Map<string, { ref: BuildRef; job: Job<BuildJobData> | undefined }>();
     // Jobs are looked at in plan order from the first unfinished one, a window at a time: a round
     // costs what finished since the last one, not one call per pending job (1,000 jobs: ~1 s a round).
     let cursor = 0;
@@ -109,30 +147,43 @@ export class Producer {
       while (cursor < builds.length) {
         const window = builds.slice(cursor, cursor + WINDOW);
         const states = await Promise.all(window.map((b) => q.getJobState(b.key)));
-        const failed = window.find((_, i) => states[i] === 'failed');
-        if (failed !== undefined) {
-          const job = await q.getJob(failed.key);
+        const firstFailed = window.find((_, i) => states[i] === 'failed');
+        if (firstFailed !== undefined && !settle) {
+          const job = await q.getJob(firstFailed.key);
           throw new UserError(
             'EQUEUE',
-            `${failed.task} failed on a worker: ${job?.failedReason ?? 'no reason recorded'}; fix it, then bale queue retry --failed`,
+            `${firstFailed.task} failed on a worker: ${job?.failedReason ?? 'no reason recorded'}; fix it, then bale queue retry --failed`,
           );
         }
         const gone = window.find((_, i) => states[i] === 'unknown');
         if (gone !== undefined)
           throw new UserError('EQUEUE', `build job ${gone.key.slice(0, 12)} for ${gone.task} is gone from the queue: enqueue again`);
-        const done = window.findIndex((_, i) => states[i] !== 'completed');
+        // A failed job stays failed until someone retries it (BullMQ retries before it gets there).
+        const done = window.findIndex((_, i) => states[i] !== 'completed' && states[i] !== 'failed');
         const finished = done < 0 ? window : window.slice(0, done);
         const jobs = (await Promise.all(finished.map((b) => q.getJob(b.key)))) as (Job<BuildJobData, BuildResult> | undefined)[];
-        for (const job of jobs) {
+        for (const [i, job] of jobs.entries()) {
+          if (states[i] === 'failed') failed.set(finished[i]!.key, { ref: finished[i]!, job });
           // Finished before this request was planned: for this caller it came from the store.
-          if (job?.returnvalue)
+          else if (job?.returnvalue)
             results.set(job.id!, (job.finishedOn ?? 0) < since ? { ...job.returnvalue, cached: true } : job.returnvalue);
         }
         cursor += finished.length;
         if (done >= 0) break;
       }
-      onProgress?.(results.size, builds.length);
-      if (cursor === builds.length) return builds.map((b) => results.get(b.key)!);
+      onProgress?.(results.size + failed.size, builds.length);
+      if (cursor === builds.length) {
+        return {
+          results: builds.filter((b) => results.has(b.key)).map((b) => results.get(b.key)!),
+          failed: [...failed.values()].map(({ ref, job }) => ({
+            ...ref,
+            interpreter: job?.data.interpreter ?? null,
+            reason: job?.failedReason ?? 'no reason recorded',
+            // Not built because a build it runs against failed (the build processor fails it at once).
+            dependencyFailed: (job?.data.deps ?? []).some((k) => failed.has(k)),
+          })),
+        };
+      }
       idle = cursor > before ? 0 : idle + 1;
       await sleep(Math.min(POLL_MS, 25 * 2 ** idle));
     }

@@ -84,7 +84,7 @@ export class PypiImporter implements Importer {
     overrides.catch(() => undefined);
     try {
       const ok = await targetPythons(opts);
-      const resolver = new Resolver(client, isFileUrl(opts.registry));
+      const resolver = new Resolver(client, isFileUrl(opts.registry), opts.pinned);
       // One resolver for every attempt (keep-going.ts): each page is fetched once.
       const attempt = (some: Spec[]): ReturnType<typeof resolvePerInterpreter<PythonInterpreter, TargetPins>> => {
         const reqs = some.map((s) => roots[specs.indexOf(s)]!);

@@ -13,8 +13,9 @@ import type { ChosenDist, Release } from './releases.js';
 import { formatRequirement } from './requirement.js';
 import type { Requirement } from './requirement.js';
 import type { TagTarget } from './tags.js';
-import { compareVersions, requiresPythonAllows, satisfies } from './versions.js';
+import { compareVersions, isValidVersion, requiresPythonAllows, satisfies } from './versions.js';
 import { checkSourceUrl, identityError } from '../identity.js';
+import { PreferPinned, type PinnedVersions } from '../resolver/prefer.js';
 
 export interface ResolveTarget {
   python: PythonTarget;
@@ -43,17 +44,24 @@ const describe = (w: Want): string =>
  * One version per distribution for one interpreter (see resolver/backtrack.ts): the newest
  * candidate first, yanked releases only when pinned exactly, pre-releases only when nothing else
  * matches, Requires-Python per interpreter; extras a package asks for become its own needs.
+ * Versions already pinned (ImportOptions.pinned) go first where they still fit.
  */
 export class Resolver {
   private readonly meta: DistMetadata;
   private readonly releases = new Map<string, Promise<Release[]>>();
+  private readonly prefer: PreferPinned;
 
-  /** @param local the index is on this machine's disk (file://): its own file: links are sources too. */
+  /**
+   * @param local the index is on this machine's disk (file://): its own file: links are sources too.
+   * @param pinned versions already pinned, tried first where they fit (ImportOptions.pinned).
+   */
   constructor(
     private readonly client: IndexClient,
     private readonly local = false,
+    pinned?: PinnedVersions,
   ) {
     this.meta = new DistMetadata(client);
+    this.prefer = new PreferPinned(pinned, (a, b) => a === b || (isValidVersion(a) && compareVersions(a, b) === 0));
   }
 
   /** Before a file (or its metadata) is fetched: a recipe source is an http(s) URL, or a file of an index on disk. */
@@ -88,8 +96,12 @@ export class Resolver {
     return new Map(out.pins);
   }
 
-  /** Releases one requirement admits for the target, newest first, each with the file it would use. */
+  /** Releases one requirement admits for the target, newest first (pinned ones first), each with the file it would use. */
   private async admitted(w: Want, t: ResolveTarget): Promise<Candidate[]> {
+    return this.prefer.order(w.name, await this.newestFirst(w, t), (c) => c.version);
+  }
+
+  private async newestFirst(w: Want, t: ResolveTarget): Promise<Candidate[]> {
     const releases = await this.releasesOf(w.name, w.chain);
     const exact = /^={2,3}[^,*]+$/.test(w.req.specifier);
     const pick = (prereleases: boolean | undefined): Candidate[] => {

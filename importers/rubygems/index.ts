@@ -33,7 +33,7 @@ export class GemImporter implements Importer {
       const roots = specs.map(specRequirement);
       const { loadOverrides } = await import('../../src/overrides/table.js');
       const overrides = await loadOverrides('gem', opts.overridesDir);
-      const resolver = new GemResolver(index, (name) => overrides.rowsFor(name).some((r) => r.build.length > 0));
+      const resolver = new GemResolver(index, (name) => overrides.rowsFor(name).some((r) => r.build.length > 0), opts.pinned);
       const rubies = found.filter((r) => wanted.includes(r.version));
       // One resolver for every attempt (keep-going.ts): each index page is fetched once.
       const attempt = (some: Spec[]): ReturnType<typeof resolvePerInterpreter<(typeof rubies)[number], Map<string, GemPin>>> =>

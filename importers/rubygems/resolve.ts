@@ -6,6 +6,7 @@ import { allowsPrerelease, satisfiesGem } from './gem-requirement.js';
 import { compareGemVersions, isPrerelease } from './gem-version.js';
 import { pickGemPlatform, requiredRubyAllows } from './platforms.js';
 import type { GemTarget } from './platforms.js';
+import { PreferPinned, type PinnedVersions } from '../resolver/prefer.js';
 
 /** The Ruby a resolution is for. */
 export interface RubyTarget {
@@ -30,20 +31,27 @@ const describe = (w: Want): string => `${w.name} (${w.req || '>= 0'})${w.chain.l
 /**
  * One version per gem for one Ruby (see resolver/backtrack.ts): newest first, prereleases only when
  * a requirement names one, the best platform gem for the target (the source gem for what the
- * override table builds against system libraries), required_ruby_version per Ruby.
+ * override table builds against system libraries), required_ruby_version per Ruby. Versions
+ * already pinned (ImportOptions.pinned) go first where they still fit.
  */
 export class GemResolver {
   private readonly releases = new Map<string, Promise<GemRelease[]>>();
+  private readonly prefer: PreferPinned;
 
   /**
    * @param preferSource gems to build from their `ruby` platform gem even when a precompiled one
    * exists: those the override table gives native build packages (nokogiri against the system's
    * libxml2 rather than its bundled copy), so a distribution links its own libraries.
+   * @param pinned versions already pinned, tried first where they fit (ImportOptions.pinned).
    */
   constructor(
     private readonly index: GemIndex,
     private readonly preferSource: (name: string) => boolean = () => false,
-  ) {}
+    pinned?: PinnedVersions,
+  ) {
+    // A gem's version is its string: 1.0 and 1.0.0 are distinct releases on a source.
+    this.prefer = new PreferPinned(pinned, (a, b) => a === b);
+  }
 
   private releasesOf(name: string, chain: readonly string[]): Promise<GemRelease[]> {
     let p = this.releases.get(name);
@@ -97,7 +105,7 @@ export class GemResolver {
 
   private provider(t: RubyTarget): Provider<string, GemRelease, GemPin> {
     return {
-      candidates: (w, known) => this.candidates(w, known, t),
+      candidates: async (w, known) => this.prefer.order(w.name, await this.candidates(w, known, t), (r) => r.version),
       noneWhy: async (w) => {
         const all = await this.releasesOf(w.name, w.chain);
         if (all.length === 0) return 'the source lists no release';

@@ -301,11 +301,14 @@ export async function cmdBuild(args: string[], env: Env, checkUrl?: string, o: B
     // Redis (and the store results are listed from) checked before the tree is read; the fleet builds.
     const { buildViaQueue } = await import('./queue-commands.js');
     let kept: Kept | undefined;
-    const lines = await buildViaQueue(async () => (kept = await buildRoots(given, env, all)), env, o.queue === true ? undefined : o.queue);
-    const failedRoots = kept?.failed ?? [];
-    if (env.opts.json) printJson({ packages: lines, ...failedRootsJson(failedRoots) });
+    const keepGoing = env.opts.keepGoing === true;
+    const queue = o.queue === true ? undefined : o.queue;
+    const { lines, failures } = await buildViaQueue(async () => (kept = await buildRoots(given, env, all)), env, queue, keepGoing);
+    // --keep-going: a root whose build failed on the fleet is a build failure of its own, as in-process.
+    const failedRoots = [...(kept?.failed ?? []), ...(kept !== undefined ? rootsNotBuilt(kept.roots, kept.argOf, failures) : [])];
+    if (env.opts.json) printJson({ packages: lines, ...(keepGoing ? { failures } : {}), ...failedRootsJson(failedRoots) });
     else printPackages(lines);
-    await endRun('build', all ? [...(kept?.argOf.values() ?? [])] : given, failedRoots, [], o);
+    await endRun('build', all ? [...(kept?.argOf.values() ?? [])] : given, failedRoots, failures, o);
     return;
   }
   const store = await openGivenStore(env);
@@ -344,12 +347,20 @@ export async function cmdRequest(args: string[], env: Env, queue?: string | true
       failures = resolvedOrRefused(res, env);
       return res;
     };
-    const { res, lines } = await requestViaQueue(resolved, env, queue === true ? undefined : queue);
-    const written = await writeRecipes(res);
+    const keepGoing = env.opts.keepGoing === true;
+    const built = await requestViaQueue(resolved, env, queue === true ? undefined : queue, keepGoing);
+    const { res, lines } = built;
+    failures.push(...built.failures);
+    // --keep-going: a root whose build failed on the fleet is reported, and only built roots' recipes are written.
+    const failedRoots = [...res.failedRoots, ...rootsNotBuilt(res.roots, res.argOf, built.failures)];
+    const { graphFromRecipes } = await builder();
+    const kept =
+      built.failures.length > 0 ? recipesOfBuiltRoots(res, graphFromRecipes('', res.recipes, res.roots).graph, built.failures) : res;
+    const written = await writeRecipes(kept);
     if (env.opts.json)
-      printJson({ roots: rootNames(res.roots), recipes: written, failures, packages: lines, ...failedRootsJson(res.failedRoots) });
+      printJson({ roots: rootNames(res.roots), recipes: written, failures, packages: lines, ...failedRootsJson(failedRoots) });
     else printPackages(lines);
-    await endRun('request', specArgs, res.failedRoots, failures, o);
+    await endRun('request', specArgs, failedRoots, failures, o);
     return;
   }
   const store = await openGivenStore(env);

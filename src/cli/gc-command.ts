@@ -39,13 +39,6 @@ export async function cmdGc(o: GcFlags, env: Env): Promise<void> {
     throw new UsageError('bale gc: --keep-nothing keeps no roots or images: drop it, or drop --keep-roots and --keep-images');
   }
   const location = env.opts.store;
-  const { isRegistryStore } = await import('../store/open.js');
-  if (isRegistryStore(location) && o.grace !== 0) {
-    // A registry keeps no times and sees no leases: only roots and images can keep anything there.
-    throw new UsageError(
-      `bale gc: --store ${location}: a registry keeps no build times, so gc cannot tell recent builds: with no build running against it, say --grace 0`,
-    );
-  }
   // Everything read and checked before the first file is removed: a bad root or image removes nothing.
   let tree: { dir: string; roots: import('../gc/roots.js').RootClosure } | undefined;
   const { imageStemsFromDir, imageStemsFromRegistry, rootClosure } = await import('../gc/roots.js');

@@ -224,7 +224,10 @@ function program(): Command {
         .choices(POLICIES)
         .default('minor'),
     )
-    .option('--queue [url]', 'enqueue import jobs for the moved roots on the fleet behind this Redis (default: $BALE_REDIS_URL)')
+    .option(
+      '--queue [url]',
+      'import the moved roots on the fleet behind this Redis (default: $BALE_REDIS_URL) and wait for their builds, as request --queue',
+    )
     .action(async (specs: string[], o: RefreshFlags, cmd: Command) =>
       (await import('./refresh-command.js')).cmdRefresh(specs, o, envFor(cmd)),
     );

@@ -8,11 +8,12 @@ import type { Resolution } from '../../importers/index.js';
 import type { BuildRef, BuildResult, ImportJobData } from '../../queue/jobs.js';
 import type { Ecosystem, Purl } from '../purl/purl.js';
 import type { RecipeGraph } from '../builder/index.js';
-import type { Producer } from '../../queue/producer.js';
+import type { FailedBuild, Producer } from '../../queue/producer.js';
 import { indexOf, matrixOf, targetRequest, type Env, type QueueFlags } from './env.js';
 import { wholeNumber } from './flags.js';
 import { printJson, printPackages, say, tell, type PackageLine } from './output.js';
 import { specsFrom } from './spec-file.js';
+import type { FailedTarget } from './targets.js';
 
 /**
  * A producer on the fleet's Redis (`given` by `flag`, else BALE_REDIS_URL); an outage
@@ -61,9 +62,15 @@ export function builtLines(results: BuildResult[], storeRoot: string): PackageLi
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
 }
 
-async function localRoot(env: Env): Promise<string> {
+export async function localRoot(env: Env): Promise<string> {
   const { localStoreRoot } = await import('../store/index.js');
   return localStoreRoot(env.opts.store, env.paths.cache);
+}
+
+/** What the fleet built; with `settle` (--keep-going), the builds that failed too, as failed targets. */
+export interface FleetBuilt {
+  results: BuildResult[];
+  failures: FailedTarget[];
 }
 
 /** Plan on a worker, then wait for every build it planned. */
@@ -72,38 +79,58 @@ async function planAndWait(
   res: Pick<Resolution, 'recipes' | 'roots'>,
   digests: string[],
   env: Env,
-): Promise<BuildResult[]> {
+  settle = false,
+): Promise<FleetBuilt> {
   const { formatPurl } = await import('../purl/purl.js');
   const since = Date.now();
   const job = await producer.enqueuePlan(res.recipes, res.roots.map(formatPurl), targetRequest(env.opts), digests);
   env.progress.phase('waiting for a worker to plan', 1);
   const plan = await producer.waitForPlan(job);
-  return waitBuilds(producer, plan.builds, since, env);
+  return waitBuilds(producer, plan.builds, since, env, settle);
 }
 
-async function waitBuilds(producer: Producer, builds: BuildRef[], since: number, env: Env): Promise<BuildResult[]> {
+/** Without `settle` the first failed build fails the command; with it every build is waited for. */
+export async function waitBuilds(producer: Producer, builds: BuildRef[], since: number, env: Env, settle = false): Promise<FleetBuilt> {
   env.progress.phase('building on the fleet', builds.length);
-  const results = await producer.waitForBuilds(builds, since, (done, total) => env.progress.update(done, total));
-  env.progress.stop();
-  return results;
+  const onProgress = (done: number, total: number): void => env.progress.update(done, total);
+  try {
+    if (!settle) return { results: await producer.waitForBuilds(builds, since, onProgress), failures: [] };
+    const { results, failed } = await producer.settleBuilds(builds, since, onProgress);
+    return { results, failures: failed.map(fleetFailure) };
+  } finally {
+    env.progress.stop();
+  }
+}
+
+/** A build that failed on the fleet, worded as an in-process build's failure (targets.ts buildFailure). */
+export function fleetFailure(f: FailedBuild): FailedTarget {
+  return {
+    // `node22.23.3` as `node 22.23.3`.
+    target: f.interpreter === null ? 'any' : f.interpreter.replace(/^([a-z]+)/, '$1 '),
+    package: f.purl,
+    error: f.reason.split('\n')[0]!,
+    ...(f.dependencyFailed ? { skipped: true as const, code: 'EDEPFAILED' as const } : {}),
+  };
 }
 
 /**
  * `bale request ... --queue [URL]`: Redis (and the store the results are listed from) checked
  * first, so a wrong one fails before any registry is asked; resolved here, built by the fleet; the
- * caller writes the recipes once it succeeded.
+ * caller writes the recipes once it succeeded. `keepGoing`: builds that fail are answered, not thrown.
  */
 export async function requestViaQueue<R extends Resolution>(
   resolve: () => Promise<R>,
   env: Env,
   redis: string | undefined,
-): Promise<{ res: R; lines: PackageLine[] }> {
+  keepGoing = false,
+): Promise<{ res: R; lines: PackageLine[]; failures: FailedTarget[] }> {
   const root = await localRoot(env);
   const { producer, close } = await producerFor('--queue', redis, env);
   try {
     const res = await resolve();
     const { recipeDigest } = await import('../recipe/index.js');
-    return { res, lines: builtLines(await planAndWait(producer, res, res.recipes.map(recipeDigest), env), root) };
+    const built = await planAndWait(producer, res, res.recipes.map(recipeDigest), env, keepGoing);
+    return { res, lines: builtLines(built.results, root), failures: built.failures };
   } finally {
     await close();
   }
@@ -111,28 +138,29 @@ export async function requestViaQueue<R extends Resolution>(
 
 /**
  * `bale build ... --queue [URL]`: Redis and the store checked first, then `load` reads the graph
- * from the recipes tree here; a worker plans it once and the fleet builds it.
+ * from the recipes tree here; a worker plans it once and the fleet builds it. `keepGoing`: builds
+ * that fail are answered, not thrown.
  */
 export async function buildViaQueue(
   load: () => Promise<{ graph: RecipeGraph; roots: Purl[] }>,
   env: Env,
   redis: string | undefined,
-): Promise<PackageLine[]> {
+  keepGoing = false,
+): Promise<{ lines: PackageLine[]; failures: FailedTarget[] }> {
   const root = await localRoot(env);
   const { producer, close } = await producerFor('--queue', redis, env);
   try {
     const { graph, roots } = await load();
     const nodes = [...graph.nodes.values()];
     const res = { recipes: nodes.map((n) => n.recipe), roots };
-    return builtLines(
-      await planAndWait(
-        producer,
-        res,
-        nodes.map((n) => n.digest),
-        env,
-      ),
-      root,
+    const built = await planAndWait(
+      producer,
+      res,
+      nodes.map((n) => n.digest),
+      env,
+      keepGoing,
     );
+    return { lines: builtLines(built.results, root), failures: built.failures };
   } finally {
     await close();
   }
@@ -170,7 +198,7 @@ export async function cmdEnqueue(
         const plans = await Promise.all(jobs.map((j) => producer.waitForPlan(j)));
         const builds = [...new Map(plans.flatMap((p) => p.builds).map((b) => [b.key, b])).values()];
         env.progress.phase('importing on the fleet', jobs.length);
-        const lines = builtLines(await waitBuilds(producer, builds, since, env), root);
+        const lines = builtLines((await waitBuilds(producer, builds, since, env)).results, root);
         if (env.opts.json) printJson({ roots: plans.flatMap((p) => p.roots), packages: lines });
         else printPackages(lines);
         return;
@@ -186,12 +214,14 @@ export async function cmdEnqueue(
     const res = { recipes: nodes.map((n) => n.recipe), roots: roots.map((r) => r.purl) };
     if (o.wait === true) {
       const lines = builtLines(
-        await planAndWait(
-          producer,
-          res,
-          nodes.map((n) => n.digest),
-          env,
-        ),
+        (
+          await planAndWait(
+            producer,
+            res,
+            nodes.map((n) => n.digest),
+            env,
+          )
+        ).results,
         root,
       );
       if (env.opts.json) printJson({ packages: lines });

@@ -3,19 +3,22 @@
  * range allow (src/refresh/), re-imported at exactly that version so its recipe and closure are
  * re-pinned, then a report grouped major/minor/patch. Roots that did not move are not re-imported,
  * so a refresh with nothing new writes nothing; a recipe whose bytes are already there is left
- * alone (src/recipe/repo.ts writePrepared). With --queue, the moved roots become import jobs.
+ * alone (src/recipe/repo.ts writePrepared). With --queue, the moved roots become import jobs (their
+ * dependencies' pins kept from the workers' tree), waited for as `request --queue` waits: the imports,
+ * then their builds; with --keep-going a root whose import or build fails on the fleet is reported.
  */
 import { parseSpec } from '../purl/purl.js';
 import type { Policy } from '../refresh/decide.js';
 import { bulkSpecs, endRun, failedRootOf, failedRootsJson, type BulkFlags, type FailedRoot } from './bulk.js';
 import { resolveCheckedSpecs, resolvedOrRefused, writeRecipes, type SpecArg } from './commands.js';
 import { indexOf, type Env } from './env.js';
-import { printJson, say } from './output.js';
-import type { WrittenRecipe } from './output.js';
+import { printJson, printPackages, say } from './output.js';
+import type { PackageLine, WrittenRecipe } from './output.js';
+import type { QueuedImport } from './queue-imports.js';
 
 export interface RefreshFlags extends BulkFlags {
   policy?: Policy;
-  /** `--queue [URL]`: enqueue import jobs for the moved roots instead of importing here. */
+  /** `--queue [URL]`: import the moved roots on the fleet (and build them) instead of importing here. */
   queue?: string | true;
 }
 
@@ -47,8 +50,14 @@ export async function cmdRefresh(args: string[], o: RefreshFlags, env: Env): Pro
   let written: WrittenRecipe[] = [];
   let failures: ReturnType<typeof resolvedOrRefused> = [];
   let jobs: unknown[] | undefined;
+  let fleet: { packages: PackageLine[]; recipes: string[] } | undefined;
   if (o.queue !== undefined && moved.length > 0) {
-    jobs = await enqueueMoved(moved, o.queue, env);
+    const { importsViaQueue } = await import('./queue-imports.js');
+    const done = await importsViaQueue(await importJobs(moved, env), env, o.queue === true ? undefined : o.queue, keepGoing);
+    jobs = done.jobs;
+    fleet = { packages: done.lines, recipes: done.recipes };
+    failedRoots.push(...done.failedRoots);
+    failures = done.failures;
   } else if (moved.length > 0) {
     // Dependencies keep the versions the tree pins where those still fit: only what must move moves.
     const { listRecipeVersions } = await import('../recipe/index.js');
@@ -69,38 +78,34 @@ export async function cmdRefresh(args: string[], o: RefreshFlags, env: Env): Pro
       ...reportJson(policy, rows),
       recipes: written,
       ...(jobs !== undefined ? { jobs } : {}),
+      ...(fleet !== undefined ? { fleetRecipes: fleet.recipes, packages: fleet.packages } : {}),
       failures,
       ...failedRootsJson(failedRoots),
     });
   } else {
     for (const line of reportLines(policy, rows)) say(line);
-    if (jobs !== undefined) say(`enqueued ${jobs.length} import job(s) for the moved roots`);
-    else if (moved.length > 0) say(`${written.length} recipe(s) written`);
+    if (fleet !== undefined) {
+      say(`imported ${jobs!.length} moved root(s) on the fleet (${fleet.recipes.length} recipe(s) in its tree)`);
+      printPackages(fleet.packages);
+    } else if (moved.length > 0) say(`${written.length} recipe(s) written`);
   }
   await endRun('refresh', specArgs, failedRoots, failures, o);
 }
 
-/** The moved roots as import jobs (`bale enqueue --import`), each spec pinned to its new version. */
-async function enqueueMoved(moved: SpecArg[], queue: string | true, env: Env): Promise<unknown[]> {
-  const { producerFor } = await import('./queue-commands.js');
+/** The moved roots as import jobs (`bale enqueue --import`), each spec pinned to its new version, its dependencies' pins kept. */
+async function importJobs(moved: SpecArg[], env: Env): Promise<QueuedImport[]> {
   const { targetRequest, matrixOf } = await import('./env.js');
-  const { producer, close } = await producerFor('--queue', queue === true ? undefined : queue, env);
-  try {
-    const jobs: unknown[] = [];
-    for (const { spec } of moved) {
-      const registry = spec.repository ?? indexOf(spec.type, env.opts);
-      const interpreters = matrixOf(spec.type, env.opts);
-      const data = {
-        request: targetRequest(env.opts),
-        ...(registry !== undefined ? { registry } : {}),
-        ...(interpreters !== undefined ? { interpreters } : {}),
-      };
-      jobs.push(...(await producer.enqueueImports([specText(spec)], () => data)));
-    }
-    return jobs;
-  } finally {
-    await close();
-  }
+  return moved.map(({ spec, arg }) => {
+    const registry = spec.repository ?? indexOf(spec.type, env.opts);
+    const interpreters = matrixOf(spec.type, env.opts);
+    const data = {
+      request: targetRequest(env.opts),
+      keepPins: true,
+      ...(registry !== undefined ? { registry } : {}),
+      ...(interpreters !== undefined ? { interpreters } : {}),
+    };
+    return { spec: specText(spec), arg, data };
+  });
 }
 
 /** `eco:name[extras]@version`, as an import job parses it. */

@@ -138,35 +138,50 @@ async function decide(
 }
 
 /**
- * A registry store: no leases and no times (a registry keeps neither; the command asks for
- * --grace 0), so only roots and images keep anything. Records go first, then each package with
- * what is attached to it.
+ * A registry store: the mark and the leases are in the registry (store/registry-leases.ts), read
+ * before the scan as for a local store; records carry the time they were pushed. Records go first,
+ * then each package with what is attached to it; then leases a dead builder left.
  */
 async function collectRegistry(o: GcOptions): Promise<GcResult> {
   const { deleteArtifact, scanRegistry } = await import('./registry.js');
-  const scan = await scanRegistry(o.storeRoot);
+  const { markRegistryCollecting, readRegistryLeases, standingLease } = await import('../store/registry-leases.js');
+  const { parseRegistryUrl, RegistryClient } = await import('../registry/index.js');
+  const { leasesRepo } = await import('../oci/index.js');
+  const { registry, namespace } = parseRegistryUrl(o.storeRoot);
+  const client = new RegistryClient(registry);
   try {
-    const { plan, tree, result } = await decide(o, scan, []);
-    if (!o.dryRun) {
-      for (const r of plan.records) {
-        const t = scan.target(r.file);
-        await scan.client.deleteManifest(t.repo, t.digest);
-      }
-      for (const p of plan.packages) {
-        for (const f of p.files) {
-          const t = scan.target(f);
-          await deleteArtifact(scan.client, t.repo, t.digest);
+    const unmark = o.dryRun ? async () => undefined : await markRegistryCollecting(client, namespace);
+    try {
+      const now = Date.now();
+      const all = (await readRegistryLeases(client, namespace)).filter((l) => !l.mark || !standingLease(l, now));
+      const live = all.filter((l) => !l.mark && standingLease(l, now));
+      const scan = await scanRegistry(o.storeRoot, client);
+      const { plan, tree, result } = await decide(o, scan, live);
+      if (!o.dryRun) {
+        for (const r of plan.records) {
+          const t = scan.target(r.file);
+          await client.deleteManifest(t.repo, t.digest);
         }
+        for (const p of plan.packages) {
+          for (const f of p.files) {
+            const t = scan.target(f);
+            await deleteArtifact(client, t.repo, t.digest);
+          }
+        }
+        for (const f of tree.drop) await remove(f.path);
+        if (o.tree !== undefined)
+          await pruneEmpty(
+            tree.drop.map((f) => f.path),
+            o.tree.dir,
+          );
+        // Leases of builders that died, and marks of collectors that did.
+        for (const l of all.filter((x) => !standingLease(x, now))) await client.deleteManifest(leasesRepo(namespace), l.digest);
       }
-      for (const f of tree.drop) await remove(f.path);
-      if (o.tree !== undefined)
-        await pruneEmpty(
-          tree.drop.map((f) => f.path),
-          o.tree.dir,
-        );
+      return result;
+    } finally {
+      await unmark();
     }
-    return result;
   } finally {
-    await scan.client.close();
+    await client.close();
   }
 }

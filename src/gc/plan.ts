@@ -2,7 +2,7 @@
  * What gc keeps, decided without touching anything (pure, so a dry run and a real run decide the
  * same). Kept to begin with: packages built from a root's recipes, packages of images, anything
  * with a file newer than the grace period, what live leases name (and every package newer than the
- * oldest live lease: a running build's outputs before its record exists). Then, until nothing
+ * oldest live lease, or named by one: a running build's outputs before its record exists). Then, until nothing
  * changes: a kept package keeps every build record naming it, a kept record keeps all of its
  * packages (one build's packages go together), and a kept package keeps the builds and packages
  * its description says it ran against, and the recipe texts it names.
@@ -16,8 +16,8 @@ export interface KeepRules {
   imageStems: ReadonlySet<string>;
   /** Files modified at or after this time (ms) are recent: kept. */
   cutoff: number;
-  /** Live leases: the build keys they name and when each was taken. */
-  leases: readonly { keys: readonly string[]; since: number }[];
+  /** Live leases: the build keys (and package stems, a registry store's) they name and when each was taken. */
+  leases: readonly { keys: readonly string[]; since: number; stems?: readonly string[] }[];
 }
 
 export interface GcPlan {
@@ -66,6 +66,7 @@ export function planGc(scan: StoreScan, rules: KeepRules): GcPlan {
     const unfinished = p.recipeDigest === undefined && recent(p.files, rules.cutoff);
     if (fromRoot || unfinished || rules.imageStems.has(p.stem) || recent(p.files, packageCutoff)) keepStem(p.stem);
   }
+  for (const s of rules.leases.flatMap((l) => l.stems ?? [])) if (scan.packages.has(s)) keepStem(s);
   for (const r of scan.records) if (leased.has(r.key) || recent([r.file], rules.cutoff)) keepRecord(r);
 
   while (stems.length > 0 || records.length > 0) {

@@ -1,7 +1,9 @@
 /**
  * A registry store (`--store oci://HOST/NS`) as gc sees it: each package artifact in `NS/packages`
  * (its annotations, archive digest, and the build description layer for its inputs) and each build
- * record in `NS/builds`, in the shape scan.ts gives a local store, so plan.ts decides for both.
+ * record in `NS/builds`, in the shape scan.ts gives a local store, so plan.ts decides for both. A
+ * record's time is when it was pushed (its annotation; none, from an older bale: long ago); a
+ * package has none of its own: its records, leases and roots keep it.
  * Removing is deleting manifests by digest through the distribution API (the registry must allow
  * deletes); a package goes with what is attached to it (signature, attestations, the referrers
  * tag). Blobs are left to the registry's own garbage collection.
@@ -19,9 +21,10 @@ export interface RegistryScan extends StoreScan {
 
 const sizeOf = (layers: readonly { size: number }[]): number => layers.reduce((n, l) => n + l.size, 0);
 
-export async function scanRegistry(url: string): Promise<RegistryScan> {
+/** `client`: one the caller opened (gc marks the store and reads its leases first). */
+export async function scanRegistry(url: string, given?: RegistryClient): Promise<RegistryScan> {
   const { registry, namespace } = parseRegistryUrl(url);
-  const client = new RegistryClient(registry);
+  const client = given ?? new RegistryClient(registry);
   const at = (repo: string, digest: string): string => `${registry.host}/${repo}@${digest}`;
   const packages = new Map<string, ScannedPackage>();
   const byArchive = new Map<string, string>();
@@ -59,7 +62,8 @@ export async function scanRegistry(url: string): Promise<RegistryScan> {
     const m = await client.getManifest(recRepo, key);
     const doc = parseManifest(m.bytes, `${recRepo}:${key}`);
     const stems = doc.layers.flatMap((l) => byArchive.get(l.digest) ?? []);
-    records.push({ key, file: { path: at(recRepo, m.digest), size: 0, mtimeMs: 0 }, stems });
+    const pushed = Date.parse(doc.annotations?.[ANNOTATION.created] ?? '');
+    records.push({ key, file: { path: at(recRepo, m.digest), size: 0, mtimeMs: Number.isFinite(pushed) ? pushed : 0 }, stems });
   }
   const target = (f: StoreFile): { repo: string; digest: string } => {
     const rest = f.path.slice(registry.host.length + 1);

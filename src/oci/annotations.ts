@@ -3,6 +3,8 @@
 export const ANNOTATION = {
   /** A blob's file name; an image manifest's image name. */
   title: 'org.opencontainers.image.title',
+  /** When a registry store's build record, lease or mark was pushed (RFC 3339). */
+  created: 'org.opencontainers.image.created',
   /** An image manifest's tag. */
   imageVersion: 'org.opencontainers.image.version',
   /** The tag of a manifest in an image layout's index.json. */

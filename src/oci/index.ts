@@ -25,6 +25,7 @@ export {
   buildsRepo,
   imageRepo,
   isReferrersTag,
+  leasesRepo,
   packageAnnotations,
   packagesRepo,
   packageTag,

@@ -23,6 +23,8 @@ export const ARTIFACT = {
   image: 'application/vnd.dev.bale.image.v1',
   signature: 'application/vnd.dev.bale.signature.v1',
   build: 'application/vnd.dev.bale.build.v1',
+  /** A builder's lease or a collector's mark in a registry store (src/store/registry-leases.ts). */
+  lease: 'application/vnd.dev.bale.lease.v1',
   /** A build attestation attached to a package: in-toto's own media type, as the in-toto attestation spec asks. */
   attestation: 'application/vnd.in-toto+json',
 } as const;
@@ -33,6 +35,8 @@ export const BLOB = {
   imageFile: 'application/vnd.dev.bale.image.v1+toml',
   minisig: 'application/vnd.dev.bale.minisig.v1',
   buildRecord: 'application/vnd.dev.bale.build.record.v1+json',
+  /** What a lease names (build keys, package stems), its one layer. */
+  lease: 'application/vnd.dev.bale.lease.v1+json',
   /** How a package was built (src/store/description.ts): a layer of its artifact. */
   buildDescription: 'application/vnd.dev.bale.build.description.v1+json',
   /** A recipe's canonical text, whose sha256 is its recipe digest: layers of a package artifact. */

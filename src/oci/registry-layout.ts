@@ -13,7 +13,10 @@
  *   artifact (ARTIFACT.image) attached to it;
  * - a registry store (`--store oci://…`) adds one artifact (ARTIFACT.build) per build in
  *   `ns/builds`, tagged with the build key, whose layers are the build's package archives and its
- *   build record (JSON): pushed after the packages, so a tag there always means a complete build.
+ *   build record (JSON): pushed after the packages, so a tag there always means a complete build,
+ *   annotated with when it was pushed (gc's grace period);
+ * - builders' leases and `bale gc`'s marks (src/store/registry-leases.ts) are artifacts
+ *   (ARTIFACT.lease) in `ns/leases`, one tag each, deleted when done.
  *
  * Pure names and annotations; the pushing and pulling is the store's (package-artifacts.ts) and
  * the image commands'.
@@ -22,6 +25,7 @@ import { ANNOTATION } from './annotations.js';
 
 export const packagesRepo = (ns: string): string => (ns === '' ? 'packages' : `${ns}/packages`);
 export const buildsRepo = (ns: string): string => (ns === '' ? 'builds' : `${ns}/builds`);
+export const leasesRepo = (ns: string): string => (ns === '' ? 'leases' : `${ns}/leases`);
 export const imageRepo = (ns: string, name: string): string => (ns === '' ? name : `${ns}/${name}`);
 
 /** A tag for a package: OCI tags allow `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`; the sha keeps sanitised names apart. */

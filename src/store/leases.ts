@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors/index.js';
 import { processAlive } from '../util/alive.js';
 import { TEMP_HOST, writeFileAtomic } from '../util/atomic-write.js';
-import type { Store } from './store.js';
+import type { LeaseBoard, Store } from './store.js';
 
 export const LEASES_DIR = 'leases';
 /** The end of a collector's mark's name (`<host>-<pid>.gc.mark`), in the leases directory. */
@@ -97,20 +97,33 @@ export async function markCollecting(storeRoot: string): Promise<() => Promise<v
   return () => unlink(file).catch(() => undefined);
 }
 
+/** The local store's board: files in `<root>/leases`, a process's lease believed while it runs. */
+export function localLeases(store: Store): LeaseBoard {
+  const dir = join(store.root, LEASES_DIR);
+  return {
+    async take(keys) {
+      const file = join(dir, `${TEMP_HOST}-${process.pid}-${randomBytes(6).toString('hex')}.lease.json`);
+      await mkdir(dir, { recursive: true });
+      await writeFileAtomic(file, JSON.stringify({ host: TEMP_HOST, pid: process.pid, keys }), { durable: false });
+      return () => unlink(file).catch(() => undefined);
+    },
+    collecting: () => collecting(store.root),
+    has: async (key) => (await store.lookup(key)) !== undefined,
+  };
+}
+
 /**
- * Run `work` under a lease naming `key` and `inputs` (build keys): once no collector is at work,
- * each input is checked to be in the store still, since a collector may have removed it before it
- * saw the lease. The lease goes however `work` ends.
+ * Run `work` under a lease naming `key` and `inputs` (build keys), on the store's board: once no
+ * collector is at work, each input is checked to be in the store still, since a collector may have
+ * removed it before it saw the lease. The lease goes however `work` ends.
  */
 export async function withLease<T>(store: Store, key: string, inputs: readonly string[], work: () => Promise<T>): Promise<T> {
-  const dir = join(store.root, LEASES_DIR);
-  const file = join(dir, `${TEMP_HOST}-${process.pid}-${randomBytes(6).toString('hex')}.lease.json`);
-  await mkdir(dir, { recursive: true });
-  await writeFileAtomic(file, JSON.stringify({ host: TEMP_HOST, pid: process.pid, keys: [key, ...inputs] }), { durable: false });
+  const board = store.leases ?? localLeases(store);
+  const release = await board.take([key, ...inputs]);
   try {
-    while (await collecting(store.root)) await new Promise((r) => setTimeout(r, WAIT_MS));
+    await untilCollected(board);
     for (const k of inputs) {
-      if ((await store.lookup(k)) === undefined) {
+      if (!(await board.has(k))) {
         throw new UserError(
           'EGCRACE',
           `build ${k.slice(0, 12)}, which this build runs against, was removed from ${store.location} (bale gc) before this build took its lease: build again`,
@@ -119,6 +132,11 @@ export async function withLease<T>(store: Store, key: string, inputs: readonly s
     }
     return await work();
   } finally {
-    await unlink(file).catch(() => undefined);
+    await release();
   }
+}
+
+/** Wait while a collector's mark stands (after taking a lease: the collector either saw it or is waited for). */
+export async function untilCollected(board: LeaseBoard): Promise<void> {
+  while (await board.collecting()) await new Promise((r) => setTimeout(r, board.pollMs ?? WAIT_MS));
 }

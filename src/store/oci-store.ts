@@ -28,7 +28,9 @@ import type { BuildFacts } from './description.js';
 import { LocalStore, type StoreOptions } from './local-store.js';
 import { fetchPackage, localExtras, pushPackage } from './package-artifacts.js';
 import { checkBuildKey, ociCacheRoot, packageFiles, packageStem } from './paths.js';
+import { untilCollected } from './leases.js';
 import { parseRecord, recordJson, type RecordPackage } from './record.js';
+import { RegistryLeases } from './registry-leases.js';
 import type { PackageBuild, PackageOutput, PackageRef, Store, StoredPackage } from './store.js';
 
 export interface OciStoreOptions {
@@ -52,6 +54,8 @@ export class OciStore implements Store {
   private readonly cache: LocalStore;
   /** Writes what is pulled: the same directory, without signing it again. */
   private readonly pulled: LocalStore;
+  /** Leases and gc's marks, in the registry (registry-leases.ts). */
+  readonly leases: RegistryLeases;
   /** One pull per build key at a time: the scheduler looks a key up more than once. */
   private readonly pulling = new Map<string, Promise<StoredPackage[] | undefined>>();
 
@@ -63,6 +67,7 @@ export class OciStore implements Store {
     this.cache = new LocalStore(this.root, opts.storeOptions);
     this.pulled = new LocalStore(this.root);
     this.client = opts.client ?? new RegistryClient(url.registry, opts.clientOptions);
+    this.leases = new RegistryLeases(this.client, this.ns);
   }
 
   async lookup(buildKey: string): Promise<StoredPackage[] | undefined> {
@@ -83,15 +88,26 @@ export class OciStore implements Store {
     const stored = await this.cache.importPackages(outputs);
     // Description and recipes beside each package, then the hook (attesting, with a key).
     if (facts !== undefined) await this.cache.keepBuild(stored, facts);
-    const pushed = new Set<string>();
-    for (const [i, p] of stored.entries()) {
-      if (pushed.has(p.sha256)) continue;
-      pushed.add(p.sha256);
-      const manifest = outputs[i]!.manifest;
-      // No signature or attestation when no signing key is configured.
-      await pushPackage(this.client, this.ns, { ...p, purl: manifest.purl, manifest }, await localExtras(p, this.cache));
+    // A registry keeps no file times: a lease names the packages until the record names them, so a
+    // gc keeps them (one that began first is waited for, then everything is pushed again).
+    const release = await this.leases.take(
+      [buildKey],
+      stored.map((p) => packageStem(p.name, p.version, p.sha256)),
+    );
+    try {
+      await untilCollected(this.leases);
+      const pushed = new Set<string>();
+      for (const [i, p] of stored.entries()) {
+        if (pushed.has(p.sha256)) continue;
+        pushed.add(p.sha256);
+        const manifest = outputs[i]!.manifest;
+        // No signature or attestation when no signing key is configured.
+        await pushPackage(this.client, this.ns, { ...p, purl: manifest.purl, manifest }, await localExtras(p, this.cache));
+      }
+      await this.pushBuild(buildKey, stored);
+    } finally {
+      await release();
     }
-    await this.pushBuild(buildKey, stored);
     return this.cache.recordBuild(buildKey, stored);
   }
 
@@ -108,7 +124,8 @@ export class OciStore implements Store {
     }
     const record = Buffer.from(recordJson({ format: 1, build_key: buildKey, packages: packages.map(recordOf) }));
     layers.push(await pushBytes(this.client, repo, BLOB.buildRecord, record));
-    await putArtifact(this.client, repo, buildKey, ARTIFACT.build, layers, {});
+    // When it was pushed: gc's grace period keeps recent builds (a registry has no file times).
+    await putArtifact(this.client, repo, buildKey, ARTIFACT.build, layers, { [ANNOTATION.created]: new Date().toISOString() });
   }
 
   /** The registry's build artifact into the cache; undefined when it has none, or lost a package of it. */

@@ -56,6 +56,23 @@ export interface Store {
   findPackages(name: string, version: string): Promise<StoredPackage[]>;
   /** Connections a remote store keeps open (a long-lived worker closes them on shutdown). */
   close?(): Promise<void>;
+  /** Where this store keeps leases (leases.ts), when not in its local directory: a registry store's registry. */
+  readonly leases?: LeaseBoard;
+}
+
+/**
+ * Leases and collectors' marks where every builder and `bale gc` of one store see them (leases.ts
+ * says the handshake): a local store's `leases/` directory, a registry store's `<ns>/leases`.
+ */
+export interface LeaseBoard {
+  /** A lease naming build keys (and package stems being stored); resolves to its release. */
+  take(keys: readonly string[], stems?: readonly string[]): Promise<() => Promise<void>>;
+  /** Whether a collector's mark stands. */
+  collecting(): Promise<boolean>;
+  /** Whether the store still has the build `key` where gc collects it (not merely in a local cache). */
+  has(key: string): Promise<boolean>;
+  /** How often a builder looks again while a mark stands (ms). @defaultValue 100 */
+  readonly pollMs?: number;
 }
 
 /** A package's build description and the recipe texts it names. */

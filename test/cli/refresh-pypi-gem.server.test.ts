@@ -2,14 +2,22 @@
  * `bale refresh` for PyPI and RubyGems through the real CLI: the fixture index and gem source
  * publish between runs (files hidden for the import, served again for the refresh). PyPI's yanked
  * release (PEP 592 data-yanked) is never chosen and is named; a gem yanked from the source (gone
- * from its index) is named as the pinned version withdrawn.
+ * from its index) is named as the pinned version withdrawn. A moved root keeps its dependency's
+ * pin where it still fits, even when the dependency published a newer version: that recipe keeps
+ * its bytes and mtime.
  */
 import assert from 'node:assert/strict';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { bale, listFiles, tempDir } from '../helpers/cli.js';
 import { startGemServer, type GemServer } from '../helpers/gem-server.js';
 import { startPypiIndex, type FixtureIndex } from '../helpers/pypi-index.js';
+
+/** A file's bytes and mtime. */
+async function snap(file: string): Promise<{ bytes: string; mtimeNs: bigint }> {
+  return { bytes: await readFile(file, 'latin1'), mtimeNs: (await stat(file, { bigint: true })).mtimeNs };
+}
 
 interface RefreshJson {
   moved: Record<'major' | 'minor' | 'patch', { root: string; from: string; to: string }[]>;
@@ -77,5 +85,99 @@ describe('bale refresh (PyPI, RubyGems)', () => {
     const again = await run(['refresh', '--policy', 'patch', 'gem:fxg-leaf', ...rb]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /^0 of 1 root\(s\) moved, 1 unchanged/m);
+    leaf.releases = all;
+  });
+
+  /**
+   * Import root 1.0.0 and its dependency while both newer versions are hidden, publish both, refresh:
+   * the root moves, the dependency's recipe is untouched, the new root's recipe pins the old version.
+   * A fresh import of the new root (the control) takes the newer dependency, so the keeping is refresh's.
+   */
+  async function keepsPin(o: {
+    eco: string;
+    root: string;
+    dep: string;
+    hide: () => () => void;
+    flags: string[];
+    depOld: string;
+    depNew: string;
+  }): Promise<void> {
+    const recipes = dir(`keep-${o.eco}`);
+    const runIn = (tree: string, args: string[]): ReturnType<typeof bale> =>
+      bale([...args, ...o.flags, '--recipes', tree, '--store', dir('store')], { env: { XDG_CACHE_HOME: dir('cache') } });
+    const publish = o.hide();
+    const imp = await runIn(recipes, ['import', `${o.eco}:${o.root}`]);
+    assert.equal(imp.code, 0, imp.stderr);
+    publish();
+    const depFile = path.join(recipes, o.eco, o.dep, `${o.depOld}.toml`);
+    const before = await snap(depFile);
+    const r = await runIn(recipes, ['refresh', '--policy', 'minor', '--json', `${o.eco}:${o.root}`]);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as RefreshJson;
+    assert.deepEqual(j.moved.minor, [{ root: `${o.eco}:${o.root}`, package: `${o.eco}:${o.root}`, from: '1.0.0', to: '1.1.0' }]);
+    assert.deepEqual(await snap(depFile), before, `${o.dep} ${o.depOld}'s recipe was rewritten`);
+    const files = (await listFiles(recipes)).filter((f) => f.startsWith(`${o.eco}/`));
+    assert.deepEqual(
+      files,
+      [`${o.eco}/${o.dep}/${o.depOld}.toml`, `${o.eco}/${o.root}/1.0.0.toml`, `${o.eco}/${o.root}/1.1.0.toml`].sort(),
+    );
+    const moved = await readFile(path.join(recipes, o.eco, o.root, '1.1.0.toml'), 'utf8');
+    assert.ok(moved.includes(`/${o.dep}@${o.depOld}"`), `the new root pins ${o.dep} ${o.depOld}:\n${moved}`);
+    const control = await runIn(dir(`fresh-${o.eco}`), ['import', `${o.eco}:${o.root}@1.1.0`]);
+    assert.equal(control.code, 0, control.stderr);
+    assert.ok(
+      (await listFiles(dir(`fresh-${o.eco}`))).includes(`${o.eco}/${o.dep}/${o.depNew}.toml`),
+      'a fresh import takes the newer dependency',
+    );
+  }
+
+  test('PyPI: a moved root keeps its dependency pinned where it still fits (fxp-lib 1.0.0, though 1.1.0 is out)', async () => {
+    const hideOf = (name: string, version: string): (() => void) => {
+      const p = index.dists.projects.get(name)!;
+      const all = p.files;
+      p.files = all.filter((f) => f.version !== version);
+      return () => {
+        p.files = all;
+      };
+    };
+    await keepsPin({
+      eco: 'pypi',
+      root: 'fxp-bump',
+      dep: 'fxp-lib',
+      hide: () => {
+        const shows = [hideOf('fxp-bump', '1.1.0'), hideOf('fxp-lib', '1.1.0')];
+        return () => {
+          for (const show of shows) show();
+        };
+      },
+      flags: ['--python', '3.11', '--index-url', index.simpleUrl],
+      depOld: '1.0.0',
+      depNew: '1.1.0',
+    });
+  });
+
+  test('RubyGems: a moved root keeps its dependency pinned where it still fits (fxg-leaf 0.1.0, though 0.1.5 is out)', async () => {
+    const hideOf = (name: string, version: string): (() => void) => {
+      const g = gems.dists.gems.get(name)!;
+      const all = g.releases;
+      g.releases = all.filter((r) => r.version !== version);
+      return () => {
+        g.releases = all;
+      };
+    };
+    await keepsPin({
+      eco: 'gem',
+      root: 'fxg-bump',
+      dep: 'fxg-leaf',
+      hide: () => {
+        const shows = [hideOf('fxg-bump', '1.1.0'), hideOf('fxg-leaf', '0.1.5')];
+        return () => {
+          for (const show of shows) show();
+        };
+      },
+      flags: ['--ruby', '3.1', '--source', gems.url],
+      depOld: '0.1.0',
+      depNew: '0.1.5',
+    });
   });
 });

@@ -84,6 +84,13 @@ describe('planGc', () => {
     assert.deepEqual(removed({ leases: [{ keys: [], since: OLD }] }), []);
   });
 
+  test('a lease naming package stems (a registry store pushing them) keeps them, and their builds', () => {
+    const other = `node-other-1.0.0-${hex('d', 12)}`;
+    // NOW * 2: no file is newer than it, so only the stems keep anything.
+    assert.deepEqual(removed({ leases: [{ keys: [], since: NOW * 2, stems: [other] }] }), ['node-lib', 'node-lib-bin', 'node22-app']);
+    assert.deepEqual(removed({ leases: [{ keys: [], since: NOW * 2, stems: ['node-gone-1.0.0-000000000000'] }] }).length, 4);
+  });
+
   test('a package without a manifest (being written) stays while recent, and goes with all its files after', () => {
     const scan = store();
     const half = pkg('node-half', 'e', {

@@ -80,6 +80,7 @@ test('every fixture gem is built, with its README, and its served bytes have the
     [
       'fxg-app',
       'fxg-badsum',
+      'fxg-bump',
       'fxg-chain',
       'fxg-corrupt',
       'fxg-evil',

@@ -71,10 +71,25 @@ export async function generatedRoots(count: number): Promise<{ packages: Generat
   return { packages, healthy, broken };
 }
 
-/** One small generated package version (`main: index.js`, MIT), for tests that publish between runs. */
-export function generatedVersion(name: string, version: string, dependencies?: Record<string, string>): Promise<GeneratedPackage> {
+/**
+ * One small generated package version (`main: index.js`, MIT), for tests that publish between runs;
+ * `scripts` gives it install scripts (`{ postinstall: 'node -e "process.exit(1)"' }` fails its build).
+ */
+export function generatedVersion(
+  name: string,
+  version: string,
+  dependencies?: Record<string, string>,
+  scripts?: Record<string, string>,
+): Promise<GeneratedPackage> {
   return pack(
-    { name, version, main: 'index.js', license: 'MIT', ...(dependencies !== undefined ? { dependencies } : {}) },
+    {
+      name,
+      version,
+      main: 'index.js',
+      license: 'MIT',
+      ...(dependencies !== undefined ? { dependencies } : {}),
+      ...(scripts !== undefined ? { scripts } : {}),
+    },
     `module.exports = '${name}@${version}';\n`,
   );
 }

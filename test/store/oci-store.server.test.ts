@@ -10,7 +10,7 @@ import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { TransientError } from '../../src/errors/index.js';
-import { ARTIFACT, BLOB, MediaType, packageTag } from '../../src/oci/index.js';
+import { ANNOTATION, ARTIFACT, BLOB, MediaType, packageTag } from '../../src/oci/index.js';
 import { parseManifest, parseRegistryUrl, RegistryClient } from '../../src/registry/index.js';
 import type { Reply } from '../../src/registry/transport.js';
 import { generateKeyPair, signFile, verifyFile } from '../../src/sign/index.js';
@@ -141,9 +141,13 @@ describe('OciStore (real docker-registry)', () => {
       manifest.layers.slice(0, 2).map((l) => l.digest),
       outputs.map((o) => `sha256:${o.sha256}`),
     );
-    // Putting the same build again (another worker finishing it) writes the identical manifest.
+    // Putting the same build again (another worker finishing it) writes the same layers, a later push time (gc's grace).
+    const created = manifest.annotations?.[ANNOTATION.created];
+    assert.ok(created !== undefined && Number.isFinite(Date.parse(created)), 'the record says when it was pushed');
     await machine().put(key, outputs);
-    assert.equal((await client.getManifest('bale/builds', key)).digest, m.digest);
+    const again = parseManifest((await client.getManifest('bale/builds', key)).bytes, 'build');
+    assert.deepEqual(again.layers, manifest.layers);
+    assert.ok(Date.parse(again.annotations![ANNOTATION.created]!) >= Date.parse(created));
   });
 
   test('signatures travel with the packages', async () => {

@@ -3,7 +3,7 @@
  * reverse index, so this reads the catalog, each image repository's tags and their manifests,
  * whose layers carry the package's purl, name and version as annotations.
  */
-import { ANNOTATION, buildsRepo, isReferrersTag, packagesRepo, type ImageManifest } from '../../oci/index.js';
+import { ANNOTATION, buildsRepo, isReferrersTag, leasesRepo, packagesRepo, type ImageManifest } from '../../oci/index.js';
 import { parseManifest, type RegistryClient } from '../../registry/index.js';
 
 export interface Use {
@@ -29,11 +29,11 @@ export interface ImageLayer {
 
 /**
  * Every layer of every bale image under `ns`: the catalog, each image repository's tags, their
- * manifests. Packages and a registry store's build records are not images; an index or an
+ * manifests. Packages and a registry store's build records and leases are not images; an index or an
  * artifact under an image's name is not a bale image and is passed over.
  */
 export async function* imageLayers(client: RegistryClient, ns: string): AsyncGenerator<ImageLayer> {
-  const skip = new Set([packagesRepo(ns), buildsRepo(ns)]);
+  const skip = new Set([packagesRepo(ns), buildsRepo(ns), leasesRepo(ns)]);
   for (const repo of await client.catalog(ns === '' ? {} : { under: ns })) {
     if (skip.has(repo)) continue;
     for (const tag of await client.listTags(repo)) {
