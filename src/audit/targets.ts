@@ -1,0 +1,54 @@
+/**
+ * What an audit reads images from: image files (offline; the depends from a store's manifests when
+ * the store holds the packages), or a registry namespace (the layers' annotations, no blobs).
+ * The registry is read through registryTargets() alone, so a cached index of the namespace can
+ * replace the walk without the audit noticing.
+ */
+import type { ImageLayer } from '../image/registry/who-uses.js';
+import { imageLayers } from '../image/registry/who-uses.js';
+import { readImageFile } from '../image/image-file.js';
+import type { RegistryClient } from '../registry/index.js';
+import type { Store } from '../store/index.js';
+import type { AuditedPackage, AuditTarget } from './audit.js';
+
+/** One image file; `store`, when given and holding every package, says what depends on what. */
+export async function imageFileTarget(file: string, store: Store | undefined): Promise<AuditTarget> {
+  const { image } = await readImageFile(file);
+  const packages: AuditedPackage[] = image.packages.map((p) => ({ name: p.name, version: p.version, purl: p.purl, depends: undefined }));
+  if (store !== undefined) {
+    const depends = await Promise.all(
+      image.packages.map(async (ip) => {
+        const found = (await store.findPackages(ip.name, ip.version)).find((x) => x.sha256 === ip.sha256);
+        return found === undefined ? undefined : (await store.manifest(found)).depends;
+      }),
+    );
+    // All or none: roots computed from part of the graph would name the wrong packages.
+    if (depends.every((d) => d !== undefined))
+      depends.forEach((d, i) => {
+        packages[i]!.depends = d;
+      });
+  }
+  return { image: `${image.name}:${image.tag}`, source: file, packages };
+}
+
+/**
+ * Hook for the layer annotation carrying a package's depends (`dev.bale.depends`, being added with
+ * the registry index): undefined until ImageLayer carries it, and then its parsed value.
+ */
+export function layerDepends(_layer: ImageLayer): AuditedPackage['depends'] {
+  return undefined;
+}
+
+/** Every bale image under `ns` (or only `only`, `NAME:TAG` under it), with its packages as the layers name them. */
+export async function registryTargets(client: RegistryClient, ns: string, only?: string): Promise<AuditTarget[]> {
+  const wanted = only === undefined ? undefined : `${client.host}/${ns === '' ? '' : `${ns}/`}${only}`;
+  const images = new Map<string, AuditTarget>();
+  for await (const l of imageLayers(client, ns)) {
+    if (wanted !== undefined && l.image !== wanted) continue;
+    if (l.name === undefined) continue; // not a bale package layer
+    let t = images.get(l.image);
+    if (t === undefined) images.set(l.image, (t = { image: l.image, source: undefined, packages: [] }));
+    t.packages.push({ name: l.name, version: l.version ?? '', purl: l.purl, depends: layerDepends(l) });
+  }
+  return [...images.values()].sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
+}
