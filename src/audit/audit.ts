@@ -93,31 +93,41 @@ function upgradeFor(advisories: Finding[], compare: (a: string, b: string) => nu
 
 /**
  * Which roots reach a set of packages: undefined unless every package of the image says its depends.
- * The roots are the packages no other one depends on; a package reaches back to them through its dependents.
+ * Packages built from one purl (`node-x` and its `-bin`) are one node, named by its shortest name, so
+ * the root named is what was asked for. Roots are the nodes no other one depends on; a package
+ * reaches back to them through its dependents.
  */
 function rootFinder(packages: AuditedPackage[]): ((of: AuditedPackage[]) => string[]) | undefined {
   if (packages.length === 0 || packages.some((p) => p.depends === undefined)) return undefined;
-  const dependents = new Map<string, string[]>();
+  const group = new Map(packages.map((p) => [nodeKey(p.name, p.version), p.purl ?? nodeKey(p.name, p.version)]));
+  const shown = new Map<string, string>();
   for (const p of packages) {
+    const g = group.get(nodeKey(p.name, p.version))!;
+    const name = shown.get(g);
+    if (name === undefined || p.name.length < name.length || (p.name.length === name.length && p.name < name)) shown.set(g, p.name);
+  }
+  const dependents = new Map<string, Set<string>>();
+  for (const p of packages) {
+    const from = group.get(nodeKey(p.name, p.version))!;
     for (const d of p.depends!) {
-      const k = nodeKey(d.name, d.version);
-      const list = dependents.get(k);
-      if (list === undefined) dependents.set(k, [nodeKey(p.name, p.version)]);
-      else list.push(nodeKey(p.name, p.version));
+      const to = group.get(nodeKey(d.name, d.version));
+      if (to === undefined || to === from) continue;
+      let set = dependents.get(to);
+      if (set === undefined) dependents.set(to, (set = new Set()));
+      set.add(from);
     }
   }
-  const names = new Map(packages.map((p) => [nodeKey(p.name, p.version), p.name]));
   return (of) => {
     const roots = new Set<string>();
     const seen = new Set<string>();
-    const stack = of.map((p) => nodeKey(p.name, p.version));
+    const stack = of.map((p) => group.get(nodeKey(p.name, p.version))!);
     while (stack.length > 0) {
-      const k = stack.pop()!;
-      if (seen.has(k)) continue;
-      seen.add(k);
-      const up = dependents.get(k) ?? [];
-      if (up.length === 0) roots.add(names.get(k) ?? k);
-      stack.push(...up);
+      const g = stack.pop()!;
+      if (seen.has(g)) continue;
+      seen.add(g);
+      const up = dependents.get(g);
+      if (up === undefined || up.size === 0) roots.add(shown.get(g)!);
+      else stack.push(...up);
     }
     return [...roots].sort();
   };
