@@ -77,7 +77,8 @@ export function auditImage(target: AuditTarget, index: AdvisoryIndex): ImageAudi
       upgrade: upgradeFor(advisories, (a, b) => index.compare(purl.type, a, b)),
     });
   }
-  affected.sort((a, b) => (a.purl < b.purl ? -1 : a.purl > b.purl ? 1 : 0));
+  // In the image file's order: by package name.
+  affected.sort((a, b) => (a.packages[0]! < b.packages[0]! ? -1 : a.packages[0]! > b.packages[0]! ? 1 : a.purl < b.purl ? -1 : 1));
   return { image: target.image, source: target.source, packages: target.packages.length, affected };
 }
 

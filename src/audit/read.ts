@@ -6,6 +6,7 @@
  * one bad record among 100,000 must not hide the others. Withdrawn records are counted, not kept.
  */
 import type { Dirent } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readZip } from '../archive/zip.js';
@@ -27,9 +28,6 @@ export interface ReadResult {
   /** Files skipped: not JSON, or not a valid OSV record. */
   malformed: number;
 }
-
-/** How many files are read at once: enough to keep the disk busy, few enough for the descriptor limit. */
-const READ_CONCURRENCY = 64;
 
 /** An advisory export unpacks to far more than a package: osv.dev's npm all.zip holds tens of thousands of records. */
 const ZIP_LIMITS = { ...DEFAULT_LIMITS, files: 2_000_000, ratio: 1000 };
@@ -67,21 +65,19 @@ export async function readOsv(path: string, warn: (line: string) => void): Promi
   };
   const files = kind === 'dir' ? await advisoryFiles(path) : [path];
   if (kind === 'file' && !/\.(json|zip)$/i.test(path)) throw new UserError('EOSV', `--osv ${path}: not a .json record or a .zip: ${hint}`);
-  const jsons = files.filter((f) => !/\.zip$/i.test(f));
-  for (let i = 0; i < jsons.length; i += READ_CONCURRENCY) {
-    const batch = jsons.slice(i, i + READ_CONCURRENCY);
-    const texts = await Promise.all(
-      batch.map((f) =>
-        readFile(f, 'utf8').catch((err: NodeJS.ErrnoException) => {
-          warn(`${f}: cannot be read (${err.code ?? err.message}); skipped`);
-          return undefined;
-        }),
-      ),
-    );
-    texts.forEach((t, j) => {
-      if (t !== undefined) take(t, batch[j]!);
-      else out.malformed += 1;
-    });
+  // Read one by one, synchronously: from the page cache a file comes in microseconds, and the thread
+  // pool's round trip per file tripled the time (10,000 records: 0.29 s against 0.82 s, 64 at a time).
+  for (const f of files) {
+    if (/\.zip$/i.test(f)) continue;
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch (err) {
+      warn(`${f}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); skipped`);
+      out.malformed += 1;
+      continue;
+    }
+    take(text, f);
   }
   for (const zip of files.filter((f) => /\.zip$/i.test(f))) {
     const entries = await readZip(await readFile(zip), { source: zip, limits: ZIP_LIMITS });

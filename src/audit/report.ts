@@ -72,8 +72,9 @@ export function auditText(s: AuditSummary): string[] {
     s.read.withdrawn > 0 ? `${s.read.withdrawn} withdrawn` : '',
     s.read.malformed + s.index.malformed > 0 ? `${s.read.malformed + s.index.malformed} malformed, skipped` : '',
   ].filter((x) => x !== '');
-  const source = `${s.read.records} advisories${skipped.length > 0 ? ` (${skipped.join(', ')})` : ''}`;
-  if (affected.length === 0) return [`no image affected: ${s.images.length} image(s) checked against ${source}`];
+  const skippedText = skipped.length > 0 ? ` (${skipped.join(', ')})` : '';
+  if (affected.length === 0)
+    return [`no image affected: ${s.images.length} image(s) checked against ${s.read.records} advisories${skippedText}`];
   const rows = [['IMAGE', 'PACKAGE', 'INSTALLED', 'ADVISORY', 'SEVERITY', 'FIXED IN', 'ROOTS']];
   for (const i of affected)
     for (const a of i.affected)
@@ -98,7 +99,7 @@ export function auditText(s: AuditSummary): string[] {
   }
   out.push(
     '',
-    `${affected.length} of ${s.images.length} image(s) affected by ${advisoryIds.size} advisor${advisoryIds.size === 1 ? 'y' : 'ies'} (${source})`,
+    `${affected.length} of ${s.images.length} image(s) affected by ${advisoryIds.size} advisor${advisoryIds.size === 1 ? 'y' : 'ies'}, of ${s.read.records} read${skippedText}`,
   );
   return out;
 }

@@ -16,14 +16,15 @@ export async function imageFileTarget(file: string, store: Store | undefined): P
   const { image } = await readImageFile(file);
   const packages: AuditedPackage[] = image.packages.map((p) => ({ name: p.name, version: p.version, purl: p.purl, depends: undefined }));
   if (store !== undefined) {
-    const depends = await Promise.all(
-      image.packages.map(async (ip) => {
-        const found = (await store.findPackages(ip.name, ip.version)).find((x) => x.sha256 === ip.sha256);
-        return found === undefined ? undefined : (await store.manifest(found)).depends;
-      }),
-    );
-    // All or none: roots computed from part of the graph would name the wrong packages.
-    if (depends.every((d) => d !== undefined))
+    // All or none: roots computed from part of the graph would name the wrong packages. So the first
+    // package the store lacks ends the lookups (each miss rereads the store's directory).
+    const depends: { name: string; version: string }[][] = [];
+    for (const ip of image.packages) {
+      const found = (await store.findPackages(ip.name, ip.version)).find((x) => x.sha256 === ip.sha256);
+      if (found === undefined) break;
+      depends.push((await store.manifest(found)).depends);
+    }
+    if (depends.length === packages.length)
       depends.forEach((d, i) => {
         packages[i]!.depends = d;
       });
