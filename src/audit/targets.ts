@@ -33,11 +33,22 @@ export async function imageFileTarget(file: string, store: Store | undefined): P
 }
 
 /**
- * Hook for the layer annotation carrying a package's depends (`dev.bale.depends`, being added with
- * the registry index): undefined until ImageLayer carries it, and then its parsed value.
+ * A layer's depends, from the `dev.bale.depends` annotation (package names of the same image) when
+ * the layer reader gives it (the registry index does; the live walk of who-uses.ts does not yet):
+ * undefined when the layer does not say.
  */
-export function layerDepends(_layer: ImageLayer): AuditedPackage['depends'] {
-  return undefined;
+export function layerDepends(layer: ImageLayer & { depends?: readonly string[] }): AuditedPackage['depends'] {
+  return layer.depends?.map((name) => ({ name }));
+}
+
+/**
+ * The annotation is left out when a package depends on nothing, and also on images pushed before
+ * bale wrote it: an image where some layer says its depends was pushed by a bale that writes them,
+ * so its other layers depend on nothing; an image where none says is unknown.
+ */
+export function settleDepends(t: AuditTarget): AuditTarget {
+  if (!t.packages.some((p) => p.depends !== undefined)) return t;
+  return { ...t, packages: t.packages.map((p) => ({ ...p, depends: p.depends ?? [] })) };
 }
 
 /** Every bale image under `ns` (or only `only`, `NAME:TAG` under it), with its packages as the layers name them. */
@@ -51,5 +62,5 @@ export async function registryTargets(client: RegistryClient, ns: string, only?:
     if (t === undefined) images.set(l.image, (t = { image: l.image, source: undefined, packages: [] }));
     t.packages.push({ name: l.name, version: l.version ?? '', purl: l.purl, depends: layerDepends(l) });
   }
-  return [...images.values()].sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
+  return [...images.values()].map(settleDepends).sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0));
 }
