@@ -58,7 +58,8 @@ export async function readOsv(path: string, warn: (line: string) => void): Promi
       else out.records.push({ record, source });
     } catch (err) {
       if (!(err instanceof OsvProblem)) throw err;
-      const id = typeof (raw as { id?: unknown }).id === 'string' ? ` ${(raw as { id: string }).id}:` : '';
+      const named = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;
+      const id = typeof named === 'string' ? ` ${named}:` : '';
       warn(`${source}:${id} ${err.message}; skipped`);
       out.malformed += 1;
     }

@@ -85,6 +85,7 @@ async function writeTree(dir: string): Promise<void> {
     await writeFile(path.join(dir, rel), JSON.stringify(body));
   }
   await writeFile(path.join(dir, 'broken', 'not-json.json'), '{"id": "BALE-TEST-BROKEN-3", ');
+  await writeFile(path.join(dir, 'broken', 'null.json'), 'null');
 }
 
 /** The advisory ids affecting a purl, and the upgrade that leaves them all. */
@@ -119,7 +120,7 @@ describe('OSV records: read, index, match', () => {
   after(() => t.cleanup());
 
   test('counts: withdrawn and malformed records are skipped, GIT ranges passed over', () => {
-    assert.deepEqual(fromDir.read, { files: 17, withdrawn: 1, malformed: 3, records: 13 });
+    assert.deepEqual(fromDir.read, { files: 18, withdrawn: 1, malformed: 4, records: 13 });
     assert.equal(fromDir.index.stats.malformed, 1); // the PEP 440 one, found once its ecosystem is known
     assert.equal(fromDir.index.stats.gitRanges, 1);
     assert.equal(fromDir.index.stats.indexed, 11); // all but the Go one
@@ -134,7 +135,8 @@ describe('OSV records: read, index, match', () => {
     );
     assert.match(at('no-id.json'), /no-id\.json: id: missing; skipped/);
     assert.match(at('not-json.json'), /not-json\.json: not JSON/);
-    assert.equal(warnings.length, 4);
+    assert.match(at('null.json'), /null\.json: \(top\): not a JSON object; skipped/);
+    assert.equal(warnings.length, 5);
   });
 
   test('npm: fixed, introduced, several intervals, last_affected, explicit versions', () => {

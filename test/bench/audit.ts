@@ -5,7 +5,10 @@
  * after a first run). Target (issue 15): under 5 s. Also the load alone of 100,000 records, in
  * process: the reader's "in seconds" claim.
  *
- * Run: `npm run build && node dist/test/bench/audit.js [records] [images]`.
+ * The registry half (benchAuditRegistry): 200 images pushed to a real docker-registry, audited
+ * through `--registry`.
+ *
+ * Run: `npm run build && node dist/test/bench/audit.js files|registry [records] [images]`.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,7 +17,10 @@ import { execa } from 'execa';
 import { loadAdvisories } from '../../src/audit/index.js';
 import { formatImageFile } from '../../src/image/image-file.js';
 import type { ImageFile } from '../../src/image/types.js';
+import { parseImageFile } from '../../src/image/image-file.js';
 import { BALE_BIN } from '../helpers/cli.js';
+import { startNpmRegistry } from '../helpers/npm-registry.js';
+import { startOciRegistry } from '../helpers/oci-registry.js';
 import { timeIt } from './measure.js';
 
 export interface AuditBench {
@@ -126,8 +132,102 @@ export async function benchAudit(records = 10_000, images = 200, runs = 3): Prom
   }
 }
 
+export interface RegistryAuditBench {
+  records: number;
+  images: number;
+  packagesPerImage: number;
+  /** Seconds: the first `bale audit --registry`, then the median of the warm ones. */
+  first: number;
+  warm: number;
+  affectedImages: number;
+}
+
+/**
+ * The registry half: `images` images pushed by bale to a real docker-registry (one composed image
+ * of the npm fixtures, renamed, signed and pushed again: the same blobs, distinct manifests), then
+ * `bale audit --osv DIR --registry` against `records` records, one of which affects fx-shared 1.0.0.
+ */
+export async function benchAuditRegistry(records = 10_000, images = 200, runs = 3): Promise<RegistryAuditBench> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'bale-bench-audit-registry-'));
+  const npm = await startNpmRegistry();
+  const oci = await startOciRegistry();
+  const env = { XDG_CONFIG_HOME: path.join(dir, 'config'), BALE_SIGNING_KEY: path.join(dir, 'me.key') };
+  const bale = async (args: string[], ok: number[] = [0]): Promise<string> => {
+    const r = await execa(process.execPath, [BALE_BIN, ...args], { reject: false, stdin: 'ignore', env, maxBuffer: 1 << 30 });
+    if (!ok.includes(r.exitCode ?? -1)) throw new Error(`bale ${args[0]} failed (${r.exitCode}): ${String(r.stderr).slice(-500)}`);
+    return String(r.stdout);
+  };
+  try {
+    await writeRecords(path.join(dir, 'osv'), records - 1);
+    await writeFile(
+      path.join(dir, 'osv', 'fx-shared.json'),
+      JSON.stringify({
+        id: 'BENCH-FX-SHARED',
+        affected: [
+          {
+            package: { ecosystem: 'npm', name: 'fx-shared' },
+            ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.0.1' }] }],
+          },
+        ],
+      }),
+    );
+    await bale(['keygen', '--out', path.join(dir, 'me')]);
+    const store = ['--store', path.join(dir, 's')];
+    await bale([
+      'image',
+      'compose',
+      'npm:fx-app@1.0.0',
+      '--name',
+      'app',
+      '--tag',
+      '1',
+      '-o',
+      path.join(dir, 'app.image.toml'),
+      '--registry',
+      npm.url,
+      ...store,
+      '--recipes',
+      path.join(dir, 'r'),
+    ]);
+    const { readFile } = await import('node:fs/promises');
+    const base = parseImageFile(await readFile(path.join(dir, 'app.image.toml'), 'utf8'), 'app.image.toml');
+    const files: string[] = [];
+    for (let k = 0; k < images; k++) {
+      const file = path.join(dir, `img-${k}.image.toml`);
+      await writeFile(file, formatImageFile({ ...base, name: `img-${k}` }));
+      files.push(file);
+    }
+    await bale(['sign', ...files]);
+    for (const f of files) await bale(['push', f, '--to', `${oci.url}/bench`, ...store]);
+    let affectedImages = 0;
+    const audit = async (): Promise<void> => {
+      const out = await bale(['audit', '--osv', path.join(dir, 'osv'), '--registry', `${oci.url}/bench`, '--json'], [0, 1]);
+      affectedImages = (JSON.parse(out) as { affected_images: string[] }).affected_images.length;
+    };
+    const first = await timeIt(audit);
+    const warmRuns: number[] = [];
+    for (let i = 0; i < runs; i++) warmRuns.push(await timeIt(audit));
+    warmRuns.sort((a, b) => a - b);
+    return {
+      records,
+      images,
+      packagesPerImage: base.packages.length,
+      first,
+      warm: warmRuns[Math.floor(warmRuns.length / 2)]!,
+      affectedImages,
+    };
+  } finally {
+    await oci.stop();
+    await npm.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [records, images] = process.argv.slice(2).map(Number);
-  const r = await benchAudit(records || undefined, images || undefined);
+  const [what, records, images] = process.argv.slice(2);
+  const r =
+    what === 'registry'
+      ? await benchAuditRegistry(Number(records) || undefined, Number(images) || undefined)
+      : await benchAudit(Number(records) || undefined, Number(images) || undefined);
   console.log(JSON.stringify(r, null, 2));
 }
