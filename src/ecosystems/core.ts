@@ -22,6 +22,17 @@ export interface SourceKindRule {
   readonly prebuilt: boolean;
 }
 
+/**
+ * How OSV advisories (https://ossf.github.io/osv-schema/) name an ecosystem's packages: the
+ * `affected[].package.ecosystem` strings that mean the packages bale builds, and how names compare.
+ */
+export interface OsvNaming {
+  /** The ecosystem strings, exactly (a Debian one carries its release: the one bale's apt resolves against). */
+  readonly ecosystems: readonly string[];
+  /** `exact`: names compare as written; `pep503`: lowercased, runs of `-_.` as one `-` (PEP 503). */
+  readonly names: 'exact' | 'pep503';
+}
+
 /** What core modules ask of an ecosystem. Every field is given, `undefined` where it has none. */
 export interface EcosystemCore {
   /** The purl type, which is also the shorthand's prefix (`npm:express`) and the recipes tree's folder. */
@@ -36,6 +47,8 @@ export interface EcosystemCore {
   readonly semver: boolean;
   /** The interpreter kind that runs its packages built for every interpreter (manifests naming none); undefined: none does. */
   readonly pureRuntime: string | undefined;
+  /** How OSV advisories name it (bale audit, compose --osv). */
+  readonly osv: OsvNaming;
 }
 
 const CORES = {

@@ -140,6 +140,8 @@ export const CATEGORY_OF_CODE: Record<ErrorCode, RootCategory> = {
   EGCRACE: 'build failure',
   EREBUILD: 'other',
   ECHECK: 'other',
+  EOSV: 'other',
+  EVULNERABLE: 'other',
 
   EREDIS: 'other',
   EQUEUE: 'other',

@@ -140,6 +140,10 @@ export const ERROR_CODES = {
   EREBUILD: 'a rebuild reproduced different bytes (MISMATCH) or could not rebuild a package',
   ECHECK: "a package built with --check differs from the registry's package for the same build key (MISMATCH)",
 
+  // Advisories (bale audit, compose --osv)
+  EOSV: 'the --osv path is missing, or holds no OSV JSON record and no all.zip',
+  EVULNERABLE: 'an image holds a package an OSV advisory affects (bale audit), or compose refused one (--allow-vulnerable composes it)',
+
   // Queue
   EREDIS: 'Redis cannot be reached or is set up in a way the queues cannot use',
   EQUEUE: 'a queued job failed on a worker or is gone from the queue',
