@@ -6,7 +6,10 @@
  */
 import { buildsRepo, isReferrersTag, packagesRepo } from '../../oci/index.js';
 import type { RegistryClient } from '../../registry/index.js';
+import type { VersionOrder } from '../../ecosystems/descriptor.js';
 import { layersOf, readRegistryIndex, type ImageLayer, type RegistryIndexOptions } from './registry-index.js';
+
+import { sortVersions } from './version-range.js';
 
 export type { ImageLayer } from './registry-index.js';
 
@@ -70,3 +73,13 @@ export async function usesOf(
   return uses.sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : a.package < b.package ? -1 : 1));
 }
 
+/** How many images hold each version (an image holding a package and its -bin counts once), in the ecosystem's order. */
+export function countByVersion(uses: readonly Use[], order?: VersionOrder): { version: string; images: number }[] {
+  const images = new Map<string, Set<string>>();
+  for (const u of uses) {
+    const set = images.get(u.version) ?? new Set<string>();
+    set.add(u.image);
+    images.set(u.version, set);
+  }
+  return sortVersions(images.keys(), order).map((version) => ({ version, images: images.get(version)?.size ?? 0 }));
+}
