@@ -214,3 +214,8 @@ async function writeCache(file: string, text: string, warn: (line: string) => vo
     warn(`registry index cache ${file}: cannot write it (${oneLine(err)}): the next reading fetches every manifest again`);
   }
 }
+
+/** The index's layers as an async iterable, a drop-in for who-uses.ts's imageLayers (the live walk). */
+export async function* indexedLayers(client: RegistryClient, ns: string, opts: RegistryIndexOptions = {}): AsyncGenerator<ImageLayer> {
+  yield* (await readRegistryIndex(client, ns, opts)).layers;
+}
