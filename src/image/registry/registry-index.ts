@@ -155,16 +155,18 @@ export async function readRegistryIndex(client: RegistryClient, ns: string, opts
   const known = new Map(Object.entries(old?.manifests ?? {}));
 
   const skip = new Set([packagesRepo(ns), buildsRepo(ns)]);
-  const refs: { repo: string; tag: string }[] = [];
-  for (const repo of await client.catalog(ns === '' ? {} : { under: ns })) {
-    if (skip.has(repo)) continue;
-    for (const tag of await client.listTags(repo)) if (!isReferrersTag(tag)) refs.push({ repo, tag });
-  }
+  const repos = (await client.catalog(ns === '' ? {} : { under: ns })).filter((r) => !skip.has(r));
+  const tagsOf = new Map<string, string[]>();
+  const limit = opts.concurrency ?? 8;
+  await eachLimited(repos, limit, async (repo) => {
+    tagsOf.set(repo, await client.listTags(repo));
+  });
+  const refs = repos.flatMap((repo) => (tagsOf.get(repo) ?? []).filter((tag) => !isReferrersTag(tag)).map((tag) => ({ repo, tag })));
 
   const tags = new Map<string, string>();
   const manifests = new Map<string, CachedLayer[] | null>();
   const stats: IndexStats = { tags: 0, fetched: 0, cached: 0, dropped: 0 };
-  await eachLimited(refs, opts.concurrency ?? 8, async ({ repo, tag }) => {
+  await eachLimited(refs, limit, async ({ repo, tag }) => {
     const ref = `${repo}:${tag}`;
     const head = await client.headManifest(repo, tag);
     if (head === undefined) return; // deleted between the listing and now
