@@ -282,7 +282,7 @@ export async function cmdWhoUses(what: string, o: { registry?: string; count?: b
   registryUrl('--registry', registry);
   const { parseRegistryUrl, RegistryClient } = await import('../registry/index.js');
   const target = parseRegistryUrl(registry);
-  const { usesQuery } = await import('../image/registry/uses-query.js');
+  const { orderOfUses, usesQuery } = await import('../image/registry/uses-query.js');
   const query = await usesQuery(what);
   const { countByVersion, whoUses } = await import('../image/registry/who-uses.js');
   const client = new RegistryClient(target.registry);
@@ -293,7 +293,7 @@ export async function cmdWhoUses(what: string, o: { registry?: string; count?: b
       warn: (line) => env.progress.log(`warning: ${line}`),
     });
     if (o.count === true) {
-      const counts = countByVersion(uses, query.order);
+      const counts = countByVersion(uses, query.order ?? (await orderOfUses(uses)));
       if (env.opts.json) printJson({ package: what, counts });
       else if (counts.length === 0) say(`no image under ${registry} holds ${what}`);
       else {

@@ -75,3 +75,19 @@ export async function usesQuery(what: string): Promise<UsesQuery> {
     },
   };
 }
+
+/**
+ * The version order for counting what a package name matched: its layers' purls name the
+ * ecosystem (one package name is one ecosystem's); undefined when they name none, or several.
+ */
+export async function orderOfUses(uses: readonly { purl?: string }[]): Promise<VersionOrder | undefined> {
+  const types = new Set<Ecosystem>();
+  for (const u of uses) {
+    const p = u.purl !== undefined ? parsedPurl(u.purl) : undefined;
+    if (p !== undefined) types.add(p.type);
+  }
+  const [type] = types;
+  if (types.size !== 1 || type === undefined) return undefined;
+  const { ecosystem } = await import('../../ecosystems/index.js');
+  return ecosystem(type).versionOrder();
+}

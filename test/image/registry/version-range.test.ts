@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ECOSYSTEM_DESCRIPTORS } from '../../../src/ecosystems/index.js';
 import { isUsageError } from '../../../src/errors/index.js';
-import { usesQuery } from '../../../src/image/registry/uses-query.js';
+import { orderOfUses, usesQuery } from '../../../src/image/registry/uses-query.js';
 import { inRange, isRange, parseRange, sortVersions } from '../../../src/image/registry/version-range.js';
 import { countByVersion, type Use } from '../../../src/image/registry/who-uses.js';
 
@@ -134,5 +134,28 @@ describe('countByVersion', () => {
       { version: '4.3.4', images: 1 },
       { version: '10.0.0', images: 1 },
     ]);
+  });
+});
+
+describe('orderOfUses', () => {
+  it("a package name's uses are counted in the order of their purls' ecosystem; mixed or none: by text", async () => {
+    const use = (version: string, purl?: string): Use => ({
+      image: `r/${version}:1`,
+      digest: 'sha256:0',
+      package: 'node-x',
+      version,
+      ...(purl ? { purl } : {}),
+    });
+    const npmUses = [use('1.10.0', 'pkg:npm/x@1.10.0'), use('1.9.0', 'pkg:npm/x@1.9.0')];
+    assert.deepEqual(
+      countByVersion(npmUses, await orderOfUses(npmUses)).map((c) => c.version),
+      ['1.9.0', '1.10.0'],
+    );
+    assert.equal(await orderOfUses([use('1.9.0')]), undefined);
+    assert.equal(await orderOfUses([use('1.9.0', 'pkg:npm/x@1.9.0'), use('1.9.0', 'pkg:gem/x@1.9.0')]), undefined);
+    assert.deepEqual(
+      countByVersion([use('1.10.0'), use('1.9.0')]).map((c) => c.version),
+      ['1.10.0', '1.9.0'],
+    );
   });
 });
