@@ -220,7 +220,7 @@ export class RegistryClient {
 
   /**
    * A manifest's digest without its bytes (HEAD, the registry's Docker-Content-Digest): undefined
-   * when there is no such manifest, `{}` when the registry sent no digest (then GET it).
+   * when there is no such manifest, `{}` when the registry sent no digest or refuses HEAD (then GET it).
    */
   async headManifest(repo: string, reference: string, accept: string[] = MANIFEST_TYPES): Promise<{ digest?: string } | undefined> {
     checkNames(repo, reference);
@@ -228,6 +228,7 @@ export class RegistryClient {
     call.headers = { accept: accept.join(', ') };
     const reply = await this.http.send(call);
     if (reply.status === 404) return undefined;
+    if (reply.status === 405) return {}; // a registry without HEAD on manifests: the caller GETs it
     if (reply.status !== 200) throw this.http.unexpected(reply, call);
     const digest = header(reply, 'docker-content-digest');
     return digest !== undefined && isDigest(digest) ? { digest } : {};
