@@ -55,14 +55,15 @@ async function fromDir(dir: string): Promise<ImageEntry[]> {
   return out;
 }
 
-async function fromRegistry(url: string): Promise<ImageEntry[]> {
+async function fromRegistry(url: string, cacheDir: string | undefined): Promise<ImageEntry[]> {
   const { parseRegistryUrl, RegistryClient } = await import('../../src/registry/index.js');
   const { whoUses } = await import('../../src/image/registry/who-uses.js');
   const target = parseRegistryUrl(url);
   const client = new RegistryClient(target.registry);
   try {
     const byImage = new Map<string, ImagePackage[]>();
-    for (const u of await whoUses(client, target.namespace, () => true)) {
+    // With a cache dir, through the registry index: a re-reading fetches only manifests not seen before.
+    for (const u of await whoUses(client, target.namespace, () => true, cacheDir !== undefined ? { cacheDir } : undefined)) {
       const list = byImage.get(u.image) ?? [];
       list.push({ name: u.package, version: u.version, ...(u.purl !== undefined ? { purl: u.purl } : {}) });
       byImage.set(u.image, list);
@@ -73,9 +74,9 @@ async function fromRegistry(url: string): Promise<ImageEntry[]> {
   }
 }
 
-export async function readImages(where: string, now = Date.now()): Promise<ImagesView> {
+export async function readImages(where: string, now = Date.now(), cacheDir?: string): Promise<ImagesView> {
   try {
-    const images = where.startsWith('oci://') ? await fromRegistry(where) : await fromDir(where);
+    const images = where.startsWith('oci://') ? await fromRegistry(where, cacheDir) : await fromDir(where);
     return { location: where, at: now, images };
   } catch (err) {
     return { location: where, at: now, images: [], error: oneLine(err) };
@@ -83,13 +84,13 @@ export async function readImages(where: string, now = Date.now()): Promise<Image
 }
 
 /** readImages, read again once the last reading is FRESH_MS old. */
-export function imagesReader(where: string): () => Promise<ImagesView> {
+export function imagesReader(where: string, cacheDir?: string): () => Promise<ImagesView> {
   let last: Promise<ImagesView> | undefined;
   let at = 0;
   return () => {
     if (last === undefined || Date.now() - at > FRESH_MS) {
       at = Date.now();
-      last = readImages(where, at);
+      last = readImages(where, at, cacheDir);
     }
     return last;
   };

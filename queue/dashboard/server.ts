@@ -27,6 +27,8 @@ export interface DashboardOptions extends AccessPolicy {
   storeLocation: string;
   /** `--images`: a directory of image files or oci://HOST/NAMESPACE, shown with a who-uses form. */
   images?: string;
+  /** Where a registry's image index is cached (bale's cache directory); unset: each reading fetches every manifest. */
+  cacheDir?: string;
   host: string;
   port: number;
   log: (line: string) => void;
@@ -104,7 +106,7 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
 
   const store = storeReader(o.storeRoot, o.storeLocation);
   const ctx = { redis: redactUrls(o.redisUrl), allowRetry: o.allowRetry, tokenRequired: o.token !== undefined, boardPath: BOARD_PATH };
-  const images = o.images !== undefined ? imagesReader(o.images) : undefined;
+  const images = o.images !== undefined ? imagesReader(o.images, o.cacheDir) : undefined;
   app.get('/', async (req, reply) => {
     const uses = (req.query as { uses?: unknown } | undefined)?.uses;
     const [view, s, i] = await Promise.all([fleetView(producer), store(), images?.()]);

@@ -1,11 +1,11 @@
 /**
  * What an audit reads images from: image files (offline; the depends from a store's manifests when
  * the store holds the packages), or a registry namespace (the layers' annotations, no blobs).
- * The registry is read through registryTargets() alone, so a cached index of the namespace can
- * replace the walk without the audit noticing.
+ * The registry is read through its index, cached by manifest digest (registry-index.ts), which
+ * also gives each layer's dev.bale.depends.
  */
 import type { ImageLayer } from '../image/registry/who-uses.js';
-import { imageLayers } from '../image/registry/who-uses.js';
+import { indexedLayers, type RegistryIndexOptions } from '../image/registry/registry-index.js';
 import { readImageFile } from '../image/image-file.js';
 import type { RegistryClient } from '../registry/index.js';
 import type { Store } from '../store/index.js';
@@ -33,9 +33,8 @@ export async function imageFileTarget(file: string, store: Store | undefined): P
 }
 
 /**
- * A layer's depends, from the `dev.bale.depends` annotation (package names of the same image) when
- * the layer reader gives it (the registry index does; the live walk of who-uses.ts does not yet):
- * undefined when the layer does not say.
+ * A layer's depends, from the `dev.bale.depends` annotation (package names of the same image):
+ * undefined when the layer does not say (images pushed before bale wrote it).
  */
 export function layerDepends(layer: ImageLayer & { depends?: readonly string[] }): AuditedPackage['depends'] {
   return layer.depends?.map((name) => ({ name }));
@@ -52,10 +51,15 @@ export function settleDepends(t: AuditTarget): AuditTarget {
 }
 
 /** Every bale image under `ns` (or only `only`, `NAME:TAG` under it), with its packages as the layers name them. */
-export async function registryTargets(client: RegistryClient, ns: string, only?: string): Promise<AuditTarget[]> {
+export async function registryTargets(
+  client: RegistryClient,
+  ns: string,
+  only: string | undefined,
+  index: RegistryIndexOptions,
+): Promise<AuditTarget[]> {
   const wanted = only === undefined ? undefined : `${client.host}/${ns === '' ? '' : `${ns}/`}${only}`;
   const images = new Map<string, AuditTarget>();
-  for await (const l of imageLayers(client, ns)) {
+  for await (const l of indexedLayers(client, ns, index)) {
     if (wanted !== undefined && l.image !== wanted) continue;
     if (l.name === undefined) continue; // not a bale package layer
     let t = images.get(l.image);

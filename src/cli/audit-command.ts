@@ -38,7 +38,8 @@ export async function cmdAudit(files: string[], o: AuditFlags, env: Env): Promis
     const target = parseRegistryUrl(registry);
     const client = new RegistryClient(target.registry);
     try {
-      targets = await registryTargets(client, target.namespace, o.image);
+      // Through the index cached by manifest digest (every tag resolved again, so never stale).
+      targets = await registryTargets(client, target.namespace, o.image, { cacheDir: env.paths.cache, warn: tell });
     } finally {
       await client.close();
     }

@@ -59,7 +59,7 @@ export async function cmdDashboard(o: DashboardFlags, env: Env): Promise<void> {
     redisUrl: url,
     storeRoot,
     storeLocation: env.opts.store,
-    ...(o.images !== undefined ? { images: o.images } : {}),
+    ...(o.images !== undefined ? { images: o.images, cacheDir: env.paths.cache } : {}),
     host,
     port: o.port ?? 8080,
     allowRetry,

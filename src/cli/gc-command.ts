@@ -60,7 +60,7 @@ export async function cmdGc(o: GcFlags, env: Env): Promise<void> {
     o.keepImages === undefined
       ? new Set<string>()
       : o.keepImages.startsWith('oci://')
-        ? await imageStemsFromRegistry(o.keepImages)
+        ? await imageStemsFromRegistry(o.keepImages, env.paths.cache, (line) => env.progress.log(`warning: ${line}`))
         : await imageStemsFromDir(o.keepImages);
   const { collect } = await import('../gc/collect.js');
   const r = await collect({

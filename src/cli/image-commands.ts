@@ -286,7 +286,7 @@ export async function cmdPull(ref: string, o: { verify?: boolean; output?: strin
   }
 }
 
-export async function cmdWhoUses(what: string, o: { registry?: string }, env: Env): Promise<void> {
+export async function cmdWhoUses(what: string, o: { registry?: string; count?: boolean }, env: Env): Promise<void> {
   // `--registry` is also the global npm registry flag: commander hands it to whichever parsed it.
   // Here it is the OCI registry to search, checked as one (everywhere else, as the npm registry).
   const registry = o.registry ?? env.opts.registry;
@@ -294,28 +294,26 @@ export async function cmdWhoUses(what: string, o: { registry?: string }, env: En
   registryUrl('--registry', registry);
   const { parseRegistryUrl, RegistryClient } = await import('../registry/index.js');
   const target = parseRegistryUrl(registry);
-  let match: (l: { purl?: string; name?: string; version?: string }) => boolean;
-  if (what.startsWith('pkg:')) {
-    const { formatPurl, parsePurl } = await import('../purl/purl.js');
-    const want = formatPurl(parsePurl(what));
-    const canonical = (purl: string): string => {
-      try {
-        return formatPurl(parsePurl(purl));
-      } catch {
-        return purl; // a purl bale does not build from (pkg:generic/... of a --base bridge)
-      }
-    };
-    match = (l) => l.purl !== undefined && canonical(l.purl) === want;
-  } else {
-    const at = what.lastIndexOf('@');
-    const [name, version] = at > 0 ? [what.slice(0, at), what.slice(at + 1)] : [what, undefined];
-    match = (l) => l.name === name && (version === undefined || l.version === version);
-  }
-  const { whoUses } = await import('../image/registry/who-uses.js');
+  const { orderOfUses, usesQuery } = await import('../image/registry/uses-query.js');
+  const query = await usesQuery(what);
+  const { countByVersion, whoUses } = await import('../image/registry/who-uses.js');
   const client = new RegistryClient(target.registry);
   try {
-    const uses = await whoUses(client, target.namespace, match);
-    if (env.opts.json) printJson({ uses });
+    // Through the index cached by manifest digest: every tag is resolved again, so it is never stale.
+    const uses = await whoUses(client, target.namespace, query.match, {
+      cacheDir: env.paths.cache,
+      warn: (line) => env.progress.log(`warning: ${line}`),
+    });
+    if (o.count === true) {
+      const counts = countByVersion(uses, query.order ?? (await orderOfUses(uses)));
+      if (env.opts.json) printJson({ package: what, counts });
+      else if (counts.length === 0) say(`no image under ${registry} holds ${what}`);
+      else {
+        const width = Math.max('version'.length, ...counts.map((c) => c.version.length));
+        say(`${'version'.padEnd(width)}  images`);
+        for (const c of counts) say(`${c.version.padEnd(width)}  ${c.images}`);
+      }
+    } else if (env.opts.json) printJson({ uses });
     else if (uses.length === 0) say(`no image under ${registry} holds ${what}`);
     else for (const u of uses) say(`${u.image}  ${u.package} ${u.version}`);
   } finally {

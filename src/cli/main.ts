@@ -338,8 +338,12 @@ function program(): Command {
     .action(async (what: string, _o, cmd: Command) => (await import('./attestations-command.js')).cmdAttestations(what, envFor(cmd)));
   p.command('who-uses')
     .description('every image in a registry namespace that holds a package')
-    .argument('<purl|package>', 'pkg:npm/debug@2.6.9, node-debug or node-debug@2.6.9')
+    .argument(
+      '<purl|package>',
+      "pkg:npm/debug@2.6.9, 'pkg:npm/debug@<3' or '@>=1.0.0,<2.0.0', pkg:npm/debug (any version), node-debug[@2.6.9]",
+    )
     .option('--registry <url>', 'oci://HOST[:PORT]/NAMESPACE')
+    .option('--count', "how many images hold each version, in the ecosystem's version order")
     .action(async (what: string, o: Record<string, unknown>, cmd: Command) => (await images()).cmdWhoUses(what, o, envFor(cmd)));
   p.command('audit')
     .description('which images hold a package an OSV advisory affects, and the upgrade that fixes it (exit 1 when one does)')

@@ -81,16 +81,26 @@ export async function imageStemsFromDir(dir: string): Promise<Set<string>> {
   return stems;
 }
 
-/** Stems of every package layer of every image in an `oci://HOST/NAMESPACE` (layers carry name and version annotations). */
-export async function imageStemsFromRegistry(url: string): Promise<Set<string>> {
+/**
+ * Stems of every package layer of every image in an `oci://HOST/NAMESPACE` (layers carry name and
+ * version annotations). Through the registry index when `cacheDir` is given: every tag is resolved
+ * against the registry in this run and only manifests already read under the same digest come
+ * from the cache (a digest names its bytes), so gc never keeps by a stale view of the tags.
+ */
+export async function imageStemsFromRegistry(url: string, cacheDir?: string, warn?: (line: string) => void): Promise<Set<string>> {
   const { parseRegistryUrl, RegistryClient } = await import('../registry/index.js');
   const { imageLayers } = await import('../image/registry/who-uses.js');
+  const { readRegistryIndex } = await import('../image/registry/registry-index.js');
   const { packageStem } = await import('../store/paths.js');
   const target = parseRegistryUrl(url);
   const client = new RegistryClient(target.registry);
   const stems = new Set<string>();
   try {
-    for await (const l of imageLayers(client, target.namespace)) {
+    const layers =
+      cacheDir !== undefined
+        ? (await readRegistryIndex(client, target.namespace, { cacheDir, ...(warn !== undefined ? { warn } : {}) })).layers
+        : imageLayers(client, target.namespace);
+    for await (const l of layers) {
       if (l.name !== undefined && l.version !== undefined && l.digest.startsWith('sha256:'))
         stems.add(packageStem(l.name, l.version, l.digest.slice('sha256:'.length)));
     }

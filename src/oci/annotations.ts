@@ -14,6 +14,12 @@ export const ANNOTATION = {
   package: 'dev.bale.package',
   packageVersion: 'dev.bale.package.version',
   purl: 'dev.bale.purl',
+  /**
+   * On an image layer: the names of the image's packages this package depends on (its manifest's
+   * depends that the image holds), sorted, one space between (package names hold no whitespace);
+   * absent when none. Which root brought a package in is read from these, without blobs.
+   */
+  depends: 'dev.bale.depends',
   /** On a package artifact: `<kind><version>` of its interpreter, or `any`. */
   interpreter: 'dev.bale.interpreter',
   recipeDigest: 'dev.bale.recipe.digest',

@@ -29,5 +29,6 @@ export {
   packageAnnotations,
   packagesRepo,
   packageTag,
+  storeRepos,
   type PackageLabels,
 } from './registry-layout.js';

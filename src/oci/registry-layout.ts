@@ -26,6 +26,8 @@ import { ANNOTATION } from './annotations.js';
 export const packagesRepo = (ns: string): string => (ns === '' ? 'packages' : `${ns}/packages`);
 export const buildsRepo = (ns: string): string => (ns === '' ? 'builds' : `${ns}/builds`);
 export const leasesRepo = (ns: string): string => (ns === '' ? 'leases' : `${ns}/leases`);
+/** The repositories a registry store keeps for itself (packages, build records, leases): none holds an image. */
+export const storeRepos = (ns: string): ReadonlySet<string> => new Set([packagesRepo(ns), buildsRepo(ns), leasesRepo(ns)]);
 export const imageRepo = (ns: string, name: string): string => (ns === '' ? name : `${ns}/${name}`);
 
 /** A tag for a package: OCI tags allow `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`; the sha keeps sanitised names apart. */

@@ -218,6 +218,22 @@ export class RegistryClient {
     return { bytes: reply.body, mediaType, digest };
   }
 
+  /**
+   * A manifest's digest without its bytes (HEAD, the registry's Docker-Content-Digest): undefined
+   * when there is no such manifest, `{}` when the registry sent no digest or refuses HEAD (then GET it).
+   */
+  async headManifest(repo: string, reference: string, accept: string[] = MANIFEST_TYPES): Promise<{ digest?: string } | undefined> {
+    checkNames(repo, reference);
+    const call = pullCall(repo, 'HEAD', `/v2/${repo}/manifests/${reference}`, `lookup of manifest ${repo}${refSuffix(reference)}`);
+    call.headers = { accept: accept.join(', ') };
+    const reply = await this.http.send(call);
+    if (reply.status === 404) return undefined;
+    if (reply.status === 405) return {}; // a registry without HEAD on manifests: the caller GETs it
+    if (reply.status !== 200) throw this.http.unexpected(reply, call);
+    const digest = header(reply, 'docker-content-digest');
+    return digest !== undefined && isDigest(digest) ? { digest } : {};
+  }
+
   /** Delete a manifest by digest (registries refuse tags here); false when it was not there. */
   async deleteManifest(repo: string, digest: string): Promise<boolean> {
     checkNames(repo, digest, true);

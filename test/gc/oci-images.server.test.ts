@@ -105,6 +105,48 @@ describe('bale gc --keep-images oci://', () => {
     assert.deepEqual((JSON.parse(second.stdout) as { files: string[] }).files, []);
   });
 
+  test('through the cached registry index, a re-tagged image keeps its new packages, not its old ones', async () => {
+    const ns = `${oci.url}/moved`;
+    const gc = async (): Promise<string[]> => {
+      const g = await bale(['gc', '--keep-images', ns, '--grace', '0', '--dry-run', '--json', '--store', dir('s'), '--recipes', dir('r')], {
+        env: { XDG_CACHE_HOME: dir('cache-gc') },
+      });
+      assert.equal(g.code, 0, g.stderr);
+      return (JSON.parse(g.stdout) as { packages: string[] }).packages;
+    };
+    const push = async (file: string): Promise<void> => {
+      const p = await bale(['push', file, '--to', ns, '--store', dir('s'), '--trust', dir('k.pub')]);
+      assert.equal(p.code, 0, p.stderr);
+    };
+    await push(dir('left.image.toml'));
+    const first = await gc(); // reads every manifest, and caches them
+    assert.ok(!first.some((p) => p.startsWith('node-fx-left-1.0.0-')), first.join(' '));
+    // Built for the running Node (its prefix names it): not in the image, so not kept.
+    const scripted = first.map((p) => /^(node\d*-fx-scripted)-1\.0\.0-/.exec(p)?.[1]).find((n) => n !== undefined);
+    assert.ok(scripted !== undefined, first.join(' '));
+    const c = await run([
+      'image',
+      'compose',
+      `${scripted}@1.0.0`,
+      '--name',
+      'left',
+      '--tag',
+      '1',
+      '-o',
+      dir('moved.image.toml'),
+      '--key',
+      dir('k.key'),
+    ]);
+    assert.equal(c.code, 0, c.stderr);
+    await push(dir('moved.image.toml')); // the same tag, another image
+    const second = await gc();
+    assert.ok(
+      second.some((p) => p.startsWith('node-fx-left-1.0.0-')),
+      second.join(' '),
+    );
+    assert.ok(!second.some((p) => p.startsWith(`${scripted}-1.0.0-`)), second.join(' '));
+  });
+
   test("the images' packages stay, the rest goes", async () => {
     const image = await import('../../src/image/image-file.js');
     const { image: left } = await image.readImageFile(dir('left.image.toml'));

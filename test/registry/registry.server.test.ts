@@ -202,6 +202,15 @@ test('a blob corrupted in the registry storage is an IntegrityError', async () =
   });
 });
 
+test("headManifest: a tag's digest without its bytes, the one GET hashes; undefined for a missing tag", async () => {
+  const image = await makeImage({ 'head.txt': 'only the digest\n' });
+  await pushImage(client, 'bale/head', image, '1');
+  assert.deepEqual(await client.headManifest('bale/head', '1'), { digest: image.digest });
+  assert.equal((await client.getManifest('bale/head', '1')).digest, image.digest);
+  assert.equal(await client.headManifest('bale/head', 'nope'), undefined);
+  await assert.rejects(client.headManifest('bale/head', 'bad tag'), /"bad tag" is not a valid tag or digest/);
+});
+
 test('a manifest deleted by digest is gone', async () => {
   const image = await makeImage({ 'gone.txt': 'soon gone\n' });
   await pushImage(client, 'bale/gone', image, '1');

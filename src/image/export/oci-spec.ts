@@ -15,16 +15,36 @@ export const IMAGE_OS = 'linux';
 export const IMAGE_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
- * One layer per package, in image order, each annotated with which package it is, so a registry
- * can be searched by package (who-uses) without reading blobs.
+ * One layer per package, in image order, each annotated with which package it is and which of the
+ * image's packages it depends on, so a registry can be searched by package (who-uses) and a
+ * package traced to the roots that brought it in, without reading blobs.
  */
 export function layerDescriptors(image: ImageFile, packages: readonly ResolvedPackage[]): Descriptor[] {
-  return packagesOfImage(image, packages).map((p) => ({
-    mediaType: MediaType.ociLayerGzip,
-    digest: `sha256:${p.sha256}`,
-    size: p.size,
-    annotations: { [ANNOTATION.package]: p.name, [ANNOTATION.packageVersion]: p.version, [ANNOTATION.purl]: p.purl },
-  }));
+  const ordered = packagesOfImage(image, packages);
+  const inImage = new Set(ordered.map((p) => p.name));
+  return ordered.map((p) => {
+    const depends = dependsInImage(p, inImage);
+    return {
+      mediaType: MediaType.ociLayerGzip,
+      digest: `sha256:${p.sha256}`,
+      size: p.size,
+      annotations: {
+        [ANNOTATION.package]: p.name,
+        [ANNOTATION.packageVersion]: p.version,
+        [ANNOTATION.purl]: p.purl,
+        ...(depends !== '' ? { [ANNOTATION.depends]: depends } : {}),
+      },
+    };
+  });
+}
+
+/**
+ * `dev.bale.depends`: the names of the packages the manifest depends on that the image holds,
+ * sorted and deduplicated (bytes follow from the set, not from the manifest's order).
+ */
+export function dependsInImage(p: ResolvedPackage, inImage: ReadonlySet<string>): string {
+  const names = new Set(p.manifest.depends.map((d) => d.name).filter((n) => inImage.has(n) && n !== p.name));
+  return [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).join(' ');
 }
 
 /**

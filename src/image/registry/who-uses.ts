@@ -1,10 +1,17 @@
 /**
  * `bale who-uses`: every image in a registry namespace that holds a package. Registries have no
  * reverse index, so this reads the catalog, each image repository's tags and their manifests,
- * whose layers carry the package's purl, name and version as annotations.
+ * whose layers carry the package's purl, name and version as annotations: every time (the live
+ * walk, imageLayers), or through the index cached by manifest digest (registry-index.ts).
  */
-import { ANNOTATION, buildsRepo, isReferrersTag, leasesRepo, packagesRepo, type ImageManifest } from '../../oci/index.js';
-import { parseManifest, type RegistryClient } from '../../registry/index.js';
+import { isReferrersTag, storeRepos } from '../../oci/index.js';
+import type { RegistryClient } from '../../registry/index.js';
+import type { VersionOrder } from '../../ecosystems/descriptor.js';
+import { layersOf, readRegistryIndex, type ImageLayer, type RegistryIndexOptions } from './registry-index.js';
+
+import { sortVersions } from './version-range.js';
+
+export type { ImageLayer } from './registry-index.js';
 
 export interface Use {
   image: string;
@@ -14,60 +21,46 @@ export interface Use {
   purl?: string;
 }
 
-/** One package layer of one image in a namespace, as its annotations name it. */
-export interface ImageLayer {
-  /** `host/repo:tag` */
-  image: string;
-  /** The image manifest's digest. */
-  manifestDigest: string;
-  /** The layer's (the package archive's) digest. */
-  digest: string;
-  purl?: string;
-  name?: string;
-  version?: string;
-}
-
 /**
  * Every layer of every bale image under `ns`: the catalog, each image repository's tags, their
  * manifests. Packages and a registry store's build records and leases are not images; an index or an
  * artifact under an image's name is not a bale image and is passed over.
  */
 export async function* imageLayers(client: RegistryClient, ns: string): AsyncGenerator<ImageLayer> {
-  const skip = new Set([packagesRepo(ns), buildsRepo(ns), leasesRepo(ns)]);
+  const skip = storeRepos(ns);
   for (const repo of await client.catalog(ns === '' ? {} : { under: ns })) {
     if (skip.has(repo)) continue;
     for (const tag of await client.listTags(repo)) {
       if (isReferrersTag(tag)) continue;
       const m = await client.getManifest(repo, tag);
-      let layers: ImageManifest['layers'];
-      try {
-        layers = parseManifest(m.bytes, `${repo}:${tag}`).layers;
-      } catch {
-        continue;
-      }
-      for (const l of layers) {
-        const a = l.annotations ?? {};
-        yield {
-          image: `${client.host}/${repo}:${tag}`,
-          manifestDigest: m.digest,
-          digest: l.digest,
-          purl: a[ANNOTATION.purl],
-          name: a[ANNOTATION.package],
-          version: a[ANNOTATION.packageVersion],
-        };
-      }
+      const image = `${client.host}/${repo}:${tag}`;
+      for (const l of layersOf(m.bytes, image) ?? []) yield { image, manifestDigest: m.digest, ...l };
     }
   }
 }
 
-/** `wanted` matches a layer by purl (`pkg:npm/debug@2.6.9`) or by package name (`node-debug` or `node-debug@2.6.9`). */
+/**
+ * `wanted` matches a layer by purl (`pkg:npm/debug@2.6.9`) or by package name (`node-debug` or
+ * `node-debug@2.6.9`). With `index`, the layers come from the cached registry index
+ * (registry-index.ts); without, from a walk of every manifest.
+ */
 export async function whoUses(
   client: RegistryClient,
   ns: string,
   wanted: (layer: { purl?: string; name?: string; version?: string }) => boolean,
+  index?: RegistryIndexOptions,
+): Promise<Use[]> {
+  const layers = index !== undefined ? (await readRegistryIndex(client, ns, index)).layers : imageLayers(client, ns);
+  return usesOf(layers, wanted);
+}
+
+/** The layers `wanted` matches, as uses, by image then package. */
+export async function usesOf(
+  layers: AsyncIterable<ImageLayer> | Iterable<ImageLayer>,
+  wanted: (layer: { purl?: string; name?: string; version?: string }) => boolean,
 ): Promise<Use[]> {
   const uses: Use[] = [];
-  for await (const l of imageLayers(client, ns)) {
+  for await (const l of layers) {
     if (l.name === undefined || !wanted(l)) continue;
     uses.push({
       image: l.image,
@@ -78,4 +71,15 @@ export async function whoUses(
     });
   }
   return uses.sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : a.package < b.package ? -1 : 1));
+}
+
+/** How many images hold each version (an image holding a package and its -bin counts once), in the ecosystem's order. */
+export function countByVersion(uses: readonly Use[], order?: VersionOrder): { version: string; images: number }[] {
+  const images = new Map<string, Set<string>>();
+  for (const u of uses) {
+    const set = images.get(u.version) ?? new Set<string>();
+    set.add(u.image);
+    images.set(u.version, set);
+  }
+  return sortVersions(images.keys(), order).map((version) => ({ version, images: images.get(version)?.size ?? 0 }));
 }

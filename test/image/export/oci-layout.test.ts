@@ -46,7 +46,13 @@ describe('exportOciLayout', () => {
         mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
         digest: `sha256:${p.sha256}`,
         size: p.size,
-        annotations: { 'dev.bale.package': p.name, 'dev.bale.package.version': p.version, 'dev.bale.purl': p.purl },
+        annotations: {
+          'dev.bale.package': p.name,
+          'dev.bale.package.version': p.version,
+          'dev.bale.purl': p.purl,
+          // node-b depends on node-a, which the image holds, and on node-missing, which it does not.
+          ...(p === b ? { 'dev.bale.depends': 'node-a' } : {}),
+        },
       })),
     );
     assert.deepEqual(manifest.annotations, { 'org.opencontainers.image.title': 'example/app', 'org.opencontainers.image.version': 'v1' });
