@@ -19,7 +19,7 @@ export interface AuditedPackage {
    * Its runtime dependencies, when known: a store's manifest names versions, a registry layer's
    * annotation only names (an image holds one version of a name).
    */
-  depends: { name: string; version?: string }[] | undefined;
+  depends: { name: string; version: string }[] | undefined;
 }
 
 export interface AuditTarget {
@@ -104,7 +104,6 @@ function upgradeFor(advisories: Finding[], compare: (a: string, b: string) => nu
 function rootFinder(packages: AuditedPackage[]): ((of: AuditedPackage[]) => string[]) | undefined {
   if (packages.length === 0 || packages.some((p) => p.depends === undefined)) return undefined;
   const group = new Map(packages.map((p) => [nodeKey(p.name, p.version), p.purl ?? nodeKey(p.name, p.version)]));
-  const groupByName = new Map(packages.map((p) => [p.name, group.get(nodeKey(p.name, p.version))!]));
   const shown = new Map<string, string>();
   for (const p of packages) {
     const g = group.get(nodeKey(p.name, p.version))!;
@@ -115,7 +114,7 @@ function rootFinder(packages: AuditedPackage[]): ((of: AuditedPackage[]) => stri
   for (const p of packages) {
     const from = group.get(nodeKey(p.name, p.version))!;
     for (const d of p.depends!) {
-      const to = d.version === undefined ? groupByName.get(d.name) : group.get(nodeKey(d.name, d.version));
+      const to = group.get(nodeKey(d.name, d.version));
       if (to === undefined || to === from) continue;
       let set = dependents.get(to);
       if (set === undefined) dependents.set(to, (set = new Set()));

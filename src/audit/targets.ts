@@ -33,11 +33,11 @@ export async function imageFileTarget(file: string, store: Store | undefined): P
 }
 
 /**
- * A layer's depends, from the `dev.bale.depends` annotation (package names of the same image):
- * undefined when the layer does not say (images pushed before bale wrote it).
+ * A layer's depends, from the `dev.bale.depends` annotation (packages of the same image, by name
+ * and version): undefined when the layer does not say (images pushed before bale wrote it).
  */
-export function layerDepends(layer: ImageLayer & { depends?: readonly string[] }): AuditedPackage['depends'] {
-  return layer.depends?.map((name) => ({ name }));
+export function layerDepends(layer: ImageLayer): AuditedPackage['depends'] {
+  return layer.depends?.map((d) => ({ name: d.name, version: d.version }));
 }
 
 /**

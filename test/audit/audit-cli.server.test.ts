@@ -156,7 +156,7 @@ describe('bale audit / compose --osv (npm fixtures, real docker-registry)', () =
     assert.match(usage.stderr, /--allow-vulnerable goes with --osv/);
   });
 
-  test('audit --registry: every image under the namespace, exactly the affected ones; --image one of them', async () => {
+  test('audit --registry: every image under the namespace, exactly the affected ones, their roots; --image one of them', async () => {
     for (const f of images()) {
       const p = await run(['push', f, '--to', `${oci.url}/bale`, '--store', dir('s')]);
       assert.equal(p.code, 0, p.stderr);
@@ -166,6 +166,10 @@ describe('bale audit / compose --osv (npm fixtures, real docker-registry)', () =
     const j = JSON.parse(r.stdout) as AuditJson;
     assert.deepEqual(j.affected_images, [`${oci.host}/bale/app:1`, `${oci.host}/bale/tool:1`]);
     assert.equal(j.images.length, 3);
+    // The roots come from the layers' dev.bale.depends, read through the registry index: as from the store offline.
+    const byImage = new Map(j.images.map((i) => [i.image, i]));
+    assert.deepEqual(byImage.get(`${oci.host}/bale/tool:1`)!.findings[0]!.roots, ['node-fx-left']);
+    assert.deepEqual(byImage.get(`${oci.host}/bale/app:1`)!.findings[0]!.roots, ['node-fx-app']);
     const one = await run(['audit', '--osv', dir('osv'), '--registry', `${oci.url}/bale`, '--image', 'right:1', '--json']);
     assert.equal(one.code, 0, one.stderr);
     assert.deepEqual(

@@ -1,6 +1,6 @@
 /**
  * Which roots bring an affected package in: from a store's manifests (names and versions) or a
- * registry layer's `dev.bale.depends` (names only), a package and its `-bin` counted as one root,
+ * registry layer's `dev.bale.depends` (`name@version`), a package and its `-bin` counted as one root,
  * and unknown rather than wrong when part of the image does not say its depends.
  */
 import assert from 'node:assert/strict';
@@ -49,7 +49,7 @@ describe('roots of an affected package', () => {
     assert.deepEqual(roots(IMAGE), [['node-shared', ['node-app', 'node-tool']]]);
   });
 
-  test("from a registry layer's dev.bale.depends (names only): the same roots", () => {
+  test("from a registry layer's dev.bale.depends (name@version): the same roots", () => {
     // As the registry index gives layers: the annotation absent where a package depends on nothing.
     const layers = IMAGE.map((p) => ({
       image: 'x:1',
@@ -58,11 +58,22 @@ describe('roots of an affected package', () => {
       name: p.name,
       version: p.version,
       purl: p.purl,
-      ...(p.depends!.length > 0 ? { depends: p.depends!.map((d) => d.name) } : {}),
+      ...(p.depends!.length > 0 ? { depends: p.depends!.map((d) => ({ name: d.name, version: d.version! })) } : {}),
     }));
     const packages = layers.map((l) => ({ name: l.name, version: l.version, purl: l.purl, depends: layerDepends(l) }));
     const settled = settleDepends({ image: 'x:1', source: undefined, packages }).packages;
     assert.deepEqual(roots(settled), [['node-shared', ['node-app', 'node-tool']]]);
+  });
+
+  test('an image holding two versions of a package: only the dependents of the affected version are its roots', () => {
+    // lib-b needs shared 1.0.1 (fixed); only tool and lib-a (through app) reach the affected 1.0.0.
+    const two = [
+      ...IMAGE.map((p) => (p.name === 'node-lib-b' ? { ...p, depends: [{ name: 'node-shared', version: '1.0.1' }] } : p)),
+      pkg('node-shared', 'pkg:npm/shared@1.0.1', []),
+    ];
+    assert.deepEqual(roots(two), [['node-shared', ['node-app', 'node-tool']]]);
+    const onlyOther = two.map((p) => (p.name === 'node-tool' ? { ...p, depends: [] } : p));
+    assert.deepEqual(roots(onlyOther), [['node-shared', ['node-app']]]);
   });
 
   test('unknown, not guessed, when a package does not say its depends', () => {

@@ -21,7 +21,7 @@ export const IMAGE_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bi
  */
 export function layerDescriptors(image: ImageFile, packages: readonly ResolvedPackage[]): Descriptor[] {
   const ordered = packagesOfImage(image, packages);
-  const inImage = new Set(ordered.map((p) => p.name));
+  const inImage = new Set(ordered.map((p) => dependsToken(p.name, p.version)));
   return ordered.map((p) => {
     const depends = dependsInImage(p, inImage);
     return {
@@ -38,13 +38,18 @@ export function layerDescriptors(image: ImageFile, packages: readonly ResolvedPa
   });
 }
 
+/** One package in `dev.bale.depends`: `name@version` (names and versions hold no whitespace, versions no `@`). */
+export const dependsToken = (name: string, version: string): string => `${name}@${version}`;
+
 /**
- * `dev.bale.depends`: the names of the packages the manifest depends on that the image holds,
- * sorted and deduplicated (bytes follow from the set, not from the manifest's order).
+ * `dev.bale.depends`: the packages the manifest depends on that the image holds, as `name@version`
+ * (an image may hold two versions of one package), sorted and deduplicated (bytes follow from the
+ * set, not from the manifest's order).
  */
 export function dependsInImage(p: ResolvedPackage, inImage: ReadonlySet<string>): string {
-  const names = new Set(p.manifest.depends.map((d) => d.name).filter((n) => inImage.has(n) && n !== p.name));
-  return [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).join(' ');
+  const self = dependsToken(p.name, p.version);
+  const tokens = new Set(p.manifest.depends.map((d) => dependsToken(d.name, d.version)).filter((t) => inImage.has(t) && t !== self));
+  return [...tokens].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).join(' ');
 }
 
 /**

@@ -26,8 +26,8 @@ export interface ImageLayer {
   purl?: string;
   name?: string;
   version?: string;
-  /** Names of the image's packages this one depends on (`dev.bale.depends`); absent on images pushed before bale wrote it. */
-  depends?: string[];
+  /** The image's packages this one depends on (`dev.bale.depends`); absent when none, and on images pushed before bale wrote it. */
+  depends?: PackageRef[];
 }
 
 export interface RegistryIndexOptions {
@@ -63,10 +63,21 @@ export interface RegistryIndex {
   stats: IndexStats;
 }
 
-/** `dev.bale.depends`: package names, separated by one space (package names hold no whitespace). */
-export function parseDepends(value: string | undefined): string[] | undefined {
+/** A package of an image, by name and exact version. */
+export interface PackageRef {
+  name: string;
+  version: string;
+}
+
+/** `dev.bale.depends`: `name@version` tokens separated by one space; a token without both parts is passed over. */
+export function parseDepends(value: string | undefined): PackageRef[] | undefined {
   if (value === undefined) return undefined;
-  return value.split(' ').filter((n) => n !== '');
+  const refs: PackageRef[] = [];
+  for (const token of value.split(' ')) {
+    const at = token.lastIndexOf('@');
+    if (at > 0 && at < token.length - 1) refs.push({ name: token.slice(0, at), version: token.slice(at + 1) });
+  }
+  return refs;
 }
 
 const layerSchema = z.strictObject({
@@ -74,10 +85,10 @@ const layerSchema = z.strictObject({
   purl: z.optional(z.string()),
   name: z.optional(z.string()),
   version: z.optional(z.string()),
-  depends: z.optional(z.array(z.string())),
+  depends: z.optional(z.array(z.strictObject({ name: z.string(), version: z.string() }))),
 });
 type CachedLayer = z.infer<typeof layerSchema>;
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 const cacheSchema = z.strictObject({
   format: z.literal(CACHE_FORMAT),
   registry: z.string(),

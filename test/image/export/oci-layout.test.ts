@@ -51,7 +51,7 @@ describe('exportOciLayout', () => {
           'dev.bale.package.version': p.version,
           'dev.bale.purl': p.purl,
           // node-b depends on node-a, which the image holds, and on node-missing, which it does not.
-          ...(p === b ? { 'dev.bale.depends': 'node-a' } : {}),
+          ...(p === b ? { 'dev.bale.depends': `node-a@${a.version}` } : {}),
         },
       })),
     );

@@ -128,7 +128,7 @@ describe('registry index and who-uses ranges (real docker-registry, counting pro
     const { index } = await readIndex();
     const left = index.layers.filter((l) => short(l.image) === 'left:1');
     const byName = new Map(left.map((l) => [l.name, l]));
-    assert.deepEqual(byName.get('node-fx-left')?.depends, ['node-fx-shared']);
+    assert.deepEqual(byName.get('node-fx-left')?.depends, [{ name: 'node-fx-shared', version: '1.0.0' }]);
     assert.equal(byName.get('node-fx-shared')?.depends, undefined); // depends on nothing
     // The raw manifest carries the annotation as one string.
     const client = new RegistryClient(parseRegistryUrl(oci.url).registry);
@@ -136,7 +136,7 @@ describe('registry index and who-uses ranges (real docker-registry, counting pro
       const m = await client.getManifest('bale/left', '1');
       const layers = (JSON.parse(m.bytes.toString('utf8')) as { layers: { annotations: Record<string, string> }[] }).layers;
       const annotated = layers.find((l) => l.annotations['dev.bale.package'] === 'node-fx-left');
-      assert.equal(annotated?.annotations['dev.bale.depends'], 'node-fx-shared');
+      assert.equal(annotated?.annotations['dev.bale.depends'], 'node-fx-shared@1.0.0');
       // Pushed again, and composed again into a new file: the same manifest digest.
       assert.equal(await push(dir('left-1.image.toml')), m.digest);
       await compose('left', '1', ['npm:fx-left@1.0.0'], dir('left-again.image.toml'));
