@@ -219,12 +219,12 @@ function versusLast(r: Row, last: Map<string, number>): string {
   return r.pair.ratio > was * NOISE ? `${was.toFixed(3)}, WORSE` : was.toFixed(3);
 }
 
-function report(rows: Row[], last: Map<string, number>): string {
+function report(rows: Row[], last: Map<string, number>, by = '`npm run bench`'): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const lines = [
     '# Benchmarks',
     '',
-    `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${availableParallelism()} cores (${cpu}), Node ${process.versions.node}, ` +
+    `Written by ${by} on ${new Date().toISOString().slice(0, 10)}: ${availableParallelism()} cores (${cpu}), Node ${process.versions.node}, ` +
       `${RUNS} alternating pairs after one warm-up each; medians. Ratio = bale / the other tool (lower is better).`,
     '',
     '| benchmark | bale (s) | other tool (s) | ratio | target | | last run |',
@@ -356,7 +356,11 @@ function rowsMet(rows: Row[]): boolean {
 if (process.env.BALE_BENCH_ONLY === 'main') {
   const last = await lastRatios();
   const rows = await mainRows();
-  const table = report(rows, last);
+  const table = report(
+    rows,
+    last,
+    '`BALE_BENCH_ONLY=main npm run bench` (this table; each section below says what wrote it, git log when)',
+  );
   process.stdout.write(table);
   const file = path.join(repoRoot(), 'BENCHMARKS.md');
   const old = await readFile(file, 'utf8').catch(() => '');
