@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { bale, oneErrorLine, tempDir } from '../helpers/cli.js';
+import { bale, oneErrorLine, tempDir, composeArgs } from '../helpers/cli.js';
 import { startNpmRegistry, type FixtureRegistry } from '../helpers/npm-registry.js';
 import { startOciRegistry, type OciRegistry } from '../helpers/oci-registry.js';
 
@@ -61,21 +61,7 @@ describe('bale audit / compose --osv (npm fixtures, real docker-registry)', () =
   const run = (args: string[]) => bale(args, { env: { XDG_CONFIG_HOME: dir('config'), BALE_SIGNING_KEY: dir('me.key') } });
   const compose = (name: string, specs: string[], extra: string[] = []) =>
     run([
-      'image',
-      'compose',
-      ...specs,
-      '--name',
-      name,
-      '--tag',
-      '1',
-      '-o',
-      dir(`${name}.image.toml`),
-      '--registry',
-      npm.url,
-      '--store',
-      dir('s'),
-      '--recipes',
-      dir('r'),
+      ...composeArgs({ specs, name, tag: '1', out: dir(`${name}.image.toml`), registry: npm.url, store: dir('s'), recipes: dir('r') }),
       ...extra,
     ]);
   const images = (): string[] => ['app', 'tool', 'right'].map((n) => dir(`${n}.image.toml`));

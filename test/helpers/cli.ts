@@ -80,3 +80,32 @@ export function oneErrorLine(stderr: string): string {
   if (/\n\s+at /.test(stderr)) throw new Error(`stack trace on stderr:\n${stderr}`);
   return lines[0]!;
 }
+
+/** `bale image compose` of `specs` from a fixture npm registry into an image file: the argument list most image tests start from. */
+export function composeArgs(o: {
+  specs: readonly string[];
+  name: string;
+  tag: string;
+  out: string;
+  registry: string;
+  store: string;
+  recipes: string;
+}): string[] {
+  return [
+    'image',
+    'compose',
+    ...o.specs,
+    '--name',
+    o.name,
+    '--tag',
+    o.tag,
+    '-o',
+    o.out,
+    '--registry',
+    o.registry,
+    '--store',
+    o.store,
+    '--recipes',
+    o.recipes,
+  ];
+}

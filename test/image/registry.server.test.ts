@@ -9,7 +9,7 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { execa } from 'execa';
-import { bale, oneErrorLine, tempDir } from '../helpers/cli.js';
+import { bale, oneErrorLine, tempDir, composeArgs } from '../helpers/cli.js';
 import { startNpmRegistry, type FixtureRegistry } from '../helpers/npm-registry.js';
 import { startOciRegistry, type OciRegistry } from '../helpers/oci-registry.js';
 
@@ -40,23 +40,9 @@ describe('bale push / pull / who-uses (real docker-registry, skopeo)', () => {
       ['app', ['npm:fx-app@1.0.0']],
       ['tool', ['npm:fx-bin@1.0.0', 'npm:fx-left@1.0.0']],
     ] as const) {
-      const c = await run([
-        'image',
-        'compose',
-        ...specs,
-        '--name',
-        name,
-        '--tag',
-        '1',
-        '-o',
-        dir(`${name}.image.toml`),
-        '--registry',
-        npm.url,
-        '--store',
-        dir('s'),
-        '--recipes',
-        dir('r'),
-      ]);
+      const c = await run(
+        composeArgs({ specs, name, tag: '1', out: dir(`${name}.image.toml`), registry: npm.url, store: dir('s'), recipes: dir('r') }),
+      );
       assert.equal(c.code, 0, c.stderr);
     }
   });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { bale, oneErrorLine, tempDir } from '../helpers/cli.js';
+import { bale, oneErrorLine, tempDir, composeArgs } from '../helpers/cli.js';
 import { startDashboardProcess } from '../helpers/dashboard.js';
 import { startNpmRegistry, type FixtureRegistry } from '../helpers/npm-registry.js';
 import { startOciRegistry, type OciRegistry } from '../helpers/oci-registry.js';
@@ -32,23 +32,7 @@ describe('bale dashboard --images (image files, a real registry)', () => {
       ['tool', ['npm:fx-bin@1.0.0', 'npm:fx-left@1.0.0']],
     ] as const) {
       const file = dir(`${name}.image.toml`);
-      const c = await run([
-        'image',
-        'compose',
-        ...specs,
-        '--name',
-        name,
-        '--tag',
-        '1',
-        '-o',
-        file,
-        '--registry',
-        npm.url,
-        '--store',
-        dir('s'),
-        '--recipes',
-        dir('r'),
-      ]);
+      const c = await run(composeArgs({ specs, name, tag: '1', out: file, registry: npm.url, store: dir('s'), recipes: dir('r') }));
       assert.equal(c.code, 0, c.stderr);
       const p = await run(['push', file, '--to', ns(), '--store', dir('s')]);
       assert.equal(p.code, 0, p.stderr);

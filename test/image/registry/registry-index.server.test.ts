@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { readRegistryIndex, indexCacheFile } from '../../../src/image/registry/registry-index.js';
 import { parseRegistryUrl, RegistryClient } from '../../../src/registry/index.js';
-import { bale, oneErrorLine, tempDir } from '../../helpers/cli.js';
+import { bale, oneErrorLine, tempDir, composeArgs } from '../../helpers/cli.js';
 import { startCountingProxy, type CountingProxy } from '../../helpers/counting-proxy.js';
 import { startNpmRegistry, type FixtureRegistry } from '../../helpers/npm-registry.js';
 import { startOciRegistry, type OciRegistry } from '../../helpers/oci-registry.js';
@@ -45,23 +45,7 @@ describe('registry index and who-uses ranges (real docker-registry, counting pro
   const whoUses = (args: string[]) => run(['who-uses', ...args, '--registry', ns()], { XDG_CACHE_HOME: dir('cache') });
   const short = (image: string): string => image.replace(/^[^/]+\/bale\//, '');
   const compose = async (name: string, tag: string, specs: readonly string[], out: string): Promise<void> => {
-    const c = await run([
-      'image',
-      'compose',
-      ...specs,
-      '--name',
-      name,
-      '--tag',
-      tag,
-      '-o',
-      out,
-      '--registry',
-      npm.url,
-      '--store',
-      dir('s'),
-      '--recipes',
-      dir('r'),
-    ]);
+    const c = await run(composeArgs({ specs, name, tag, out, registry: npm.url, store: dir('s'), recipes: dir('r') }));
     assert.equal(c.code, 0, c.stderr);
   };
   const push = async (file: string): Promise<string> => {
