@@ -121,6 +121,17 @@ export async function showPackages(pins: Chosen[]): Promise<Map<string, PackageS
   return out;
 }
 
+/**
+ * The stanzas apt lists for these packages, at these versions where it has them and at every version
+ * it has of the name otherwise (advisory names: an image's older version may be superseded).
+ */
+export async function showPackageStanzas(pins: readonly { name: string; version: string }[]): Promise<PackageStanza[]> {
+  const names = [...new Set(pins.map((p) => p.name))];
+  // apt-cache passes over names and versions it does not know: what it printed is what it knows.
+  const r = await apt('apt-cache', ['show', ...pins.map((p) => aptArg(p)), ...names]);
+  return parseStanzas(r.stdout);
+}
+
 export interface DebLocation {
   /** The version apt chose, which the .deb's control must name. */
   version: string;

@@ -22,6 +22,8 @@ export interface PackageStanza {
   /** Depends and Pre-Depends: both must be there before the package works. */
   depends: Alternatives[];
   provides: Relation[];
+  /** The source package it was built from, and that source's version (`Source: zlib`, `Source: glibc (2.36-9)` for a binNMU). */
+  source: { name: string; version: string };
 }
 
 const RELATION = /^([a-z0-9][a-z0-9+.-]+)(?::[a-z0-9-]+)?\s*(?:\(\s*(<<|<=|=|>=|>>|<|>)\s*([^)\s]+)\s*\))?$/;
@@ -50,7 +52,9 @@ export function parseStanzas(text: string): PackageStanza[] {
       const where = `${name} ${version}`;
       const depends = [...parseRelations(f.get('Pre-Depends') ?? '', where), ...parseRelations(f.get('Depends') ?? '', where)];
       const provides = parseRelations(f.get('Provides') ?? '', where).flat();
-      return { name, version, architecture: f.get('Architecture') ?? '', depends, provides };
+      const src = /^(\S+)(?:\s+\((\S+)\))?$/.exec((f.get('Source') ?? '').trim());
+      const source = src === null ? { name, version } : { name: src[1]!, version: src[2] ?? version };
+      return { name, version, architecture: f.get('Architecture') ?? '', depends, provides, source };
     });
 }
 

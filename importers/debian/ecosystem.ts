@@ -20,6 +20,8 @@ export const debEcosystem: EcosystemDescriptor = {
     const { compareDebVersions, isValidDebVersion } = await import('./version.js');
     return { valid: isValidDebVersion, compare: compareDebVersions };
   },
+  // OSV's Debian records name source packages (zlib), bale's purls binary ones (zlib1g).
+  advisoryNames: async () => (await import('./advisory-names.js')).debAdvisoryNames,
   importer: async () => new (await import('./index.js')).DebImporter(),
   upstream: async () => (await import('./upstream.js')).upstreamVersions(),
   builder: async () => new (await import('../../src/builder/debian/index.js')).DebBuilder(),

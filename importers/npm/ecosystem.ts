@@ -17,6 +17,7 @@ export const npmEcosystem: EcosystemDescriptor = {
     const { default: semver } = await import('semver');
     return { valid: (v) => semver.valid(v, { loose: true }) !== null, compare: (a, b) => semver.compare(a, b, { loose: true }) };
   },
+  advisoryNames: undefined,
   importer: async () => new (await import('./index.js')).NpmImporter(),
   upstream: async () => (await import('./upstream.js')).upstreamVersions(),
   builder: async (opts) => {

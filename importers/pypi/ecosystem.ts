@@ -18,6 +18,7 @@ export const pypiEcosystem: EcosystemDescriptor = {
     const { compareVersions, isValidVersion } = await import('./versions.js');
     return { valid: isValidVersion, compare: compareVersions };
   },
+  advisoryNames: undefined,
   importer: async () => new (await import('./index.js')).PypiImporter(),
   upstream: async () => (await import('./upstream.js')).upstreamVersions(),
   builder: async () => new (await import('../../src/builder/pypi/index.js')).PypiBuilder(),

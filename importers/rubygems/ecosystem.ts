@@ -18,6 +18,7 @@ export const gemEcosystem: EcosystemDescriptor = {
     const { compareGemVersions, isValidGemVersion } = await import('./gem-version.js');
     return { valid: isValidGemVersion, compare: compareGemVersions };
   },
+  advisoryNames: undefined,
   importer: async () => new (await import('./index.js')).GemImporter(),
   upstream: async () => (await import('./upstream.js')).upstreamVersions(),
   builder: async () => new (await import('../../src/builder/rubygems/index.js')).GemBuilder(),

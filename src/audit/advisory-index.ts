@@ -110,14 +110,16 @@ export class AdvisoryIndex {
     return order.valid(a) && order.valid(b) ? order.compare(a, b) : a < b ? -1 : a > b ? 1 : 0;
   }
 
-  /** Every advisory affecting the package a purl names, by advisory id. */
-  match(p: Purl): Finding[] {
-    const list = this.entries.get(key(p.type, normalizeName(p.type, p.name)));
+  /** Every advisory affecting the package a purl names (or `as` names it, see advisory-names.ts), by advisory id. */
+  match(p: Purl, as?: { name: string; version: string }): Finding[] {
+    const name = as?.name ?? p.name;
+    const version = as?.version ?? p.version;
+    const list = this.entries.get(key(p.type, normalizeName(p.type, name)));
     if (list === undefined) return [];
     const order = this.orders.get(p.type)!;
     const byId = new Map<string, Finding>();
     for (const { record, affected } of list) {
-      const verdict = affects(affected, p.version, order);
+      const verdict = affects(affected, version, order);
       if (verdict === undefined) continue;
       const seen = byId.get(record.id);
       if (seen !== undefined) {

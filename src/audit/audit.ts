@@ -6,6 +6,7 @@
  * that bring it in.
  */
 import { parsePurl, type Purl } from '../purl/purl.js';
+import type { PackageRef } from '../ecosystems/descriptor.js';
 import type { AdvisoryIndex, Finding } from './advisory-index.js';
 
 /** One package of an image to audit. */
@@ -16,8 +17,8 @@ export interface AuditedPackage {
   /** The purl it was built from; one bale does not parse (a `pkg:generic` bridge) is passed over. */
   purl: string | undefined;
   /**
-   * Its runtime dependencies, when known: a store's manifest names versions, a registry layer's
-   * annotation only names (an image holds one version of a name).
+   * Its runtime dependencies, by name and version, when known: from a store's manifests or a
+   * registry layer's `dev.bale.depends`.
    */
   depends: { name: string; version: string }[] | undefined;
 }
@@ -36,6 +37,8 @@ export interface AffectedPackage {
   packages: string[];
   /** The upstream version installed (the purl's). */
   version: string;
+  /** The name and version the advisories were matched against, where they name it otherwise (a Debian binary's source package). */
+  matchedAs: PackageRef | undefined;
   advisories: Finding[];
   /** The roots that reach it, sorted; undefined when the image does not say what depends on what. */
   roots: string[] | undefined;
@@ -52,7 +55,8 @@ export interface ImageAudit {
 
 const nodeKey = (name: string, version: string): string => `${name}@${version}`;
 
-export function auditImage(target: AuditTarget, index: AdvisoryIndex): ImageAudit {
+/** `names`: how advisories name a package (by purl text) where that differs from its purl (advisory-names.ts). */
+export function auditImage(target: AuditTarget, index: AdvisoryIndex, names: ReadonlyMap<string, PackageRef> = new Map()): ImageAudit {
   const byPurl = new Map<string, { purl: Purl; packages: AuditedPackage[] }>();
   for (const p of target.packages) {
     if (p.purl === undefined) continue;
@@ -69,12 +73,14 @@ export function auditImage(target: AuditTarget, index: AdvisoryIndex): ImageAudi
   const rootsOf = rootFinder(target.packages);
   const affected: AffectedPackage[] = [];
   for (const [text, { purl, packages }] of byPurl) {
-    const advisories = index.match(purl);
+    const as = names.get(text);
+    const advisories = index.match(purl, as);
     if (advisories.length === 0) continue;
     affected.push({
       purl: text,
       packages: packages.map((p) => p.name).sort(),
       version: purl.version,
+      matchedAs: as,
       advisories,
       roots: rootsOf?.(packages),
       upgrade: upgradeFor(advisories, (a, b) => index.compare(purl.type, a, b)),

@@ -4,6 +4,7 @@
  * before the image file is written or anything staged reaches the store.
  */
 import { UserError } from '../errors/index.js';
+import type { PackageRef } from '../ecosystems/descriptor.js';
 import type { AdvisoryIndex } from './advisory-index.js';
 import { auditImage } from './audit.js';
 
@@ -21,8 +22,9 @@ export function gateComposed(
   index: AdvisoryIndex,
   allow: boolean,
   warn: (line: string) => void,
+  names: ReadonlyMap<string, PackageRef> = new Map(),
 ): number {
-  const audit = auditImage({ image: label, source: undefined, packages: packages.map((p) => ({ ...p })) }, index);
+  const audit = auditImage({ image: label, source: undefined, packages: packages.map((p) => ({ ...p })) }, index, names);
   const findings = audit.affected.flatMap((a) => a.advisories.map((f) => ({ a, f })));
   if (findings.length === 0) return 0;
   const describe = ({ a, f }: (typeof findings)[number]): string =>

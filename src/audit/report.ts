@@ -34,6 +34,7 @@ export function auditJson(s: AuditSummary): unknown {
           packages: a.packages,
           purl: a.purl,
           version: a.version,
+          matched_as: a.matchedAs === undefined ? null : `${a.matchedAs.name} ${a.matchedAs.version}`,
           advisory: f.id,
           aliases: f.aliases,
           summary: f.summary ?? null,

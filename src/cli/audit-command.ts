@@ -52,7 +52,12 @@ export async function cmdAudit(files: string[], o: AuditFlags, env: Env): Promis
     targets = [];
     for (const f of files) targets.push(await imageFileTarget(resolve(f), store));
   }
-  const images = targets.map((t) => auditImage(t, advisories.index));
+  const { advisoryNamesOf } = await import('../audit/advisory-names.js');
+  const names = await advisoryNamesOf(
+    targets.flatMap((t) => t.packages.flatMap((p) => (p.purl === undefined ? [] : [p.purl]))),
+    (line) => tell(`bale: warning: ${line}`),
+  );
+  const images = targets.map((t) => auditImage(t, advisories.index, names));
   const summary = { images, read: advisories.read, index: advisories.index.stats };
   if (env.opts.json) printJson(auditJson(summary));
   else for (const line of auditText(summary)) say(line);

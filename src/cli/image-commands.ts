@@ -141,7 +141,12 @@ export async function cmdImageCompose(args: string[], o: ComposeFlags, env: Env)
     if (advisories !== undefined) {
       const { gateComposed } = await import('../audit/compose-gate.js');
       const composed = packages.map((p) => ({ name: p.name, version: p.version, purl: p.purl, depends: p.manifest.depends }));
-      gateComposed(`${o.name}:${o.tag}`, composed, advisories.index, o.allowVulnerable === true, tell);
+      const { advisoryNamesOf } = await import('../audit/advisory-names.js');
+      const names = await advisoryNamesOf(
+        composed.map((p) => p.purl),
+        (line) => tell(`bale: warning: ${line}`),
+      );
+      gateComposed(`${o.name}:${o.tag}`, composed, advisories.index, o.allowVulnerable === true, tell, names);
     }
     const text = formatImageFile(image);
     parseImageFile(text, `--name ${o.name} --tag ${o.tag}`); // the name and tag must make a valid file

@@ -54,6 +54,18 @@ export interface VersionOrder {
   compare(a: string, b: string): number;
 }
 
+/** A package as bale names it, and as an advisory database names it. */
+export interface PackageRef {
+  name: string;
+  version: string;
+}
+
+/**
+ * The name and version advisories use for each package (keyed `name@version`), where they differ
+ * from bale's; a package it cannot place is left out (matched as bale names it), and said once.
+ */
+export type AdvisoryNamer = (packages: readonly PackageRef[], warn: (line: string) => void) => Promise<Map<string, PackageRef>>;
+
 /** One ecosystem. The core fields (source kinds, override table, pinned versions) come from EcosystemCore. */
 export interface EcosystemDescriptor extends EcosystemCore {
   /** The option naming its index; undefined: none (Debian: apt's own sources are the index). */
@@ -64,6 +76,8 @@ export interface EcosystemDescriptor extends EcosystemCore {
   picker(): Promise<Picker>;
   /** Its version order (loaded when asked). */
   versionOrder(): Promise<VersionOrder>;
+  /** How advisories name its packages where that is not the purl's name and version (Debian: source packages); undefined: as the purl says. */
+  readonly advisoryNames: (() => Promise<AdvisoryNamer>) | undefined;
   /** Its importer (loaded when asked). */
   importer(): Promise<Importer>;
   /** What upstream lists now, and its version order, for `bale refresh` (loaded when asked). */

@@ -32,6 +32,7 @@ const pkg = (name: string, version: string, extra: Partial<PackageStanza> = {}):
   architecture: 'amd64',
   depends: [],
   provides: [],
+  source: { name, version },
   ...extra,
 });
 
