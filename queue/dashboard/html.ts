@@ -4,7 +4,7 @@
  */
 import { formatSize } from '../../src/limits/index.js';
 import type { FailedJob, FleetView, RunningJob } from './fleet-view.js';
-import { whoUsesIn, type ImagesView } from './images-view.js';
+import type { ImagesView, UsesAnswer } from './images-view.js';
 import type { StoreView } from './store-view.js';
 
 const COUNTED = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
@@ -122,15 +122,17 @@ function storeSection(s: StoreView, now: number): string {
 }
 
 /** The images (`--images`): each with its package count, and a who-uses form answered on the same page. */
-function imagesSection(v: ImagesView, uses: string | undefined, now: number): string {
+function imagesSection(v: ImagesView, uses: string | undefined, answered: UsesAnswer | undefined, now: number): string {
   const form =
-    `<form method="get" action="/#images" id="who-uses"><input name="uses" size="40" placeholder="pkg:npm/debug, pkg:npm/debug@2.6.9 or node-debug" value="${e(uses ?? '')}">` +
+    `<form method="get" action="/#images" id="who-uses"><input name="uses" size="40" placeholder="pkg:npm/debug, pkg:npm/debug@2.6.9, pkg:npm/debug@&lt;3 or node-debug" value="${e(uses ?? '')}">` +
     '<button type="submit">who uses</button></form>';
   const head = `<p><span data-images="count">${v.images.length}</span> image(s) in ${e(v.location)} <small>(read ${ago(v.at, now)})</small></p>`;
   if (v.error !== undefined) return `${head}<p class="reason" id="images-error">${e(v.error)}</p>`;
   let answer = '';
-  if (uses !== undefined && uses.trim() !== '') {
-    const hits = whoUsesIn(v, uses);
+  if (uses !== undefined && answered !== undefined && 'error' in answered) {
+    answer = `<p class="reason" id="uses-error">${e(answered.error)}</p>`;
+  } else if (uses !== undefined && answered !== undefined && 'hits' in answered) {
+    const hits = answered.hits;
     answer =
       hits.length === 0
         ? `<p class="quiet" id="uses-none">No image holds ${e(uses)}.</p>`
@@ -157,7 +159,7 @@ td:first-child,th:first-child,#running td,#newest td{text-align:left}.bad{color:
 .quiet{color:#667}article.failed{border-top:1px solid #eef0f3}svg rect{fill:#3f7de0}svg text{font-size:10px;fill:#667}svg line{stroke:#b8bec8}
 .mode{padding:2px 8px;border-radius:4px;background:#3a4255}form.retry{margin:4px 0}`;
 
-export function page(v: FleetView, store: StoreView, ctx: PageContext, images?: ImagesView, uses?: string): string {
+export function page(v: FleetView, store: StoreView, ctx: PageContext, images?: ImagesView, uses?: string, answered?: UsesAnswer): string {
   const mode = ctx.allowRetry ? `retries allowed${ctx.tokenRequired ? ' with the token' : ''}` : 'read-only';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="15">
 <title>bale fleet</title><style>${STYLE}</style></head><body>
@@ -169,6 +171,6 @@ export function page(v: FleetView, store: StoreView, ctx: PageContext, images?: 
 <section><h2>Throughput</h2>${throughputChart(v)}</section>
 <section class="wide" id="failed"><h2>Failed (${v.failed.length} newest)</h2>${failedList(v.failed, ctx, v.at)}</section>
 <section class="wide"><h2>Store</h2>${storeSection(store, v.at)}</section>
-${images !== undefined ? `<section class="wide" id="images"><h2>Images</h2>${imagesSection(images, uses, v.at)}</section>` : ''}
+${images !== undefined ? `<section class="wide" id="images"><h2>Images</h2>${imagesSection(images, uses, answered, v.at)}</section>` : ''}
 </main></body></html>`;
 }

@@ -96,23 +96,20 @@ export function imagesReader(where: string, cacheDir?: string): () => Promise<Im
   };
 }
 
-/**
- * What a who-uses question matches, as `bale who-uses` reads it: a purl with a version
- * (`pkg:npm/debug@2.6.9`) or without (any version), or a package name, with or without `@version`.
- */
-export function usesMatcher(query: string): (p: ImagePackage) => boolean {
-  const q = query.trim();
-  if (q.startsWith('pkg:')) {
-    const versioned = /@[^/]+$/.test(q);
-    return (p) => p.purl !== undefined && (versioned ? p.purl === q : p.purl === q || p.purl.startsWith(`${q}@`));
-  }
-  const at = q.lastIndexOf('@');
-  const [name, version] = at > 0 ? [q.slice(0, at), q.slice(at + 1)] : [q, undefined];
-  return (p) => p.name === name && (version === undefined || p.version === version);
-}
+/** A who-uses question answered: the images holding a matching package, or why the question cannot be asked. */
+export type UsesAnswer = { hits: { image: string; packages: ImagePackage[] }[] } | { error: string };
 
-/** Each image holding a package the query matches, with those packages. */
-export function whoUsesIn(view: ImagesView, query: string): { image: string; packages: ImagePackage[] }[] {
-  const match = usesMatcher(query);
-  return view.images.map((i) => ({ image: i.image, packages: i.packages.filter(match) })).filter((i) => i.packages.length > 0);
+/**
+ * Each image holding a package the query matches, read as `bale who-uses` reads it (uses-query.ts):
+ * a purl with a version, a range (`pkg:npm/lodash@<4.17.21`) or none, or a package name.
+ */
+export async function whoUsesIn(view: ImagesView, query: string): Promise<UsesAnswer> {
+  const { usesQuery } = await import('../../src/image/registry/uses-query.js');
+  let match: (p: ImagePackage) => boolean;
+  try {
+    match = (await usesQuery(query.trim())).match;
+  } catch (err) {
+    return { error: oneLine(err) };
+  }
+  return { hits: view.images.map((i) => ({ image: i.image, packages: i.packages.filter(match) })).filter((i) => i.packages.length > 0) };
 }

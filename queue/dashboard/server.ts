@@ -15,7 +15,7 @@ import { Producer } from '../producer.js';
 import { carriedToken, refusal, TOKEN_COOKIE, tokenMatches, type AccessPolicy } from './access.js';
 import { fleetView } from './fleet-view.js';
 import { page } from './html.js';
-import { imagesReader } from './images-view.js';
+import { imagesReader, whoUsesIn } from './images-view.js';
 import { storeReader } from './store-view.js';
 
 export const BOARD_PATH = '/queues';
@@ -110,11 +110,13 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
   app.get('/', async (req, reply) => {
     const uses = (req.query as { uses?: unknown } | undefined)?.uses;
     const [view, s, i] = await Promise.all([fleetView(producer), store(), images?.()]);
+    const asked = typeof uses === 'string' && uses.trim() !== '' ? uses : undefined;
+    const answered = asked !== undefined && i !== undefined ? await whoUsesIn(i, asked) : undefined;
     return reply
       .type('text/html; charset=utf-8')
       .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
       .header('cache-control', 'no-store')
-      .send(page(view, s, ctx, i, typeof uses === 'string' ? uses : undefined));
+      .send(page(view, s, ctx, i, asked, answered));
   });
   app.post('/retry', async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;

@@ -90,6 +90,13 @@ describe('bale dashboard --images (image files, a real registry)', () => {
         );
         const none = await page(`${d.url}?uses=${encodeURIComponent('pkg:npm/fx-left@9.9.9')}`);
         assert.match(none, /id="uses-none">No image holds pkg:npm\/fx-left@9\.9\.9\./);
+        // Ranges, as `bale who-uses` reads them: fx-shared 1.0.0 (through fx-left) is below 2, in both images.
+        const below = rows(await page(`${d.url}?uses=${encodeURIComponent('pkg:npm/fx-shared@<2.0.0')}`), 'uses');
+        assert.deepEqual(below.map((r) => r.split(' | ')[0]).sort(), [name('app'), name('tool')]);
+        const above = await page(`${d.url}?uses=${encodeURIComponent('pkg:npm/fx-shared@>=9.0.0')}`);
+        assert.match(above, /id="uses-none">No image holds pkg:npm\/fx-shared@&#62;=9\.0\.0\./);
+        const bad = await page(`${d.url}?uses=${encodeURIComponent('pkg:npm/fx-shared@^1')}`);
+        assert.match(bad, /id="uses-error">[^<]*is not a version range bale reads here/);
       } finally {
         await d.stop();
       }
