@@ -89,18 +89,17 @@ export async function imageStemsFromDir(dir: string): Promise<Set<string>> {
  */
 export async function imageStemsFromRegistry(url: string, cacheDir?: string, warn?: (line: string) => void): Promise<Set<string>> {
   const { parseRegistryUrl, RegistryClient } = await import('../registry/index.js');
-  const { imageLayers } = await import('../image/registry/who-uses.js');
   const { readRegistryIndex } = await import('../image/registry/registry-index.js');
   const { packageStem } = await import('../store/paths.js');
   const target = parseRegistryUrl(url);
   const client = new RegistryClient(target.registry);
   const stems = new Set<string>();
   try {
-    const layers =
-      cacheDir !== undefined
-        ? (await readRegistryIndex(client, target.namespace, { cacheDir, ...(warn !== undefined ? { warn } : {}) })).layers
-        : imageLayers(client, target.namespace);
-    for await (const l of layers) {
+    const { layers } = await readRegistryIndex(client, target.namespace, {
+      ...(cacheDir !== undefined ? { cacheDir } : {}),
+      ...(warn !== undefined ? { warn } : {}),
+    });
+    for (const l of layers) {
       if (l.name !== undefined && l.version !== undefined && l.digest.startsWith('sha256:'))
         stems.add(packageStem(l.name, l.version, l.digest.slice('sha256:'.length)));
     }

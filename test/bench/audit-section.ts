@@ -31,8 +31,8 @@ export function auditSection(a: { files: AuditBench; registry: RegistryAuditBenc
 
 Reading and indexing 100,000 records (one JSON file each, page cache warm), in process: ${s(f.load100k)}.
 \`bale who-uses 'pkg:npm/bench-07@<1.10.0' --count\` over ${i.images} images of ${i.layersPerImage} layers in a real
-docker-registry: ${s(i.cli.a)} with a warm index against ${s(i.cli.b)} cold (${i.cli.ratio.toFixed(2)}x); in process, the live walk of
-every manifest ${s(i.walk)}, the index cold ${s(i.cold)}, warm ${s(i.warm)} (a warm reading still lists every repository's tags
+docker-registry: ${s(i.cli.a)} with a warm index against ${s(i.cli.b)} cold (${i.cli.ratio.toFixed(2)}x); in process, every manifest
+fetched (no cache) ${s(i.walk)}, the index cold ${s(i.cold)}, warm ${s(i.warm)} (a warm reading still lists every repository's tags
 and HEADs each one, so it is never stale; it saves the manifest GETs).
 `;
 }

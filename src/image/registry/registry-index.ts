@@ -228,7 +228,7 @@ async function writeCache(file: string, text: string, warn: (line: string) => vo
   }
 }
 
-/** The index's layers as an async iterable, a drop-in for who-uses.ts's imageLayers (the live walk). */
+/** The index's layers as an async iterable. */
 export async function* indexedLayers(client: RegistryClient, ns: string, opts: RegistryIndexOptions = {}): AsyncGenerator<ImageLayer> {
   yield* (await readRegistryIndex(client, ns, opts)).layers;
 }

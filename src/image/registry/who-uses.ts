@@ -1,14 +1,12 @@
 /**
  * `bale who-uses`: every image in a registry namespace that holds a package. Registries have no
  * reverse index, so this reads the catalog, each image repository's tags and their manifests,
- * whose layers carry the package's purl, name and version as annotations: every time (the live
- * walk, imageLayers), or through the index cached by manifest digest (registry-index.ts).
+ * whose layers carry the package's purl, name and version as annotations, through the registry
+ * index (registry-index.ts), cached by manifest digest when given a cache dir.
  */
-import { isReferrersTag, storeRepos } from '../../oci/index.js';
 import type { RegistryClient } from '../../registry/index.js';
 import type { VersionOrder } from '../../ecosystems/descriptor.js';
-import { layersOf, readRegistryIndex, type ImageLayer, type RegistryIndexOptions } from './registry-index.js';
-
+import { readRegistryIndex, type ImageLayer, type RegistryIndexOptions } from './registry-index.js';
 import { sortVersions } from './version-range.js';
 
 export type { ImageLayer } from './registry-index.js';
@@ -22,36 +20,16 @@ export interface Use {
 }
 
 /**
- * Every layer of every bale image under `ns`: the catalog, each image repository's tags, their
- * manifests. Packages and a registry store's build records and leases are not images; an index or an
- * artifact under an image's name is not a bale image and is passed over.
- */
-export async function* imageLayers(client: RegistryClient, ns: string): AsyncGenerator<ImageLayer> {
-  const skip = storeRepos(ns);
-  for (const repo of await client.catalog(ns === '' ? {} : { under: ns })) {
-    if (skip.has(repo)) continue;
-    for (const tag of await client.listTags(repo)) {
-      if (isReferrersTag(tag)) continue;
-      const m = await client.getManifest(repo, tag);
-      const image = `${client.host}/${repo}:${tag}`;
-      for (const l of layersOf(m.bytes, image) ?? []) yield { image, manifestDigest: m.digest, ...l };
-    }
-  }
-}
-
-/**
  * `wanted` matches a layer by purl (`pkg:npm/debug@2.6.9`) or by package name (`node-debug` or
- * `node-debug@2.6.9`). With `index`, the layers come from the cached registry index
- * (registry-index.ts); without, from a walk of every manifest.
+ * `node-debug@2.6.9`), over the registry index (registry-index.ts; cached when `index.cacheDir` is given).
  */
 export async function whoUses(
   client: RegistryClient,
   ns: string,
   wanted: (layer: { purl?: string; name?: string; version?: string }) => boolean,
-  index?: RegistryIndexOptions,
+  index: RegistryIndexOptions = {},
 ): Promise<Use[]> {
-  const layers = index !== undefined ? (await readRegistryIndex(client, ns, index)).layers : imageLayers(client, ns);
-  return usesOf(layers, wanted);
+  return usesOf((await readRegistryIndex(client, ns, index)).layers, wanted);
 }
 
 /** The layers `wanted` matches, as uses, by image then package. */
