@@ -4,13 +4,9 @@
  * registry namespace's manifests (their layers' annotations, as `bale who-uses` reads them, no
  * blob downloads). A registry has no reverse index, so one reading is kept for a while.
  */
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { oneLine } from '../../src/errors/index.js';
 
 const FRESH_MS = 60_000;
-/** Directory levels searched for image files. */
-const DEPTH = 4;
 
 export interface ImagePackage {
   name: string;
@@ -32,20 +28,11 @@ export interface ImagesView {
   error?: string;
 }
 
-async function imageFiles(dir: string, depth = 0): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory() && depth < DEPTH && !e.name.startsWith('.')) out.push(...(await imageFiles(p, depth + 1)));
-    else if (e.isFile() && e.name.endsWith('.image.toml')) out.push(p);
-  }
-  return out.sort();
-}
-
 async function fromDir(dir: string): Promise<ImageEntry[]> {
   const { readImageFile } = await import('../../src/image/image-file.js');
+  const { findImageFiles } = await import('../../src/image/image-files.js');
   const out: ImageEntry[] = [];
-  for (const f of await imageFiles(dir)) {
+  for (const f of await findImageFiles(dir)) {
     const { image } = await readImageFile(f);
     out.push({
       image: f.slice(dir.length).replace(/^\/+/, ''),

@@ -4,8 +4,6 @@
  * namespace). Anything that cannot be read is a usage error: a typo in a roots file would
  * otherwise remove that root's whole closure.
  */
-import type { Dirent } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isUserError, oneLine, UsageError } from '../errors/index.js';
 import type { Purl } from '../purl/purl.js';
@@ -43,29 +41,13 @@ export async function rootClosure(
   return { files: new Set(nodes.map((n) => path.resolve(n.file))), digests: new Set(nodes.map((n) => n.digest)) };
 }
 
-/** Image files (`*.image.toml`) under `dir`, a few levels deep. */
-async function imageFiles(dir: string, depth = 0): Promise<string[]> {
-  let entries: Dirent[];
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch (err) {
-    if (depth > 0) return [];
-    const why = (err as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'is not a directory' : 'does not exist or cannot be read';
-    throw new UsageError(`--keep-images ${dir}: ${why}: give the directory your *.image.toml files are in, or oci://HOST/NAMESPACE`);
-  }
-  const out: string[] = [];
-  for (const e of entries) {
-    if (e.name.startsWith('.')) continue;
-    const p = path.join(dir, e.name);
-    if (e.isDirectory() && depth < 4) out.push(...(await imageFiles(p, depth + 1)));
-    else if (e.isFile() && e.name.endsWith('.image.toml')) out.push(p);
-  }
-  return out;
-}
-
 /** Stems of every package of the image files under `dir`; a dir with none, or an unreadable image, is a usage error. */
 export async function imageStemsFromDir(dir: string): Promise<Set<string>> {
-  const files = await imageFiles(dir);
+  const { findImageFiles } = await import('../image/image-files.js');
+  const files = await findImageFiles(dir).catch((err: unknown) => {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'is not a directory' : 'does not exist or cannot be read';
+    throw new UsageError(`--keep-images ${dir}: ${why}: give the directory your *.image.toml files are in, or oci://HOST/NAMESPACE`);
+  });
   if (files.length === 0) {
     throw new UsageError(`--keep-images ${dir}: holds no *.image.toml files, so no image would be kept: give the directory they are in`);
   }
