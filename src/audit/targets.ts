@@ -11,8 +11,14 @@ import type { RegistryClient } from '../registry/index.js';
 import type { Store } from '../store/index.js';
 import type { AuditedPackage, AuditTarget } from './audit.js';
 
-/** One image file; `store`, when given and holding every package, says what depends on what. */
-export async function imageFileTarget(file: string, store: Store | undefined): Promise<AuditTarget> {
+/** A package's depends by its sha256, as the store's manifest says; null when the store lacks it. */
+export type DependsMemo = Map<string, { name: string; version: string }[] | null>;
+
+/**
+ * One image file; `store`, when given and holding every package, says what depends on what.
+ * `memo` carries what the store said across the image files of one audit: they share packages.
+ */
+export async function imageFileTarget(file: string, store: Store | undefined, memo: DependsMemo = new Map()): Promise<AuditTarget> {
   const { image } = await readImageFile(file);
   const packages: AuditedPackage[] = image.packages.map((p) => ({ name: p.name, version: p.version, purl: p.purl, depends: undefined }));
   if (store !== undefined) {
@@ -20,9 +26,14 @@ export async function imageFileTarget(file: string, store: Store | undefined): P
     // package the store lacks ends the lookups (each miss rereads the store's directory).
     const depends: { name: string; version: string }[][] = [];
     for (const ip of image.packages) {
-      const found = (await store.findPackages(ip.name, ip.version)).find((x) => x.sha256 === ip.sha256);
-      if (found === undefined) break;
-      depends.push((await store.manifest(found)).depends);
+      let d = memo.get(ip.sha256);
+      if (d === undefined) {
+        const found = (await store.findPackages(ip.name, ip.version)).find((x) => x.sha256 === ip.sha256);
+        d = found === undefined ? null : (await store.manifest(found)).depends;
+        memo.set(ip.sha256, d);
+      }
+      if (d === null) break;
+      depends.push(d);
     }
     if (depends.length === packages.length)
       depends.forEach((d, i) => {

@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { UsageError, UserError } from '../errors/index.js';
 import type { AuditTarget } from '../audit/index.js';
+import type { DependsMemo } from '../audit/targets.js';
 import type { Env } from './env.js';
 import { registryUrl } from './flags.js';
 import { printJson, say, tell } from './output.js';
@@ -50,7 +51,8 @@ export async function cmdAudit(files: string[], o: AuditFlags, env: Env): Promis
     // Offline: only a local store is read for depends.
     const store = isRegistryStore(env.opts.store) ? undefined : await openStoreAt(env.opts.store, { cacheDir: env.paths.cache });
     targets = [];
-    for (const f of files) targets.push(await imageFileTarget(resolve(f), store));
+    const memo: DependsMemo = new Map();
+    for (const f of files) targets.push(await imageFileTarget(resolve(f), store, memo));
   }
   const { advisoryNamesOf } = await import('../audit/advisory-names.js');
   const names = await advisoryNamesOf(
