@@ -83,6 +83,32 @@ export class SourceFetcher {
     return started;
   }
 
+  /**
+   * `use` applied to the source's verified bytes. On a cache hit `use` starts on the cached bytes
+   * and they are re-verified while it works (an unpack runs on the thread pool, the hash here):
+   * its result counts only once they verify. If they do not, its result is dropped, the file too,
+   * and `use` runs again on downloaded, verified bytes. So `use` must do nothing but compute.
+   */
+  async read<T>(ref: SourceRef, use: (data: Buffer) => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error('SourceFetcher: read() after close()');
+    const pinned = parseIntegrity(ref.integrity, ref.url);
+    parseUrl(ref.url);
+    for (const digest of pinned) {
+      const data = await this.cache.read(digest);
+      if (!data) continue;
+      let working: Promise<T>;
+      try {
+        working = use(data);
+      } catch (err) {
+        working = Promise.reject(err);
+      }
+      // Judged only after the bytes are: a corrupt file's unpack error is not the user's.
+      working.catch(() => undefined);
+      if (await this.intact(data, digest)) return working;
+    }
+    return use(await this.fetch(ref));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.http !== undefined) await (await this.http).close();
@@ -111,17 +137,22 @@ export class SourceFetcher {
   private async fromCache(pinned: PinnedDigest[]): Promise<Buffer | undefined> {
     for (const digest of pinned) {
       const data = await this.cache.read(digest);
-      if (!data) continue;
-      try {
-        matchIntegrity(data, [digest], this.cache.pathFor(digest));
-        return data;
-      } catch (err) {
-        if (!(err instanceof IntegrityError)) throw err;
-        // A corrupt cache file is a local accident, not the user's problem: drop it and download again.
-        await this.cache.remove(digest);
-      }
+      if (data && (await this.intact(data, digest))) return data;
     }
     return undefined;
+  }
+
+  /** Whether cached bytes still match their digest; a file that does not is removed. */
+  private async intact(data: Buffer, digest: PinnedDigest): Promise<boolean> {
+    try {
+      matchIntegrity(data, [digest], this.cache.pathFor(digest));
+      return true;
+    } catch (err) {
+      if (!(err instanceof IntegrityError)) throw err;
+      // A corrupt cache file is a local accident, not the user's problem: drop it and download again.
+      await this.cache.remove(digest);
+      return false;
+    }
   }
 }
 

@@ -169,6 +169,43 @@ test('a corrupt cache file is detected, dropped and downloaded again', async () 
   }
 });
 
+test('read(): a cache hit is used while it is verified; a corrupt one is used again on downloaded bytes, its failure unheard', async () => {
+  const cacheDir = await tempDir();
+  const path = cachePath(cacheDir, SHA512);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, 'bit rot');
+  const server = await startServer((_req, res) => res.end(BODY));
+  const fetcher = new SourceFetcher({ cacheDir });
+  const seen: string[] = [];
+  // Fails on anything but the real bytes, as an unpack of a corrupt file would.
+  const use = async (data: Buffer): Promise<number> => {
+    seen.push(data.subarray(0, 7).toString());
+    if (!data.equals(BODY)) throw new Error('not an archive');
+    return data.length;
+  };
+  try {
+    const ref = { url: server.url('/a'), integrity: SHA512 };
+    assert.equal(await fetcher.read(ref, use), BODY.length);
+    assert.deepEqual(seen, ['bit rot', 'package'], 'used on the cached bytes first, then on the download');
+    assert.equal(server.hits('/a'), 1);
+    assert.deepEqual(await readFile(path), BODY, 'the corrupt file was replaced');
+    // A good cache hit: used once, nothing downloaded.
+    assert.equal(await fetcher.read(ref, use), BODY.length);
+    assert.equal(seen.length, 3);
+    assert.equal(server.hits('/a'), 1);
+    // A use that fails on verified bytes fails the read.
+    await assert.rejects(
+      fetcher.read(ref, async () => {
+        throw new Error('bad package');
+      }),
+      /bad package/,
+    );
+  } finally {
+    await fetcher.close();
+    await server.close();
+  }
+});
+
 test('file:// URLs are read and verified', async () => {
   const dir = await tempDir();
   const file = join(dir, 'local.tgz');

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { BLOCK_BYTES, gzipBlocks } from '../../src/packer/gzip-blocks.js';
+import { BLOCK_BYTES, GzipBlockWriter, gzipBlocks } from '../../src/packer/gzip-blocks.js';
 
 function data(n: number): Buffer {
   const b = Buffer.alloc(n);
@@ -21,7 +21,7 @@ async function* chunked(buf: Buffer, size: number): AsyncGenerator<Buffer> {
 }
 
 async function gz(buf: Buffer, size = 65536, level = 6): Promise<Buffer> {
-  return Buffer.concat(await gzipBlocks(chunked(buf, size), level));
+  return gzipBlocks(chunked(buf, size), level);
 }
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -67,6 +67,30 @@ describe('gzipBlocks', () => {
     const ours = (await gz(input)).length;
     const single = gzipSync(input, { level: 6 }).length;
     assert.ok(ours <= single * 1.01, `${ours} vs ${single}`);
+  });
+
+  it('round-trips incompressible input, whose blocks come out larger than they went in', async () => {
+    for (const level of [1, 6, 9]) {
+      const input = randomBytes(Math.floor(3.5 * BLOCK_BYTES));
+      const out = await gz(input, 65536, level);
+      assert.ok(out.length > input.length);
+      assert.ok(gunzipSync(out).equals(input));
+    }
+  });
+
+  it('gives the same bytes when large input is compressed in place (writeInPlace) as when copied (write)', async () => {
+    const big = data(3 * BLOCK_BYTES + 4321);
+    // Starting mid-block, at a block boundary, and after exactly one block of small writes.
+    for (const lead of [700, 0, BLOCK_BYTES]) {
+      const head = data(lead);
+      const copied = new GzipBlockWriter(6);
+      copied.write(head);
+      for (let at = 0; at < big.length; at += 65536) copied.write(big.subarray(at, at + 65536));
+      const inPlace = new GzipBlockWriter(6);
+      inPlace.write(head);
+      await inPlace.writeInPlace(big);
+      assert.equal(sha(await inPlace.end()), sha(await copied.end()), `lead ${lead}`);
+    }
   });
 
   it('follows the level', async () => {

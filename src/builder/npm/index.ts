@@ -82,11 +82,9 @@ export class NpmBuilder implements EcosystemBuilder {
     const src = node.recipe.source[0]!;
     const pkg = { name: node.purl.name, version: node.purl.version };
     const what = `${node.id} (${src.url})`;
-    let files = await readTarGz(await ctx.sources.fetch({ url: src.url, integrity: src.integrity }), {
-      source: what,
-      stripComponents: 1,
-      limits: ctx.limits,
-    });
+    let files = await ctx.sources.read({ url: src.url, integrity: src.integrity }, (data) =>
+      readTarGz(data, { source: what, stripComponents: 1, limits: ctx.limits }),
+    );
     const info = readPackageInfo(files, pkg.name, what);
     checkNativeRecipe(node, info);
     const deps: LinkedDependency[] = node.recipe.dependency.map((d) => {
