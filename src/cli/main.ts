@@ -8,6 +8,7 @@ import { baleVersion } from '../util/package-root.js';
 import { reportOption, type BulkFlags } from './bulk.js';
 import { cmdBuild, cmdImport, cmdRequest, type BuildFlags } from './commands.js';
 import type { Env, GlobalOptions } from './env.js';
+import { exitWhenIdle } from './exit.js';
 import * as flag from './flags.js';
 import { defaultPaths } from './paths.js';
 import { makeProgress } from './progress.js';
@@ -428,4 +429,4 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw err;
 });
-process.exitCode = await main(process.argv);
+exitWhenIdle(await main(process.argv));

@@ -94,8 +94,8 @@ export function feed(tar: Pack, plan: readonly TarEntry[], mtime: Date, files?: 
 /**
  * Pack entries into a reproducible .tar.gz: same entries (in any order, with any umask-ish
  * modes) and same options, same bytes. All validation happens before the first byte is written.
- * Headers and contents are copied straight into the compressor's blocks; each file is hashed for
- * the manifest while zlib works on earlier blocks.
+ * Headers and contents go straight into the compressor's blocks; files are hashed for the
+ * manifest while zlib works on the last blocks.
  */
 export async function pack(entries: PackEntry[], opts: PackOptions): Promise<PackResult> {
   const level = checkOptions(opts);
@@ -104,11 +104,14 @@ export async function pack(entries: PackEntry[], opts: PackOptions): Promise<Pac
   const tarHash = createHash('sha256');
   const gz = new GzipBlockWriter(level, (block) => tarHash.update(block));
   const files: ManifestFile[] = [];
+  const contents: [ManifestFile, Buffer][] = [];
   const mtime = opts.sourceDateEpoch;
   for (const t of plan) {
     if (t.type === 'file') {
       const data = t.data as Buffer;
-      files.push({ path: t.name, type: 'file', mode: t.mode, size: data.length, sha256: sha256(data) });
+      const file: ManifestFile = { path: t.name, type: 'file', mode: t.mode, size: data.length, sha256: '' };
+      files.push(file);
+      contents.push([file, data]);
       gz.write(tarHeader({ name: t.name, type: 'file', mode: t.mode, size: data.length, mtime }));
       // Entries are not changed while packing: a 9 MB file is compressed mostly where it lies.
       await gz.writeInPlace(data);
@@ -124,6 +127,9 @@ export async function pack(entries: PackEntry[], opts: PackOptions): Promise<Pac
     if (gz.busy) await gz.drain();
   }
   gz.zeros(END_OF_TAR_BYTES);
-  const tgz = await gz.end();
+  const ending = gz.end();
+  // Hashed now, while the last blocks compress and a core is free, not among blocks that fill both.
+  for (const [file, data] of contents) file.sha256 = sha256(data);
+  const tgz = await ending;
   return { tgz, sha256: sha256(tgz), tarSha256: tarHash.digest('hex'), files };
 }
