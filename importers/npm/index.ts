@@ -19,6 +19,7 @@ import type { NpmOptions } from './npmrc.js';
 import { PackumentSource } from './packuments.js';
 import { matchOverride, strongestIntegrity, toRecipe } from './to-recipe.js';
 import { buildFacts, lazyFetcher, tarballFacts } from './build-facts.js';
+import { loadModule } from '../../src/util/load-module.js';
 
 /**
  * Old versions carry only a sha1 shasum (or an md5 integrity): fetch the tarball once, verified by
@@ -30,7 +31,7 @@ async function pinSha512(node: ResolvedNode, npmOptions: NpmOptions, cacheDir: s
   const what = `npm package ${node.name}@${node.version}`;
   const url = node.manifest.dist.tarball;
   try {
-    const { default: pacoteLib } = await import('pacote');
+    const { default: pacoteLib } = await loadModule<{ default: typeof import('pacote') }>('pacote');
     const call: PacoteCall = { timeouts: t, what, url, subject: `${redactUrls(url)} (${what})`, code: 'EREGISTRY' };
     const data = await withPacoteBounds(call, (bounds) =>
       pacoteLib.tarball(`${node.name}@${node.version}`, { ...npmOptions, cache: cacheDir, ...bounds } as pacote.Options),

@@ -10,6 +10,7 @@ import { registryFor } from './npmrc.js';
 import { packumentUrl, packumentUrlAt, slimPackument, type Packument, type NpmVersion } from './packument.js';
 import { QuickStall } from './quick-fetch.js';
 import { checkSourceUrl, identityError } from '../identity.js';
+import { loadModule } from '../../src/util/load-module.js';
 
 const FIX = 'the registry (--registry, .npmrc) answers for another package: check it, or use another';
 
@@ -160,7 +161,7 @@ export class PackumentSource {
   private async viaPacote(name: string, chain: readonly string[], a: Attempted): Promise<Packument> {
     const registry = registryFor(name, this.npmOptions);
     try {
-      const { default: pacoteLib } = await import('pacote');
+      const { default: pacoteLib } = await loadModule<{ default: typeof import('pacote') }>('pacote');
       const doc = (await pacoteLib.packument(name, {
         ...this.npmOptions,
         // No disk cache: an import wants current metadata, the in-process map already fetches each

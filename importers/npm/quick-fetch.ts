@@ -3,6 +3,7 @@ import { IDLE_TIMEOUT_CODE } from '../../src/http/pacote.js';
 import { deadlineText, stallText, type Deadline, type HttpTimeouts, type StallPhase } from '../../src/http/timeouts.js';
 import type { NpmOptions } from './npmrc.js';
 import { packumentUrl, type Packument } from './packument.js';
+import { loadModule } from '../../src/util/load-module.js';
 
 const CORGI = 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*';
 
@@ -36,7 +37,10 @@ export async function quickPackument(
 ): Promise<Packument | undefined> {
   if (agent === undefined || Object.keys(o).some((k) => k.startsWith('//'))) return undefined;
   const url = new URL(packumentUrl(name, o));
-  const mod = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  const mod =
+    url.protocol === 'https:'
+      ? await loadModule<typeof import('node:https')>('node:https')
+      : await loadModule<typeof import('node:http')>('node:http');
   return get(url, mod, agent, t, deadline);
 }
 

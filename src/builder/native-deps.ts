@@ -4,11 +4,12 @@ import type { RecipeNative, SourceKind } from '../recipe/index.js';
 import type { RecipeNode } from './graph.js';
 import { applies, minorOf } from './matrix.js';
 import type { Target } from './types.js';
+import { loadModule } from '../util/load-module.js';
 
 /** Which of these Debian packages are not installed on the build host (empty when dpkg is absent). */
 export async function missingDebianPackages(names: string[]): Promise<string[]> {
   if (names.length === 0) return [];
-  const { execa } = await import('execa');
+  const { execa } = await loadModule<typeof import('execa')>('execa');
   // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} format
   const r = await execa('dpkg-query', ['-W', '-f', '${Package} ${db:Status-Status}\\n', ...names], {
     reject: false,

@@ -5,6 +5,7 @@
 import { UsageError } from '../errors/index.js';
 import type { Env, QueueFlags } from './env.js';
 import { tell } from './output.js';
+import { loadModule } from '../util/load-module.js';
 
 export interface DashboardFlags extends QueueFlags {
   port?: number;
@@ -32,7 +33,7 @@ async function checkImages(where: string): Promise<void> {
     parseRegistryUrl(where);
     return;
   }
-  const { stat } = await import('node:fs/promises');
+  const { stat } = await loadModule<typeof import('node:fs/promises')>('node:fs/promises');
   const s = await stat(where).catch(() => undefined);
   if (s?.isDirectory() !== true)
     throw new UsageError(

