@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 /**
  * The `bale` command (dist/bin/main.js): runs the CLI, bundled into one CommonJS module beside it
- * (bale-cli.js, the module's wrapper function as a script), through V8's code cache. Node 20 keeps compiled code for no module (Node 22's module
- * compile cache is the same idea), so every command compiled all it ran again: on a typescript
- * build ~70 ms of 0.7 s (measured). The cache is per command, as `build` runs other code than
- * `--version`; named by the bundle's sha256, Node's version and the architecture; written once,
- * atomically, when missing or refused by V8, and trusted like the program: it lives in the user's
- * cache directory, as Node 22's does.
+ * (bale-cli.js, the module's wrapper function as a script), through V8's code cache. Node 20
+ * keeps compiled code for no module (Node 22's module compile cache is the same idea), so every
+ * command compiled all it ran again: on a typescript build ~70 ms of 0.7 s (measured). One cache
+ * per command, as `build` runs other code than `--version` (code-cache.ts); trusted like the
+ * program, as Node 22's is: it lives in the user's cache directory.
  */
 import { isAscii } from 'node:buffer';
 import { readFileSync } from 'node:fs';
