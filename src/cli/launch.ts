@@ -4,8 +4,8 @@
  * (bale-cli.js, the module's wrapper function as a script), through V8's code cache. Node 20
  * keeps compiled code for no module (Node 22's module compile cache is the same idea), so every
  * command compiled all it ran again: on a typescript build ~70 ms of 0.7 s (measured). One cache
- * per command, as `build` runs other code than `--version` (code-cache.ts); trusted like the
- * program, as Node 22's is: it lives in the user's cache directory.
+ * per command, as `build` runs other code than `--version`, beside the bundle when it may be
+ * written, else in the user's cache directory (code-cache.ts).
  */
 import { isAscii } from 'node:buffer';
 import { readFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as vm from 'node:vm';
 import { LAUNCHER_IMPORT } from '../util/load-module.js';
-import { codeCacheFile, keepCodeCache, readCodeCache } from './code-cache.js';
+import { codeCacheDirs, codeCacheName, keepCodeCache, readCodeCache } from './code-cache.js';
 
 function run(): void {
   const bundle = fileURLToPath(new URL('./bale-cli.js', import.meta.url));
@@ -22,14 +22,15 @@ function run(): void {
   // packages through this one instead (util/load-module.ts).
   (globalThis as Record<symbol, unknown>)[LAUNCHER_IMPORT] = (specifier: string) => import(specifier);
   const bytes = readFileSync(bundle);
-  const file = codeCacheFile(bytes, process.argv.slice(2));
-  const cached = readCodeCache(file);
+  const dirs = codeCacheDirs(bundle);
+  const name = codeCacheName(bytes, process.argv.slice(2));
+  const cached = readCodeCache(dirs, name);
   // The bundle is the CommonJS wrapper function itself (npm run bundle), minified to ASCII: one copy, no re-wrapping.
   const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   const script = new vm.Script(source, { filename: bundle, ...(cached !== undefined ? { cachedData: cached } : {}) });
-  if (file !== undefined && (cached === undefined || script.cachedDataRejected === true)) {
+  if (cached === undefined || script.cachedDataRejected === true) {
     // At exit, so the cache holds every function this command compiled, not only the top level.
-    process.once('exit', () => keepCodeCache(file, script.createCachedData()));
+    process.once('exit', () => keepCodeCache(dirs, name, script.createCachedData()));
   }
   const module = { exports: {} };
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
