@@ -4,13 +4,17 @@
  * digest; refusals and missing content are UserErrors, a failing registry a TransientError.
  */
 import { IntegrityError, UserError } from '../errors/index.js';
+import { RetryableFault } from '../http/faults.js';
 import { httpTimeouts, type HttpTimeouts } from '../http/timeouts.js';
 import { digestOf, MANIFEST_TYPES, sha256Digest, type Descriptor } from '../oci/index.js';
 import { credentialsFromEnv, type Credentials } from './auth.js';
 import { findTags, listCatalog, listTags, type ListOptions } from './listing.js';
 import { isDigest, isRepository, isTag, registryOrigin, type RegistryLocation } from './reference.js';
 import { attachArtifact, listReferrers, type AttachOptions } from './referrers.js';
-import { header, Transport, type Call, type Reply, type RequestBody } from './transport.js';
+import { header, registryError, Transport, type Call, type Reply, type RequestBody } from './transport.js';
+
+/** A manifest refused for a blob that was pushed is asked again this often: see putManifestReply. */
+const MANIFEST_RACE_RETRIES = 2;
 
 export interface RegistryClientOptions {
   /** Plain http for every host (default: BALE_REGISTRY_INSECURE=1; loopback always uses http). */
@@ -173,7 +177,21 @@ export class RegistryClient {
       subject: `push on ${repo}`,
       what,
     };
-    const reply = await this.http.send(call);
+    let tries = 0;
+    const reply = await this.http.retrying(what, async (deadline) => {
+      const r = await this.http.once(call, deadline);
+      // Every blob was pushed before, and the bytes are checked above: CNCF distribution still
+      // answers DIGEST_INVALID while another client's push of a shared blob rewrites its link
+      // file, and registries on eventually consistent storage MANIFEST_BLOB_UNKNOWN. Both pass.
+      if (
+        r.status === 400 &&
+        tries++ < Math.min(MANIFEST_RACE_RETRIES, this.http.opts.retries) &&
+        /"(DIGEST_INVALID|MANIFEST_BLOB_UNKNOWN)"/.test(r.body.toString('utf8'))
+      ) {
+        throw new RetryableFault(`HTTP 400${registryError(r)}`);
+      }
+      return r;
+    });
     if (reply.status !== 201 && reply.status !== 200) {
       throw this.http.unexpected(reply, call, 'check the manifest and that every blob it names was pushed first');
     }

@@ -185,6 +185,50 @@ test('an anonymous token is fetched without credentials (public pulls)', async (
   );
 });
 
+test('a manifest refused for a blob that was pushed (a registry mid-write) is asked again; a lasting or other refusal is not', async () => {
+  const puts = (log: Seen[]) => log.filter((s) => s.method === 'PUT').length;
+  const created = (res: ServerResponse) => {
+    res.writeHead(201, { 'docker-content-digest': sha256Digest(MANIFEST) });
+    res.end();
+  };
+  await withFake(
+    (_req, res, seen, count) => (count(seen.url) === 1 ? sendError(res, 400, 'DIGEST_INVALID') : created(res)),
+    async (c, log) => {
+      assert.equal(await c.putManifest('bale/app', '1', MANIFEST, MediaType.ociManifest), sha256Digest(MANIFEST));
+      assert.equal(puts(log), 2);
+    },
+  );
+  await withFake(
+    (_req, res) => sendError(res, 400, 'MANIFEST_BLOB_UNKNOWN'),
+    async (c, log, host) => {
+      await assert.rejects(c.putManifest('bale/app', '1', MANIFEST, MediaType.ociManifest), (err: unknown) => {
+        assert.ok(err instanceof UserError, String(err));
+        assert.equal(
+          err.message,
+          `registry ${host} refused push of manifest bale/app:1: HTTP 400 MANIFEST_BLOB_UNKNOWN: manifest blob unknown: check the manifest and that every blob it names was pushed first`,
+        );
+        return true;
+      });
+      assert.equal(puts(log), 3, 'twice more, then the refusal');
+    },
+  );
+  await withFake(
+    (_req, res) => sendError(res, 400, 'MANIFEST_INVALID'),
+    async (c, log) => {
+      await assert.rejects(c.putManifest('bale/app', '1', MANIFEST, MediaType.ociManifest), /HTTP 400 MANIFEST_INVALID/);
+      assert.equal(puts(log), 1, 'a bad manifest is not sent again');
+    },
+  );
+  await withFake(
+    (_req, res) => sendError(res, 400, 'DIGEST_INVALID'),
+    async (c, log) => {
+      await assert.rejects(c.putManifest('bale/app', '1', MANIFEST, MediaType.ociManifest), UserError);
+      assert.equal(puts(log), 1, 'no more than the retries the client was given');
+    },
+    { retries: 0 },
+  );
+});
+
 test('401 without credentials, or refused ones, is a UserError saying what to set', async () => {
   let realm = '';
   await withFake(
