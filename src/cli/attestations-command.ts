@@ -20,7 +20,7 @@ interface Listed {
 }
 
 async function remoteListing(what: string): Promise<Listed[]> {
-  const { parseImageRef, RegistryClient } = await import('../registry/index.js');
+  const { BlobMemo, parseImageRef, RegistryClient } = await import('../registry/index.js');
   const ref = parseImageRef(what);
   const { foundEnvelopes, readRemoteImage } = await import('../image/registry/pull.js');
   const { fetchPackage } = await import('../store/package-artifacts.js');
@@ -29,11 +29,14 @@ async function remoteListing(what: string): Promise<Listed[]> {
   try {
     const { image, ns } = await readRemoteImage(client, ref, undefined);
     const { default: pLimit } = await import('p-limit');
+    const blobs = new BlobMemo(client);
     const limit = pLimit(6); // as pull's first pass: small requests, a few packages at once
-    const settled = await Promise.allSettled(
+    const { settleAll } = await import('../util/settle.js');
+    // Every request settled before the client closes; the first error in the image's order is the one reported.
+    return await settleAll(
       image.packages.map((ip) =>
         limit(async (): Promise<Listed> => {
-          const got = await fetchPackage(client, ns, ip, { attestations: true, archive: false });
+          const got = await fetchPackage(client, ns, ip, { attestations: true, archive: false, blobs });
           const pw = `${ref.registry.host}/${packagesRepo(ns)}:${packageTag(ip)}`;
           return {
             name: ip.name,
@@ -45,10 +48,6 @@ async function remoteListing(what: string): Promise<Listed[]> {
         }),
       ),
     );
-    // Every request settled before the client closes; the first error in the image's order is the one reported.
-    const failed = settled.find((r) => r.status === 'rejected');
-    if (failed !== undefined) throw failed.reason;
-    return settled.map((r) => (r as PromiseFulfilledResult<Listed>).value);
   } finally {
     await client.close();
   }

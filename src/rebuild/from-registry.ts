@@ -11,9 +11,10 @@ import { IntegrityError, UserError } from '../errors/index.js';
 import { readRemoteImage } from '../image/registry/pull.js';
 import { packagesRepo, packageTag } from '../oci/index.js';
 import type { PackageManifest } from '../packer/index.js';
-import type { ImageRef, RegistryClient } from '../registry/index.js';
+import { BlobMemo, type ImageRef, type RegistryClient } from '../registry/index.js';
 import type { PackageBuild } from '../store/index.js';
 import { fetchPackage } from '../store/package-artifacts.js';
+import { settleAll } from '../util/settle.js';
 
 /** Artifacts read at once: small requests, several per package. */
 const CONCURRENCY = 6;
@@ -35,9 +36,10 @@ export async function remotePackages(
 ): Promise<{ ns: string; packages: RemotePackage[] }> {
   const { where, ns, image } = await readRemoteImage(client, ref, undefined);
   const limit = pLimit(CONCURRENCY);
+  const blobs = new BlobMemo(client);
   const one = async (ip: (typeof image.packages)[number]): Promise<RemotePackage> => {
     const pw = `${ref.registry.host}/${packagesRepo(ns)}:${packageTag(ip)}`;
-    const got = await fetchPackage(client, ns, ip, { archive: o.archives });
+    const got = await fetchPackage(client, ns, ip, { archive: o.archives, blobs });
     if (got === undefined) throw new UserError('EPULL', `${pw}: not in the registry, though ${where} lists it: push the image again`);
     if (got.manifest.tar_sha256 !== ip.tar_sha256)
       throw new IntegrityError(`${pw}: its manifest's tar sha256 is not the one the image lists: do not use it`);
@@ -49,11 +51,5 @@ export async function remotePackages(
     return { name: ip.name, version: ip.version, sha256: ip.sha256, build: got.build, manifest: got.manifest, file };
   };
   // Every read settles before the first error (in the image's order) is thrown: a stable message.
-  const settled = await Promise.allSettled(image.packages.map((ip) => limit(() => one(ip))));
-  const packages: RemotePackage[] = [];
-  for (const r of settled) {
-    if (r.status === 'rejected') throw r.reason;
-    packages.push(r.value);
-  }
-  return { ns, packages };
+  return { ns, packages: await settleAll(image.packages.map((ip) => limit(() => one(ip)))) };
 }

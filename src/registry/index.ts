@@ -4,6 +4,7 @@
  */
 export { RegistryClient, type RegistryClientOptions, type PushBlobOptions, type PushOutcome, type FetchedManifest } from './client.js';
 export { pushBytes, putArtifact } from './artifacts.js';
+export { BlobMemo } from './blob-memo.js';
 export { credentialsFromEnv, parseChallenges, type Credentials } from './auth.js';
 export { nextLink, type ListOptions } from './listing.js';
 export { parseIndex, parseManifest } from './replies.js';

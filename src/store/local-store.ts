@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { IntegrityError, UserError } from '../errors/index.js';
 import { manifestJson, parseManifest, type PackageManifest } from '../packer/manifest.js';
 import { isTempName, writeFileAtomic } from '../util/atomic-write.js';
+import { settleAll } from '../util/settle.js';
 import { readBoundedSync, readBoundedText, READ_BOUNDS, type ReadBoundedOptions } from '../util/read-file.js';
 import {
   checkRecipeText,
@@ -75,17 +76,6 @@ export interface StoreOptions {
    * record (bale attests them here when a signing key is configured: `<file>.intoto.jsonl`).
    */
   onBuild?: (packages: StoredPackage[], facts: BuildFacts) => Promise<void>;
-}
-
-/**
- * Promise.all that returns, or throws its first error, only once every write has ended: a put
- * that failed leaves nothing still writing behind it.
- */
-async function settleAll<T>(work: Promise<T>[]): Promise<T[]> {
-  const settled = await Promise.allSettled(work);
-  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed !== undefined) throw failed.reason;
-  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 export class LocalStore implements Store {

@@ -7,10 +7,11 @@ import { basename } from 'node:path';
 import { IntegrityError, isUserError, oneLine, UserError } from '../errors/index.js';
 import { ANNOTATION, ARTIFACT, BLOB, MediaType, packageAnnotations, packagesRepo, packageTag, type Descriptor } from '../oci/index.js';
 import { manifestJson, parseManifest as parsePackageManifest, type PackageManifest } from '../packer/manifest.js';
-import { parseManifest, pushBytes, putArtifact, type RegistryClient } from '../registry/index.js';
+import { parseManifest, pushBytes, putArtifact, type BlobMemo, type RegistryClient } from '../registry/index.js';
 import { bundleFileFor, formatEnvelope, readBundle } from '../attest/index.js';
 import { readSignature } from '../sign/index.js';
 import { readBounded } from '../util/read-file.js';
+import { settleAll } from '../util/settle.js';
 import { checkRecipeText, descriptionJson, parseDescription } from './description.js';
 import { packageRead } from './package-read.js';
 import type { PackageBuild, PackageRef, Store } from './store.js';
@@ -103,6 +104,15 @@ export async function fetchAttestations(client: RegistryClient, repo: string, ar
   return out;
 }
 
+/** The .minisig attached to a package artifact, when it was pushed signed. */
+async function fetchSignature(client: RegistryClient, repo: string, artifact: string, where: string): Promise<Buffer | undefined> {
+  const signatures = await client.referrers(repo, artifact, ARTIFACT.signature);
+  if (signatures.length === 0) return undefined;
+  const sm = parseManifest((await client.getManifest(repo, signatures[0]!.digest)).bytes, `${where} (signature)`);
+  const d = sm.layers.find((l) => l.mediaType === BLOB.minisig);
+  return d === undefined ? undefined : client.pullBlob(repo, d.digest);
+}
+
 export interface FetchedPackage {
   manifest: PackageManifest;
   tgz: Buffer;
@@ -117,12 +127,16 @@ export interface FetchedPackage {
 }
 
 /** The description and recipe layers of a package artifact, checked (each recipe against its digest). */
-async function fetchBuild(client: RegistryClient, repo: string, layers: Descriptor[], where: string): Promise<PackageBuild | undefined> {
+async function fetchBuild(
+  pull: (repo: string, digest: string) => Promise<Buffer>,
+  repo: string,
+  layers: Descriptor[],
+  where: string,
+): Promise<PackageBuild | undefined> {
   const d = layers.find((l) => l.mediaType === BLOB.buildDescription);
   if (d === undefined) return undefined;
-  const description = parseDescription((await client.pullBlob(repo, d.digest)).toString('utf8'), `${where} build description`);
-  const recipes = [];
-  for (const digest of description.recipes) {
+  const description = parseDescription((await pull(repo, d.digest)).toString('utf8'), `${where} build description`);
+  const one = async (digest: string): Promise<PackageBuild['recipes'][number]> => {
     const l = layers.find((x) => x.mediaType === BLOB.recipe && x.digest === `sha256:${digest}`);
     if (l === undefined) {
       throw new UserError(
@@ -130,16 +144,17 @@ async function fetchBuild(client: RegistryClient, repo: string, layers: Descript
         `${where}: its build description names recipe ${digest}, which the artifact does not hold: push the package again from a store that has it`,
       );
     }
-    const text = await client.pullBlob(repo, l.digest).catch((err: unknown) => {
+    const text = await pull(repo, l.digest).catch((err: unknown) => {
       if (!isUserError(err)) throw err;
       throw new UserError(
         'EDESCRIPTION',
         `${where}: recipe ${digest.slice(0, 12)}, which its build description names, cannot be read: ${oneLine(err)}`,
       );
     });
-    recipes.push(checkRecipeText(digest, text.toString('utf8'), `${where} recipe`));
-  }
-  return { description, recipes };
+    return checkRecipeText(digest, text.toString('utf8'), `${where} recipe`);
+  };
+  // All at once (the client's pool bounds the connections); the first failure in the description's order is the one thrown.
+  return { description, recipes: await settleAll(description.recipes.map(one)) };
 }
 
 /**
@@ -150,7 +165,7 @@ export async function fetchPackage(
   client: RegistryClient,
   ns: string,
   p: { name: string; version: string; sha256: string },
-  opts: { attestations?: boolean; archive?: boolean } = {},
+  opts: { attestations?: boolean; archive?: boolean; blobs?: BlobMemo } = {},
 ): Promise<FetchedPackage | undefined> {
   const repo = packagesRepo(ns);
   const where = `registry ${client.host}: ${repo}:${packageTag(p)}`;
@@ -168,24 +183,28 @@ export async function fetchPackage(
       `${where}: its archive is ${layer(MediaType.ociLayerGzip).digest}, not sha256:${p.sha256}: it was replaced in the registry, or another package shares its tag: do not use it; push the right one again`,
     );
   }
-  const tgz = opts.archive === false ? Buffer.alloc(0) : await client.pullBlob(repo, `sha256:${p.sha256}`);
-  const manifest = parsePackageManifest(
-    (await client.pullBlob(repo, layer(BLOB.packageManifest).digest)).toString('utf8'),
-    `${where} manifest`,
-  );
-  if (manifest.name !== p.name || manifest.version !== p.version) {
-    throw new IntegrityError(
-      `${where}: its manifest says ${manifest.name} ${manifest.version}, not ${p.name} ${p.version}: remove it from the registry`,
+  const blobs = opts.blobs;
+  const pull = blobs === undefined ? (r: string, d: string) => client.pullBlob(r, d) : (r: string, d: string) => blobs.pull(r, d);
+  const readManifest = async (): Promise<PackageManifest> => {
+    const manifest = parsePackageManifest(
+      (await client.pullBlob(repo, layer(BLOB.packageManifest).digest)).toString('utf8'),
+      `${where} manifest`,
     );
-  }
-  let sig: Buffer | undefined;
-  const signatures = await client.referrers(repo, art.digest, ARTIFACT.signature);
-  if (signatures.length > 0) {
-    const sm = parseManifest((await client.getManifest(repo, signatures[0]!.digest)).bytes, `${where} (signature)`);
-    const d = sm.layers.find((l) => l.mediaType === BLOB.minisig);
-    if (d !== undefined) sig = await client.pullBlob(repo, d.digest);
-  }
-  const build = await fetchBuild(client, repo, layers, where);
-  const attestations = opts.attestations === true ? await fetchAttestations(client, repo, art.digest, where) : [];
+    if (manifest.name !== p.name || manifest.version !== p.version) {
+      throw new IntegrityError(
+        `${where}: its manifest says ${manifest.name} ${manifest.version}, not ${p.name} ${p.version}: remove it from the registry`,
+      );
+    }
+    return manifest;
+  };
+  // Independent reads, all at once: each is a chain of small requests, and one package's reads
+  // one after another were most of the time an image's rebuild or pull spent before building.
+  const [tgz, manifest, sig, build, attestations] = await settleAll([
+    opts.archive === false ? Promise.resolve(Buffer.alloc(0)) : client.pullBlob(repo, `sha256:${p.sha256}`),
+    readManifest(),
+    fetchSignature(client, repo, art.digest, where),
+    fetchBuild(pull, repo, layers, where),
+    opts.attestations === true ? fetchAttestations(client, repo, art.digest, where) : Promise.resolve<Buffer[]>([]),
+  ]);
   return { manifest, tgz, sig, build, attestations, artifact: art.digest };
 }

@@ -23,6 +23,7 @@ import { packageFiles, packageStem } from '../../src/store/index.js';
 import { attachAttestation } from '../../src/store/package-artifacts.js';
 import { python } from '../attest/python-dsse.js';
 import { bale, listFiles, oneErrorLine, tempDir } from '../helpers/cli.js';
+import { startCountingProxy } from '../helpers/counting-proxy.js';
 import { startNpmRegistry, type FixtureRegistry } from '../helpers/npm-registry.js';
 import { startOciRegistry, type OciRegistry } from '../helpers/oci-registry.js';
 
@@ -191,10 +192,31 @@ describe('--require N and bale attestations (real docker-registry, two builders)
       env: { XDG_CONFIG_HOME: dir('configB'), BALE_SIGNING_KEY: '', TZ: 'Asia/Tokyo', LC_ALL: 'C' },
     });
     assert.equal(rb.code, 0, `${rb.stdout}\n${rb.stderr}`);
+    // Through a counting proxy: the recipes every package of a closure carries are pulled once each.
+    const proxy = await startCountingProxy(oci.httpUrl);
     const started = Date.now();
-    const r = await run(['pull', ref(), '--require', '2', ...trustAB(), '--store', dir('s2'), '-o', dir('pulled.image.toml'), '--json']);
+    const r = await run([
+      'pull',
+      `oci://${proxy.host}/bale/app:1`,
+      '--require',
+      '2',
+      ...trustAB(),
+      '--store',
+      dir('s2'),
+      '-o',
+      dir('pulled.image.toml'),
+      '--json',
+    ]);
     const requireMs = Date.now() - started;
+    await proxy.close();
     assert.equal(r.code, 0, r.stderr);
+    const pulls = proxy.requests.filter((q) => q.startsWith('GET /v2/bale/packages/blobs/'));
+    assert.ok(pulls.length > 0);
+    assert.deepEqual(
+      pulls.filter((q, i) => pulls.indexOf(q) !== i),
+      [],
+      'a blob pulled more than once',
+    );
     const out = JSON.parse(r.stdout) as { packages: { file: string }[]; policy: { require: number; packages: { agreed: string[] }[] } };
     assert.equal(out.policy.require, 2);
     for (const p of out.policy.packages) assert.deepEqual(p.agreed, [ids['a'], ids['b']].sort());

@@ -19,6 +19,7 @@ import { parseManifest, parseRegistryUrl, RegistryClient } from '../../src/regis
 import { fetchAttestations } from '../../src/store/package-artifacts.js';
 import { python, VERIFY_PY } from '../attest/python-dsse.js';
 import { aptCache } from '../helpers/apt-cache.js';
+import { startCountingProxy } from '../helpers/counting-proxy.js';
 import { bale, oneErrorLine, SHARED_XDG_CACHE, tempDir, type BaleRunOptions } from '../helpers/cli.js';
 import { startGemServer, type GemServer } from '../helpers/gem-server.js';
 import { startNpmRegistry, type FixtureRegistry } from '../helpers/npm-registry.js';
@@ -226,7 +227,19 @@ describe('bale rebuild (two builders that share nothing)', () => {
     assert.equal(compose.code, 0, compose.stderr);
     const push = await asA(['push', dir('a', 'app.image.toml'), '--store', R, '--to', R]);
     assert.equal(push.code, 0, push.stderr);
-    const r = await asB([`${R}/app:1`, '--push', '--json']);
+    // B reads through a counting proxy: a closure's recipes ride on every package of it, and each
+    // blob (recipes included) is pulled once however many packages name it.
+    const proxy = await startCountingProxy(oci.httpUrl);
+    let r: Awaited<ReturnType<typeof asB>>;
+    try {
+      r = await asB([`oci://${proxy.host}/bale/app:1`, '--push', '--json']);
+      const pulls = proxy.requests.filter((q) => q.startsWith('GET /v2/bale/packages/blobs/'));
+      const twice = pulls.filter((q, i) => pulls.indexOf(q) !== i);
+      assert.ok(pulls.length > 0);
+      assert.deepEqual(twice, [], 'a blob pulled more than once');
+    } finally {
+      await proxy.close();
+    }
     assert.equal(r.code, 0, r.stderr);
     const out = results(r.stdout);
     assert.ok(out.length >= 4, r.stdout);

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { IntegrityError, TransientError, UserError } from '../../src/errors/index.js';
 import { MediaType, sha256Digest } from '../../src/oci/index.js';
-import { credentialsFromEnv, parseRegistryUrl, RegistryClient, type RegistryClientOptions } from '../../src/registry/index.js';
+import { BlobMemo, credentialsFromEnv, parseRegistryUrl, RegistryClient, type RegistryClientOptions } from '../../src/registry/index.js';
 
 interface Seen {
   method: string;
@@ -442,6 +442,30 @@ test('a registry with the referrers API keeps the list itself: no fallback tag, 
         `/v2/bale/app/referrers/${subject.digest}?artifactType=${encodeURIComponent('application/vnd.bale.package.v1')}`,
       );
       assert.equal(c.noReferrersApi.size, 0);
+    },
+  );
+});
+
+test('BlobMemo: one pull per blob however often it is asked, at once or later; a failed pull is asked again', async () => {
+  const blob = Buffer.from('purl = "pkg:npm/x@1"\n');
+  const digest = sha256Digest(blob);
+  let n = 0;
+  await withFake(
+    (_req, res) => {
+      // The first request is refused (404), every later one served.
+      if (++n === 1) res.writeHead(404).end();
+      else res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(blob);
+    },
+    async (client, log) => {
+      const memo = new BlobMemo(client);
+      await assert.rejects(memo.pull('bale/packages', digest), /no blob/);
+      const together = await Promise.all([1, 2, 3].map(() => memo.pull('bale/packages', digest)));
+      for (const b of together) assert.deepEqual(b, blob);
+      assert.deepEqual(await memo.pull('bale/packages', digest), blob);
+      assert.equal(log.length, 2, log.map((s) => s.url).join());
+      // Another repository is another pull: access to a blob is granted per repository.
+      await memo.pull('bale/other', digest);
+      assert.equal(log.length, 3);
     },
   );
 });
