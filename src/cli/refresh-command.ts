@@ -10,7 +10,8 @@
 import { parseSpec } from '../purl/purl.js';
 import type { Policy } from '../refresh/decide.js';
 import { bulkSpecs, endRun, failedRootOf, failedRootsJson, type BulkFlags, type FailedRoot } from './bulk.js';
-import { resolveCheckedSpecs, resolvedOrRefused, writeRecipes, type SpecArg } from './commands.js';
+import { resolvedOrRefused } from './commands.js';
+import { resolveCheckedSpecs, writeRecipes, type SpecArg } from './resolve-specs.js';
 import { indexOf, type Env } from './env.js';
 import { printJson, printPackages, say } from './output.js';
 import type { PackageLine, WrittenRecipe } from './output.js';

@@ -3,7 +3,8 @@
  * a staging store when missing), and package names already in the store.
  */
 import type { Store, StoredPackage } from '../store/index.js';
-import { requestBuilt, type CheckedResolution } from './commands.js';
+import { requestBuilt } from './commands.js';
+import type { CheckedResolution } from './resolve-specs.js';
 import type { Env } from './env.js';
 import type { FailedTarget } from './targets.js';
 
