@@ -20,34 +20,26 @@ interface Listed {
 }
 
 async function remoteListing(what: string): Promise<Listed[]> {
-  const { BlobMemo, parseImageRef, RegistryClient } = await import('../registry/index.js');
+  const { parseImageRef, RegistryClient } = await import('../registry/index.js');
   const ref = parseImageRef(what);
   const { foundEnvelopes, readRemoteImage } = await import('../image/registry/pull.js');
-  const { fetchPackage } = await import('../store/package-artifacts.js');
+  const { readImagePackages } = await import('../store/package-artifacts.js');
   const { packagesRepo, packageTag } = await import('../oci/index.js');
   const client = new RegistryClient(ref.registry);
   try {
     const { image, ns } = await readRemoteImage(client, ref, undefined);
-    const { default: pLimit } = await import('p-limit');
-    const blobs = new BlobMemo(client);
-    const limit = pLimit(6); // as pull's first pass: small requests, a few packages at once
-    const { settleAll } = await import('../util/settle.js');
     // Every request settled before the client closes; the first error in the image's order is the one reported.
-    return await settleAll(
-      image.packages.map((ip) =>
-        limit(async (): Promise<Listed> => {
-          const got = await fetchPackage(client, ns, ip, { attestations: true, archive: false, blobs });
-          const pw = `${ref.registry.host}/${packagesRepo(ns)}:${packageTag(ip)}`;
-          return {
-            name: ip.name,
-            version: ip.version,
-            sha256: ip.sha256,
-            buildKey: got?.build?.description.build_key,
-            envelopes: foundEnvelopes(got?.attestations ?? [], pw),
-          };
-        }),
-      ),
-    );
+    return await readImagePackages(client, ns, image.packages, async (ip, fetch): Promise<Listed> => {
+      const got = await fetch({ attestations: true, archive: false });
+      const pw = `${ref.registry.host}/${packagesRepo(ns)}:${packageTag(ip)}`;
+      return {
+        name: ip.name,
+        version: ip.version,
+        sha256: ip.sha256,
+        buildKey: got?.build?.description.build_key,
+        envelopes: foundEnvelopes(got?.attestations ?? [], pw),
+      };
+    });
   } finally {
     await client.close();
   }

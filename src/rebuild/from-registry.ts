@@ -6,18 +6,13 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pLimit from 'p-limit';
 import { IntegrityError, UserError } from '../errors/index.js';
 import { readRemoteImage } from '../image/registry/pull.js';
 import { packagesRepo, packageTag } from '../oci/index.js';
 import type { PackageManifest } from '../packer/index.js';
-import { BlobMemo, type ImageRef, type RegistryClient } from '../registry/index.js';
+import type { ImageRef, RegistryClient } from '../registry/index.js';
 import type { PackageBuild } from '../store/index.js';
-import { fetchPackage } from '../store/package-artifacts.js';
-import { settleAll } from '../util/settle.js';
-
-/** Artifacts read at once: small requests, several per package. */
-const CONCURRENCY = 6;
+import { readImagePackages, type FetchOne } from '../store/package-artifacts.js';
 
 export interface RemotePackage {
   name: string;
@@ -35,11 +30,9 @@ export async function remotePackages(
   o: { archives: boolean; dir: string },
 ): Promise<{ ns: string; packages: RemotePackage[] }> {
   const { where, ns, image } = await readRemoteImage(client, ref, undefined);
-  const limit = pLimit(CONCURRENCY);
-  const blobs = new BlobMemo(client);
-  const one = async (ip: (typeof image.packages)[number]): Promise<RemotePackage> => {
+  const one = async (ip: (typeof image.packages)[number], fetch: FetchOne): Promise<RemotePackage> => {
     const pw = `${ref.registry.host}/${packagesRepo(ns)}:${packageTag(ip)}`;
-    const got = await fetchPackage(client, ns, ip, { archive: o.archives, blobs });
+    const got = await fetch({ archive: o.archives });
     if (got === undefined) throw new UserError('EPULL', `${pw}: not in the registry, though ${where} lists it: push the image again`);
     if (got.manifest.tar_sha256 !== ip.tar_sha256)
       throw new IntegrityError(`${pw}: its manifest's tar sha256 is not the one the image lists: do not use it`);
@@ -50,6 +43,5 @@ export async function remotePackages(
     }
     return { name: ip.name, version: ip.version, sha256: ip.sha256, build: got.build, manifest: got.manifest, file };
   };
-  // Every read settles before the first error (in the image's order) is thrown: a stable message.
-  return { ns, packages: await settleAll(image.packages.map((ip) => limit(() => one(ip)))) };
+  return { ns, packages: await readImagePackages(client, ns, image.packages, one) };
 }

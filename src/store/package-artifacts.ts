@@ -4,10 +4,11 @@
  * byte-identical manifests and a package pushed either way is the same artifact under the same tag.
  */
 import { basename } from 'node:path';
+import pLimit from 'p-limit';
 import { IntegrityError, isUserError, oneLine, UserError } from '../errors/index.js';
 import { ANNOTATION, ARTIFACT, BLOB, MediaType, packageAnnotations, packagesRepo, packageTag, type Descriptor } from '../oci/index.js';
 import { manifestJson, parseManifest as parsePackageManifest, type PackageManifest } from '../packer/manifest.js';
-import { parseManifest, pushBytes, putArtifact, type BlobMemo, type RegistryClient } from '../registry/index.js';
+import { BlobMemo, parseManifest, pushBytes, putArtifact, type RegistryClient } from '../registry/index.js';
 import { bundleFileFor, formatEnvelope, readBundle } from '../attest/index.js';
 import { readSignature } from '../sign/index.js';
 import { readBounded } from '../util/read-file.js';
@@ -96,19 +97,26 @@ export async function attachAttestation(client: RegistryClient, repo: string, ar
 
 /** The DSSE envelopes (JSON bytes) attached to a package artifact, in the registry's order. */
 export async function fetchAttestations(client: RegistryClient, repo: string, artifact: string, where: string): Promise<Buffer[]> {
+  return attestationsOf(client, repo, await client.referrers(repo, artifact, ARTIFACT.attestation), where);
+}
+
+const ofType = (referrers: Descriptor[], type: string): Descriptor[] => referrers.filter((d) => d.artifactType === type);
+
+/** The envelopes of the attestation artifacts among `referrers`. */
+async function attestationsOf(client: RegistryClient, repo: string, referrers: Descriptor[], where: string): Promise<Buffer[]> {
   const out: Buffer[] = [];
-  for (const d of await client.referrers(repo, artifact, ARTIFACT.attestation)) {
+  for (const d of ofType(referrers, ARTIFACT.attestation)) {
     const m = parseManifest((await client.getManifest(repo, d.digest)).bytes, `${where} (attestation ${d.digest})`);
     for (const l of m.layers) if (l.mediaType === BLOB.dsseEnvelope) out.push(await client.pullBlob(repo, l.digest));
   }
   return out;
 }
 
-/** The .minisig attached to a package artifact, when it was pushed signed. */
-async function fetchSignature(client: RegistryClient, repo: string, artifact: string, where: string): Promise<Buffer | undefined> {
-  const signatures = await client.referrers(repo, artifact, ARTIFACT.signature);
-  if (signatures.length === 0) return undefined;
-  const sm = parseManifest((await client.getManifest(repo, signatures[0]!.digest)).bytes, `${where} (signature)`);
+/** The .minisig of the first signature artifact among `referrers`, when the package was pushed signed. */
+async function signatureOf(client: RegistryClient, repo: string, referrers: Descriptor[], where: string): Promise<Buffer | undefined> {
+  const signature = ofType(referrers, ARTIFACT.signature)[0];
+  if (signature === undefined) return undefined;
+  const sm = parseManifest((await client.getManifest(repo, signature.digest)).bytes, `${where} (signature)`);
   const d = sm.layers.find((l) => l.mediaType === BLOB.minisig);
   return d === undefined ? undefined : client.pullBlob(repo, d.digest);
 }
@@ -127,15 +135,10 @@ export interface FetchedPackage {
 }
 
 /** The description and recipe layers of a package artifact, checked (each recipe against its digest). */
-async function fetchBuild(
-  pull: (repo: string, digest: string) => Promise<Buffer>,
-  repo: string,
-  layers: Descriptor[],
-  where: string,
-): Promise<PackageBuild | undefined> {
+async function fetchBuild(blobs: BlobMemo, repo: string, layers: Descriptor[], where: string): Promise<PackageBuild | undefined> {
   const d = layers.find((l) => l.mediaType === BLOB.buildDescription);
   if (d === undefined) return undefined;
-  const description = parseDescription((await pull(repo, d.digest)).toString('utf8'), `${where} build description`);
+  const description = parseDescription((await blobs.pull(repo, d.digest)).toString('utf8'), `${where} build description`);
   const one = async (digest: string): Promise<PackageBuild['recipes'][number]> => {
     const l = layers.find((x) => x.mediaType === BLOB.recipe && x.digest === `sha256:${digest}`);
     if (l === undefined) {
@@ -144,7 +147,7 @@ async function fetchBuild(
         `${where}: its build description names recipe ${digest}, which the artifact does not hold: push the package again from a store that has it`,
       );
     }
-    const text = await pull(repo, l.digest).catch((err: unknown) => {
+    const text = await blobs.pull(repo, l.digest).catch((err: unknown) => {
       if (!isUserError(err)) throw err;
       throw new UserError(
         'EDESCRIPTION',
@@ -183,8 +186,8 @@ export async function fetchPackage(
       `${where}: its archive is ${layer(MediaType.ociLayerGzip).digest}, not sha256:${p.sha256}: it was replaced in the registry, or another package shares its tag: do not use it; push the right one again`,
     );
   }
-  const blobs = opts.blobs;
-  const pull = blobs === undefined ? (r: string, d: string) => client.pullBlob(r, d) : (r: string, d: string) => blobs.pull(r, d);
+  // One listing serves the signature and the attestations.
+  const referrers = client.referrers(repo, art.digest, opts.attestations === true ? undefined : ARTIFACT.signature);
   const readManifest = async (): Promise<PackageManifest> => {
     const manifest = parsePackageManifest(
       (await client.pullBlob(repo, layer(BLOB.packageManifest).digest)).toString('utf8'),
@@ -202,9 +205,32 @@ export async function fetchPackage(
   const [tgz, manifest, sig, build, attestations] = await settleAll([
     opts.archive === false ? Promise.resolve(Buffer.alloc(0)) : client.pullBlob(repo, `sha256:${p.sha256}`),
     readManifest(),
-    fetchSignature(client, repo, art.digest, where),
-    fetchBuild(pull, repo, layers, where),
-    opts.attestations === true ? fetchAttestations(client, repo, art.digest, where) : Promise.resolve<Buffer[]>([]),
+    referrers.then((found) => signatureOf(client, repo, found, where)),
+    fetchBuild(opts.blobs ?? new BlobMemo(client), repo, layers, where),
+    opts.attestations === true ? referrers.then((found) => attestationsOf(client, repo, found, where)) : Promise.resolve<Buffer[]>([]),
   ]);
   return { manifest, tgz, sig, build, attestations, artifact: art.digest };
+}
+
+/** fetchPackage of one package of readImagePackages, its blobs shared with the others'. */
+export type FetchOne = (opts?: { attestations?: boolean; archive?: boolean }) => Promise<FetchedPackage | undefined>;
+
+/** Packages whose artifacts are read at once: small requests, several per package. */
+const PACKAGES_AT_ONCE = 6;
+
+/**
+ * `work` for each of an image's packages, a few at a time, each handed a fetchPackage whose blobs
+ * are pulled once across all of them (every package carries its closure's recipes). Results in
+ * the packages' order; every read settles before the first failure in that order is thrown, so
+ * the message is stable and nothing is left reading behind it.
+ */
+export async function readImagePackages<P extends { name: string; version: string; sha256: string }, T>(
+  client: RegistryClient,
+  ns: string,
+  packages: readonly P[],
+  work: (p: P, fetch: FetchOne) => Promise<T>,
+): Promise<T[]> {
+  const limit = pLimit(PACKAGES_AT_ONCE);
+  const blobs = new BlobMemo(client);
+  return settleAll(packages.map((p) => limit(() => work(p, (opts = {}) => fetchPackage(client, ns, p, { ...opts, blobs })))));
 }

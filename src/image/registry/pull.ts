@@ -6,10 +6,9 @@
  * the whole image before the store changes, then the archives. Attestations found are kept in the
  * bundle beside each package, so a later `verify --require` needs no registry.
  */
-import pLimit from 'p-limit';
 import { IntegrityError, UserError } from '../../errors/index.js';
 import { ARTIFACT, BLOB, packagesRepo, packageTag } from '../../oci/index.js';
-import { BlobMemo, parseManifest, referenceOf, type ImageRef, type RegistryClient } from '../../registry/index.js';
+import { parseManifest, referenceOf, type ImageRef, type RegistryClient } from '../../registry/index.js';
 import { SIG_SUFFIX, verifyData, type PublicKey } from '../../sign/index.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import {
@@ -25,13 +24,9 @@ import {
   type PackageVerdict,
 } from '../../attest/index.js';
 import type { Store, StoredPackage } from '../../store/index.js';
-import { fetchPackage, type FetchedPackage } from '../../store/package-artifacts.js';
-import { settleAll } from '../../util/settle.js';
+import { readImagePackages, type FetchedPackage, type FetchOne } from '../../store/package-artifacts.js';
 import { comparePackages, parseImageFile } from '../image-file.js';
 import type { ImageFile } from '../types.js';
-
-/** Packages whose artifacts and attestations are read at once in the first pass. */
-const METADATA_CONCURRENCY = 6;
 
 export interface PullResult {
   image: ImageFile;
@@ -136,14 +131,13 @@ export async function pullImage(
 ): Promise<PullResult> {
   if (opts.require !== undefined && keys === undefined) throw new RangeError('pullImage: a policy needs a trust list');
   const { where, ns, image, imageText, imageSig, digest } = await readRemoteImage(client, ref, keys);
-  const blobs = new BlobMemo(client);
   // First pass: what each package is and who attests it; nothing is stored yet.
-  const planOne = async (ip: ImageFile['packages'][number]): Promise<Planned> => {
+  const planOne = async (ip: ImageFile['packages'][number], fetch: FetchOne): Promise<Planned> => {
     const pw = `${ref.registry.host}/${packagesRepo(ns)}:${packageTag(ip)}`;
     const hit = (await store.findPackages(ip.name, ip.version)).find((p) => p.sha256 === ip.sha256);
     // A package the store has is fetched again only to judge it.
     if (hit !== undefined && opts.require === undefined) return { ip, pw, hit, got: undefined, found: [] };
-    const got = await fetchPackage(client, ns, ip, { attestations: true, archive: false, blobs });
+    const got = await fetch({ attestations: true, archive: false });
     if (got === undefined && hit === undefined)
       throw new UserError('EPULL', `${pw}: not in the registry, though ${where} lists it: push the image again`);
     if (got !== undefined && got.manifest.tar_sha256 !== ip.tar_sha256)
@@ -155,10 +149,7 @@ export async function pullImage(
     }
     return { ip, pw, hit, got, found };
   };
-  // Small requests, many per package: a few packages at once hide the round trips. Every one
-  // settles before an error is thrown, the first in the image's order, so the message is stable.
-  const limit = pLimit(METADATA_CONCURRENCY);
-  const planned = await settleAll(image.packages.map((ip) => limit(() => planOne(ip))));
+  const planned = await readImagePackages(client, ns, image.packages, planOne);
   const verdicts: PackageVerdict[] = [];
   if (opts.require !== undefined) {
     for (const x of planned) {
