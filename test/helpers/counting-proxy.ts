@@ -15,6 +15,8 @@ export interface CountingProxy {
   requests: string[];
   /** How many requests so far match `pattern` (on `METHOD /path`, the query left out). */
   count(pattern: RegExp): number;
+  /** The requests matching `pattern` that were made before, each again as often as it was repeated. */
+  repeated(pattern: RegExp): string[];
   reset(): void;
   close(): Promise<void>;
 }
@@ -46,6 +48,15 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
     host: new URL(url).host,
     requests,
     count: (pattern) => requests.filter((r) => pattern.test(r)).length,
+    repeated: (pattern) => {
+      const seen = new Set<string>();
+      const again: string[] = [];
+      for (const r of requests.filter((q) => pattern.test(q))) {
+        if (seen.has(r)) again.push(r);
+        seen.add(r);
+      }
+      return again;
+    },
     reset: () => {
       requests.length = 0;
     },
